@@ -1,0 +1,125 @@
+//! The activity log's vocabulary. Every state change writes exactly one
+//! [`Event`] in the same transaction; analytics, points, automation and audit
+//! read this log and nothing else.
+
+use serde::Serialize;
+
+macro_rules! kinds {
+    ($($v:ident => $s:literal),* $(,)?) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Kind { $($v),* }
+        impl Kind {
+            pub const ALL: &'static [Kind] = &[$(Kind::$v),*];
+            pub fn as_str(self) -> &'static str { match self { $(Kind::$v => $s),* } }
+            pub fn parse(s: &str) -> Option<Kind> { match s { $($s => Some(Kind::$v),)* _ => None } }
+        }
+    };
+}
+
+kinds! {
+    UserRegistered => "user_registered",
+    ProfileUpdated => "profile_updated",
+    ApiTokenCreated => "api_token_created",
+    ApiTokenRevoked => "api_token_revoked",
+    CommunityCreated => "community_created",
+    CommunityUpdated => "community_updated",
+    RulesPublished => "rules_published",
+    TopicCreated => "topic_created",
+    MemberJoined => "member_joined",
+    JoinRequested => "join_requested",
+    JoinApproved => "join_approved",
+    JoinRejected => "join_rejected",
+    InviteCreated => "invite_created",
+    MemberLeft => "member_left",
+    MemberRemoved => "member_removed",
+    MemberBanned => "member_banned",
+    MemberUnbanned => "member_unbanned",
+    RoleChanged => "role_changed",
+    PostCreated => "post_created",
+    PostEdited => "post_edited",
+    PostDeleted => "post_deleted",
+    PostPinned => "post_pinned",
+    PostUnpinned => "post_unpinned",
+    EssenceSet => "essence_set",
+    EssenceUnset => "essence_unset",
+    CommentCreated => "comment_created",
+    CommentDeleted => "comment_deleted",
+    ReactionAdded => "reaction_added",
+    ReactionRemoved => "reaction_removed",
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    User(i64),
+    Community(i64),
+    Post(i64),
+    Comment(i64),
+    JoinRequest(i64),
+    Invite(i64),
+    Topic(i64),
+    Token(i64),
+}
+
+impl Subject {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Subject::User(_) => "user",
+            Subject::Community(_) => "community",
+            Subject::Post(_) => "post",
+            Subject::Comment(_) => "comment",
+            Subject::JoinRequest(_) => "join_request",
+            Subject::Invite(_) => "invite",
+            Subject::Topic(_) => "topic",
+            Subject::Token(_) => "token",
+        }
+    }
+    pub fn id(self) -> i64 {
+        match self {
+            Subject::User(i)
+            | Subject::Community(i)
+            | Subject::Post(i)
+            | Subject::Comment(i)
+            | Subject::JoinRequest(i)
+            | Subject::Invite(i)
+            | Subject::Topic(i)
+            | Subject::Token(i) => i,
+        }
+    }
+}
+
+/// One activity event, ready to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub kind: Kind,
+    pub community_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub subject: Subject,
+    pub payload: serde_json::Value,
+}
+
+impl Event {
+    pub fn new(kind: Kind, community_id: Option<i64>, actor_id: i64, subject: Subject) -> Self {
+        Event { kind, community_id, actor_id: Some(actor_id), subject, payload: serde_json::Value::Null }
+    }
+    pub fn with(mut self, payload: serde_json::Value) -> Self {
+        self.payload = payload;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for k in Kind::ALL {
+            assert!(seen.insert(k.as_str()));
+            assert_eq!(Kind::parse(k.as_str()), Some(*k));
+        }
+    }
+}

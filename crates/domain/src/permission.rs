@@ -1,0 +1,340 @@
+//! Every permission decision in Yaji goes through [`decide`]: a pure function of
+//! who is asking (role and membership state), what they want to do, and the
+//! community's settings. Handlers and services never compare roles themselves.
+
+use crate::community::{JoinPolicy, Visibility};
+use crate::member::{MemberState, Role};
+
+/// The person asking, as far as one community is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub signed_in: bool,
+    /// Their membership row, if they ever had one.
+    pub membership: Option<(Role, MemberState)>,
+    /// Site administrators may read and manage every community as an admin would.
+    pub site_admin: bool,
+}
+
+impl Actor {
+    pub const ANONYMOUS: Actor = Actor { signed_in: false, membership: None, site_admin: false };
+
+    pub fn member(role: Role) -> Actor {
+        Actor { signed_in: true, membership: Some((role, MemberState::Active)), site_admin: false }
+    }
+
+    /// Role while the membership is active.
+    pub fn active_role(&self) -> Option<Role> {
+        match self.membership {
+            Some((r, MemberState::Active)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Role used for management decisions: the active role, raised to admin for site admins.
+    fn managing_role(&self) -> Option<Role> {
+        let base = self.active_role();
+        if self.site_admin {
+            Some(base.map_or(Role::Admin, |r| r.max(Role::Admin)))
+        } else {
+            base
+        }
+    }
+
+    fn is_banned(&self) -> bool {
+        matches!(self.membership, Some((_, MemberState::Banned)))
+    }
+}
+
+/// The settings that permissions depend on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub visibility: Visibility,
+    pub join_policy: JoinPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See content: posts, comments, the member directory.
+    ReadContent,
+    /// Join directly (open communities).
+    Join,
+    /// Apply with answers to the entry questions (approval communities).
+    ApplyToJoin,
+    /// Join through a valid invite link (any policy; skips approval).
+    JoinWithInvite,
+    Leave,
+    CreatePost,
+    Comment,
+    React,
+    EditPost { own: bool },
+    DeletePost { own: bool },
+    DeleteComment { own: bool },
+    PinPost,
+    SetEssence,
+    ManageTopics,
+    CreateInvite,
+    ReviewJoinRequests,
+    RemoveMember { target: Role },
+    BanMember { target: Role },
+    UnbanMember,
+    ChangeRole { target: Role, to: Role },
+    EditSettings,
+    EditRules,
+}
+
+/// Why an action is refused; each has a stable code for the API and the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denial {
+    SignInRequired,
+    MembersOnly,
+    Banned,
+    AlreadyMember,
+    NeedsApproval,
+    InviteRequired,
+    NotOpenForApplications,
+    InsufficientRole,
+    /// The target holds the same or a higher role than the actor.
+    TargetOutranks,
+    NotAuthor,
+    OwnerCannotLeave,
+}
+
+impl Denial {
+    pub fn code(self) -> &'static str {
+        match self {
+            Denial::SignInRequired => "sign_in_required",
+            Denial::MembersOnly => "members_only",
+            Denial::Banned => "banned",
+            Denial::AlreadyMember => "already_member",
+            Denial::NeedsApproval => "needs_approval",
+            Denial::InviteRequired => "invite_required",
+            Denial::NotOpenForApplications => "not_open_for_applications",
+            Denial::InsufficientRole => "insufficient_role",
+            Denial::TargetOutranks => "target_outranks",
+            Denial::NotAuthor => "not_author",
+            Denial::OwnerCannotLeave => "owner_cannot_leave",
+        }
+    }
+}
+
+pub type Decision = Result<(), Denial>;
+
+/// Decides whether `actor` may perform `action` in a community with `policy`.
+pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
+    use Action::*;
+    let need_sign_in = || if actor.signed_in { Ok(()) } else { Err(Denial::SignInRequired) };
+    let need_role = |min: Role| match actor.managing_role() {
+        Some(r) if r >= min => Ok(()),
+        _ if !actor.signed_in => Err(Denial::SignInRequired),
+        _ => Err(Denial::InsufficientRole),
+    };
+    let need_member = || match actor.active_role() {
+        Some(_) => Ok(()),
+        None if !actor.signed_in => Err(Denial::SignInRequired),
+        None if actor.is_banned() => Err(Denial::Banned),
+        None => Err(Denial::MembersOnly),
+    };
+    let can_join = || {
+        need_sign_in()?;
+        if actor.is_banned() {
+            return Err(Denial::Banned);
+        }
+        if actor.active_role().is_some() {
+            return Err(Denial::AlreadyMember);
+        }
+        Ok(())
+    };
+    // Acting on another member requires a strictly higher role.
+    let outrank = |min: Role, target: Role| {
+        need_role(min)?;
+        match actor.managing_role() {
+            Some(r) if r > target => Ok(()),
+            _ => Err(Denial::TargetOutranks),
+        }
+    };
+    match action {
+        ReadContent => match policy.visibility {
+            Visibility::Public => Ok(()),
+            Visibility::Private if actor.site_admin => Ok(()),
+            Visibility::Private => need_member(),
+        },
+        Join => {
+            can_join()?;
+            match policy.join_policy {
+                JoinPolicy::Open => Ok(()),
+                JoinPolicy::Approval => Err(Denial::NeedsApproval),
+                JoinPolicy::InviteOnly => Err(Denial::InviteRequired),
+            }
+        }
+        ApplyToJoin => {
+            can_join()?;
+            match policy.join_policy {
+                JoinPolicy::Approval => Ok(()),
+                _ => Err(Denial::NotOpenForApplications),
+            }
+        }
+        JoinWithInvite => can_join(),
+        Leave => match actor.active_role() {
+            Some(Role::Owner) => Err(Denial::OwnerCannotLeave),
+            _ => need_member(),
+        },
+        CreatePost | Comment | React | CreateInvite => need_member(),
+        EditPost { own } => {
+            need_member()?;
+            if own { Ok(()) } else { Err(Denial::NotAuthor) }
+        }
+        DeletePost { own } | DeleteComment { own } => {
+            if own {
+                need_member()
+            } else {
+                need_role(Role::Moderator)
+            }
+        }
+        PinPost | SetEssence => need_role(Role::Moderator),
+        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember => need_role(Role::Admin),
+        RemoveMember { target } | BanMember { target } => outrank(Role::Moderator, target),
+        ChangeRole { target, to } => {
+            outrank(Role::Admin, target)?;
+            // Nobody hands out a role equal to or above their own; ownership is not transferable here.
+            match actor.managing_role() {
+                Some(r) if r > to => Ok(()),
+                _ => Err(Denial::InsufficientRole),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+
+    const OPEN_PUBLIC: Policy = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::Open };
+
+    /// Columns: anonymous, signed-in non-member, member, moderator, admin, owner.
+    /// `Y` allowed, anything else is the first letter(s) of the denial we expect.
+    fn actors() -> [Actor; 6] {
+        [
+            Actor::ANONYMOUS,
+            Actor { signed_in: true, membership: None, site_admin: false },
+            Actor::member(Role::Member),
+            Actor::member(Role::Moderator),
+            Actor::member(Role::Admin),
+            Actor::member(Role::Owner),
+        ]
+    }
+
+    fn code(d: Decision) -> &'static str {
+        match d {
+            Ok(()) => "Y",
+            Err(Denial::SignInRequired) => "signin",
+            Err(Denial::MembersOnly) => "members",
+            Err(Denial::Banned) => "banned",
+            Err(Denial::AlreadyMember) => "already",
+            Err(Denial::NeedsApproval) => "approval",
+            Err(Denial::InviteRequired) => "invite",
+            Err(Denial::NotOpenForApplications) => "notapply",
+            Err(Denial::InsufficientRole) => "role",
+            Err(Denial::TargetOutranks) => "outranks",
+            Err(Denial::NotAuthor) => "author",
+            Err(Denial::OwnerCannotLeave) => "ownerstay",
+        }
+    }
+
+    #[rustfmt::skip]
+    fn table() -> Vec<(Action, [&'static str; 6])> {
+        vec![
+            //                                       anon      outsider   member     mod        admin      owner
+            (ReadContent,                           ["Y",      "Y",       "Y",       "Y",       "Y",       "Y"]),
+            (Join,                                  ["signin", "Y",       "already", "already", "already", "already"]),
+            (ApplyToJoin,                           ["signin", "notapply","already", "already", "already", "already"]),
+            (JoinWithInvite,                        ["signin", "Y",       "already", "already", "already", "already"]),
+            (Leave,                                 ["signin", "members", "Y",       "Y",       "Y",       "ownerstay"]),
+            (CreatePost,                            ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (Comment,                               ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (React,                                 ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (CreateInvite,                          ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (EditPost { own: true },                ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (EditPost { own: false },               ["signin", "members", "author",  "author",  "author",  "author"]),
+            (DeletePost { own: true },              ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (DeletePost { own: false },             ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (DeleteComment { own: true },           ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (DeleteComment { own: false },          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (PinPost,                               ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (SetEssence,                            ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ManageTopics,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (ReviewJoinRequests,                    ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (EditSettings,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (EditRules,                             ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (UnbanMember,                           ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (RemoveMember { target: Role::Member },    ["signin", "role", "role",    "Y",       "Y",       "Y"]),
+            (RemoveMember { target: Role::Moderator }, ["signin", "role", "role",    "outranks","Y",       "Y"]),
+            (RemoveMember { target: Role::Admin },     ["signin", "role", "role",    "outranks","outranks","Y"]),
+            (RemoveMember { target: Role::Owner },     ["signin", "role", "role",    "outranks","outranks","outranks"]),
+            (BanMember { target: Role::Member },       ["signin", "role", "role",    "Y",       "Y",       "Y"]),
+            (BanMember { target: Role::Moderator },    ["signin", "role", "role",    "outranks","Y",       "Y"]),
+            (BanMember { target: Role::Admin },        ["signin", "role", "role",    "outranks","outranks","Y"]),
+            (BanMember { target: Role::Owner },        ["signin", "role", "role",    "outranks","outranks","outranks"]),
+            (ChangeRole { target: Role::Member, to: Role::Moderator },    ["signin", "role", "role", "role", "Y", "Y"]),
+            (ChangeRole { target: Role::Member, to: Role::Admin },        ["signin", "role", "role", "role", "role", "Y"]),
+            (ChangeRole { target: Role::Moderator, to: Role::Member },    ["signin", "role", "role", "role", "Y", "Y"]),
+            (ChangeRole { target: Role::Admin, to: Role::Member },        ["signin", "role", "role", "role", "outranks", "Y"]),
+            (ChangeRole { target: Role::Member, to: Role::Owner },        ["signin", "role", "role", "role", "role", "role"]),
+        ]
+    }
+
+    #[test]
+    fn every_role_times_every_action() {
+        let mut failures = vec![];
+        for (action, expected) in table() {
+            for (actor, want) in actors().into_iter().zip(expected) {
+                let got = code(decide(actor, action, OPEN_PUBLIC));
+                if got != want {
+                    failures.push(format!("{action:?} by {actor:?}: want {want}, got {got}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn private_communities_hide_content_from_non_members() {
+        let p = Policy { visibility: Visibility::Private, join_policy: JoinPolicy::Open };
+        let got: Vec<_> = actors().into_iter().map(|a| code(decide(a, ReadContent, p))).collect();
+        assert_eq!(got, ["signin", "members", "Y", "Y", "Y", "Y"]);
+        let site_admin = Actor { signed_in: true, membership: None, site_admin: true };
+        assert_eq!(decide(site_admin, ReadContent, p), Ok(()));
+    }
+
+    #[test]
+    fn join_policies() {
+        let outsider = actors()[1];
+        let approval = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::Approval };
+        let invite = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::InviteOnly };
+        assert_eq!(decide(outsider, Join, approval), Err(Denial::NeedsApproval));
+        assert_eq!(decide(outsider, ApplyToJoin, approval), Ok(()));
+        assert_eq!(decide(outsider, Join, invite), Err(Denial::InviteRequired));
+        assert_eq!(decide(outsider, ApplyToJoin, invite), Err(Denial::NotOpenForApplications));
+        assert_eq!(decide(outsider, JoinWithInvite, invite), Ok(()));
+    }
+
+    #[test]
+    fn former_members() {
+        let banned = Actor { signed_in: true, membership: Some((Role::Member, MemberState::Banned)), site_admin: false };
+        let left = Actor { signed_in: true, membership: Some((Role::Moderator, MemberState::Left)), site_admin: false };
+        for a in [Join, JoinWithInvite, CreatePost] {
+            assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(Denial::Banned), "{a:?}");
+        }
+        assert_eq!(decide(left, Join, OPEN_PUBLIC), Ok(()));
+        // A former moderator keeps no powers.
+        assert_eq!(decide(left, PinPost, OPEN_PUBLIC), Err(Denial::InsufficientRole));
+    }
+
+    #[test]
+    fn site_admins_manage_like_admins() {
+        let sa = Actor { signed_in: true, membership: None, site_admin: true };
+        assert_eq!(decide(sa, EditSettings, OPEN_PUBLIC), Ok(()));
+        assert_eq!(decide(sa, RemoveMember { target: Role::Admin }, OPEN_PUBLIC), Err(Denial::TargetOutranks));
+        assert_eq!(decide(sa, CreatePost, OPEN_PUBLIC), Err(Denial::MembersOnly));
+    }
+}
