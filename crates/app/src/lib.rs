@@ -1,1 +1,82 @@
+//! Yaji use cases. Each public method of [`App`] is one use case: it loads
+//! state, asks the domain core for a decision, writes the change together with
+//! exactly one activity event in one transaction, and commits. The HTTP API,
+//! the web pages and the CLI all call these; none of them touch SQL.
 
+pub mod accounts;
+pub mod communities;
+pub mod content;
+pub mod demo;
+mod error;
+pub mod membership;
+pub mod throttle;
+pub mod views;
+
+use std::sync::Arc;
+
+pub use error::{AppError, AppResult};
+use yaji_domain::activity::Event;
+use yaji_store::{Db, WriteTx};
+
+/// How expensive password hashing is. `Standard` is argon2id with OWASP's
+/// recommended parameters; `Fast` exists for test suites and demo seeding only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HashCost {
+    Standard,
+    Fast,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub hash_cost: HashCost,
+    pub session_days: i64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { hash_cost: HashCost::Standard, session_days: 30 }
+    }
+}
+
+/// The application: cheap to clone, shared by every front end.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) db: Db,
+    pub(crate) cfg: Arc<AppConfig>,
+    pub(crate) throttle: Arc<throttle::LoginThrottle>,
+}
+
+impl App {
+    pub fn new(db: Db, cfg: AppConfig) -> App {
+        App { db, cfg: Arc::new(cfg), throttle: Arc::new(throttle::LoginThrottle::default()) }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Readiness: the database answers.
+    pub async fn health(&self) -> AppResult<()> {
+        let mut c = self.db.read().await?;
+        yaji_store::repo::user::count(&mut c).await?;
+        Ok(())
+    }
+}
+
+/// The one way a use case ends: append its activity event and commit.
+pub(crate) async fn finish(mut tx: WriteTx, event: Event, now: i64) -> AppResult<()> {
+    yaji_store::repo::activity::record(tx.conn(), &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) fn now() -> i64 {
+    yaji_store::now_millis()
+}
+
+/// Formats stored milliseconds as RFC 3339 UTC for API output.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

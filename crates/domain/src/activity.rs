@@ -25,6 +25,7 @@ kinds! {
     CommunityCreated => "community_created",
     CommunityUpdated => "community_updated",
     RulesPublished => "rules_published",
+    RulesAccepted => "rules_accepted",
     TopicCreated => "topic_created",
     MemberJoined => "member_joined",
     JoinRequested => "join_requested",

@@ -1,0 +1,1 @@
+//! Demo community seeding (filled in below).

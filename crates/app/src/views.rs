@@ -1,0 +1,371 @@
+//! What use cases return: plain serializable views, shared by the JSON API
+//! (which documents them in OpenAPI) and the web templates.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use yaji_store::repo;
+
+use crate::rfc3339;
+
+/// A signed-in user, as they see themselves.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub is_site_admin: bool,
+    pub created_at: String,
+}
+
+impl From<repo::user::UserRow> for UserView {
+    fn from(u: repo::user::UserRow) -> Self {
+        UserView {
+            id: u.id,
+            username: u.username,
+            display_name: u.display_name,
+            avatar_url: u.avatar_url,
+            bio: u.bio,
+            locale: u.locale,
+            time_zone: u.time_zone,
+            is_site_admin: u.is_site_admin == 1,
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+/// Another person, as everyone may see them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+}
+
+/// What the viewer may do in a community, computed by the permission core so
+/// the UI shows only buttons that will work.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Abilities {
+    pub read: bool,
+    pub join: bool,
+    pub apply: bool,
+    pub leave: bool,
+    pub post: bool,
+    pub invite: bool,
+    pub moderate: bool,
+    pub manage: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ViewerMembership {
+    /// owner, admin, moderator or member; absent if never a member.
+    pub role: Option<String>,
+    /// active, left, removed or banned.
+    pub state: Option<String>,
+    pub rules_version_accepted: i64,
+    pub pending_request: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommunityView {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub target_members: String,
+    pub core_value: String,
+    /// public or private
+    pub visibility: String,
+    /// open, approval or invite_only
+    pub join_policy: String,
+    pub entry_questions: Vec<String>,
+    pub time_zone: String,
+    pub announcement: String,
+    pub rules_version: i64,
+    pub member_count: i64,
+    pub post_count: i64,
+    pub created_at: String,
+    pub abilities: Abilities,
+    pub membership: Option<ViewerMembership>,
+}
+
+impl CommunityView {
+    pub(crate) fn from_row(c: repo::community::CommunityRow, abilities: Abilities, membership: Option<ViewerMembership>) -> Self {
+        let private_hidden = c.visibility == "private" && !abilities.read;
+        CommunityView {
+            id: c.id,
+            slug: c.slug,
+            name: c.name,
+            description: c.description,
+            target_members: c.target_members,
+            core_value: c.core_value,
+            visibility: c.visibility,
+            join_policy: c.join_policy,
+            entry_questions: serde_json::from_str(&c.entry_questions).unwrap_or_default(),
+            time_zone: c.time_zone,
+            // The announcement is content: members only in private communities.
+            announcement: if private_hidden { String::new() } else { c.announcement },
+            rules_version: c.rules_version,
+            member_count: c.member_count,
+            post_count: c.post_count,
+            created_at: rfc3339(c.created_at),
+            abilities,
+            membership,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RulesView {
+    pub version: i64,
+    pub body: String,
+    pub body_html: String,
+    pub created_at: String,
+}
+
+impl From<repo::community::RulesRow> for RulesView {
+    fn from(r: repo::community::RulesRow) -> Self {
+        RulesView { version: r.version, body: r.body, body_html: r.body_html, created_at: rfc3339(r.created_at) }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberView {
+    pub user: PersonView,
+    pub role: String,
+    pub state: String,
+    pub joined_at: String,
+    pub invited_by: Option<i64>,
+}
+
+impl From<repo::community::MemberListRow> for MemberView {
+    fn from(m: repo::community::MemberListRow) -> Self {
+        MemberView {
+            user: PersonView { id: m.user_id, username: m.username, display_name: m.display_name, avatar_url: m.avatar_url },
+            role: m.role,
+            state: m.state,
+            joined_at: rfc3339(m.joined_at),
+            invited_by: m.invited_by,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuestionAnswer {
+    pub question: String,
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JoinRequestView {
+    pub id: i64,
+    pub community_id: i64,
+    pub user: PersonView,
+    pub answers: Vec<QuestionAnswer>,
+    /// pending, approved or rejected
+    pub status: String,
+    pub reason: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+impl JoinRequestView {
+    pub(crate) fn from_row(r: repo::community::JoinRequestRow, questions: &[String]) -> Self {
+        let answers: Vec<String> = serde_json::from_str(&r.answers).unwrap_or_default();
+        JoinRequestView {
+            id: r.id,
+            community_id: r.community_id,
+            user: PersonView { id: r.user_id, username: r.username, display_name: r.display_name, avatar_url: None },
+            answers: answers
+                .into_iter()
+                .enumerate()
+                .map(|(i, answer)| QuestionAnswer { question: questions.get(i).cloned().unwrap_or_default(), answer })
+                .collect(),
+            status: r.status,
+            reason: r.reason,
+            created_at: rfc3339(r.created_at),
+            decided_at: r.decided_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InviteView {
+    pub id: i64,
+    pub code: String,
+    /// Path to share: `/invite/{code}`.
+    pub path: String,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_at: Option<String>,
+    pub revoked: bool,
+    pub created_at: String,
+}
+
+impl From<repo::community::InviteRow> for InviteView {
+    fn from(i: repo::community::InviteRow) -> Self {
+        InviteView {
+            id: i.id,
+            path: format!("/invite/{}", i.code),
+            code: i.code,
+            max_uses: i.max_uses,
+            uses: i.uses,
+            expires_at: i.expires_at.map(rfc3339),
+            revoked: i.revoked_at.is_some(),
+            created_at: rfc3339(i.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TopicView {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostView {
+    pub id: i64,
+    pub community_id: i64,
+    pub author: PersonView,
+    pub topic: Option<TopicView>,
+    pub title: Option<String>,
+    /// Plain-text start of the body, for lists.
+    pub excerpt: String,
+    /// Markdown source; omitted in feeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// Sanitized HTML rendering of the body; omitted in feeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_html: Option<String>,
+    pub pinned: bool,
+    pub essence: bool,
+    pub comment_count: i64,
+    pub reaction_count: i64,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+}
+
+impl PostView {
+    pub(crate) fn from_row(p: repo::content::PostRow, full: bool) -> Self {
+        PostView {
+            id: p.id,
+            community_id: p.community_id,
+            author: PersonView {
+                id: p.author_id,
+                username: p.author_username,
+                display_name: p.author_display_name,
+                avatar_url: p.author_avatar_url,
+            },
+            topic: p.topic_id.zip(p.topic_name).map(|(id, name)| TopicView { id, name }),
+            title: p.title,
+            excerpt: p.excerpt,
+            body: full.then_some(p.body),
+            body_html: full.then_some(p.body_html),
+            pinned: p.pinned == 1,
+            essence: p.essence == 1,
+            comment_count: p.comment_count,
+            reaction_count: p.reaction_count,
+            created_at: rfc3339(p.created_at),
+            edited_at: p.edited_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FeedPage {
+    pub posts: Vec<PostView>,
+    /// Pinned posts, on the first page of the latest feed only.
+    pub pinned: Vec<PostView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentView {
+    pub id: i64,
+    pub post_id: i64,
+    pub author: PersonView,
+    pub body: String,
+    pub body_html: String,
+    pub created_at: String,
+}
+
+impl From<repo::content::CommentRow> for CommentView {
+    fn from(c: repo::content::CommentRow) -> Self {
+        CommentView {
+            id: c.id,
+            post_id: c.post_id,
+            author: PersonView {
+                id: c.author_id,
+                username: c.author_username,
+                display_name: c.author_display_name,
+                avatar_url: c.author_avatar_url,
+            },
+            body: c.body,
+            body_html: c.body_html,
+            created_at: rfc3339(c.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReactionView {
+    pub emoji: String,
+    pub count: i64,
+    /// Whether the viewer reacted with this emoji.
+    pub mine: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PostDetail {
+    pub post: PostView,
+    pub community_slug: String,
+    pub community_name: String,
+    pub comments: Vec<CommentView>,
+    pub reactions: Vec<ReactionView>,
+    pub abilities: Abilities,
+    /// The viewer wrote this post.
+    pub is_author: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RevisionView {
+    pub id: i64,
+    pub title: Option<String>,
+    pub body: String,
+    pub edited_by: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+impl From<repo::user::TokenRow> for TokenView {
+    fn from(t: repo::user::TokenRow) -> Self {
+        TokenView {
+            id: t.id,
+            name: t.name,
+            created_at: rfc3339(t.created_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+            revoked: t.revoked_at.is_some(),
+        }
+    }
+}
+
+/// A token as created: the secret is shown this once and never stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NewToken {
+    pub token: TokenView,
+    pub secret: String,
+}

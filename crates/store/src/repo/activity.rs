@@ -1,0 +1,47 @@
+use sqlx::AnyConnection;
+use yaji_domain::activity::Event;
+
+/// Appends one event. Called inside the use case's transaction.
+pub async fn record(conn: &mut AnyConnection, e: &Event, at: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO activity_events (kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(e.kind.as_str())
+    .bind(e.community_id)
+    .bind(e.actor_id)
+    .bind(e.subject.kind())
+    .bind(e.subject.id())
+    .bind(at)
+    .bind(e.payload.to_string());
+    Ok(q.fetch_one(conn).await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ActivityRow {
+    pub id: i64,
+    pub kind: String,
+    pub community_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub occurred_at: i64,
+    pub payload: String,
+}
+
+/// Events of a community, newest first, for audit views and tests.
+pub async fn list(conn: &mut AnyConnection, community_id: Option<i64>, after_id: i64, limit: i64) -> crate::Result<Vec<ActivityRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload FROM activity_events
+         WHERE ($1 IS NULL OR community_id = $1) AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(community_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn max_id(conn: &mut AnyConnection) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events").fetch_one(conn).await?.unwrap_or(0))
+}

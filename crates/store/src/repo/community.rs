@@ -1,0 +1,489 @@
+use sqlx::AnyConnection;
+use yaji_domain::community::CommunitySettings;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommunityRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub target_members: String,
+    pub core_value: String,
+    pub visibility: String,
+    pub join_policy: String,
+    pub entry_questions: String,
+    pub time_zone: String,
+    pub announcement: String,
+    pub rules_version: i64,
+    pub owner_id: i64,
+    pub member_count: i64,
+    pub post_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.core_value, c.visibility, c.join_policy, \
+    c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at";
+
+pub async fn insert(conn: &mut AnyConnection, slug: &str, s: &CommunitySettings, owner_id: i64, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO communities (slug, name, description, target_members, core_value, visibility, join_policy,
+            entry_questions, time_zone, announcement, owner_id, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(slug)
+    .bind(&s.name)
+    .bind(&s.description)
+    .bind(&s.target_members)
+    .bind(&s.core_value)
+    .bind(s.visibility.as_str())
+    .bind(s.join_policy.as_str())
+    .bind(serde_json::to_string(&s.entry_questions).unwrap_or_else(|_| "[]".into()))
+    .bind(&s.time_zone)
+    .bind(&s.announcement)
+    .bind(owner_id)
+    .bind(now);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn update(conn: &mut AnyConnection, id: i64, s: &CommunitySettings, now: i64) -> crate::Result<()> {
+    sqlx::query(
+        "UPDATE communities SET name = $1, description = $2, target_members = $3, core_value = $4, visibility = $5,
+            join_policy = $6, entry_questions = $7, time_zone = $8, announcement = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(&s.name)
+    .bind(&s.description)
+    .bind(&s.target_members)
+    .bind(&s.core_value)
+    .bind(s.visibility.as_str())
+    .bind(s.join_policy.as_str())
+    .bind(serde_json::to_string(&s.entry_questions).unwrap_or_else(|_| "[]".into()))
+    .bind(&s.time_zone)
+    .bind(&s.announcement)
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> crate::Result<Option<CommunityRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.slug = $1")).bind(slug).fetch_optional(conn).await?)
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommunityRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1")).bind(id).fetch_optional(conn).await?)
+}
+
+/// Public communities for discovery, most members first.
+pub async fn list_public(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM communities c WHERE c.visibility = 'public' ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Every community, for the API listing (private ones show name and description only).
+pub async fn list_all(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Communities where the user is an active member.
+pub async fn list_for_member(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<CommunityRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM communities c JOIN memberships m ON m.community_id = c.id
+         WHERE m.user_id = $1 AND m.state = 'active' ORDER BY c.name"
+    ))
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn add_member_count(conn: &mut AnyConnection, id: i64, delta: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE communities SET member_count = member_count + $1 WHERE id = $2").bind(delta).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn add_post_count(conn: &mut AnyConnection, id: i64, delta: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2").bind(delta).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+// ---- rules ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RulesRow {
+    pub version: i64,
+    pub body: String,
+    pub body_html: String,
+    pub created_by: i64,
+    pub created_at: i64,
+}
+
+/// Publishes a new rules version and makes it current; returns the version.
+pub async fn publish_rules(conn: &mut AnyConnection, community_id: i64, body: &str, html: &str, by: i64, now: i64) -> crate::Result<i64> {
+    let version: i64 = sqlx::query_scalar("UPDATE communities SET rules_version = rules_version + 1, updated_at = $1 WHERE id = $2 RETURNING rules_version")
+        .bind(now)
+        .bind(community_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO community_rules (community_id, version, body, body_html, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(community_id)
+        .bind(version)
+        .bind(body)
+        .bind(html)
+        .bind(by)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(version)
+}
+
+pub async fn rules(conn: &mut AnyConnection, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
+    Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 AND version = $2")
+        .bind(community_id)
+        .bind(version)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn rules_history(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<RulesRow>> {
+    Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 ORDER BY version DESC")
+        .bind(community_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+// ---- memberships ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub community_id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub state: String,
+    pub rules_version_accepted: i64,
+    pub invited_by: Option<i64>,
+    pub joined_at: i64,
+    pub state_changed_at: i64,
+    pub state_reason: String,
+}
+
+pub async fn membership(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Option<MembershipRow>> {
+    Ok(sqlx::query_as(
+        "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason
+         FROM memberships WHERE community_id = $1 AND user_id = $2",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub struct Joining<'a> {
+    pub community_id: i64,
+    pub user_id: i64,
+    pub role: &'a str,
+    pub rules_version: i64,
+    pub invited_by: Option<i64>,
+    pub invite_id: Option<i64>,
+    pub now: i64,
+}
+
+/// Makes the user an active member, creating or reviving the row (someone who
+/// left or was removed comes back with a fresh join time and the new inviter).
+/// Returns false, changing nothing, if they were already active (a concurrent join won).
+pub async fn upsert_active(conn: &mut AnyConnection, j: &Joining<'_>) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO memberships (community_id, user_id, role, state, rules_version_accepted, invited_by, invite_id, joined_at, state_changed_at, state_reason)
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $7, '')
+         ON CONFLICT (community_id, user_id) DO UPDATE SET role = excluded.role, state = 'active',
+            rules_version_accepted = excluded.rules_version_accepted, invited_by = excluded.invited_by,
+            invite_id = excluded.invite_id, joined_at = excluded.joined_at, state_changed_at = excluded.state_changed_at, state_reason = ''
+         WHERE memberships.state <> 'active'",
+    )
+    .bind(j.community_id)
+    .bind(j.user_id)
+    .bind(j.role)
+    .bind(j.rules_version)
+    .bind(j.invited_by)
+    .bind(j.invite_id)
+    .bind(j.now)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Changes a membership's state; returns false if the row was not in `from`.
+pub async fn set_state(conn: &mut AnyConnection, community_id: i64, user_id: i64, from: &str, to: &str, reason: &str, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE memberships SET state = $1, state_reason = $2, state_changed_at = $3 WHERE community_id = $4 AND user_id = $5 AND state = $6",
+    )
+    .bind(to)
+    .bind(reason)
+    .bind(now)
+    .bind(community_id)
+    .bind(user_id)
+    .bind(from)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records a ban for someone who never joined (or whose row is gone).
+pub async fn insert_banned(conn: &mut AnyConnection, community_id: i64, user_id: i64, reason: &str, now: i64) -> crate::Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at, state_reason)
+         VALUES ($1, $2, 'member', 'banned', $3, $3, $4)",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .bind(now)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_role(conn: &mut AnyConnection, community_id: i64, user_id: i64, role: &str) -> crate::Result<()> {
+    sqlx::query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND user_id = $3")
+        .bind(role)
+        .bind(community_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn accept_rules(conn: &mut AnyConnection, community_id: i64, user_id: i64, version: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE memberships SET rules_version_accepted = $1 WHERE community_id = $2 AND user_id = $3")
+        .bind(version)
+        .bind(community_id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberListRow {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub role: String,
+    pub state: String,
+    pub joined_at: i64,
+    pub invited_by: Option<i64>,
+}
+
+/// The member directory: active members (or another state), optionally by role
+/// and a name search (substring of username or display name, case-insensitive).
+pub async fn members(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    state: &str,
+    role: Option<&str>,
+    search: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> crate::Result<Vec<MemberListRow>> {
+    let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
+    Ok(sqlx::query_as(
+        "SELECT m.user_id, u.username, u.display_name, u.avatar_url, m.role, m.state, m.joined_at, m.invited_by
+         FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.community_id = $1 AND m.state = $2 AND ($3 IS NULL OR m.role = $3)
+           AND ($4 IS NULL OR LOWER(u.username) LIKE $4 ESCAPE '\\' OR LOWER(u.display_name) LIKE $4 ESCAPE '\\')
+         ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'moderator' THEN 2 ELSE 3 END, m.joined_at, m.user_id
+         LIMIT $5 OFFSET $6",
+    )
+    .bind(community_id)
+    .bind(state)
+    .bind(role)
+    .bind(pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+// ---- join requests ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JoinRequestRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub answers: String,
+    pub rules_version: i64,
+    pub status: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+const JR_COLS: &str = "r.id, r.community_id, r.user_id, u.username, u.display_name, r.answers, r.rules_version, r.status, r.reason, r.created_at, r.decided_at";
+
+pub async fn insert_join_request(conn: &mut AnyConnection, community_id: i64, user_id: i64, answers: &[String], rules_version: i64, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO join_requests (community_id, user_id, answers, rules_version, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .bind(serde_json::to_string(answers).unwrap_or_else(|_| "[]".into()))
+    .bind(rules_version)
+    .bind(now);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn pending_request_of(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'")
+        .bind(community_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn join_request(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<JoinRequestRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn join_requests(conn: &mut AnyConnection, community_id: i64, status: &str, limit: i64) -> crate::Result<Vec<JoinRequestRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
+         WHERE r.community_id = $1 AND r.status = $2 ORDER BY r.created_at, r.id LIMIT $3"
+    ))
+    .bind(community_id)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The applicant's own requests in a community, newest first.
+pub async fn my_join_requests(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Vec<JoinRequestRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
+         WHERE r.community_id = $1 AND r.user_id = $2 ORDER BY r.id DESC LIMIT 10"
+    ))
+    .bind(community_id)
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Decides a pending request; false if it was no longer pending (someone else decided).
+pub async fn decide_join_request(conn: &mut AnyConnection, id: i64, status: &str, reason: &str, by: i64, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query("UPDATE join_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'")
+        .bind(status)
+        .bind(reason)
+        .bind(by)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+// ---- invites ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InviteRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub code: String,
+    pub created_by: i64,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const INV_COLS: &str = "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
+
+pub async fn insert_invite(conn: &mut AnyConnection, community_id: i64, code: &str, by: i64, max_uses: Option<i64>, expires_at: Option<i64>, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO invites (community_id, code, created_by, max_uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(code)
+    .bind(by)
+    .bind(max_uses)
+    .bind(expires_at)
+    .bind(now);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn invite_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<InviteRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1")).bind(code).fetch_optional(conn).await?)
+}
+
+/// Consumes one use if the invite is still usable; the check and the
+/// increment are one statement, so concurrent joins cannot exceed max_uses.
+pub async fn use_invite(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE invites SET uses = uses + 1 WHERE id = $1 AND revoked_at IS NULL
+           AND (max_uses IS NULL OR uses < max_uses) AND (expires_at IS NULL OR expires_at > $2)",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn invites_by(conn: &mut AnyConnection, community_id: i64, created_by: Option<i64>) -> crate::Result<Vec<InviteRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {INV_COLS} FROM invites WHERE community_id = $1 AND ($2 IS NULL OR created_by = $2) ORDER BY id DESC LIMIT 100"
+    ))
+    .bind(community_id)
+    .bind(created_by)
+    .fetch_all(conn)
+    .await?)
+}
+
+// ---- topics ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TopicRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub name: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_topic(conn: &mut AnyConnection, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(community_id)
+        .bind(name)
+        .bind(now);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn topics(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<TopicRow>> {
+    Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE community_id = $1 ORDER BY name")
+        .bind(community_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+pub async fn topic(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<TopicRow>> {
+    Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1").bind(id).fetch_optional(conn).await?)
+}

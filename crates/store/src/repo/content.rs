@@ -1,0 +1,265 @@
+use sqlx::AnyConnection;
+use yaji_domain::content::{Cursor, Feed};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PostRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_display_name: String,
+    pub author_avatar_url: Option<String>,
+    pub topic_id: Option<i64>,
+    pub topic_name: Option<String>,
+    pub title: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub pinned: i64,
+    pub essence: i64,
+    pub comment_count: i64,
+    pub reaction_count: i64,
+    pub created_at: i64,
+    pub edited_at: Option<i64>,
+    pub deleted_at: Option<i64>,
+}
+
+const POST_SELECT: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
+    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.body, p.body_html, p.excerpt, p.pinned, p.essence,
+    p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at
+    FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
+
+pub struct NewPost<'a> {
+    pub community_id: i64,
+    pub author_id: i64,
+    pub topic_id: Option<i64>,
+    pub title: Option<&'a str>,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub excerpt: &'a str,
+    pub created_at: i64,
+}
+
+pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO posts (community_id, author_id, topic_id, title, body, body_html, excerpt, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(p.community_id)
+    .bind(p.author_id)
+    .bind(p.topic_id)
+    .bind(p.title)
+    .bind(p.body)
+    .bind(p.body_html)
+    .bind(p.excerpt)
+    .bind(p.created_at);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn post(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<PostRow>> {
+    Ok(sqlx::query_as(&format!("{POST_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(conn).await?)
+}
+
+/// One page of a feed, newest first, keyset-paginated on (created_at, id).
+pub async fn feed(conn: &mut AnyConnection, community_id: i64, feed: &Feed, before: Option<Cursor>, limit: i64) -> crate::Result<Vec<PostRow>> {
+    let (filter, topic) = match feed {
+        Feed::Latest => ("p.community_id = $1", None),
+        Feed::Essence => ("p.community_id = $1 AND p.essence = 1", None),
+        Feed::Topic(t) => ("p.community_id = $1 AND p.topic_id = $2", Some(*t)),
+    };
+    let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
+    let sql = format!(
+        "{POST_SELECT} WHERE {filter} AND ($2 IS NULL OR $2 IS NOT NULL) AND p.deleted_at IS NULL
+           AND (p.created_at < $3 OR (p.created_at = $3 AND p.id < $4))
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $5"
+    );
+    Ok(sqlx::query_as(&sql).bind(community_id).bind(topic).bind(at).bind(id).bind(limit).fetch_all(conn).await?)
+}
+
+pub async fn pinned(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<PostRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{POST_SELECT} WHERE p.community_id = $1 AND p.pinned = 1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT 5"
+    ))
+    .bind(community_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub struct PostEdit<'a> {
+    pub title: Option<&'a str>,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub excerpt: &'a str,
+    pub topic_id: Option<i64>,
+}
+
+pub async fn update_post(conn: &mut AnyConnection, id: i64, e: &PostEdit<'_>, now: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE posts SET title = $1, body = $2, body_html = $3, excerpt = $4, topic_id = $5, edited_at = $6 WHERE id = $7")
+        .bind(e.title)
+        .bind(e.body)
+        .bind(e.body_html)
+        .bind(e.excerpt)
+        .bind(e.topic_id)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_revision(conn: &mut AnyConnection, post_id: i64, title: Option<&str>, body: &str, by: i64, now: i64) -> crate::Result<()> {
+    sqlx::query("INSERT INTO post_revisions (post_id, title, body, edited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(post_id)
+        .bind(title)
+        .bind(body)
+        .bind(by)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RevisionRow {
+    pub id: i64,
+    pub title: Option<String>,
+    pub body: String,
+    pub edited_by: i64,
+    pub created_at: i64,
+}
+
+pub async fn revisions(conn: &mut AnyConnection, post_id: i64) -> crate::Result<Vec<RevisionRow>> {
+    Ok(sqlx::query_as("SELECT id, title, body, edited_by, created_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC")
+        .bind(post_id)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Sets a 0/1 flag column (`pinned`, `essence`) and reports whether it changed.
+pub async fn set_flag(conn: &mut AnyConnection, id: i64, column: PostFlag, on: bool) -> crate::Result<bool> {
+    let col = match column {
+        PostFlag::Pinned => "pinned",
+        PostFlag::Essence => "essence",
+    };
+    let r = sqlx::query(&format!("UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"))
+        .bind(on as i64)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum PostFlag {
+    Pinned,
+    Essence,
+}
+
+pub async fn soft_delete_post(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL").bind(now).bind(id).execute(conn).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn add_comment_count(conn: &mut AnyConnection, post_id: i64, delta: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2").bind(delta).bind(post_id).execute(conn).await?;
+    Ok(())
+}
+
+// ---- comments ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CommentRow {
+    pub id: i64,
+    pub post_id: i64,
+    pub community_id: i64,
+    pub author_id: i64,
+    pub author_username: String,
+    pub author_display_name: String,
+    pub author_avatar_url: Option<String>,
+    pub body: String,
+    pub body_html: String,
+    pub created_at: i64,
+    pub deleted_at: Option<i64>,
+}
+
+const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_id, u.username AS author_username,
+    u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at
+    FROM comments c JOIN users u ON u.id = c.author_id";
+
+pub async fn insert_comment(conn: &mut AnyConnection, post_id: i64, community_id: i64, author_id: i64, body: &str, html: &str, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(post_id)
+    .bind(community_id)
+    .bind(author_id)
+    .bind(body)
+    .bind(html)
+    .bind(now);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn comment(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommentRow>> {
+    Ok(sqlx::query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(conn).await?)
+}
+
+/// Comments of a post in reading order (oldest first), deleted ones excluded.
+pub async fn comments(conn: &mut AnyConnection, post_id: i64, limit: i64) -> crate::Result<Vec<CommentRow>> {
+    Ok(sqlx::query_as(&format!(
+        "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL ORDER BY c.created_at, c.id LIMIT $2"
+    ))
+    .bind(post_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn soft_delete_comment(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL").bind(now).bind(id).execute(conn).await?;
+    Ok(r.rows_affected() == 1)
+}
+
+// ---- reactions ----
+
+/// Adds a reaction; false if this user already reacted with this emoji.
+pub async fn add_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, emoji: &str, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id, user_id, emoji) DO NOTHING",
+    )
+    .bind(post_id)
+    .bind(user_id)
+    .bind(emoji)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if r.rows_affected() == 1 {
+        sqlx::query("UPDATE posts SET reaction_count = reaction_count + 1 WHERE id = $1").bind(post_id).execute(conn).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+pub async fn remove_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, emoji: &str) -> crate::Result<bool> {
+    let r = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
+        .bind(post_id)
+        .bind(user_id)
+        .bind(emoji)
+        .execute(&mut *conn)
+        .await?;
+    if r.rows_affected() == 1 {
+        sqlx::query("UPDATE posts SET reaction_count = reaction_count - 1 WHERE id = $1").bind(post_id).execute(conn).await?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Reaction counts per emoji on a post, and whether `viewer` used each.
+pub async fn reaction_summary(conn: &mut AnyConnection, post_id: i64, viewer: Option<i64>) -> crate::Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT emoji, COUNT(*) AS n, SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) AS mine FROM reactions WHERE post_id = $1 GROUP BY emoji",
+    )
+    .bind(post_id)
+    .bind(viewer.unwrap_or(-1))
+    .fetch_all(conn)
+    .await?)
+}

@@ -1,0 +1,169 @@
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub avatar_url: Option<String>,
+    pub bio: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub is_site_admin: i64,
+    pub created_at: i64,
+}
+
+const USER_COLS: &str = "id, username, display_name, password_hash, avatar_url, bio, locale, time_zone, is_site_admin, created_at";
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub locale: &'a str,
+    pub time_zone: &'a str,
+    pub is_site_admin: bool,
+    pub created_at: i64,
+}
+
+pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(u.username)
+    .bind(u.display_name)
+    .bind(u.password_hash)
+    .bind(u.locale)
+    .bind(u.time_zone)
+    .bind(u.is_site_admin as i64)
+    .bind(u.created_at);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?)
+}
+
+pub async fn by_username(conn: &mut AnyConnection, username: &str) -> crate::Result<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
+}
+
+pub async fn count_admins(conn: &mut AnyConnection) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_site_admin = 1").fetch_one(conn).await?)
+}
+
+pub async fn set_site_admin(conn: &mut AnyConnection, id: i64, admin: bool) -> crate::Result<()> {
+    sqlx::query("UPDATE users SET is_site_admin = $1 WHERE id = $2").bind(admin as i64).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn set_password(conn: &mut AnyConnection, id: i64, hash: &str) -> crate::Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &yaji_domain::user::Profile) -> crate::Result<()> {
+    sqlx::query("UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6")
+        .bind(&p.display_name)
+        .bind(&p.avatar_url)
+        .bind(&p.bio)
+        .bind(&p.locale)
+        .bind(&p.time_zone)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+// ---- sessions ----
+
+pub async fn insert_session(conn: &mut AnyConnection, token_hash: &str, user_id: i64, csrf: &str, now: i64, expires_at: i64) -> crate::Result<()> {
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+pub async fn session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> crate::Result<Option<SessionRow>> {
+    Ok(sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64) -> crate::Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
+}
+
+// ---- API tokens ----
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+pub async fn insert_token(conn: &mut AnyConnection, user_id: i64, name: &str, token_hash: &str, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now);
+    Ok(q.fetch_one(conn).await?)
+}
+
+pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as("SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await?)
+}
+
+pub async fn tokens(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<TokenRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn revoke_token(conn: &mut AnyConnection, user_id: i64, id: i64, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
