@@ -34,7 +34,10 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { hash_cost: HashCost::Standard, session_days: 30 }
+        AppConfig {
+            hash_cost: HashCost::Standard,
+            session_days: 30,
+        }
     }
 }
 
@@ -48,7 +51,11 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, cfg: AppConfig) -> App {
-        App { db, cfg: Arc::new(cfg), throttle: Arc::new(throttle::LoginThrottle::default()) }
+        App {
+            db,
+            cfg: Arc::new(cfg),
+            throttle: Arc::new(throttle::LoginThrottle::default()),
+        }
     }
 
     pub fn db(&self) -> &Db {

@@ -20,5 +20,9 @@ impl std::error::Error for FieldError {}
 pub type Invalid<T> = Result<T, FieldError>;
 
 pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field, code, message: message.into() }
+    FieldError {
+        field,
+        code,
+        message: message.into(),
+    }
 }

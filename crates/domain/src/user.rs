@@ -12,7 +12,9 @@ impl Username {
     pub fn parse(raw: &str) -> Invalid<Self> {
         let s = raw.trim().to_ascii_lowercase();
         let ok_len = (3..=32).contains(&s.len());
-        let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !ok_len || !ok_chars || s.starts_with('.') {
             return Err(invalid(
                 "username",
@@ -37,10 +39,18 @@ impl NewPassword {
     pub fn parse(raw: &str) -> Invalid<Self> {
         let n = raw.chars().count();
         if n < MIN_PASSWORD_CHARS {
-            return Err(invalid("password", "password_too_short", format!("password must be at least {MIN_PASSWORD_CHARS} characters")));
+            return Err(invalid(
+                "password",
+                "password_too_short",
+                format!("password must be at least {MIN_PASSWORD_CHARS} characters"),
+            ));
         }
         if n > 256 {
-            return Err(invalid("password", "too_long", "password must be at most 256 characters"));
+            return Err(invalid(
+                "password",
+                "too_long",
+                "password must be at most 256 characters",
+            ));
         }
         Ok(Self(raw.to_string()))
     }

@@ -1,1 +1,121 @@
+//! Yaji's HTTP front ends over one [`yaji_app::App`]: the JSON API under
+//! `/api/v1` (documented by a generated OpenAPI document) and the
+//! server-rendered web UI. Both are thin adapters; use cases live in the app.
 
+pub mod api;
+mod auth;
+mod error;
+mod metrics;
+mod net;
+mod security;
+pub mod web;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use yaji_app::App;
+
+pub use auth::Auth;
+pub use error::ApiError;
+pub use net::TrustedProxies;
+
+/// Largest accepted request body.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// Peers whose `X-Forwarded-For` is believed (reverse proxies).
+    pub trusted_proxies: TrustedProxies,
+    /// Mark cookies `Secure`. Set when served over HTTPS (also inferred from
+    /// `X-Forwarded-Proto: https` sent by a trusted proxy).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub cfg: Arc<ServerConfig>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub web: Arc<web::Web>,
+}
+
+/// Builds the whole HTTP application.
+pub fn router(app: App, cfg: ServerConfig) -> Router {
+    let state = AppState {
+        app,
+        cfg: Arc::new(cfg),
+        metrics: Arc::new(metrics::Metrics::default()),
+        web: Arc::new(web::Web::new()),
+    };
+    let (api, _) = api::router().split_for_parts();
+    Router::new()
+        .merge(api)
+        .merge(web::router())
+        .route("/healthz", axum::routing::get(health))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(api::openapi_json),
+        )
+        .fallback(web::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::authenticate,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .with_state(state)
+}
+
+async fn health(
+    axum::extract::State(s): axum::extract::State<AppState>,
+) -> impl axum::response::IntoResponse {
+    match s.app.health().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+            )
+        }
+    }
+}
+
+/// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing in-flight requests");
+    // Give keep-alive clients a moment; axum waits for open requests.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}

@@ -1,1 +1,241 @@
-fn main(){}
+//! `yaji`: the one binary. CLI parsing and wiring only; behaviour lives in
+//! the app, store and server crates.
+
+mod config;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use yaji_app::{accounts::Registration, App, AppConfig, AppError};
+use yaji_store::Db;
+
+use crate::config::Settings;
+
+#[derive(Parser)]
+#[command(
+    name = "yaji",
+    version,
+    about = "Yaji (雅集): self-hosted community operations platform"
+)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct Common {
+    /// Data directory (SQLite database, config). Default ./yaji-data
+    #[arg(long, global = true, env = "YAJI_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL (or SQLite) URL; overrides the SQLite file in the data directory
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Optional TOML configuration file. Default: <data-dir>/yaji.toml if present
+    #[arg(long, global = true, env = "YAJI_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (JSON API, web UI, metrics)
+    Serve(ServeArgs),
+    /// Apply database migrations and exit
+    Migrate,
+    /// Fill the database with the demo communities (no-op if already there)
+    Demo,
+    /// Administration tasks
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on. Default 127.0.0.1:8080
+    #[arg(long, env = "YAJI_LISTEN")]
+    listen: Option<String>,
+    /// Seed the demo communities on first start
+    #[arg(long, env = "YAJI_DEMO")]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user (with --admin: a site administrator)
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "YAJI_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "")]
+        display_name: String,
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Print a new bearer API token for a user
+    CreateToken {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Set a user's password
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "YAJI_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Make an existing user a site administrator
+    MakeAdmin {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::resolve(&cli.common)?;
+    config::init_logging(&settings);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(run(cli.command, settings))
+}
+
+async fn open(settings: &Settings) -> Result<App> {
+    if settings.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    }
+    let db = Db::connect(&settings.database_url).await.with_context(|| {
+        format!(
+            "connecting to {}",
+            yaji_store::redact(&settings.database_url)
+        )
+    })?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(App::new(db, AppConfig::default()))
+}
+
+fn app_err(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Invalid(f) => anyhow::anyhow!("{}: {}", f.field, f.message),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn run(cmd: Command, settings: Settings) -> Result<()> {
+    match cmd {
+        Command::Serve(args) => {
+            let app = open(&settings).await?;
+            if args.demo || settings.demo {
+                let report = app.seed_demo(true).await.map_err(app_err)?;
+                if let Some(r) = report {
+                    tracing::info!(
+                        communities = r.communities,
+                        members = r.members,
+                        posts = r.posts,
+                        comments = r.comments,
+                        reactions = r.reactions,
+                        "seeded demo data"
+                    );
+                }
+            }
+            let listen = args.listen.unwrap_or_else(|| settings.listen.clone());
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            let addr = listener.local_addr()?;
+            let cfg = yaji_server::ServerConfig {
+                trusted_proxies: settings.trusted_proxies.clone(),
+                secure_cookies: settings.secure_cookies,
+            };
+            let router = yaji_server::router(app.clone(), cfg);
+            println!(
+                "Yaji is running at http://{addr}/  (database: {})",
+                yaji_store::redact(&settings.database_url)
+            );
+            if app.needs_setup().await.unwrap_or(false) {
+                println!("First visit: open http://{addr}/setup to create the site administrator.");
+            }
+            yaji_server::serve(listener, router).await?;
+            app.db().close().await;
+            Ok(())
+        }
+        Command::Migrate => {
+            open(&settings).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Demo => {
+            let app = open(&settings).await?;
+            match app.seed_demo(false).await.map_err(app_err)? {
+                Some(r) => println!(
+                    "demo ready: {} communities, {} members, {} posts, {} comments, {} reactions",
+                    r.communities, r.members, r.posts, r.comments, r.reactions
+                ),
+                None => println!("demo data already present; nothing to do"),
+            }
+            Ok(())
+        }
+        Command::Admin(a) => {
+            let app = open(&settings).await?;
+            match a {
+                AdminCommand::CreateUser {
+                    username,
+                    password,
+                    display_name,
+                    admin,
+                } => {
+                    let r = Registration {
+                        username: &username,
+                        password: &password,
+                        display_name: &display_name,
+                        locale: "",
+                        time_zone: "",
+                    };
+                    let u = match app.create_user(r, admin).await {
+                        Ok(u) => u,
+                        // Re-running with --admin promotes an existing account instead of failing.
+                        Err(AppError::Conflict {
+                            code: "username_taken",
+                            ..
+                        }) if admin => app.make_site_admin(&username).await.map_err(app_err)?,
+                        Err(e) => return Err(app_err(e)),
+                    };
+                    println!(
+                        "user {} (id {}){}",
+                        u.username,
+                        u.id,
+                        if u.is_site_admin {
+                            " is a site administrator"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                AdminCommand::CreateToken { username, name } => {
+                    let t = app
+                        .create_token_for(&username, &name)
+                        .await
+                        .map_err(app_err)?;
+                    println!("{}", t.secret);
+                }
+                AdminCommand::ResetPassword { username, password } => {
+                    app.set_password(&username, &password)
+                        .await
+                        .map_err(app_err)?;
+                    println!("password changed for {username}");
+                }
+                AdminCommand::MakeAdmin { username } => {
+                    let u = app.make_site_admin(&username).await.map_err(app_err)?;
+                    println!("{} is now a site administrator", u.username);
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -30,7 +30,12 @@ pub struct ActivityRow {
 }
 
 /// Events of a community, newest first, for audit views and tests.
-pub async fn list(conn: &mut AnyConnection, community_id: Option<i64>, after_id: i64, limit: i64) -> crate::Result<Vec<ActivityRow>> {
+pub async fn list(
+    conn: &mut AnyConnection,
+    community_id: Option<i64>,
+    after_id: i64,
+    limit: i64,
+) -> crate::Result<Vec<ActivityRow>> {
     Ok(sqlx::query_as(
         "SELECT id, kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload FROM activity_events
          WHERE ($1 IS NULL OR community_id = $1) AND id > $2 ORDER BY id LIMIT $3",
@@ -43,5 +48,10 @@ pub async fn list(conn: &mut AnyConnection, community_id: Option<i64>, after_id:
 }
 
 pub async fn max_id(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events").fetch_one(conn).await?.unwrap_or(0))
+    Ok(
+        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events")
+            .fetch_one(conn)
+            .await?
+            .unwrap_or(0),
+    )
 }

@@ -25,7 +25,13 @@ pub struct CommunityRow {
 const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.core_value, c.visibility, c.join_policy, \
     c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at";
 
-pub async fn insert(conn: &mut AnyConnection, slug: &str, s: &CommunitySettings, owner_id: i64, now: i64) -> crate::Result<i64> {
+pub async fn insert(
+    conn: &mut AnyConnection,
+    slug: &str,
+    s: &CommunitySettings,
+    owner_id: i64,
+    now: i64,
+) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
         "INSERT INTO communities (slug, name, description, target_members, core_value, visibility, join_policy,
             entry_questions, time_zone, announcement, owner_id, created_at, updated_at)
@@ -46,7 +52,12 @@ pub async fn insert(conn: &mut AnyConnection, slug: &str, s: &CommunitySettings,
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, s: &CommunitySettings, now: i64) -> crate::Result<()> {
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    s: &CommunitySettings,
+    now: i64,
+) -> crate::Result<()> {
     sqlx::query(
         "UPDATE communities SET name = $1, description = $2, target_members = $3, core_value = $4, visibility = $5,
             join_policy = $6, entry_questions = $7, time_zone = $8, announcement = $9, updated_at = $10 WHERE id = $11",
@@ -68,15 +79,29 @@ pub async fn update(conn: &mut AnyConnection, id: i64, s: &CommunitySettings, no
 }
 
 pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> crate::Result<Option<CommunityRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.slug = $1")).bind(slug).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM communities c WHERE c.slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommunityRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1")).bind(id).fetch_optional(conn).await?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Public communities for discovery, most members first.
-pub async fn list_public(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
+pub async fn list_public(
+    conn: &mut AnyConnection,
+    limit: i64,
+    offset: i64,
+) -> crate::Result<Vec<CommunityRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM communities c WHERE c.visibility = 'public' ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
     ))
@@ -87,16 +112,25 @@ pub async fn list_public(conn: &mut AnyConnection, limit: i64, offset: i64) -> c
 }
 
 /// Every community, for the API listing (private ones show name and description only).
-pub async fn list_all(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?)
+pub async fn list_all(
+    conn: &mut AnyConnection,
+    limit: i64,
+    offset: i64,
+) -> crate::Result<Vec<CommunityRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM communities c ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Communities where the user is an active member.
-pub async fn list_for_member(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<CommunityRow>> {
+pub async fn list_for_member(
+    conn: &mut AnyConnection,
+    user_id: i64,
+) -> crate::Result<Vec<CommunityRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM communities c JOIN memberships m ON m.community_id = c.id
          WHERE m.user_id = $1 AND m.state = 'active' ORDER BY c.name"
@@ -107,12 +141,20 @@ pub async fn list_for_member(conn: &mut AnyConnection, user_id: i64) -> crate::R
 }
 
 pub async fn add_member_count(conn: &mut AnyConnection, id: i64, delta: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET member_count = member_count + $1 WHERE id = $2").bind(delta).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE communities SET member_count = member_count + $1 WHERE id = $2")
+        .bind(delta)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn add_post_count(conn: &mut AnyConnection, id: i64, delta: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2").bind(delta).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2")
+        .bind(delta)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -128,7 +170,14 @@ pub struct RulesRow {
 }
 
 /// Publishes a new rules version and makes it current; returns the version.
-pub async fn publish_rules(conn: &mut AnyConnection, community_id: i64, body: &str, html: &str, by: i64, now: i64) -> crate::Result<i64> {
+pub async fn publish_rules(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    body: &str,
+    html: &str,
+    by: i64,
+    now: i64,
+) -> crate::Result<i64> {
     let version: i64 = sqlx::query_scalar("UPDATE communities SET rules_version = rules_version + 1, updated_at = $1 WHERE id = $2 RETURNING rules_version")
         .bind(now)
         .bind(community_id)
@@ -146,7 +195,11 @@ pub async fn publish_rules(conn: &mut AnyConnection, community_id: i64, body: &s
     Ok(version)
 }
 
-pub async fn rules(conn: &mut AnyConnection, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
+pub async fn rules(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    version: i64,
+) -> crate::Result<Option<RulesRow>> {
     Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 AND version = $2")
         .bind(community_id)
         .bind(version)
@@ -154,7 +207,10 @@ pub async fn rules(conn: &mut AnyConnection, community_id: i64, version: i64) ->
         .await?)
 }
 
-pub async fn rules_history(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<RulesRow>> {
+pub async fn rules_history(
+    conn: &mut AnyConnection,
+    community_id: i64,
+) -> crate::Result<Vec<RulesRow>> {
     Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 ORDER BY version DESC")
         .bind(community_id)
         .fetch_all(conn)
@@ -176,7 +232,11 @@ pub struct MembershipRow {
     pub state_reason: String,
 }
 
-pub async fn membership(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Option<MembershipRow>> {
+pub async fn membership(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+) -> crate::Result<Option<MembershipRow>> {
     Ok(sqlx::query_as(
         "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason
          FROM memberships WHERE community_id = $1 AND user_id = $2",
@@ -222,7 +282,15 @@ pub async fn upsert_active(conn: &mut AnyConnection, j: &Joining<'_>) -> crate::
 }
 
 /// Changes a membership's state; returns false if the row was not in `from`.
-pub async fn set_state(conn: &mut AnyConnection, community_id: i64, user_id: i64, from: &str, to: &str, reason: &str, now: i64) -> crate::Result<bool> {
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    from: &str,
+    to: &str,
+    reason: &str,
+    now: i64,
+) -> crate::Result<bool> {
     let r = sqlx::query(
         "UPDATE memberships SET state = $1, state_reason = $2, state_changed_at = $3 WHERE community_id = $4 AND user_id = $5 AND state = $6",
     )
@@ -238,7 +306,13 @@ pub async fn set_state(conn: &mut AnyConnection, community_id: i64, user_id: i64
 }
 
 /// Records a ban for someone who never joined (or whose row is gone).
-pub async fn insert_banned(conn: &mut AnyConnection, community_id: i64, user_id: i64, reason: &str, now: i64) -> crate::Result<()> {
+pub async fn insert_banned(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    reason: &str,
+    now: i64,
+) -> crate::Result<()> {
     sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at, state_reason)
          VALUES ($1, $2, 'member', 'banned', $3, $3, $4)",
@@ -252,7 +326,12 @@ pub async fn insert_banned(conn: &mut AnyConnection, community_id: i64, user_id:
     Ok(())
 }
 
-pub async fn set_role(conn: &mut AnyConnection, community_id: i64, user_id: i64, role: &str) -> crate::Result<()> {
+pub async fn set_role(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    role: &str,
+) -> crate::Result<()> {
     sqlx::query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND user_id = $3")
         .bind(role)
         .bind(community_id)
@@ -262,7 +341,12 @@ pub async fn set_role(conn: &mut AnyConnection, community_id: i64, user_id: i64,
     Ok(())
 }
 
-pub async fn accept_rules(conn: &mut AnyConnection, community_id: i64, user_id: i64, version: i64) -> crate::Result<()> {
+pub async fn accept_rules(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    version: i64,
+) -> crate::Result<()> {
     sqlx::query("UPDATE memberships SET rules_version_accepted = $1 WHERE community_id = $2 AND user_id = $3")
         .bind(version)
         .bind(community_id)
@@ -315,7 +399,9 @@ pub async fn members(
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 // ---- join requests ----
@@ -337,7 +423,14 @@ pub struct JoinRequestRow {
 
 const JR_COLS: &str = "r.id, r.community_id, r.user_id, u.username, u.display_name, r.answers, r.rules_version, r.status, r.reason, r.created_at, r.decided_at";
 
-pub async fn insert_join_request(conn: &mut AnyConnection, community_id: i64, user_id: i64, answers: &[String], rules_version: i64, now: i64) -> crate::Result<i64> {
+pub async fn insert_join_request(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    answers: &[String],
+    rules_version: i64,
+    now: i64,
+) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
         "INSERT INTO join_requests (community_id, user_id, answers, rules_version, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
     )
@@ -349,7 +442,11 @@ pub async fn insert_join_request(conn: &mut AnyConnection, community_id: i64, us
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn pending_request_of(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Option<i64>> {
+pub async fn pending_request_of(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+) -> crate::Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'")
         .bind(community_id)
         .bind(user_id)
@@ -357,14 +454,24 @@ pub async fn pending_request_of(conn: &mut AnyConnection, community_id: i64, use
         .await?)
 }
 
-pub async fn join_request(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<JoinRequestRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id WHERE r.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn join_request(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> crate::Result<Option<JoinRequestRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
 }
 
-pub async fn join_requests(conn: &mut AnyConnection, community_id: i64, status: &str, limit: i64) -> crate::Result<Vec<JoinRequestRow>> {
+pub async fn join_requests(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    status: &str,
+    limit: i64,
+) -> crate::Result<Vec<JoinRequestRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
          WHERE r.community_id = $1 AND r.status = $2 ORDER BY r.created_at, r.id LIMIT $3"
@@ -377,7 +484,11 @@ pub async fn join_requests(conn: &mut AnyConnection, community_id: i64, status: 
 }
 
 /// The applicant's own requests in a community, newest first.
-pub async fn my_join_requests(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Vec<JoinRequestRow>> {
+pub async fn my_join_requests(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+) -> crate::Result<Vec<JoinRequestRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
          WHERE r.community_id = $1 AND r.user_id = $2 ORDER BY r.id DESC LIMIT 10"
@@ -389,7 +500,14 @@ pub async fn my_join_requests(conn: &mut AnyConnection, community_id: i64, user_
 }
 
 /// Decides a pending request; false if it was no longer pending (someone else decided).
-pub async fn decide_join_request(conn: &mut AnyConnection, id: i64, status: &str, reason: &str, by: i64, now: i64) -> crate::Result<bool> {
+pub async fn decide_join_request(
+    conn: &mut AnyConnection,
+    id: i64,
+    status: &str,
+    reason: &str,
+    by: i64,
+    now: i64,
+) -> crate::Result<bool> {
     let r = sqlx::query("UPDATE join_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'")
         .bind(status)
         .bind(reason)
@@ -416,9 +534,18 @@ pub struct InviteRow {
     pub created_at: i64,
 }
 
-const INV_COLS: &str = "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
+const INV_COLS: &str =
+    "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
 
-pub async fn insert_invite(conn: &mut AnyConnection, community_id: i64, code: &str, by: i64, max_uses: Option<i64>, expires_at: Option<i64>, now: i64) -> crate::Result<i64> {
+pub async fn insert_invite(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    code: &str,
+    by: i64,
+    max_uses: Option<i64>,
+    expires_at: Option<i64>,
+    now: i64,
+) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
         "INSERT INTO invites (community_id, code, created_by, max_uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -431,8 +558,16 @@ pub async fn insert_invite(conn: &mut AnyConnection, community_id: i64, code: &s
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn invite_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<InviteRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1")).bind(code).fetch_optional(conn).await?)
+pub async fn invite_by_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> crate::Result<Option<InviteRow>> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1"))
+            .bind(code)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Consumes one use if the invite is still usable; the check and the
@@ -449,7 +584,11 @@ pub async fn use_invite(conn: &mut AnyConnection, id: i64, now: i64) -> crate::R
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn invites_by(conn: &mut AnyConnection, community_id: i64, created_by: Option<i64>) -> crate::Result<Vec<InviteRow>> {
+pub async fn invites_by(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    created_by: Option<i64>,
+) -> crate::Result<Vec<InviteRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {INV_COLS} FROM invites WHERE community_id = $1 AND ($2 IS NULL OR created_by = $2) ORDER BY id DESC LIMIT 100"
     ))
@@ -469,11 +608,18 @@ pub struct TopicRow {
     pub created_at: i64,
 }
 
-pub async fn insert_topic(conn: &mut AnyConnection, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
-    let q = sqlx::query_scalar("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(community_id)
-        .bind(name)
-        .bind(now);
+pub async fn insert_topic(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    name: &str,
+    now: i64,
+) -> crate::Result<i64> {
+    let q = sqlx::query_scalar(
+        "INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(name)
+    .bind(now);
     Ok(q.fetch_one(conn).await?)
 }
 
@@ -485,5 +631,10 @@ pub async fn topics(conn: &mut AnyConnection, community_id: i64) -> crate::Resul
 }
 
 pub async fn topic(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<TopicRow>> {
-    Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1").bind(id).fetch_optional(conn).await?)
+    Ok(
+        sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }

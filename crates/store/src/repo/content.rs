@@ -57,11 +57,20 @@ pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Re
 }
 
 pub async fn post(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<PostRow>> {
-    Ok(sqlx::query_as(&format!("{POST_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&format!("{POST_SELECT} WHERE p.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// One page of a feed, newest first, keyset-paginated on (created_at, id).
-pub async fn feed(conn: &mut AnyConnection, community_id: i64, feed: &Feed, before: Option<Cursor>, limit: i64) -> crate::Result<Vec<PostRow>> {
+pub async fn feed(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    feed: &Feed,
+    before: Option<Cursor>,
+    limit: i64,
+) -> crate::Result<Vec<PostRow>> {
     let (filter, topic) = match feed {
         Feed::Latest => ("p.community_id = $1", None),
         Feed::Essence => ("p.community_id = $1 AND p.essence = 1", None),
@@ -73,7 +82,14 @@ pub async fn feed(conn: &mut AnyConnection, community_id: i64, feed: &Feed, befo
            AND (p.created_at < $3 OR (p.created_at = $3 AND p.id < $4))
          ORDER BY p.created_at DESC, p.id DESC LIMIT $5"
     );
-    Ok(sqlx::query_as(&sql).bind(community_id).bind(topic).bind(at).bind(id).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as(&sql)
+        .bind(community_id)
+        .bind(topic)
+        .bind(at)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
 }
 
 pub async fn pinned(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<PostRow>> {
@@ -93,7 +109,12 @@ pub struct PostEdit<'a> {
     pub topic_id: Option<i64>,
 }
 
-pub async fn update_post(conn: &mut AnyConnection, id: i64, e: &PostEdit<'_>, now: i64) -> crate::Result<()> {
+pub async fn update_post(
+    conn: &mut AnyConnection,
+    id: i64,
+    e: &PostEdit<'_>,
+    now: i64,
+) -> crate::Result<()> {
     sqlx::query("UPDATE posts SET title = $1, body = $2, body_html = $3, excerpt = $4, topic_id = $5, edited_at = $6 WHERE id = $7")
         .bind(e.title)
         .bind(e.body)
@@ -107,7 +128,14 @@ pub async fn update_post(conn: &mut AnyConnection, id: i64, e: &PostEdit<'_>, no
     Ok(())
 }
 
-pub async fn insert_revision(conn: &mut AnyConnection, post_id: i64, title: Option<&str>, body: &str, by: i64, now: i64) -> crate::Result<()> {
+pub async fn insert_revision(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    title: Option<&str>,
+    body: &str,
+    by: i64,
+    now: i64,
+) -> crate::Result<()> {
     sqlx::query("INSERT INTO post_revisions (post_id, title, body, edited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(post_id)
         .bind(title)
@@ -136,16 +164,23 @@ pub async fn revisions(conn: &mut AnyConnection, post_id: i64) -> crate::Result<
 }
 
 /// Sets a 0/1 flag column (`pinned`, `essence`) and reports whether it changed.
-pub async fn set_flag(conn: &mut AnyConnection, id: i64, column: PostFlag, on: bool) -> crate::Result<bool> {
+pub async fn set_flag(
+    conn: &mut AnyConnection,
+    id: i64,
+    column: PostFlag,
+    on: bool,
+) -> crate::Result<bool> {
     let col = match column {
         PostFlag::Pinned => "pinned",
         PostFlag::Essence => "essence",
     };
-    let r = sqlx::query(&format!("UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"))
-        .bind(on as i64)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let r = sqlx::query(&format!(
+        "UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"
+    ))
+    .bind(on as i64)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -156,12 +191,24 @@ pub enum PostFlag {
 }
 
 pub async fn soft_delete_post(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL").bind(now).bind(id).execute(conn).await?;
+    let r = sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn add_comment_count(conn: &mut AnyConnection, post_id: i64, delta: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2").bind(delta).bind(post_id).execute(conn).await?;
+pub async fn add_comment_count(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    delta: i64,
+) -> crate::Result<()> {
+    sqlx::query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2")
+        .bind(delta)
+        .bind(post_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -186,7 +233,15 @@ const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_i
     u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at
     FROM comments c JOIN users u ON u.id = c.author_id";
 
-pub async fn insert_comment(conn: &mut AnyConnection, post_id: i64, community_id: i64, author_id: i64, body: &str, html: &str, now: i64) -> crate::Result<i64> {
+pub async fn insert_comment(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    community_id: i64,
+    author_id: i64,
+    body: &str,
+    html: &str,
+    now: i64,
+) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
         "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -200,11 +255,18 @@ pub async fn insert_comment(conn: &mut AnyConnection, post_id: i64, community_id
 }
 
 pub async fn comment(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommentRow>> {
-    Ok(sqlx::query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Comments of a post in reading order (oldest first), deleted ones excluded.
-pub async fn comments(conn: &mut AnyConnection, post_id: i64, limit: i64) -> crate::Result<Vec<CommentRow>> {
+pub async fn comments(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    limit: i64,
+) -> crate::Result<Vec<CommentRow>> {
     Ok(sqlx::query_as(&format!(
         "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL ORDER BY c.created_at, c.id LIMIT $2"
     ))
@@ -214,15 +276,29 @@ pub async fn comments(conn: &mut AnyConnection, post_id: i64, limit: i64) -> cra
     .await?)
 }
 
-pub async fn soft_delete_comment(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL").bind(now).bind(id).execute(conn).await?;
+pub async fn soft_delete_comment(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: i64,
+) -> crate::Result<bool> {
+    let r = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
 // ---- reactions ----
 
 /// Adds a reaction; false if this user already reacted with this emoji.
-pub async fn add_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, emoji: &str, now: i64) -> crate::Result<bool> {
+pub async fn add_reaction(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    user_id: i64,
+    emoji: &str,
+    now: i64,
+) -> crate::Result<bool> {
     let r = sqlx::query(
         "INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id, user_id, emoji) DO NOTHING",
     )
@@ -233,13 +309,21 @@ pub async fn add_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, 
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() == 1 {
-        sqlx::query("UPDATE posts SET reaction_count = reaction_count + 1 WHERE id = $1").bind(post_id).execute(conn).await?;
+        sqlx::query("UPDATE posts SET reaction_count = reaction_count + 1 WHERE id = $1")
+            .bind(post_id)
+            .execute(conn)
+            .await?;
         return Ok(true);
     }
     Ok(false)
 }
 
-pub async fn remove_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, emoji: &str) -> crate::Result<bool> {
+pub async fn remove_reaction(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    user_id: i64,
+    emoji: &str,
+) -> crate::Result<bool> {
     let r = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
         .bind(post_id)
         .bind(user_id)
@@ -247,14 +331,21 @@ pub async fn remove_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i6
         .execute(&mut *conn)
         .await?;
     if r.rows_affected() == 1 {
-        sqlx::query("UPDATE posts SET reaction_count = reaction_count - 1 WHERE id = $1").bind(post_id).execute(conn).await?;
+        sqlx::query("UPDATE posts SET reaction_count = reaction_count - 1 WHERE id = $1")
+            .bind(post_id)
+            .execute(conn)
+            .await?;
         return Ok(true);
     }
     Ok(false)
 }
 
 /// Reaction counts per emoji on a post, and whether `viewer` used each.
-pub async fn reaction_summary(conn: &mut AnyConnection, post_id: i64, viewer: Option<i64>) -> crate::Result<Vec<(String, i64, i64)>> {
+pub async fn reaction_summary(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    viewer: Option<i64>,
+) -> crate::Result<Vec<(String, i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT emoji, COUNT(*) AS n, SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) AS mine FROM reactions WHERE post_id = $1 GROUP BY emoji",
     )

@@ -4,4 +4,3 @@ pub mod activity;
 pub mod community;
 pub mod content;
 pub mod user;
-

@@ -42,35 +42,63 @@ pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> crate::Result<
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?)
+    Ok(
+        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
-pub async fn by_username(conn: &mut AnyConnection, username: &str) -> crate::Result<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
-        .bind(username)
-        .fetch_optional(conn)
-        .await?)
+pub async fn by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> crate::Result<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {USER_COLS} FROM users WHERE username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(conn)
+        .await?)
 }
 
 pub async fn count_admins(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_site_admin = 1").fetch_one(conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_site_admin = 1")
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 pub async fn set_site_admin(conn: &mut AnyConnection, id: i64, admin: bool) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET is_site_admin = $1 WHERE id = $2").bind(admin as i64).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE users SET is_site_admin = $1 WHERE id = $2")
+        .bind(admin as i64)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn set_password(conn: &mut AnyConnection, id: i64, hash: &str) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &yaji_domain::user::Profile) -> crate::Result<()> {
+pub async fn update_profile(
+    conn: &mut AnyConnection,
+    id: i64,
+    p: &yaji_domain::user::Profile,
+) -> crate::Result<()> {
     sqlx::query("UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6")
         .bind(&p.display_name)
         .bind(&p.avatar_url)
@@ -85,7 +113,14 @@ pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &yaji_domain::
 
 // ---- sessions ----
 
-pub async fn insert_session(conn: &mut AnyConnection, token_hash: &str, user_id: i64, csrf: &str, now: i64, expires_at: i64) -> crate::Result<()> {
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    user_id: i64,
+    csrf: &str,
+    now: i64,
+    expires_at: i64,
+) -> crate::Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(token_hash)
         .bind(user_id)
@@ -104,7 +139,11 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-pub async fn session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> crate::Result<Option<SessionRow>> {
+pub async fn session(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: i64,
+) -> crate::Result<Option<SessionRow>> {
     Ok(sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
         .bind(token_hash)
         .bind(now)
@@ -113,12 +152,19 @@ pub async fn session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> cr
 }
 
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64) -> crate::Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 // ---- API tokens ----
@@ -133,7 +179,13 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn insert_token(conn: &mut AnyConnection, user_id: i64, name: &str, token_hash: &str, now: i64) -> crate::Result<i64> {
+pub async fn insert_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+    now: i64,
+) -> crate::Result<i64> {
     let q = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
         .bind(user_id)
         .bind(name)
@@ -142,11 +194,16 @@ pub async fn insert_token(conn: &mut AnyConnection, user_id: i64, name: &str, to
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<(i64, i64)>> {
-    Ok(sqlx::query_as("SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash)
-        .fetch_optional(conn)
-        .await?)
+pub async fn token_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> crate::Result<Option<(i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(token_hash)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn tokens(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<TokenRow>> {
@@ -158,7 +215,12 @@ pub async fn tokens(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec
     .await?)
 }
 
-pub async fn revoke_token(conn: &mut AnyConnection, user_id: i64, id: i64, now: i64) -> crate::Result<bool> {
+pub async fn revoke_token(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    id: i64,
+    now: i64,
+) -> crate::Result<bool> {
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)

@@ -1,0 +1,335 @@
+//! The server-rendered web UI. Handlers are adapters over the same use cases
+//! as the JSON API: parse the form, call the app, render a template or
+//! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
+
+mod i18n;
+mod pages;
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::value::Kwargs;
+use minijinja::{context, Environment, State, Value};
+use serde::de::DeserializeOwned;
+use yaji_app::AppError;
+
+use crate::auth::Auth;
+use crate::AppState;
+
+pub use pages::router;
+
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("macros.html", include_str!("../../templates/macros.html")),
+    ("home.html", include_str!("../../templates/home.html")),
+    ("auth.html", include_str!("../../templates/auth.html")),
+    ("error.html", include_str!("../../templates/error.html")),
+    (
+        "community_header.html",
+        include_str!("../../templates/community_header.html"),
+    ),
+    (
+        "community.html",
+        include_str!("../../templates/community.html"),
+    ),
+    ("post.html", include_str!("../../templates/post.html")),
+    (
+        "post_edit.html",
+        include_str!("../../templates/post_edit.html"),
+    ),
+    ("join.html", include_str!("../../templates/join.html")),
+    ("members.html", include_str!("../../templates/members.html")),
+    (
+        "requests.html",
+        include_str!("../../templates/requests.html"),
+    ),
+    ("rules.html", include_str!("../../templates/rules.html")),
+    (
+        "settings.html",
+        include_str!("../../templates/settings.html"),
+    ),
+    ("profile.html", include_str!("../../templates/profile.html")),
+    ("tokens.html", include_str!("../../templates/tokens.html")),
+];
+
+pub(crate) const CSS: &str = include_str!("../../static/app.css");
+pub(crate) const JS: &str = include_str!("../../static/app.js");
+
+pub struct Web {
+    env: Environment<'static>,
+    asset_version: String,
+}
+
+impl Default for Web {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn lang_of(state: &State) -> String {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "zh-CN".into())
+}
+
+impl Web {
+    pub fn new() -> Web {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src).expect("template compiles");
+        }
+        env.add_function("t", |state: &State, key: &str, kwargs: Kwargs| -> String {
+            let mut s = i18n::t(&lang_of(state), key);
+            for k in kwargs.args() {
+                let v: Value = kwargs.get(k).unwrap_or_default();
+                s = s.replace(&format!("{{{k}}}"), &v.to_string());
+            }
+            s
+        });
+        env.add_filter("ago", |state: &State, v: &str| -> String {
+            let lang = lang_of(state);
+            let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) else {
+                return v.to_string();
+            };
+            let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                .num_seconds()
+                .max(0);
+            let n = |unit: i64| (secs / unit).to_string();
+            match secs {
+                0..60 => i18n::t(&lang, "time.just_now"),
+                60..3600 => i18n::t(&lang, "time.minutes").replace("{n}", &n(60)),
+                3600..86400 => i18n::t(&lang, "time.hours").replace("{n}", &n(3600)),
+                86400..604800 => i18n::t(&lang, "time.days").replace("{n}", &n(86400)),
+                _ => local_date(state, &t),
+            }
+        });
+        env.add_filter("date", |state: &State, v: &str| -> String {
+            chrono::DateTime::parse_from_rfc3339(v)
+                .map(|t| local_date(state, &t))
+                .unwrap_or_else(|_| v.to_string())
+        });
+        env.add_filter("initial", |v: &str| -> String {
+            v.chars()
+                .next()
+                .map(|c| c.to_uppercase().to_string())
+                .unwrap_or_default()
+        });
+        env.add_filter("short", |v: &str| -> String {
+            v.split('—').next().unwrap_or(v).trim().to_string()
+        });
+        env.add_filter("truncate", |v: &str, n: usize| -> String {
+            if v.chars().count() > n {
+                let mut s: String = v.chars().take(n).collect();
+                s.push('…');
+                s
+            } else {
+                v.to_string()
+            }
+        });
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&(CSS, JS), &mut h);
+        let asset_version = format!("{:x}", std::hash::Hasher::finish(&h) & 0xffff_ffff);
+        Web { env, asset_version }
+    }
+}
+
+/// Formats a time in the viewer's time zone (`tz` in the template context).
+fn local_date(state: &State, t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    let tz: chrono_tz::Tz = state
+        .lookup("tz")
+        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// Everything a page needs besides its own data: language, user, CSRF token,
+/// the current path, and a notice to show after a redirect.
+pub struct Page {
+    pub state: AppState,
+    pub auth: Auth,
+    pub lang: &'static str,
+    pub path: String,
+    pub notice: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let auth = Auth::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let lang = i18n::choose(
+            auth.lang_cookie.as_deref(),
+            auth.user.as_ref().map(|u| u.locale.as_str()),
+            &parts.headers,
+        );
+        let notice = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("notice=")))
+            .filter(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+            .map(str::to_string);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Page {
+            state: state.clone(),
+            auth,
+            lang,
+            path,
+            notice,
+        })
+    }
+}
+
+impl Page {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key)
+    }
+
+    /// The message for an error code: translated when we have it, else the app's message.
+    pub fn error_text(&self, code: &str, fallback: &str) -> String {
+        i18n::lookup(self.lang, &format!("err.{code}"))
+            .map(str::to_string)
+            .unwrap_or_else(|| fallback.to_string())
+    }
+
+    pub fn render(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
+        let base = context! {
+            lang => self.lang,
+            other_lang => if self.lang == "en" { "zh-CN" } else { "en" },
+            user => self.auth.user,
+            csrf => self.auth.csrf,
+            notice => self.notice,
+            path => self.path,
+            tz => self.auth.user.as_ref().map(|u| u.time_zone.clone()).unwrap_or_else(|| "Asia/Shanghai".into()),
+            asset_version => self.state.web.asset_version,
+        };
+        let ctx = context! { ..ctx, ..base };
+        match self
+            .state
+            .web
+            .env
+            .get_template(name)
+            .and_then(|t| t.render(ctx))
+        {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, template = name, "template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+            }
+        }
+    }
+
+    pub fn ok(&self, name: &str, ctx: Value) -> Response {
+        self.render(StatusCode::OK, name, ctx)
+    }
+
+    /// An error page, or a redirect to log in when authentication is missing.
+    pub fn fail(&self, e: AppError) -> Response {
+        let api = crate::error::ApiError::from(e);
+        if api.status == StatusCode::UNAUTHORIZED && api.code == "unauthenticated" {
+            return Redirect::to(&format!("/login?next={}", urlencode(&self.path))).into_response();
+        }
+        let msg = self.error_text(&api.code, &api.message);
+        let mut res = self.render(api.status, "error.html", context! { message => msg });
+        if let Some(s) = api.retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        res
+    }
+
+    /// Field errors for re-rendering a form: field name → message.
+    pub fn field_errors(&self, e: &AppError) -> Option<HashMap<String, String>> {
+        match e {
+            AppError::Invalid(f) => Some(HashMap::from([(
+                f.field.to_string(),
+                self.error_text(f.code, &f.message),
+            )])),
+            AppError::Conflict {
+                field: Some(field),
+                code,
+                message,
+            } => Some(HashMap::from([(
+                field.to_string(),
+                self.error_text(code, message),
+            )])),
+            _ => None,
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// A urlencoded form whose rejection is a readable error page.
+pub struct WebForm<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
+    type Rejection = Response;
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        match axum::Form::<T>::from_request(req, state).await {
+            Ok(axum::Form(v)) => Ok(WebForm(v)),
+            Err(r) => Err((
+                r.status(),
+                Html(format!(
+                    "<!doctype html><title>Bad request</title><p>{}</p>",
+                    minijinja::HtmlEscape(&r.body_text())
+                )),
+            )
+                .into_response()),
+        }
+    }
+}
+
+/// 404 for every unknown path: JSON under /api, a page elsewhere.
+pub async fn not_found(
+    page: Result<Page, Response>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::api::not_found_json(&headers);
+    }
+    match page {
+        Ok(p) => {
+            let msg = p.t("err.not_found");
+            p.render(
+                StatusCode::NOT_FOUND,
+                "error.html",
+                context! { message => msg },
+            )
+        }
+        Err(r) => r,
+    }
+}
+
+/// The CSRF failure page (rendered by the auth layer, before any handler).
+pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Response {
+    let lang = i18n::choose(
+        auth.lang_cookie.as_deref(),
+        auth.user.as_ref().map(|u| u.locale.as_str()),
+        headers,
+    );
+    let page = Page {
+        state: s.clone(),
+        auth: auth.clone(),
+        lang,
+        path: "/".into(),
+        notice: None,
+    };
+    let msg = page.t("err.csrf_failed");
+    page.render(
+        StatusCode::FORBIDDEN,
+        "error.html",
+        context! { message => msg },
+    )
+}

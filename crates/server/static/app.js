@@ -1,0 +1,12 @@
+// Progressive enhancements only: every page works without this file.
+document.addEventListener('submit', function (e) {
+  var msg = e.target.getAttribute('data-confirm');
+  if (msg && !window.confirm(msg)) e.preventDefault();
+});
+document.addEventListener('click', function (e) {
+  var btn = e.target.closest('[data-copy]');
+  if (!btn) return;
+  var text = new URL(btn.getAttribute('data-copy'), window.location.origin).toString();
+  if (navigator.clipboard) navigator.clipboard.writeText(text);
+  btn.textContent = '✓';
+});
