@@ -33,6 +33,18 @@ pub struct JoinOutcome {
     pub community: CommunityView,
 }
 
+/// Filters of the member directory.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemberQuery<'a> {
+    /// Substring of username or display name.
+    pub q: Option<&'a str>,
+    pub role: Option<&'a str>,
+    /// active (default), left, removed, banned
+    pub state: Option<&'a str>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sanction {
     Remove,
@@ -53,14 +65,18 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let c = &ctx.c;
-        if c.rules_version > 0 && !input.accept_rules {
-            return Err(invalid(
-                "accept_rules",
-                "rules_not_accepted",
-                "accept the community rules to join",
-            )
-            .into());
-        }
+        // Checked after the permission decision, so a banned person hears "banned".
+        let rules_check = || -> AppResult<()> {
+            if c.rules_version > 0 && !input.accept_rules {
+                return Err(invalid(
+                    "accept_rules",
+                    "rules_not_accepted",
+                    "accept the community rules to join",
+                )
+                .into());
+            }
+            Ok(())
+        };
         let invite_code = input
             .invite_code
             .as_deref()
@@ -68,6 +84,7 @@ impl App {
             .filter(|s| !s.is_empty());
         let (invited_by, invite_id) = if let Some(code) = invite_code {
             ctx.allow(Action::JoinWithInvite)?;
+            rules_check()?;
             let inv = repo::invite_by_code(tx.conn(), code)
                 .await?
                 .filter(|i| i.community_id == c.id);
@@ -89,6 +106,7 @@ impl App {
             (Some(inv.created_by), Some(inv.id))
         } else if ctx.policy.join_policy == JoinPolicy::Approval {
             ctx.allow(Action::ApplyToJoin)?;
+            rules_check()?;
             let questions: Vec<String> =
                 serde_json::from_str(&c.entry_questions).unwrap_or_default();
             let answers = community::parse_answers(&questions, &input.answers)?;
@@ -132,6 +150,7 @@ impl App {
             });
         } else {
             ctx.allow(Action::Join)?;
+            rules_check()?;
             (None, None)
         };
         let joining = repo::Joining {
@@ -589,12 +608,15 @@ impl App {
         &self,
         viewer: Option<Viewer>,
         slug: &str,
-        q: Option<&str>,
-        role: Option<&str>,
-        state: Option<&str>,
-        limit: i64,
-        offset: i64,
+        query: &MemberQuery<'_>,
     ) -> AppResult<Vec<MemberView>> {
+        let MemberQuery {
+            q,
+            role,
+            state,
+            limit,
+            offset,
+        } = *query;
         let role = member::role_filter(role)?;
         let state = match state.map(str::trim) {
             None | Some("") | Some("active") => MemberState::Active,
@@ -604,8 +626,8 @@ impl App {
             return Err(invalid("limit", "out_of_range", "limit must be between 1 and 200").into());
         }
         let q = q.map(str::trim).filter(|s| !s.is_empty());
-        if q.is_some_and(|s| s.chars().count() > 100) {
-            return Err(invalid("q", "too_long", "search must be at most 100 characters").into());
+        if let Some(q) = q {
+            yaji_domain::text::required_line("q", q, 100)?;
         }
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;

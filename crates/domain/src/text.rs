@@ -171,10 +171,8 @@ pub fn excerpt(md: &str, max: usize) -> String {
     for e in Parser::new(md) {
         match e {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) => {
-                if !out.ends_with(' ') {
-                    out.push(' ')
-                }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => {
+                out.push(' ')
             }
             _ => {}
         }

@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 use yaji_app::accounts::Registration;
 use yaji_app::communities::NewCommunity;
 use yaji_app::content::{Curation, PostInput};
-use yaji_app::membership::{JoinInput, JoinOutcome, Sanction};
+use yaji_app::membership::{JoinInput, JoinOutcome, MemberQuery, Sanction};
 use yaji_app::views::*;
 use yaji_domain::community::SettingsInput;
 use yaji_domain::content::Feed;
@@ -615,11 +615,13 @@ async fn list_members(
         .members(
             auth.viewer(),
             &slug,
-            p.q.as_deref(),
-            p.role.as_deref(),
-            p.state.as_deref(),
-            limit,
-            p.offset.unwrap_or(0) as i64,
+            &MemberQuery {
+                q: p.q.as_deref(),
+                role: p.role.as_deref(),
+                state: p.state.as_deref(),
+                limit,
+                offset: p.offset.unwrap_or(0) as i64,
+            },
         )
         .await?)
 }

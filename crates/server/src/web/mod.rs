@@ -57,6 +57,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
 
 pub(crate) const CSS: &str = include_str!("../../static/app.css");
 pub(crate) const JS: &str = include_str!("../../static/app.js");
+pub(crate) const ICON: &str = include_str!("../../static/favicon.svg");
 
 pub struct Web {
     env: Environment<'static>,

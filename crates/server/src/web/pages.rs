@@ -13,14 +13,14 @@ use serde::Deserialize;
 use yaji_app::accounts::Registration;
 use yaji_app::communities::NewCommunity;
 use yaji_app::content::{Curation, PostInput};
-use yaji_app::membership::{JoinInput, Sanction};
+use yaji_app::membership::{JoinInput, MemberQuery, Sanction};
 use yaji_app::views::{CommunityView, ReactionView};
 use yaji_app::AppError;
 use yaji_domain::community::SettingsInput;
 use yaji_domain::content::{Feed, REACTIONS};
 use yaji_domain::user::ProfileInput;
 
-use super::{Page, WebForm, CSS, JS};
+use super::{Page, WebForm, CSS, ICON, JS};
 use crate::auth::{set_cookie, Via, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
@@ -34,6 +34,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/static/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", JS) }),
+        )
+        .route(
+            "/static/favicon.svg",
+            get(|| async { asset("image/svg+xml", ICON) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", ICON) }),
         )
         .route("/lang/{code}", get(switch_lang))
         .route("/login", get(login_page).post(login))
@@ -587,13 +595,17 @@ async fn leave(page: Page, Path(slug): Path<String>) -> Response {
 }
 
 #[derive(Deserialize)]
-struct MemberQuery {
+struct DirectoryQuery {
     q: Option<String>,
     role: Option<String>,
     offset: Option<i64>,
 }
 
-async fn members(page: Page, Path(slug): Path<String>, Query(mq): Query<MemberQuery>) -> Response {
+async fn members(
+    page: Page,
+    Path(slug): Path<String>,
+    Query(mq): Query<DirectoryQuery>,
+) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
     let c = match app.community(viewer, &slug).await {
@@ -606,11 +618,13 @@ async fn members(page: Page, Path(slug): Path<String>, Query(mq): Query<MemberQu
         .members(
             viewer,
             &slug,
-            mq.q.as_deref(),
-            Some(&role),
-            None,
-            51,
-            offset,
+            &MemberQuery {
+                q: mq.q.as_deref(),
+                role: Some(&role),
+                state: None,
+                limit: 51,
+                offset,
+            },
         )
         .await
     {

@@ -1,0 +1,248 @@
+//! Test harness: the real application on port 0 against a fresh database —
+//! a temporary SQLite file always, and a fresh PostgreSQL database when
+//! `YAJI_TEST_DATABASE_URL` is set (it names a server we may create databases on).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{json, Value};
+use yaji_app::{App, AppConfig, HashCost};
+use yaji_store::Db;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Every backend the suite must run on here.
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if std::env::var("YAJI_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub app: App,
+    pub db: Db,
+    _dir: Option<tempfile::TempDir>,
+    pg: Option<(String, String)>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("YAJI_TEST_DATABASE_URL").expect("YAJI_TEST_DATABASE_URL")
+}
+
+fn with_db(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map(|(b, q)| (b, format!("?{q}")))
+        .unwrap_or((url, String::new()));
+    let cut = base
+        .rfind('/')
+        .filter(|i| *i > base.find("://").unwrap_or(0) + 2)
+        .unwrap_or(base.len());
+    format!("{}/{db}{query}", &base[..cut])
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (url, dir, pg) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                (
+                    format!("sqlite://{}?mode=rwc", dir.path().join("yaji.db").display()),
+                    Some(dir),
+                    None,
+                )
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let id: String = yaji_app::accounts::random_csrf()
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(16)
+                    .collect();
+                let name = format!("yaji_test_{}", id.to_lowercase());
+                sqlx::any::install_default_drivers();
+                let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                    .await
+                    .expect("PostgreSQL reachable at YAJI_TEST_DATABASE_URL");
+                sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                (with_db(&admin, &name), None, Some((admin, name)))
+            }
+        };
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let app = App::new(
+            db.clone(),
+            AppConfig {
+                hash_cost: HashCost::Fast,
+                session_days: 30,
+            },
+        );
+        let router = yaji_server::router(app.clone(), yaji_server::ServerConfig::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        TestApp {
+            backend,
+            base: format!("http://{addr}"),
+            app,
+            db,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    /// Drops the PostgreSQL database of this test.
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Some((admin, name)) = self.pg {
+            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                .await
+                .unwrap();
+            let _ = sqlx::Executor::execute(
+                &mut c,
+                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+            )
+            .await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Registers over HTTP, logs in, and creates a bearer token over HTTP.
+    pub async fn user(&self, username: &str) -> User {
+        let client = Client::builder().cookie_store(true).build().unwrap();
+        let r = client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&json!({"username": username, "password": "correct horse battery", "display_name": username}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::CREATED,
+            "register {username}: {}",
+            r.text().await.unwrap()
+        );
+        let login: Value = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let csrf = login["csrf_token"].as_str().unwrap().to_string();
+        let tok: Value = client
+            .post(self.url("/api/v1/me/tokens"))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": "tests"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        User {
+            name: username.to_string(),
+            id: login["user"]["id"].as_i64().unwrap(),
+            token: tok["secret"].as_str().unwrap().to_string(),
+            base: self.base.clone(),
+            client: Client::new(),
+        }
+    }
+
+    pub async fn events(
+        &self,
+        community_id: Option<i64>,
+    ) -> Vec<yaji_store::repo::activity::ActivityRow> {
+        let mut c = self.db.read().await.unwrap();
+        yaji_store::repo::activity::list(&mut c, community_id, 0, 1_000_000)
+            .await
+            .unwrap()
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        let mut c = self.db.read().await.unwrap();
+        yaji_store::repo::activity::max_id(&mut c).await.unwrap()
+    }
+}
+
+/// An API client authenticated by a bearer token.
+pub struct User {
+    pub name: String,
+    pub id: i64,
+    pub token: String,
+    pub base: String,
+    pub client: Client,
+}
+
+impl User {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        decode(req.send().await.unwrap()).await
+    }
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, None).await
+    }
+}
+
+pub async fn decode(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// Asserts an API error's status, code and (optionally) field.
+#[track_caller]
+pub fn assert_error(got: &(StatusCode, Value), status: u16, code: &str, field: Option<&str>) {
+    assert_eq!(got.0.as_u16(), status, "{:?}", got.1);
+    assert_eq!(got.1["error"]["code"], code, "{:?}", got.1);
+    if let Some(f) = field {
+        assert_eq!(got.1["error"]["field"], f, "{:?}", got.1);
+    }
+}
+
+pub fn community(slug: &str, policy: &str) -> Value {
+    json!({"slug": slug, "name": format!("Community {slug}"), "join_policy": policy, "visibility": "public"})
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The one test command (README, CI): formatting, lints, every Rust test on
+# SQLite and PostgreSQL, and the browser test in headless Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export YAJI_TEST_DATABASE_URL="${YAJI_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+scripts/ensure-postgres.sh "$YAJI_TEST_DATABASE_URL"
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+echo "== cargo test (SQLite + PostgreSQL at ${YAJI_TEST_DATABASE_URL%%@*}@…)"
+cargo test --workspace --quiet
+echo "== browser test (headless Chromium)"
+tests/browser/run.sh
+echo "== all tests passed"

@@ -1,0 +1,91 @@
+// Signs up, creates a community, posts from the web UI and sees the post in
+// the feed — once in Chinese and once in English, at phone width (375 px).
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const base = process.env.YAJI_URL;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+
+const ui = {
+  'zh-CN': { signup: '注册', create: '创建社群', post: '发布', feedTab: '最新', welcome: '欢迎来到雅集', posted: '已发布' },
+  en: { signup: 'Sign up', create: 'Create community', post: 'Post', feedTab: 'Latest', welcome: 'Welcome to Yaji', posted: 'Posted.' },
+};
+
+let failures = 0;
+for (const lang of ['zh-CN', 'en']) {
+  const t = ui[lang];
+  const ctx = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: lang, extraHTTPHeaders: { 'Accept-Language': lang } });
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text() + ' @ ' + JSON.stringify(m.location())); });
+  // Every screenshot also checks the page fits a 375 px phone screen.
+  const shot = async (name) => {
+    await page.screenshot({ path: `out/${lang}-${name}.png` });
+    const overflow = await page.evaluate(() => Math.max(...[...document.querySelectorAll('body *')]
+      .filter((el) => !el.closest('.tabs'))
+      .map((el) => el.getBoundingClientRect().right)) - window.innerWidth);
+    assert.ok(overflow <= 1, `${name}: content overflows 375 px by ${overflow}px`);
+  };
+  try {
+    await page.goto(base + '/');
+    assert.equal(await page.getAttribute('html', 'lang'), lang);
+    await shot('home');
+
+    const user = `e2e_${lang === 'en' ? 'en' : 'zh'}_${Date.now() % 100000}`;
+    await page.goto(base + '/signup');
+    await page.fill('#username', user);
+    await page.fill('#display_name', lang === 'en' ? 'Browser Tester' : '浏览器测试');
+    await page.fill('#password', 'browser-test-password');
+    await shot('signup');
+    await page.click(`button:has-text("${t.signup}")`);
+    await page.waitForURL(/notice=welcome/);
+    assert.ok((await page.textContent('.flash.ok')).includes(t.welcome));
+
+    await page.goto(base + '/c/new');
+    const slug = `e2e-${lang.toLowerCase()}-${Date.now() % 100000}`;
+    await page.fill('#slug', slug);
+    await page.fill('#name', lang === 'en' ? 'Browser Book Club' : '浏览器读书会');
+    await page.fill('#description', lang === 'en' ? 'Made by the browser test.' : '由浏览器测试创建。');
+    await page.fill('#rules', lang === 'en' ? '1. Be kind.' : '1. 友善交流。');
+    await shot('new-community');
+    await page.click(`button:has-text("${t.create}")`);
+    await page.waitForURL(new RegExp(`/c/${slug}$`));
+
+    const title = lang === 'en' ? 'Hello from Chromium' : '来自浏览器的问候';
+    await page.fill('input[name=title]', title);
+    await page.fill('textarea[name=body]', lang === 'en' ? 'First post, with **Markdown**.' : '第一篇帖子，支持 **Markdown**。');
+    await page.click(`button:has-text("${t.post}")`);
+    await page.waitForURL(/\/p\/\d+\?notice=posted/);
+    assert.ok((await page.textContent('.flash.ok')).includes(t.posted));
+    assert.equal(await page.textContent('article h1'), title);
+    assert.equal(await page.textContent('article .prose strong'), 'Markdown');
+    await shot('post');
+
+    await page.goto(`${base}/c/${slug}`);
+    assert.ok(await page.isVisible(`text=${title}`), 'post visible in the feed');
+    assert.ok(await page.isVisible(`.tabs >> text=${t.feedTab}`));
+    await shot('feed');
+
+    // A demo community, for a look at a lived-in feed and post page.
+    await page.goto(`${base}/c/tea-house`);
+    await shot('demo-feed');
+    await page.click('.post-item >> nth=0');
+    await page.waitForURL(/\/p\/\d+/);
+    await shot('demo-post');
+
+    assert.deepEqual(errors, [], 'no script errors or CSP violations');
+    console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed`);
+  } catch (e) {
+    failures++;
+    await page.screenshot({ path: `out/${lang}-failure.png` }).catch(() => {});
+    console.error(`not ok - ${lang}: ${e.stack || e}`);
+  }
+  await ctx.close();
+}
+await browser.close();
+process.exit(failures ? 1 : 0);
