@@ -1,0 +1,282 @@
+//! The web UI through plain HTTP: language negotiation, security headers,
+//! form flows with CSRF tokens, escaping, redirects.
+
+mod common;
+
+use common::*;
+use reqwest::{redirect::Policy, Client, StatusCode};
+
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Pulls the hidden `_csrf` value out of a page.
+fn csrf_of(html: &str) -> String {
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("page has a form token")
+        + 20;
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+async fn page(c: &Client, url: &str) -> (StatusCode, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn sign_up(t: &TestApp, c: &Client, username: &str) {
+    let (_, html) = page(c, &t.url("/signup")).await;
+    let r = c
+        .post(t.url("/signup"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("username", username),
+            ("display_name", username),
+            ("password", "web password 123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        r.text().await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn language_follows_accept_language_then_the_switch() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    let c = browser();
+    let zh = c
+        .get(t.url("/"))
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let en = c
+        .get(t.url("/"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("发现社群"));
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Discover communities"));
+    // The switch is remembered in a cookie and wins over the header.
+    let r = c.get(t.url("/lang/en?next=/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let again = c
+        .get(t.url("/"))
+        .header("accept-language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("<html lang=\"en\">"));
+    // The redirect never leaves the site.
+    let r = c
+        .get(t.url("/lang/zh-CN?next=//evil.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn html_pages_carry_security_headers() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    for path in ["/", "/login", "/signup", "/no-such-page"] {
+        let r = reqwest::get(t.url(path)).await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        let body = r.text().await.unwrap();
+        assert!(
+            !body.contains("<script>") && !body.contains("style=\""),
+            "{path}: inline script or style"
+        );
+    }
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn join_with_rules_and_approval_through_forms() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        let mut body = community("circle", "approval");
+        body["entry_questions"] = serde_json::json!(["Why join?"]);
+        body["rules"] = serde_json::json!("Be <b>kind</b>");
+        owner.post("/api/v1/communities", body).await;
+
+        let c = browser();
+        sign_up(&t, &c, "webby").await;
+        let (s, html) = page(&c, &t.url("/c/circle/join")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("Why join?") && html.contains("accept_rules"));
+        assert!(!html.contains("<b>kind</b>"), "rules are sanitized");
+        let csrf = csrf_of(&html);
+        // Without accepting the rules: the form comes back with the error.
+        let r = c
+            .post(t.url("/c/circle/join"))
+            .form(&[("_csrf", csrf.as_str()), ("answer_0", "books")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = c
+            .post(t.url("/c/circle/join"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("answer_0", "books"),
+                ("accept_rules", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/c/circle/join?notice=applied");
+
+        // The owner approves from the queue page.
+        let (_, queue) = owner.get("/api/v1/communities/circle/join-requests").await;
+        let rid = queue[0]["id"].as_i64().unwrap();
+        let oc = browser();
+        let (_, login) = page(&oc, &t.url("/login")).await;
+        oc.post(t.url("/login"))
+            .form(&[
+                ("_csrf", csrf_of(&login).as_str()),
+                ("username", "owner"),
+                ("password", "correct horse battery"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let (s, qpage) = page(&oc, &t.url("/c/circle/requests")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(qpage.contains("books"));
+        let r = oc
+            .post(t.url(&format!("/requests/{rid}/decide")))
+            .form(&[("_csrf", csrf_of(&qpage).as_str()), ("approve", "1")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+        // The applicant now posts through the composer; markup is escaped.
+        let (_, feed) = page(&c, &t.url("/c/circle")).await;
+        let r = c
+            .post(t.url("/c/circle/posts"))
+            .form(&[
+                ("_csrf", csrf_of(&feed).as_str()),
+                ("title", "<img src=x onerror=alert(1)>"),
+                ("body", "hello <script>alert(1)</script>"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let loc = r.headers()["location"].to_str().unwrap().to_string();
+        let (_, post) = page(&c, &t.url(&loc)).await;
+        assert!(
+            post.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "title escaped"
+        );
+        assert!(!post.contains("<script>alert"), "body sanitized");
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    t.user("sam").await;
+    let c = browser();
+    let (_, html) = page(&c, &t.url("/login?next=https://evil.example/")).await;
+    let r = c
+        .post(t.url("/login?next=https://evil.example/"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("username", "sam"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    let fresh = browser();
+    let (_, html) = page(&fresh, &t.url("/login")).await;
+    let r = fresh
+        .post(t.url("/login"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("username", "sam"),
+            ("password", "nope nope nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (s, _) = page(&c, &t.url("/c/nowhere")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Pages that need an account send visitors to log in, then back.
+    let r = browser()
+        .get(t.url("/settings/profile"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/login?next=%2Fsettings%2Fprofile");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn first_visit_creates_the_site_administrator() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    let c = browser();
+    let (_, home) = page(&c, &t.url("/")).await;
+    assert!(home.contains("/setup"));
+    let (_, setup) = page(&c, &t.url("/setup")).await;
+    let r = c
+        .post(t.url("/setup"))
+        .form(&[
+            ("_csrf", csrf_of(&setup).as_str()),
+            ("username", "root"),
+            ("display_name", "Root"),
+            ("password", "admin password 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let me = c
+        .get(t.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(me["is_site_admin"], true);
+    // Once an administrator exists, /setup is closed.
+    let r = browser().get(t.url("/setup")).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/");
+    t.cleanup().await;
+}

@@ -1,0 +1,155 @@
+//! Storage conformance: the same behaviour on SQLite and PostgreSQL.
+
+use std::collections::BTreeSet;
+
+use sqlx::Connection;
+use yaji_store::{repo, Db};
+
+async fn sqlite() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("t.db").display()
+    ))
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    (db, dir)
+}
+
+fn pg_url() -> Option<String> {
+    std::env::var("YAJI_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A fresh PostgreSQL database; returns (db, admin url, name).
+async fn postgres(admin: &str, name: &str) -> Db {
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(admin).await.unwrap();
+    sqlx::Executor::execute(
+        &mut c,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+    )
+    .await
+    .unwrap();
+    sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .unwrap();
+    let url = format!("{}/{name}", &admin[..admin.rfind('/').unwrap()]);
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    db
+}
+
+async fn drop_pg(admin: &str, name: &str) {
+    let mut c = sqlx::AnyConnection::connect(admin).await.unwrap();
+    let _ = sqlx::Executor::execute(
+        &mut c,
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+    )
+    .await;
+}
+
+/// One migration source must give both databases the same tables, columns and indexes.
+#[tokio::test]
+async fn sqlite_and_postgres_schemas_match() {
+    let Some(admin) = pg_url() else { return };
+    let (lite, _dir) = sqlite().await;
+    let pg = postgres(&admin, "yaji_test_parity").await;
+    let mut c = lite.read().await.unwrap();
+    let lite_cols: BTreeSet<(String, String)> = sqlx::query_as(
+        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let lite_idx: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'",
+    )
+    .fetch_all(&mut *c)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let mut p = pg.read().await.unwrap();
+    let pg_cols: BTreeSet<(String, String)> =
+        sqlx::query_as("SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns WHERE table_schema = 'public'")
+            .fetch_all(&mut *p)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+    let pg_idx: BTreeSet<String> = sqlx::query_scalar(
+        "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
+    )
+    .fetch_all(&mut *p)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert_eq!(lite_cols, pg_cols);
+    assert_eq!(lite_idx, pg_idx);
+    assert!(lite_cols.len() > 80, "{}", lite_cols.len());
+    drop(p);
+    pg.close().await;
+    drop_pg(&admin, "yaji_test_parity").await;
+}
+
+async fn dropped_transaction_rolls_back(db: &Db) {
+    let user = repo::user::NewUser {
+        username: "ghost",
+        display_name: "Ghost",
+        password_hash: "x",
+        locale: "en",
+        time_zone: "UTC",
+        is_site_admin: false,
+        created_at: 1,
+    };
+    {
+        let mut tx = db.write().await.unwrap();
+        repo::user::insert(tx.conn(), &user).await.unwrap();
+        // Dropped without commit: a cancelled request.
+    }
+    let mut c = db.read().await.unwrap();
+    assert_eq!(repo::user::count(&mut c).await.unwrap(), 0);
+    drop(c);
+    // The pool recovers and the next use case commits normally.
+    let mut tx = db.write().await.unwrap();
+    repo::user::insert(tx.conn(), &user).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut c = db.read().await.unwrap();
+    assert_eq!(repo::user::count(&mut c).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn dropped_transactions_leave_nothing() {
+    let (lite, _dir) = sqlite().await;
+    dropped_transaction_rolls_back(&lite).await;
+    if let Some(admin) = pg_url() {
+        let pg = postgres(&admin, "yaji_test_rollback").await;
+        dropped_transaction_rolls_back(&pg).await;
+        pg.close().await;
+        drop_pg(&admin, "yaji_test_rollback").await;
+    }
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent() {
+    let (lite, _dir) = sqlite().await;
+    lite.migrate().await.unwrap();
+    let mut c = lite.read().await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_with_a_clear_error() {
+    let e = Db::connect("mysql://root@localhost/x").await.unwrap_err();
+    assert!(e.to_string().contains("unsupported database URL"), "{e}");
+}
