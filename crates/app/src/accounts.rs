@@ -276,20 +276,14 @@ impl App {
     /// Resolves a session cookie to its user and CSRF token.
     pub async fn session_user(&self, session_token: &str) -> AppResult<Option<(UserView, String)>> {
         let mut c = self.db.read().await?;
-        let Some(s) = users::session(&mut c, &token_hash(session_token), now()).await? else {
-            return Ok(None);
-        };
-        let u = users::by_id(&mut c, s.user_id).await?;
-        Ok(u.map(|u| (u.into(), s.csrf_token)))
+        let s = users::session(&mut c, &token_hash(session_token), now()).await?;
+        Ok(s.map(|s| (s.user.into(), s.csrf_token)))
     }
 
     /// Resolves a bearer API token to its user.
     pub async fn token_user(&self, secret: &str) -> AppResult<Option<UserView>> {
         let mut c = self.db.read().await?;
-        let Some((_, user_id)) = users::token_user(&mut c, &token_hash(secret)).await? else {
-            return Ok(None);
-        };
-        Ok(users::by_id(&mut c, user_id).await?.map(Into::into))
+        Ok(users::token_user(&mut c, &token_hash(secret)).await?.map(Into::into))
     }
 
     pub async fn create_token(&self, viewer: Viewer, name: &str) -> AppResult<NewToken> {

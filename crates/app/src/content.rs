@@ -134,29 +134,12 @@ impl App {
             }
         }
         // One extra row tells whether another page exists.
-        let mut rows = repo::feed(&mut c, ctx.c.id, &feed, before, limit as i64 + 1).await?;
+        let with_pinned = feed == Feed::Latest && before.is_none();
+        let (pinned, mut rows) = repo::feed(&mut c, ctx.c.id, &feed, before, limit as i64 + 1, with_pinned).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|p| {
-                Cursor {
-                    at: p.created_at,
-                    id: p.id,
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
-        let pinned = if feed == Feed::Latest && before.is_none() {
-            repo::pinned(&mut c, ctx.c.id)
-                .await?
-                .into_iter()
-                .map(|p| PostView::from_row(p, false))
-                .collect()
-        } else {
-            vec![]
-        };
+        let next_cursor = if more { rows.last().map(|p| Cursor { at: p.created_at, id: p.id }.encode()) } else { None };
+        let pinned = pinned.into_iter().map(|p| PostView::from_row(p, false)).collect();
         Ok(FeedPage {
             posts: rows
                 .into_iter()

@@ -140,7 +140,7 @@ CREATE TABLE posts (
 CREATE INDEX posts_feed ON posts(community_id, created_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX posts_essence ON posts(community_id, created_at, id) WHERE deleted_at IS NULL AND essence = 1;
 CREATE INDEX posts_topic ON posts(topic_id, created_at, id) WHERE deleted_at IS NULL;
-CREATE INDEX posts_pinned ON posts(community_id) WHERE deleted_at IS NULL AND pinned = 1;
+CREATE INDEX posts_pinned ON posts(community_id, created_at) WHERE deleted_at IS NULL AND pinned = 1;
 CREATE INDEX posts_author ON posts(author_id);
 
 CREATE TABLE post_revisions (

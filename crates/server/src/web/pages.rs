@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/members", get(members))
         .route("/c/{slug}/members/{username}/sanction", post(sanction))
         .route("/c/{slug}/members/{username}/role", post(set_role))
+        .route("/c/{slug}/members/{username}/unban", post(unban))
         .route("/c/{slug}/requests", get(requests))
         .route("/requests/{id}/decide", post(decide_request))
         .route("/c/{slug}/rules", get(rules).post(publish_rules))
@@ -598,6 +599,8 @@ async fn leave(page: Page, Path(slug): Path<String>) -> Response {
 struct DirectoryQuery {
     q: Option<String>,
     role: Option<String>,
+    /// `banned` shows the ban list (moderators and above).
+    state: Option<String>,
     offset: Option<i64>,
 }
 
@@ -701,6 +704,17 @@ async fn set_role(
     };
     match r {
         Ok(()) => with_notice(&format!("/c/{slug}/members"), "role_changed"),
+        Err(e) => page.fail(e),
+    }
+}
+
+async fn unban(page: Page, Path((slug, username)): Path<(String, String)>) -> Response {
+    let r = match page.auth.require() {
+        Ok(v) => page.state.app.unban(v, &slug, &username).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => with_notice(&format!("/c/{slug}/members?state=banned"), "unbanned"),
         Err(e) => page.fail(e),
     }
 }

@@ -14,6 +14,8 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
+const USER_COLS_U: &str = "u.id, u.username, u.display_name, u.password_hash, u.avatar_url, u.bio, u.locale, u.time_zone, u.is_site_admin, u.created_at";
+
 const USER_COLS: &str = "id, username, display_name, password_hash, avatar_url, bio, locale, time_zone, is_site_admin, created_at";
 
 pub struct NewUser<'a> {
@@ -134,9 +136,9 @@ pub async fn insert_session(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
-    pub user_id: i64,
     pub csrf_token: String,
-    pub expires_at: i64,
+    #[sqlx(flatten)]
+    pub user: UserRow,
 }
 
 pub async fn session(
@@ -144,7 +146,9 @@ pub async fn session(
     token_hash: &str,
     now: i64,
 ) -> crate::Result<Option<SessionRow>> {
-    Ok(sqlx::query_as("SELECT user_id, csrf_token, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+    Ok(sqlx::query_as(&format!(
+        "SELECT s.csrf_token, {USER_COLS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+    ))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(conn)
@@ -194,13 +198,12 @@ pub async fn insert_token(
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn token_user(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-) -> crate::Result<Option<(i64, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
+/// The user behind a live API token, in one round trip.
+pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {} FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
+        USER_COLS_U
+    ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await?)

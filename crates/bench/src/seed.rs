@@ -1,0 +1,100 @@
+//! Bulk seeding for benchmarks: multi-row INSERTs in large transactions,
+//! straight through the storage layer's connection (no use cases: the point
+//! is a big, realistic table fast, not activity history).
+
+use anyhow::Result;
+use sha2::{Digest, Sha256};
+use sqlx::Executor;
+use yaji_store::Db;
+
+pub struct Seeded {
+    pub token: String,
+    pub post_with_comments: i64,
+    pub recent_posts: Vec<i64>,
+}
+
+const COMMUNITIES: usize = 10;
+
+fn esc(s: &str) -> String {
+    s.replace('\'', "''")
+}
+
+pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    let now = yaji_store::now_millis();
+    let day = 86_400_000i64;
+    let mut tx = db.write().await?;
+    let c = tx.conn();
+    // Users (the password hash is a placeholder: nobody logs in during the bench).
+    for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|i| format!("('member{i}', '成员 {i}', 'x', 'zh-CN', 'Asia/Shanghai', 0, {})", now - 120 * day))
+            .collect();
+        c.execute(format!("INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at) VALUES {}", rows.join(",")).as_str())
+            .await?;
+    }
+    for k in 0..COMMUNITIES {
+        let slug = if k == 0 { "bench".to_string() } else { format!("bench-{k}") };
+        c.execute(
+            format!(
+                "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
+                 VALUES ('{slug}', 'Bench {k}', 'benchmark community', 'public', 'open', 'Asia/Shanghai', {}, {t}, {t})",
+                k + 1,
+                t = now - 120 * day
+            )
+            .as_str(),
+        )
+        .await?;
+    }
+    // Everyone is in the bench community (id 1) and one other.
+    for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
+        let mut rows = vec![];
+        for i in chunk {
+            let uid = i + 1;
+            let role = if *i < COMMUNITIES { "owner" } else { "member" };
+            rows.push(format!("(1, {uid}, '{}', 'active', {t}, {t})", if *i == 0 { "owner" } else { "member" }, t = now - 100 * day));
+            let other = 2 + i % (COMMUNITIES - 1);
+            rows.push(format!("({other}, {uid}, '{role}', 'active', {t}, {t})", t = now - 100 * day));
+        }
+        c.execute(format!("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}", rows.join(",")).as_str())
+            .await?;
+    }
+    // Posts spread over 90 days and the communities.
+    let body = "今天读完了这一章，分享几点体会。Finished the chapter today; a few thoughts worth sharing with the group.";
+    let html = format!("<p>{body}</p>");
+    for start in (0..posts).step_by(1000) {
+        let rows: Vec<String> = (start..(start + 1000).min(posts))
+            .map(|i| {
+                let at = now - 90 * day + (i as i64 * 90 * day / posts as i64);
+                let community = 1 + i % COMMUNITIES;
+                let author = 1 + (i * 7919) % members;
+                format!("({community}, {author}, 'Post {i}', '{b}', '{h}', '{b}', {at})", b = esc(body), h = esc(&html))
+            })
+            .collect();
+        c.execute(format!("INSERT INTO posts (community_id, author_id, title, body, body_html, excerpt, created_at) VALUES {}", rows.join(",")).as_str())
+            .await?;
+    }
+    c.execute(format!("UPDATE communities SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.community_id = communities.id AND m.state = 'active'), post_count = (SELECT COUNT(*) FROM posts p WHERE p.community_id = communities.id)").as_str()).await?;
+    // The post read with 50 comments: the newest in the bench community.
+    let post: i64 = sqlx::query_scalar("SELECT MAX(id) FROM posts WHERE community_id = 1").fetch_one(&mut *c).await?;
+    let rows: Vec<String> = (0..50).map(|k| format!("({post}, 1, {}, '评论 {k}: agreed!', '<p>评论 {k}: agreed!</p>', {})", 1 + k * 13, now - 3_600_000 + k as i64 * 1000)).collect();
+    c.execute(format!("INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES {}", rows.join(",")).as_str()).await?;
+    c.execute(format!("UPDATE posts SET comment_count = 50 WHERE id = {post}").as_str()).await?;
+    let recent: Vec<i64> = sqlx::query_scalar("SELECT id FROM posts WHERE community_id = 1 AND id < $1 ORDER BY id DESC LIMIT 1000").bind(post).fetch_all(&mut *c).await?;
+    let token = "yaji_benchmark_token_not_secret";
+    let hash = hex::encode(Sha256::digest(token.as_bytes()));
+    c.execute(format!("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (2, 'bench', '{hash}', {now})").as_str()).await?;
+    tx.commit().await?;
+    if db.backend() == yaji_store::Backend::Sqlite {
+        let mut c = db.read().await?;
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        c.execute("ANALYZE").await?;
+    } else {
+        let mut c = db.read().await?;
+        c.execute("ANALYZE").await?;
+    }
+    db.close().await;
+    Ok(Seeded { token: token.into(), post_with_comments: post, recent_posts: recent })
+}
