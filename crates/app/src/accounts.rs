@@ -283,7 +283,9 @@ impl App {
     /// Resolves a bearer API token to its user.
     pub async fn token_user(&self, secret: &str) -> AppResult<Option<UserView>> {
         let mut c = self.db.read().await?;
-        Ok(users::token_user(&mut c, &token_hash(secret)).await?.map(Into::into))
+        Ok(users::token_user(&mut c, &token_hash(secret))
+            .await?
+            .map(Into::into))
     }
 
     pub async fn create_token(&self, viewer: Viewer, name: &str) -> AppResult<NewToken> {

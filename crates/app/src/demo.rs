@@ -289,6 +289,11 @@ enum Step {
 impl App {
     /// Seeds the demo unless any community exists. With `quiet`, prints nothing.
     pub async fn seed_demo(&self, quiet: bool) -> AppResult<Option<DemoReport>> {
+        self.seed_demo_at(yaji_store::now_millis(), quiet).await
+    }
+
+    /// Seeds the demo as of `now` (milliseconds): the same `now` gives the same data.
+    pub async fn seed_demo_at(&self, now: i64, quiet: bool) -> AppResult<Option<DemoReport>> {
         {
             let mut c = self.db.read().await?;
             if !crepo::list_all(&mut c, 1, 0).await?.is_empty() {
@@ -297,7 +302,7 @@ impl App {
         }
         let hash =
             crate::accounts::hash_password(DEMO_PASSWORD.to_string(), HashCost::Standard).await?;
-        let today = yaji_store::now_millis() / DAY * DAY;
+        let today = now / DAY * DAY;
         let start = today - 90 * DAY;
         let mut rng = Rng(SEED);
         let mut report = DemoReport {
@@ -469,7 +474,7 @@ impl App {
                 }
             }
         }
-        steps.retain(|(t, _)| *t < yaji_store::now_millis());
+        steps.retain(|(t, _)| *t < now);
         steps.sort_by_key(|(t, _)| *t);
 
         let bar = (!quiet).then(|| {
@@ -729,7 +734,7 @@ impl App {
             ranked.sort_by_key(|p| std::cmp::Reverse((reactions_per_post[*p], *p)));
             let moderator = uid[5 + ci * 2];
             for p in ranked.iter().take(ranked.len() / 12 + 1) {
-                let at = (posts[*p].0 + 2 * DAY).min(yaji_store::now_millis() - HOUR);
+                let at = (posts[*p].0 + 2 * DAY).min(now - HOUR);
                 prepo::set_flag(conn, post_ids[*p], prepo::PostFlag::Essence, true).await?;
                 activity::record(
                     conn,
@@ -753,7 +758,7 @@ impl App {
                         moderator,
                         Subject::Post(post_ids[*p]),
                     ),
-                    yaji_store::now_millis() - HOUR,
+                    now - HOUR,
                 )
                 .await?;
             }
@@ -765,7 +770,7 @@ impl App {
                 .take(4)
                 .collect();
             for (k, u) in outsiders.into_iter().enumerate() {
-                let at = yaji_store::now_millis() - (k as i64 + 1) * 5 * HOUR;
+                let at = now - (k as i64 + 1) * 5 * HOUR;
                 let answers = vec![
                     "《百年孤独》，重读了第三遍。".to_string(),
                     "希望养成每周读完一本书的习惯，也想认识一起读书的朋友。".to_string(),

@@ -25,7 +25,12 @@ impl Target {
         let path = path.to_string();
         Target {
             addr,
-            make: Arc::new(move |_| Request::get(path.as_str()).header("host", "bench").body(Full::new(Bytes::new())).unwrap()),
+            make: Arc::new(move |_| {
+                Request::get(path.as_str())
+                    .header("host", "bench")
+                    .body(Full::new(Bytes::new()))
+                    .unwrap()
+            }),
         }
     }
 
@@ -42,7 +47,9 @@ impl Target {
                     .header("host", "bench")
                     .header("content-type", "application/json")
                     .header("authorization", auth.as_str())
-                    .body(Full::new(Bytes::from(format!("{{\"body\":\"bench comment {n}\"}}"))))
+                    .body(Full::new(Bytes::from(format!(
+                        "{{\"body\":\"bench comment {n}\"}}"
+                    ))))
                     .unwrap()
             }),
         }

@@ -1224,3 +1224,68 @@ async fn openapi_documents_every_api_route() {
     }
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn demo_seeds_a_living_bilingual_community_deterministically() {
+    let mut reports = vec![];
+    for b in backends().into_iter().chain([Backend::Sqlite]) {
+        let t = TestApp::spawn(b).await;
+        let r = t
+            .app
+            .seed_demo(true)
+            .await
+            .unwrap()
+            .expect("fresh database gets the demo");
+        assert!(r.communities >= 3 && r.members >= 200, "{r:?}");
+        assert!(r.posts + r.comments + r.reactions >= 1000, "{r:?}");
+        assert!(
+            t.app.seed_demo(true).await.unwrap().is_none(),
+            "second run changes nothing"
+        );
+        let list: serde_json::Value = reqwest::get(t.url("/api/v1/communities"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let policies: std::collections::BTreeSet<_> = list["communities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["join_policy"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            policies.len(),
+            3,
+            "open, approval and invite-only communities"
+        );
+        // History spans the past 90 days, with Chinese and English content.
+        let evs = t.events(None).await;
+        let span = evs.iter().map(|e| e.occurred_at).max().unwrap()
+            - evs.iter().map(|e| e.occurred_at).min().unwrap();
+        assert!(span > 85 * 86_400_000, "{span}");
+        let feed: serde_json::Value =
+            reqwest::get(t.url("/api/v1/communities/tea-house/posts?limit=100"))
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+        let text: String = feed["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["title"].as_str().unwrap_or(""))
+            .collect();
+        assert!(
+            text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+                && text.chars().any(|c| c.is_ascii_alphabetic())
+        );
+        reports.push((r.posts, r.comments, r.reactions, evs.len()));
+        t.cleanup().await;
+    }
+    assert!(
+        reports.windows(2).all(|w| w[0] == w[1]),
+        "same seed, same data: {reports:?}"
+    );
+}

@@ -280,3 +280,81 @@ async fn first_visit_creates_the_site_administrator() {
     assert_eq!(r.headers()["location"], "/");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn moderators_ban_and_admins_unban_through_the_directory() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner
+            .post("/api/v1/communities", community("club", "open"))
+            .await;
+        let troll = t.user("troll").await;
+        troll
+            .post("/api/v1/communities/club/join", serde_json::json!({}))
+            .await;
+
+        let c = browser();
+        let (_, login) = page(&c, &t.url("/login")).await;
+        c.post(t.url("/login"))
+            .form(&[
+                ("_csrf", csrf_of(&login).as_str()),
+                ("username", "owner"),
+                ("password", "correct horse battery"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let (_, dir) = page(&c, &t.url("/c/club/members")).await;
+        assert!(
+            dir.contains("/c/club/members/troll/sanction"),
+            "moderation actions are offered"
+        );
+        assert!(
+            !dir.contains("/c/club/members/owner/sanction"),
+            "never on yourself"
+        );
+        let r = c
+            .post(t.url("/c/club/members/troll/sanction"))
+            .form(&[
+                ("_csrf", csrf_of(&dir).as_str()),
+                ("reason", "spam links"),
+                ("action", "ban"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/c/club/members?notice=banned");
+        let (_, banned) = page(&c, &t.url("/c/club/members?state=banned")).await;
+        assert!(banned.contains("@troll") && banned.contains("/c/club/members/troll/unban"));
+        assert_error(
+            &troll
+                .post("/api/v1/communities/club/join", serde_json::json!({}))
+                .await,
+            403,
+            "banned",
+            None,
+        );
+        let r = c
+            .post(t.url("/c/club/members/troll/unban"))
+            .form(&[("_csrf", csrf_of(&banned).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            troll
+                .post("/api/v1/communities/club/join", serde_json::json!({}))
+                .await
+                .0,
+            StatusCode::OK,
+            "{b:?}"
+        );
+        // Plain members see the directory but no ban list.
+        let (s, _) = troll
+            .get("/api/v1/communities/club/members?state=banned")
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        t.cleanup().await;
+    }
+}

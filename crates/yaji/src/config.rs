@@ -92,7 +92,7 @@ impl Settings {
             log: env("YAJI_LOG")
                 .or(env("RUST_LOG"))
                 .or(file.log)
-                .unwrap_or_else(|| "info".into()),
+                .unwrap_or_else(|| "info,sqlx=warn".into()),
             log_json: env("YAJI_LOG_FORMAT")
                 .or(file.log_format)
                 .is_some_and(|f| f == "json"),

@@ -624,7 +624,7 @@ async fn members(
             &MemberQuery {
                 q: mq.q.as_deref(),
                 role: Some(&role),
-                state: None,
+                state: mq.state.as_deref(),
                 limit: 51,
                 offset,
             },
@@ -652,7 +652,7 @@ async fn members(
         );
     page.ok(
         "members.html",
-        context! { c, members, more, offset, q => mq.q.unwrap_or_default(), role, rank, my_rank },
+        context! { c, members, more, offset, q => mq.q.unwrap_or_default(), role, state => mq.state.unwrap_or_default(), rank, my_rank },
     )
 }
 

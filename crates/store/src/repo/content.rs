@@ -115,7 +115,10 @@ pub async fn feed(
         .fetch_all(conn)
         .await?;
     let (pinned, page): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.section == 0);
-    Ok((pinned.into_iter().map(|r| r.post).collect(), page.into_iter().map(|r| r.post).collect()))
+    Ok((
+        pinned.into_iter().map(|r| r.post).collect(),
+        page.into_iter().map(|r| r.post).collect(),
+    ))
 }
 
 pub struct PostEdit<'a> {

@@ -199,7 +199,10 @@ pub async fn insert_token(
 }
 
 /// The user behind a live API token, in one round trip.
-pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<UserRow>> {
+pub async fn token_user(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> crate::Result<Option<UserRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {} FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
         USER_COLS_U
