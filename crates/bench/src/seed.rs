@@ -96,7 +96,7 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
         c.execute(format!("INSERT INTO posts (community_id, author_id, title, body, body_html, excerpt, created_at) VALUES {}", rows.join(",")).as_str())
             .await?;
     }
-    c.execute(format!("UPDATE communities SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.community_id = communities.id AND m.state = 'active'), post_count = (SELECT COUNT(*) FROM posts p WHERE p.community_id = communities.id)").as_str()).await?;
+    c.execute("UPDATE communities SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.community_id = communities.id AND m.state = 'active'), post_count = (SELECT COUNT(*) FROM posts p WHERE p.community_id = communities.id)").await?;
     // The post read with 50 comments: the newest in the bench community.
     let post: i64 = sqlx::query_scalar("SELECT MAX(id) FROM posts WHERE community_id = 1")
         .fetch_one(&mut *c)
