@@ -25,10 +25,7 @@ pub struct Viewer {
 
 impl UserView {
     pub fn viewer(&self) -> Viewer {
-        Viewer {
-            id: self.id,
-            site_admin: self.is_site_admin,
-        }
+        Viewer { id: self.id, site_admin: self.is_site_admin }
     }
 }
 
@@ -71,8 +68,8 @@ fn argon2(cost: HashCost) -> Argon2<'static> {
 /// Hashes a password with argon2id on a blocking thread.
 pub async fn hash_password(password: String, cost: HashCost) -> AppResult<String> {
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(random_token(16).as_bytes())
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let salt =
+            SaltString::encode_b64(random_token(16).as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
         argon2(cost)
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -85,11 +82,7 @@ pub async fn hash_password(password: String, cost: HashCost) -> AppResult<String
 async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
             .unwrap_or(false)
     })
     .await
@@ -105,9 +98,7 @@ impl App {
     pub async fn register(&self, r: Registration<'_>, client: &str) -> AppResult<UserView> {
         let key = format!("signup:{client}");
         if let Some(s) = self.throttle.blocked(&key, &SIGNUP_PER_IP, Instant::now()) {
-            return Err(AppError::RateLimited {
-                retry_after_secs: s,
-            });
+            return Err(AppError::RateLimited { retry_after_secs: s });
         }
         let user = self.create_user(r, false).await?;
         self.throttle.hit(&key, &SIGNUP_PER_IP, Instant::now());
@@ -122,11 +113,7 @@ impl App {
             "" => username.as_str().to_string(),
             d => text::required_line("display_name", d, text::MAX_NAME_CHARS)?,
         };
-        let locale = if r.locale.trim().is_empty() {
-            "zh-CN".to_string()
-        } else {
-            text::locale("locale", r.locale)?
-        };
+        let locale = if r.locale.trim().is_empty() { "zh-CN".to_string() } else { text::locale("locale", r.locale)? };
         let time_zone = if r.time_zone.trim().is_empty() {
             "Asia/Shanghai".to_string()
         } else {
@@ -135,8 +122,7 @@ impl App {
         let hash = hash_password(password.expose().to_string(), self.cfg.hash_cost).await?;
         let now = now();
         let mut tx = self.db.write().await?;
-        let first =
-            users::count_admins(tx.conn()).await? == 0 && users::count(tx.conn()).await? == 0;
+        let first = users::count_admins(tx.conn()).await? == 0 && users::count(tx.conn()).await? == 0;
         let new = users::NewUser {
             username: username.as_str(),
             display_name: &display_name,
@@ -149,17 +135,11 @@ impl App {
         let id = match users::insert(tx.conn(), &new).await {
             Ok(id) => id,
             Err(e) if e.is_unique_violation() => {
-                return Err(AppError::conflict(
-                    "username_taken",
-                    Some("username"),
-                    "this username is taken",
-                ))
+                return Err(AppError::conflict("username_taken", Some("username"), "this username is taken"))
             }
             Err(e) => return Err(e.into()),
         };
-        let user = users::by_id(tx.conn(), id)
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let user = users::by_id(tx.conn(), id).await?.ok_or(AppError::NotFound("user"))?;
         finish(
             tx,
             Event {
@@ -179,9 +159,7 @@ impl App {
     pub async fn make_site_admin(&self, username: &str) -> AppResult<UserView> {
         let username = Username::parse(username)?;
         let mut tx = self.db.write().await?;
-        let u = users::by_username(tx.conn(), username.as_str())
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let u = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         users::set_site_admin(tx.conn(), u.id, true).await?;
         let ev = Event::new(Kind::ProfileUpdated, None, u.id, Subject::User(u.id))
             .with(serde_json::json!({"site_admin": true}));
@@ -197,10 +175,7 @@ impl App {
 
     pub async fn user(&self, id: i64) -> AppResult<UserView> {
         let mut c = self.db.read().await?;
-        Ok(users::by_id(&mut c, id)
-            .await?
-            .ok_or(AppError::NotFound("user"))?
-            .into())
+        Ok(users::by_id(&mut c, id).await?.ok_or(AppError::NotFound("user"))?.into())
     }
 
     /// Checks credentials and opens a session. Unknown users and wrong
@@ -210,14 +185,9 @@ impl App {
         let ip_key = format!("login-ip:{client}");
         let name = username.trim().to_ascii_lowercase();
         let acct_key = format!("login-user:{name}");
-        for (k, l) in [
-            (&ip_key, &LOGIN_PER_IP),
-            (&acct_key, &FAILED_LOGIN_PER_ACCOUNT),
-        ] {
+        for (k, l) in [(&ip_key, &LOGIN_PER_IP), (&acct_key, &FAILED_LOGIN_PER_ACCOUNT)] {
             if let Some(s) = self.throttle.blocked(k, l, now_i) {
-                return Err(AppError::RateLimited {
-                    retry_after_secs: s,
-                });
+                return Err(AppError::RateLimited { retry_after_secs: s });
             }
         }
         self.throttle.hit(&ip_key, &LOGIN_PER_IP, now_i);
@@ -237,8 +207,7 @@ impl App {
         };
         let ok = verify_password(password.to_string(), hash).await;
         let Some(user) = row.filter(|_| ok) else {
-            self.throttle
-                .hit(&acct_key, &FAILED_LOGIN_PER_ACCOUNT, now_i);
+            self.throttle.hit(&acct_key, &FAILED_LOGIN_PER_ACCOUNT, now_i);
             return Err(AppError::BadCredentials);
         };
         self.throttle.clear(&acct_key);
@@ -248,22 +217,9 @@ impl App {
         let max_age_secs = self.cfg.session_days * 86_400;
         // Sessions are not community activity; they are written without an event.
         let mut tx = self.db.write().await?;
-        users::insert_session(
-            tx.conn(),
-            &token_hash(&token),
-            user.id,
-            &csrf,
-            now,
-            now + max_age_secs * 1000,
-        )
-        .await?;
+        users::insert_session(tx.conn(), &token_hash(&token), user.id, &csrf, now, now + max_age_secs * 1000).await?;
         tx.commit().await?;
-        Ok(Session {
-            user: user.into(),
-            token,
-            csrf,
-            max_age_secs,
-        })
+        Ok(Session { user: user.into(), token, csrf, max_age_secs })
     }
 
     pub async fn logout(&self, session_token: &str) -> AppResult<()> {
@@ -283,9 +239,7 @@ impl App {
     /// Resolves a bearer API token to its user.
     pub async fn token_user(&self, secret: &str) -> AppResult<Option<UserView>> {
         let mut c = self.db.read().await?;
-        Ok(users::token_user(&mut c, &token_hash(secret))
-            .await?
-            .map(Into::into))
+        Ok(users::token_user(&mut c, &token_hash(secret)).await?.map(Into::into))
     }
 
     pub async fn create_token(&self, viewer: Viewer, name: &str) -> AppResult<NewToken> {
@@ -293,8 +247,7 @@ impl App {
         let secret = format!("yaji_{}", random_token(32));
         let now = now();
         let mut tx = self.db.write().await?;
-        let id =
-            users::insert_token(tx.conn(), viewer.id, &name, &token_hash(&secret), now).await?;
+        let id = users::insert_token(tx.conn(), viewer.id, &name, &token_hash(&secret), now).await?;
         finish(
             tx,
             Event::new(Kind::ApiTokenCreated, None, viewer.id, Subject::Token(id))
@@ -302,13 +255,7 @@ impl App {
             now,
         )
         .await?;
-        let token = TokenView {
-            id,
-            name,
-            created_at: crate::rfc3339(now),
-            last_used_at: None,
-            revoked: false,
-        };
+        let token = TokenView { id, name, created_at: crate::rfc3339(now), last_used_at: None, revoked: false };
         Ok(NewToken { token, secret })
     }
 
@@ -317,27 +264,14 @@ impl App {
         let username = Username::parse(username)?;
         let u = {
             let mut c = self.db.read().await?;
-            users::by_username(&mut c, username.as_str())
-                .await?
-                .ok_or(AppError::NotFound("user"))?
+            users::by_username(&mut c, username.as_str()).await?.ok_or(AppError::NotFound("user"))?
         };
-        self.create_token(
-            Viewer {
-                id: u.id,
-                site_admin: u.is_site_admin == 1,
-            },
-            name,
-        )
-        .await
+        self.create_token(Viewer { id: u.id, site_admin: u.is_site_admin == 1 }, name).await
     }
 
     pub async fn tokens(&self, viewer: Viewer) -> AppResult<Vec<TokenView>> {
         let mut c = self.db.read().await?;
-        Ok(users::tokens(&mut c, viewer.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(users::tokens(&mut c, viewer.id).await?.into_iter().map(Into::into).collect())
     }
 
     pub async fn revoke_token(&self, viewer: Viewer, id: i64) -> AppResult<()> {
@@ -346,34 +280,15 @@ impl App {
         if !users::revoke_token(tx.conn(), viewer.id, id, now).await? {
             return Err(AppError::NotFound("token"));
         }
-        finish(
-            tx,
-            Event::new(Kind::ApiTokenRevoked, None, viewer.id, Subject::Token(id)),
-            now,
-        )
-        .await
+        finish(tx, Event::new(Kind::ApiTokenRevoked, None, viewer.id, Subject::Token(id)), now).await
     }
 
-    pub async fn update_profile(
-        &self,
-        viewer: Viewer,
-        input: ProfileInput<'_>,
-    ) -> AppResult<UserView> {
+    pub async fn update_profile(&self, viewer: Viewer, input: ProfileInput<'_>) -> AppResult<UserView> {
         let profile = Profile::parse(input)?;
         let now = now();
         let mut tx = self.db.write().await?;
         users::update_profile(tx.conn(), viewer.id, &profile).await?;
-        finish(
-            tx,
-            Event::new(
-                Kind::ProfileUpdated,
-                None,
-                viewer.id,
-                Subject::User(viewer.id),
-            ),
-            now,
-        )
-        .await?;
+        finish(tx, Event::new(Kind::ProfileUpdated, None, viewer.id, Subject::User(viewer.id)), now).await?;
         self.user(viewer.id).await
     }
 
@@ -383,9 +298,7 @@ impl App {
         let password = NewPassword::parse(password)?;
         let hash = hash_password(password.expose().to_string(), self.cfg.hash_cost).await?;
         let mut tx = self.db.write().await?;
-        let u = users::by_username(tx.conn(), username.as_str())
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let u = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         users::set_password(tx.conn(), u.id, &hash).await?;
         let ev = Event::new(Kind::ProfileUpdated, None, u.id, Subject::User(u.id))
             .with(serde_json::json!({"password_changed": true}));

@@ -1,9 +1,7 @@
 //! Communities: create, edit, rules, topics, discovery.
 
 use yaji_domain::activity::{Event, Kind, Subject};
-use yaji_domain::community::{
-    self, CommunitySettings, CommunitySlug, JoinPolicy, SettingsInput, Visibility,
-};
+use yaji_domain::community::{self, CommunitySettings, CommunitySlug, JoinPolicy, SettingsInput, Visibility};
 use yaji_domain::member::{MemberState, Role};
 use yaji_domain::permission::{decide, Action, Actor, Policy};
 use yaji_domain::text;
@@ -24,54 +22,30 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub async fn load(
-        conn: &mut AnyConnection,
-        slug: &str,
-        viewer: Option<Viewer>,
-    ) -> AppResult<Ctx> {
-        let c = repo::by_slug(conn, slug.trim())
-            .await?
-            .ok_or(AppError::NotFound("community"))?;
+    pub async fn load(conn: &mut AnyConnection, slug: &str, viewer: Option<Viewer>) -> AppResult<Ctx> {
+        let c = repo::by_slug(conn, slug.trim()).await?.ok_or(AppError::NotFound("community"))?;
         Self::for_row(conn, c, viewer).await
     }
 
-    pub async fn load_id(
-        conn: &mut AnyConnection,
-        id: i64,
-        viewer: Option<Viewer>,
-    ) -> AppResult<Ctx> {
-        let c = repo::by_id(conn, id)
-            .await?
-            .ok_or(AppError::NotFound("community"))?;
+    pub async fn load_id(conn: &mut AnyConnection, id: i64, viewer: Option<Viewer>) -> AppResult<Ctx> {
+        let c = repo::by_id(conn, id).await?.ok_or(AppError::NotFound("community"))?;
         Self::for_row(conn, c, viewer).await
     }
 
-    pub async fn for_row(
-        conn: &mut AnyConnection,
-        c: repo::CommunityRow,
-        viewer: Option<Viewer>,
-    ) -> AppResult<Ctx> {
+    pub async fn for_row(conn: &mut AnyConnection, c: repo::CommunityRow, viewer: Option<Viewer>) -> AppResult<Ctx> {
         let membership = match viewer {
             Some(v) => repo::membership(conn, c.id, v.id).await?,
             None => None,
         };
         let actor = Actor {
             signed_in: viewer.is_some(),
-            membership: membership.as_ref().and_then(|m| {
-                Some((
-                    Role::parse("role", &m.role).ok()?,
-                    MemberState::parse("state", &m.state).ok()?,
-                ))
-            }),
+            membership: membership
+                .as_ref()
+                .and_then(|m| Some((Role::parse("role", &m.role).ok()?, MemberState::parse("state", &m.state).ok()?))),
             site_admin: viewer.is_some_and(|v| v.site_admin),
         };
         let policy = policy_of(&c);
-        Ok(Ctx {
-            c,
-            actor,
-            policy,
-            membership,
-        })
+        Ok(Ctx { c, actor, policy, membership })
     }
 
     pub fn allow(&self, action: Action) -> AppResult<()> {
@@ -104,10 +78,7 @@ impl Ctx {
         Some(ViewerMembership {
             role: self.membership.as_ref().map(|m| m.role.clone()),
             state: self.membership.as_ref().map(|m| m.state.clone()),
-            rules_version_accepted: self
-                .membership
-                .as_ref()
-                .map_or(0, |m| m.rules_version_accepted),
+            rules_version_accepted: self.membership.as_ref().map_or(0, |m| m.rules_version_accepted),
             pending_request,
         })
     }
@@ -120,8 +91,7 @@ impl Ctx {
 pub(crate) fn policy_of(c: &repo::CommunityRow) -> Policy {
     Policy {
         visibility: Visibility::parse("visibility", &c.visibility).unwrap_or(Visibility::Private),
-        join_policy: JoinPolicy::parse("join_policy", &c.join_policy)
-            .unwrap_or(JoinPolicy::InviteOnly),
+        join_policy: JoinPolicy::parse("join_policy", &c.join_policy).unwrap_or(JoinPolicy::InviteOnly),
     }
 }
 
@@ -134,11 +104,7 @@ pub struct NewCommunity {
 }
 
 impl App {
-    pub async fn create_community(
-        &self,
-        viewer: Viewer,
-        input: NewCommunity,
-    ) -> AppResult<CommunityView> {
+    pub async fn create_community(&self, viewer: Viewer, input: NewCommunity) -> AppResult<CommunityView> {
         let slug = CommunitySlug::parse(&input.slug)?;
         let settings = CommunitySettings::parse(&input.settings)?;
         let rules = text::optional_text("rules", &input.rules, text::MAX_BODY_BYTES)?;
@@ -157,15 +123,8 @@ impl App {
         };
         let mut rules_version = 0;
         if !rules.is_empty() {
-            rules_version = repo::publish_rules(
-                tx.conn(),
-                id,
-                &rules,
-                &text::markdown_to_html(&rules),
-                viewer.id,
-                now,
-            )
-            .await?;
+            rules_version =
+                repo::publish_rules(tx.conn(), id, &rules, &text::markdown_to_html(&rules), viewer.id, now).await?;
         }
         // The owner is the first member; their membership begins with the community.
         let joining = repo::Joining {
@@ -179,40 +138,21 @@ impl App {
         };
         repo::upsert_active(tx.conn(), &joining).await?;
         repo::add_member_count(tx.conn(), id, 1).await?;
-        let ev = Event::new(
-            Kind::CommunityCreated,
-            Some(id),
-            viewer.id,
-            Subject::Community(id),
-        )
-        .with(serde_json::json!({"slug": slug.as_str(), "rules_version": rules_version}));
+        let ev = Event::new(Kind::CommunityCreated, Some(id), viewer.id, Subject::Community(id))
+            .with(serde_json::json!({"slug": slug.as_str(), "rules_version": rules_version}));
         finish(tx, ev, now).await?;
         self.community(Some(viewer), slug.as_str()).await
     }
 
-    pub async fn update_community(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        input: SettingsInput,
-    ) -> AppResult<CommunityView> {
+    pub async fn update_community(&self, viewer: Viewer, slug: &str, input: SettingsInput) -> AppResult<CommunityView> {
         let settings = CommunitySettings::parse(&input)?;
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::EditSettings)?;
         repo::update(tx.conn(), ctx.c.id, &settings, now).await?;
-        finish(
-            tx,
-            Event::new(
-                Kind::CommunityUpdated,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::Community(ctx.c.id),
-            ),
-            now,
-        )
-        .await?;
+        finish(tx, Event::new(Kind::CommunityUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)), now)
+            .await?;
         self.community(Some(viewer), slug).await
     }
 
@@ -220,9 +160,7 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         let pending = match viewer {
-            Some(v) if ctx.role().is_none() => repo::pending_request_of(&mut c, ctx.c.id, v.id)
-                .await?
-                .is_some(),
+            Some(v) if ctx.role().is_none() => repo::pending_request_of(&mut c, ctx.c.id, v.id).await?.is_some(),
             _ => false,
         };
         let abilities = ctx.abilities();
@@ -270,36 +208,20 @@ impl App {
     }
 
     /// Publishes a new version of the rules; members accept it on their next visit.
-    pub async fn publish_rules(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        body: &str,
-    ) -> AppResult<RulesView> {
+    pub async fn publish_rules(&self, viewer: Viewer, slug: &str, body: &str) -> AppResult<RulesView> {
         let body = text::body("body", body)?;
         let html = text::markdown_to_html(&body);
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::EditRules)?;
-        let version =
-            repo::publish_rules(tx.conn(), ctx.c.id, &body, &html, viewer.id, now).await?;
+        let version = repo::publish_rules(tx.conn(), ctx.c.id, &body, &html, viewer.id, now).await?;
         // The publisher accepts their own rules.
         repo::accept_rules(tx.conn(), ctx.c.id, viewer.id, version).await?;
-        let ev = Event::new(
-            Kind::RulesPublished,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::Community(ctx.c.id),
-        )
-        .with(serde_json::json!({"version": version}));
+        let ev = Event::new(Kind::RulesPublished, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"version": version}));
         finish(tx, ev, now).await?;
-        Ok(RulesView {
-            version,
-            body,
-            body_html: html,
-            created_at: crate::rfc3339(now),
-        })
+        Ok(RulesView { version, body, body_html: html, created_at: crate::rfc3339(now) })
     }
 
     /// The current rules (version 0 and empty when none were published).
@@ -307,28 +229,17 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         // Rules are shown to prospective members too: they accept them on joining.
-        Ok(repo::rules(&mut c, ctx.c.id, ctx.c.rules_version)
-            .await?
-            .map(Into::into))
+        Ok(repo::rules(&mut c, ctx.c.id, ctx.c.rules_version).await?.map(Into::into))
     }
 
     pub async fn rules_history(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<RulesView>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::EditRules)?;
-        Ok(repo::rules_history(&mut c, ctx.c.id)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        Ok(repo::rules_history(&mut c, ctx.c.id).await?.into_iter().map(Into::into).collect())
     }
 
-    pub async fn create_topic(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        name: &str,
-    ) -> AppResult<TopicView> {
+    pub async fn create_topic(&self, viewer: Viewer, slug: &str, name: &str) -> AppResult<TopicView> {
         let name = community::topic_name(name)?;
         let now = now();
         let mut tx = self.db.write().await?;
@@ -337,23 +248,14 @@ impl App {
         let id = match repo::insert_topic(tx.conn(), ctx.c.id, &name, now).await {
             Ok(id) => id,
             Err(e) if e.is_unique_violation() => {
-                return Err(AppError::conflict(
-                    "topic_exists",
-                    Some("name"),
-                    "a topic with this name exists",
-                ))
+                return Err(AppError::conflict("topic_exists", Some("name"), "a topic with this name exists"))
             }
             Err(e) => return Err(e.into()),
         };
         finish(
             tx,
-            Event::new(
-                Kind::TopicCreated,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::Topic(id),
-            )
-            .with(serde_json::json!({"name": name})),
+            Event::new(Kind::TopicCreated, Some(ctx.c.id), viewer.id, Subject::Topic(id))
+                .with(serde_json::json!({"name": name})),
             now,
         )
         .await?;
@@ -362,23 +264,13 @@ impl App {
 
     pub async fn community_slug(&self, id: i64) -> AppResult<String> {
         let mut c = self.db.read().await?;
-        Ok(repo::by_id(&mut c, id)
-            .await?
-            .ok_or(AppError::NotFound("community"))?
-            .slug)
+        Ok(repo::by_id(&mut c, id).await?.ok_or(AppError::NotFound("community"))?.slug)
     }
 
     pub async fn topics(&self, viewer: Option<Viewer>, slug: &str) -> AppResult<Vec<TopicView>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
-        Ok(repo::topics(&mut c, ctx.c.id)
-            .await?
-            .into_iter()
-            .map(|t| TopicView {
-                id: t.id,
-                name: t.name,
-            })
-            .collect())
+        Ok(repo::topics(&mut c, ctx.c.id).await?.into_iter().map(|t| TopicView { id: t.id, name: t.name }).collect())
     }
 }

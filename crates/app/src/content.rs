@@ -29,49 +29,24 @@ pub enum Curation {
 }
 
 /// Loads a live post and its community context, refusing readers who may not see it.
-async fn post_ctx(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    viewer: Option<Viewer>,
-) -> AppResult<(repo::PostRow, Ctx)> {
-    let p = repo::post(conn, post_id)
-        .await?
-        .filter(|p| p.deleted_at.is_none())
-        .ok_or(AppError::NotFound("post"))?;
+async fn post_ctx(conn: &mut AnyConnection, post_id: i64, viewer: Option<Viewer>) -> AppResult<(repo::PostRow, Ctx)> {
+    let p = repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound("post"))?;
     let ctx = Ctx::load_id(conn, p.community_id, viewer).await?;
     ctx.allow(Action::ReadContent)?;
     Ok((p, ctx))
 }
 
-async fn check_topic(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    topic_id: Option<i64>,
-) -> AppResult<()> {
+async fn check_topic(conn: &mut AnyConnection, community_id: i64, topic_id: Option<i64>) -> AppResult<()> {
     if let Some(t) = topic_id {
-        if crepo::topic(conn, t)
-            .await?
-            .filter(|t| t.community_id == community_id)
-            .is_none()
-        {
-            return Err(invalid(
-                "topic_id",
-                "unknown_topic",
-                "no such topic in this community",
-            )
-            .into());
+        if crepo::topic(conn, t).await?.filter(|t| t.community_id == community_id).is_none() {
+            return Err(invalid("topic_id", "unknown_topic", "no such topic in this community").into());
         }
     }
     Ok(())
 }
 
 impl App {
-    pub async fn create_post(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        input: PostInput<'_>,
-    ) -> AppResult<PostView> {
+    pub async fn create_post(&self, viewer: Viewer, slug: &str, input: PostInput<'_>) -> AppResult<PostView> {
         let draft = PostDraft::parse(input.title, input.body)?;
         let html = text::markdown_to_html(&draft.body);
         let excerpt = text::excerpt(&draft.body, 160);
@@ -92,16 +67,9 @@ impl App {
         };
         let id = repo::insert_post(tx.conn(), &new).await?;
         crepo::add_post_count(tx.conn(), ctx.c.id, 1).await?;
-        let ev = Event::new(
-            Kind::PostCreated,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::Post(id),
-        )
-        .with(serde_json::json!({"topic_id": input.topic_id}));
-        let row = repo::post(tx.conn(), id)
-            .await?
-            .ok_or(AppError::NotFound("post"))?;
+        let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id))
+            .with(serde_json::json!({"topic_id": input.topic_id}));
+        let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
         finish(tx, ev, now).await?;
         Ok(PostView::from_row(row, true))
     }
@@ -116,79 +84,35 @@ impl App {
         limit: Option<u32>,
     ) -> AppResult<FeedPage> {
         let limit = content::page_size(limit)?;
-        let before = cursor
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(Cursor::parse)
-            .transpose()?;
+        let before = cursor.map(str::trim).filter(|s| !s.is_empty()).map(Cursor::parse).transpose()?;
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
         if let Feed::Topic(t) = feed {
-            if crepo::topic(&mut c, t)
-                .await?
-                .filter(|t| t.community_id == ctx.c.id)
-                .is_none()
-            {
+            if crepo::topic(&mut c, t).await?.filter(|t| t.community_id == ctx.c.id).is_none() {
                 return Err(AppError::NotFound("topic"));
             }
         }
         // One extra row tells whether another page exists.
         let with_pinned = feed == Feed::Latest && before.is_none();
-        let (pinned, mut rows) = repo::feed(
-            &mut c,
-            ctx.c.id,
-            &feed,
-            before,
-            limit as i64 + 1,
-            with_pinned,
-        )
-        .await?;
+        let (pinned, mut rows) = repo::feed(&mut c, ctx.c.id, &feed, before, limit as i64 + 1, with_pinned).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|p| {
-                Cursor {
-                    at: p.created_at,
-                    id: p.id,
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
-        let pinned = pinned
-            .into_iter()
-            .map(|p| PostView::from_row(p, false))
-            .collect();
-        Ok(FeedPage {
-            posts: rows
-                .into_iter()
-                .map(|p| PostView::from_row(p, false))
-                .collect(),
-            pinned,
-            next_cursor,
-        })
+        let next_cursor = if more { rows.last().map(|p| Cursor { at: p.created_at, id: p.id }.encode()) } else { None };
+        let pinned = pinned.into_iter().map(|p| PostView::from_row(p, false)).collect();
+        Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
     }
 
     /// A post with its comments (reading order) and reactions.
     pub async fn post(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<PostDetail> {
         let mut c = self.db.read().await?;
         let (p, ctx) = post_ctx(&mut c, post_id, viewer).await?;
-        let comments = repo::comments(&mut c, p.id, 500)
-            .await?
-            .into_iter()
-            .map(CommentView::from)
-            .collect();
+        let comments = repo::comments(&mut c, p.id, 500).await?.into_iter().map(CommentView::from).collect();
         let reactions = repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?;
         let reactions = content::REACTIONS
             .iter()
             .filter_map(|e| reactions.iter().find(|r| r.0 == *e))
-            .map(|(emoji, count, mine)| ReactionView {
-                emoji: emoji.clone(),
-                count: *count,
-                mine: *mine > 0,
-            })
+            .map(|(emoji, count, mine)| ReactionView { emoji: emoji.clone(), count: *count, mine: *mine > 0 })
             .collect();
         let is_author = viewer.is_some_and(|v| v.id == p.author_id);
         Ok(PostDetail {
@@ -203,21 +127,14 @@ impl App {
     }
 
     /// Edits a post; the previous version is kept in its history.
-    pub async fn edit_post(
-        &self,
-        viewer: Viewer,
-        post_id: i64,
-        input: PostInput<'_>,
-    ) -> AppResult<PostView> {
+    pub async fn edit_post(&self, viewer: Viewer, post_id: i64, input: PostInput<'_>) -> AppResult<PostView> {
         let draft = PostDraft::parse(input.title, input.body)?;
         let html = text::markdown_to_html(&draft.body);
         let excerpt = text::excerpt(&draft.body, 160);
         let now = now();
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
-        ctx.allow(Action::EditPost {
-            own: p.author_id == viewer.id,
-        })?;
+        ctx.allow(Action::EditPost { own: p.author_id == viewer.id })?;
         check_topic(tx.conn(), ctx.c.id, input.topic_id).await?;
         repo::insert_revision(tx.conn(), p.id, p.title.as_deref(), &p.body, viewer.id, now).await?;
         let edit = repo::PostEdit {
@@ -228,28 +145,12 @@ impl App {
             topic_id: input.topic_id,
         };
         repo::update_post(tx.conn(), p.id, &edit, now).await?;
-        let row = repo::post(tx.conn(), p.id)
-            .await?
-            .ok_or(AppError::NotFound("post"))?;
-        finish(
-            tx,
-            Event::new(
-                Kind::PostEdited,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::Post(p.id),
-            ),
-            now,
-        )
-        .await?;
+        let row = repo::post(tx.conn(), p.id).await?.ok_or(AppError::NotFound("post"))?;
+        finish(tx, Event::new(Kind::PostEdited, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await?;
         Ok(PostView::from_row(row, true))
     }
 
-    pub async fn post_revisions(
-        &self,
-        viewer: Option<Viewer>,
-        post_id: i64,
-    ) -> AppResult<Vec<RevisionView>> {
+    pub async fn post_revisions(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<Vec<RevisionView>> {
         let mut c = self.db.read().await?;
         let (p, _) = post_ctx(&mut c, post_id, viewer).await?;
         Ok(repo::revisions(&mut c, p.id)
@@ -270,106 +171,49 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
-        ctx.allow(Action::DeletePost {
-            own: p.author_id == viewer.id,
-        })?;
+        ctx.allow(Action::DeletePost { own: p.author_id == viewer.id })?;
         if !repo::soft_delete_post(tx.conn(), p.id, now).await? {
             return Err(AppError::NotFound("post"));
         }
         crepo::add_post_count(tx.conn(), ctx.c.id, -1).await?;
-        finish(
-            tx,
-            Event::new(
-                Kind::PostDeleted,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::Post(p.id),
-            ),
-            now,
-        )
-        .await
+        finish(tx, Event::new(Kind::PostDeleted, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await
     }
 
     /// Pins or marks essence (精华), by moderators and above. Setting what is
     /// already set changes nothing and writes no event.
-    pub async fn curate(
-        &self,
-        viewer: Viewer,
-        post_id: i64,
-        what: Curation,
-    ) -> AppResult<PostView> {
+    pub async fn curate(&self, viewer: Viewer, post_id: i64, what: Curation) -> AppResult<PostView> {
         let now = now();
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         let (action, flag, on, kind) = match what {
-            Curation::Pin => (
-                Action::PinPost,
-                repo::PostFlag::Pinned,
-                true,
-                Kind::PostPinned,
-            ),
-            Curation::Unpin => (
-                Action::PinPost,
-                repo::PostFlag::Pinned,
-                false,
-                Kind::PostUnpinned,
-            ),
-            Curation::SetEssence => (
-                Action::SetEssence,
-                repo::PostFlag::Essence,
-                true,
-                Kind::EssenceSet,
-            ),
-            Curation::UnsetEssence => (
-                Action::SetEssence,
-                repo::PostFlag::Essence,
-                false,
-                Kind::EssenceUnset,
-            ),
+            Curation::Pin => (Action::PinPost, repo::PostFlag::Pinned, true, Kind::PostPinned),
+            Curation::Unpin => (Action::PinPost, repo::PostFlag::Pinned, false, Kind::PostUnpinned),
+            Curation::SetEssence => (Action::SetEssence, repo::PostFlag::Essence, true, Kind::EssenceSet),
+            Curation::UnsetEssence => (Action::SetEssence, repo::PostFlag::Essence, false, Kind::EssenceUnset),
         };
         ctx.allow(action)?;
         let changed = repo::set_flag(tx.conn(), p.id, flag, on).await?;
-        let row = repo::post(tx.conn(), p.id)
-            .await?
-            .ok_or(AppError::NotFound("post"))?;
+        let row = repo::post(tx.conn(), p.id).await?.ok_or(AppError::NotFound("post"))?;
         if changed {
-            finish(
-                tx,
-                Event::new(kind, Some(ctx.c.id), viewer.id, Subject::Post(p.id)),
-                now,
-            )
-            .await?;
+            finish(tx, Event::new(kind, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await?;
         } else {
             tx.rollback().await?;
         }
         Ok(PostView::from_row(row, true))
     }
 
-    pub async fn comment(
-        &self,
-        viewer: Viewer,
-        post_id: i64,
-        body: &str,
-    ) -> AppResult<CommentView> {
+    pub async fn comment(&self, viewer: Viewer, post_id: i64, body: &str) -> AppResult<CommentView> {
         let body = text::body("body", body)?;
         let html = text::markdown_to_html(&body);
         let now = now();
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::Comment)?;
-        let id =
-            repo::insert_comment(tx.conn(), p.id, ctx.c.id, viewer.id, &body, &html, now).await?;
+        let id = repo::insert_comment(tx.conn(), p.id, ctx.c.id, viewer.id, &body, &html, now).await?;
         repo::add_comment_count(tx.conn(), p.id, 1).await?;
-        let row = repo::comment(tx.conn(), id)
-            .await?
-            .ok_or(AppError::NotFound("comment"))?;
-        let ev = Event::new(
-            Kind::CommentCreated,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::Comment(id),
-        )
-        .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id}));
+        let row = repo::comment(tx.conn(), id).await?.ok_or(AppError::NotFound("comment"))?;
+        let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
+            .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id}));
         finish(tx, ev, now).await?;
         Ok(row.into())
     }
@@ -383,35 +227,17 @@ impl App {
             .filter(|c| c.deleted_at.is_none())
             .ok_or(AppError::NotFound("comment"))?;
         let (_, ctx) = post_ctx(tx.conn(), cm.post_id, Some(viewer)).await?;
-        ctx.allow(Action::DeleteComment {
-            own: cm.author_id == viewer.id,
-        })?;
+        ctx.allow(Action::DeleteComment { own: cm.author_id == viewer.id })?;
         if !repo::soft_delete_comment(tx.conn(), cm.id, now).await? {
             return Err(AppError::NotFound("comment"));
         }
         repo::add_comment_count(tx.conn(), cm.post_id, -1).await?;
-        finish(
-            tx,
-            Event::new(
-                Kind::CommentDeleted,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::Comment(cm.id),
-            ),
-            now,
-        )
-        .await?;
+        finish(tx, Event::new(Kind::CommentDeleted, Some(ctx.c.id), viewer.id, Subject::Comment(cm.id)), now).await?;
         Ok(cm.post_id)
     }
 
     /// Adds (`on`) or removes a reaction. Repeating it changes nothing and writes no event.
-    pub async fn react(
-        &self,
-        viewer: Viewer,
-        post_id: i64,
-        emoji: &str,
-        on: bool,
-    ) -> AppResult<Vec<ReactionView>> {
+    pub async fn react(&self, viewer: Viewer, post_id: i64, emoji: &str, on: bool) -> AppResult<Vec<ReactionView>> {
         let emoji = content::reaction(emoji)?;
         let now = now();
         let mut tx = self.db.write().await?;
@@ -423,11 +249,7 @@ impl App {
             repo::remove_reaction(tx.conn(), p.id, viewer.id, &emoji).await?
         };
         if changed {
-            let kind = if on {
-                Kind::ReactionAdded
-            } else {
-                Kind::ReactionRemoved
-            };
+            let kind = if on { Kind::ReactionAdded } else { Kind::ReactionRemoved };
             let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::Post(p.id))
                 .with(serde_json::json!({"emoji": emoji, "post_author_id": p.author_id}));
             finish(tx, ev, now).await?;

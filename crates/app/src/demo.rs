@@ -101,8 +101,8 @@ const GIVEN: &[(&str, &str)] = &[
     ("知秋", "zhiqiu"),
 ];
 const ENGLISH: &[&str] = &[
-    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Chloe", "Leo", "Grace",
-    "Daniel", "Sophie", "Ryan", "Hannah", "Kevin", "Iris", "Jason", "Vivian", "Alex",
+    "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Chloe", "Leo", "Grace", "Daniel", "Sophie",
+    "Ryan", "Hannah", "Kevin", "Iris", "Jason", "Vivian", "Alex",
 ];
 
 struct Comm {
@@ -262,28 +262,10 @@ const COMMENTS_EN: &[&str] = &[
 const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "🤔", "🙏"];
 
 enum Step {
-    Join {
-        c: usize,
-        user: usize,
-        invited_by: Option<usize>,
-    },
-    Post {
-        c: usize,
-        author: usize,
-        topic: Option<usize>,
-        text: usize,
-        idx: usize,
-    },
-    Comment {
-        post: usize,
-        author: usize,
-        text: usize,
-    },
-    React {
-        post: usize,
-        user: usize,
-        emoji: usize,
-    },
+    Join { c: usize, user: usize, invited_by: Option<usize> },
+    Post { c: usize, author: usize, topic: Option<usize>, text: usize, idx: usize },
+    Comment { post: usize, author: usize, text: usize },
+    React { post: usize, user: usize, emoji: usize },
 }
 
 impl App {
@@ -300,16 +282,11 @@ impl App {
                 return Ok(None);
             }
         }
-        let hash =
-            crate::accounts::hash_password(DEMO_PASSWORD.to_string(), HashCost::Standard).await?;
+        let hash = crate::accounts::hash_password(DEMO_PASSWORD.to_string(), HashCost::Standard).await?;
         let today = now / DAY * DAY;
         let start = today - 90 * DAY;
         let mut rng = Rng(SEED);
-        let mut report = DemoReport {
-            communities: COMMUNITIES.len(),
-            members: 200,
-            ..Default::default()
-        };
+        let mut report = DemoReport { communities: COMMUNITIES.len(), members: 200, ..Default::default() };
 
         // People: 200 names, mixed Chinese and English.
         let mut people: Vec<(String, String, &str)> = Vec::with_capacity(200);
@@ -321,24 +298,14 @@ impl App {
                 (format!("{sp}.{gp}"), format!("{sz}{gz}"), "zh-CN")
             } else {
                 let e = *rng.pick(ENGLISH);
-                (
-                    format!("{}.{sp}", e.to_lowercase()),
-                    format!("{e} {}{}", sp[..1].to_uppercase(), &sp[1..]),
-                    "en",
-                )
+                (format!("{}.{sp}", e.to_lowercase()), format!("{e} {}{}", sp[..1].to_uppercase(), &sp[1..]), "en")
             };
-            let username = if taken.contains(&username) {
-                format!("{username}{}", people.len())
-            } else {
-                username
-            };
+            let username = if taken.contains(&username) { format!("{username}{}", people.len()) } else { username };
             taken.insert(username.clone());
             people.push((username, display, locale));
         }
         // Activity weights: a few heavy posters, many lurkers.
-        let weight: Vec<f64> = (0..200)
-            .map(|i| 1.0 / ((i + 1) as f64).powf(0.85))
-            .collect();
+        let weight: Vec<f64> = (0..200).map(|i| 1.0 / ((i + 1) as f64).powf(0.85)).collect();
 
         let mut steps: Vec<(i64, Step)> = vec![];
         let mut members: Vec<Vec<(usize, i64)>> = vec![vec![]; COMMUNITIES.len()];
@@ -346,14 +313,7 @@ impl App {
             members[ci].push((ci, start)); // owners are users 0..4, members from day 0
             for staff in [4 + ci * 2, 5 + ci * 2] {
                 members[ci].push((staff, start + HOUR * (2 + staff as i64)));
-                steps.push((
-                    start + HOUR * (2 + staff as i64),
-                    Step::Join {
-                        c: ci,
-                        user: staff,
-                        invited_by: None,
-                    },
-                ));
+                steps.push((start + HOUR * (2 + staff as i64), Step::Join { c: ci, user: staff, invited_by: None }));
             }
         }
         for u in 12..200 {
@@ -367,24 +327,13 @@ impl App {
                 let day = (90.0 * rng.f().powf(0.75)) as i64;
                 let at = start + day * DAY + 8 * HOUR + rng.below(14) as i64 * HOUR;
                 let invited_by = if rng.chance(0.35) || COMMUNITIES[ci].policy == "invite_only" {
-                    let earlier: Vec<usize> = members[ci]
-                        .iter()
-                        .filter(|(_, t)| *t < at)
-                        .map(|(m, _)| *m)
-                        .collect();
+                    let earlier: Vec<usize> = members[ci].iter().filter(|(_, t)| *t < at).map(|(m, _)| *m).collect();
                     Some(*rng.pick(&earlier))
                 } else {
                     None
                 };
                 members[ci].push((u, at));
-                steps.push((
-                    at,
-                    Step::Join {
-                        c: ci,
-                        user: u,
-                        invited_by,
-                    },
-                ));
+                steps.push((at, Step::Join { c: ci, user: u, invited_by }));
             }
         }
         // Posts: weekly rhythm (more on weekends and evenings), growing over time.
@@ -394,37 +343,19 @@ impl App {
             let weekday = (day + 4) % 7; // 1970-01-01 was a Thursday
             let weekend = weekday == 2 || weekday == 3;
             for (ci, c) in COMMUNITIES.iter().enumerate() {
-                let expected =
-                    c.weight * (1.2 + 1.8 * day as f64 / 90.0) * if weekend { 1.4 } else { 1.0 };
+                let expected = c.weight * (1.2 + 1.8 * day as f64 / 90.0) * if weekend { 1.4 } else { 1.0 };
                 let n = (expected + rng.f() * 1.5) as usize;
                 for _ in 0..n {
-                    let hour =
-                        *rng.pick(&[7, 8, 9, 12, 12, 13, 18, 19, 20, 20, 21, 21, 22, 23]) - 8; // UTC for Asia/Shanghai
+                    let hour = *rng.pick(&[7, 8, 9, 12, 12, 13, 18, 19, 20, 20, 21, 21, 22, 23]) - 8; // UTC for Asia/Shanghai
                     let at = start + day * DAY + hour as i64 * HOUR + rng.below(3_600_000) as i64;
-                    let pool: Vec<(usize, f64)> = members[ci]
-                        .iter()
-                        .filter(|(_, t)| *t < at)
-                        .map(|(m, _)| (*m, weight[*m]))
-                        .collect();
+                    let pool: Vec<(usize, f64)> =
+                        members[ci].iter().filter(|(_, t)| *t < at).map(|(m, _)| (*m, weight[*m])).collect();
                     let Some(author) = weighted(&mut rng, &pool) else {
                         continue;
                     };
-                    let topic = if rng.chance(0.65) {
-                        Some(rng.below(c.topics.len()))
-                    } else {
-                        None
-                    };
+                    let topic = if rng.chance(0.65) { Some(rng.below(c.topics.len())) } else { None };
                     let text = rng.below(c.posts.len());
-                    steps.push((
-                        at,
-                        Step::Post {
-                            c: ci,
-                            author,
-                            topic,
-                            text,
-                            idx: post_count,
-                        },
-                    ));
+                    steps.push((at, Step::Post { c: ci, author, topic, text, idx: post_count }));
                     posts.push((at, ci, author));
                     post_count += 1;
                 }
@@ -443,11 +374,7 @@ impl App {
                 if let Some(who) = weighted(&mut rng, &pool) {
                     steps.push((
                         at,
-                        Step::Comment {
-                            post: pi,
-                            author: who,
-                            text: rng.below(COMMENTS_ZH.len() + COMMENTS_EN.len()),
-                        },
+                        Step::Comment { post: pi, author: who, text: rng.below(COMMENTS_ZH.len() + COMMENTS_EN.len()) },
                     ));
                 }
             }
@@ -456,20 +383,9 @@ impl App {
             for _ in 0..n_reactions {
                 let at = pt + 60_000 + (rng.f().powi(2) * 36.0 * HOUR as f64) as i64;
                 if let Some(who) = weighted(&mut rng, &pool) {
-                    let emoji = if rng.chance(0.6) {
-                        0
-                    } else {
-                        rng.below(REACTIONS.len())
-                    };
+                    let emoji = if rng.chance(0.6) { 0 } else { rng.below(REACTIONS.len()) };
                     if seen.insert((who, emoji)) {
-                        steps.push((
-                            at,
-                            Step::React {
-                                post: pi,
-                                user: who,
-                                emoji,
-                            },
-                        ));
+                        steps.push((at, Step::React { post: pi, user: who, emoji }));
                     }
                 }
             }
@@ -537,9 +453,7 @@ impl App {
             .map_err(AppError::from)?;
             let owner = uid[ci];
             let id = crepo::insert(conn, c.slug, &settings, owner, start).await?;
-            let v =
-                crepo::publish_rules(conn, id, c.rules, &markdown_to_html(c.rules), owner, start)
-                    .await?;
+            let v = crepo::publish_rules(conn, id, c.rules, &markdown_to_html(c.rules), owner, start).await?;
             crepo::upsert_active(
                 conn,
                 &crepo::Joining {
@@ -556,25 +470,16 @@ impl App {
             crepo::add_member_count(conn, id, 1).await?;
             activity::record(
                 conn,
-                &Event::new(
-                    Kind::CommunityCreated,
-                    Some(id),
-                    owner,
-                    Subject::Community(id),
-                )
-                .with(serde_json::json!({"slug": c.slug, "rules_version": v})),
+                &Event::new(Kind::CommunityCreated, Some(id), owner, Subject::Community(id))
+                    .with(serde_json::json!({"slug": c.slug, "rules_version": v})),
                 start,
             )
             .await?;
             let mut tids = vec![];
             for t in c.topics {
                 let tid = crepo::insert_topic(conn, id, t, start).await?;
-                activity::record(
-                    conn,
-                    &Event::new(Kind::TopicCreated, Some(id), owner, Subject::Topic(tid)),
-                    start,
-                )
-                .await?;
+                activity::record(conn, &Event::new(Kind::TopicCreated, Some(id), owner, Subject::Topic(tid)), start)
+                    .await?;
                 tids.push(tid);
             }
             topic_ids.push(tids);
@@ -587,11 +492,7 @@ impl App {
         for (at, step) in &steps {
             let at = *at;
             match step {
-                Step::Join {
-                    c,
-                    user,
-                    invited_by,
-                } => {
+                Step::Join { c, user, invited_by } => {
                     let community_id = cid[*c];
                     let role = if *user >= 4 && *user < 12 {
                         if (*user - 4) % 2 == 0 {
@@ -653,13 +554,7 @@ impl App {
                         .with(serde_json::json!({"invited_by": invited_by.map(|b| uid[b]), "invite_id": invite_id, "rules_version": 1}));
                     activity::record(conn, &ev, at).await?;
                 }
-                Step::Post {
-                    c,
-                    author,
-                    topic,
-                    text,
-                    idx,
-                } => {
+                Step::Post { c, author, topic, text, idx } => {
                     let (title, body) = COMMUNITIES[*c].posts[*text];
                     let np = prepo::NewPost {
                         community_id: cid[*c],
@@ -675,13 +570,8 @@ impl App {
                     crepo::add_post_count(conn, cid[*c], 1).await?;
                     activity::record(
                         conn,
-                        &Event::new(
-                            Kind::PostCreated,
-                            Some(cid[*c]),
-                            uid[*author],
-                            Subject::Post(id),
-                        )
-                        .with(serde_json::json!({"topic_id": np.topic_id})),
+                        &Event::new(Kind::PostCreated, Some(cid[*c]), uid[*author], Subject::Post(id))
+                            .with(serde_json::json!({"topic_id": np.topic_id})),
                         at,
                     )
                     .await?;
@@ -713,11 +603,10 @@ impl App {
                 }
                 Step::React { post, user, emoji } => {
                     let (_, ci, pauthor) = posts[*post];
-                    if prepo::add_reaction(conn, post_ids[*post], uid[*user], REACTIONS[*emoji], at)
-                        .await?
-                    {
-                        let ev = Event::new(Kind::ReactionAdded, Some(cid[ci]), uid[*user], Subject::Post(post_ids[*post]))
-                            .with(serde_json::json!({"emoji": REACTIONS[*emoji], "post_author_id": uid[pauthor]}));
+                    if prepo::add_reaction(conn, post_ids[*post], uid[*user], REACTIONS[*emoji], at).await? {
+                        let ev =
+                            Event::new(Kind::ReactionAdded, Some(cid[ci]), uid[*user], Subject::Post(post_ids[*post]))
+                                .with(serde_json::json!({"emoji": REACTIONS[*emoji], "post_author_id": uid[pauthor]}));
                         activity::record(conn, &ev, at).await?;
                         reactions_per_post[*post] += 1;
                         report.reactions += 1;
@@ -738,12 +627,7 @@ impl App {
                 prepo::set_flag(conn, post_ids[*p], prepo::PostFlag::Essence, true).await?;
                 activity::record(
                     conn,
-                    &Event::new(
-                        Kind::EssenceSet,
-                        Some(cid[ci]),
-                        moderator,
-                        Subject::Post(post_ids[*p]),
-                    ),
+                    &Event::new(Kind::EssenceSet, Some(cid[ci]), moderator, Subject::Post(post_ids[*p])),
                     at,
                 )
                 .await?;
@@ -752,12 +636,7 @@ impl App {
                 prepo::set_flag(conn, post_ids[*p], prepo::PostFlag::Pinned, true).await?;
                 activity::record(
                     conn,
-                    &Event::new(
-                        Kind::PostPinned,
-                        Some(cid[ci]),
-                        moderator,
-                        Subject::Post(post_ids[*p]),
-                    ),
+                    &Event::new(Kind::PostPinned, Some(cid[ci]), moderator, Subject::Post(post_ids[*p])),
                     now - HOUR,
                 )
                 .await?;
@@ -765,10 +644,8 @@ impl App {
         }
         // A few applications wait in the approval community's queue.
         if let Some(ci) = COMMUNITIES.iter().position(|c| c.policy == "approval") {
-            let outsiders: Vec<usize> = (12..200)
-                .filter(|u| !members[ci].iter().any(|(m, _)| m == u))
-                .take(4)
-                .collect();
+            let outsiders: Vec<usize> =
+                (12..200).filter(|u| !members[ci].iter().any(|(m, _)| m == u)).take(4).collect();
             for (k, u) in outsiders.into_iter().enumerate() {
                 let at = now - (k as i64 + 1) * 5 * HOUR;
                 let answers = vec![
@@ -778,12 +655,7 @@ impl App {
                 let id = crepo::insert_join_request(conn, cid[ci], uid[u], &answers, 1, at).await?;
                 activity::record(
                     conn,
-                    &Event::new(
-                        Kind::JoinRequested,
-                        Some(cid[ci]),
-                        uid[u],
-                        Subject::JoinRequest(id),
-                    ),
+                    &Event::new(Kind::JoinRequested, Some(cid[ci]), uid[u], Subject::JoinRequest(id)),
                     at,
                 )
                 .await?;

@@ -16,11 +16,7 @@ pub enum AppError {
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("{message}")]
-    Conflict {
-        code: &'static str,
-        field: Option<&'static str>,
-        message: String,
-    },
+    Conflict { code: &'static str, field: Option<&'static str>, message: String },
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -30,22 +26,11 @@ pub enum AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn conflict(
-        code: &'static str,
-        field: Option<&'static str>,
-        message: impl Into<String>,
-    ) -> Self {
-        AppError::Conflict {
-            code,
-            field,
-            message: message.into(),
-        }
+    pub fn conflict(code: &'static str, field: Option<&'static str>, message: impl Into<String>) -> Self {
+        AppError::Conflict { code, field, message: message.into() }
     }
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
-        AppError::Forbidden {
-            code,
-            message: message.into(),
-        }
+        AppError::Forbidden { code, message: message.into() }
     }
 }
 
@@ -56,15 +41,9 @@ impl From<Denial> for AppError {
             Denial::MembersOnly => "only members of this community can do this",
             Denial::Banned => "you are banned from this community",
             Denial::AlreadyMember => {
-                return AppError::conflict(
-                    "already_member",
-                    None,
-                    "you are already a member of this community",
-                )
+                return AppError::conflict("already_member", None, "you are already a member of this community")
             }
-            Denial::NeedsApproval => {
-                "this community reviews applications: apply with answers to its entry questions"
-            }
+            Denial::NeedsApproval => "this community reviews applications: apply with answers to its entry questions",
             Denial::InviteRequired => "this community can only be joined with an invite link",
             Denial::NotOpenForApplications => "this community does not take applications",
             Denial::InsufficientRole => "your role in this community does not allow this",

@@ -34,10 +34,7 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig {
-            hash_cost: HashCost::Standard,
-            session_days: 30,
-        }
+        AppConfig { hash_cost: HashCost::Standard, session_days: 30 }
     }
 }
 
@@ -51,11 +48,7 @@ pub struct App {
 
 impl App {
     pub fn new(db: Db, cfg: AppConfig) -> App {
-        App {
-            db,
-            cfg: Arc::new(cfg),
-            throttle: Arc::new(throttle::LoginThrottle::default()),
-        }
+        App { db, cfg: Arc::new(cfg), throttle: Arc::new(throttle::LoginThrottle::default()) }
     }
 
     pub fn db(&self) -> &Db {
@@ -83,7 +76,5 @@ pub(crate) fn now() -> i64 {
 
 /// Formats stored milliseconds as RFC 3339 UTC for API output.
 pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

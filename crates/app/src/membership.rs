@@ -55,12 +55,7 @@ impl App {
     /// One entry point for every join policy: an invite code joins directly;
     /// otherwise open communities join, approval communities take an application,
     /// and invite-only communities refuse.
-    pub async fn join(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        input: JoinInput,
-    ) -> AppResult<JoinOutcome> {
+    pub async fn join(&self, viewer: Viewer, slug: &str, input: JoinInput) -> AppResult<JoinOutcome> {
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
@@ -68,33 +63,17 @@ impl App {
         // Checked after the permission decision, so a banned person hears "banned".
         let rules_check = || -> AppResult<()> {
             if c.rules_version > 0 && !input.accept_rules {
-                return Err(invalid(
-                    "accept_rules",
-                    "rules_not_accepted",
-                    "accept the community rules to join",
-                )
-                .into());
+                return Err(invalid("accept_rules", "rules_not_accepted", "accept the community rules to join").into());
             }
             Ok(())
         };
-        let invite_code = input
-            .invite_code
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
+        let invite_code = input.invite_code.as_deref().map(str::trim).filter(|s| !s.is_empty());
         let (invited_by, invite_id) = if let Some(code) = invite_code {
             ctx.allow(Action::JoinWithInvite)?;
             rules_check()?;
-            let inv = repo::invite_by_code(tx.conn(), code)
-                .await?
-                .filter(|i| i.community_id == c.id);
+            let inv = repo::invite_by_code(tx.conn(), code).await?.filter(|i| i.community_id == c.id);
             let Some(inv) = inv else {
-                return Err(invalid(
-                    "invite_code",
-                    "invalid_invite",
-                    "this invite link does not exist",
-                )
-                .into());
+                return Err(invalid("invite_code", "invalid_invite", "this invite link does not exist").into());
             };
             if !repo::use_invite(tx.conn(), inv.id, now).await? {
                 return Err(AppError::conflict(
@@ -107,19 +86,9 @@ impl App {
         } else if ctx.policy.join_policy == JoinPolicy::Approval {
             ctx.allow(Action::ApplyToJoin)?;
             rules_check()?;
-            let questions: Vec<String> =
-                serde_json::from_str(&c.entry_questions).unwrap_or_default();
+            let questions: Vec<String> = serde_json::from_str(&c.entry_questions).unwrap_or_default();
             let answers = community::parse_answers(&questions, &input.answers)?;
-            let id = match repo::insert_join_request(
-                tx.conn(),
-                c.id,
-                viewer.id,
-                &answers,
-                c.rules_version,
-                now,
-            )
-            .await
-            {
+            let id = match repo::insert_join_request(tx.conn(), c.id, viewer.id, &answers, c.rules_version, now).await {
                 Ok(id) => id,
                 Err(e) if e.is_unique_violation() => {
                     return Err(AppError::conflict(
@@ -131,23 +100,9 @@ impl App {
                 Err(e) => return Err(e.into()),
             };
             let cid = c.id;
-            finish(
-                tx,
-                Event::new(
-                    Kind::JoinRequested,
-                    Some(cid),
-                    viewer.id,
-                    Subject::JoinRequest(id),
-                ),
-                now,
-            )
-            .await?;
+            finish(tx, Event::new(Kind::JoinRequested, Some(cid), viewer.id, Subject::JoinRequest(id)), now).await?;
             let community = self.community(Some(viewer), slug).await?;
-            return Ok(JoinOutcome {
-                status: "pending".into(),
-                request_id: Some(id),
-                community,
-            });
+            return Ok(JoinOutcome { status: "pending".into(), request_id: Some(id), community });
         } else {
             ctx.allow(Action::Join)?;
             rules_check()?;
@@ -163,22 +118,15 @@ impl App {
             now,
         };
         if !repo::upsert_active(tx.conn(), &joining).await? {
-            return Err(AppError::conflict(
-                "already_member",
-                None,
-                "you are already a member of this community",
-            ));
+            return Err(AppError::conflict("already_member", None, "you are already a member of this community"));
         }
         repo::add_member_count(tx.conn(), c.id, 1).await?;
-        let ev = Event::new(Kind::MemberJoined, Some(c.id), viewer.id, Subject::User(viewer.id))
-            .with(serde_json::json!({"invited_by": invited_by, "invite_id": invite_id, "rules_version": c.rules_version}));
+        let ev = Event::new(Kind::MemberJoined, Some(c.id), viewer.id, Subject::User(viewer.id)).with(
+            serde_json::json!({"invited_by": invited_by, "invite_id": invite_id, "rules_version": c.rules_version}),
+        );
         finish(tx, ev, now).await?;
         let community = self.community(Some(viewer), slug).await?;
-        Ok(JoinOutcome {
-            status: "joined".into(),
-            request_id: None,
-            community,
-        })
+        Ok(JoinOutcome { status: "joined".into(), request_id: None, community })
     }
 
     /// Accepts the current rules version (after the rules changed).
@@ -187,10 +135,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         if ctx.role().is_none() {
-            return Err(AppError::forbidden(
-                "members_only",
-                "only members accept the rules of a community",
-            ));
+            return Err(AppError::forbidden("members_only", "only members accept the rules of a community"));
         }
         if version != ctx.c.rules_version {
             return Err(AppError::conflict(
@@ -200,62 +145,33 @@ impl App {
             ));
         }
         repo::accept_rules(tx.conn(), ctx.c.id, viewer.id, version).await?;
-        let ev = Event::new(
-            Kind::RulesAccepted,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::Community(ctx.c.id),
-        )
-        .with(serde_json::json!({"version": version}));
+        let ev = Event::new(Kind::RulesAccepted, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"version": version}));
         finish(tx, ev, now).await
     }
 
-    pub async fn join_requests(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        status: &str,
-    ) -> AppResult<Vec<JoinRequestView>> {
+    pub async fn join_requests(&self, viewer: Viewer, slug: &str, status: &str) -> AppResult<Vec<JoinRequestView>> {
         let status = match status.trim() {
             "" | "pending" => "pending",
             "approved" => "approved",
             "rejected" => "rejected",
-            _ => {
-                return Err(invalid(
-                    "status",
-                    "invalid_choice",
-                    "status must be pending, approved or rejected",
-                )
-                .into())
-            }
+            _ => return Err(invalid("status", "invalid_choice", "status must be pending, approved or rejected").into()),
         };
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ReviewJoinRequests)?;
-        let questions: Vec<String> =
-            serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
+        let questions: Vec<String> = serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
         let rows = repo::join_requests(&mut c, ctx.c.id, status, 200).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| JoinRequestView::from_row(r, &questions))
-            .collect())
+        Ok(rows.into_iter().map(|r| JoinRequestView::from_row(r, &questions)).collect())
     }
 
     /// The applicant's own applications, so they see the outcome and reason.
-    pub async fn my_join_requests(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-    ) -> AppResult<Vec<JoinRequestView>> {
+    pub async fn my_join_requests(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<JoinRequestView>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
-        let questions: Vec<String> =
-            serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
+        let questions: Vec<String> = serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
         let rows = repo::my_join_requests(&mut c, ctx.c.id, viewer.id).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| JoinRequestView::from_row(r, &questions))
-            .collect())
+        Ok(rows.into_iter().map(|r| JoinRequestView::from_row(r, &questions)).collect())
     }
 
     pub async fn decide_join_request(
@@ -268,9 +184,7 @@ impl App {
         let reason = community::reason(reason)?;
         let now = now();
         let mut tx = self.db.write().await?;
-        let req = repo::join_request(tx.conn(), request_id)
-            .await?
-            .ok_or(AppError::NotFound("join request"))?;
+        let req = repo::join_request(tx.conn(), request_id).await?.ok_or(AppError::NotFound("join request"))?;
         let ctx = Ctx::load_id(tx.conn(), req.community_id, Some(viewer)).await?;
         ctx.allow(Action::ReviewJoinRequests)?;
         let status = if approve { "approved" } else { "rejected" };
@@ -283,10 +197,7 @@ impl App {
         }
         let kind = if approve {
             let applicant = repo::membership(tx.conn(), ctx.c.id, req.user_id).await?;
-            if applicant
-                .as_ref()
-                .is_some_and(|m| m.state == MemberState::Banned.as_str())
-            {
+            if applicant.as_ref().is_some_and(|m| m.state == MemberState::Banned.as_str()) {
                 return Err(AppError::conflict(
                     "applicant_banned",
                     None,
@@ -309,20 +220,12 @@ impl App {
         } else {
             Kind::JoinRejected
         };
-        let ev = Event::new(
-            kind,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::JoinRequest(req.id),
-        )
-        .with(serde_json::json!({"user_id": req.user_id, "reason": reason}));
+        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::JoinRequest(req.id))
+            .with(serde_json::json!({"user_id": req.user_id, "reason": reason}));
         finish(tx, ev, now).await?;
         let mut c = self.db.read().await?;
-        let row = repo::join_request(&mut c, request_id)
-            .await?
-            .ok_or(AppError::NotFound("join request"))?;
-        let questions: Vec<String> =
-            serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
+        let row = repo::join_request(&mut c, request_id).await?.ok_or(AppError::NotFound("join request"))?;
+        let questions: Vec<String> = serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
         Ok(JoinRequestView::from_row(row, &questions))
     }
 
@@ -336,22 +239,14 @@ impl App {
     ) -> AppResult<InviteView> {
         if let Some(n) = max_uses {
             if !(1..=100_000).contains(&n) {
-                return Err(invalid(
-                    "max_uses",
-                    "out_of_range",
-                    "max_uses must be between 1 and 100000",
-                )
-                .into());
+                return Err(invalid("max_uses", "out_of_range", "max_uses must be between 1 and 100000").into());
             }
         }
         if let Some(h) = expires_in_hours {
             if !(1..=24 * 365).contains(&h) {
-                return Err(invalid(
-                    "expires_in_hours",
-                    "out_of_range",
-                    "expires_in_hours must be between 1 and 8760",
-                )
-                .into());
+                return Err(
+                    invalid("expires_in_hours", "out_of_range", "expires_in_hours must be between 1 and 8760").into()
+                );
             }
         }
         let now = now();
@@ -360,68 +255,29 @@ impl App {
         ctx.allow(Action::CreateInvite)?;
         let code = random_token(12);
         let expires_at = expires_in_hours.map(|h| now + h * 3_600_000);
-        let id = repo::insert_invite(
-            tx.conn(),
-            ctx.c.id,
-            &code,
-            viewer.id,
-            max_uses,
-            expires_at,
-            now,
-        )
-        .await?;
-        let ev = Event::new(
-            Kind::InviteCreated,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::Invite(id),
-        )
-        .with(serde_json::json!({"max_uses": max_uses, "expires_at": expires_at}));
+        let id = repo::insert_invite(tx.conn(), ctx.c.id, &code, viewer.id, max_uses, expires_at, now).await?;
+        let ev = Event::new(Kind::InviteCreated, Some(ctx.c.id), viewer.id, Subject::Invite(id))
+            .with(serde_json::json!({"max_uses": max_uses, "expires_at": expires_at}));
         finish(tx, ev, now).await?;
         let mut c = self.db.read().await?;
-        Ok(repo::invite_by_code(&mut c, &code)
-            .await?
-            .ok_or(AppError::NotFound("invite"))?
-            .into())
+        Ok(repo::invite_by_code(&mut c, &code).await?.ok_or(AppError::NotFound("invite"))?.into())
     }
 
     /// Invites the viewer made (admins see everyone's).
     pub async fn invites(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<InviteView>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
-        ctx.allow(Action::CreateInvite).or_else(|e| {
-            if ctx.can(Action::EditSettings) {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?;
-        let by = if ctx.can(Action::EditSettings) {
-            None
-        } else {
-            Some(viewer.id)
-        };
-        Ok(repo::invites_by(&mut c, ctx.c.id, by)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        ctx.allow(Action::CreateInvite).or_else(|e| if ctx.can(Action::EditSettings) { Ok(()) } else { Err(e) })?;
+        let by = if ctx.can(Action::EditSettings) { None } else { Some(viewer.id) };
+        Ok(repo::invites_by(&mut c, ctx.c.id, by).await?.into_iter().map(Into::into).collect())
     }
 
     /// Resolves an invite code to its community (for the invite landing page).
-    pub async fn invite_target(
-        &self,
-        viewer: Option<Viewer>,
-        code: &str,
-    ) -> AppResult<(InviteView, CommunityView)> {
+    pub async fn invite_target(&self, viewer: Option<Viewer>, code: &str) -> AppResult<(InviteView, CommunityView)> {
         let (inv, slug) = {
             let mut c = self.db.read().await?;
-            let inv = repo::invite_by_code(&mut c, code.trim())
-                .await?
-                .ok_or(AppError::NotFound("invite"))?;
-            let com = repo::by_id(&mut c, inv.community_id)
-                .await?
-                .ok_or(AppError::NotFound("community"))?;
+            let inv = repo::invite_by_code(&mut c, code.trim()).await?.ok_or(AppError::NotFound("invite"))?;
+            let com = repo::by_id(&mut c, inv.community_id).await?.ok_or(AppError::NotFound("community"))?;
             (inv, com.slug)
         };
         Ok((inv.into(), self.community(viewer, &slug).await?))
@@ -433,24 +289,10 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::Leave)?;
         if !repo::set_state(tx.conn(), ctx.c.id, viewer.id, "active", "left", "", now).await? {
-            return Err(AppError::conflict(
-                "not_member",
-                None,
-                "you are not a member",
-            ));
+            return Err(AppError::conflict("not_member", None, "you are not a member"));
         }
         repo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
-        finish(
-            tx,
-            Event::new(
-                Kind::MemberLeft,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::User(viewer.id),
-            ),
-            now,
-        )
-        .await
+        finish(tx, Event::new(Kind::MemberLeft, Some(ctx.c.id), viewer.id, Subject::User(viewer.id)), now).await
     }
 
     /// Removes (kicks) or bans a member, by moderators and above, never against
@@ -468,59 +310,29 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
-        let target = users::by_username(tx.conn(), username.as_str())
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         let m = repo::membership(tx.conn(), ctx.c.id, target.id).await?;
-        let active_role = m
-            .as_ref()
-            .filter(|m| m.state == "active")
-            .and_then(|m| Role::parse("role", &m.role).ok());
+        let active_role = m.as_ref().filter(|m| m.state == "active").and_then(|m| Role::parse("role", &m.role).ok());
         let (kind, action) = match sanction {
-            Sanction::Remove => (
-                Kind::MemberRemoved,
-                Action::RemoveMember {
-                    target: active_role.unwrap_or(Role::Member),
-                },
-            ),
-            Sanction::Ban => (
-                Kind::MemberBanned,
-                Action::BanMember {
-                    target: active_role.unwrap_or(Role::Member),
-                },
-            ),
+            Sanction::Remove => {
+                (Kind::MemberRemoved, Action::RemoveMember { target: active_role.unwrap_or(Role::Member) })
+            }
+            Sanction::Ban => (Kind::MemberBanned, Action::BanMember { target: active_role.unwrap_or(Role::Member) }),
         };
         ctx.allow(action)?;
         if target.id == viewer.id {
-            return Err(AppError::forbidden(
-                "target_outranks",
-                "you cannot act on yourself",
-            ));
+            return Err(AppError::forbidden("target_outranks", "you cannot act on yourself"));
         }
         match (sanction, &m) {
             (Sanction::Remove, _) if active_role.is_none() => {
-                return Err(AppError::conflict(
-                    "not_member",
-                    Some("username"),
-                    "this person is not a member",
-                ))
+                return Err(AppError::conflict("not_member", Some("username"), "this person is not a member"))
             }
             (Sanction::Ban, Some(m)) if m.state == "banned" => {
-                return Err(AppError::conflict(
-                    "already_banned",
-                    Some("username"),
-                    "this person is already banned",
-                ))
+                return Err(AppError::conflict("already_banned", Some("username"), "this person is already banned"))
             }
-            (Sanction::Ban, None) => {
-                repo::insert_banned(tx.conn(), ctx.c.id, target.id, &reason, now).await?
-            }
+            (Sanction::Ban, None) => repo::insert_banned(tx.conn(), ctx.c.id, target.id, &reason, now).await?,
             (_, Some(m)) => {
-                let to = if sanction == Sanction::Ban {
-                    "banned"
-                } else {
-                    "removed"
-                };
+                let to = if sanction == Sanction::Ban { "banned" } else { "removed" };
                 repo::set_state(tx.conn(), ctx.c.id, target.id, &m.state, to, &reason, now).await?;
             }
             (Sanction::Remove, None) => unreachable!("handled above"),
@@ -539,53 +351,23 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::UnbanMember)?;
-        let target = users::by_username(tx.conn(), username.as_str())
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
+        let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         if !repo::set_state(tx.conn(), ctx.c.id, target.id, "banned", "left", "", now).await? {
-            return Err(AppError::conflict(
-                "not_banned",
-                Some("username"),
-                "this person is not banned",
-            ));
+            return Err(AppError::conflict("not_banned", Some("username"), "this person is not banned"));
         }
-        finish(
-            tx,
-            Event::new(
-                Kind::MemberUnbanned,
-                Some(ctx.c.id),
-                viewer.id,
-                Subject::User(target.id),
-            ),
-            now,
-        )
-        .await
+        finish(tx, Event::new(Kind::MemberUnbanned, Some(ctx.c.id), viewer.id, Subject::User(target.id)), now).await
     }
 
-    pub async fn change_role(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        username: &str,
-        role: &str,
-    ) -> AppResult<()> {
+    pub async fn change_role(&self, viewer: Viewer, slug: &str, username: &str, role: &str) -> AppResult<()> {
         let to = Role::parse("role", role)?;
         let username = Username::parse(username)?;
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
-        let target = users::by_username(tx.conn(), username.as_str())
-            .await?
-            .ok_or(AppError::NotFound("user"))?;
-        let m = repo::membership(tx.conn(), ctx.c.id, target.id)
-            .await?
-            .filter(|m| m.state == "active");
+        let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+        let m = repo::membership(tx.conn(), ctx.c.id, target.id).await?.filter(|m| m.state == "active");
         let Some(m) = m else {
-            return Err(AppError::conflict(
-                "not_member",
-                Some("username"),
-                "this person is not a member",
-            ));
+            return Err(AppError::conflict("not_member", Some("username"), "this person is not a member"));
         };
         let from = Role::parse("role", &m.role)?;
         ctx.allow(Action::ChangeRole { target: from, to })?;
@@ -593,13 +375,8 @@ impl App {
             return Ok(());
         }
         repo::set_role(tx.conn(), ctx.c.id, target.id, to.as_str()).await?;
-        let ev = Event::new(
-            Kind::RoleChanged,
-            Some(ctx.c.id),
-            viewer.id,
-            Subject::User(target.id),
-        )
-        .with(serde_json::json!({"from": from.as_str(), "to": to.as_str()}));
+        let ev = Event::new(Kind::RoleChanged, Some(ctx.c.id), viewer.id, Subject::User(target.id))
+            .with(serde_json::json!({"from": from.as_str(), "to": to.as_str()}));
         finish(tx, ev, now).await
     }
 
@@ -610,13 +387,7 @@ impl App {
         slug: &str,
         query: &MemberQuery<'_>,
     ) -> AppResult<Vec<MemberView>> {
-        let MemberQuery {
-            q,
-            role,
-            state,
-            limit,
-            offset,
-        } = *query;
+        let MemberQuery { q, role, state, limit, offset } = *query;
         let role = member::role_filter(role)?;
         let state = match state.map(str::trim) {
             None | Some("") | Some("active") => MemberState::Active,
@@ -635,16 +406,7 @@ impl App {
         if state != MemberState::Active {
             ctx.allow(Action::SetEssence)?;
         }
-        let rows = repo::members(
-            &mut c,
-            ctx.c.id,
-            state.as_str(),
-            role.map(Role::as_str),
-            q,
-            limit,
-            offset,
-        )
-        .await?;
+        let rows = repo::members(&mut c, ctx.c.id, state.as_str(), role.map(Role::as_str), q, limit, offset).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -14,18 +14,9 @@ pub struct Limit {
     pub window: Duration,
 }
 
-pub const LOGIN_PER_IP: Limit = Limit {
-    max: 30,
-    window: Duration::from_secs(300),
-};
-pub const FAILED_LOGIN_PER_ACCOUNT: Limit = Limit {
-    max: 10,
-    window: Duration::from_secs(900),
-};
-pub const SIGNUP_PER_IP: Limit = Limit {
-    max: 20,
-    window: Duration::from_secs(3600),
-};
+pub const LOGIN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300) };
+pub const FAILED_LOGIN_PER_ACCOUNT: Limit = Limit { max: 10, window: Duration::from_secs(900) };
+pub const SIGNUP_PER_IP: Limit = Limit { max: 20, window: Duration::from_secs(3600) };
 
 #[derive(Default)]
 pub struct LoginThrottle {
@@ -49,9 +40,7 @@ impl LoginThrottle {
     pub fn hit(&self, key: &str, limit: &Limit, now: Instant) {
         let mut map = self.windows.lock();
         if map.len() > 100_000 {
-            map.retain(|_, (start, _)| {
-                now.saturating_duration_since(*start) < Duration::from_secs(3600)
-            });
+            map.retain(|_, (start, _)| now.saturating_duration_since(*start) < Duration::from_secs(3600));
         }
         let e = map.entry(key.to_string()).or_insert((now, 0));
         if now.saturating_duration_since(e.0) >= limit.window {
@@ -72,10 +61,7 @@ mod tests {
     #[test]
     fn blocks_after_budget_and_reopens_after_window() {
         let t = LoginThrottle::default();
-        let l = Limit {
-            max: 2,
-            window: Duration::from_secs(60),
-        };
+        let l = Limit { max: 2, window: Duration::from_secs(60) };
         let t0 = Instant::now();
         assert_eq!(t.blocked("k", &l, t0), None);
         t.hit("k", &l, t0);

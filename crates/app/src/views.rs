@@ -112,11 +112,7 @@ impl CommunityView {
             entry_questions: serde_json::from_str(&c.entry_questions).unwrap_or_default(),
             time_zone: c.time_zone,
             // The announcement is content: members only in private communities.
-            announcement: if private_hidden {
-                String::new()
-            } else {
-                c.announcement
-            },
+            announcement: if private_hidden { String::new() } else { c.announcement },
             rules_version: c.rules_version,
             member_count: c.member_count,
             post_count: c.post_count,
@@ -137,12 +133,7 @@ pub struct RulesView {
 
 impl From<repo::community::RulesRow> for RulesView {
     fn from(r: repo::community::RulesRow) -> Self {
-        RulesView {
-            version: r.version,
-            body: r.body,
-            body_html: r.body_html,
-            created_at: rfc3339(r.created_at),
-        }
+        RulesView { version: r.version, body: r.body, body_html: r.body_html, created_at: rfc3339(r.created_at) }
     }
 }
 
@@ -197,19 +188,11 @@ impl JoinRequestView {
         JoinRequestView {
             id: r.id,
             community_id: r.community_id,
-            user: PersonView {
-                id: r.user_id,
-                username: r.username,
-                display_name: r.display_name,
-                avatar_url: None,
-            },
+            user: PersonView { id: r.user_id, username: r.username, display_name: r.display_name, avatar_url: None },
             answers: answers
                 .into_iter()
                 .enumerate()
-                .map(|(i, answer)| QuestionAnswer {
-                    question: questions.get(i).cloned().unwrap_or_default(),
-                    answer,
-                })
+                .map(|(i, answer)| QuestionAnswer { question: questions.get(i).cloned().unwrap_or_default(), answer })
                 .collect(),
             status: r.status,
             reason: r.reason,
@@ -287,10 +270,7 @@ impl PostView {
                 display_name: p.author_display_name,
                 avatar_url: p.author_avatar_url,
             },
-            topic: p
-                .topic_id
-                .zip(p.topic_name)
-                .map(|(id, name)| TopicView { id, name }),
+            topic: p.topic_id.zip(p.topic_name).map(|(id, name)| TopicView { id, name }),
             title: p.title,
             excerpt: p.excerpt,
             body: full.then_some(p.body),

@@ -26,10 +26,7 @@ impl Target {
         Target {
             addr,
             make: Arc::new(move |_| {
-                Request::get(path.as_str())
-                    .header("host", "bench")
-                    .body(Full::new(Bytes::new()))
-                    .unwrap()
+                Request::get(path.as_str()).header("host", "bench").body(Full::new(Bytes::new())).unwrap()
             }),
         }
     }
@@ -47,9 +44,7 @@ impl Target {
                     .header("host", "bench")
                     .header("content-type", "application/json")
                     .header("authorization", auth.as_str())
-                    .body(Full::new(Bytes::from(format!(
-                        "{{\"body\":\"bench comment {n}\"}}"
-                    ))))
+                    .body(Full::new(Bytes::from(format!("{{\"body\":\"bench comment {n}\"}}"))))
                     .unwrap()
             }),
         }

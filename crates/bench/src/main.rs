@@ -60,9 +60,7 @@ fn args() -> Result<Args> {
 
 fn main() -> Result<()> {
     let a = args()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match a.cmd.as_str() {
         "bare" => rt.block_on(bare(&a.listen)),
         "api" => rt.block_on(api(a)),
@@ -73,10 +71,8 @@ fn main() -> Result<()> {
 /// The baseline: axum answering a fixed JSON body, nothing else.
 async fn bare(listen: &str) -> Result<()> {
     let body = r#"{"posts":[],"pinned":[],"next_cursor":null}"#;
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::get(move || async move { ([("content-type", "application/json")], body) }),
-    );
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(move || async move { ([("content-type", "application/json")], body) }));
     let l = tokio::net::TcpListener::bind(listen).await?;
     println!("{}", l.local_addr()?);
     axum::serve(l, app).await?;
@@ -125,12 +121,7 @@ async fn measure(name: &str, t: &Target, a: &Args) -> Result<(Stats, Stats)> {
     load::closed_loop(t, a.conns, Duration::from_secs(1)).await?;
     let peak = load::closed_loop(t, a.conns, Duration::from_secs(a.secs)).await?;
     let half = load::open_loop(t, a.conns, peak.rps() / 2.0, Duration::from_secs(a.secs)).await?;
-    eprintln!(
-        "  {name}: {:.0} req/s peak, p99 {:.2} ms at {:.0} req/s",
-        peak.rps(),
-        half.p99_ms(),
-        half.rps()
-    );
+    eprintln!("  {name}: {:.0} req/s peak, p99 {:.2} ms at {:.0} req/s", peak.rps(), half.p99_ms(), half.rps());
     Ok((peak, half))
 }
 
@@ -142,16 +133,8 @@ async fn api(a: Args) -> Result<()> {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join(format!("yaji-bench-{}", std::process::id())));
     std::fs::create_dir_all(&dir)?;
-    let url = a
-        .database_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.join("yaji.db").display()));
-    eprintln!(
-        "seeding {} members and {} posts into {}",
-        a.members,
-        a.posts,
-        yaji_store::redact(&url)
-    );
+    let url = a.database_url.clone().unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.join("yaji.db").display()));
+    eprintln!("seeding {} members and {} posts into {}", a.members, a.posts, yaji_store::redact(&url));
     let t0 = Instant::now();
     let seeded = seed::seed(&url, a.members, a.posts).await?;
     let seed_secs = t0.elapsed().as_secs_f64();
@@ -166,31 +149,19 @@ async fn api(a: Args) -> Result<()> {
     );
     let yaji_addr = free_addr()?;
     let mut cmd = Command::new(&a.yaji);
-    cmd.args([
-        "serve",
-        "--data-dir",
-        &dir.display().to_string(),
-        "--listen",
-        &yaji_addr.to_string(),
-    ])
-    .env("YAJI_LOG", "warn")
-    .stdout(Stdio::null());
+    cmd.args(["serve", "--data-dir", &dir.display().to_string(), "--listen", &yaji_addr.to_string()])
+        .env("YAJI_LOG", "warn")
+        .stdout(Stdio::null());
     if let Some(u) = &a.database_url {
         cmd.env("DATABASE_URL", u);
     }
-    let server = Proc(
-        cmd.spawn()
-            .with_context(|| format!("starting {}", a.yaji))?,
-    );
+    let server = Proc(cmd.spawn().with_context(|| format!("starting {}", a.yaji))?);
     wait_healthy(bare_addr, "/").await?;
     wait_healthy(yaji_addr, "/healthz").await?;
 
     let bare_t = Target::get(bare_addr, "/");
     let feed_t = Target::get(yaji_addr, "/api/v1/communities/bench/posts");
-    let post_t = Target::get(
-        yaji_addr,
-        &format!("/api/v1/posts/{}", seeded.post_with_comments),
-    );
+    let post_t = Target::get(yaji_addr, &format!("/api/v1/posts/{}", seeded.post_with_comments));
     let comment_t = Target::post_comments(yaji_addr, seeded.recent_posts.clone(), &seeded.token);
 
     let (bare_peak, bare_half) = measure("bare axum endpoint", &bare_t, &a).await?;
@@ -204,21 +175,16 @@ async fn api(a: Args) -> Result<()> {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    let backend = if a.database_url.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    println!("| workload ({backend}, {} members, {} posts) | peak req/s | ratio to bare | p99 at 50% load | errors |", a.members, a.posts);
+    let backend = if a.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "| workload ({backend}, {} members, {} posts) | peak req/s | ratio to bare | p99 at 50% load | errors |",
+        a.members, a.posts
+    );
     println!("|---|---:|---:|---:|---:|");
     let base = bare_peak.rps();
     for (name, peak, half) in [
         ("bare axum endpoint (fixed JSON)", &bare_peak, &bare_half),
-        (
-            "GET community feed (JSON, 20 posts)",
-            &feed_peak,
-            &feed_half,
-        ),
+        ("GET community feed (JSON, 20 posts)", &feed_peak, &feed_half),
         ("GET post with 50 comments", &post_peak, &post_half),
         ("POST create a comment", &cm_peak, &cm_half),
     ] {
@@ -231,10 +197,7 @@ async fn api(a: Args) -> Result<()> {
         );
     }
     println!();
-    println!(
-        "seed: {seed_secs:.1} s; server peak RSS: {rss:.0} MiB; {} connections, {} s per run",
-        a.conns, a.secs
-    );
+    println!("seed: {seed_secs:.1} s; server peak RSS: {rss:.0} MiB; {} connections, {} s per run", a.conns, a.secs);
     println!("ratio={:.3}", feed_peak.rps() / base);
     Ok(())
 }

@@ -30,22 +30,13 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
     for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
         let rows: Vec<String> = chunk
             .iter()
-            .map(|i| {
-                format!(
-                    "('member{i}', '成员 {i}', 'x', 'zh-CN', 'Asia/Shanghai', 0, {})",
-                    now - 120 * day
-                )
-            })
+            .map(|i| format!("('member{i}', '成员 {i}', 'x', 'zh-CN', 'Asia/Shanghai', 0, {})", now - 120 * day))
             .collect();
         c.execute(format!("INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at) VALUES {}", rows.join(",")).as_str())
             .await?;
     }
     for k in 0..COMMUNITIES {
-        let slug = if k == 0 {
-            "bench".to_string()
-        } else {
-            format!("bench-{k}")
-        };
+        let slug = if k == 0 { "bench".to_string() } else { format!("bench-{k}") };
         c.execute(
             format!(
                 "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
@@ -69,16 +60,20 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
                 t = now - 100 * day
             ));
             let other = 2 + i % (COMMUNITIES - 1);
-            rows.push(format!(
-                "({other}, {uid}, '{role}', 'active', {t}, {t})",
-                t = now - 100 * day
-            ));
+            rows.push(format!("({other}, {uid}, '{role}', 'active', {t}, {t})", t = now - 100 * day));
         }
-        c.execute(format!("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}", rows.join(",")).as_str())
-            .await?;
+        c.execute(
+            format!(
+                "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}",
+                rows.join(",")
+            )
+            .as_str(),
+        )
+        .await?;
     }
     // Posts spread over 90 days and the communities.
-    let body = "今天读完了这一章，分享几点体会。Finished the chapter today; a few thoughts worth sharing with the group.";
+    let body =
+        "今天读完了这一章，分享几点体会。Finished the chapter today; a few thoughts worth sharing with the group.";
     let html = format!("<p>{body}</p>");
     for start in (0..posts).step_by(1000) {
         let rows: Vec<String> = (start..(start + 1000).min(posts))
@@ -86,21 +81,21 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
                 let at = now - 90 * day + (i as i64 * 90 * day / posts as i64);
                 let community = 1 + i % COMMUNITIES;
                 let author = 1 + (i * 7919) % members;
-                format!(
-                    "({community}, {author}, 'Post {i}', '{b}', '{h}', '{b}', {at})",
-                    b = esc(body),
-                    h = esc(&html)
-                )
+                format!("({community}, {author}, 'Post {i}', '{b}', '{h}', '{b}', {at})", b = esc(body), h = esc(&html))
             })
             .collect();
-        c.execute(format!("INSERT INTO posts (community_id, author_id, title, body, body_html, excerpt, created_at) VALUES {}", rows.join(",")).as_str())
-            .await?;
+        c.execute(
+            format!(
+                "INSERT INTO posts (community_id, author_id, title, body, body_html, excerpt, created_at) VALUES {}",
+                rows.join(",")
+            )
+            .as_str(),
+        )
+        .await?;
     }
     c.execute("UPDATE communities SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.community_id = communities.id AND m.state = 'active'), post_count = (SELECT COUNT(*) FROM posts p WHERE p.community_id = communities.id)").await?;
     // The post read with 50 comments: the newest in the bench community.
-    let post: i64 = sqlx::query_scalar("SELECT MAX(id) FROM posts WHERE community_id = 1")
-        .fetch_one(&mut *c)
-        .await?;
+    let post: i64 = sqlx::query_scalar("SELECT MAX(id) FROM posts WHERE community_id = 1").fetch_one(&mut *c).await?;
     let rows: Vec<String> = (0..50)
         .map(|k| {
             format!(
@@ -110,18 +105,27 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
             )
         })
         .collect();
-    c.execute(format!("INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES {}", rows.join(",")).as_str()).await?;
-    c.execute(format!("UPDATE posts SET comment_count = 50 WHERE id = {post}").as_str())
-        .await?;
-    let recent: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM posts WHERE community_id = 1 AND id < $1 ORDER BY id DESC LIMIT 1000",
+    c.execute(
+        format!(
+            "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES {}",
+            rows.join(",")
+        )
+        .as_str(),
     )
-    .bind(post)
-    .fetch_all(&mut *c)
     .await?;
+    c.execute(format!("UPDATE posts SET comment_count = 50 WHERE id = {post}").as_str()).await?;
+    let recent: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM posts WHERE community_id = 1 AND id < $1 ORDER BY id DESC LIMIT 1000")
+            .bind(post)
+            .fetch_all(&mut *c)
+            .await?;
     let token = "yaji_benchmark_token_not_secret";
     let hash = hex::encode(Sha256::digest(token.as_bytes()));
-    c.execute(format!("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (2, 'bench', '{hash}', {now})").as_str()).await?;
+    c.execute(
+        format!("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (2, 'bench', '{hash}', {now})")
+            .as_str(),
+    )
+    .await?;
     tx.commit().await?;
     if db.backend() == yaji_store::Backend::Sqlite {
         let mut c = db.read().await?;
@@ -132,9 +136,5 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
         c.execute("ANALYZE").await?;
     }
     db.close().await;
-    Ok(Seeded {
-        token: token.into(),
-        post_with_comments: post,
-        recent_posts: recent,
-    })
+    Ok(Seeded { token: token.into(), post_with_comments: post, recent_posts: recent })
 }

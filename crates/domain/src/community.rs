@@ -10,16 +10,13 @@ use crate::text::{self, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommunitySlug(String);
 
-const RESERVED_SLUGS: &[&str] = &[
-    "new", "api", "admin", "settings", "login", "logout", "static", "assets",
-];
+const RESERVED_SLUGS: &[&str] = &["new", "api", "admin", "settings", "login", "logout", "static", "assets"];
 
 impl CommunitySlug {
     pub fn parse(raw: &str) -> Invalid<Self> {
         let s = raw.trim().to_ascii_lowercase();
         let ok = (2..=40).contains(&s.len())
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
@@ -31,11 +28,7 @@ impl CommunitySlug {
             ));
         }
         if RESERVED_SLUGS.contains(&s.as_str()) {
-            return Err(invalid(
-                "slug",
-                "reserved_slug",
-                format!("slug '{s}' is reserved"),
-            ));
+            return Err(invalid("slug", "reserved_slug", format!("slug '{s}' is reserved")));
         }
         Ok(Self(s))
     }
@@ -123,28 +116,15 @@ impl CommunitySettings {
             join_policy,
             entry_questions,
             time_zone: text::time_zone("time_zone", &i.time_zone)?,
-            announcement: text::optional_text(
-                "announcement",
-                &i.announcement,
-                MAX_SHORT_TEXT_CHARS,
-            )?,
+            announcement: text::optional_text("announcement", &i.announcement, MAX_SHORT_TEXT_CHARS)?,
         })
     }
 }
 
 fn parse_entry_questions(raw: &[String]) -> Invalid<Vec<String>> {
-    let qs: Vec<String> = raw
-        .iter()
-        .map(|q| q.trim())
-        .filter(|q| !q.is_empty())
-        .map(String::from)
-        .collect();
+    let qs: Vec<String> = raw.iter().map(|q| q.trim()).filter(|q| !q.is_empty()).map(String::from).collect();
     if qs.len() > MAX_ENTRY_QUESTIONS {
-        return Err(invalid(
-            "entry_questions",
-            "too_many",
-            format!("at most {MAX_ENTRY_QUESTIONS} entry questions"),
-        ));
+        return Err(invalid("entry_questions", "too_many", format!("at most {MAX_ENTRY_QUESTIONS} entry questions")));
     }
     for q in &qs {
         text::required_line("entry_questions", q, 300)?;
@@ -159,11 +139,7 @@ pub fn parse_answers(questions: &[String], answers: &[String]) -> Invalid<Vec<St
         return Err(invalid(
             "answers",
             "answer_count",
-            format!(
-                "expected {} answers, got {}",
-                questions.len(),
-                answers.len()
-            ),
+            format!("expected {} answers, got {}", questions.len(), answers.len()),
         ));
     }
     answers
@@ -171,11 +147,7 @@ pub fn parse_answers(questions: &[String], answers: &[String]) -> Invalid<Vec<St
         .map(|a| {
             let a = text::optional_text("answers", a, 1000)?;
             if a.is_empty() {
-                return Err(invalid(
-                    "answers",
-                    "required",
-                    "every entry question needs an answer",
-                ));
+                return Err(invalid("answers", "required", "every entry question needs an answer"));
             }
             Ok(a)
         })
@@ -191,11 +163,7 @@ pub fn reason(raw: &str) -> Invalid<String> {
 pub fn topic_name(raw: &str) -> Invalid<String> {
     let s = text::required_line("name", raw, 40)?;
     if s.contains(['#', '/', '?']) {
-        return Err(invalid(
-            "name",
-            "invalid_characters",
-            "topic names cannot contain # / ?",
-        ));
+        return Err(invalid("name", "invalid_characters", "topic names cannot contain # / ?"));
     }
     Ok(s)
 }
@@ -217,20 +185,8 @@ mod tests {
 
     #[test]
     fn slugs() {
-        assert_eq!(
-            CommunitySlug::parse("Book-Club").unwrap().as_str(),
-            "book-club"
-        );
-        for bad in [
-            "a",
-            "-ab",
-            "ab-",
-            "a--b",
-            "a_b",
-            "读书",
-            "new",
-            &"a".repeat(41),
-        ] {
+        assert_eq!(CommunitySlug::parse("Book-Club").unwrap().as_str(), "book-club");
+        for bad in ["a", "-ab", "ab-", "a--b", "a_b", "读书", "new", &"a".repeat(41)] {
             assert!(CommunitySlug::parse(bad).is_err(), "{bad}");
         }
     }
@@ -242,16 +198,10 @@ mod tests {
         assert_eq!(s.join_policy, JoinPolicy::Approval);
         let mut i = input();
         i.entry_questions = (0..6).map(|n| format!("q{n}")).collect();
-        assert_eq!(
-            CommunitySettings::parse(&i).unwrap_err().field,
-            "entry_questions"
-        );
+        assert_eq!(CommunitySettings::parse(&i).unwrap_err().field, "entry_questions");
         let mut i = input();
         i.visibility = "secret".into();
-        assert_eq!(
-            CommunitySettings::parse(&i).unwrap_err().field,
-            "visibility"
-        );
+        assert_eq!(CommunitySettings::parse(&i).unwrap_err().field, "visibility");
         let mut i = input();
         i.name = "x".repeat(101);
         assert_eq!(CommunitySettings::parse(&i).unwrap_err().code, "too_long");

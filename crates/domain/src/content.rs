@@ -14,13 +14,7 @@ pub fn reaction(raw: &str) -> Invalid<String> {
         .iter()
         .find(|r| **r == s)
         .map(|r| r.to_string())
-        .ok_or_else(|| {
-            invalid(
-                "emoji",
-                "invalid_choice",
-                format!("emoji must be one of {}", REACTIONS.join(" ")),
-            )
-        })
+        .ok_or_else(|| invalid("emoji", "invalid_choice", format!("emoji must be one of {}", REACTIONS.join(" "))))
 }
 
 /// A validated new post.
@@ -32,10 +26,7 @@ pub struct PostDraft {
 
 impl PostDraft {
     pub fn parse(title: Option<&str>, body: &str) -> Invalid<Self> {
-        Ok(Self {
-            title: text::optional_line("title", title.unwrap_or(""), 200)?,
-            body: text::body("body", body)?,
-        })
+        Ok(Self { title: text::optional_line("title", title.unwrap_or(""), 200)?, body: text::body("body", body)? })
     }
 }
 
@@ -59,18 +50,9 @@ impl Cursor {
         format!("{}_{}", self.at, self.id)
     }
     pub fn parse(raw: &str) -> Invalid<Self> {
-        let bad = || {
-            invalid(
-                "cursor",
-                "invalid_cursor",
-                "cursor is not one this server issued",
-            )
-        };
+        let bad = || invalid("cursor", "invalid_cursor", "cursor is not one this server issued");
         let (a, b) = raw.split_once('_').ok_or_else(bad)?;
-        Ok(Cursor {
-            at: a.parse().map_err(|_| bad())?,
-            id: b.parse().map_err(|_| bad())?,
-        })
+        Ok(Cursor { at: a.parse().map_err(|_| bad())?, id: b.parse().map_err(|_| bad())? })
     }
 }
 
@@ -81,11 +63,7 @@ pub fn page_size(raw: Option<u32>) -> Invalid<u32> {
     match raw {
         None => Ok(DEFAULT_PAGE),
         Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        Some(_) => Err(invalid(
-            "limit",
-            "out_of_range",
-            format!("limit must be between 1 and {MAX_PAGE}"),
-        )),
+        Some(_) => Err(invalid("limit", "out_of_range", format!("limit must be between 1 and {MAX_PAGE}"))),
     }
 }
 
@@ -95,10 +73,7 @@ mod tests {
 
     #[test]
     fn cursor_roundtrip_and_garbage() {
-        let c = Cursor {
-            at: 1_700_000_000_000,
-            id: 42,
-        };
+        let c = Cursor { at: 1_700_000_000_000, id: 42 };
         assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
         assert!(Cursor::parse("x").is_err());
         assert!(Cursor::parse("1_x").is_err());

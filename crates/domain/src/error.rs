@@ -20,9 +20,5 @@ impl std::error::Error for FieldError {}
 pub type Invalid<T> = Result<T, FieldError>;
 
 pub fn invalid(field: &'static str, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError {
-        field,
-        code,
-        message: message.into(),
-    }
+    FieldError { field, code, message: message.into() }
 }

@@ -35,24 +35,16 @@ pub enum MemberState {
 str_enum!(MemberState { Active => "active", Left => "left", Removed => "removed", Banned => "banned" });
 
 impl MemberState {
-    pub const ALL: [MemberState; 4] = [
-        MemberState::Active,
-        MemberState::Left,
-        MemberState::Removed,
-        MemberState::Banned,
-    ];
+    pub const ALL: [MemberState; 4] =
+        [MemberState::Active, MemberState::Left, MemberState::Removed, MemberState::Banned];
 }
 
 /// A role filter in the member directory: a role name or empty for all.
 pub fn role_filter(raw: Option<&str>) -> Invalid<Option<Role>> {
     match raw.map(str::trim) {
         None | Some("") | Some("all") => Ok(None),
-        Some(r) => Role::parse("role", r).map(Some).map_err(|_| {
-            invalid(
-                "role",
-                "invalid_choice",
-                "role must be owner, admin, moderator or member",
-            )
-        }),
+        Some(r) => Role::parse("role", r)
+            .map(Some)
+            .map_err(|_| invalid("role", "invalid_choice", "role must be owner, admin, moderator or member")),
     }
 }

@@ -16,18 +16,10 @@ pub struct Actor {
 }
 
 impl Actor {
-    pub const ANONYMOUS: Actor = Actor {
-        signed_in: false,
-        membership: None,
-        site_admin: false,
-    };
+    pub const ANONYMOUS: Actor = Actor { signed_in: false, membership: None, site_admin: false };
 
     pub fn member(role: Role) -> Actor {
-        Actor {
-            signed_in: true,
-            membership: Some((role, MemberState::Active)),
-            site_admin: false,
-        }
+        Actor { signed_in: true, membership: Some((role, MemberState::Active)), site_admin: false }
     }
 
     /// Role while the membership is active.
@@ -222,9 +214,7 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
             }
         }
         PinPost | SetEssence => need_role(Role::Moderator),
-        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember => {
-            need_role(Role::Admin)
-        }
+        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } => outrank(Role::Moderator, target),
         ChangeRole { target, to } => {
             outrank(Role::Admin, target)?;
@@ -242,21 +232,14 @@ mod tests {
     use super::*;
     use Action::*;
 
-    const OPEN_PUBLIC: Policy = Policy {
-        visibility: Visibility::Public,
-        join_policy: JoinPolicy::Open,
-    };
+    const OPEN_PUBLIC: Policy = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::Open };
 
     /// Columns: anonymous, signed-in non-member, member, moderator, admin, owner.
     /// `Y` allowed, anything else is the first letter(s) of the denial we expect.
     fn actors() -> [Actor; 6] {
         [
             Actor::ANONYMOUS,
-            Actor {
-                signed_in: true,
-                membership: None,
-                site_admin: false,
-            },
+            Actor { signed_in: true, membership: None, site_admin: false },
             Actor::member(Role::Member),
             Actor::member(Role::Moderator),
             Actor::member(Role::Admin),
@@ -339,88 +322,43 @@ mod tests {
 
     #[test]
     fn private_communities_hide_content_from_non_members() {
-        let p = Policy {
-            visibility: Visibility::Private,
-            join_policy: JoinPolicy::Open,
-        };
-        let got: Vec<_> = actors()
-            .into_iter()
-            .map(|a| code(decide(a, ReadContent, p)))
-            .collect();
+        let p = Policy { visibility: Visibility::Private, join_policy: JoinPolicy::Open };
+        let got: Vec<_> = actors().into_iter().map(|a| code(decide(a, ReadContent, p))).collect();
         assert_eq!(got, ["signin", "members", "Y", "Y", "Y", "Y"]);
-        let site_admin = Actor {
-            signed_in: true,
-            membership: None,
-            site_admin: true,
-        };
+        let site_admin = Actor { signed_in: true, membership: None, site_admin: true };
         assert_eq!(decide(site_admin, ReadContent, p), Ok(()));
     }
 
     #[test]
     fn join_policies() {
         let outsider = actors()[1];
-        let approval = Policy {
-            visibility: Visibility::Public,
-            join_policy: JoinPolicy::Approval,
-        };
-        let invite = Policy {
-            visibility: Visibility::Public,
-            join_policy: JoinPolicy::InviteOnly,
-        };
+        let approval = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::Approval };
+        let invite = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::InviteOnly };
         assert_eq!(decide(outsider, Join, approval), Err(Denial::NeedsApproval));
         assert_eq!(decide(outsider, ApplyToJoin, approval), Ok(()));
         assert_eq!(decide(outsider, Join, invite), Err(Denial::InviteRequired));
-        assert_eq!(
-            decide(outsider, ApplyToJoin, invite),
-            Err(Denial::NotOpenForApplications)
-        );
+        assert_eq!(decide(outsider, ApplyToJoin, invite), Err(Denial::NotOpenForApplications));
         assert_eq!(decide(outsider, JoinWithInvite, invite), Ok(()));
     }
 
     #[test]
     fn former_members() {
-        let banned = Actor {
-            signed_in: true,
-            membership: Some((Role::Member, MemberState::Banned)),
-            site_admin: false,
-        };
-        let left = Actor {
-            signed_in: true,
-            membership: Some((Role::Moderator, MemberState::Left)),
-            site_admin: false,
-        };
+        let banned =
+            Actor { signed_in: true, membership: Some((Role::Member, MemberState::Banned)), site_admin: false };
+        let left = Actor { signed_in: true, membership: Some((Role::Moderator, MemberState::Left)), site_admin: false };
         for a in [Join, JoinWithInvite, CreatePost] {
             assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(Denial::Banned), "{a:?}");
         }
         assert_eq!(decide(left, Join, OPEN_PUBLIC), Ok(()));
         // A former moderator keeps no powers.
-        assert_eq!(
-            decide(left, PinPost, OPEN_PUBLIC),
-            Err(Denial::InsufficientRole)
-        );
+        assert_eq!(decide(left, PinPost, OPEN_PUBLIC), Err(Denial::InsufficientRole));
     }
 
     #[test]
     fn site_admins_manage_like_admins() {
-        let sa = Actor {
-            signed_in: true,
-            membership: None,
-            site_admin: true,
-        };
+        let sa = Actor { signed_in: true, membership: None, site_admin: true };
         assert_eq!(decide(sa, EditSettings, OPEN_PUBLIC), Ok(()));
-        assert_eq!(
-            decide(
-                sa,
-                RemoveMember {
-                    target: Role::Admin
-                },
-                OPEN_PUBLIC
-            ),
-            Err(Denial::TargetOutranks)
-        );
-        assert_eq!(
-            decide(sa, CreatePost, OPEN_PUBLIC),
-            Err(Denial::MembersOnly)
-        );
+        assert_eq!(decide(sa, RemoveMember { target: Role::Admin }, OPEN_PUBLIC), Err(Denial::TargetOutranks));
+        assert_eq!(decide(sa, CreatePost, OPEN_PUBLIC), Err(Denial::MembersOnly));
     }
 }

@@ -13,11 +13,7 @@ pub const MAX_SHORT_TEXT_CHARS: usize = 2000;
 pub fn required_line(field: &'static str, raw: &str, max: usize) -> Invalid<String> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err(invalid(
-            field,
-            "required",
-            format!("{field} must not be empty"),
-        ));
+        return Err(invalid(field, "required", format!("{field} must not be empty")));
     }
     optional_line(field, s, max).map(|o| o.unwrap_or_default())
 }
@@ -29,11 +25,7 @@ pub fn optional_line(field: &'static str, raw: &str, max: usize) -> Invalid<Opti
         return Ok(None);
     }
     if s.chars().count() > max {
-        return Err(invalid(
-            field,
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        ));
+        return Err(invalid(field, "too_long", format!("{field} must be at most {max} characters")));
     }
     if s.chars().any(|c| c.is_control()) {
         return Err(invalid(
@@ -49,20 +41,10 @@ pub fn optional_line(field: &'static str, raw: &str, max: usize) -> Invalid<Opti
 pub fn optional_text(field: &'static str, raw: &str, max: usize) -> Invalid<String> {
     let s = raw.trim();
     if s.chars().count() > max {
-        return Err(invalid(
-            field,
-            "too_long",
-            format!("{field} must be at most {max} characters"),
-        ));
+        return Err(invalid(field, "too_long", format!("{field} must be at most {max} characters")));
     }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(invalid(
-            field,
-            "invalid_characters",
-            format!("{field} contains control characters"),
-        ));
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        return Err(invalid(field, "invalid_characters", format!("{field} contains control characters")));
     }
     Ok(s.to_string())
 }
@@ -70,26 +52,14 @@ pub fn optional_text(field: &'static str, raw: &str, max: usize) -> Invalid<Stri
 /// A Markdown body (post, comment, rules): required, at most `MAX_BODY_BYTES`.
 pub fn body(field: &'static str, raw: &str) -> Invalid<String> {
     if raw.len() > MAX_BODY_BYTES {
-        return Err(invalid(
-            field,
-            "too_large",
-            format!("{field} must be at most {} KB", MAX_BODY_BYTES / 1024),
-        ));
+        return Err(invalid(field, "too_large", format!("{field} must be at most {} KB", MAX_BODY_BYTES / 1024)));
     }
     let s = raw.trim();
     if s.is_empty() {
-        return Err(invalid(
-            field,
-            "required",
-            format!("{field} must not be empty"),
-        ));
+        return Err(invalid(field, "required", format!("{field} must not be empty")));
     }
     if s.contains('\0') {
-        return Err(invalid(
-            field,
-            "invalid_characters",
-            format!("{field} contains a NUL character"),
-        ));
+        return Err(invalid(field, "invalid_characters", format!("{field} contains a NUL character")));
     }
     Ok(s.to_string())
 }
@@ -100,14 +70,8 @@ pub fn optional_url(field: &'static str, raw: &str) -> Invalid<Option<String>> {
         return Ok(None);
     };
     let lower = s.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://"))
-        || s.contains(char::is_whitespace)
-    {
-        return Err(invalid(
-            field,
-            "invalid_url",
-            format!("{field} must be an http(s) URL"),
-        ));
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) || s.contains(char::is_whitespace) {
+        return Err(invalid(field, "invalid_url", format!("{field} must be an http(s) URL")));
     }
     Ok(Some(s))
 }
@@ -115,15 +79,9 @@ pub fn optional_url(field: &'static str, raw: &str) -> Invalid<Option<String>> {
 /// Validates an IANA time zone name such as `Asia/Shanghai`.
 pub fn time_zone(field: &'static str, raw: &str) -> Invalid<String> {
     let s = raw.trim();
-    s.parse::<chrono_tz::Tz>()
-        .map(|tz| tz.name().to_string())
-        .map_err(|_| {
-            invalid(
-                field,
-                "invalid_time_zone",
-                format!("{field} must be an IANA time zone such as Asia/Shanghai"),
-            )
-        })
+    s.parse::<chrono_tz::Tz>().map(|tz| tz.name().to_string()).map_err(|_| {
+        invalid(field, "invalid_time_zone", format!("{field} must be an IANA time zone such as Asia/Shanghai"))
+    })
 }
 
 /// UI languages Yaji ships.
@@ -135,13 +93,7 @@ pub fn locale(field: &'static str, raw: &str) -> Invalid<String> {
         .iter()
         .find(|l| l.eq_ignore_ascii_case(s))
         .map(|l| l.to_string())
-        .ok_or_else(|| {
-            invalid(
-                field,
-                "invalid_locale",
-                format!("{field} must be one of zh-CN, en"),
-            )
-        })
+        .ok_or_else(|| invalid(field, "invalid_locale", format!("{field} must be one of zh-CN, en")))
 }
 
 /// Renders Markdown to HTML that is safe to embed: raw HTML in the source is
@@ -171,9 +123,7 @@ pub fn excerpt(md: &str, max: usize) -> String {
     for e in Parser::new(md) {
         match e {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => {
-                out.push(' ')
-            }
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => out.push(' '),
             _ => {}
         }
         if out.chars().count() > max {
@@ -203,51 +153,26 @@ mod tests {
         let html = markdown_to_html("<img src=x onerror=alert(1)>");
         assert!(!html.contains("<img"), "{html}");
         let html = markdown_to_html("[ok](https://example.com)");
-        assert!(
-            html.contains("rel=\"noopener noreferrer nofollow ugc\""),
-            "{html}"
-        );
+        assert!(html.contains("rel=\"noopener noreferrer nofollow ugc\""), "{html}");
     }
 
     #[test]
     fn limits() {
         assert_eq!(required_line("name", "  a  ", 100).unwrap(), "a");
-        assert_eq!(
-            required_line("name", " ", 100).unwrap_err().code,
-            "required"
-        );
-        assert_eq!(
-            required_line("name", &"字".repeat(101), 100)
-                .unwrap_err()
-                .code,
-            "too_long"
-        );
+        assert_eq!(required_line("name", " ", 100).unwrap_err().code, "required");
+        assert_eq!(required_line("name", &"字".repeat(101), 100).unwrap_err().code, "too_long");
         assert!(required_line("name", &"字".repeat(100), 100).is_ok());
-        assert_eq!(
-            body("body", &"a".repeat(MAX_BODY_BYTES + 1))
-                .unwrap_err()
-                .code,
-            "too_large"
-        );
+        assert_eq!(body("body", &"a".repeat(MAX_BODY_BYTES + 1)).unwrap_err().code, "too_large");
         assert!(body("body", &"a".repeat(MAX_BODY_BYTES)).is_ok());
-        assert_eq!(
-            time_zone("tz", "Mars/Base").unwrap_err().code,
-            "invalid_time_zone"
-        );
+        assert_eq!(time_zone("tz", "Mars/Base").unwrap_err().code, "invalid_time_zone");
         assert_eq!(time_zone("tz", "Asia/Shanghai").unwrap(), "Asia/Shanghai");
-        assert_eq!(
-            optional_url("a", "javascript:x").unwrap_err().code,
-            "invalid_url"
-        );
+        assert_eq!(optional_url("a", "javascript:x").unwrap_err().code, "invalid_url");
         assert_eq!(locale("l", "EN").unwrap(), "en");
     }
 
     #[test]
     fn excerpt_is_plain_and_short() {
-        assert_eq!(
-            excerpt("# Title\n\nHello **world**", 100),
-            "Title Hello world"
-        );
+        assert_eq!(excerpt("# Title\n\nHello **world**", 100), "Title Hello world");
         assert_eq!(excerpt("一二三四五六", 3), "一二三…");
     }
 }

@@ -12,9 +12,7 @@ impl Username {
     pub fn parse(raw: &str) -> Invalid<Self> {
         let s = raw.trim().to_ascii_lowercase();
         let ok_len = (3..=32).contains(&s.len());
-        let ok_chars = s
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+        let ok_chars = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if !ok_len || !ok_chars || s.starts_with('.') {
             return Err(invalid(
                 "username",
@@ -46,11 +44,7 @@ impl NewPassword {
             ));
         }
         if n > 256 {
-            return Err(invalid(
-                "password",
-                "too_long",
-                "password must be at most 256 characters",
-            ));
+            return Err(invalid("password", "too_long", "password must be at most 256 characters"));
         }
         Ok(Self(raw.to_string()))
     }

@@ -54,13 +54,11 @@ impl Auth {
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Auth>().cloned().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "authentication layer missing",
-            )
-        })
+        parts
+            .extensions
+            .get::<Auth>()
+            .cloned()
+            .ok_or_else(|| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "authentication layer missing"))
     }
 }
 
@@ -75,13 +73,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-pub fn set_cookie(
-    name: &str,
-    value: &str,
-    max_age: i64,
-    http_only: bool,
-    secure: bool,
-) -> HeaderValue {
+pub fn set_cookie(name: &str, value: &str, max_age: i64, http_only: bool, secure: bool) -> HeaderValue {
     let mut c = format!("{name}={value}; Path=/; Max-Age={max_age}; SameSite=Lax");
     if http_only {
         c.push_str("; HttpOnly");
@@ -93,10 +85,7 @@ pub fn set_cookie(
 }
 
 fn is_token_shaped(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 128
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
@@ -104,36 +93,21 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
     body.split('&')
         .filter_map(|kv| kv.split_once('='))
         .find(|(k, _)| *k == name)
-        .map(|(_, v)| {
-            percent_encoding::percent_decode_str(&v.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        })
+        .map(|(_, v)| percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned())
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let peer = parts
-        .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0);
+    let peer = parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
     let from_proxy = peer.is_some_and(|p| s.cfg.trusted_proxies.contains(p.ip()));
     let ip = crate::net::client_ip(peer, &parts.headers, &s.cfg.trusted_proxies)
         .map(|i| i.to_string())
         .unwrap_or_else(|| "unknown".into());
-    let https = from_proxy
-        && parts
-            .headers
-            .get("x-forwarded-proto")
-            .is_some_and(|v| v.as_bytes() == b"https");
+    let https = from_proxy && parts.headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
     let secure = s.cfg.secure_cookies || https;
     let is_api = parts.uri.path().starts_with("/api/");
 
@@ -149,18 +123,11 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|t| t.trim().to_string());
     let mut new_csrf_cookie = None;
     if let Some(token) = bearer {
-        let user = if is_token_shaped(&token) {
-            s.app.token_user(&token).await
-        } else {
-            Ok(None)
-        };
+        let user = if is_token_shaped(&token) { s.app.token_user(&token).await } else { Ok(None) };
         match user {
             Ok(Some(u)) => {
                 auth.user = Some(u);
@@ -182,9 +149,7 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
                 Ok(Some((u, csrf))) => {
                     auth.user = Some(u);
                     auth.csrf = csrf;
-                    auth.via = Via::Session {
-                        token: token.to_string(),
-                    };
+                    auth.via = Via::Session { token: token.to_string() };
                 }
                 Ok(None) => {}
                 Err(e) => return ApiError::from(e).into_response(),
@@ -205,19 +170,15 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
 
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     // API calls without a session cookie carry no ambient credential: nothing to forge.
-    let needs_csrf = unsafe_method
-        && (matches!(auth.via, Via::Session { .. }) || (!is_api && auth.via == Via::Anonymous));
+    let needs_csrf =
+        unsafe_method && (matches!(auth.via, Via::Session { .. }) || (!is_api && auth.via == Via::Anonymous));
     let body = if needs_csrf {
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let (provided, body) = if let Some(h) = parts
-            .headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-        {
+        let (provided, body) = if let Some(h) = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
             (Some(h.to_string()), body)
         } else if is_form {
             let bytes = match to_bytes(body, MAX_REQUEST_BYTES).await {
@@ -235,19 +196,14 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
         } else {
             (None, body)
         };
-        let ok =
-            !auth.csrf.is_empty() && provided.is_some_and(|p| constant_time_eq(&p, &auth.csrf));
+        let ok = !auth.csrf.is_empty() && provided.is_some_and(|p| constant_time_eq(&p, &auth.csrf));
         if !ok {
             let e = ApiError::new(
                 StatusCode::FORBIDDEN,
                 "csrf_failed",
                 "missing or wrong CSRF token; reload the page and try again",
             );
-            return if is_api {
-                e.into_response()
-            } else {
-                crate::web::csrf_failed_page(&s, &auth, &parts.headers)
-            };
+            return if is_api { e.into_response() } else { crate::web::csrf_failed_page(&s, &auth, &parts.headers) };
         }
         body
     } else {
@@ -256,10 +212,7 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
     parts.extensions.insert(auth.clone());
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if let Some(t) = new_csrf_cookie {
-        res.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &t, 86_400 * 30, true, secure),
-        );
+        res.headers_mut().append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &t, 86_400 * 30, true, secure));
     }
     res
 }

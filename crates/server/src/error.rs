@@ -34,13 +34,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code: code.into(),
-            message: message.into(),
-            field: None,
-            retry_after: None,
-        }
+        ApiError { status, code: code.into(), message: message.into(), field: None, retry_after: None }
     }
     pub fn field(mut self, f: impl Into<String>) -> Self {
         self.field = Some(f.into());
@@ -54,32 +48,16 @@ impl ApiError {
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::Invalid(f) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, f.code, f.message).field(f.field)
+            AppError::Invalid(f) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, f.code, f.message).field(f.field),
+            AppError::Unauthenticated => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "sign in or send a bearer token")
             }
-            AppError::Unauthenticated => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "sign in or send a bearer token",
-            ),
-            AppError::BadCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "invalid username or password",
-            ),
-            AppError::Forbidden { code, message } => {
-                ApiError::new(StatusCode::FORBIDDEN, code, message)
+            AppError::BadCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "invalid username or password")
             }
-            AppError::NotFound(what) => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                format!("{what} not found"),
-            ),
-            AppError::Conflict {
-                code,
-                field,
-                message,
-            } => {
+            AppError::Forbidden { code, message } => ApiError::new(StatusCode::FORBIDDEN, code, message),
+            AppError::NotFound(what) => ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
+            AppError::Conflict { code, field, message } => {
                 let e = ApiError::new(StatusCode::CONFLICT, code, message);
                 match field {
                     Some(f) => e.field(f),
@@ -96,11 +74,7 @@ impl From<AppError> for ApiError {
             },
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "something went wrong on our side",
-                )
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side")
             }
         }
     }
@@ -108,17 +82,10 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-                field: self.field,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
         let mut res = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
         }
         res
     }

@@ -56,47 +56,30 @@ pub fn router(app: App, cfg: ServerConfig) -> Router {
         .merge(web::router())
         .route("/healthz", axum::routing::get(health))
         .route("/metrics", axum::routing::get(metrics::render))
-        .route(
-            "/api/v1/openapi.json",
-            axum::routing::get(api::openapi_json),
-        )
+        .route("/api/v1/openapi.json", axum::routing::get(api::openapi_json))
         .fallback(web::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::authenticate,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)
 }
 
-async fn health(
-    axum::extract::State(s): axum::extract::State<AppState>,
-) -> impl axum::response::IntoResponse {
+async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> impl axum::response::IntoResponse {
     match s.app.health().await {
         Ok(()) => (axum::http::StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "database unavailable",
-            )
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
 }
 
 /// Serves until SIGTERM or Ctrl-C, then finishes in-flight requests.
 pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 async fn shutdown_signal() {

@@ -16,13 +16,7 @@ impl TrustedProxies {
         let mut out = vec![];
         for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let (addr, bits) = match item.split_once('/') {
-                Some((a, b)) => (
-                    a,
-                    Some(
-                        b.parse::<u8>()
-                            .map_err(|_| format!("bad prefix length in {item:?}"))?,
-                    ),
-                ),
+                Some((a, b)) => (a, Some(b.parse::<u8>().map_err(|_| format!("bad prefix length in {item:?}"))?)),
                 None => (item, None),
             };
             let ip: IpAddr = addr.parse().map_err(|_| format!("bad address {item:?}"))?;
@@ -52,19 +46,11 @@ fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
     };
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
+            let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -72,11 +58,7 @@ fn in_net(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 }
 
 /// The client's address for rate limits and logs.
-pub fn client_ip(
-    peer: Option<SocketAddr>,
-    headers: &HeaderMap,
-    trusted: &TrustedProxies,
-) -> Option<IpAddr> {
+pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> Option<IpAddr> {
     let peer = peer?.ip();
     if trusted.is_empty() || !trusted.contains(peer) {
         return Some(peer);
@@ -88,12 +70,7 @@ pub fn client_ip(
         .flat_map(|v| v.split(','))
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    Some(
-        hops.into_iter()
-            .rev()
-            .find(|ip| !trusted.contains(*ip))
-            .unwrap_or(peer),
-    )
+    Some(hops.into_iter().rev().find(|ip| !trusted.contains(*ip)).unwrap_or(peer))
 }
 
 #[cfg(test)]
@@ -112,19 +89,13 @@ mod tests {
         let direct: SocketAddr = "203.0.113.9:5000".parse().unwrap();
         let proxy: SocketAddr = "10.1.2.3:5000".parse().unwrap();
         // An untrusted peer cannot spoof its address.
-        assert_eq!(
-            client_ip(Some(direct), &h("1.2.3.4"), &t),
-            Some("203.0.113.9".parse().unwrap())
-        );
+        assert_eq!(client_ip(Some(direct), &h("1.2.3.4"), &t), Some("203.0.113.9".parse().unwrap()));
         // Behind a trusted proxy, the right-most untrusted hop is the client.
         assert_eq!(
             client_ip(Some(proxy), &h("6.6.6.6, 198.51.100.7, 10.9.9.9"), &t),
             Some("198.51.100.7".parse().unwrap())
         );
-        assert_eq!(
-            client_ip(Some(proxy), &HeaderMap::new(), &t),
-            Some("10.1.2.3".parse().unwrap())
-        );
+        assert_eq!(client_ip(Some(proxy), &HeaderMap::new(), &t), Some("10.1.2.3".parse().unwrap()));
         // With no trusted proxies configured, headers are ignored.
         assert_eq!(
             client_ip(Some(proxy), &h("1.2.3.4"), &TrustedProxies::default()),

@@ -27,93 +27,56 @@ async fn member_story() {
 
         // Joining needs the rules accepted and one answer per question.
         assert_error(
-            &alice
-                .post(
-                    "/api/v1/communities/book-club/join",
-                    json!({"answers": ["Dune"]}),
-                )
-                .await,
+            &alice.post("/api/v1/communities/book-club/join", json!({"answers": ["Dune"]})).await,
             422,
             "rules_not_accepted",
             Some("accept_rules"),
         );
         assert_error(
-            &alice
-                .post(
-                    "/api/v1/communities/book-club/join",
-                    json!({"accept_rules": true}),
-                )
-                .await,
+            &alice.post("/api/v1/communities/book-club/join", json!({"accept_rules": true})).await,
             422,
             "answer_count",
             Some("answers"),
         );
-        let (s, out) = alice
-            .post(
-                "/api/v1/communities/book-club/join",
-                json!({"accept_rules": true, "answers": ["Dune"]}),
-            )
-            .await;
+        let (s, out) =
+            alice.post("/api/v1/communities/book-club/join", json!({"accept_rules": true, "answers": ["Dune"]})).await;
         assert_eq!(s, StatusCode::ACCEPTED, "{out}");
         assert_eq!(out["status"], "pending");
         let rid = out["request_id"].as_i64().unwrap();
         assert_error(
-            &alice
-                .post(
-                    "/api/v1/communities/book-club/join",
-                    json!({"accept_rules": true, "answers": ["Dune"]}),
-                )
-                .await,
+            &alice.post("/api/v1/communities/book-club/join", json!({"accept_rules": true, "answers": ["Dune"]})).await,
             409,
             "request_pending",
             None,
         );
         // Not yet a member: cannot post.
         assert_error(
-            &alice
-                .post("/api/v1/communities/book-club/posts", json!({"body": "hi"}))
-                .await,
+            &alice.post("/api/v1/communities/book-club/posts", json!({"body": "hi"})).await,
             403,
             "members_only",
             None,
         );
 
-        let (s, queue) = owner
-            .get("/api/v1/communities/book-club/join-requests")
-            .await;
+        let (s, queue) = owner.get("/api/v1/communities/book-club/join-requests").await;
         assert_eq!(s, StatusCode::OK);
-        assert_eq!(
-            queue[0]["answers"][0]["question"],
-            "Which book changed you?"
-        );
+        assert_eq!(queue[0]["answers"][0]["question"], "Which book changed you?");
         assert_eq!(queue[0]["answers"][0]["answer"], "Dune");
         assert_error(
-            &alice
-                .post(&format!("/api/v1/join-requests/{rid}/approve"), json!({}))
-                .await,
+            &alice.post(&format!("/api/v1/join-requests/{rid}/approve"), json!({})).await,
             403,
             "insufficient_role",
             None,
         );
-        let (s, decided) = owner
-            .post(&format!("/api/v1/join-requests/{rid}/approve"), json!({}))
-            .await;
+        let (s, decided) = owner.post(&format!("/api/v1/join-requests/{rid}/approve"), json!({})).await;
         assert_eq!(s, StatusCode::OK, "{decided}");
         assert_eq!(decided["status"], "approved");
         assert_error(
-            &owner
-                .post(
-                    &format!("/api/v1/join-requests/{rid}/reject"),
-                    json!({"reason": "late"}),
-                )
-                .await,
+            &owner.post(&format!("/api/v1/join-requests/{rid}/reject"), json!({"reason": "late"})).await,
             409,
             "already_decided",
             None,
         );
-        let (_, mine) = alice
-            .get("/api/v1/communities/book-club/join-requests/mine")
-            .await;
+        let (_, mine) = alice.get("/api/v1/communities/book-club/join-requests/mine").await;
         assert_eq!(mine[0]["status"], "approved");
         let (_, c) = alice.get("/api/v1/communities/book-club").await;
         assert_eq!(c["membership"]["state"], "active");
@@ -128,44 +91,25 @@ async fn member_story() {
             .await;
         assert_eq!(s, StatusCode::CREATED, "{post}");
         let pid = post["id"].as_i64().unwrap();
-        assert!(post["body_html"]
-            .as_str()
-            .unwrap()
-            .contains("<strong>first</strong>"));
+        assert!(post["body_html"].as_str().unwrap().contains("<strong>first</strong>"));
         assert!(!post["body_html"].as_str().unwrap().contains("<script"));
 
-        let (s, cm) = owner
-            .post(
-                &format!("/api/v1/posts/{pid}/comments"),
-                json!({"body": "Welcome!"}),
-            )
-            .await;
+        let (s, cm) = owner.post(&format!("/api/v1/posts/{pid}/comments"), json!({"body": "Welcome!"})).await;
         assert_eq!(s, StatusCode::CREATED, "{cm}");
-        let (s, rx) = alice
-            .post(
-                &format!("/api/v1/posts/{pid}/reactions"),
-                json!({"emoji": "🎉"}),
-            )
-            .await;
+        let (s, rx) = alice.post(&format!("/api/v1/posts/{pid}/reactions"), json!({"emoji": "🎉"})).await;
         assert_eq!(s, StatusCode::OK, "{rx}");
         assert_eq!(rx[0]["emoji"], "🎉");
         assert_eq!(rx[0]["mine"], true);
         assert_error(
-            &alice
-                .post(&format!("/api/v1/posts/{pid}/essence"), json!({}))
-                .await,
+            &alice.post(&format!("/api/v1/posts/{pid}/essence"), json!({})).await,
             403,
             "insufficient_role",
             None,
         );
-        let (s, p) = owner
-            .post(&format!("/api/v1/posts/{pid}/essence"), json!({}))
-            .await;
+        let (s, p) = owner.post(&format!("/api/v1/posts/{pid}/essence"), json!({})).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(p["essence"], true);
-        let (_, feed) = alice
-            .get("/api/v1/communities/book-club/posts?feed=essence")
-            .await;
+        let (_, feed) = alice.get("/api/v1/communities/book-club/posts?feed=essence").await;
         assert_eq!(feed["posts"][0]["id"], pid);
 
         let (_, detail) = alice.get(&format!("/api/v1/posts/{pid}")).await;
@@ -173,20 +117,10 @@ async fn member_story() {
         assert_eq!(detail["post"]["comment_count"], 1);
         assert_eq!(detail["post"]["reaction_count"], 1);
 
-        let (s, _) = owner
-            .post(
-                "/api/v1/communities/book-club/members/alice/remove",
-                json!({"reason": "test"}),
-            )
-            .await;
+        let (s, _) = owner.post("/api/v1/communities/book-club/members/alice/remove", json!({"reason": "test"})).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         assert_error(
-            &alice
-                .post(
-                    "/api/v1/communities/book-club/posts",
-                    json!({"body": "still here?"}),
-                )
-                .await,
+            &alice.post("/api/v1/communities/book-club/posts", json!({"body": "still here?"})).await,
             403,
             "members_only",
             None,
@@ -194,12 +128,7 @@ async fn member_story() {
         let (_, c) = owner.get("/api/v1/communities/book-club").await;
         assert_eq!(c["member_count"], 1);
 
-        let kinds: Vec<String> = t
-            .events(Some(cid))
-            .await
-            .into_iter()
-            .map(|e| e.kind)
-            .collect();
+        let kinds: Vec<String> = t.events(Some(cid)).await.into_iter().map(|e| e.kind).collect();
         assert_eq!(
             kinds,
             [
@@ -227,13 +156,9 @@ async fn each_action_writes_exactly_one_event() {
         let owner = t.user("owner").await;
         let bob = t.user("bob").await;
         let carol = t.user("carol").await;
-        let (_, c) = owner
-            .post("/api/v1/communities", community("club", "open"))
-            .await;
+        let (_, c) = owner.post("/api/v1/communities", community("club", "open")).await;
         let cid = c["id"].as_i64().unwrap();
-        let (_, inv) = owner
-            .post("/api/v1/communities/club/invites", json!({"max_uses": 5}))
-            .await;
+        let (_, inv) = owner.post("/api/v1/communities/club/invites", json!({"max_uses": 5})).await;
         let code = inv["code"].as_str().unwrap().to_string();
 
         macro_rules! one {
@@ -243,141 +168,47 @@ async fn each_action_writes_exactly_one_event() {
                 assert_eq!(got.0.as_u16(), $status, "{b:?} {}: {:?}", $kind, got.1);
                 let evs = t.events(None).await;
                 let new: Vec<_> = evs.iter().filter(|e| e.id > before).collect();
-                assert_eq!(
-                    new.len(),
-                    if $kind == "" { 0 } else { 1 },
-                    "{b:?} {}: {:?}",
-                    $kind,
-                    new
-                );
+                assert_eq!(new.len(), if $kind == "" { 0 } else { 1 }, "{b:?} {}: {:?}", $kind, new);
                 if $kind != "" {
                     assert_eq!(new[0].kind, $kind);
                 }
                 got
             }};
         }
-        one!(
-            "member_joined",
-            bob.post("/api/v1/communities/club/join", json!({})).await,
-            200
-        );
-        one!(
-            "",
-            bob.post("/api/v1/communities/club/join", json!({})).await,
-            409
-        );
-        one!(
-            "member_joined",
-            carol
-                .post(
-                    "/api/v1/communities/club/join",
-                    json!({"invite_code": code})
-                )
-                .await,
-            200
-        );
-        let (_, topic) = one!(
-            "topic_created",
-            owner
-                .post("/api/v1/communities/club/topics", json!({"name": "books"}))
-                .await,
-            201
-        );
+        one!("member_joined", bob.post("/api/v1/communities/club/join", json!({})).await, 200);
+        one!("", bob.post("/api/v1/communities/club/join", json!({})).await, 409);
+        one!("member_joined", carol.post("/api/v1/communities/club/join", json!({"invite_code": code})).await, 200);
+        let (_, topic) =
+            one!("topic_created", owner.post("/api/v1/communities/club/topics", json!({"name": "books"})).await, 201);
         let (_, post) = one!(
             "post_created",
-            bob.post(
-                "/api/v1/communities/club/posts",
-                json!({"body": "x", "topic_id": topic["id"]})
-            )
-            .await,
+            bob.post("/api/v1/communities/club/posts", json!({"body": "x", "topic_id": topic["id"]})).await,
             201
         );
         let pid = post["id"].as_i64().unwrap();
         one!(
             "post_edited",
-            bob.call(
-                reqwest::Method::PATCH,
-                &format!("/api/v1/posts/{pid}"),
-                Some(json!({"body": "y"}))
-            )
-            .await,
+            bob.call(reqwest::Method::PATCH, &format!("/api/v1/posts/{pid}"), Some(json!({"body": "y"}))).await,
             200
         );
         let (_, cm) = one!(
             "comment_created",
-            carol
-                .post(
-                    &format!("/api/v1/posts/{pid}/comments"),
-                    json!({"body": "c"})
-                )
-                .await,
+            carol.post(&format!("/api/v1/posts/{pid}/comments"), json!({"body": "c"})).await,
             201
         );
         one!(
             "reaction_added",
-            carol
-                .post(
-                    &format!("/api/v1/posts/{pid}/reactions"),
-                    json!({"emoji": "👍"})
-                )
-                .await,
+            carol.post(&format!("/api/v1/posts/{pid}/reactions"), json!({"emoji": "👍"})).await,
             200
         );
-        one!(
-            "",
-            carol
-                .post(
-                    &format!("/api/v1/posts/{pid}/reactions"),
-                    json!({"emoji": "👍"})
-                )
-                .await,
-            200
-        );
-        one!(
-            "reaction_removed",
-            carol
-                .delete(&format!("/api/v1/posts/{pid}/reactions?emoji=%F0%9F%91%8D"))
-                .await,
-            200
-        );
-        one!(
-            "post_pinned",
-            owner
-                .post(&format!("/api/v1/posts/{pid}/pin"), json!({}))
-                .await,
-            200
-        );
-        one!(
-            "",
-            owner
-                .post(&format!("/api/v1/posts/{pid}/pin"), json!({}))
-                .await,
-            200
-        );
-        one!(
-            "post_unpinned",
-            owner.delete(&format!("/api/v1/posts/{pid}/pin")).await,
-            200
-        );
-        one!(
-            "essence_set",
-            owner
-                .post(&format!("/api/v1/posts/{pid}/essence"), json!({}))
-                .await,
-            200
-        );
-        one!(
-            "essence_unset",
-            owner.delete(&format!("/api/v1/posts/{pid}/essence")).await,
-            200
-        );
-        one!(
-            "comment_deleted",
-            carol
-                .delete(&format!("/api/v1/comments/{}", cm["id"]))
-                .await,
-            204
-        );
+        one!("", carol.post(&format!("/api/v1/posts/{pid}/reactions"), json!({"emoji": "👍"})).await, 200);
+        one!("reaction_removed", carol.delete(&format!("/api/v1/posts/{pid}/reactions?emoji=%F0%9F%91%8D")).await, 200);
+        one!("post_pinned", owner.post(&format!("/api/v1/posts/{pid}/pin"), json!({})).await, 200);
+        one!("", owner.post(&format!("/api/v1/posts/{pid}/pin"), json!({})).await, 200);
+        one!("post_unpinned", owner.delete(&format!("/api/v1/posts/{pid}/pin")).await, 200);
+        one!("essence_set", owner.post(&format!("/api/v1/posts/{pid}/essence"), json!({})).await, 200);
+        one!("essence_unset", owner.delete(&format!("/api/v1/posts/{pid}/essence")).await, 200);
+        one!("comment_deleted", carol.delete(&format!("/api/v1/comments/{}", cm["id"])).await, 204);
         one!(
             "role_changed",
             owner
@@ -391,82 +222,28 @@ async fn each_action_writes_exactly_one_event() {
         );
         one!(
             "rules_published",
-            owner
-                .call(
-                    reqwest::Method::PUT,
-                    "/api/v1/communities/club/rules",
-                    Some(json!({"body": "Be nice"}))
-                )
-                .await,
+            owner.call(reqwest::Method::PUT, "/api/v1/communities/club/rules", Some(json!({"body": "Be nice"}))).await,
             201
         );
-        one!(
-            "rules_accepted",
-            carol
-                .post(
-                    "/api/v1/communities/club/rules/accept",
-                    json!({"version": 1})
-                )
-                .await,
-            204
-        );
+        one!("rules_accepted", carol.post("/api/v1/communities/club/rules/accept", json!({"version": 1})).await, 204);
         one!(
             "community_updated",
-            owner
-                .call(
-                    reqwest::Method::PATCH,
-                    "/api/v1/communities/club",
-                    Some(json!({"announcement": "hi"}))
-                )
-                .await,
+            owner.call(reqwest::Method::PATCH, "/api/v1/communities/club", Some(json!({"announcement": "hi"}))).await,
             200
         );
-        one!(
-            "invite_created",
-            carol
-                .post("/api/v1/communities/club/invites", json!({}))
-                .await,
-            201
-        );
-        one!(
-            "post_deleted",
-            bob.delete(&format!("/api/v1/posts/{pid}")).await,
-            204
-        );
+        one!("invite_created", carol.post("/api/v1/communities/club/invites", json!({})).await, 201);
+        one!("post_deleted", bob.delete(&format!("/api/v1/posts/{pid}")).await, 204);
         one!(
             "member_banned",
-            bob.post(
-                "/api/v1/communities/club/members/carol/ban",
-                json!({"reason": "spam"})
-            )
-            .await,
+            bob.post("/api/v1/communities/club/members/carol/ban", json!({"reason": "spam"})).await,
             204
         );
-        one!(
-            "",
-            carol.post("/api/v1/communities/club/join", json!({})).await,
-            403
-        );
-        one!(
-            "member_unbanned",
-            owner
-                .post("/api/v1/communities/club/members/carol/unban", json!({}))
-                .await,
-            204
-        );
-        one!(
-            "member_left",
-            bob.post("/api/v1/communities/club/leave", json!({})).await,
-            204
-        );
+        one!("", carol.post("/api/v1/communities/club/join", json!({})).await, 403);
+        one!("member_unbanned", owner.post("/api/v1/communities/club/members/carol/unban", json!({})).await, 204);
+        one!("member_left", bob.post("/api/v1/communities/club/leave", json!({})).await, 204);
         one!(
             "profile_updated",
-            bob.call(
-                reqwest::Method::PATCH,
-                "/api/v1/me",
-                Some(json!({"bio": "hello"}))
-            )
-            .await,
+            bob.call(reqwest::Method::PATCH, "/api/v1/me", Some(json!({"bio": "hello"}))).await,
             200
         );
         // Counters stayed consistent with the changes above.
@@ -475,17 +252,8 @@ async fn each_action_writes_exactly_one_event() {
         assert_eq!(c2["post_count"], 0, "{b:?}");
         // The referral tree: carol was invited by the owner.
         let evs = t.events(Some(cid)).await;
-        let carol_join = evs
-            .iter()
-            .find(|e| e.kind == "member_joined" && e.actor_id == Some(carol.id))
-            .unwrap();
-        assert!(
-            carol_join
-                .payload
-                .contains(&format!("\"invited_by\":{}", owner.id)),
-            "{}",
-            carol_join.payload
-        );
+        let carol_join = evs.iter().find(|e| e.kind == "member_joined" && e.actor_id == Some(carol.id)).unwrap();
+        assert!(carol_join.payload.contains(&format!("\"invited_by\":{}", owner.id)), "{}", carol_join.payload);
         t.cleanup().await;
     }
 }
@@ -498,141 +266,76 @@ async fn bad_input_gets_clear_errors() {
         let u = t.user("user1").await;
         let long = "x".repeat(101);
         assert_error(
-            &u.post(
-                "/api/v1/communities",
-                json!({"slug": "ok-slug", "name": long}),
-            )
-            .await,
+            &u.post("/api/v1/communities", json!({"slug": "ok-slug", "name": long})).await,
             422,
             "too_long",
             Some("name"),
         );
         assert_error(
-            &u.post(
-                "/api/v1/communities",
-                json!({"slug": "Bad Slug!", "name": "n"}),
-            )
-            .await,
+            &u.post("/api/v1/communities", json!({"slug": "Bad Slug!", "name": "n"})).await,
             422,
             "invalid_slug",
             Some("slug"),
         );
+        assert_error(&u.post("/api/v1/communities", json!({"slug": "ok"})).await, 422, "invalid_field", Some("name"));
         assert_error(
-            &u.post("/api/v1/communities", json!({"slug": "ok"})).await,
-            422,
-            "invalid_field",
-            Some("name"),
-        );
-        assert_error(
-            &u.post(
-                "/api/v1/communities",
-                json!({"slug": "ok", "name": "n", "visibility": "secret"}),
-            )
-            .await,
+            &u.post("/api/v1/communities", json!({"slug": "ok", "name": "n", "visibility": "secret"})).await,
             422,
             "invalid_choice",
             Some("visibility"),
         );
         assert_error(
-            &u.post(
-                "/api/v1/communities",
-                json!({"slug": "ok", "name": "n", "time_zone": "Mars/Olympus"}),
-            )
-            .await,
+            &u.post("/api/v1/communities", json!({"slug": "ok", "name": "n", "time_zone": "Mars/Olympus"})).await,
             422,
             "invalid_time_zone",
             Some("time_zone"),
         );
         let six: Vec<String> = (0..6).map(|i| format!("q{i}")).collect();
         assert_error(
-            &u.post(
-                "/api/v1/communities",
-                json!({"slug": "ok", "name": "n", "entry_questions": six}),
-            )
-            .await,
+            &u.post("/api/v1/communities", json!({"slug": "ok", "name": "n", "entry_questions": six})).await,
             422,
             "too_many",
             Some("entry_questions"),
         );
         // Rules over 100 KB: refused after the slug was valid, and no community was left behind.
         assert_error(
-            &u.post(
-                "/api/v1/communities",
-                json!({"slug": "half", "name": "n", "rules": "r".repeat(100 * 1024 + 1)}),
-            )
-            .await,
+            &u.post("/api/v1/communities", json!({"slug": "half", "name": "n", "rules": "r".repeat(100 * 1024 + 1)}))
+                .await,
             422,
             "too_long",
             Some("rules"),
         );
-        assert_error(
-            &u.get("/api/v1/communities/half").await,
-            404,
-            "not_found",
-            None,
-        );
+        assert_error(&u.get("/api/v1/communities/half").await, 404, "not_found", None);
 
-        let (s, _) = u
-            .post("/api/v1/communities", community("dup", "open"))
-            .await;
+        let (s, _) = u.post("/api/v1/communities", community("dup", "open")).await;
         assert_eq!(s, StatusCode::CREATED);
-        assert_error(
-            &u.post("/api/v1/communities", community("dup", "open"))
-                .await,
-            409,
-            "slug_taken",
-            Some("slug"),
-        );
-        assert_error(
-            &u.post("/api/v1/communities/dup/join", json!({})).await,
-            409,
-            "already_member",
-            None,
-        );
+        assert_error(&u.post("/api/v1/communities", community("dup", "open")).await, 409, "slug_taken", Some("slug"));
+        assert_error(&u.post("/api/v1/communities/dup/join", json!({})).await, 409, "already_member", None);
 
         // Post body: 100 KB is fine, one byte more is not.
-        let (s, _) = u
-            .post(
-                "/api/v1/communities/dup/posts",
-                json!({"body": "b".repeat(100 * 1024)}),
-            )
-            .await;
+        let (s, _) = u.post("/api/v1/communities/dup/posts", json!({"body": "b".repeat(100 * 1024)})).await;
         assert_eq!(s, StatusCode::CREATED);
         assert_error(
-            &u.post(
-                "/api/v1/communities/dup/posts",
-                json!({"body": "b".repeat(100 * 1024 + 1)}),
-            )
-            .await,
+            &u.post("/api/v1/communities/dup/posts", json!({"body": "b".repeat(100 * 1024 + 1)})).await,
             422,
             "too_large",
             Some("body"),
         );
         assert_error(
-            &u.post("/api/v1/communities/dup/posts", json!({"body": "  "}))
-                .await,
+            &u.post("/api/v1/communities/dup/posts", json!({"body": "  "})).await,
             422,
             "required",
             Some("body"),
         );
         assert_error(
-            &u.post(
-                "/api/v1/communities/dup/posts",
-                json!({"body": "x", "topic_id": 999}),
-            )
-            .await,
+            &u.post("/api/v1/communities/dup/posts", json!({"body": "x", "topic_id": 999})).await,
             422,
             "unknown_topic",
             Some("topic_id"),
         );
         // Request body over 1 MB.
         let big = json!({"body": "b".repeat(1024 * 1024 + 10)});
-        assert_error(
-            &u.post("/api/v1/communities/dup/posts", big).await,
-            413,
-            "payload_too_large",
-            None,
-        );
+        assert_error(&u.post("/api/v1/communities/dup/posts", big).await, 413, "payload_too_large", None);
         // Malformed JSON and wrong content type.
         let r = u
             .client
@@ -655,35 +358,14 @@ async fn bad_input_gets_clear_errors() {
         assert_error(&decode(r).await, 415, "unsupported_media_type", None);
         // Bad paths, queries, cursors.
         assert_error(&u.get("/api/v1/posts/abc").await, 400, "invalid_path", None);
-        assert_error(
-            &u.get("/api/v1/communities/dup/posts?cursor=zzz").await,
-            422,
-            "invalid_cursor",
-            Some("cursor"),
-        );
-        assert_error(
-            &u.get("/api/v1/communities/dup/posts?limit=0").await,
-            422,
-            "out_of_range",
-            Some("limit"),
-        );
-        assert_error(
-            &u.get("/api/v1/communities/dup/posts?limit=x").await,
-            400,
-            "invalid_query",
-            None,
-        );
+        assert_error(&u.get("/api/v1/communities/dup/posts?cursor=zzz").await, 422, "invalid_cursor", Some("cursor"));
+        assert_error(&u.get("/api/v1/communities/dup/posts?limit=0").await, 422, "out_of_range", Some("limit"));
+        assert_error(&u.get("/api/v1/communities/dup/posts?limit=x").await, 400, "invalid_query", None);
         assert_error(&u.get("/api/v1/posts/999999").await, 404, "not_found", None);
-        assert_error(
-            &u.get("/api/v1/no-such-endpoint").await,
-            404,
-            "not_found",
-            None,
-        );
+        assert_error(&u.get("/api/v1/no-such-endpoint").await, 404, "not_found", None);
         // Text with NUL characters is refused, not passed to the database.
         assert_error(
-            &u.post("/api/v1/communities/dup/posts", json!({"body": "a\u{0}b"}))
-                .await,
+            &u.post("/api/v1/communities/dup/posts", json!({"body": "a\u{0}b"})).await,
             422,
             "invalid_characters",
             Some("body"),
@@ -692,19 +374,10 @@ async fn bad_input_gets_clear_errors() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         // Unauthenticated and unknown tokens.
         let anon = reqwest::Client::new();
-        let r = anon
-            .post(format!("{}/api/v1/communities", t.base))
-            .json(&community("anon", "open"))
-            .send()
-            .await
-            .unwrap();
+        let r =
+            anon.post(format!("{}/api/v1/communities", t.base)).json(&community("anon", "open")).send().await.unwrap();
         assert_error(&decode(r).await, 401, "unauthenticated", None);
-        let r = anon
-            .get(format!("{}/api/v1/me", t.base))
-            .bearer_auth("yaji_nope")
-            .send()
-            .await
-            .unwrap();
+        let r = anon.get(format!("{}/api/v1/me", t.base)).bearer_auth("yaji_nope").send().await.unwrap();
         assert_error(&decode(r).await, 401, "invalid_token", None);
         t.cleanup().await;
     }
@@ -720,22 +393,13 @@ async fn login_errors_are_uniform_and_rate_limited() {
             let c = c.clone();
             let url = t.url("/api/v1/auth/login");
             async move {
-                decode(
-                    c.post(url)
-                        .json(&json!({"username": u, "password": "wrong password!"}))
-                        .send()
-                        .await
-                        .unwrap(),
-                )
-                .await
+                decode(c.post(url).json(&json!({"username": u, "password": "wrong password!"})).send().await.unwrap())
+                    .await
             }
         };
         let unknown = attempt("nobody-here").await;
         let wrong = attempt("victim").await;
-        assert_eq!(
-            unknown, wrong,
-            "unknown user and wrong password must look the same"
-        );
+        assert_eq!(unknown, wrong, "unknown user and wrong password must look the same");
         assert_error(&wrong, 401, "invalid_credentials", None);
         for _ in 0..9 {
             attempt("victim").await;
@@ -747,11 +411,7 @@ async fn login_errors_are_uniform_and_rate_limited() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        let retry: u64 = r.headers()["retry-after"]
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!(retry > 0 && retry <= 900, "{retry}");
         assert_error(&decode(r).await, 429, "rate_limited", None);
         t.cleanup().await;
@@ -762,10 +422,7 @@ async fn login_errors_are_uniform_and_rate_limited() {
 async fn csrf_protects_cookie_sessions_only() {
     let t = TestApp::spawn(Backend::Sqlite).await;
     t.user("sam").await;
-    let c = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
+    let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let (_, login) = decode(
         c.post(t.url("/api/v1/auth/login"))
             .json(&json!({"username": "sam", "password": "correct horse battery"}))
@@ -775,14 +432,8 @@ async fn csrf_protects_cookie_sessions_only() {
     )
     .await;
     let csrf = login["csrf_token"].as_str().unwrap();
-    let without = decode(
-        c.post(t.url("/api/v1/communities"))
-            .json(&community("x1", "open"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let without =
+        decode(c.post(t.url("/api/v1/communities")).json(&community("x1", "open")).send().await.unwrap()).await;
     assert_error(&without, 403, "csrf_failed", None);
     let wrong = decode(
         c.post(t.url("/api/v1/communities"))
@@ -803,12 +454,7 @@ async fn csrf_protects_cookie_sessions_only() {
         .unwrap();
     assert_eq!(ok.status(), StatusCode::CREATED);
     // Web forms: a POST without the form token is refused with a page.
-    let r = c
-        .post(t.url("/c/new"))
-        .form(&[("slug", "x2"), ("name", "n")])
-        .send()
-        .await
-        .unwrap();
+    let r = c.post(t.url("/c/new")).form(&[("slug", "x2"), ("name", "n")]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Session cookie attributes.
     let r = reqwest::Client::new()
@@ -818,10 +464,7 @@ async fn csrf_protects_cookie_sessions_only() {
         .await
         .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
     t.cleanup().await;
 }
 
@@ -838,10 +481,7 @@ async fn roles_never_act_upward_and_private_content_is_for_members() {
         body["visibility"] = json!("private");
         owner.post("/api/v1/communities", body).await;
         for u in [&admin, &moder, &member] {
-            assert_eq!(
-                u.post("/api/v1/communities/secret/join", json!({})).await.0,
-                StatusCode::OK
-            );
+            assert_eq!(u.post("/api/v1/communities/secret/join", json!({})).await.0, StatusCode::OK);
         }
         owner
             .call(
@@ -870,101 +510,48 @@ async fn roles_never_act_upward_and_private_content_is_for_members() {
             None,
         );
         assert_error(
-            &moder
-                .post(
-                    "/api/v1/communities/secret/members/admin1/remove",
-                    json!({}),
-                )
-                .await,
+            &moder.post("/api/v1/communities/secret/members/admin1/remove", json!({})).await,
             403,
             "target_outranks",
             None,
         );
         assert_error(
-            &admin
-                .post("/api/v1/communities/secret/members/owner/ban", json!({}))
-                .await,
+            &admin.post("/api/v1/communities/secret/members/owner/ban", json!({})).await,
             403,
             "target_outranks",
             None,
         );
         assert_error(
-            &member
-                .post("/api/v1/communities/secret/members/mod1/remove", json!({}))
-                .await,
+            &member.post("/api/v1/communities/secret/members/mod1/remove", json!({})).await,
             403,
             "insufficient_role",
             None,
         );
         assert_eq!(
-            moder
-                .post(
-                    "/api/v1/communities/secret/members/member1/remove",
-                    json!({"reason": "r"})
-                )
-                .await
-                .0,
+            moder.post("/api/v1/communities/secret/members/member1/remove", json!({"reason": "r"})).await.0,
             StatusCode::NO_CONTENT
         );
-        assert_error(
-            &owner
-                .post("/api/v1/communities/secret/leave", json!({}))
-                .await,
-            403,
-            "owner_cannot_leave",
-            None,
-        );
+        assert_error(&owner.post("/api/v1/communities/secret/leave", json!({})).await, 403, "owner_cannot_leave", None);
         // Private: the card is visible, the content is not.
         let (s, card) = outsider.get("/api/v1/communities/secret").await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(card["abilities"]["read"], false);
-        assert_error(
-            &outsider.get("/api/v1/communities/secret/posts").await,
-            403,
-            "members_only",
-            None,
-        );
-        assert_error(
-            &outsider.get("/api/v1/communities/secret/members").await,
-            403,
-            "members_only",
-            None,
-        );
-        let (_, p) = owner
-            .post(
-                "/api/v1/communities/secret/posts",
-                json!({"body": "inside"}),
-            )
-            .await;
-        assert_error(
-            &outsider.get(&format!("/api/v1/posts/{}", p["id"])).await,
-            403,
-            "members_only",
-            None,
-        );
-        let anon = decode(
-            reqwest::get(t.url("/api/v1/communities/secret/posts"))
-                .await
-                .unwrap(),
-        )
-        .await;
+        assert_error(&outsider.get("/api/v1/communities/secret/posts").await, 403, "members_only", None);
+        assert_error(&outsider.get("/api/v1/communities/secret/members").await, 403, "members_only", None);
+        let (_, p) = owner.post("/api/v1/communities/secret/posts", json!({"body": "inside"})).await;
+        assert_error(&outsider.get(&format!("/api/v1/posts/{}", p["id"])).await, 403, "members_only", None);
+        let anon = decode(reqwest::get(t.url("/api/v1/communities/secret/posts")).await.unwrap()).await;
         assert_error(&anon, 401, "unauthenticated", None);
         // Members can't curate; authors can't be edited by others.
         assert_error(
-            &member
-                .post(&format!("/api/v1/posts/{}/pin", p["id"]), json!({}))
-                .await,
+            &member.post(&format!("/api/v1/posts/{}/pin", p["id"]), json!({})).await,
             403,
             "members_only",
             None,
         );
         assert_error(
             &admin
-                .call(
-                    reqwest::Method::PATCH,
-                    &format!("/api/v1/posts/{}", p["id"]),
-                    Some(json!({"body": "hijack"})),
-                )
+                .call(reqwest::Method::PATCH, &format!("/api/v1/posts/{}", p["id"]), Some(json!({"body": "hijack"})))
                 .await,
             403,
             "not_author",
@@ -979,30 +566,14 @@ async fn invites_respect_limits_and_record_the_inviter() {
     for b in backends() {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
-        owner
-            .post("/api/v1/communities", community("vip", "invite_only"))
-            .await;
+        owner.post("/api/v1/communities", community("vip", "invite_only")).await;
         let friend = t.user("friend").await;
-        assert_error(
-            &friend.post("/api/v1/communities/vip/join", json!({})).await,
-            403,
-            "invite_required",
-            None,
-        );
-        let (_, inv) = owner
-            .post(
-                "/api/v1/communities/vip/invites",
-                json!({"max_uses": 2, "expires_in_hours": 24}),
-            )
-            .await;
+        assert_error(&friend.post("/api/v1/communities/vip/join", json!({})).await, 403, "invite_required", None);
+        let (_, inv) =
+            owner.post("/api/v1/communities/vip/invites", json!({"max_uses": 2, "expires_in_hours": 24})).await;
         let code = inv["code"].as_str().unwrap();
         assert_error(
-            &friend
-                .post(
-                    "/api/v1/communities/vip/join",
-                    json!({"invite_code": "bogus"}),
-                )
-                .await,
+            &friend.post("/api/v1/communities/vip/join", json!({"invite_code": "bogus"})).await,
             422,
             "invalid_invite",
             Some("invite_code"),
@@ -1012,33 +583,21 @@ async fn invites_respect_limits_and_record_the_inviter() {
         for i in 0..5 {
             users.push(t.user(&format!("racer{i}")).await);
         }
-        let results = join_all(
-            users
-                .iter()
-                .map(|u| u.post("/api/v1/communities/vip/join", json!({"invite_code": code}))),
-        )
-        .await;
+        let results =
+            join_all(users.iter().map(|u| u.post("/api/v1/communities/vip/join", json!({"invite_code": code})))).await;
         let ok = results.iter().filter(|r| r.0 == StatusCode::OK).count();
         let exhausted = results
             .iter()
             .filter(|r| r.0 == StatusCode::CONFLICT && r.1["error"]["code"] == "invite_exhausted")
             .count();
         assert_eq!((ok, exhausted), (2, 3), "{b:?} {results:?}");
-        let (_, members) = owner
-            .get("/api/v1/communities/vip/members?role=member")
-            .await;
+        let (_, members) = owner.get("/api/v1/communities/vip/members?role=member").await;
         assert_eq!(members.as_array().unwrap().len(), 2);
-        assert!(members
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|m| m["invited_by"] == owner.id));
+        assert!(members.as_array().unwrap().iter().all(|m| m["invited_by"] == owner.id));
         let (_, target) = friend.get(&format!("/api/v1/invites/{code}")).await;
         assert_eq!(target["invite"]["uses"], 2);
         assert_error(
-            &owner
-                .post("/api/v1/communities/vip/invites", json!({"max_uses": 0}))
-                .await,
+            &owner.post("/api/v1/communities/vip/invites", json!({"max_uses": 0})).await,
             422,
             "out_of_range",
             Some("max_uses"),
@@ -1052,21 +611,13 @@ async fn concurrent_comments_keep_counts_exact() {
     for b in backends() {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
-        owner
-            .post("/api/v1/communities", community("busy", "open"))
-            .await;
-        let (_, p) = owner
-            .post("/api/v1/communities/busy/posts", json!({"body": "discuss"}))
-            .await;
+        owner.post("/api/v1/communities", community("busy", "open")).await;
+        let (_, p) = owner.post("/api/v1/communities/busy/posts", json!({"body": "discuss"})).await;
         let pid = p["id"].as_i64().unwrap();
         let before = t.event_count().await;
         let path = format!("/api/v1/posts/{pid}/comments");
-        let results =
-            join_all((0..40).map(|i| owner.post(&path, json!({"body": format!("c{i}")})))).await;
-        assert!(
-            results.iter().all(|r| r.0 == StatusCode::CREATED),
-            "{b:?} {results:?}"
-        );
+        let results = join_all((0..40).map(|i| owner.post(&path, json!({"body": format!("c{i}")})))).await;
+        assert!(results.iter().all(|r| r.0 == StatusCode::CREATED), "{b:?} {results:?}");
         let (_, d) = owner.get(&format!("/api/v1/posts/{pid}")).await;
         assert_eq!(d["post"]["comment_count"], 40);
         assert_eq!(d["comments"].as_array().unwrap().len(), 40);
@@ -1080,36 +631,19 @@ async fn feeds_paginate_edit_history_and_soft_delete() {
     for b in backends() {
         let t = TestApp::spawn(b).await;
         let u = t.user("writer").await;
-        u.post("/api/v1/communities", community("feed", "open"))
-            .await;
+        u.post("/api/v1/communities", community("feed", "open")).await;
         let mut ids = vec![];
         for i in 0..25 {
-            let (_, p) = u
-                .post(
-                    "/api/v1/communities/feed/posts",
-                    json!({"body": format!("post {i}")}),
-                )
-                .await;
+            let (_, p) = u.post("/api/v1/communities/feed/posts", json!({"body": format!("post {i}")})).await;
             ids.push(p["id"].as_i64().unwrap());
         }
         let mut seen = vec![];
         let mut cursor: Option<String> = None;
         loop {
-            let q = cursor
-                .as_ref()
-                .map(|c| format!("&cursor={c}"))
-                .unwrap_or_default();
-            let (s, page) = u
-                .get(&format!("/api/v1/communities/feed/posts?limit=10{q}"))
-                .await;
+            let q = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+            let (s, page) = u.get(&format!("/api/v1/communities/feed/posts?limit=10{q}")).await;
             assert_eq!(s, StatusCode::OK);
-            seen.extend(
-                page["posts"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p["id"].as_i64().unwrap()),
-            );
+            seen.extend(page["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()));
             match page["next_cursor"].as_str() {
                 Some(c) => cursor = Some(c.to_string()),
                 None => break,
@@ -1130,16 +664,8 @@ async fn feeds_paginate_edit_history_and_soft_delete() {
         assert!(r.1["edited_at"].is_string());
         let (_, revs) = u.get(&format!("/api/v1/posts/{pid}/revisions")).await;
         assert_eq!(revs[0]["body"], "post 24");
-        assert_eq!(
-            u.delete(&format!("/api/v1/posts/{pid}")).await.0,
-            StatusCode::NO_CONTENT
-        );
-        assert_error(
-            &u.get(&format!("/api/v1/posts/{pid}")).await,
-            404,
-            "not_found",
-            None,
-        );
+        assert_eq!(u.delete(&format!("/api/v1/posts/{pid}")).await.0, StatusCode::NO_CONTENT);
+        assert_error(&u.get(&format!("/api/v1/posts/{pid}")).await, 404, "not_found", None);
         let (_, page) = u.get("/api/v1/communities/feed/posts?limit=1").await;
         assert_eq!(page["posts"][0]["id"], ids[1]);
         t.cleanup().await;
@@ -1151,27 +677,19 @@ async fn member_directory_searches_and_filters() {
     for b in backends() {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
-        owner
-            .post("/api/v1/communities", community("dir", "open"))
-            .await;
+        owner.post("/api/v1/communities", community("dir", "open")).await;
         for name in ["lin.xiaoyu", "emma_chen", "lin.hao"] {
             let u = t.user(name).await;
             u.post("/api/v1/communities/dir/join", json!({})).await;
         }
         let (_, r) = owner.get("/api/v1/communities/dir/members?q=LIN").await;
-        let names: Vec<_> = r
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["user"]["username"].as_str().unwrap().to_string())
-            .collect();
+        let names: Vec<_> =
+            r.as_array().unwrap().iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()).collect();
         assert_eq!(names, ["lin.xiaoyu", "lin.hao"], "{b:?}");
         // LIKE wildcards in the search are literal.
         let (_, r) = owner.get("/api/v1/communities/dir/members?q=_").await;
         assert_eq!(r.as_array().unwrap().len(), 1, "{b:?} {r}");
-        let (_, r) = owner
-            .get("/api/v1/communities/dir/members?role=owner")
-            .await;
+        let (_, r) = owner.get("/api/v1/communities/dir/members?role=owner").await;
         assert_eq!(r[0]["user"]["username"], "owner");
         assert_error(
             &owner.get("/api/v1/communities/dir/members?role=king").await,
@@ -1186,12 +704,7 @@ async fn member_directory_searches_and_filters() {
 #[tokio::test]
 async fn openapi_documents_every_api_route() {
     let t = TestApp::spawn(Backend::Sqlite).await;
-    let doc: serde_json::Value = reqwest::get(t.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = reqwest::get(t.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
     assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
     let paths = doc["paths"].as_object().unwrap();
     for p in [
@@ -1216,10 +729,7 @@ async fn openapi_documents_every_api_route() {
             let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let (s, body) = u.call(m.clone(), &concrete, None).await;
             assert_ne!(s, StatusCode::METHOD_NOT_ALLOWED, "{m} {path}");
-            assert!(
-                s != StatusCode::NOT_FOUND || body["error"]["message"] != "no such API endpoint",
-                "{m} {path}"
-            );
+            assert!(s != StatusCode::NOT_FOUND || body["error"]["message"] != "no such API endpoint", "{m} {path}");
         }
     }
     t.cleanup().await;
@@ -1230,53 +740,26 @@ async fn demo_seeds_a_living_bilingual_community_deterministically() {
     let mut reports = vec![];
     for b in backends().into_iter().chain([Backend::Sqlite]) {
         let t = TestApp::spawn(b).await;
-        let r = t
-            .app
-            .seed_demo(true)
-            .await
-            .unwrap()
-            .expect("fresh database gets the demo");
+        let r = t.app.seed_demo(true).await.unwrap().expect("fresh database gets the demo");
         assert!(r.communities >= 3 && r.members >= 200, "{r:?}");
         assert!(r.posts + r.comments + r.reactions >= 1000, "{r:?}");
-        assert!(
-            t.app.seed_demo(true).await.unwrap().is_none(),
-            "second run changes nothing"
-        );
-        let list: serde_json::Value = reqwest::get(t.url("/api/v1/communities"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        assert!(t.app.seed_demo(true).await.unwrap().is_none(), "second run changes nothing");
+        let list: serde_json::Value = reqwest::get(t.url("/api/v1/communities")).await.unwrap().json().await.unwrap();
         let policies: std::collections::BTreeSet<_> = list["communities"]
             .as_array()
             .unwrap()
             .iter()
             .map(|c| c["join_policy"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(
-            policies.len(),
-            3,
-            "open, approval and invite-only communities"
-        );
+        assert_eq!(policies.len(), 3, "open, approval and invite-only communities");
         // History spans the past 90 days, with Chinese and English content.
         let evs = t.events(None).await;
-        let span = evs.iter().map(|e| e.occurred_at).max().unwrap()
-            - evs.iter().map(|e| e.occurred_at).min().unwrap();
+        let span = evs.iter().map(|e| e.occurred_at).max().unwrap() - evs.iter().map(|e| e.occurred_at).min().unwrap();
         assert!(span > 85 * 86_400_000, "{span}");
         let feed: serde_json::Value =
-            reqwest::get(t.url("/api/v1/communities/tea-house/posts?limit=100"))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-        let text: String = feed["posts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["title"].as_str().unwrap_or(""))
-            .collect();
+            reqwest::get(t.url("/api/v1/communities/tea-house/posts?limit=100")).await.unwrap().json().await.unwrap();
+        let text: String =
+            feed["posts"].as_array().unwrap().iter().map(|p| p["title"].as_str().unwrap_or("")).collect();
         assert!(
             text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
                 && text.chars().any(|c| c.is_ascii_alphabetic())
@@ -1284,8 +767,5 @@ async fn demo_seeds_a_living_bilingual_community_deterministically() {
         reports.push((r.posts, r.comments, r.reactions, evs.len()));
         t.cleanup().await;
     }
-    assert!(
-        reports.windows(2).all(|w| w[0] == w[1]),
-        "same seed, same data: {reports:?}"
-    );
+    assert!(reports.windows(2).all(|w| w[0] == w[1]), "same seed, same data: {reports:?}");
 }

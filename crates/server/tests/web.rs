@@ -7,19 +7,12 @@ use common::*;
 use reqwest::{redirect::Policy, Client, StatusCode};
 
 fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
 }
 
 /// Pulls the hidden `_csrf` value out of a page.
 fn csrf_of(html: &str) -> String {
-    let i = html
-        .find("name=\"_csrf\" value=\"")
-        .expect("page has a form token")
-        + 20;
+    let i = html.find("name=\"_csrf\" value=\"").expect("page has a form token") + 20;
     html[i..].split('"').next().unwrap().to_string()
 }
 
@@ -41,57 +34,24 @@ async fn sign_up(t: &TestApp, c: &Client, username: &str) {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "{}",
-        r.text().await.unwrap()
-    );
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
 }
 
 #[tokio::test]
 async fn language_follows_accept_language_then_the_switch() {
     let t = TestApp::spawn(Backend::Sqlite).await;
     let c = browser();
-    let zh = c
-        .get(t.url("/"))
-        .header("accept-language", "zh-CN,zh;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let en = c
-        .get(t.url("/"))
-        .header("accept-language", "en-US,en;q=0.9")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let zh = c.get(t.url("/")).header("accept-language", "zh-CN,zh;q=0.9").send().await.unwrap().text().await.unwrap();
+    let en = c.get(t.url("/")).header("accept-language", "en-US,en;q=0.9").send().await.unwrap().text().await.unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("发现社群"));
     assert!(en.contains("<html lang=\"en\">") && en.contains("Discover communities"));
     // The switch is remembered in a cookie and wins over the header.
     let r = c.get(t.url("/lang/en?next=/")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let again = c
-        .get(t.url("/"))
-        .header("accept-language", "zh-CN")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = c.get(t.url("/")).header("accept-language", "zh-CN").send().await.unwrap().text().await.unwrap();
     assert!(again.contains("<html lang=\"en\">"));
     // The redirect never leaves the site.
-    let r = c
-        .get(t.url("/lang/zh-CN?next=//evil.example"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(t.url("/lang/zh-CN?next=//evil.example")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/");
     t.cleanup().await;
 }
@@ -103,17 +63,11 @@ async fn html_pages_carry_security_headers() {
         let r = reqwest::get(t.url(path)).await.unwrap();
         let h = r.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(
-            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-            "{path}: {csp}"
-        );
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         let body = r.text().await.unwrap();
-        assert!(
-            !body.contains("<script>") && !body.contains("style=\""),
-            "{path}: inline script or style"
-        );
+        assert!(!body.contains("<script>") && !body.contains("style=\""), "{path}: inline script or style");
     }
     t.cleanup().await;
 }
@@ -145,11 +99,7 @@ async fn join_with_rules_and_approval_through_forms() {
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let r = c
             .post(t.url("/c/circle/join"))
-            .form(&[
-                ("_csrf", csrf.as_str()),
-                ("answer_0", "books"),
-                ("accept_rules", "1"),
-            ])
+            .form(&[("_csrf", csrf.as_str()), ("answer_0", "books"), ("accept_rules", "1")])
             .send()
             .await
             .unwrap();
@@ -162,11 +112,7 @@ async fn join_with_rules_and_approval_through_forms() {
         let oc = browser();
         let (_, login) = page(&oc, &t.url("/login")).await;
         oc.post(t.url("/login"))
-            .form(&[
-                ("_csrf", csrf_of(&login).as_str()),
-                ("username", "owner"),
-                ("password", "correct horse battery"),
-            ])
+            .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "owner"), ("password", "correct horse battery")])
             .send()
             .await
             .unwrap();
@@ -196,10 +142,7 @@ async fn join_with_rules_and_approval_through_forms() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let loc = r.headers()["location"].to_str().unwrap().to_string();
         let (_, post) = page(&c, &t.url(&loc)).await;
-        assert!(
-            post.contains("&lt;img src=x onerror=alert(1)&gt;"),
-            "title escaped"
-        );
+        assert!(post.contains("&lt;img src=x onerror=alert(1)&gt;"), "title escaped");
         assert!(!post.contains("<script>alert"), "body sanitized");
         t.cleanup().await;
     }
@@ -213,11 +156,7 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
     let (_, html) = page(&c, &t.url("/login?next=https://evil.example/")).await;
     let r = c
         .post(t.url("/login?next=https://evil.example/"))
-        .form(&[
-            ("_csrf", csrf_of(&html).as_str()),
-            ("username", "sam"),
-            ("password", "correct horse battery"),
-        ])
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "sam"), ("password", "correct horse battery")])
         .send()
         .await
         .unwrap();
@@ -226,11 +165,7 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
     let (_, html) = page(&fresh, &t.url("/login")).await;
     let r = fresh
         .post(t.url("/login"))
-        .form(&[
-            ("_csrf", csrf_of(&html).as_str()),
-            ("username", "sam"),
-            ("password", "nope nope nope"),
-        ])
+        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "sam"), ("password", "nope nope nope")])
         .send()
         .await
         .unwrap();
@@ -238,11 +173,7 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
     let (s, _) = page(&c, &t.url("/c/nowhere")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Pages that need an account send visitors to log in, then back.
-    let r = browser()
-        .get(t.url("/settings/profile"))
-        .send()
-        .await
-        .unwrap();
+    let r = browser().get(t.url("/settings/profile")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/login?next=%2Fsettings%2Fprofile");
     t.cleanup().await;
 }
@@ -266,14 +197,7 @@ async fn first_visit_creates_the_site_administrator() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let me = c
-        .get(t.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json::<serde_json::Value>()
-        .await
-        .unwrap();
+    let me = c.get(t.url("/api/v1/me")).send().await.unwrap().json::<serde_json::Value>().await.unwrap();
     assert_eq!(me["is_site_admin"], true);
     // Once an administrator exists, /setup is closed.
     let r = browser().get(t.url("/setup")).send().await.unwrap();
@@ -286,55 +210,30 @@ async fn moderators_ban_and_admins_unban_through_the_directory() {
     for b in backends() {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
-        owner
-            .post("/api/v1/communities", community("club", "open"))
-            .await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
         let troll = t.user("troll").await;
-        troll
-            .post("/api/v1/communities/club/join", serde_json::json!({}))
-            .await;
+        troll.post("/api/v1/communities/club/join", serde_json::json!({})).await;
 
         let c = browser();
         let (_, login) = page(&c, &t.url("/login")).await;
         c.post(t.url("/login"))
-            .form(&[
-                ("_csrf", csrf_of(&login).as_str()),
-                ("username", "owner"),
-                ("password", "correct horse battery"),
-            ])
+            .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "owner"), ("password", "correct horse battery")])
             .send()
             .await
             .unwrap();
         let (_, dir) = page(&c, &t.url("/c/club/members")).await;
-        assert!(
-            dir.contains("/c/club/members/troll/sanction"),
-            "moderation actions are offered"
-        );
-        assert!(
-            !dir.contains("/c/club/members/owner/sanction"),
-            "never on yourself"
-        );
+        assert!(dir.contains("/c/club/members/troll/sanction"), "moderation actions are offered");
+        assert!(!dir.contains("/c/club/members/owner/sanction"), "never on yourself");
         let r = c
             .post(t.url("/c/club/members/troll/sanction"))
-            .form(&[
-                ("_csrf", csrf_of(&dir).as_str()),
-                ("reason", "spam links"),
-                ("action", "ban"),
-            ])
+            .form(&[("_csrf", csrf_of(&dir).as_str()), ("reason", "spam links"), ("action", "ban")])
             .send()
             .await
             .unwrap();
         assert_eq!(r.headers()["location"], "/c/club/members?notice=banned");
         let (_, banned) = page(&c, &t.url("/c/club/members?state=banned")).await;
         assert!(banned.contains("@troll") && banned.contains("/c/club/members/troll/unban"));
-        assert_error(
-            &troll
-                .post("/api/v1/communities/club/join", serde_json::json!({}))
-                .await,
-            403,
-            "banned",
-            None,
-        );
+        assert_error(&troll.post("/api/v1/communities/club/join", serde_json::json!({})).await, 403, "banned", None);
         let r = c
             .post(t.url("/c/club/members/troll/unban"))
             .form(&[("_csrf", csrf_of(&banned).as_str())])
@@ -342,18 +241,9 @@ async fn moderators_ban_and_admins_unban_through_the_directory() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(
-            troll
-                .post("/api/v1/communities/club/join", serde_json::json!({}))
-                .await
-                .0,
-            StatusCode::OK,
-            "{b:?}"
-        );
+        assert_eq!(troll.post("/api/v1/communities/club/join", serde_json::json!({})).await.0, StatusCode::OK, "{b:?}");
         // Plain members see the directory but no ban list.
-        let (s, _) = troll
-            .get("/api/v1/communities/club/members?state=banned")
-            .await;
+        let (s, _) = troll.get("/api/v1/communities/club/members?state=banned").await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         t.cleanup().await;
     }

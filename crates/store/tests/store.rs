@@ -7,35 +7,21 @@ use yaji_store::{repo, Db};
 
 async fn sqlite() -> (Db, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::connect(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("t.db").display()
-    ))
-    .await
-    .unwrap();
+    let db = Db::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display())).await.unwrap();
     db.migrate().await.unwrap();
     (db, dir)
 }
 
 fn pg_url() -> Option<String> {
-    std::env::var("YAJI_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
+    std::env::var("YAJI_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
 }
 
 /// A fresh PostgreSQL database; returns (db, admin url, name).
 async fn postgres(admin: &str, name: &str) -> Db {
     sqlx::any::install_default_drivers();
     let mut c = sqlx::AnyConnection::connect(admin).await.unwrap();
-    sqlx::Executor::execute(
-        &mut c,
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-    )
-    .await
-    .unwrap();
-    sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str())
-        .await
-        .unwrap();
+    sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
+    sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
     let url = format!("{}/{name}", &admin[..admin.rfind('/').unwrap()]);
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
@@ -44,11 +30,7 @@ async fn postgres(admin: &str, name: &str) -> Db {
 
 async fn drop_pg(admin: &str, name: &str) {
     let mut c = sqlx::AnyConnection::connect(admin).await.unwrap();
-    let _ = sqlx::Executor::execute(
-        &mut c,
-        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-    )
-    .await;
+    let _ = sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
 }
 
 /// One migration source must give both databases the same tables, columns and indexes.
@@ -66,14 +48,13 @@ async fn sqlite_and_postgres_schemas_match() {
     .unwrap()
     .into_iter()
     .collect();
-    let lite_idx: BTreeSet<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'",
-    )
-    .fetch_all(&mut *c)
-    .await
-    .unwrap()
-    .into_iter()
-    .collect();
+    let lite_idx: BTreeSet<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'")
+            .fetch_all(&mut *c)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
     let mut p = pg.read().await.unwrap();
     let pg_cols: BTreeSet<(String, String)> =
         sqlx::query_as("SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns WHERE table_schema = 'public'")
@@ -141,10 +122,7 @@ async fn migrations_are_idempotent() {
     let (lite, _dir) = sqlite().await;
     lite.migrate().await.unwrap();
     let mut c = lite.read().await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut *c).await.unwrap();
     assert_eq!(n, 1);
 }
 

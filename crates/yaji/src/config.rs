@@ -39,74 +39,45 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn env_bool(name: &str) -> Option<bool> {
-    env(name).map(|v| {
-        matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "1" | "true" | "yes" | "on"
-        )
-    })
+    env(name).map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
 }
 
 impl Settings {
     pub fn resolve(c: &Common) -> Result<Settings> {
-        let data_dir = c
-            .data_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("yaji-data"));
-        let file_path = c
-            .config
-            .clone()
-            .or_else(|| Some(data_dir.join("yaji.toml")).filter(|p| p.exists()));
+        let data_dir = c.data_dir.clone().unwrap_or_else(|| PathBuf::from("yaji-data"));
+        let file_path = c.config.clone().or_else(|| Some(data_dir.join("yaji.toml")).filter(|p| p.exists()));
         let file: FileConfig = match &file_path {
             Some(p) => {
-                let src = std::fs::read_to_string(p)
-                    .with_context(|| format!("reading {}", p.display()))?;
+                let src = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
                 toml::from_str(&src).with_context(|| format!("parsing {}", p.display()))?
             }
             None => FileConfig::default(),
         };
-        let database_url = c
-            .database_url
-            .clone()
-            .or(file.database_url)
-            .unwrap_or_else(|| {
-                let path = data_dir.join("yaji.db");
-                let abs = std::path::absolute(&path).unwrap_or(path);
-                format!("sqlite://{}?mode=rwc", abs.display())
-            });
-        let proxies = env("YAJI_TRUSTED_PROXIES")
-            .or_else(|| file.trusted_proxies.map(|v| v.join(",")))
-            .unwrap_or_default();
-        let trusted_proxies =
-            TrustedProxies::parse(&proxies).map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+        let database_url = c.database_url.clone().or(file.database_url).unwrap_or_else(|| {
+            let path = data_dir.join("yaji.db");
+            let abs = std::path::absolute(&path).unwrap_or(path);
+            format!("sqlite://{}?mode=rwc", abs.display())
+        });
+        let proxies =
+            env("YAJI_TRUSTED_PROXIES").or_else(|| file.trusted_proxies.map(|v| v.join(","))).unwrap_or_default();
+        let trusted_proxies = TrustedProxies::parse(&proxies).map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
         Ok(Settings {
-            listen: env("YAJI_LISTEN")
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            listen: env("YAJI_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
             database_url,
             trusted_proxies,
-            secure_cookies: env_bool("YAJI_SECURE_COOKIES")
-                .or(file.secure_cookies)
-                .unwrap_or(false),
-            log: env("YAJI_LOG")
-                .or(env("RUST_LOG"))
-                .or(file.log)
-                .unwrap_or_else(|| "info,sqlx=warn".into()),
-            log_json: env("YAJI_LOG_FORMAT")
-                .or(file.log_format)
-                .is_some_and(|f| f == "json"),
+            secure_cookies: env_bool("YAJI_SECURE_COOKIES").or(file.secure_cookies).unwrap_or(false),
+            log: env("YAJI_LOG").or(env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info,sqlx=warn".into()),
+            log_json: env("YAJI_LOG_FORMAT").or(file.log_format).is_some_and(|f| f == "json"),
             demo: file.demo.unwrap_or(false),
         })
     }
 }
 
 pub fn init_logging(s: &Settings) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&s.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(&s.log).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if s.log_json {
         builder.json().init();
     } else {

@@ -13,11 +13,7 @@ use yaji_store::Db;
 use crate::config::Settings;
 
 #[derive(Parser)]
-#[command(
-    name = "yaji",
-    version,
-    about = "Yaji (雅集): self-hosted community operations platform"
-)]
+#[command(name = "yaji", version, about = "Yaji (雅集): self-hosted community operations platform")]
 struct Cli {
     #[command(flatten)]
     common: Common,
@@ -99,9 +95,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     let settings = Settings::resolve(&cli.common)?;
     config::init_logging(&settings);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(run(cli.command, settings))
 }
 
@@ -110,12 +104,9 @@ async fn open(settings: &Settings) -> Result<App> {
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("creating {}", settings.data_dir.display()))?;
     }
-    let db = Db::connect(&settings.database_url).await.with_context(|| {
-        format!(
-            "connecting to {}",
-            yaji_store::redact(&settings.database_url)
-        )
-    })?;
+    let db = Db::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("connecting to {}", yaji_store::redact(&settings.database_url)))?;
     db.migrate().await.context("migrating the database")?;
     Ok(App::new(db, AppConfig::default()))
 }
@@ -145,19 +136,15 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
                 }
             }
             let listen = args.listen.unwrap_or_else(|| settings.listen.clone());
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
-                .with_context(|| format!("listening on {listen}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
             let addr = listener.local_addr()?;
             let cfg = yaji_server::ServerConfig {
                 trusted_proxies: settings.trusted_proxies.clone(),
                 secure_cookies: settings.secure_cookies,
             };
             let router = yaji_server::router(app.clone(), cfg);
-            println!(
-                "Yaji is running at http://{addr}/  (database: {})",
-                yaji_store::redact(&settings.database_url)
-            );
+            println!("Yaji is running at http://{addr}/  (database: {})", yaji_store::redact(&settings.database_url));
             if app.needs_setup().await.unwrap_or(false) {
                 println!("First visit: open http://{addr}/setup to create the site administrator.");
             }
@@ -184,12 +171,7 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
         Command::Admin(a) => {
             let app = open(&settings).await?;
             match a {
-                AdminCommand::CreateUser {
-                    username,
-                    password,
-                    display_name,
-                    admin,
-                } => {
+                AdminCommand::CreateUser { username, password, display_name, admin } => {
                     let r = Registration {
                         username: &username,
                         password: &password,
@@ -200,34 +182,24 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
                     let u = match app.create_user(r, admin).await {
                         Ok(u) => u,
                         // Re-running with --admin promotes an existing account instead of failing.
-                        Err(AppError::Conflict {
-                            code: "username_taken",
-                            ..
-                        }) if admin => app.make_site_admin(&username).await.map_err(app_err)?,
+                        Err(AppError::Conflict { code: "username_taken", .. }) if admin => {
+                            app.make_site_admin(&username).await.map_err(app_err)?
+                        }
                         Err(e) => return Err(app_err(e)),
                     };
                     println!(
                         "user {} (id {}){}",
                         u.username,
                         u.id,
-                        if u.is_site_admin {
-                            " is a site administrator"
-                        } else {
-                            ""
-                        }
+                        if u.is_site_admin { " is a site administrator" } else { "" }
                     );
                 }
                 AdminCommand::CreateToken { username, name } => {
-                    let t = app
-                        .create_token_for(&username, &name)
-                        .await
-                        .map_err(app_err)?;
+                    let t = app.create_token_for(&username, &name).await.map_err(app_err)?;
                     println!("{}", t.secret);
                 }
                 AdminCommand::ResetPassword { username, password } => {
-                    app.set_password(&username, &password)
-                        .await
-                        .map_err(app_err)?;
+                    app.set_password(&username, &password).await.map_err(app_err)?;
                     println!("password changed for {username}");
                 }
                 AdminCommand::MakeAdmin { username } => {

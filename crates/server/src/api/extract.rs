@@ -28,9 +28,7 @@ impl<S: Send + Sync, T: DeserializeOwned> axum::extract::OptionalFromRequest<S> 
         if !req.headers().contains_key(axum::http::header::CONTENT_TYPE) {
             return Ok(None);
         }
-        <Json<T> as FromRequest<S>>::from_request(req, state)
-            .await
-            .map(Some)
+        <Json<T> as FromRequest<S>>::from_request(req, state).await.map(Some)
     }
 }
 
@@ -39,11 +37,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
         JsonRejection::JsonDataError(_) => {
             // axum reports "…: <path>: <serde message>"; the path names the field.
-            let detail = text
-                .split_once("target type: ")
-                .map(|x| x.1)
-                .unwrap_or(&text)
-                .to_string();
+            let detail = text.split_once("target type: ").map(|x| x.1).unwrap_or(&text).to_string();
             let (field, msg) = match detail.split_once(": ") {
                 Some((f, m)) if !f.contains(' ') => (Some(f.to_string()), m.to_string()),
                 _ => (missing_field(&detail), detail.clone()),
@@ -54,19 +48,15 @@ fn json_rejection(r: JsonRejection) -> ApiError {
                 None => e,
             }
         }
-        JsonRejection::JsonSyntaxError(_) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", text)
-        }
+        JsonRejection::JsonSyntaxError(_) => ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", text),
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send Content-Type: application/json",
         ),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "request body is larger than 1 MB",
-        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is larger than 1 MB")
+        }
         other => ApiError::new(other.status(), "bad_request", text),
     }
 }

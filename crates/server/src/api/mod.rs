@@ -59,10 +59,7 @@ impl Modify for SecurityAddon {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        c.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))),
-        );
+        c.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(SESSION_COOKIE))));
     }
 }
 
@@ -105,13 +102,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 pub async fn openapi_json() -> impl IntoResponse {
     static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let doc = DOC.get_or_init(|| {
-        router()
-            .split_for_parts()
-            .1
-            .to_pretty_json()
-            .unwrap_or_default()
-    });
+    let doc = DOC.get_or_init(|| router().split_for_parts().1.to_pretty_json().unwrap_or_default());
     ([(header::CONTENT_TYPE, "application/json")], doc.as_str())
 }
 
@@ -134,11 +125,7 @@ struct RegisterBody {
 /// Create an account. The first account of a site becomes its administrator.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterBody,
     responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn register(
-    State(s): State<AppState>,
-    auth: Auth,
-    Json(b): Json<RegisterBody>,
-) -> ApiResult<Response> {
+async fn register(State(s): State<AppState>, auth: Auth, Json(b): Json<RegisterBody>) -> ApiResult<Response> {
     let r = Registration {
         username: &b.username,
         password: &b.password,
@@ -165,30 +152,11 @@ struct LoginResponse {
 /// Log in; sets the `yaji_session` cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn login(
-    State(s): State<AppState>,
-    auth: Auth,
-    Json(b): Json<LoginBody>,
-) -> ApiResult<Response> {
-    let sess = s
-        .app
-        .login(&b.username, &b.password, &auth.client_ip)
-        .await?;
-    let mut res = axum::Json(LoginResponse {
-        user: sess.user,
-        csrf_token: sess.csrf,
-    })
-    .into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(
-            SESSION_COOKIE,
-            &sess.token,
-            sess.max_age_secs,
-            true,
-            auth.secure,
-        ),
-    );
+async fn login(State(s): State<AppState>, auth: Auth, Json(b): Json<LoginBody>) -> ApiResult<Response> {
+    let sess = s.app.login(&b.username, &b.password, &auth.client_ip).await?;
+    let mut res = axum::Json(LoginResponse { user: sess.user, csrf_token: sess.csrf }).into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, auth.secure));
     Ok(res)
 }
 
@@ -199,10 +167,7 @@ async fn logout(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
         s.app.logout(token).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, true, auth.secure),
-    );
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true, auth.secure));
     Ok(res)
 }
 
@@ -225,11 +190,7 @@ struct ProfileBody {
 /// Update your profile; omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileBody,
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_me(
-    State(s): State<AppState>,
-    auth: Auth,
-    Json(b): Json<ProfileBody>,
-) -> ApiResult<Response> {
+async fn update_me(State(s): State<AppState>, auth: Auth, Json(b): Json<ProfileBody>) -> ApiResult<Response> {
     let v = auth.require()?;
     let cur = s.app.user(v.id).await?;
     let avatar = b.avatar_url.or(cur.avatar_url).unwrap_or_default();
@@ -257,22 +218,14 @@ struct TokenBody {
 /// Create a bearer API token; its secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = TokenBody,
     responses((status = 201, body = NewToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_token(
-    State(s): State<AppState>,
-    auth: Auth,
-    Json(b): Json<TokenBody>,
-) -> ApiResult<Response> {
+async fn create_token(State(s): State<AppState>, auth: Auth, Json(b): Json<TokenBody>) -> ApiResult<Response> {
     created(s.app.create_token(auth.require()?, &b.name).await?)
 }
 
 /// Revoke one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_token(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn revoke_token(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     s.app.revoke_token(auth.require()?, id).await?;
     no_content()
 }
@@ -300,29 +253,13 @@ struct CommunityList {
 /// All communities, most members first. Private ones show their card only.
 #[utoipa::path(get, path = "/api/v1/communities", tag = "communities", params(PageParams),
     responses((status = 200, body = CommunityList)))]
-async fn list_communities(
-    State(s): State<AppState>,
-    auth: Auth,
-    Query(p): Query<PageParams>,
-) -> ApiResult<Response> {
+async fn list_communities(State(s): State<AppState>, auth: Auth, Query(p): Query<PageParams>) -> ApiResult<Response> {
     let limit = p.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "out_of_range",
-            "limit must be between 1 and 100",
-        )
-        .field("limit"));
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "out_of_range", "limit must be between 1 and 100")
+            .field("limit"));
     }
-    let communities = s
-        .app
-        .communities(
-            auth.viewer(),
-            true,
-            limit as i64,
-            p.offset.unwrap_or(0) as i64,
-        )
-        .await?;
+    let communities = s.app.communities(auth.viewer(), true, limit as i64, p.offset.unwrap_or(0) as i64).await?;
     ok(CommunityList { communities })
 }
 
@@ -360,11 +297,7 @@ struct CommunityBody {
 /// Create a community; you become its owner.
 #[utoipa::path(post, path = "/api/v1/communities", tag = "communities", request_body = CommunityBody,
     responses((status = 201, body = CommunityView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_community(
-    State(s): State<AppState>,
-    auth: Auth,
-    Json(b): Json<CommunityBody>,
-) -> ApiResult<Response> {
+async fn create_community(State(s): State<AppState>, auth: Auth, Json(b): Json<CommunityBody>) -> ApiResult<Response> {
     let v = auth.require()?;
     let settings = SettingsInput {
         name: b.name,
@@ -377,28 +310,13 @@ async fn create_community(
         time_zone: b.time_zone.unwrap_or_else(|| "Asia/Shanghai".into()),
         announcement: b.announcement,
     };
-    created(
-        s.app
-            .create_community(
-                v,
-                NewCommunity {
-                    slug: b.slug,
-                    settings,
-                    rules: b.rules,
-                },
-            )
-            .await?,
-    )
+    created(s.app.create_community(v, NewCommunity { slug: b.slug, settings, rules: b.rules }).await?)
 }
 
 /// A community, with what the caller may do in it.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}", tag = "communities", params(("slug" = String, Path)),
     responses((status = 200, body = CommunityView), (status = 404, body = ErrorBody)))]
-async fn get_community(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+async fn get_community(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.community(auth.viewer(), &slug).await?)
 }
 
@@ -450,18 +368,10 @@ async fn update_community(
 /// The current rules (群规); 404 when none were published.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/rules", tag = "communities", params(("slug" = String, Path)),
     responses((status = 200, body = RulesView), (status = 404, body = ErrorBody)))]
-async fn get_rules(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+async fn get_rules(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     match s.app.rules(auth.viewer(), &slug).await? {
         Some(r) => ok(r),
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "this community has no rules yet",
-        )),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "this community has no rules yet")),
     }
 }
 
@@ -497,20 +407,14 @@ async fn accept_rules(
     Path(slug): Path<String>,
     Json(b): Json<AcceptRulesBody>,
 ) -> ApiResult<Response> {
-    s.app
-        .accept_rules(auth.require()?, &slug, b.version)
-        .await?;
+    s.app.accept_rules(auth.require()?, &slug, b.version).await?;
     no_content()
 }
 
 /// Topics (content tags) of a community.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/topics", tag = "content", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<TopicView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_topics(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+async fn list_topics(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.topics(auth.viewer(), &slug).await?)
 }
 
@@ -562,29 +466,17 @@ async fn join(
         .join(
             auth.require()?,
             &slug,
-            JoinInput {
-                accept_rules: b.accept_rules,
-                answers: b.answers,
-                invite_code: b.invite_code,
-            },
+            JoinInput { accept_rules: b.accept_rules, answers: b.answers, invite_code: b.invite_code },
         )
         .await?;
-    let status = if out.status == "pending" {
-        StatusCode::ACCEPTED
-    } else {
-        StatusCode::OK
-    };
+    let status = if out.status == "pending" { StatusCode::ACCEPTED } else { StatusCode::OK };
     Ok((status, axum::Json(out)).into_response())
 }
 
 /// Leave a community.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/leave", tag = "membership", params(("slug" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody)))]
-async fn leave(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+async fn leave(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     s.app.leave(auth.require()?, &slug).await?;
     no_content()
 }
@@ -643,15 +535,7 @@ async fn remove_member(
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    s.app
-        .sanction(
-            auth.require()?,
-            &slug,
-            &username,
-            Sanction::Remove,
-            &b.reason,
-        )
-        .await?;
+    s.app.sanction(auth.require()?, &slug, &username, Sanction::Remove, &b.reason).await?;
     no_content()
 }
 
@@ -666,9 +550,7 @@ async fn ban_member(
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    s.app
-        .sanction(auth.require()?, &slug, &username, Sanction::Ban, &b.reason)
-        .await?;
+    s.app.sanction(auth.require()?, &slug, &username, Sanction::Ban, &b.reason).await?;
     no_content()
 }
 
@@ -701,9 +583,7 @@ async fn set_role(
     Path((slug, username)): Path<(String, String)>,
     Json(b): Json<RoleBody>,
 ) -> ApiResult<Response> {
-    s.app
-        .change_role(auth.require()?, &slug, &username, &b.role)
-        .await?;
+    s.app.change_role(auth.require()?, &slug, &username, &b.role).await?;
     no_content()
 }
 
@@ -722,23 +602,13 @@ async fn list_join_requests(
     Path(slug): Path<String>,
     Query(p): Query<RequestParams>,
 ) -> ApiResult<Response> {
-    ok(s.app
-        .join_requests(
-            auth.require()?,
-            &slug,
-            p.status.as_deref().unwrap_or("pending"),
-        )
-        .await?)
+    ok(s.app.join_requests(auth.require()?, &slug, p.status.as_deref().unwrap_or("pending")).await?)
 }
 
 /// Your own applications to a community and their outcome.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/join-requests/mine", tag = "membership", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<JoinRequestView>), (status = 401, body = ErrorBody)))]
-async fn my_join_requests(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+async fn my_join_requests(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.my_join_requests(auth.require()?, &slug).await?)
 }
 
@@ -752,9 +622,7 @@ async fn approve_join_request(
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    ok(s.app
-        .decide_join_request(auth.require()?, id, true, &b.reason)
-        .await?)
+    ok(s.app.decide_join_request(auth.require()?, id, true, &b.reason).await?)
 }
 
 /// Reject an application with a reason the applicant sees (admins).
@@ -767,19 +635,13 @@ async fn reject_join_request(
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    ok(s.app
-        .decide_join_request(auth.require()?, id, false, &b.reason)
-        .await?)
+    ok(s.app.decide_join_request(auth.require()?, id, false, &b.reason).await?)
 }
 
 /// Invite links you made (admins see all).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/invites", tag = "membership", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<InviteView>), (status = 403, body = ErrorBody)))]
-async fn list_invites(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+async fn list_invites(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.invites(auth.require()?, &slug).await?)
 }
 
@@ -801,11 +663,7 @@ async fn create_invite(
     body: Option<Json<InviteBody>>,
 ) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    created(
-        s.app
-            .create_invite(auth.require()?, &slug, b.max_uses, b.expires_in_hours)
-            .await?,
-    )
+    created(s.app.create_invite(auth.require()?, &slug, b.max_uses, b.expires_in_hours).await?)
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -817,16 +675,8 @@ struct InviteTarget {
 /// What an invite code leads to.
 #[utoipa::path(get, path = "/api/v1/invites/{code}", tag = "membership", params(("code" = String, Path)),
     responses((status = 200, body = InviteTarget), (status = 404, body = ErrorBody)))]
-async fn get_invite(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(code): Path<String>,
-) -> ApiResult<Response> {
-    if code.len() > 64
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+async fn get_invite(State(s): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
+    if code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return Err(ApiError::not_found());
     }
     let (invite, community) = s.app.invite_target(auth.viewer(), &code).await?;
@@ -869,9 +719,7 @@ async fn feed(
             .field("feed"))
         }
     };
-    ok(s.app
-        .feed(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit)
-        .await?)
+    ok(s.app.feed(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -891,22 +739,14 @@ async fn create_post(
     Path(slug): Path<String>,
     Json(b): Json<PostBody>,
 ) -> ApiResult<Response> {
-    let input = PostInput {
-        title: b.title.as_deref(),
-        body: &b.body,
-        topic_id: b.topic_id,
-    };
+    let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
     created(s.app.create_post(auth.require()?, &slug, input).await?)
 }
 
 /// A post with its comments and reactions.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn get_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     ok(s.app.post(auth.viewer(), id).await?)
 }
 
@@ -919,22 +759,14 @@ async fn edit_post(
     Path(id): Path<i64>,
     Json(b): Json<PostBody>,
 ) -> ApiResult<Response> {
-    let input = PostInput {
-        title: b.title.as_deref(),
-        body: &b.body,
-        topic_id: b.topic_id,
-    };
+    let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
     ok(s.app.edit_post(auth.require()?, id, input).await?)
 }
 
 /// Delete a post (its author, or moderators and above). Soft delete.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn delete_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     s.app.delete_post(auth.require()?, id).await?;
     no_content()
 }
@@ -942,11 +774,7 @@ async fn delete_post(
 /// Earlier versions of an edited post, newest first.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/revisions", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<RevisionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn post_revisions(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn post_revisions(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     ok(s.app.post_revisions(auth.viewer(), id).await?)
 }
 
@@ -957,44 +785,28 @@ async fn curate(s: &AppState, auth: &Auth, id: i64, what: Curation) -> ApiResult
 /// Pin a post (moderators and above).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/pin", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn pin_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn pin_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     curate(&s, &auth, id, Curation::Pin).await
 }
 
 /// Unpin a post.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/pin", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unpin_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn unpin_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     curate(&s, &auth, id, Curation::Unpin).await
 }
 
 /// Mark a post as essence (精华) (moderators and above).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/essence", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn set_essence(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn set_essence(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     curate(&s, &auth, id, Curation::SetEssence).await
 }
 
 /// Remove the essence mark.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/essence", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unset_essence(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn unset_essence(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     curate(&s, &auth, id, Curation::UnsetEssence).await
 }
 
@@ -1019,11 +831,7 @@ async fn create_comment(
 /// Delete a comment (its author, or moderators and above).
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_comment(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
+async fn delete_comment(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     s.app.delete_comment(auth.require()?, id).await?;
     no_content()
 }

@@ -15,11 +15,7 @@ fn flatten(prefix: &str, v: &toml::Value, out: &mut Table) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 flatten(&key, v, out);
             }
         }
@@ -52,16 +48,11 @@ fn tables() -> &'static HashMap<&'static str, Table> {
 /// Looks up `key` in `lang`; falls back to English, then to the key itself.
 pub fn lookup(lang: &str, key: &str) -> Option<&'static str> {
     let t = tables();
-    t.get(lang)
-        .and_then(|m| m.get(key))
-        .or_else(|| t.get("en").and_then(|m| m.get(key)))
-        .map(String::as_str)
+    t.get(lang).and_then(|m| m.get(key)).or_else(|| t.get("en").and_then(|m| m.get(key))).map(String::as_str)
 }
 
 pub fn t(lang: &str, key: &str) -> String {
-    lookup(lang, key)
-        .map(str::to_string)
-        .unwrap_or_else(|| key.to_string())
+    lookup(lang, key).map(str::to_string).unwrap_or_else(|| key.to_string())
 }
 
 /// Normalizes a language tag to one we ship.
@@ -85,18 +76,12 @@ pub fn choose(cookie: Option<&str>, profile: Option<&str>, headers: &HeaderMap) 
     if let Some(l) = profile.and_then(normalize) {
         return l;
     }
-    let accept = headers
-        .get(axum::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let accept = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let mut best: Option<(&'static str, f32)> = None;
     for part in accept.split(',') {
         let mut it = part.split(';');
         let tag = it.next().unwrap_or("");
-        let q = it
-            .find_map(|p| p.trim().strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
+        let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
         if let Some(l) = normalize(tag) {
             if best.is_none_or(|(_, bq)| q > bq) {
                 best = Some((l, q));
@@ -115,24 +100,15 @@ mod tests {
         let t = tables();
         let en: std::collections::BTreeSet<_> = t["en"].keys().collect();
         let zh: std::collections::BTreeSet<_> = t["zh-CN"].keys().collect();
-        assert_eq!(
-            en.symmetric_difference(&zh).collect::<Vec<_>>(),
-            Vec::<&&String>::new()
-        );
+        assert_eq!(en.symmetric_difference(&zh).collect::<Vec<_>>(), Vec::<&&String>::new());
     }
 
     #[test]
     fn accept_language_negotiation() {
         let mut h = HeaderMap::new();
-        h.insert(
-            "accept-language",
-            "en-US,en;q=0.9,zh-CN;q=0.8".parse().unwrap(),
-        );
+        h.insert("accept-language", "en-US,en;q=0.9,zh-CN;q=0.8".parse().unwrap());
         assert_eq!(choose(None, None, &h), "en");
-        h.insert(
-            "accept-language",
-            "fr;q=1,zh-TW;q=0.9,en;q=0.5".parse().unwrap(),
-        );
+        h.insert("accept-language", "fr;q=1,zh-TW;q=0.9,en;q=0.5".parse().unwrap());
         assert_eq!(choose(None, None, &h), "zh-CN");
         assert_eq!(choose(Some("en"), Some("zh-CN"), &h), "en");
         assert_eq!(choose(None, Some("en"), &h), "en");
@@ -145,10 +121,7 @@ mod tests {
         let re_src: Vec<&str> = super::super::TEMPLATES.iter().map(|(_, s)| *s).collect();
         for src in re_src {
             for part in src.split("t(\"").skip(1).chain(src.split("t('").skip(1)) {
-                let key: String = part
-                    .chars()
-                    .take_while(|c| *c != '"' && *c != '\'')
-                    .collect();
+                let key: String = part.chars().take_while(|c| *c != '"' && *c != '\'').collect();
                 // Keys built at render time (`"err." ~ code`) are not literal: skip them.
                 let after = part[key.len() + 1..].trim_start().chars().next();
                 if !matches!(after, Some(')') | Some(',')) {

@@ -27,30 +27,15 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("../../templates/home.html")),
     ("auth.html", include_str!("../../templates/auth.html")),
     ("error.html", include_str!("../../templates/error.html")),
-    (
-        "community_header.html",
-        include_str!("../../templates/community_header.html"),
-    ),
-    (
-        "community.html",
-        include_str!("../../templates/community.html"),
-    ),
+    ("community_header.html", include_str!("../../templates/community_header.html")),
+    ("community.html", include_str!("../../templates/community.html")),
     ("post.html", include_str!("../../templates/post.html")),
-    (
-        "post_edit.html",
-        include_str!("../../templates/post_edit.html"),
-    ),
+    ("post_edit.html", include_str!("../../templates/post_edit.html")),
     ("join.html", include_str!("../../templates/join.html")),
     ("members.html", include_str!("../../templates/members.html")),
-    (
-        "requests.html",
-        include_str!("../../templates/requests.html"),
-    ),
+    ("requests.html", include_str!("../../templates/requests.html")),
     ("rules.html", include_str!("../../templates/rules.html")),
-    (
-        "settings.html",
-        include_str!("../../templates/settings.html"),
-    ),
+    ("settings.html", include_str!("../../templates/settings.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
 ];
@@ -71,10 +56,7 @@ impl Default for Web {
 }
 
 fn lang_of(state: &State) -> String {
-    state
-        .lookup("lang")
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_else(|| "zh-CN".into())
+    state.lookup("lang").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "zh-CN".into())
 }
 
 impl Web {
@@ -97,9 +79,7 @@ impl Web {
             let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) else {
                 return v.to_string();
             };
-            let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
-                .num_seconds()
-                .max(0);
+            let secs = (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds().max(0);
             let n = |unit: i64| (secs / unit).to_string();
             match secs {
                 0..60 => i18n::t(&lang, "time.just_now"),
@@ -110,19 +90,12 @@ impl Web {
             }
         });
         env.add_filter("date", |state: &State, v: &str| -> String {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .map(|t| local_date(state, &t))
-                .unwrap_or_else(|_| v.to_string())
+            chrono::DateTime::parse_from_rfc3339(v).map(|t| local_date(state, &t)).unwrap_or_else(|_| v.to_string())
         });
         env.add_filter("initial", |v: &str| -> String {
-            v.chars()
-                .next()
-                .map(|c| c.to_uppercase().to_string())
-                .unwrap_or_default()
+            v.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
         });
-        env.add_filter("short", |v: &str| -> String {
-            v.split('—').next().unwrap_or(v).trim().to_string()
-        });
+        env.add_filter("short", |v: &str| -> String { v.split('—').next().unwrap_or(v).trim().to_string() });
         env.add_filter("truncate", |v: &str, n: usize| -> String {
             if v.chars().count() > n {
                 let mut s: String = v.chars().take(n).collect();
@@ -141,10 +114,8 @@ impl Web {
 
 /// Formats a time in the viewer's time zone (`tz` in the template context).
 fn local_date(state: &State, t: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    let tz: chrono_tz::Tz = state
-        .lookup("tz")
-        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
-        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let tz: chrono_tz::Tz =
+        state.lookup("tz").and_then(|v| v.as_str().and_then(|s| s.parse().ok())).unwrap_or(chrono_tz::Asia::Shanghai);
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -161,32 +132,17 @@ pub struct Page {
 impl FromRequestParts<AppState> for Page {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let auth = Auth::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let lang = i18n::choose(
-            auth.lang_cookie.as_deref(),
-            auth.user.as_ref().map(|u| u.locale.as_str()),
-            &parts.headers,
-        );
+        let auth = Auth::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let lang =
+            i18n::choose(auth.lang_cookie.as_deref(), auth.user.as_ref().map(|u| u.locale.as_str()), &parts.headers);
         let notice = parts
             .uri
             .query()
             .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("notice=")))
             .filter(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
             .map(str::to_string);
-        let path = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
-        Ok(Page {
-            state: state.clone(),
-            auth,
-            lang,
-            path,
-            notice,
-        })
+        let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        Ok(Page { state: state.clone(), auth, lang, path, notice })
     }
 }
 
@@ -197,9 +153,7 @@ impl Page {
 
     /// The message for an error code: translated when we have it, else the app's message.
     pub fn error_text(&self, code: &str, fallback: &str) -> String {
-        i18n::lookup(self.lang, &format!("err.{code}"))
-            .map(str::to_string)
-            .unwrap_or_else(|| fallback.to_string())
+        i18n::lookup(self.lang, &format!("err.{code}")).map(str::to_string).unwrap_or_else(|| fallback.to_string())
     }
 
     pub fn render(&self, status: StatusCode, name: &str, ctx: Value) -> Response {
@@ -214,13 +168,7 @@ impl Page {
             asset_version => self.state.web.asset_version,
         };
         let ctx = context! { ..ctx, ..base };
-        match self
-            .state
-            .web
-            .env
-            .get_template(name)
-            .and_then(|t| t.render(ctx))
-        {
+        match self.state.web.env.get_template(name).and_then(|t| t.render(ctx)) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, template = name, "template failed");
@@ -247,21 +195,26 @@ impl Page {
         res
     }
 
+    /// Ends a POST: on success, 303 to the path built from the result with a
+    /// notice to show there; on failure, the error page (or the login redirect).
+    pub fn done<T>(&self, r: Result<T, AppError>, path: impl FnOnce(T) -> String, notice: &str) -> Response {
+        match r {
+            Ok(v) => {
+                let path = path(v);
+                let sep = if path.contains('?') { '&' } else { '?' };
+                Redirect::to(&format!("{path}{sep}notice={notice}")).into_response()
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
     /// Field errors for re-rendering a form: field name → message.
     pub fn field_errors(&self, e: &AppError) -> Option<HashMap<String, String>> {
         match e {
-            AppError::Invalid(f) => Some(HashMap::from([(
-                f.field.to_string(),
-                self.error_text(f.code, &f.message),
-            )])),
-            AppError::Conflict {
-                field: Some(field),
-                code,
-                message,
-            } => Some(HashMap::from([(
-                field.to_string(),
-                self.error_text(code, message),
-            )])),
+            AppError::Invalid(f) => Some(HashMap::from([(f.field.to_string(), self.error_text(f.code, &f.message))])),
+            AppError::Conflict { field: Some(field), code, message } => {
+                Some(HashMap::from([(field.to_string(), self.error_text(code, message))]))
+            }
             _ => None,
         }
     }
@@ -292,22 +245,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
 }
 
 /// 404 for every unknown path: JSON under /api, a page elsewhere.
-pub async fn not_found(
-    page: Result<Page, Response>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn not_found(page: Result<Page, Response>, uri: axum::http::Uri, headers: HeaderMap) -> Response {
     if uri.path().starts_with("/api/") {
         return crate::api::not_found_json(&headers);
     }
     match page {
         Ok(p) => {
             let msg = p.t("err.not_found");
-            p.render(
-                StatusCode::NOT_FOUND,
-                "error.html",
-                context! { message => msg },
-            )
+            p.render(StatusCode::NOT_FOUND, "error.html", context! { message => msg })
         }
         Err(r) => r,
     }
@@ -315,22 +260,8 @@ pub async fn not_found(
 
 /// The CSRF failure page (rendered by the auth layer, before any handler).
 pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Response {
-    let lang = i18n::choose(
-        auth.lang_cookie.as_deref(),
-        auth.user.as_ref().map(|u| u.locale.as_str()),
-        headers,
-    );
-    let page = Page {
-        state: s.clone(),
-        auth: auth.clone(),
-        lang,
-        path: "/".into(),
-        notice: None,
-    };
+    let lang = i18n::choose(auth.lang_cookie.as_deref(), auth.user.as_ref().map(|u| u.locale.as_str()), headers);
+    let page = Page { state: s.clone(), auth: auth.clone(), lang, path: "/".into(), notice: None };
     let msg = page.t("err.csrf_failed");
-    page.render(
-        StatusCode::FORBIDDEN,
-        "error.html",
-        context! { message => msg },
-    )
+    page.render(StatusCode::FORBIDDEN, "error.html", context! { message => msg })
 }

@@ -27,22 +27,10 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route(
-            "/static/app.css",
-            get(|| async { asset("text/css; charset=utf-8", CSS) }),
-        )
-        .route(
-            "/static/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", JS) }),
-        )
-        .route(
-            "/static/favicon.svg",
-            get(|| async { asset("image/svg+xml", ICON) }),
-        )
-        .route(
-            "/favicon.ico",
-            get(|| async { asset("image/svg+xml", ICON) }),
-        )
+        .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+        .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON) }))
         .route("/lang/{code}", get(switch_lang))
         .route("/login", get(login_page).post(login))
         .route("/signup", get(signup_page).post(signup))
@@ -78,14 +66,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, ct),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
 }
 
 fn to(path: &str) -> Response {
@@ -100,9 +81,7 @@ fn with_notice(path: &str, notice: &str) -> Response {
 /// Only local paths are followed after login, never another site.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
         _ => "/".into(),
     }
 }
@@ -117,8 +96,7 @@ fn opt_i64(f: &Form, k: &str) -> Result<Option<i64>, AppError> {
     match field(f, k).trim() {
         "" => Ok(None),
         s => s.parse().map(Some).map_err(|_| {
-            yaji_domain::error::invalid(leak(k), "invalid_number", format!("{k} must be a number"))
-                .into()
+            yaji_domain::error::invalid(leak(k), "invalid_number", format!("{k} must be a number")).into()
         }),
     }
 }
@@ -145,37 +123,21 @@ async fn home(page: Page) -> Response {
         None => vec![],
     };
     let discover = match app.communities(viewer, false, 24, 0).await {
-        Ok(d) => d
-            .into_iter()
-            .filter(|c| !mine.iter().any(|m| m.id == c.id))
-            .collect::<Vec<_>>(),
+        Ok(d) => d.into_iter().filter(|c| !mine.iter().any(|m| m.id == c.id)).collect::<Vec<_>>(),
         Err(e) => return page.fail(e),
     };
     let needs_setup = app.needs_setup().await.unwrap_or(false);
     page.ok("home.html", context! { mine, discover, needs_setup })
 }
 
-async fn switch_lang(
-    page: Page,
-    Path(code): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+async fn switch_lang(page: Page, Path(code): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let lang = super::i18n::normalize(&code).unwrap_or("zh-CN");
     let mut res = to(&safe_next(q.get("next").map(String::as_str)));
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang, 86_400 * 365, false, page.auth.secure),
-    );
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang, 86_400 * 365, false, page.auth.secure));
     res
 }
 
-fn auth_form(
-    page: &Page,
-    mode: &str,
-    form: &Form,
-    errors: HashMap<String, String>,
-    status: StatusCode,
-) -> Response {
+fn auth_form(page: &Page, mode: &str, form: &Form, errors: HashMap<String, String>, status: StatusCode) -> Response {
     let next = form.get("next").cloned();
     page.render(status, "auth.html", context! { mode, form, errors, next })
 }
@@ -188,27 +150,12 @@ async fn login_page(page: Page, Query(q): Query<Form>) -> Response {
 }
 
 async fn login(page: Page, Query(q): Query<Form>, WebForm(f): WebForm<Form>) -> Response {
-    match page
-        .state
-        .app
-        .login(
-            field(&f, "username"),
-            field(&f, "password"),
-            &page.auth.client_ip,
-        )
-        .await
-    {
+    match page.state.app.login(field(&f, "username"), field(&f, "password"), &page.auth.client_ip).await {
         Ok(sess) => {
             let mut res = to(&safe_next(q.get("next").map(String::as_str)));
             res.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(
-                    SESSION_COOKIE,
-                    &sess.token,
-                    sess.max_age_secs,
-                    true,
-                    page.auth.secure,
-                ),
+                set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, page.auth.secure),
             );
             res
         }
@@ -219,14 +166,10 @@ async fn login(page: Page, Query(q): Query<Form>, WebForm(f): WebForm<Form>) -> 
             if let Some(n) = q.get("next") {
                 form.insert("next".into(), n.clone());
             }
-            let errors = HashMap::from([(
-                "password".to_string(),
-                page.error_text(&api.code, &api.message),
-            )]);
+            let errors = HashMap::from([("password".to_string(), page.error_text(&api.code, &api.message))]);
             let mut res = auth_form(&page, "login", &form, errors, api.status);
             if let Some(s) = api.retry_after {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(s));
+                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));
             }
             res
         }
@@ -267,26 +210,13 @@ async fn register_and_login(page: Page, q: Form, f: Form, mode: &str) -> Respons
             None => page.fail(e),
         };
     }
-    match app
-        .login(
-            field(&f, "username"),
-            field(&f, "password"),
-            &page.auth.client_ip,
-        )
-        .await
-    {
+    match app.login(field(&f, "username"), field(&f, "password"), &page.auth.client_ip).await {
         Ok(sess) => {
             let next = safe_next(q.get("next").map(String::as_str));
             let mut res = with_notice(&next, "welcome");
             res.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(
-                    SESSION_COOKIE,
-                    &sess.token,
-                    sess.max_age_secs,
-                    true,
-                    page.auth.secure,
-                ),
+                set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, page.auth.secure),
             );
             res
         }
@@ -317,10 +247,7 @@ async fn logout(page: Page) -> Response {
         }
     }
     let mut res = to("/");
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, true, page.auth.secure),
-    );
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true, page.auth.secure));
     res
 }
 
@@ -361,10 +288,7 @@ fn settings_input(f: &Form) -> SettingsInput {
         core_value: field(f, "core_value").into(),
         visibility: field(f, "visibility").into(),
         join_policy: field(f, "join_policy").into(),
-        entry_questions: field(f, "entry_questions")
-            .lines()
-            .map(str::to_string)
-            .collect(),
+        entry_questions: field(f, "entry_questions").lines().map(str::to_string).collect(),
         time_zone: field(f, "time_zone").into(),
         announcement: field(f, "announcement").into(),
     }
@@ -374,10 +298,7 @@ async fn new_community_page(page: Page) -> Response {
     if page.auth.user.is_none() {
         return page.fail(AppError::Unauthenticated);
     }
-    page.ok(
-        "settings.html",
-        context! { form => settings_form(None), errors => Form::new() },
-    )
+    page.ok("settings.html", context! { form => settings_form(None), errors => Form::new() })
 }
 
 async fn create_community(page: Page, WebForm(f): WebForm<Form>) -> Response {
@@ -385,19 +306,14 @@ async fn create_community(page: Page, WebForm(f): WebForm<Form>) -> Response {
         Ok(v) => v,
         Err(e) => return page.fail(e),
     };
-    let input = NewCommunity {
-        slug: field(&f, "slug").into(),
-        settings: settings_input(&f),
-        rules: field(&f, "rules").into(),
-    };
+    let input =
+        NewCommunity { slug: field(&f, "slug").into(), settings: settings_input(&f), rules: field(&f, "rules").into() };
     match page.state.app.create_community(v, input).await {
         Ok(c) => to(&format!("/c/{}", c.slug)),
         Err(e) => match page.field_errors(&e) {
-            Some(errors) => page.render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "settings.html",
-                context! { form => f, errors },
-            ),
+            Some(errors) => {
+                page.render(StatusCode::UNPROCESSABLE_ENTITY, "settings.html", context! { form => f, errors })
+            }
             None => page.fail(e),
         },
     }
@@ -429,10 +345,7 @@ async fn community_page(
         _ => ("latest", Feed::Latest),
     };
     let (feed, topics) = if c.abilities.read {
-        let f = match app
-            .feed(viewer, slug, feed, q.cursor.as_deref(), Some(20))
-            .await
-        {
+        let f = match app.feed(viewer, slug, feed, q.cursor.as_deref(), Some(20)).await {
             Ok(f) => f,
             Err(e) => return page.fail(e),
         };
@@ -440,11 +353,7 @@ async fn community_page(
     } else {
         (None, vec![])
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
         "community.html",
@@ -466,11 +375,7 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
         Err(e) => return page.fail(e),
     };
     let title = field(&f, "title");
-    let input = PostInput {
-        title: Some(title),
-        body: field(&f, "body"),
-        topic_id,
-    };
+    let input = PostInput { title: Some(title), body: field(&f, "body"), topic_id };
     match page.state.app.create_post(v, &slug, input).await {
         Ok(p) => with_notice(&format!("/p/{}", p.id), "posted"),
         Err(e) => match page.field_errors(&e) {
@@ -505,22 +410,20 @@ async fn join_view(
     let invite_invalid = invite.as_ref().is_some_and(|i| {
         i.revoked
             || i.max_uses.is_some_and(|m| i.uses >= m)
-            || i.expires_at
-                .as_ref()
-                .is_some_and(|e| e.as_str() < yaji_app::rfc3339(now_ms()).as_str())
+            || i.expires_at.as_ref().is_some_and(|e| e.as_str() < yaji_app::rfc3339(now_ms()).as_str())
     });
-    let outsider = c.membership.as_ref().is_none_or(|m| {
-        m.state.as_deref() != Some("active") && m.state.as_deref() != Some("banned")
-    });
+    let outsider = c
+        .membership
+        .as_ref()
+        .is_none_or(|m| m.state.as_deref() != Some("active") && m.state.as_deref() != Some("banned"));
     let applying = invite.is_none() && c.abilities.apply;
-    let can_join =
-        viewer.is_some() && outsider && (c.abilities.join || applying || invite.is_some());
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render(status, "join.html", context! { c, rules, my_requests, invite, invite_invalid, applying, can_join, form, errors })
+    let can_join = viewer.is_some() && outsider && (c.abilities.join || applying || invite.is_some());
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(
+        status,
+        "join.html",
+        context! { c, rules, my_requests, invite, invite_invalid, applying, can_join, form, errors },
+    )
 }
 
 fn now_ms() -> i64 {
@@ -532,28 +435,16 @@ async fn join(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -
         Ok(v) => v,
         Err(e) => return page.fail(e),
     };
-    let answers: Vec<String> = (0..5)
-        .map_while(|i| f.get(&format!("answer_{i}")).cloned())
-        .collect();
+    let answers: Vec<String> = (0..5).map_while(|i| f.get(&format!("answer_{i}")).cloned()).collect();
     let invite_code = f.get("invite_code").cloned().filter(|s| !s.is_empty());
-    let input = JoinInput {
-        accept_rules: f.contains_key("accept_rules"),
-        answers,
-        invite_code: invite_code.clone(),
-    };
+    let input = JoinInput { accept_rules: f.contains_key("accept_rules"), answers, invite_code: invite_code.clone() };
     match page.state.app.join(v, &slug, input).await {
         Ok(out) if out.status == "pending" => with_notice(&format!("/c/{slug}/join"), "applied"),
         Ok(_) => with_notice(&format!("/c/{slug}"), "joined"),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => {
                 let invite = match invite_code {
-                    Some(code) => page
-                        .state
-                        .app
-                        .invite_target(Some(v), &code)
-                        .await
-                        .ok()
-                        .map(|x| x.0),
+                    Some(code) => page.state.app.invite_target(Some(v), &code).await.ok().map(|x| x.0),
                     None => None,
                 };
                 join_view(&page, &slug, invite, f, errors).await
@@ -564,35 +455,18 @@ async fn join(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -
 }
 
 async fn invite_page(page: Page, Path(code): Path<String>) -> Response {
-    if code.len() > 64
-        || !code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
+    if code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
         return page.fail(AppError::NotFound("invite"));
     }
-    match page
-        .state
-        .app
-        .invite_target(page.auth.viewer(), &code)
-        .await
-    {
-        Ok((invite, c)) => {
-            join_view(&page, &c.slug, Some(invite), Form::new(), HashMap::new()).await
-        }
+    match page.state.app.invite_target(page.auth.viewer(), &code).await {
+        Ok((invite, c)) => join_view(&page, &c.slug, Some(invite), Form::new(), HashMap::new()).await,
         Err(e) => page.fail(e),
     }
 }
 
 async fn leave(page: Page, Path(slug): Path<String>) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => page.state.app.leave(v, &slug).await,
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(()) => with_notice(&format!("/c/{slug}"), "left"),
-        Err(e) => page.fail(e),
-    }
+    let r = async { page.state.app.leave(page.auth.require()?, &slug).await }.await;
+    page.done(r, |_| format!("/c/{slug}"), "left")
 }
 
 #[derive(Deserialize)]
@@ -604,11 +478,7 @@ struct DirectoryQuery {
     offset: Option<i64>,
 }
 
-async fn members(
-    page: Page,
-    Path(slug): Path<String>,
-    Query(mq): Query<DirectoryQuery>,
-) -> Response {
+async fn members(page: Page, Path(slug): Path<String>, Query(mq): Query<DirectoryQuery>) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
     let c = match app.community(viewer, &slug).await {
@@ -621,13 +491,7 @@ async fn members(
         .members(
             viewer,
             &slug,
-            &MemberQuery {
-                q: mq.q.as_deref(),
-                role: Some(&role),
-                state: mq.state.as_deref(),
-                limit: 51,
-                offset,
-            },
+            &MemberQuery { q: mq.q.as_deref(), role: Some(&role), state: mq.state.as_deref(), limit: 51, offset },
         )
         .await
     {
@@ -643,80 +507,28 @@ async fn members(
         .filter(|m| m.state.as_deref() == Some("active"))
         .and_then(|m| m.role.as_deref())
         .and_then(|r| rank.get(r).copied())
-        .unwrap_or(
-            if page.auth.user.as_ref().is_some_and(|u| u.is_site_admin) {
-                2
-            } else {
-                -1
-            },
-        );
+        .unwrap_or(if page.auth.user.as_ref().is_some_and(|u| u.is_site_admin) { 2 } else { -1 });
     page.ok(
         "members.html",
         context! { c, members, more, offset, q => mq.q.unwrap_or_default(), role, state => mq.state.unwrap_or_default(), rank, my_rank },
     )
 }
 
-async fn sanction(
-    page: Page,
-    Path((slug, username)): Path<(String, String)>,
-    WebForm(f): WebForm<Form>,
-) -> Response {
-    let kind = if field(&f, "action") == "ban" {
-        Sanction::Ban
-    } else {
-        Sanction::Remove
-    };
-    let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .sanction(v, &slug, &username, kind, field(&f, "reason"))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(()) => with_notice(
-            &format!("/c/{slug}/members"),
-            if kind == Sanction::Ban {
-                "banned"
-            } else {
-                "removed"
-            },
-        ),
-        Err(e) => page.fail(e),
-    }
+async fn sanction(page: Page, Path((slug, username)): Path<(String, String)>, WebForm(f): WebForm<Form>) -> Response {
+    let kind = if field(&f, "action") == "ban" { Sanction::Ban } else { Sanction::Remove };
+    let r = async { page.state.app.sanction(page.auth.require()?, &slug, &username, kind, field(&f, "reason")).await }
+        .await;
+    page.done(r, |_| format!("/c/{slug}/members"), if kind == Sanction::Ban { "banned" } else { "removed" })
 }
 
-async fn set_role(
-    page: Page,
-    Path((slug, username)): Path<(String, String)>,
-    WebForm(f): WebForm<Form>,
-) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .change_role(v, &slug, &username, field(&f, "role"))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(()) => with_notice(&format!("/c/{slug}/members"), "role_changed"),
-        Err(e) => page.fail(e),
-    }
+async fn set_role(page: Page, Path((slug, username)): Path<(String, String)>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async { page.state.app.change_role(page.auth.require()?, &slug, &username, field(&f, "role")).await }.await;
+    page.done(r, |_| format!("/c/{slug}/members"), "role_changed")
 }
 
 async fn unban(page: Page, Path((slug, username)): Path<(String, String)>) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => page.state.app.unban(v, &slug, &username).await,
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(()) => with_notice(&format!("/c/{slug}/members?state=banned"), "unbanned"),
-        Err(e) => page.fail(e),
-    }
+    let r = async { page.state.app.unban(page.auth.require()?, &slug, &username).await }.await;
+    page.done(r, |_| format!("/c/{slug}/members?state=banned"), "unbanned")
 }
 
 async fn requests(page: Page, Path(slug): Path<String>) -> Response {
@@ -737,30 +549,13 @@ async fn requests(page: Page, Path(slug): Path<String>) -> Response {
 
 async fn decide_request(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
     let approve = field(&f, "approve") == "1";
-    let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .decide_join_request(v, id, approve, field(&f, "reason"))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(req) => {
-            let slug = page
-                .state
-                .app
-                .community_slug(req.community_id)
-                .await
-                .unwrap_or_default();
-            with_notice(
-                &format!("/c/{slug}/requests"),
-                if approve { "approved" } else { "rejected" },
-            )
-        }
-        Err(e) => page.fail(e),
+    let app = &page.state.app;
+    let r = async {
+        let req = app.decide_join_request(page.auth.require()?, id, approve, field(&f, "reason")).await?;
+        app.community_slug(req.community_id).await
     }
+    .await;
+    page.done(r, |slug| format!("/c/{slug}/requests"), if approve { "approved" } else { "rejected" })
 }
 
 async fn rules(page: Page, Path(slug): Path<String>) -> Response {
@@ -774,32 +569,12 @@ async fn rules(page: Page, Path(slug): Path<String>) -> Response {
     page.ok("rules.html", context! { c, rules })
 }
 
-async fn publish_rules(
-    page: Page,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<Form>,
-) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .publish_rules(v, &slug, field(&f, "body"))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(_) => with_notice(&format!("/c/{slug}/settings"), "rules_published"),
-        Err(e) => page.fail(e),
-    }
+async fn publish_rules(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async { page.state.app.publish_rules(page.auth.require()?, &slug, field(&f, "body")).await }.await;
+    page.done(r, |_| format!("/c/{slug}/settings"), "rules_published")
 }
 
-async fn settings_view(
-    page: &Page,
-    slug: &str,
-    form: Option<Form>,
-    errors: HashMap<String, String>,
-) -> Response {
+async fn settings_view(page: &Page, slug: &str, form: Option<Form>, errors: HashMap<String, String>) -> Response {
     let app = &page.state.app;
     let v = match page.auth.require() {
         Ok(v) => v,
@@ -814,34 +589,17 @@ async fn settings_view(
     let topics = app.topics(Some(v), slug).await.unwrap_or_default();
     let invites = app.invites(v, slug).await.unwrap_or_default();
     let form = form.unwrap_or_else(|| settings_form(Some(&c)));
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render(
-        status,
-        "settings.html",
-        context! { c, form, errors, rules, topics, invites },
-    )
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(status, "settings.html", context! { c, form, errors, rules, topics, invites })
 }
 
 async fn settings_page(page: Page, Path(slug): Path<String>) -> Response {
     settings_view(&page, &slug, None, HashMap::new()).await
 }
 
-async fn save_settings(
-    page: Page,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<Form>,
-) -> Response {
+async fn save_settings(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
     let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .update_community(v, &slug, settings_input(&f))
-                .await
-        }
+        Ok(v) => page.state.app.update_community(v, &slug, settings_input(&f)).await,
         Err(e) => Err(e),
     };
     match r {
@@ -854,43 +612,17 @@ async fn save_settings(
 }
 
 async fn create_topic(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .create_topic(v, &slug, field(&f, "name"))
-                .await
-        }
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(_) => with_notice(&format!("/c/{slug}/settings"), "topic_created"),
-        Err(e) => page.fail(e),
-    }
+    let r = async { page.state.app.create_topic(page.auth.require()?, &slug, field(&f, "name")).await }.await;
+    page.done(r, |_| format!("/c/{slug}/settings"), "topic_created")
 }
 
-async fn create_invite(
-    page: Page,
-    Path(slug): Path<String>,
-    WebForm(f): WebForm<Form>,
-) -> Response {
+async fn create_invite(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
     let r = async {
         let v = page.auth.require()?;
-        page.state
-            .app
-            .create_invite(
-                v,
-                &slug,
-                opt_i64(&f, "max_uses")?,
-                opt_i64(&f, "expires_in_hours")?,
-            )
-            .await
+        page.state.app.create_invite(v, &slug, opt_i64(&f, "max_uses")?, opt_i64(&f, "expires_in_hours")?).await
     }
     .await;
-    match r {
-        Ok(inv) => with_notice(&inv.path, "invite_created"),
-        Err(e) => page.fail(e),
-    }
+    page.done(r, |inv| inv.path, "invite_created")
 }
 
 // ------------------------------------------------------------------ posts
@@ -900,21 +632,10 @@ async fn post_view(page: &Page, id: i64, form: Form, errors: HashMap<String, Str
         Ok(d) => d,
         Err(e) => return page.fail(e),
     };
-    let reaction_map: HashMap<String, ReactionView> = d
-        .reactions
-        .iter()
-        .map(|r| (r.emoji.clone(), r.clone()))
-        .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    page.render(
-        status,
-        "post.html",
-        context! { d, emojis => REACTIONS, reaction_map, form, errors },
-    )
+    let reaction_map: HashMap<String, ReactionView> =
+        d.reactions.iter().map(|r| (r.emoji.clone(), r.clone())).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(status, "post.html", context! { d, emojis => REACTIONS, reaction_map, form, errors })
 }
 
 async fn post_page(page: Page, Path(id): Path<i64>) -> Response {
@@ -925,33 +646,19 @@ async fn edit_page(page: Page, Path(id): Path<i64>) -> Response {
     let app = &page.state.app;
     let d = match app.post(page.auth.viewer(), id).await {
         Ok(d) if d.is_author => d,
-        Ok(_) => {
-            return page.fail(AppError::forbidden(
-                "not_author",
-                "only the author can edit",
-            ))
-        }
+        Ok(_) => return page.fail(AppError::forbidden("not_author", "only the author can edit")),
         Err(e) => return page.fail(e),
     };
-    let topics = app
-        .topics(page.auth.viewer(), &d.community_slug)
-        .await
-        .unwrap_or_default();
+    let topics = app.topics(page.auth.viewer(), &d.community_slug).await.unwrap_or_default();
     let form = context! { title => d.post.title, body => d.post.body, topic_id => d.post.topic.as_ref().map(|t| t.id) };
-    page.ok(
-        "post_edit.html",
-        context! { p => d.post, form, topics, errors => Form::new() },
-    )
+    page.ok("post_edit.html", context! { p => d.post, form, topics, errors => Form::new() })
 }
 
 async fn edit_post(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
     let r = async {
         let v = page.auth.require()?;
-        let input = PostInput {
-            title: Some(field(&f, "title")),
-            body: field(&f, "body"),
-            topic_id: opt_i64(&f, "topic_id")?,
-        };
+        let input =
+            PostInput { title: Some(field(&f, "title")), body: field(&f, "body"), topic_id: opt_i64(&f, "topic_id")? };
         page.state.app.edit_post(v, id, input).await
     }
     .await;
@@ -989,15 +696,8 @@ async fn comment(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> 
 }
 
 async fn react(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => {
-            page.state
-                .app
-                .react(v, id, field(&f, "emoji"), field(&f, "on") != "0")
-                .await
-        }
-        Err(e) => Err(e),
-    };
+    let on = field(&f, "on") != "0";
+    let r = async { page.state.app.react(page.auth.require()?, id, field(&f, "emoji"), on).await }.await;
     match r {
         Ok(_) => to(&format!("/p/{id}")),
         Err(e) => page.fail(e),
@@ -1006,14 +706,8 @@ async fn react(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Re
 
 async fn curate(page: Page, id: i64, on: Curation, off: Curation, f: &Form) -> Response {
     let what = if field(f, "on") == "0" { off } else { on };
-    let r = match page.auth.require() {
-        Ok(v) => page.state.app.curate(v, id, what).await,
-        Err(e) => Err(e),
-    };
-    match r {
-        Ok(_) => with_notice(&format!("/p/{id}"), "saved"),
-        Err(e) => page.fail(e),
-    }
+    let r = async { page.state.app.curate(page.auth.require()?, id, what).await }.await;
+    page.done(r, |_| format!("/p/{id}"), "saved")
 }
 
 async fn pin(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
@@ -1030,27 +724,15 @@ async fn delete_post(page: Page, Path(id): Path<i64>) -> Response {
         let v = page.auth.require()?;
         let slug = app.post(Some(v), id).await?.community_slug;
         app.delete_post(v, id).await?;
-        Ok::<_, AppError>(slug)
+        Ok(slug)
     }
     .await;
-    match r {
-        Ok(slug) => with_notice(&format!("/c/{slug}"), "deleted"),
-        Err(e) => page.fail(e),
-    }
+    page.done(r, |slug| format!("/c/{slug}"), "deleted")
 }
 
 async fn delete_comment(page: Page, Path(id): Path<i64>) -> Response {
-    let app = &page.state.app;
-    let r = async {
-        let v = page.auth.require()?;
-        let post_id = app.delete_comment(v, id).await?;
-        Ok::<_, AppError>(post_id)
-    }
-    .await;
-    match r {
-        Ok(post_id) => with_notice(&format!("/p/{post_id}"), "deleted"),
-        Err(e) => page.fail(e),
-    }
+    let r = async { page.state.app.delete_comment(page.auth.require()?, id).await }.await;
+    page.done(r, |post_id| format!("/p/{post_id}"), "deleted")
 }
 
 // ------------------------------------------------------------------ settings
@@ -1079,24 +761,14 @@ async fn save_profile(page: Page, WebForm(f): WebForm<Form>) -> Response {
         Ok(u) => {
             // The chosen language becomes the explicit choice too.
             let mut res = with_notice("/settings/profile", "saved");
-            res.headers_mut().append(
-                header::SET_COOKIE,
-                set_cookie(
-                    LANG_COOKIE,
-                    &u.locale,
-                    86_400 * 365,
-                    false,
-                    page.auth.secure,
-                ),
-            );
+            res.headers_mut()
+                .append(header::SET_COOKIE, set_cookie(LANG_COOKIE, &u.locale, 86_400 * 365, false, page.auth.secure));
             res
         }
         Err(e) => match page.field_errors(&e) {
-            Some(errors) => page.render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "profile.html",
-                context! { form => f, errors },
-            ),
+            Some(errors) => {
+                page.render(StatusCode::UNPROCESSABLE_ENTITY, "profile.html", context! { form => f, errors })
+            }
             None => page.fail(e),
         },
     }
@@ -1130,10 +802,7 @@ async fn create_token(page: Page, WebForm(f): WebForm<Form>) -> Response {
 }
 
 async fn revoke_token(page: Page, Path(id): Path<i64>) -> Response {
-    let r = match page.auth.require() {
-        Ok(v) => page.state.app.revoke_token(v, id).await,
-        Err(e) => Err(e),
-    };
+    let r = async { page.state.app.revoke_token(page.auth.require()?, id).await }.await;
     match r {
         Ok(()) => to("/settings/tokens"),
         Err(e) => page.fail(e),

@@ -39,14 +39,8 @@ fn pg_admin_url() -> String {
 }
 
 fn with_db(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map(|(b, q)| (b, format!("?{q}")))
-        .unwrap_or((url, String::new()));
-    let cut = base
-        .rfind('/')
-        .filter(|i| *i > base.find("://").unwrap_or(0) + 2)
-        .unwrap_or(base.len());
+    let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((url, String::new()));
+    let cut = base.rfind('/').filter(|i| *i > base.find("://").unwrap_or(0) + 2).unwrap_or(base.len());
     format!("{}/{db}{query}", &base[..cut])
 }
 
@@ -55,72 +49,40 @@ impl TestApp {
         let (url, dir, pg) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
-                (
-                    format!("sqlite://{}?mode=rwc", dir.path().join("yaji.db").display()),
-                    Some(dir),
-                    None,
-                )
+                (format!("sqlite://{}?mode=rwc", dir.path().join("yaji.db").display()), Some(dir), None)
             }
             Backend::Postgres => {
                 let admin = pg_admin_url();
-                let id: String = yaji_app::accounts::random_csrf()
-                    .chars()
-                    .filter(char::is_ascii_alphanumeric)
-                    .take(16)
-                    .collect();
+                let id: String =
+                    yaji_app::accounts::random_csrf().chars().filter(char::is_ascii_alphanumeric).take(16).collect();
                 let name = format!("yaji_test_{}", id.to_lowercase());
                 sqlx::any::install_default_drivers();
                 let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
                     .await
                     .expect("PostgreSQL reachable at YAJI_TEST_DATABASE_URL");
-                sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .unwrap();
+                sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
                 (with_db(&admin, &name), None, Some((admin, name)))
             }
         };
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
-        let app = App::new(
-            db.clone(),
-            AppConfig {
-                hash_cost: HashCost::Fast,
-                session_days: 30,
-            },
-        );
+        let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30 });
         let router = yaji_server::router(app.clone(), yaji_server::ServerConfig::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        TestApp {
-            backend,
-            base: format!("http://{addr}"),
-            app,
-            db,
-            _dir: dir,
-            pg,
-        }
+        TestApp { backend, base: format!("http://{addr}"), app, db, _dir: dir, pg }
     }
 
     /// Drops the PostgreSQL database of this test.
     pub async fn cleanup(self) {
         self.db.close().await;
         if let Some((admin, name)) = self.pg {
-            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
-                .await
-                .unwrap();
-            let _ = sqlx::Executor::execute(
-                &mut c,
-                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-            )
-            .await;
+            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+            let _ =
+                sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
         }
     }
 
@@ -137,12 +99,7 @@ impl TestApp {
             .send()
             .await
             .unwrap();
-        assert_eq!(
-            r.status(),
-            StatusCode::CREATED,
-            "register {username}: {}",
-            r.text().await.unwrap()
-        );
+        assert_eq!(r.status(), StatusCode::CREATED, "register {username}: {}", r.text().await.unwrap());
         let login: Value = client
             .post(self.url("/api/v1/auth/login"))
             .json(&json!({"username": username, "password": "correct horse battery"}))
@@ -172,14 +129,9 @@ impl TestApp {
         }
     }
 
-    pub async fn events(
-        &self,
-        community_id: Option<i64>,
-    ) -> Vec<yaji_store::repo::activity::ActivityRow> {
+    pub async fn events(&self, community_id: Option<i64>) -> Vec<yaji_store::repo::activity::ActivityRow> {
         let mut c = self.db.read().await.unwrap();
-        yaji_store::repo::activity::list(&mut c, community_id, 0, 1_000_000)
-            .await
-            .unwrap()
+        yaji_store::repo::activity::list(&mut c, community_id, 0, 1_000_000).await.unwrap()
     }
 
     pub async fn event_count(&self) -> i64 {
@@ -198,16 +150,8 @@ pub struct User {
 }
 
 impl User {
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.base, path))
-            .bearer_auth(&self.token);
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -227,10 +171,7 @@ impl User {
 pub async fn decode(r: Response) -> (StatusCode, Value) {
     let status = r.status();
     let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// Asserts an API error's status, code and (optionally) field.

@@ -48,10 +48,5 @@ pub async fn list(
 }
 
 pub async fn max_id(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(
-        sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events")
-            .fetch_one(conn)
-            .await?
-            .unwrap_or(0),
-    )
+    Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events").fetch_one(conn).await?.unwrap_or(0))
 }

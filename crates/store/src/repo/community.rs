@@ -52,12 +52,7 @@ pub async fn insert(
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn update(
-    conn: &mut AnyConnection,
-    id: i64,
-    s: &CommunitySettings,
-    now: i64,
-) -> crate::Result<()> {
+pub async fn update(conn: &mut AnyConnection, id: i64, s: &CommunitySettings, now: i64) -> crate::Result<()> {
     sqlx::query(
         "UPDATE communities SET name = $1, description = $2, target_members = $3, core_value = $4, visibility = $5,
             join_policy = $6, entry_questions = $7, time_zone = $8, announcement = $9, updated_at = $10 WHERE id = $11",
@@ -79,29 +74,21 @@ pub async fn update(
 }
 
 pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> crate::Result<Option<CommunityRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM communities c WHERE c.slug = $1"
-    ))
-    .bind(slug)
-    .fetch_optional(conn)
-    .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.slug = $1"))
+        .bind(slug)
+        .fetch_optional(conn)
+        .await?)
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommunityRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Public communities for discovery, most members first.
-pub async fn list_public(
-    conn: &mut AnyConnection,
-    limit: i64,
-    offset: i64,
-) -> crate::Result<Vec<CommunityRow>> {
+pub async fn list_public(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM communities c WHERE c.visibility = 'public' ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
     ))
@@ -112,11 +99,7 @@ pub async fn list_public(
 }
 
 /// Every community, for the API listing (private ones show name and description only).
-pub async fn list_all(
-    conn: &mut AnyConnection,
-    limit: i64,
-    offset: i64,
-) -> crate::Result<Vec<CommunityRow>> {
+pub async fn list_all(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM communities c ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
     ))
@@ -127,10 +110,7 @@ pub async fn list_all(
 }
 
 /// Communities where the user is an active member.
-pub async fn list_for_member(
-    conn: &mut AnyConnection,
-    user_id: i64,
-) -> crate::Result<Vec<CommunityRow>> {
+pub async fn list_for_member(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<CommunityRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {COLS} FROM communities c JOIN memberships m ON m.community_id = c.id
          WHERE m.user_id = $1 AND m.state = 'active' ORDER BY c.name"
@@ -195,11 +175,7 @@ pub async fn publish_rules(
     Ok(version)
 }
 
-pub async fn rules(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    version: i64,
-) -> crate::Result<Option<RulesRow>> {
+pub async fn rules(conn: &mut AnyConnection, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
     Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 AND version = $2")
         .bind(community_id)
         .bind(version)
@@ -207,10 +183,7 @@ pub async fn rules(
         .await?)
 }
 
-pub async fn rules_history(
-    conn: &mut AnyConnection,
-    community_id: i64,
-) -> crate::Result<Vec<RulesRow>> {
+pub async fn rules_history(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<RulesRow>> {
     Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 ORDER BY version DESC")
         .bind(community_id)
         .fetch_all(conn)
@@ -326,12 +299,7 @@ pub async fn insert_banned(
     Ok(())
 }
 
-pub async fn set_role(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    role: &str,
-) -> crate::Result<()> {
+pub async fn set_role(conn: &mut AnyConnection, community_id: i64, user_id: i64, role: &str) -> crate::Result<()> {
     sqlx::query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND user_id = $3")
         .bind(role)
         .bind(community_id)
@@ -399,9 +367,7 @@ pub async fn members(
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 // ---- join requests ----
@@ -447,17 +413,16 @@ pub async fn pending_request_of(
     community_id: i64,
     user_id: i64,
 ) -> crate::Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'")
-        .bind(community_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?)
 }
 
-pub async fn join_request(
-    conn: &mut AnyConnection,
-    id: i64,
-) -> crate::Result<Option<JoinRequestRow>> {
+pub async fn join_request(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<JoinRequestRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id WHERE r.id = $1"
     ))
@@ -534,8 +499,7 @@ pub struct InviteRow {
     pub created_at: i64,
 }
 
-const INV_COLS: &str =
-    "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
+const INV_COLS: &str = "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
 
 pub async fn insert_invite(
     conn: &mut AnyConnection,
@@ -558,16 +522,11 @@ pub async fn insert_invite(
     Ok(q.fetch_one(conn).await?)
 }
 
-pub async fn invite_by_code(
-    conn: &mut AnyConnection,
-    code: &str,
-) -> crate::Result<Option<InviteRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1"))
-            .bind(code)
-            .fetch_optional(conn)
-            .await?,
-    )
+pub async fn invite_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<InviteRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1"))
+        .bind(code)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Consumes one use if the invite is still usable; the check and the
@@ -608,18 +567,11 @@ pub struct TopicRow {
     pub created_at: i64,
 }
 
-pub async fn insert_topic(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    name: &str,
-    now: i64,
-) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
-        "INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-    )
-    .bind(community_id)
-    .bind(name)
-    .bind(now);
+pub async fn insert_topic(conn: &mut AnyConnection, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
+    let q = sqlx::query_scalar("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(community_id)
+        .bind(name)
+        .bind(now);
     Ok(q.fetch_one(conn).await?)
 }
 
@@ -631,10 +583,8 @@ pub async fn topics(conn: &mut AnyConnection, community_id: i64) -> crate::Resul
 }
 
 pub async fn topic(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<TopicRow>> {
-    Ok(
-        sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1")
-            .bind(id)
-            .fetch_optional(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
 }

@@ -57,10 +57,7 @@ pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Re
 }
 
 pub async fn post(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<PostRow>> {
-    Ok(sqlx::query_as(&format!("{POST_SELECT} WHERE p.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!("{POST_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(conn).await?)
 }
 
 /// Columns for lists: the body is left out (feeds show the excerpt).
@@ -115,10 +112,7 @@ pub async fn feed(
         .fetch_all(conn)
         .await?;
     let (pinned, page): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.section == 0);
-    Ok((
-        pinned.into_iter().map(|r| r.post).collect(),
-        page.into_iter().map(|r| r.post).collect(),
-    ))
+    Ok((pinned.into_iter().map(|r| r.post).collect(), page.into_iter().map(|r| r.post).collect()))
 }
 
 pub struct PostEdit<'a> {
@@ -129,12 +123,7 @@ pub struct PostEdit<'a> {
     pub topic_id: Option<i64>,
 }
 
-pub async fn update_post(
-    conn: &mut AnyConnection,
-    id: i64,
-    e: &PostEdit<'_>,
-    now: i64,
-) -> crate::Result<()> {
+pub async fn update_post(conn: &mut AnyConnection, id: i64, e: &PostEdit<'_>, now: i64) -> crate::Result<()> {
     sqlx::query("UPDATE posts SET title = $1, body = $2, body_html = $3, excerpt = $4, topic_id = $5, edited_at = $6 WHERE id = $7")
         .bind(e.title)
         .bind(e.body)
@@ -177,30 +166,25 @@ pub struct RevisionRow {
 }
 
 pub async fn revisions(conn: &mut AnyConnection, post_id: i64) -> crate::Result<Vec<RevisionRow>> {
-    Ok(sqlx::query_as("SELECT id, title, body, edited_by, created_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC")
-        .bind(post_id)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, title, body, edited_by, created_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC",
+    )
+    .bind(post_id)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Sets a 0/1 flag column (`pinned`, `essence`) and reports whether it changed.
-pub async fn set_flag(
-    conn: &mut AnyConnection,
-    id: i64,
-    column: PostFlag,
-    on: bool,
-) -> crate::Result<bool> {
+pub async fn set_flag(conn: &mut AnyConnection, id: i64, column: PostFlag, on: bool) -> crate::Result<bool> {
     let col = match column {
         PostFlag::Pinned => "pinned",
         PostFlag::Essence => "essence",
     };
-    let r = sqlx::query(&format!(
-        "UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"
-    ))
-    .bind(on as i64)
-    .bind(id)
-    .execute(conn)
-    .await?;
+    let r = sqlx::query(&format!("UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"))
+        .bind(on as i64)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -219,11 +203,7 @@ pub async fn soft_delete_post(conn: &mut AnyConnection, id: i64, now: i64) -> cr
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn add_comment_count(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    delta: i64,
-) -> crate::Result<()> {
+pub async fn add_comment_count(conn: &mut AnyConnection, post_id: i64, delta: i64) -> crate::Result<()> {
     sqlx::query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2")
         .bind(delta)
         .bind(post_id)
@@ -275,18 +255,11 @@ pub async fn insert_comment(
 }
 
 pub async fn comment(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommentRow>> {
-    Ok(sqlx::query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(conn).await?)
 }
 
 /// Comments of a post in reading order (oldest first), deleted ones excluded.
-pub async fn comments(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    limit: i64,
-) -> crate::Result<Vec<CommentRow>> {
+pub async fn comments(conn: &mut AnyConnection, post_id: i64, limit: i64) -> crate::Result<Vec<CommentRow>> {
     Ok(sqlx::query_as(&format!(
         "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL ORDER BY c.created_at, c.id LIMIT $2"
     ))
@@ -296,11 +269,7 @@ pub async fn comments(
     .await?)
 }
 
-pub async fn soft_delete_comment(
-    conn: &mut AnyConnection,
-    id: i64,
-    now: i64,
-) -> crate::Result<bool> {
+pub async fn soft_delete_comment(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
     let r = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
         .bind(now)
         .bind(id)
@@ -338,12 +307,7 @@ pub async fn add_reaction(
     Ok(false)
 }
 
-pub async fn remove_reaction(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    user_id: i64,
-    emoji: &str,
-) -> crate::Result<bool> {
+pub async fn remove_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, emoji: &str) -> crate::Result<bool> {
     let r = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
         .bind(post_id)
         .bind(user_id)

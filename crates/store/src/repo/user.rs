@@ -16,7 +16,8 @@ pub struct UserRow {
 
 const USER_COLS_U: &str = "u.id, u.username, u.display_name, u.password_hash, u.avatar_url, u.bio, u.locale, u.time_zone, u.is_site_admin, u.created_at";
 
-const USER_COLS: &str = "id, username, display_name, password_hash, avatar_url, bio, locale, time_zone, is_site_admin, created_at";
+const USER_COLS: &str =
+    "id, username, display_name, password_hash, avatar_url, bio, locale, time_zone, is_site_admin, created_at";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -44,72 +45,46 @@ pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> crate::Result<
 }
 
 pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<UserRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?)
 }
 
-pub async fn by_username(
-    conn: &mut AnyConnection,
-    username: &str,
-) -> crate::Result<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {USER_COLS} FROM users WHERE username = $1"
-    ))
-    .bind(username)
-    .fetch_optional(conn)
-    .await?)
-}
-
-pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(conn)
+pub async fn by_username(conn: &mut AnyConnection, username: &str) -> crate::Result<Option<UserRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
+        .bind(username)
+        .fetch_optional(conn)
         .await?)
 }
 
+pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
+}
+
 pub async fn count_admins(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_site_admin = 1")
-            .fetch_one(conn)
-            .await?,
-    )
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_site_admin = 1").fetch_one(conn).await?)
 }
 
 pub async fn set_site_admin(conn: &mut AnyConnection, id: i64, admin: bool) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET is_site_admin = $1 WHERE id = $2")
-        .bind(admin as i64)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE users SET is_site_admin = $1 WHERE id = $2").bind(admin as i64).bind(id).execute(conn).await?;
     Ok(())
 }
 
 pub async fn set_password(conn: &mut AnyConnection, id: i64, hash: &str) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
     Ok(())
 }
 
-pub async fn update_profile(
-    conn: &mut AnyConnection,
-    id: i64,
-    p: &yaji_domain::user::Profile,
-) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6")
-        .bind(&p.display_name)
-        .bind(&p.avatar_url)
-        .bind(&p.bio)
-        .bind(&p.locale)
-        .bind(&p.time_zone)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &yaji_domain::user::Profile) -> crate::Result<()> {
+    sqlx::query(
+        "UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6",
+    )
+    .bind(&p.display_name)
+    .bind(&p.avatar_url)
+    .bind(&p.bio)
+    .bind(&p.locale)
+    .bind(&p.time_zone)
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -123,14 +98,16 @@ pub async fn insert_session(
     now: i64,
     expires_at: i64,
 ) -> crate::Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(csrf)
-        .bind(now)
-        .bind(expires_at)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(csrf)
+    .bind(now)
+    .bind(expires_at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -141,11 +118,7 @@ pub struct SessionRow {
     pub user: UserRow,
 }
 
-pub async fn session(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-    now: i64,
-) -> crate::Result<Option<SessionRow>> {
+pub async fn session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> crate::Result<Option<SessionRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT s.csrf_token, {USER_COLS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
     ))
@@ -156,19 +129,12 @@ pub async fn session(
 }
 
 pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
     Ok(())
 }
 
 pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64) -> crate::Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-        .bind(now)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
 }
 
 // ---- API tokens ----
@@ -190,19 +156,18 @@ pub async fn insert_token(
     token_hash: &str,
     now: i64,
 ) -> crate::Result<i64> {
-    let q = sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(user_id)
-        .bind(name)
-        .bind(token_hash)
-        .bind(now);
+    let q = sqlx::query_scalar(
+        "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(name)
+    .bind(token_hash)
+    .bind(now);
     Ok(q.fetch_one(conn).await?)
 }
 
 /// The user behind a live API token, in one round trip.
-pub async fn token_user(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-) -> crate::Result<Option<UserRow>> {
+pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<UserRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {} FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
         USER_COLS_U
@@ -221,12 +186,7 @@ pub async fn tokens(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec
     .await?)
 }
 
-pub async fn revoke_token(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    id: i64,
-    now: i64,
-) -> crate::Result<bool> {
+pub async fn revoke_token(conn: &mut AnyConnection, user_id: i64, id: i64, now: i64) -> crate::Result<bool> {
     let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
