@@ -94,12 +94,15 @@ impl App {
             }
         }
         // One extra row tells whether another page exists.
-        let with_pinned = feed == Feed::Latest && before.is_none();
-        let (pinned, mut rows) = repo::feed(&mut c, ctx.c.id, &feed, before, limit as i64 + 1, with_pinned).await?;
+        let mut rows = repo::feed(&mut c, ctx.c.id, &feed, before, limit as i64 + 1).await?;
         let more = rows.len() > limit as usize;
         rows.truncate(limit as usize);
         let next_cursor = if more { rows.last().map(|p| Cursor { at: p.created_at, id: p.id }.encode()) } else { None };
-        let pinned = pinned.into_iter().map(|p| PostView::from_row(p, false)).collect();
+        let pinned = if feed == Feed::Latest && before.is_none() {
+            repo::pinned(&mut c, ctx.c.id).await?.into_iter().map(|p| PostView::from_row(p, false)).collect()
+        } else {
+            vec![]
+        };
         Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
     }
 

@@ -64,8 +64,60 @@ fn main() -> Result<()> {
     match a.cmd.as_str() {
         "bare" => rt.block_on(bare(&a.listen)),
         "api" => rt.block_on(api(a)),
-        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR"),
+        "probe" => rt.block_on(probe(a.database_url.as_deref().context("probe needs --database-url")?)),
+        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | probe --database-url URL"),
     }
+}
+
+/// `yaji-bench probe --database-url URL`: per-execution cost of queries
+/// through the storage layer, to tell driver overhead from SQL cost
+/// (compare with the same SQL in the database's own shell).
+async fn probe(url: &str) -> Result<()> {
+    let db = yaji_store::Db::connect(url).await?;
+    let mut c = db.read().await?;
+    let time =
+        |label: &str, t: Instant, n: u32| println!("{label}: {:.1} us", t.elapsed().as_secs_f64() / n as f64 * 1e6);
+    let t = Instant::now();
+    for _ in 0..2000 {
+        yaji_store::repo::community::by_slug(&mut c, "bench").await?;
+    }
+    time("community by slug (1 row)", t, 2000);
+    for limit in [2i64, 21] {
+        let t = Instant::now();
+        for _ in 0..2000 {
+            yaji_store::repo::content::feed(&mut c, 1, &yaji_domain::content::Feed::Latest, None, limit).await?;
+        }
+        time(&format!("feed page ({limit} rows)"), t, 2000);
+    }
+    let t = Instant::now();
+    for _ in 0..2000 {
+        yaji_store::repo::content::pinned(&mut c, 1).await?;
+    }
+    time("pinned posts (0 rows)", t, 2000);
+    let join = "SELECT p.id, u.username, t.name FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id WHERE p.community_id = $1 AND p.pinned = 1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 5";
+    for persistent in [true, false] {
+        let t = Instant::now();
+        for _ in 0..2000 {
+            sqlx::query(join).bind(1i64).persistent(persistent).fetch_all(&mut *c).await?;
+        }
+        time(&format!("3-column join, 0 rows, statement cache {persistent}"), t, 2000);
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        // The same statements on sqlx's native SQLite connection, without the Any layer.
+        use sqlx::Connection;
+        let mut native = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await?;
+        let t = Instant::now();
+        for _ in 0..2000 {
+            sqlx::query(join).bind(1i64).fetch_all(&mut native).await?;
+        }
+        time("3-column join, 0 rows, native SqliteConnection", t, 2000);
+        let t = Instant::now();
+        for _ in 0..2000 {
+            sqlx::query("SELECT * FROM communities WHERE slug = $1").bind("bench").fetch_all(&mut native).await?;
+        }
+        time("community by slug, native SqliteConnection", t, 2000);
+    }
+    Ok(())
 }
 
 /// The baseline: axum answering a fixed JSON body, nothing else.
