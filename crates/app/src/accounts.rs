@@ -239,7 +239,26 @@ impl App {
     /// Resolves a bearer API token to its user.
     pub async fn token_user(&self, secret: &str) -> AppResult<Option<UserView>> {
         let mut c = self.db.read().await?;
-        Ok(users::token_user(&mut c, &token_hash(secret)).await?.map(Into::into))
+        let Some(row) = users::token_user(&mut c, &token_hash(secret)).await? else { return Ok(None) };
+        drop(c);
+        // "Last used" is kept to the minute, written off the request path: a
+        // busy bot costs one small write a minute, and the request never waits for it.
+        let now = now();
+        if row.last_used_at.is_none_or(|t| now - t >= 60_000) {
+            let db = self.db.clone();
+            tokio::spawn(async move {
+                let r = async {
+                    let mut tx = db.write().await?;
+                    users::touch_token(tx.conn(), row.token_id, now).await?;
+                    tx.commit().await
+                }
+                .await;
+                if let Err(e) = r {
+                    tracing::warn!(error = %e, "could not record token use");
+                }
+            });
+        }
+        Ok(Some(row.user.into()))
     }
 
     pub async fn create_token(&self, viewer: Viewer, name: &str) -> AppResult<NewToken> {

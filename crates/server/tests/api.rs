@@ -379,6 +379,21 @@ async fn bad_input_gets_clear_errors() {
         assert_error(&decode(r).await, 401, "unauthenticated", None);
         let r = anon.get(format!("{}/api/v1/me", t.base)).bearer_auth("yaji_nope").send().await.unwrap();
         assert_error(&decode(r).await, 401, "invalid_token", None);
+        // Using a token records when (to the minute); revoking it locks it out.
+        let (_, tokens) = u.get("/api/v1/me/tokens").await;
+        let mut used = None;
+        for _ in 0..50 {
+            let (_, tokens) = u.get("/api/v1/me/tokens").await;
+            used = tokens[0]["last_used_at"].as_str().map(str::to_string);
+            if used.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(used.is_some(), "{b:?} {tokens}");
+        let id = tokens[0]["id"].as_i64().unwrap();
+        assert_eq!(u.delete(&format!("/api/v1/me/tokens/{id}")).await.0, StatusCode::NO_CONTENT);
+        assert_error(&u.get("/api/v1/me").await, 401, "invalid_token", None);
         t.cleanup().await;
     }
 }

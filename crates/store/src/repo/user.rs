@@ -167,14 +167,29 @@ pub async fn insert_token(
 }
 
 /// The user behind a live API token, in one round trip.
-pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<UserRow>> {
+pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<TokenUserRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {} FROM api_tokens k JOIN users u ON u.id = k.user_id WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
+        "SELECT k.id AS token_id, k.last_used_at, {} FROM api_tokens k JOIN users u ON u.id = k.user_id
+         WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
         USER_COLS_U
     ))
     .bind(token_hash)
     .fetch_optional(conn)
     .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenUserRow {
+    pub token_id: i64,
+    pub last_used_at: Option<i64>,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+/// Records that a token was used (callers rate-limit this to once a minute).
+pub async fn touch_token(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
+    Ok(())
 }
 
 pub async fn tokens(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<TokenRow>> {
