@@ -14,7 +14,7 @@ fi
 [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --silent
 
 cargo build --quiet --manifest-path "$root/Cargo.toml" -p yaji
-bin="$root/target/debug/yaji"
+bin="${CARGO_TARGET_DIR:-$root/target}/debug/yaji"
 data=$(mktemp -d)
 port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 "$bin" serve --data-dir "$data/data" --listen "127.0.0.1:$port" --demo >"$data/serve.log" 2>&1 &

@@ -199,11 +199,7 @@ impl Page {
     /// notice to show there; on failure, the error page (or the login redirect).
     pub fn done<T>(&self, r: Result<T, AppError>, path: impl FnOnce(T) -> String, notice: &str) -> Response {
         match r {
-            Ok(v) => {
-                let path = path(v);
-                let sep = if path.contains('?') { '&' } else { '?' };
-                Redirect::to(&format!("{path}{sep}notice={notice}")).into_response()
-            }
+            Ok(v) => Redirect::to(&notice_url(&path(v), notice)).into_response(),
             Err(e) => self.fail(e),
         }
     }
@@ -218,6 +214,12 @@ impl Page {
             _ => None,
         }
     }
+}
+
+/// Where to go after a POST, with the key of the notice to show there.
+pub fn notice_url(path: &str, notice: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}notice={notice}")
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -74,8 +74,7 @@ fn to(path: &str) -> Response {
 }
 
 fn with_notice(path: &str, notice: &str) -> Response {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    to(&format!("{path}{sep}notice={notice}"))
+    to(&super::notice_url(path, notice))
 }
 
 /// Only local paths are followed after login, never another site.
@@ -92,21 +91,13 @@ fn field<'a>(f: &'a Form, k: &str) -> &'a str {
     f.get(k).map(String::as_str).unwrap_or("")
 }
 
-fn opt_i64(f: &Form, k: &str) -> Result<Option<i64>, AppError> {
+fn opt_i64(f: &Form, k: &'static str) -> Result<Option<i64>, AppError> {
     match field(f, k).trim() {
         "" => Ok(None),
-        s => s.parse().map(Some).map_err(|_| {
-            yaji_domain::error::invalid(leak(k), "invalid_number", format!("{k} must be a number")).into()
-        }),
-    }
-}
-
-fn leak(k: &str) -> &'static str {
-    match k {
-        "topic_id" => "topic_id",
-        "max_uses" => "max_uses",
-        "expires_in_hours" => "expires_in_hours",
-        _ => "field",
+        s => s
+            .parse()
+            .map(Some)
+            .map_err(|_| yaji_domain::error::invalid(k, "invalid_number", format!("{k} must be a number")).into()),
     }
 }
 
