@@ -122,7 +122,7 @@ impl App {
         let hash = hash_password(password.expose().to_string(), self.cfg.hash_cost).await?;
         let now = now();
         let mut tx = self.db.write().await?;
-        let first = users::count_admins(tx.conn()).await? == 0 && users::count(tx.conn()).await? == 0;
+        let first = !users::any_user(tx.conn()).await?;
         let new = users::NewUser {
             username: username.as_str(),
             display_name: &display_name,
@@ -170,7 +170,7 @@ impl App {
     /// Whether the site still needs its administrator (no admin account yet).
     pub async fn needs_setup(&self) -> AppResult<bool> {
         let mut c = self.db.read().await?;
-        Ok(users::count_admins(&mut c).await? == 0)
+        Ok(!users::any_admin(&mut c).await?)
     }
 
     pub async fn user(&self, id: i64) -> AppResult<UserView> {

@@ -37,6 +37,15 @@ impl Ctx {
             Some(v) => repo::membership(conn, c.id, v.id).await?,
             None => None,
         };
+        Ok(Self::with_membership(c, viewer, membership))
+    }
+
+    /// Builds the context from rows already loaded (lists load memberships in one query).
+    pub fn with_membership(
+        c: repo::CommunityRow,
+        viewer: Option<Viewer>,
+        membership: Option<repo::MembershipRow>,
+    ) -> Ctx {
         let actor = Actor {
             signed_in: viewer.is_some(),
             membership: membership
@@ -45,7 +54,7 @@ impl Ctx {
             site_admin: viewer.is_some_and(|v| v.site_admin),
         };
         let policy = policy_of(&c);
-        Ok(Ctx { c, actor, policy, membership })
+        Ctx { c, actor, policy, membership }
     }
 
     pub fn allow(&self, action: Action) -> AppResult<()> {
@@ -183,9 +192,14 @@ impl App {
         } else {
             repo::list_public(&mut c, limit, offset).await?
         };
+        let mut mine = match viewer {
+            Some(v) => repo::memberships_of(&mut c, v.id).await?,
+            None => vec![],
+        };
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let ctx = Ctx::for_row(&mut c, row, viewer).await?;
+            let m = mine.iter().position(|m| m.community_id == row.id).map(|i| mine.swap_remove(i));
+            let ctx = Ctx::with_membership(row, viewer, m);
             let abilities = ctx.abilities();
             let m = ctx.viewer_membership(false);
             out.push(CommunityView::from_row(ctx.c, abilities, m));
@@ -197,9 +211,11 @@ impl App {
     pub async fn my_communities(&self, viewer: Viewer) -> AppResult<Vec<CommunityView>> {
         let mut c = self.db.read().await?;
         let rows = repo::list_for_member(&mut c, viewer.id).await?;
+        let mut mine = repo::memberships_of(&mut c, viewer.id).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
-            let ctx = Ctx::for_row(&mut c, row, Some(viewer)).await?;
+            let m = mine.iter().position(|m| m.community_id == row.id).map(|i| mine.swap_remove(i));
+            let ctx = Ctx::with_membership(row, Some(viewer), m);
             let abilities = ctx.abilities();
             let m = ctx.viewer_membership(false);
             out.push(CommunityView::from_row(ctx.c, abilities, m));

@@ -15,6 +15,7 @@ CREATE TABLE users (
     is_site_admin BIGINT NOT NULL DEFAULT 0,
     created_at BIGINT NOT NULL
 );
+CREATE INDEX users_admins ON users(id) WHERE is_site_admin = 1;
 
 CREATE TABLE sessions (
     token_hash TEXT PRIMARY KEY,

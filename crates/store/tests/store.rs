@@ -95,14 +95,14 @@ async fn dropped_transaction_rolls_back(db: &Db) {
         // Dropped without commit: a cancelled request.
     }
     let mut c = db.read().await.unwrap();
-    assert_eq!(repo::user::count(&mut c).await.unwrap(), 0);
+    assert!(!repo::user::any_user(&mut c).await.unwrap());
     drop(c);
     // The pool recovers and the next use case commits normally.
     let mut tx = db.write().await.unwrap();
     repo::user::insert(tx.conn(), &user).await.unwrap();
     tx.commit().await.unwrap();
     let mut c = db.read().await.unwrap();
-    assert_eq!(repo::user::count(&mut c).await.unwrap(), 1);
+    assert!(repo::user::any_user(&mut c).await.unwrap());
 }
 
 #[tokio::test]

@@ -220,6 +220,17 @@ pub async fn membership(
     .await?)
 }
 
+/// All of a user's membership rows, for listing many communities at once.
+pub async fn memberships_of(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<MembershipRow>> {
+    Ok(sqlx::query_as(
+        "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason
+         FROM memberships WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await?)
+}
+
 pub struct Joining<'a> {
     pub community_id: i64,
     pub user_id: i64,

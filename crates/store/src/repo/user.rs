@@ -55,12 +55,17 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> crate::Res
         .await?)
 }
 
-pub async fn count(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(conn).await?)
+/// Whether any account exists (first-user bootstrap).
+pub async fn any_user(conn: &mut AnyConnection) -> crate::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users LIMIT 1").fetch_optional(conn).await?.is_some())
 }
 
-pub async fn count_admins(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_site_admin = 1").fetch_one(conn).await?)
+/// Whether a site administrator exists (index `users_admins`).
+pub async fn any_admin(conn: &mut AnyConnection) -> crate::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE is_site_admin = 1 LIMIT 1")
+        .fetch_optional(conn)
+        .await?
+        .is_some())
 }
 
 pub async fn set_site_admin(conn: &mut AnyConnection, id: i64, admin: bool) -> crate::Result<()> {
