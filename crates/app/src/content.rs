@@ -162,6 +162,7 @@ impl App {
             .map(|r| RevisionView {
                 id: r.id,
                 title: r.title,
+                body_html: text::markdown_to_html(&r.body),
                 body: r.body,
                 edited_by: r.edited_by,
                 created_at: crate::rfc3339(r.created_at),

@@ -347,6 +347,8 @@ pub struct RevisionView {
     pub id: i64,
     pub title: Option<String>,
     pub body: String,
+    /// Sanitized HTML rendering of that version.
+    pub body_html: String,
     pub edited_by: i64,
     pub created_at: String,
 }

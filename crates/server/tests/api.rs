@@ -784,3 +784,25 @@ async fn demo_seeds_a_living_bilingual_community_deterministically() {
     }
     assert!(reports.windows(2).all(|w| w[0] == w[1]), "same seed, same data: {reports:?}");
 }
+
+/// Ten simultaneous applications from one person leave exactly one pending request.
+#[tokio::test]
+async fn concurrent_applications_leave_one_pending_request() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("gate", "approval")).await;
+        let eager = t.user("eager").await;
+        let results = join_all((0..10).map(|_| eager.post("/api/v1/communities/gate/join", json!({})))).await;
+        let accepted = results.iter().filter(|r| r.0 == StatusCode::ACCEPTED).count();
+        let pending =
+            results.iter().filter(|r| r.0 == StatusCode::CONFLICT && r.1["error"]["code"] == "request_pending").count();
+        assert_eq!((accepted, pending), (1, 9), "{b:?} {results:?}");
+        let (_, queue) = owner.get("/api/v1/communities/gate/join-requests").await;
+        assert_eq!(queue.as_array().unwrap().len(), 1);
+        let kinds: Vec<String> =
+            t.events(None).await.into_iter().map(|e| e.kind).filter(|k| k == "join_requested").collect();
+        assert_eq!(kinds.len(), 1, "{b:?}");
+        t.cleanup().await;
+    }
+}

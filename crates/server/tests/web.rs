@@ -248,3 +248,21 @@ async fn moderators_ban_and_admins_unban_through_the_directory() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn edited_posts_link_to_their_history() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    let u = t.user("writer").await;
+    u.post("/api/v1/communities", community("notes", "open")).await;
+    let (_, p) = u.post("/api/v1/communities/notes/posts", serde_json::json!({"body": "first **draft**"})).await;
+    let id = p["id"].as_i64().unwrap();
+    u.call(reqwest::Method::PATCH, &format!("/api/v1/posts/{id}"), Some(serde_json::json!({"body": "final text"})))
+        .await;
+    let c = browser();
+    let (_, post) = page(&c, &t.url(&format!("/p/{id}"))).await;
+    assert!(post.contains(&format!("/p/{id}/history")));
+    let (s, history) = page(&c, &t.url(&format!("/p/{id}/history"))).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(history.contains("final text") && history.contains("first <strong>draft</strong>"), "{history}");
+    t.cleanup().await;
+}

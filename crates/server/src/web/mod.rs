@@ -31,6 +31,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("community.html", include_str!("../../templates/community.html")),
     ("post.html", include_str!("../../templates/post.html")),
     ("post_edit.html", include_str!("../../templates/post_edit.html")),
+    ("history.html", include_str!("../../templates/history.html")),
     ("join.html", include_str!("../../templates/join.html")),
     ("members.html", include_str!("../../templates/members.html")),
     ("requests.html", include_str!("../../templates/requests.html")),

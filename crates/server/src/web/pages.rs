@@ -54,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .route("/invite/{code}", get(invite_page))
         .route("/p/{id}", get(post_page))
         .route("/p/{id}/edit", get(edit_page).post(edit_post))
+        .route("/p/{id}/history", get(history_page))
         .route("/p/{id}/comments", post(comment))
         .route("/p/{id}/react", post(react))
         .route("/p/{id}/pin", post(pin))
@@ -631,6 +632,16 @@ async fn post_view(page: &Page, id: i64, form: Form, errors: HashMap<String, Str
 
 async fn post_page(page: Page, Path(id): Path<i64>) -> Response {
     post_view(&page, id, Form::new(), HashMap::new()).await
+}
+
+async fn history_page(page: Page, Path(id): Path<i64>) -> Response {
+    let app = &page.state.app;
+    let viewer = page.auth.viewer();
+    let r = async { Ok((app.post(viewer, id).await?, app.post_revisions(viewer, id).await?)) }.await;
+    match r {
+        Ok((d, revisions)) => page.ok("history.html", context! { d, revisions }),
+        Err(e) => page.fail(e),
+    }
 }
 
 async fn edit_page(page: Page, Path(id): Path<i64>) -> Response {
