@@ -266,3 +266,38 @@ async fn edited_posts_link_to_their_history() {
     assert!(history.contains("final text") && history.contains("first <strong>draft</strong>"), "{history}");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn invite_creators_see_the_link_to_share() {
+    let t = TestApp::spawn(Backend::Sqlite).await;
+    t.user("host").await;
+    let host = t.user("host2").await;
+    host.post("/api/v1/communities", community("salon", "invite_only")).await;
+    let c = browser();
+    let (_, login) = page(&c, &t.url("/login")).await;
+    c.post(t.url("/login"))
+        .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "host2"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    let (_, feed) = page(&c, &t.url("/c/salon")).await;
+    let r = c.post(t.url("/c/salon/invites")).form(&[("_csrf", csrf_of(&feed).as_str())]).send().await.unwrap();
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("/invite/"), "{loc}");
+    let (_, inv) = page(&c, &t.url(&loc)).await;
+    let path = loc.split('?').next().unwrap();
+    let code = path.trim_start_matches("/invite/");
+    assert!(inv.contains("data-copy=") && inv.contains(code), "the creator gets the link and a copy button");
+    // A newcomer following the link joins the invite-only community.
+    let guest = browser();
+    sign_up(&t, &guest, "guest").await;
+    let (_, landing) = page(&guest, &t.url(path)).await;
+    let r = guest
+        .post(t.url("/c/salon/join"))
+        .form(&[("_csrf", csrf_of(&landing).as_str()), ("invite_code", code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/c/salon?notice=joined");
+    t.cleanup().await;
+}
