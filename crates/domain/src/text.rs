@@ -84,6 +84,12 @@ pub fn time_zone(field: &'static str, raw: &str) -> Invalid<String> {
     })
 }
 
+/// Whether `s` can be a token Yaji issued (session, CSRF, API, invite code):
+/// 1–128 URL-safe base64 characters. Anything else is refused before any lookup.
+pub fn is_token_shaped(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// UI languages Yaji ships.
 pub const LOCALES: [&str; 2] = ["zh-CN", "en"];
 

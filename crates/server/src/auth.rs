@@ -17,6 +17,7 @@ use yaji_app::views::UserView;
 
 use crate::error::ApiError;
 use crate::{AppState, MAX_REQUEST_BYTES};
+use yaji_domain::text::is_token_shaped;
 
 pub const SESSION_COOKIE: &str = "yaji_session";
 pub const CSRF_COOKIE: &str = "yaji_csrf";
@@ -82,10 +83,6 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, http_only: bool, secure
         c.push_str("; Secure");
     }
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-fn is_token_shaped(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

@@ -676,7 +676,7 @@ struct InviteTarget {
 #[utoipa::path(get, path = "/api/v1/invites/{code}", tag = "membership", params(("code" = String, Path)),
     responses((status = 200, body = InviteTarget), (status = 404, body = ErrorBody)))]
 async fn get_invite(State(s): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
-    if code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !yaji_domain::text::is_token_shaped(&code) {
         return Err(ApiError::not_found());
     }
     let (invite, community) = s.app.invite_target(auth.viewer(), &code).await?;

@@ -447,7 +447,7 @@ async fn join(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -
 }
 
 async fn invite_page(page: Page, Path(code): Path<String>) -> Response {
-    if code.len() > 64 || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if !yaji_domain::text::is_token_shaped(&code) {
         return page.fail(AppError::NotFound("invite"));
     }
     match page.state.app.invite_target(page.auth.viewer(), &code).await {
