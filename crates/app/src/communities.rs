@@ -23,21 +23,17 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     pub async fn load(conn: &mut AnyConnection, slug: &str, viewer: Option<Viewer>) -> AppResult<Ctx> {
-        let c = repo::by_slug(conn, slug.trim()).await?.ok_or(AppError::NotFound("community"))?;
-        Self::for_row(conn, c, viewer).await
+        Self::find(conn, repo::Key::Slug(slug.trim()), viewer).await
     }
 
     pub async fn load_id(conn: &mut AnyConnection, id: i64, viewer: Option<Viewer>) -> AppResult<Ctx> {
-        let c = repo::by_id(conn, id).await?.ok_or(AppError::NotFound("community"))?;
-        Self::for_row(conn, c, viewer).await
+        Self::find(conn, repo::Key::Id(id), viewer).await
     }
 
-    pub async fn for_row(conn: &mut AnyConnection, c: repo::CommunityRow, viewer: Option<Viewer>) -> AppResult<Ctx> {
-        let membership = match viewer {
-            Some(v) => repo::membership(conn, c.id, v.id).await?,
-            None => None,
-        };
-        Ok(Self::with_membership(c, viewer, membership))
+    async fn find(conn: &mut AnyConnection, key: repo::Key<'_>, viewer: Option<Viewer>) -> AppResult<Ctx> {
+        let (c, m) =
+            repo::with_membership(conn, key, viewer.map(|v| v.id)).await?.ok_or(AppError::NotFound("community"))?;
+        Ok(Self::with_membership(c, viewer, m))
     }
 
     /// Builds the context from rows already loaded (lists load memberships in one query).

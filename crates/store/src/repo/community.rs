@@ -220,6 +220,68 @@ pub async fn membership(
     .await?)
 }
 
+/// How to find a community.
+#[derive(Debug, Clone, Copy)]
+pub enum Key<'a> {
+    Slug(&'a str),
+    Id(i64),
+}
+
+#[derive(sqlx::FromRow)]
+struct WithMembership {
+    #[sqlx(flatten)]
+    c: CommunityRow,
+    m_role: Option<String>,
+    m_state: Option<String>,
+    m_rules_version_accepted: Option<i64>,
+    m_invited_by: Option<i64>,
+    m_joined_at: Option<i64>,
+    m_state_changed_at: Option<i64>,
+    m_state_reason: Option<String>,
+}
+
+/// A community and, when `user_id` is given, that person's membership row, in
+/// one round trip (every community-scoped use case starts here).
+pub async fn with_membership(
+    conn: &mut AnyConnection,
+    key: Key<'_>,
+    user_id: Option<i64>,
+) -> crate::Result<Option<(CommunityRow, Option<MembershipRow>)>> {
+    let filter = match key {
+        Key::Slug(_) => "c.slug = $1",
+        Key::Id(_) => "c.id = $1",
+    };
+    let sql = format!(
+        "SELECT {COLS}, m.role AS m_role, m.state AS m_state, m.rules_version_accepted AS m_rules_version_accepted,
+            m.invited_by AS m_invited_by, m.joined_at AS m_joined_at, m.state_changed_at AS m_state_changed_at,
+            m.state_reason AS m_state_reason
+         FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2 WHERE {filter}"
+    );
+    let q = sqlx::query_as::<_, WithMembership>(&sql);
+    let q = match key {
+        Key::Slug(s) => q.bind(s),
+        Key::Id(i) => q.bind(i),
+    };
+    let row = q.bind(user_id.unwrap_or(-1)).fetch_optional(conn).await?;
+    Ok(row.map(|r| {
+        let m = match (r.m_role, r.m_state) {
+            (Some(role), Some(state)) => Some(MembershipRow {
+                community_id: r.c.id,
+                user_id: user_id.unwrap_or(-1),
+                role,
+                state,
+                rules_version_accepted: r.m_rules_version_accepted.unwrap_or(0),
+                invited_by: r.m_invited_by,
+                joined_at: r.m_joined_at.unwrap_or(0),
+                state_changed_at: r.m_state_changed_at.unwrap_or(0),
+                state_reason: r.m_state_reason.unwrap_or_default(),
+            }),
+            _ => None,
+        };
+        (r.c, m)
+    }))
+}
+
 /// All of a user's membership rows, for listing many communities at once.
 pub async fn memberships_of(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<MembershipRow>> {
     Ok(sqlx::query_as(
