@@ -191,9 +191,13 @@ impl App {
             }
         }
         self.throttle.hit(&ip_key, &LOGIN_PER_IP, now_i);
-        let row = {
-            let mut c = self.db.read().await?;
-            users::by_username(&mut c, &name).await?
+        // A name that cannot exist is looked up as nobody (same answer, same work).
+        let row = match Username::parse(&name) {
+            Ok(u) => {
+                let mut c = self.db.read().await?;
+                users::by_username(&mut c, u.as_str()).await?
+            }
+            Err(_) => None,
         };
         let hash = match &row {
             Some(u) => u.password_hash.clone(),

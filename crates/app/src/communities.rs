@@ -31,6 +31,10 @@ impl Ctx {
     }
 
     async fn find(conn: &mut AnyConnection, key: repo::Key<'_>, viewer: Option<Viewer>) -> AppResult<Ctx> {
+        if let repo::Key::Slug(s) = key {
+            // Every stored slug parses; anything else (e.g. with a NUL) cannot exist.
+            CommunitySlug::parse(s).map_err(|_| AppError::NotFound("community"))?;
+        }
         let (c, m) =
             repo::with_membership(conn, key, viewer.map(|v| v.id)).await?.ok_or(AppError::NotFound("community"))?;
         Ok(Self::with_membership(c, viewer, m))

@@ -71,7 +71,10 @@ impl App {
         let (invited_by, invite_id) = if let Some(code) = invite_code {
             ctx.allow(Action::JoinWithInvite)?;
             rules_check()?;
-            let inv = repo::invite_by_code(tx.conn(), code).await?.filter(|i| i.community_id == c.id);
+            let inv = match yaji_domain::text::is_token_shaped(code) {
+                true => repo::invite_by_code(tx.conn(), code).await?.filter(|i| i.community_id == c.id),
+                false => None,
+            };
             let Some(inv) = inv else {
                 return Err(invalid("invite_code", "invalid_invite", "this invite link does not exist").into());
             };
@@ -276,7 +279,10 @@ impl App {
     pub async fn invite_target(&self, viewer: Option<Viewer>, code: &str) -> AppResult<(InviteView, CommunityView)> {
         let (inv, slug) = {
             let mut c = self.db.read().await?;
-            let inv = repo::invite_by_code(&mut c, code.trim()).await?.ok_or(AppError::NotFound("invite"))?;
+            let code = Some(code.trim())
+                .filter(|c| yaji_domain::text::is_token_shaped(c))
+                .ok_or(AppError::NotFound("invite"))?;
+            let inv = repo::invite_by_code(&mut c, code).await?.ok_or(AppError::NotFound("invite"))?;
             let com = repo::by_id(&mut c, inv.community_id).await?.ok_or(AppError::NotFound("community"))?;
             (inv, com.slug)
         };

@@ -372,6 +372,16 @@ async fn bad_input_gets_clear_errors() {
         );
         let (s, _) = u.get("/api/v1/communities/dup/members?q=%00").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        // Strings PostgreSQL would refuse never reach it: they are simply not found.
+        assert_error(&u.get("/api/v1/communities/du%00p").await, 404, "not_found", None);
+        assert_error(&u.get("/api/v1/invites/a%00b").await, 404, "not_found", None);
+        let r = reqwest::Client::new()
+            .post(t.url("/api/v1/auth/login"))
+            .json(&json!({"username": "us\u{0}er", "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_error(&decode(r).await, 401, "invalid_credentials", None);
         // Unauthenticated and unknown tokens.
         let anon = reqwest::Client::new();
         let r =
@@ -616,6 +626,12 @@ async fn invites_respect_limits_and_record_the_inviter() {
             422,
             "out_of_range",
             Some("max_uses"),
+        );
+        assert_error(
+            &friend.post("/api/v1/communities/vip/join", json!({"invite_code": "a\u{0}b"})).await,
+            422,
+            "invalid_invite",
+            Some("invite_code"),
         );
         t.cleanup().await;
     }
