@@ -222,6 +222,8 @@ impl App {
         // Sessions are not community activity; they are written without an event.
         let mut tx = self.db.write().await?;
         users::insert_session(tx.conn(), &token_hash(&token), user.id, &csrf, now, now + max_age_secs * 1000).await?;
+        // Logins are rare next to reads: a good moment to drop expired sessions (indexed).
+        users::delete_expired_sessions(tx.conn(), now).await?;
         tx.commit().await?;
         Ok(Session { user: user.into(), token, csrf, max_age_secs })
     }

@@ -225,6 +225,9 @@ async fn each_action_writes_exactly_one_event() {
             owner.call(reqwest::Method::PUT, "/api/v1/communities/club/rules", Some(json!({"body": "Be nice"}))).await,
             201
         );
+        let (s, history) = owner.get("/api/v1/communities/club/rules/history").await;
+        assert_eq!((s, history[0]["version"].as_i64()), (StatusCode::OK, Some(1)));
+        assert_error(&carol.get("/api/v1/communities/club/rules/history").await, 403, "insufficient_role", None);
         one!("rules_accepted", carol.post("/api/v1/communities/club/rules/accept", json!({"version": 1})).await, 204);
         one!(
             "community_updated",

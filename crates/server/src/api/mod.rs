@@ -5,7 +5,7 @@
 mod extract;
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -76,6 +76,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_community, update_community))
         .routes(routes!(get_rules, publish_rules))
         .routes(routes!(accept_rules))
+        .routes(routes!(rules_history))
         .routes(routes!(list_topics, create_topic))
         .routes(routes!(join))
         .routes(routes!(leave))
@@ -391,6 +392,13 @@ async fn publish_rules(
     Json(b): Json<RulesBody>,
 ) -> ApiResult<Response> {
     created(s.app.publish_rules(auth.require()?, &slug, &b.body).await?)
+}
+
+/// Every published version of the rules, newest first (admins).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/rules/history", tag = "communities", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<RulesView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn rules_history(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.rules_history(auth.require()?, &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -867,6 +875,6 @@ async fn remove_reaction(
 }
 
 /// JSON 404 for unknown API paths.
-pub fn not_found_json(_: &HeaderMap) -> Response {
+pub fn not_found_json() -> Response {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint").into_response()
 }
