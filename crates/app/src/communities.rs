@@ -187,11 +187,7 @@ impl App {
         offset: i64,
     ) -> AppResult<Vec<CommunityView>> {
         let mut c = self.db.read().await?;
-        let rows = if include_private {
-            repo::list_all(&mut c, limit, offset).await?
-        } else {
-            repo::list_public(&mut c, limit, offset).await?
-        };
+        let rows = repo::list(&mut c, !include_private, limit, offset).await?;
         let mut mine = match viewer {
             Some(v) => repo::memberships_of(&mut c, v.id).await?,
             None => vec![],

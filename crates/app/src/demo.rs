@@ -278,7 +278,7 @@ impl App {
     pub async fn seed_demo_at(&self, now: i64, quiet: bool) -> AppResult<Option<DemoReport>> {
         {
             let mut c = self.db.read().await?;
-            if !crepo::list_all(&mut c, 1, 0).await?.is_empty() {
+            if !crepo::list(&mut c, false, 1, 0).await?.is_empty() {
                 return Ok(None);
             }
         }

@@ -80,6 +80,16 @@ impl Stats {
 
 type Sender = http1::SendRequest<Full<Bytes>>;
 
+/// Waits for every connection's task and adds up their figures.
+async fn gather(tasks: Vec<tokio::task::JoinHandle<Result<Stats>>>, start: Instant) -> Result<Stats> {
+    let mut total = Stats::default();
+    for task in tasks {
+        total.merge(task.await??);
+    }
+    total.elapsed = start.elapsed();
+    Ok(total)
+}
+
 async fn connect(addr: SocketAddr) -> Result<Sender> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
@@ -133,12 +143,7 @@ pub async fn closed_loop(t: &Target, conns: usize, dur: Duration) -> Result<Stat
             anyhow::Ok(st)
         }));
     }
-    let mut total = Stats::default();
-    for task in tasks {
-        total.merge(task.await??);
-    }
-    total.elapsed = start.elapsed();
-    Ok(total)
+    gather(tasks, start).await
 }
 
 /// Sends at a fixed total `rate`; latency is measured from when each request
@@ -169,10 +174,5 @@ pub async fn open_loop(t: &Target, conns: usize, rate: f64, dur: Duration) -> Re
             anyhow::Ok(st)
         }));
     }
-    let mut total = Stats::default();
-    for task in tasks {
-        total.merge(task.await??);
-    }
-    total.elapsed = start.elapsed();
-    Ok(total)
+    gather(tasks, start).await
 }

@@ -301,3 +301,20 @@ async fn invite_creators_see_the_link_to_share() {
     assert_eq!(r.headers()["location"], "/c/salon?notice=joined");
     t.cleanup().await;
 }
+
+#[tokio::test]
+async fn discovery_lists_public_communities_only() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        let mut hidden = community("hidden-circle", "open");
+        hidden["visibility"] = serde_json::json!("private");
+        owner.post("/api/v1/communities", hidden).await;
+        owner.post("/api/v1/communities", community("open-club", "open")).await;
+        let (_, home) = page(&browser(), &t.url("/")).await;
+        assert!(home.contains("/c/open-club") && !home.contains("/c/hidden-circle"), "{b:?}");
+        let all: serde_json::Value = reqwest::get(t.url("/api/v1/communities")).await.unwrap().json().await.unwrap();
+        assert_eq!(all["communities"].as_array().unwrap().len(), 2);
+        t.cleanup().await;
+    }
+}

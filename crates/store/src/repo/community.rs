@@ -87,22 +87,19 @@ pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Co
         .await?)
 }
 
-/// Public communities for discovery, most members first.
-pub async fn list_public(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
+/// Communities for discovery, most members first: public ones only, or all
+/// (private ones then show their card only).
+pub async fn list(
+    conn: &mut AnyConnection,
+    public_only: bool,
+    limit: i64,
+    offset: i64,
+) -> crate::Result<Vec<CommunityRow>> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM communities c WHERE c.visibility = 'public' ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
+        "SELECT {COLS} FROM communities c WHERE ($1 = 0 OR c.visibility = 'public')
+         ORDER BY c.member_count DESC, c.id LIMIT $2 OFFSET $3"
     ))
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?)
-}
-
-/// Every community, for the API listing (private ones show name and description only).
-pub async fn list_all(conn: &mut AnyConnection, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM communities c ORDER BY c.member_count DESC, c.id LIMIT $1 OFFSET $2"
-    ))
+    .bind(public_only as i64)
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
