@@ -154,11 +154,11 @@ impl App {
     }
 
     pub async fn update_community(&self, viewer: Viewer, slug: &str, input: SettingsInput) -> AppResult<CommunityView> {
-        let settings = CommunitySettings::parse(&input)?;
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::EditSettings)?;
+        let settings = CommunitySettings::parse(&input)?;
         repo::update(tx.conn(), ctx.c.id, &settings, now).await?;
         finish(tx, Event::new(Kind::CommunityUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)), now)
             .await?;

@@ -13,7 +13,7 @@ use yaji_store::repo::{community as repo, user as users};
 
 use crate::accounts::{random_token, Viewer};
 use crate::communities::Ctx;
-use crate::views::{CommunityView, InviteView, JoinRequestView, MemberView};
+use crate::views::{CommunityView, InviteView, JoinRequestView, MemberActions, MemberView};
 use crate::{finish, now, App, AppError, AppResult};
 
 /// What a person sends to join: acceptance of the current rules, answers for
@@ -413,6 +413,25 @@ impl App {
             ctx.allow(Action::SetEssence)?;
         }
         let rows = repo::members(&mut c, ctx.c.id, state.as_str(), role.map(Role::as_str), q, limit, offset).await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let me = viewer.map(|v| v.id);
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let target = Role::parse("role", &row.role).unwrap_or(Role::Member);
+                let (active, banned, own) = (row.state == "active", row.state == "banned", me == Some(row.user_id));
+                let mut m = MemberView::from(row);
+                m.actions = MemberActions {
+                    remove: active && !own && ctx.can(Action::RemoveMember { target }),
+                    ban: active && !own && ctx.can(Action::BanMember { target }),
+                    unban: banned && ctx.can(Action::UnbanMember),
+                    assign_roles: [Role::Admin, Role::Moderator, Role::Member]
+                        .into_iter()
+                        .filter(|to| active && !own && ctx.can(Action::ChangeRole { target, to: *to }))
+                        .map(|r| r.as_str().to_string())
+                        .collect(),
+                };
+                m
+            })
+            .collect())
     }
 }

@@ -144,6 +144,17 @@ pub struct MemberView {
     pub state: String,
     pub joined_at: String,
     pub invited_by: Option<i64>,
+    /// What the viewer may do to this member, decided by the permission core.
+    pub actions: MemberActions,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct MemberActions {
+    pub remove: bool,
+    pub ban: bool,
+    pub unban: bool,
+    /// Roles the viewer may give this member (empty: none).
+    pub assign_roles: Vec<String>,
 }
 
 impl From<repo::community::MemberListRow> for MemberView {
@@ -159,6 +170,7 @@ impl From<repo::community::MemberListRow> for MemberView {
             state: m.state,
             joined_at: rfc3339(m.joined_at),
             invited_by: m.invited_by,
+            actions: MemberActions::default(),
         }
     }
 }

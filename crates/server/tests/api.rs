@@ -560,6 +560,17 @@ async fn roles_never_act_upward_and_private_content_is_for_members() {
             StatusCode::NO_CONTENT
         );
         assert_error(&owner.post("/api/v1/communities/secret/leave", json!({})).await, 403, "owner_cannot_leave", None);
+        // The directory tells each viewer what they may do to whom (from the same permission core).
+        let (_, dir) = admin.get("/api/v1/communities/secret/members").await;
+        let actions = |name: &str| {
+            dir.as_array().unwrap().iter().find(|m| m["user"]["username"] == name).unwrap()["actions"].clone()
+        };
+        assert_eq!(actions("mod1")["remove"], true, "{b:?}");
+        assert_eq!(actions("mod1")["assign_roles"], json!(["moderator", "member"]));
+        assert_eq!(actions("owner")["ban"], false);
+        assert_eq!(actions("admin1")["remove"], false, "never on yourself");
+        let (_, dir) = moder.get("/api/v1/communities/secret/members").await;
+        assert!(dir.as_array().unwrap().iter().all(|m| m["actions"]["assign_roles"] == json!([])));
         // Private: the card is visible, the content is not.
         let (s, card) = outsider.get("/api/v1/communities/secret").await;
         assert_eq!(s, StatusCode::OK);

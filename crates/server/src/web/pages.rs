@@ -492,17 +492,9 @@ async fn members(page: Page, Path(slug): Path<String>, Query(mq): Query<Director
     };
     let more = list.len() > 50;
     let members: Vec<_> = list.into_iter().take(50).collect();
-    let rank = HashMap::from([("member", 0), ("moderator", 1), ("admin", 2), ("owner", 3)]);
-    let my_rank = c
-        .membership
-        .as_ref()
-        .filter(|m| m.state.as_deref() == Some("active"))
-        .and_then(|m| m.role.as_deref())
-        .and_then(|r| rank.get(r).copied())
-        .unwrap_or(if page.auth.user.as_ref().is_some_and(|u| u.is_site_admin) { 2 } else { -1 });
     page.ok(
         "members.html",
-        context! { c, members, more, offset, q => mq.q.unwrap_or_default(), role, state => mq.state.unwrap_or_default(), rank, my_rank },
+        context! { c, members, more, offset, q => mq.q.unwrap_or_default(), role, state => mq.state.unwrap_or_default() },
     )
 }
 
