@@ -97,6 +97,21 @@ impl Ctx {
     }
 }
 
+/// The community as the viewer sees it (with their pending application, if any).
+pub(crate) async fn community_view(
+    c: &mut AnyConnection,
+    ctx: Ctx,
+    viewer: Option<Viewer>,
+) -> AppResult<CommunityView> {
+    let pending = match viewer {
+        Some(v) if ctx.role().is_none() => repo::pending_request_of(c, ctx.c.id, v.id).await?.is_some(),
+        _ => false,
+    };
+    let abilities = ctx.abilities();
+    let membership = ctx.viewer_membership(pending);
+    Ok(CommunityView::from_row(ctx.c, abilities, membership))
+}
+
 pub(crate) fn policy_of(c: &repo::CommunityRow) -> Policy {
     Policy {
         visibility: Visibility::parse("visibility", &c.visibility).unwrap_or(Visibility::Private),
@@ -168,13 +183,7 @@ impl App {
     pub async fn community(&self, viewer: Option<Viewer>, slug: &str) -> AppResult<CommunityView> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
-        let pending = match viewer {
-            Some(v) if ctx.role().is_none() => repo::pending_request_of(&mut c, ctx.c.id, v.id).await?.is_some(),
-            _ => false,
-        };
-        let abilities = ctx.abilities();
-        let membership = ctx.viewer_membership(pending);
-        Ok(CommunityView::from_row(ctx.c, abilities, membership))
+        community_view(&mut c, ctx, viewer).await
     }
 
     /// Communities for the discovery list: all public ones, plus private ones

@@ -11,7 +11,7 @@ use yaji_store::AnyConnection;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
-use crate::views::{CommentView, FeedPage, PostDetail, PostView, ReactionView, RevisionView};
+use crate::views::{CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView};
 use crate::{finish, now, App, AppError, AppResult};
 
 pub struct PostInput<'a> {
@@ -26,6 +26,35 @@ pub enum Curation {
     Unpin,
     SetEssence,
     UnsetEssence,
+}
+
+/// One page of a feed, newest first, for a context already loaded.
+async fn feed_page(
+    c: &mut AnyConnection,
+    ctx: &Ctx,
+    feed: Feed,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> AppResult<FeedPage> {
+    let limit = content::page_size(limit)?;
+    let before = cursor.map(str::trim).filter(|s| !s.is_empty()).map(Cursor::parse).transpose()?;
+    ctx.allow(Action::ReadContent)?;
+    if let Feed::Topic(t) = feed {
+        if crepo::topic(c, t).await?.filter(|t| t.community_id == ctx.c.id).is_none() {
+            return Err(AppError::NotFound("topic"));
+        }
+    }
+    // One extra row tells whether another page exists.
+    let mut rows = repo::feed(c, ctx.c.id, &feed, before, limit as i64 + 1).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|p| Cursor { at: p.created_at, id: p.id }.encode()) } else { None };
+    let pinned = if feed == Feed::Latest && before.is_none() {
+        repo::pinned(c, ctx.c.id).await?.into_iter().map(|p| PostView::from_row(p, false)).collect()
+    } else {
+        vec![]
+    };
+    Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
 }
 
 /// Loads a live post and its community context, refusing readers who may not see it.
@@ -83,27 +112,32 @@ impl App {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<FeedPage> {
-        let limit = content::page_size(limit)?;
-        let before = cursor.map(str::trim).filter(|s| !s.is_empty()).map(Cursor::parse).transpose()?;
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
-        ctx.allow(Action::ReadContent)?;
-        if let Feed::Topic(t) = feed {
-            if crepo::topic(&mut c, t).await?.filter(|t| t.community_id == ctx.c.id).is_none() {
-                return Err(AppError::NotFound("topic"));
-            }
-        }
-        // One extra row tells whether another page exists.
-        let mut rows = repo::feed(&mut c, ctx.c.id, &feed, before, limit as i64 + 1).await?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more { rows.last().map(|p| Cursor { at: p.created_at, id: p.id }.encode()) } else { None };
-        let pinned = if feed == Feed::Latest && before.is_none() {
-            repo::pinned(&mut c, ctx.c.id).await?.into_iter().map(|p| PostView::from_row(p, false)).collect()
+        feed_page(&mut c, &ctx, feed, cursor, limit).await
+    }
+
+    /// Everything the community page shows, from one context load: the
+    /// community, and (when the viewer may read) a feed page and the topics.
+    pub async fn community_page(
+        &self,
+        viewer: Option<Viewer>,
+        slug: &str,
+        feed: Feed,
+        cursor: Option<&str>,
+    ) -> AppResult<(CommunityView, Option<FeedPage>, Vec<TopicView>)> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, viewer).await?;
+        let (page, topics) = if ctx.can(Action::ReadContent) {
+            let page = feed_page(&mut c, &ctx, feed, cursor, None).await?;
+            let topics =
+                crepo::topics(&mut c, ctx.c.id).await?.into_iter().map(|t| TopicView { id: t.id, name: t.name });
+            (Some(page), topics.collect())
         } else {
-            vec![]
+            (None, vec![])
         };
-        Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
+        let view = crate::communities::community_view(&mut c, ctx, viewer).await?;
+        Ok((view, page, topics))
     }
 
     /// A post with its comments (reading order) and reactions.

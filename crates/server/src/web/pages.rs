@@ -325,26 +325,16 @@ async fn community_page(
     form: Form,
     errors: HashMap<String, String>,
 ) -> Response {
-    let app = &page.state.app;
-    let viewer = page.auth.viewer();
-    let c = match app.community(viewer, slug).await {
-        Ok(c) => c,
-        Err(e) => return page.fail(e),
-    };
     let (tab, feed) = match (q.topic, q.feed.as_deref()) {
         (Some(t), _) => ("topic", Feed::Topic(t)),
         (None, Some("essence")) => ("essence", Feed::Essence),
         _ => ("latest", Feed::Latest),
     };
-    let (feed, topics) = if c.abilities.read {
-        let f = match app.feed(viewer, slug, feed, q.cursor.as_deref(), Some(20)).await {
-            Ok(f) => f,
+    let (c, feed, topics) =
+        match page.state.app.community_page(page.auth.viewer(), slug, feed, q.cursor.as_deref()).await {
+            Ok(x) => x,
             Err(e) => return page.fail(e),
         };
-        (Some(f), app.topics(viewer, slug).await.unwrap_or_default())
-    } else {
-        (None, vec![])
-    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
