@@ -205,7 +205,8 @@ impl App {
     }
 
     /// Soft-deletes a post: by its author, or by moderators and above.
-    pub async fn delete_post(&self, viewer: Viewer, post_id: i64) -> AppResult<()> {
+    /// Soft-deletes a post; returns its community's slug (where the UI goes next).
+    pub async fn delete_post(&self, viewer: Viewer, post_id: i64) -> AppResult<String> {
         let now = now();
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
@@ -214,7 +215,8 @@ impl App {
             return Err(AppError::NotFound("post"));
         }
         crepo::add_post_count(tx.conn(), ctx.c.id, -1).await?;
-        finish(tx, Event::new(Kind::PostDeleted, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await
+        finish(tx, Event::new(Kind::PostDeleted, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await?;
+        Ok(ctx.c.slug)
     }
 
     /// Pins or marks essence (精华), by moderators and above. Setting what is

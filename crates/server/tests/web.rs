@@ -264,6 +264,17 @@ async fn edited_posts_link_to_their_history() {
     let (s, history) = page(&c, &t.url(&format!("/p/{id}/history"))).await;
     assert_eq!(s, StatusCode::OK);
     assert!(history.contains("final text") && history.contains("first <strong>draft</strong>"), "{history}");
+    // The author deletes it from the post page and lands back on the feed.
+    let (_, login) = page(&c, &t.url("/login")).await;
+    c.post(t.url("/login"))
+        .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "writer"), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    let (_, post) = page(&c, &t.url(&format!("/p/{id}"))).await;
+    let r = c.post(t.url(&format!("/p/{id}/delete"))).form(&[("_csrf", csrf_of(&post).as_str())]).send().await.unwrap();
+    assert_eq!(r.headers()["location"], "/c/notes?notice=deleted");
+    assert_eq!(page(&c, &t.url(&format!("/p/{id}"))).await.0, StatusCode::NOT_FOUND);
     t.cleanup().await;
 }
 

@@ -703,14 +703,7 @@ async fn essence(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> 
 }
 
 async fn delete_post(page: Page, Path(id): Path<i64>) -> Response {
-    let app = &page.state.app;
-    let r = async {
-        let v = page.auth.require()?;
-        let slug = app.post(Some(v), id).await?.community_slug;
-        app.delete_post(v, id).await?;
-        Ok(slug)
-    }
-    .await;
+    let r = async { page.state.app.delete_post(page.auth.require()?, id).await }.await;
     page.done(r, |slug| format!("/c/{slug}"), "deleted")
 }
 
