@@ -8,6 +8,7 @@ pub mod community;
 pub mod content;
 pub mod error;
 pub mod member;
+pub mod moderation;
 pub mod permission;
 pub mod text;
 pub mod user;
