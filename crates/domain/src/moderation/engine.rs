@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::lists;
 use super::normalize::{normalize_word, Normalized};
-use super::settings::{ActionKind, ModerationSettings, PatternKind, Sanction};
+use super::settings::{ModerationSettings, PatternKind, Sanction};
 use crate::error::{invalid, Invalid};
 use crate::member::Role;
 use crate::Millis;
@@ -287,7 +287,7 @@ impl RuleSet {
         }
         let b = self.b;
         let on = |r: u16| self.enabled[r as usize];
-        let mut push = |hits: &mut Vec<Hit>, rule: u16, span: (usize, usize)| {
+        let push = |hits: &mut Vec<Hit>, rule: u16, span: (usize, usize)| {
             if on(rule) && !hits.iter().any(|h: &Hit| h.rule == rule && h.span == span) {
                 hits.push(Hit { rule, span });
             }
@@ -585,3 +585,4 @@ fn fast_path_rewrite(p: &str) -> String {
 
 #[cfg(test)]
 mod tests;
+

@@ -42,7 +42,7 @@ fn is_invisible(c: char) -> bool {
 
 /// Emoji and pictographs, roughly: what "mostly emoji" flood detection counts.
 pub fn is_emoji(c: char) -> bool {
-    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x1F1E6..=0x1F1FF | 0x2190..=0x21FF | 0x3030 | 0x303D)
+    matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2190..=0x21FF | 0x3030 | 0x303D)
 }
 
 /// Folds one character: width, case, script. Returns up to a few chars.

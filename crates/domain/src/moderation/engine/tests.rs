@@ -1,5 +1,5 @@
 use super::*;
-use crate::moderation::{CustomRule, PatternKind};
+use crate::moderation::{ActionKind, CustomRule, PatternKind};
 
 fn rules_hit(set: &RuleSet, text: &str, ctx: &Context) -> Vec<(String, String)> {
     let e = set.evaluate(text, ctx);
