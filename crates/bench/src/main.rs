@@ -6,6 +6,7 @@
 //! table whose last line is `ratio=<feed rps / bare rps>`.
 
 mod load;
+mod moderation;
 mod seed;
 
 use std::net::SocketAddr;
@@ -64,8 +65,9 @@ fn main() -> Result<()> {
     match a.cmd.as_str() {
         "bare" => rt.block_on(bare(&a.listen)),
         "api" => rt.block_on(api(a)),
+        "moderation" => moderation::run(a.posts.min(100_000_000)),
         "probe" => rt.block_on(probe(a.database_url.as_deref().context("probe needs --database-url")?)),
-        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | probe --database-url URL"),
+        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | moderation [--posts N] | probe --database-url URL"),
     }
 }
 

@@ -73,7 +73,13 @@ fn precision_and_recall_per_class() {
             counts.get_mut("flagged").unwrap().0 += 1;
         }
         if predicted != m.label {
-            misses.push(format!("{} [{}{}] predicted {predicted}: {}", m.id, m.label, if m.hard { ", hard" } else { "" }, m.text));
+            misses.push(format!(
+                "{} [{}{}] predicted {predicted}: {}",
+                m.id,
+                m.label,
+                if m.hard { ", hard" } else { "" },
+                m.text
+            ));
         }
     }
     // The ad-phrase and contact counts above double-count class "clean"; drop it.
@@ -86,7 +92,9 @@ fn precision_and_recall_per_class() {
         let recall = if actual == 0 { 1.0 } else { f64::from(tp) / f64::from(actual) };
         println!("| {class} | {precision:.3} | {recall:.3} | {actual} |");
         if precision < *p_floor || recall < *r_floor {
-            failures.push(format!("{class}: precision {precision:.3} (floor {p_floor}), recall {recall:.3} (floor {r_floor})"));
+            failures.push(format!(
+                "{class}: precision {precision:.3} (floor {p_floor}), recall {recall:.3} (floor {r_floor})"
+            ));
         }
     }
     println!("\nmisclassified ({}):\n{}", misses.len(), misses.join("\n"));

@@ -45,29 +45,6 @@ pub fn is_emoji(c: char) -> bool {
     matches!(c as u32, 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2190..=0x21FF | 0x3030 | 0x303D)
 }
 
-/// Folds one character: width, case, script. Returns up to a few chars.
-#[inline]
-fn fold(c: char, out: &mut impl FnMut(char)) {
-    let u = c as u32;
-    if u < 0x80 {
-        out(c.to_ascii_lowercase());
-    } else if (0xFF01..=0xFF5E).contains(&u) {
-        // Full-width ASCII forms.
-        out((char::from_u32(u - 0xFEE0).unwrap_or(c)).to_ascii_lowercase());
-    } else if u == 0x3000 {
-        out(' ');
-    } else if (CJK_START..=CJK_END).contains(&u) {
-        let s = t2s_table()[(u - CJK_START) as usize];
-        out(if s == 0 { c } else { char::from_u32(s).unwrap_or(c) });
-    } else if c.is_uppercase() {
-        for l in c.to_lowercase() {
-            out(l);
-        }
-    } else {
-        out(c);
-    }
-}
-
 /// Statistics gathered during the same pass, for flood and newcomer checks.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
@@ -81,13 +58,26 @@ pub struct Stats {
     pub longest_run: u32,
     /// Distinct visible characters, counted up to 8.
     pub distinct: u32,
+    /// Dots and plus signs after folding (links, international numbers).
+    pub dots: u32,
+    pub plus: u32,
+}
+
+/// State of one normalization pass.
+struct Walk {
+    gap: bool,
+    prev: char,
+    run: u32,
+    seen: [char; 8],
+    after_at: bool,
 }
 
 /// Reusable buffers: normalizing allocates nothing once they have grown.
 #[derive(Debug, Default)]
 pub struct Normalized {
-    pub folded: String,
+    folded: String,
     folded_src: Vec<u32>,
+    folded_ready: bool,
     pub stripped: String,
     stripped_src: Vec<u32>,
     /// Per stripped byte: something (space, punctuation, emoji) was removed before this character.
@@ -109,67 +99,97 @@ impl Normalized {
     pub fn normalize(&mut self, text: &str) {
         self.folded.clear();
         self.folded_src.clear();
+        self.folded_ready = false;
         self.stripped.clear();
         self.stripped_src.clear();
         self.gap_before.clear();
-        let mut stats = Stats::default();
-        let mut gap = false;
-        let mut prev: Option<char> = None;
-        let mut run = 0u32;
-        let mut seen = ['\0'; 8];
-        let mut after_at = false;
-        let (folded, folded_src, stripped, stripped_src, gap_before) =
-            (&mut self.folded, &mut self.folded_src, &mut self.stripped, &mut self.stripped_src, &mut self.gap_before);
-        for (i, c) in text.char_indices() {
-            if is_invisible(c) {
-                continue;
-            }
-            let src = i as u32;
-            fold(c, &mut |f: char| {
+        self.stats = Stats::default();
+        let mut st = Walk { gap: false, prev: '\0', run: 0, seen: ['\0'; 8], after_at: false };
+        fold_chars(text, |f, src| self.emit(f, src, &mut st));
+    }
+
+    /// Builds the folded view; only detectors that need punctuation (links,
+    /// international numbers, custom expressions) ask for it.
+    pub fn folded(&mut self, text: &str) -> &str {
+        if !self.folded_ready {
+            let (folded, map) = (&mut self.folded, &mut self.folded_src);
+            fold_chars(text, |f, src| {
                 folded.push(f);
-                folded_src.resize(folded.len(), src);
-                if f.is_whitespace() {
-                    gap = true;
-                    after_at = false;
-                    return;
-                }
-                stats.chars += 1;
-                if prev == Some(f) {
-                    run += 1;
-                } else {
-                    run = 1;
-                    prev = Some(f);
-                }
-                stats.longest_run = stats.longest_run.max(run);
-                if (stats.distinct as usize) < seen.len() && !seen[..stats.distinct as usize].contains(&f) {
-                    seen[stats.distinct as usize] = f;
-                    stats.distinct += 1;
-                }
-                if f == '@' {
-                    after_at = true;
-                } else if after_at {
-                    stats.mentions += 1;
-                    after_at = false;
-                }
-                if f.is_alphanumeric() {
-                    if f.is_ascii_digit() {
-                        stats.digits += 1;
-                    }
-                    let start = stripped.len();
-                    stripped.push(f);
-                    stripped_src.resize(stripped.len(), src);
-                    gap_before.resize(stripped.len(), false);
-                    gap_before[start] = gap;
-                    gap = false;
-                } else {
-                    if is_emoji(f) {
-                        stats.emoji += 1;
-                    }
-                    gap = true;
-                }
+                map.extend(std::iter::repeat_n(src, f.len_utf8()));
             });
+            self.folded_ready = true;
         }
-        self.stats = stats;
+        &self.folded
+    }
+
+    #[inline(always)]
+    fn emit(&mut self, f: char, src: u32, st: &mut Walk) {
+        let n = f.len_utf8();
+        if f.is_whitespace() {
+            st.gap = true;
+            st.after_at = false;
+            return;
+        }
+        let stats = &mut self.stats;
+        stats.chars += 1;
+        if st.prev == f {
+            st.run += 1;
+        } else {
+            st.run = 1;
+            st.prev = f;
+        }
+        stats.longest_run = stats.longest_run.max(st.run);
+        let d = stats.distinct as usize;
+        if d < st.seen.len() && !st.seen[..d].contains(&f) {
+            st.seen[d] = f;
+            stats.distinct += 1;
+        }
+        if f == '.' {
+            stats.dots += 1;
+        } else if f == '+' {
+            stats.plus += 1;
+        }
+        if f == '@' {
+            st.after_at = true;
+        } else if st.after_at {
+            stats.mentions += 1;
+            st.after_at = false;
+        }
+        let alnum = if f.is_ascii() {
+            f.is_ascii_alphanumeric()
+        } else {
+            (CJK_START..=CJK_END).contains(&(f as u32)) || f.is_alphanumeric()
+        };
+        if alnum {
+            if f.is_ascii_digit() {
+                stats.digits += 1;
+            }
+            let start = self.stripped.len();
+            self.stripped.push(f);
+            if n == 1 {
+                self.stripped_src.push(src);
+                self.gap_before.push(st.gap);
+            } else {
+                self.stripped_src.extend(std::iter::repeat_n(src, n));
+                self.gap_before.resize(start + n, false);
+                self.gap_before[start] = st.gap;
+            }
+            st.gap = false;
+        } else {
+            if is_emoji(f) {
+                stats.emoji += 1;
+            }
+            st.gap = true;
+        }
+    }
+
+    /// The folded view built by [`Normalized::folded`] (empty before).
+    pub fn folded_view(&self) -> &str {
+        &self.folded
+    }
+
+    fn gap(&self, i: usize) -> bool {
+        self.gap_before[i]
     }
 
     /// Original byte range of a range of `stripped`.
@@ -188,14 +208,10 @@ impl Normalized {
     /// separated by something removed.
     pub fn bounded(&self, start: usize, end: usize) -> (bool, bool) {
         let s = self.stripped.as_bytes();
-        let left = start == 0
-            || !s[start].is_ascii_alphanumeric()
-            || self.gap_before[start]
-            || !s[start - 1].is_ascii_alphanumeric();
-        let right = end >= s.len()
-            || !s[end - 1].is_ascii_alphanumeric()
-            || self.gap_before[end]
-            || !s[end].is_ascii_alphanumeric();
+        let left =
+            start == 0 || !s[start].is_ascii_alphanumeric() || self.gap(start) || !s[start - 1].is_ascii_alphanumeric();
+        let right =
+            end >= s.len() || !s[end - 1].is_ascii_alphanumeric() || self.gap(end) || !s[end].is_ascii_alphanumeric();
         (left, right)
     }
 
@@ -206,9 +222,46 @@ impl Normalized {
 
     /// Whether `stripped[start..]` begins after a removed separator (or at the start).
     pub fn gap_at(&self, start: usize) -> bool {
-        start == 0 || start >= self.gap_before.len() || self.gap_before[start]
+        start == 0 || start >= self.gap_before.len() || self.gap(start)
     }
+}
 
+/// Folds `text` character by character: case, width, traditional → simplified;
+/// invisible characters dropped. Calls `sink(folded char, original byte offset)`.
+#[inline(always)]
+fn fold_chars(text: &str, mut sink: impl FnMut(char, u32)) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            // ASCII fast path: most of every message, and all of many.
+            sink(b.to_ascii_lowercase() as char, i as u32);
+            i += 1;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or('\u{FFFD}');
+        if !is_invisible(c) {
+            let src = i as u32;
+            let u = c as u32;
+            if (CJK_START..=CJK_END).contains(&u) {
+                let t = t2s_table()[(u - CJK_START) as usize];
+                sink(if t == 0 { c } else { char::from_u32(t).unwrap_or(c) }, src);
+            } else if (0xFF01..=0xFF5E).contains(&u) {
+                // Full-width ASCII forms.
+                sink(char::from_u32(u - 0xFEE0).unwrap_or(c).to_ascii_lowercase(), src);
+            } else if u == 0x3000 {
+                sink(' ', src);
+            } else if c.is_uppercase() {
+                for l in c.to_lowercase() {
+                    sink(l, src);
+                }
+            } else {
+                sink(c, src);
+            }
+        }
+        i += c.len_utf8();
+    }
 }
 
 fn span_of(text: &str, map: &[u32], start: usize, end: usize) -> (usize, usize) {
@@ -237,8 +290,9 @@ mod tests {
 
     #[test]
     fn folds_width_case_and_script() {
-        let n = Normalized::of("ＶＸ：ＡＢＣ１２３ 加微信 掃碼領紅包 Hello");
-        assert_eq!(n.folded, "vx:abc123 加微信 扫码领红包 hello");
+        let text = "ＶＸ：ＡＢＣ１２３ 加微信 掃碼領紅包 Hello";
+        let mut n = Normalized::of(text);
+        assert_eq!(n.folded(text), "vx:abc123 加微信 扫码领红包 hello");
         assert_eq!(n.stripped, "vxabc123加微信扫码领红包hello");
     }
 

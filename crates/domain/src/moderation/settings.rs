@@ -241,7 +241,11 @@ impl ModerationSettings {
         for (i, r) in self.custom_rules.iter().enumerate() {
             let n = i + 1;
             if r.name.trim().is_empty() || r.name.chars().count() > 100 {
-                return Err(invalid("custom_rules", "invalid_name", format!("rule {n}: name must be 1-100 characters")));
+                return Err(invalid(
+                    "custom_rules",
+                    "invalid_name",
+                    format!("rule {n}: name must be 1-100 characters"),
+                ));
             }
             if r.patterns.iter().all(|p| p.trim().is_empty()) {
                 return Err(invalid("custom_rules", "required", format!("rule {n} ({}): needs a pattern", r.name)));
@@ -266,8 +270,13 @@ impl ModerationSettings {
             return Err(invalid("ladder", "too_many", "at most 10 ladder steps"));
         }
         let d = &self.detectors;
-        if d.flood_window_secs == 0 || d.flood_window_secs > 3600 || d.flood_max_messages < 2 || d.flood_max_repeats < 2 {
-            return Err(invalid("detectors", "out_of_range", "flood: window 1-3600 s, at least 2 messages and 2 repeats"));
+        if d.flood_window_secs == 0 || d.flood_window_secs > 3600 || d.flood_max_messages < 2 || d.flood_max_repeats < 2
+        {
+            return Err(invalid(
+                "detectors",
+                "out_of_range",
+                "flood: window 1-3600 s, at least 2 messages and 2 repeats",
+            ));
         }
         if d.max_mentions == 0 || d.ad_phrase_threshold == 0 {
             return Err(invalid("detectors", "out_of_range", "thresholds must be at least 1"));

@@ -21,7 +21,8 @@ fn with(f: impl FnOnce(&mut ModerationSettings)) -> RuleSet {
 #[test]
 fn community_words_match_through_obfuscation() {
     let set = with(|s| s.banned_words = vec!["加微信".into(), "weixin".into(), "v.x".into()]);
-    for text in ["快 加 微 信", "加\u{200B}微\u{200B}信", "加🙂微🙂信", "w e i x i n", "ＷＥＩＸＩＮ", "v.x", "V X"] {
+    for text in ["快 加 微 信", "加\u{200B}微\u{200B}信", "加🙂微🙂信", "w e i x i n", "ＷＥＩＸＩＮ", "v.x", "V X"]
+    {
         assert!(ids(&set, text).contains(&"banned_word.community".to_string()), "{text}");
     }
     let hits = rules_hit(&set, "请 加 微 信 吧", &Context::member());
@@ -56,7 +57,9 @@ fn links_and_the_allowlist() {
 #[test]
 fn group_invites() {
     let set = with(|s| s.allowed_domains = vec!["discord.com".into()]);
-    for text in ["join https://t.me/+AbCdEf", "discord.gg/abcd", "https://discord.com/invite/xyz", "chat.whatsapp.com/K1"] {
+    for text in
+        ["join https://t.me/+AbCdEf", "discord.gg/abcd", "https://discord.com/invite/xyz", "chat.whatsapp.com/K1"]
+    {
         assert_eq!(ids(&set, text), ["ad.group_invite"], "{text}");
     }
     assert!(ids(&set, "https://discord.com/developers").is_empty());
@@ -65,10 +68,17 @@ fn group_invites() {
 #[test]
 fn phone_numbers() {
     let set = RuleSet::defaults();
-    for text in ["电话13812345678", "call 138 1234 5678", "1-3-8-1-2-3-4-5-6-7-8", "+86 138 1234 5678", "WhatsApp +1 (415) 555-0100"] {
+    for text in [
+        "电话13812345678",
+        "call 138 1234 5678",
+        "1-3-8-1-2-3-4-5-6-7-8",
+        "+86 138 1234 5678",
+        "WhatsApp +1 (415) 555-0100",
+    ] {
         assert!(ids(&set, text).contains(&"ad.phone".to_string()), "{text}");
     }
-    for text in ["订单号 2026112212345678", "活动时间 2026-11-22 13:00-18:00", "第 12 期，共 345 人", "价格 1380 元"] {
+    for text in ["订单号 2026112212345678", "活动时间 2026-11-22 13:00-18:00", "第 12 期，共 345 人", "价格 1380 元"]
+    {
         assert!(!ids(&set, text).contains(&"ad.phone".to_string()), "{text}");
     }
     let staff = Context { reply_to_staff: true, ..Context::member() };
@@ -78,10 +88,18 @@ fn phone_numbers() {
 #[test]
 fn contact_ids() {
     let set = RuleSet::defaults();
-    for text in ["加微信 abc123", "vx: wangxiaoming", "V X：ｗｘ８８８８", "有事加 q q 12345678", "tg @deals_2024", "微信号是 hello_world"] {
+    for text in [
+        "加微信 abc123",
+        "vx: wangxiaoming",
+        "V X：ｗｘ８８８８",
+        "有事加 q q 12345678",
+        "tg @deals_2024",
+        "微信号是 hello_world",
+    ] {
         assert!(ids(&set, text).contains(&"ad.contact_id".to_string()), "{text}");
     }
-    for text in ["我用微信和朋友聊天", "微信支付可以吗", "qq音乐很好用", "the wx widgets toolkit", "wechat is popular"] {
+    for text in ["我用微信和朋友聊天", "微信支付可以吗", "qq音乐很好用", "the wx widgets toolkit", "wechat is popular"]
+    {
         assert!(!ids(&set, text).contains(&"ad.contact_id".to_string()), "{text}");
     }
 }
