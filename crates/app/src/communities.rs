@@ -3,7 +3,7 @@
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::community::{self, CommunitySettings, CommunitySlug, JoinPolicy, SettingsInput, Visibility};
 use yaji_domain::member::{MemberState, Role};
-use yaji_domain::permission::{decide, Action, Actor, Policy};
+use yaji_domain::permission::{decide, Action, Actor, Denial, Policy};
 use yaji_domain::text;
 use yaji_store::repo::community as repo;
 use yaji_store::AnyConnection;
@@ -52,13 +52,28 @@ impl Ctx {
                 .as_ref()
                 .and_then(|m| Some((Role::parse("role", &m.role).ok()?, MemberState::parse("state", &m.state).ok()?))),
             site_admin: viewer.is_some_and(|v| v.site_admin),
+            muted: membership.as_ref().is_some_and(|m| m.muted_until.is_some_and(|u| u > crate::now())),
         };
         let policy = policy_of(&c);
         Ctx { c, actor, policy, membership }
     }
 
     pub fn allow(&self, action: Action) -> AppResult<()> {
-        decide(self.actor, action, self.policy).map_err(Into::into)
+        decide(self.actor, action, self.policy).map_err(|d| match d {
+            // A muted member is told when they may speak again.
+            Denial::Muted => {
+                let until = self.membership.as_ref().and_then(|m| m.muted_until);
+                let end = crate::moderation::mute_end(until, crate::now()).flatten();
+                AppError::forbidden(
+                    "muted",
+                    match end {
+                        Some(t) => format!("you are muted in this community until {t}"),
+                        None => "you are muted in this community until a moderator lifts it".to_string(),
+                    },
+                )
+            }
+            d => d.into(),
+        })
     }
 
     /// Private communities keep their card public: content reads answer 403

@@ -3,6 +3,7 @@
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::content::{self, Cursor, Feed, PostDraft};
 use yaji_domain::error::invalid;
+use yaji_domain::member::Role;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::community as crepo;
@@ -11,6 +12,7 @@ use yaji_store::AnyConnection;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
+use crate::moderation::Target;
 use crate::views::{CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView};
 use crate::{finish, now, App, AppError, AppResult};
 
@@ -62,6 +64,10 @@ async fn post_ctx(conn: &mut AnyConnection, post_id: i64, viewer: Option<Viewer>
     let p = repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound("post"))?;
     let ctx = Ctx::load_id(conn, p.community_id, viewer).await?;
     ctx.allow(Action::ReadContent)?;
+    // Held or hidden posts exist only for their author and the moderators.
+    if p.moderation != "visible" && !viewer.is_some_and(|v| v.id == p.author_id) && !ctx.can(Action::Moderate) {
+        return Err(AppError::NotFound("post"));
+    }
     Ok((p, ctx))
 }
 
@@ -84,6 +90,11 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::CreatePost)?;
         check_topic(tx.conn(), ctx.c.id, input.topic_id).await?;
+        let text = match draft.title.as_deref() {
+            Some(t) => format!("{t}\n{}", draft.body),
+            None => draft.body.clone(),
+        };
+        let screening = self.screen(tx.conn(), &ctx, viewer, &text, false, now).await?;
         let new = repo::NewPost {
             community_id: ctx.c.id,
             author_id: viewer.id,
@@ -93,11 +104,13 @@ impl App {
             body_html: &html,
             excerpt: &excerpt,
             created_at: now,
+            moderation: screening.state,
         };
         let id = repo::insert_post(tx.conn(), &new).await?;
         crepo::add_post_count(tx.conn(), ctx.c.id, 1).await?;
+        self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
         let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id))
-            .with(serde_json::json!({"topic_id": input.topic_id}));
+            .with(serde_json::json!({"topic_id": input.topic_id, "moderation": screening.state}));
         let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
         finish(tx, ev, now).await?;
         Ok(PostView::from_row(row, true))
@@ -144,7 +157,11 @@ impl App {
     pub async fn post(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<PostDetail> {
         let mut c = self.db.read().await?;
         let (p, ctx) = post_ctx(&mut c, post_id, viewer).await?;
-        let comments = repo::comments(&mut c, p.id, 500).await?.into_iter().map(CommentView::from).collect();
+        let comments = repo::comments(&mut c, p.id, 500, ctx.can(Action::Moderate), viewer.map(|v| v.id))
+            .await?
+            .into_iter()
+            .map(CommentView::from)
+            .collect();
         let reactions = repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?;
         let reactions = content::REACTIONS
             .iter()
@@ -249,11 +266,20 @@ impl App {
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::Comment)?;
-        let id = repo::insert_comment(tx.conn(), p.id, ctx.c.id, viewer.id, &body, &html, now).await?;
-        repo::add_comment_count(tx.conn(), p.id, 1).await?;
+        let staff_post = p.author_id != viewer.id && {
+            let m = crepo::membership(tx.conn(), ctx.c.id, p.author_id).await?;
+            m.is_some_and(|m| m.state == "active" && Role::parse("role", &m.role).is_ok_and(|r| r >= Role::Moderator))
+        };
+        let screening = self.screen(tx.conn(), &ctx, viewer, &body, staff_post, now).await?;
+        let id = repo::insert_comment(tx.conn(), p.id, ctx.c.id, viewer.id, &body, &html, now, screening.state).await?;
+        if screening.state == "visible" {
+            repo::add_comment_count(tx.conn(), p.id, 1).await?;
+        }
+        self.enforce(tx.conn(), &ctx, viewer.id, Target::Comment(id), &body, &screening, now).await?;
         let row = repo::comment(tx.conn(), id).await?.ok_or(AppError::NotFound("comment"))?;
-        let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
-            .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id}));
+        let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id)).with(
+            serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}),
+        );
         finish(tx, ev, now).await?;
         Ok(row.into())
     }
@@ -271,7 +297,9 @@ impl App {
         if !repo::soft_delete_comment(tx.conn(), cm.id, now).await? {
             return Err(AppError::NotFound("comment"));
         }
-        repo::add_comment_count(tx.conn(), cm.post_id, -1).await?;
+        if cm.moderation == "visible" {
+            repo::add_comment_count(tx.conn(), cm.post_id, -1).await?;
+        }
         finish(tx, Event::new(Kind::CommentDeleted, Some(ctx.c.id), viewer.id, Subject::Comment(cm.id)), now).await?;
         Ok(cm.post_id)
     }

@@ -565,6 +565,7 @@ impl App {
                         body_html: &markdown_to_html(body),
                         excerpt: &excerpt(body, 160),
                         created_at: at,
+                        moderation: "visible",
                     };
                     let id = prepo::insert_post(conn, &np).await?;
                     crepo::add_post_count(conn, cid[*c], 1).await?;
@@ -593,6 +594,7 @@ impl App {
                         body,
                         &markdown_to_html(body),
                         at,
+                        "visible",
                     )
                     .await?;
                     prepo::add_comment_count(conn, post_ids[*post], 1).await?;

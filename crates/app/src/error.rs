@@ -50,6 +50,7 @@ impl From<Denial> for AppError {
             Denial::TargetOutranks => "you cannot act on a member of your own role or above",
             Denial::NotAuthor => "only the author can do this",
             Denial::OwnerCannotLeave => "the owner cannot leave their community",
+            Denial::Muted => "you are muted in this community",
         };
         AppError::forbidden(d.code(), message)
     }

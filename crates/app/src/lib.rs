@@ -9,6 +9,7 @@ pub mod content;
 pub mod demo;
 mod error;
 pub mod membership;
+pub mod moderation;
 pub mod throttle;
 pub mod views;
 
@@ -44,11 +45,17 @@ pub struct App {
     pub(crate) db: Db,
     pub(crate) cfg: Arc<AppConfig>,
     pub(crate) throttle: Arc<throttle::LoginThrottle>,
+    pub(crate) moderation: Arc<moderation::ModerationState>,
 }
 
 impl App {
     pub fn new(db: Db, cfg: AppConfig) -> App {
-        App { db, cfg: Arc::new(cfg), throttle: Arc::new(throttle::LoginThrottle::default()) }
+        App {
+            db,
+            cfg: Arc::new(cfg),
+            throttle: Arc::new(throttle::LoginThrottle::default()),
+            moderation: Arc::default(),
+        }
     }
 
     pub fn db(&self) -> &Db {

@@ -269,6 +269,8 @@ pub struct PostView {
     pub reaction_count: i64,
     pub created_at: String,
     pub edited_at: Option<String>,
+    /// visible | held (awaiting review) | hidden; only authors and moderators see the last two.
+    pub moderation: String,
 }
 
 impl PostView {
@@ -293,6 +295,7 @@ impl PostView {
             reaction_count: p.reaction_count,
             created_at: rfc3339(p.created_at),
             edited_at: p.edited_at.map(rfc3339),
+            moderation: p.moderation,
         }
     }
 }
@@ -314,6 +317,8 @@ pub struct CommentView {
     pub body: String,
     pub body_html: String,
     pub created_at: String,
+    /// visible | held | hidden
+    pub moderation: String,
 }
 
 impl From<repo::content::CommentRow> for CommentView {
@@ -330,6 +335,7 @@ impl From<repo::content::CommentRow> for CommentView {
             body: c.body,
             body_html: c.body_html,
             created_at: rfc3339(c.created_at),
+            moderation: c.moderation,
         }
     }
 }

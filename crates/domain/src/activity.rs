@@ -48,6 +48,37 @@ kinds! {
     CommentDeleted => "comment_deleted",
     ReactionAdded => "reaction_added",
     ReactionRemoved => "reaction_removed",
+    ModerationUpdated => "moderation_updated",
+    ContentFlagged => "content_flagged",
+    ContentApproved => "content_approved",
+    ContentRejected => "content_rejected",
+    ReportFiled => "report_filed",
+    MemberWarned => "member_warned",
+    MemberMuted => "member_muted",
+    MemberUnmuted => "member_unmuted",
+    MemberRestricted => "member_restricted",
+    MemberUnrestricted => "member_unrestricted",
+}
+
+impl Kind {
+    /// What the moderation audit log shows.
+    pub const MODERATION: &'static [Kind] = &[
+        Kind::ModerationUpdated,
+        Kind::ContentFlagged,
+        Kind::ContentApproved,
+        Kind::ContentRejected,
+        Kind::ReportFiled,
+        Kind::MemberWarned,
+        Kind::MemberMuted,
+        Kind::MemberUnmuted,
+        Kind::MemberRestricted,
+        Kind::MemberUnrestricted,
+        Kind::MemberRemoved,
+        Kind::MemberBanned,
+        Kind::MemberUnbanned,
+        Kind::PostDeleted,
+        Kind::CommentDeleted,
+    ];
 }
 
 /// What an event is about.

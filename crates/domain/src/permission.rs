@@ -13,13 +13,16 @@ pub struct Actor {
     pub membership: Option<(Role, MemberState)>,
     /// Site administrators may read and manage every community as an admin would.
     pub site_admin: bool,
+    /// A moderator took away this member's voice for now: they keep membership
+    /// and read access but may not post, comment or react.
+    pub muted: bool,
 }
 
 impl Actor {
-    pub const ANONYMOUS: Actor = Actor { signed_in: false, membership: None, site_admin: false };
+    pub const ANONYMOUS: Actor = Actor { signed_in: false, membership: None, site_admin: false, muted: false };
 
     pub fn member(role: Role) -> Actor {
-        Actor { signed_in: true, membership: Some((role, MemberState::Active)), site_admin: false }
+        Actor { signed_in: true, membership: Some((role, MemberState::Active)), site_admin: false, muted: false }
     }
 
     /// Role while the membership is active.
@@ -83,6 +86,16 @@ pub enum Action {
     RemoveMember {
         target: Role,
     },
+    /// Mute, unmute, warn or restrict ("posts need approval") a member.
+    MuteMember {
+        target: Role,
+    },
+    /// Report a post, comment or member to the moderators.
+    Report,
+    /// See and work the review queue, the audit log and the rules test box.
+    Moderate,
+    /// Edit banned words, detectors, the ladder and custom rules.
+    EditModeration,
     BanMember {
         target: Role,
     },
@@ -110,6 +123,8 @@ pub enum Denial {
     TargetOutranks,
     NotAuthor,
     OwnerCannotLeave,
+    /// Muted: the API adds when the mute ends.
+    Muted,
 }
 
 impl Denial {
@@ -126,6 +141,7 @@ impl Denial {
             Denial::TargetOutranks => "target_outranks",
             Denial::NotAuthor => "not_author",
             Denial::OwnerCannotLeave => "owner_cannot_leave",
+            Denial::Muted => "muted",
         }
     }
 }
@@ -197,10 +213,20 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
             Some(Role::Owner) => Err(Denial::OwnerCannotLeave),
             _ => need_member(),
         },
-        CreatePost | Comment | React | CreateInvite => need_member(),
+        CreatePost | Comment | React => {
+            need_member()?;
+            if actor.muted {
+                Err(Denial::Muted)
+            } else {
+                Ok(())
+            }
+        }
+        CreateInvite | Report => need_member(),
         EditPost { own } => {
             need_member()?;
-            if own {
+            if actor.muted {
+                Err(Denial::Muted)
+            } else if own {
                 Ok(())
             } else {
                 Err(Denial::NotAuthor)
@@ -213,9 +239,11 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 need_role(Role::Moderator)
             }
         }
-        PinPost | SetEssence => need_role(Role::Moderator),
-        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember => need_role(Role::Admin),
-        RemoveMember { target } | BanMember { target } => outrank(Role::Moderator, target),
+        PinPost | SetEssence | Moderate => need_role(Role::Moderator),
+        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration => {
+            need_role(Role::Admin)
+        }
+        RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
         ChangeRole { target, to } => {
             outrank(Role::Admin, target)?;
             // Nobody hands out a role equal to or above their own; ownership is not transferable here.
@@ -239,7 +267,7 @@ mod tests {
     fn actors() -> [Actor; 6] {
         [
             Actor::ANONYMOUS,
-            Actor { signed_in: true, membership: None, site_admin: false },
+            Actor { signed_in: true, membership: None, site_admin: false, muted: false },
             Actor::member(Role::Member),
             Actor::member(Role::Moderator),
             Actor::member(Role::Admin),
@@ -261,6 +289,7 @@ mod tests {
             Err(Denial::TargetOutranks) => "outranks",
             Err(Denial::NotAuthor) => "author",
             Err(Denial::OwnerCannotLeave) => "ownerstay",
+            Err(Denial::Muted) => "muted",
         }
     }
 
@@ -277,6 +306,13 @@ mod tests {
             (Comment,                               ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
             (React,                                 ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
             (CreateInvite,                          ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (Report,                                ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (Moderate,                              ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (EditModeration,                        ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
+            (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
+            (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),
+            (MuteMember { target: Role::Owner },       ["signin", "role", "role",    "outranks","outranks","outranks"]),
             (EditPost { own: true },                ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
             (EditPost { own: false },               ["signin", "members", "author",  "author",  "author",  "author"]),
             (DeletePost { own: true },              ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
@@ -325,7 +361,7 @@ mod tests {
         let p = Policy { visibility: Visibility::Private, join_policy: JoinPolicy::Open };
         let got: Vec<_> = actors().into_iter().map(|a| code(decide(a, ReadContent, p))).collect();
         assert_eq!(got, ["signin", "members", "Y", "Y", "Y", "Y"]);
-        let site_admin = Actor { signed_in: true, membership: None, site_admin: true };
+        let site_admin = Actor { signed_in: true, membership: None, site_admin: true, muted: false };
         assert_eq!(decide(site_admin, ReadContent, p), Ok(()));
     }
 
@@ -344,8 +380,8 @@ mod tests {
     #[test]
     fn former_members() {
         let banned =
-            Actor { signed_in: true, membership: Some((Role::Member, MemberState::Banned)), site_admin: false };
-        let left = Actor { signed_in: true, membership: Some((Role::Moderator, MemberState::Left)), site_admin: false };
+            Actor { signed_in: true, membership: Some((Role::Member, MemberState::Banned)), site_admin: false, muted: false };
+        let left = Actor { signed_in: true, membership: Some((Role::Moderator, MemberState::Left)), site_admin: false, muted: false };
         for a in [Join, JoinWithInvite, CreatePost] {
             assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(Denial::Banned), "{a:?}");
         }
@@ -355,8 +391,19 @@ mod tests {
     }
 
     #[test]
+    fn muted_members_read_but_do_not_speak() {
+        let muted = Actor { muted: true, ..Actor::member(Role::Member) };
+        for a in [CreatePost, Comment, React, EditPost { own: true }] {
+            assert_eq!(decide(muted, a, OPEN_PUBLIC), Err(Denial::Muted), "{a:?}");
+        }
+        for a in [ReadContent, Leave, Report, CreateInvite, DeletePost { own: true }] {
+            assert_eq!(decide(muted, a, OPEN_PUBLIC), Ok(()), "{a:?}");
+        }
+    }
+
+    #[test]
     fn site_admins_manage_like_admins() {
-        let sa = Actor { signed_in: true, membership: None, site_admin: true };
+        let sa = Actor { signed_in: true, membership: None, site_admin: true, muted: false };
         assert_eq!(decide(sa, EditSettings, OPEN_PUBLIC), Ok(()));
         assert_eq!(decide(sa, RemoveMember { target: Role::Admin }, OPEN_PUBLIC), Err(Denial::TargetOutranks));
         assert_eq!(decide(sa, CreatePost, OPEN_PUBLIC), Err(Denial::MembersOnly));

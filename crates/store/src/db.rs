@@ -42,7 +42,10 @@ pub struct Db {
 }
 
 /// Schema migrations, one source for both dialects (see the SQL file header).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "moderation", include_str!("../migrations/0002_moderation.sql")),
+];
 
 impl Db {
     /// Connects from a URL: `sqlite://PATH?mode=rwc` or `postgres://...`.

@@ -20,10 +20,13 @@ pub struct CommunityRow {
     pub post_count: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Version of the moderation settings (0: never saved, built-in defaults).
+    pub moderation_version: i64,
 }
 
 const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.core_value, c.visibility, c.join_policy, \
-    c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at";
+    c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at, \
+    c.moderation_version";
 
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -200,6 +203,10 @@ pub struct MembershipRow {
     pub joined_at: i64,
     pub state_changed_at: i64,
     pub state_reason: String,
+    /// Muted until this time (far future: until lifted).
+    pub muted_until: Option<i64>,
+    pub mute_reason: String,
+    pub needs_approval: i64,
 }
 
 pub async fn membership(
@@ -208,7 +215,8 @@ pub async fn membership(
     user_id: i64,
 ) -> crate::Result<Option<MembershipRow>> {
     Ok(sqlx::query_as(
-        "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason
+        "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason,
+            muted_until, mute_reason, needs_approval
          FROM memberships WHERE community_id = $1 AND user_id = $2",
     )
     .bind(community_id)
@@ -235,6 +243,9 @@ struct WithMembership {
     m_joined_at: Option<i64>,
     m_state_changed_at: Option<i64>,
     m_state_reason: Option<String>,
+    m_muted_until: Option<i64>,
+    m_mute_reason: Option<String>,
+    m_needs_approval: Option<i64>,
 }
 
 /// A community and, when `user_id` is given, that person's membership row, in
@@ -251,7 +262,8 @@ pub async fn with_membership(
     let sql = format!(
         "SELECT {COLS}, m.role AS m_role, m.state AS m_state, m.rules_version_accepted AS m_rules_version_accepted,
             m.invited_by AS m_invited_by, m.joined_at AS m_joined_at, m.state_changed_at AS m_state_changed_at,
-            m.state_reason AS m_state_reason
+            m.state_reason AS m_state_reason, m.muted_until AS m_muted_until, m.mute_reason AS m_mute_reason,
+            m.needs_approval AS m_needs_approval
          FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2 WHERE {filter}"
     );
     let q = sqlx::query_as::<_, WithMembership>(&sql);
@@ -272,6 +284,9 @@ pub async fn with_membership(
                 joined_at: r.m_joined_at.unwrap_or(0),
                 state_changed_at: r.m_state_changed_at.unwrap_or(0),
                 state_reason: r.m_state_reason.unwrap_or_default(),
+                muted_until: r.m_muted_until,
+                mute_reason: r.m_mute_reason.unwrap_or_default(),
+                needs_approval: r.m_needs_approval.unwrap_or(0),
             }),
             _ => None,
         };
@@ -282,7 +297,8 @@ pub async fn with_membership(
 /// All of a user's membership rows, for listing many communities at once.
 pub async fn memberships_of(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<MembershipRow>> {
     Ok(sqlx::query_as(
-        "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason
+        "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason,
+            muted_until, mute_reason, needs_approval
          FROM memberships WHERE user_id = $1",
     )
     .bind(user_id)
@@ -404,6 +420,8 @@ pub struct MemberListRow {
     pub state: String,
     pub joined_at: i64,
     pub invited_by: Option<i64>,
+    pub muted_until: Option<i64>,
+    pub needs_approval: i64,
 }
 
 /// The member directory: active members (or another state), optionally by role
@@ -419,7 +437,8 @@ pub async fn members(
 ) -> crate::Result<Vec<MemberListRow>> {
     let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
     Ok(sqlx::query_as(
-        "SELECT m.user_id, u.username, u.display_name, u.avatar_url, m.role, m.state, m.joined_at, m.invited_by
+        "SELECT m.user_id, u.username, u.display_name, u.avatar_url, m.role, m.state, m.joined_at, m.invited_by,
+            m.muted_until, m.needs_approval
          FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.community_id = $1 AND m.state = $2 AND ($3 IS NULL OR m.role = $3)
            AND ($4 IS NULL OR LOWER(u.username) LIKE $4 ESCAPE '\\' OR LOWER(u.display_name) LIKE $4 ESCAPE '\\')

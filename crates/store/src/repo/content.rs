@@ -25,11 +25,13 @@ pub struct PostRow {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// visible | held | hidden
+    pub moderation: String,
 }
 
 const POST_SELECT: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
     u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.body, p.body_html, p.excerpt, p.pinned, p.essence,
-    p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at
+    p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
     FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
 
 pub struct NewPost<'a> {
@@ -41,12 +43,14 @@ pub struct NewPost<'a> {
     pub body_html: &'a str,
     pub excerpt: &'a str,
     pub created_at: i64,
+    /// visible | held | hidden, as decided by moderation.
+    pub moderation: &'a str,
 }
 
 pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
-        "INSERT INTO posts (community_id, author_id, topic_id, title, body, body_html, excerpt, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO posts (community_id, author_id, topic_id, title, body, body_html, excerpt, created_at, moderation)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(p.community_id)
     .bind(p.author_id)
@@ -55,7 +59,8 @@ pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Re
     .bind(p.body)
     .bind(p.body_html)
     .bind(p.excerpt)
-    .bind(p.created_at);
+    .bind(p.created_at)
+    .bind(p.moderation);
     Ok(q.fetch_one(conn).await?)
 }
 
@@ -65,7 +70,7 @@ pub async fn post(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Pos
 
 /// Columns for lists: the body is left out (feeds show the excerpt).
 const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
-    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at
+    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
     FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
 
 /// One page of a feed, newest first, keyset-paginated on (created_at, id).
@@ -85,7 +90,7 @@ pub async fn feed(
     // A plain SELECT: measured twice as fast through sqlx as folding the pinned
     // posts into the same statement with UNION ALL (docs/benchmarks.md).
     let sql = format!(
-        "{POST_LIST} WHERE {filter} AND ($2 IS NULL OR $2 IS NOT NULL) AND p.deleted_at IS NULL
+        "{POST_LIST} WHERE {filter} AND ($2 IS NULL OR $2 IS NOT NULL) AND p.deleted_at IS NULL AND p.moderation = 'visible'
            AND (p.created_at < $3 OR (p.created_at = $3 AND p.id < $4))
          ORDER BY p.created_at DESC, p.id DESC LIMIT $5"
     );
@@ -95,7 +100,7 @@ pub async fn feed(
 /// Pinned posts of a community (at most 5), newest first.
 pub async fn pinned(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<PostRow>> {
     Ok(sqlx::query_as(&format!(
-        "{POST_LIST} WHERE p.community_id = $1 AND p.pinned = 1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 5"
+        "{POST_LIST} WHERE p.community_id = $1 AND p.pinned = 1 AND p.deleted_at IS NULL AND p.moderation = 'visible' ORDER BY p.created_at DESC, p.id DESC LIMIT 5"
     ))
     .bind(community_id)
     .fetch_all(conn)
@@ -214,10 +219,11 @@ pub struct CommentRow {
     pub body_html: String,
     pub created_at: i64,
     pub deleted_at: Option<i64>,
+    pub moderation: String,
 }
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_id, u.username AS author_username,
-    u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at
+    u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at, c.moderation
     FROM comments c JOIN users u ON u.id = c.author_id";
 
 pub async fn insert_comment(
@@ -228,16 +234,18 @@ pub async fn insert_comment(
     body: &str,
     html: &str,
     now: i64,
+    moderation: &str,
 ) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
-        "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at, moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(post_id)
     .bind(community_id)
     .bind(author_id)
     .bind(body)
     .bind(html)
-    .bind(now);
+    .bind(now)
+    .bind(moderation);
     Ok(q.fetch_one(conn).await?)
 }
 
@@ -246,12 +254,24 @@ pub async fn comment(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<
 }
 
 /// Comments of a post in reading order (oldest first), deleted ones excluded.
-pub async fn comments(conn: &mut AnyConnection, post_id: i64, limit: i64) -> crate::Result<Vec<CommentRow>> {
+/// Comments of a post in order. Withheld comments are shown to moderators
+/// (`all_states`) and to their own author (`viewer`).
+pub async fn comments(
+    conn: &mut AnyConnection,
+    post_id: i64,
+    limit: i64,
+    all_states: bool,
+    viewer: Option<i64>,
+) -> crate::Result<Vec<CommentRow>> {
     Ok(sqlx::query_as(&format!(
-        "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL ORDER BY c.created_at, c.id LIMIT $2"
+        "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL
+           AND (c.moderation = 'visible' OR $3 = 1 OR c.author_id = $4)
+         ORDER BY c.created_at, c.id LIMIT $2"
     ))
     .bind(post_id)
     .bind(limit)
+    .bind(i64::from(all_states))
+    .bind(viewer.unwrap_or(-1))
     .fetch_all(conn)
     .await?)
 }

@@ -4,3 +4,4 @@ pub mod activity;
 pub mod community;
 pub mod content;
 pub mod user;
+pub mod moderation;

@@ -1,0 +1,358 @@
+//! Moderation storage: settings documents, speaking rights, withheld content,
+//! strikes, flags (rule holds and reports), notifications.
+
+use sqlx::AnyConnection;
+
+/// The stored settings document of a community, if it was ever saved.
+pub async fn settings(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT settings FROM moderation_settings WHERE community_id = $1")
+        .bind(community_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Saves the settings and bumps the community's version; returns the new version.
+pub async fn save_settings(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    json: &str,
+    by: i64,
+    now: i64,
+) -> crate::Result<i64> {
+    sqlx::query(
+        "INSERT INTO moderation_settings (community_id, settings, updated_at, updated_by) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (community_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at,
+           updated_by = excluded.updated_by",
+    )
+    .bind(community_id)
+    .bind(json)
+    .bind(now)
+    .bind(by)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar(
+        "UPDATE communities SET moderation_version = moderation_version + 1 WHERE id = $1 RETURNING moderation_version",
+    )
+    .bind(community_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Sets or lifts (`until = None`) a mute. Returns false when there is no active membership.
+pub async fn set_mute(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    until: Option<i64>,
+    reason: &str,
+) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE memberships SET muted_until = $1, mute_reason = $2 WHERE community_id = $3 AND user_id = $4 AND state = 'active'",
+    )
+    .bind(until)
+    .bind(reason)
+    .bind(community_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn set_needs_approval(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    on: bool,
+) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE memberships SET needs_approval = $1 WHERE community_id = $2 AND user_id = $3 AND state = 'active'",
+    )
+    .bind(i64::from(on))
+    .bind(community_id)
+    .bind(user_id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn add_strike(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    rule: &str,
+    at: i64,
+) -> crate::Result<()> {
+    sqlx::query("INSERT INTO strikes (community_id, user_id, rule, at) VALUES ($1, $2, $3, $4)")
+        .bind(community_id)
+        .bind(user_id)
+        .bind(rule)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Strikes at or after `since` (the decay window).
+pub async fn live_strikes(conn: &mut AnyConnection, community_id: i64, user_id: i64, since: i64) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM strikes WHERE community_id = $1 AND user_id = $2 AND at >= $3")
+        .bind(community_id)
+        .bind(user_id)
+        .bind(since)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Posts and comments a member has written in a community (for newcomer limits).
+pub async fn contributions(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM posts WHERE author_id = $2 AND community_id = $1)
+              + (SELECT COUNT(*) FROM comments WHERE author_id = $2 AND community_id = $1)",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Sets a post's or comment's moderation state; returns the previous state.
+pub async fn set_content_state(
+    conn: &mut AnyConnection,
+    kind: &str,
+    id: i64,
+    state: &str,
+) -> crate::Result<Option<String>> {
+    let table = match kind {
+        "post" => "posts",
+        "comment" => "comments",
+        _ => return Ok(None),
+    };
+    let before: Option<String> = sqlx::query_scalar(&format!("SELECT moderation FROM {table} WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if before.is_some() {
+        sqlx::query(&format!("UPDATE {table} SET moderation = $1 WHERE id = $2"))
+            .bind(state)
+            .bind(id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(before)
+}
+
+pub struct NewFlag<'a> {
+    pub community_id: i64,
+    pub target_kind: &'a str,
+    pub target_id: i64,
+    pub target_user_id: i64,
+    pub source: &'a str,
+    pub reporter_id: Option<i64>,
+    pub rules: &'a str,
+    pub reason: &'a str,
+    pub excerpt: &'a str,
+    pub created_at: i64,
+}
+
+/// Inserts a flag; `None` when this reporter already reported this target.
+pub async fn insert_flag(conn: &mut AnyConnection, f: &NewFlag<'_>) -> crate::Result<Option<i64>> {
+    let r = sqlx::query_scalar(
+        "INSERT INTO mod_flags (community_id, target_kind, target_id, target_user_id, source, reporter_id, rules, reason, excerpt, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(f.community_id)
+    .bind(f.target_kind)
+    .bind(f.target_id)
+    .bind(f.target_user_id)
+    .bind(f.source)
+    .bind(f.reporter_id)
+    .bind(f.rules)
+    .bind(f.reason)
+    .bind(f.excerpt)
+    .bind(f.created_at)
+    .fetch_optional(conn)
+    .await?;
+    Ok(r)
+}
+
+/// Distinct members with an open report on a target.
+pub async fn open_reporters(conn: &mut AnyConnection, kind: &str, id: i64) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT reporter_id) FROM mod_flags
+         WHERE target_kind = $1 AND target_id = $2 AND source = 'report' AND resolved_at IS NULL",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FlagRow {
+    pub id: i64,
+    pub target_kind: String,
+    pub target_id: i64,
+    pub target_user_id: i64,
+    pub target_username: String,
+    pub target_display_name: String,
+    pub source: String,
+    pub reporter_username: Option<String>,
+    pub rules: String,
+    pub reason: String,
+    pub excerpt: String,
+    pub created_at: i64,
+}
+
+/// Open flags of a community, oldest first.
+pub async fn queue(conn: &mut AnyConnection, community_id: i64, limit: i64) -> crate::Result<Vec<FlagRow>> {
+    Ok(sqlx::query_as(
+        "SELECT f.id, f.target_kind, f.target_id, f.target_user_id, u.username AS target_username,
+            u.display_name AS target_display_name, f.source, r.username AS reporter_username, f.rules, f.reason,
+            f.excerpt, f.created_at
+         FROM mod_flags f JOIN users u ON u.id = f.target_user_id LEFT JOIN users r ON r.id = f.reporter_id
+         WHERE f.community_id = $1 AND f.resolved_at IS NULL
+         ORDER BY f.created_at, f.id LIMIT $2",
+    )
+    .bind(community_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Resolves every open flag on a target; returns (flags resolved, target author).
+pub async fn resolve_target(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    kind: &str,
+    id: i64,
+    by: i64,
+    resolution: &str,
+    now: i64,
+) -> crate::Result<(u64, Option<i64>)> {
+    let author: Option<i64> = sqlx::query_scalar(
+        "SELECT target_user_id FROM mod_flags WHERE community_id = $1 AND target_kind = $2 AND target_id = $3
+         AND resolved_at IS NULL LIMIT 1",
+    )
+    .bind(community_id)
+    .bind(kind)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let r = sqlx::query(
+        "UPDATE mod_flags SET resolved_at = $1, resolved_by = $2, resolution = $3
+         WHERE community_id = $4 AND target_kind = $5 AND target_id = $6 AND resolved_at IS NULL",
+    )
+    .bind(now)
+    .bind(by)
+    .bind(resolution)
+    .bind(community_id)
+    .bind(kind)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok((r.rows_affected(), author))
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StrikeRow {
+    pub rule: String,
+    pub at: i64,
+}
+
+pub async fn strikes_of(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    limit: i64,
+) -> crate::Result<Vec<StrikeRow>> {
+    Ok(sqlx::query_as("SELECT rule, at FROM strikes WHERE community_id = $1 AND user_id = $2 ORDER BY at DESC LIMIT $3")
+        .bind(community_id)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub kind: String,
+    pub actor_username: Option<String>,
+    pub subject_kind: String,
+    pub subject_id: i64,
+    pub occurred_at: i64,
+    pub payload: String,
+}
+
+/// Activity events of the given kinds in a community, newest first, before event id `before`.
+pub async fn audit(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    kinds: &[&str],
+    before: i64,
+    limit: i64,
+) -> crate::Result<Vec<AuditRow>> {
+    // Kinds are compile-time constants of the activity vocabulary, never user input.
+    let list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(",");
+    Ok(sqlx::query_as(&format!(
+        "SELECT e.id, e.kind, u.username AS actor_username, e.subject_kind, e.subject_id, e.occurred_at, e.payload
+         FROM activity_events e LEFT JOIN users u ON u.id = e.actor_id
+         WHERE e.community_id = $1 AND e.kind IN ({list}) AND e.id < $2
+         ORDER BY e.id DESC LIMIT $3"
+    ))
+    .bind(community_id)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn notify(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    community_id: Option<i64>,
+    kind: &str,
+    payload: &str,
+    now: i64,
+) -> crate::Result<()> {
+    sqlx::query("INSERT INTO notifications (user_id, community_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(community_id)
+        .bind(kind)
+        .bind(payload)
+        .bind(now)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub community_slug: Option<String>,
+    pub community_name: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+pub async fn notifications(conn: &mut AnyConnection, user_id: i64, limit: i64) -> crate::Result<Vec<NotificationRow>> {
+    Ok(sqlx::query_as(
+        "SELECT n.id, c.slug AS community_slug, c.name AS community_name, n.kind, n.payload, n.created_at, n.read_at
+         FROM notifications n LEFT JOIN communities c ON c.id = n.community_id
+         WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn mark_notifications_read(conn: &mut AnyConnection, user_id: i64, now: i64) -> crate::Result<u64> {
+    let r = sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
