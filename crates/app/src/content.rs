@@ -65,7 +65,7 @@ async fn post_ctx(conn: &mut AnyConnection, post_id: i64, viewer: Option<Viewer>
     let ctx = Ctx::load_id(conn, p.community_id, viewer).await?;
     ctx.allow(Action::ReadContent)?;
     // Held or hidden posts exist only for their author and the moderators.
-    if p.moderation != "visible" && !viewer.is_some_and(|v| v.id == p.author_id) && !ctx.can(Action::Moderate) {
+    if p.moderation != "visible" && viewer.is_none_or(|v| v.id != p.author_id) && !ctx.can(Action::Moderate) {
         return Err(AppError::NotFound("post"));
     }
     Ok((p, ctx))
@@ -271,15 +271,23 @@ impl App {
             m.is_some_and(|m| m.state == "active" && Role::parse("role", &m.role).is_ok_and(|r| r >= Role::Moderator))
         };
         let screening = self.screen(tx.conn(), &ctx, viewer, &body, staff_post, now).await?;
-        let id = repo::insert_comment(tx.conn(), p.id, ctx.c.id, viewer.id, &body, &html, now, screening.state).await?;
+        let new = repo::NewComment {
+            post_id: p.id,
+            community_id: ctx.c.id,
+            author_id: viewer.id,
+            body: &body,
+            body_html: &html,
+            created_at: now,
+            moderation: screening.state,
+        };
+        let id = repo::insert_comment(tx.conn(), &new).await?;
         if screening.state == "visible" {
             repo::add_comment_count(tx.conn(), p.id, 1).await?;
         }
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Comment(id), &body, &screening, now).await?;
         let row = repo::comment(tx.conn(), id).await?.ok_or(AppError::NotFound("comment"))?;
-        let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id)).with(
-            serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}),
-        );
+        let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
+            .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}));
         finish(tx, ev, now).await?;
         Ok(row.into())
     }

@@ -586,17 +586,17 @@ impl App {
                         COMMENTS_EN[*text - COMMENTS_ZH.len()]
                     };
                     let (_, ci, pauthor) = posts[*post];
-                    let id = prepo::insert_comment(
-                        conn,
-                        post_ids[*post],
-                        cid[ci],
-                        uid[*author],
+                    let html = markdown_to_html(body);
+                    let nc = prepo::NewComment {
+                        post_id: post_ids[*post],
+                        community_id: cid[ci],
+                        author_id: uid[*author],
                         body,
-                        &markdown_to_html(body),
-                        at,
-                        "visible",
-                    )
-                    .await?;
+                        body_html: &html,
+                        created_at: at,
+                        moderation: "visible",
+                    };
+                    let id = prepo::insert_comment(conn, &nc).await?;
                     prepo::add_comment_count(conn, post_ids[*post], 1).await?;
                     let ev = Event::new(Kind::CommentCreated, Some(cid[ci]), uid[*author], Subject::Comment(id))
                         .with(serde_json::json!({"post_id": post_ids[*post], "post_author_id": uid[pauthor]}));

@@ -226,19 +226,13 @@ impl App {
                 sanction = sanction.max(step);
             }
         }
-        Ok(Screening {
-            state: state_of(sanction.action),
-            sanction,
-            hits,
-            rule,
-            strike,
-            strike_number,
-        })
+        Ok(Screening { state: state_of(sanction.action), sanction, hits, rule, strike, strike_number })
     }
 
     /// Writes what screening decided, in the caller's transaction: a flag for
     /// the review queue, a strike, and the sanction on the author, each with its
     /// automod event; the author is notified of warnings and mutes.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn enforce(
         &self,
         conn: &mut AnyConnection,
@@ -464,7 +458,8 @@ pub enum ReportKind {
 fn mute_minutes(raw: Option<u32>) -> AppResult<Option<u32>> {
     match raw {
         Some(m) if !(1..=MAX_MUTE_MINUTES).contains(&m) => {
-            Err(invalid("minutes", "out_of_range", "a mute lasts 1 minute to 365 days; leave empty for until lifted").into())
+            Err(invalid("minutes", "out_of_range", "a mute lasts 1 minute to 365 days; leave empty for until lifted")
+                .into())
         }
         m => Ok(m),
     }
@@ -531,7 +526,8 @@ impl App {
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
         let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * 60_000);
         repo::set_mute(tx.conn(), ctx.c.id, target, Some(until), &reason).await?;
-        let detail = serde_json::json!({"reason": reason, "until": minutes.map(|_| rfc3339(until)), "minutes": minutes});
+        let detail =
+            serde_json::json!({"reason": reason, "until": minutes.map(|_| rfc3339(until)), "minutes": minutes});
         let note = serde_json::json!({"kind": "member_muted", "detail": detail});
         repo::notify(tx.conn(), target, Some(ctx.c.id), "member_muted", &note.to_string(), now).await?;
         let ev = Event::new(Kind::MemberMuted, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
@@ -542,7 +538,7 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (ctx, target, m) = self.member_target(tx.conn(), viewer, slug, username).await?;
-        if !m.muted_until.is_some_and(|u| u > now) {
+        if m.muted_until.is_none_or(|u| u <= now) {
             return Err(AppError::conflict("not_muted", Some("username"), "this member is not muted"));
         }
         repo::set_mute(tx.conn(), ctx.c.id, target, None, "").await?;
@@ -610,14 +606,7 @@ impl App {
 
     /// A member reports a post, comment or member. Reports from
     /// `report_threshold` different members hide the content until reviewed.
-    pub async fn report(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        kind: ReportKind,
-        id: i64,
-        reason: &str,
-    ) -> AppResult<bool> {
+    pub async fn report(&self, viewer: Viewer, slug: &str, kind: ReportKind, id: i64, reason: &str) -> AppResult<bool> {
         let reason = community::reason(reason)?;
         if reason.is_empty() {
             return Err(invalid("reason", "required", "say what is wrong").into());
@@ -632,7 +621,12 @@ impl App {
                     .await?
                     .filter(|p| p.community_id == ctx.c.id && p.deleted_at.is_none())
                     .ok_or(AppError::NotFound("post"))?;
-                ("post", p.author_id, format!("{}{}", p.title.map(|t| t + "\n").unwrap_or_default(), p.body), Subject::Post(id))
+                (
+                    "post",
+                    p.author_id,
+                    format!("{}{}", p.title.map(|t| t + "\n").unwrap_or_default(), p.body),
+                    Subject::Post(id),
+                )
             }
             ReportKind::Comment => {
                 let c = content_repo::comment(tx.conn(), id)
@@ -702,9 +696,9 @@ impl App {
                 item.flags.push(view);
                 continue;
             }
-            if !strikes.contains_key(&f.target_user_id) {
+            if let std::collections::hash_map::Entry::Vacant(e) = strikes.entry(f.target_user_id) {
                 let s = repo::strikes_of(&mut c, ctx.c.id, f.target_user_id, 10).await?;
-                strikes.insert(f.target_user_id, s.into_iter().map(|s| (s.rule, rfc3339(s.at))).collect());
+                e.insert(s.into_iter().map(|s| (s.rule, rfc3339(s.at))).collect());
             }
             let (state, post_id) = match f.target_kind.as_str() {
                 "post" => (content_repo::post(&mut c, f.target_id).await?.map(|p| p.moderation), Some(f.target_id)),
@@ -831,8 +825,8 @@ impl App {
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::Moderate)?;
         let kinds: Vec<&str> = Kind::MODERATION.iter().map(|k| k.as_str()).collect();
-        let rows =
-            repo::audit(&mut c, ctx.c.id, &kinds, before.unwrap_or(i64::MAX), i64::from(limit.clamp(1, 10_000))).await?;
+        let rows = repo::audit(&mut c, ctx.c.id, &kinds, before.unwrap_or(i64::MAX), i64::from(limit.clamp(1, 10_000)))
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| AuditEntry {

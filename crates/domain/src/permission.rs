@@ -379,9 +379,18 @@ mod tests {
 
     #[test]
     fn former_members() {
-        let banned =
-            Actor { signed_in: true, membership: Some((Role::Member, MemberState::Banned)), site_admin: false, muted: false };
-        let left = Actor { signed_in: true, membership: Some((Role::Moderator, MemberState::Left)), site_admin: false, muted: false };
+        let banned = Actor {
+            signed_in: true,
+            membership: Some((Role::Member, MemberState::Banned)),
+            site_admin: false,
+            muted: false,
+        };
+        let left = Actor {
+            signed_in: true,
+            membership: Some((Role::Moderator, MemberState::Left)),
+            site_admin: false,
+            muted: false,
+        };
         for a in [Join, JoinWithInvite, CreatePost] {
             assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(Denial::Banned), "{a:?}");
         }

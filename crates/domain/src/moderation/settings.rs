@@ -91,6 +91,7 @@ impl Detector {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Detectors {
     /// Built-in insult list (class `abuse`).
     pub abuse_words: Detector,
@@ -122,6 +123,7 @@ pub struct Detectors {
 
 /// Discourse-style limits while a member is new.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct NewcomerLimits {
     pub enabled: bool,
     /// A member is new during their first `days` days …
@@ -156,7 +158,9 @@ fn yes() -> bool {
     true
 }
 
+/// Every field is optional in JSON: what is left out takes its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ModerationSettings {
     /// Master switch: off means every message is allowed.
     pub enabled: bool,
@@ -209,6 +213,18 @@ impl Default for ModerationSettings {
             strike_decay_days: 30,
             report_threshold: 3,
         }
+    }
+}
+
+impl Default for Detectors {
+    fn default() -> Self {
+        ModerationSettings::default().detectors
+    }
+}
+
+impl Default for NewcomerLimits {
+    fn default() -> Self {
+        ModerationSettings::default().newcomer
     }
 }
 

@@ -3,6 +3,7 @@
 //! generated from these handlers and their types.
 
 mod extract;
+pub mod moderation;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -64,7 +65,7 @@ impl Modify for SecurityAddon {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let r = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(register))
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -98,7 +99,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_essence, unset_essence))
         .routes(routes!(create_comment))
         .routes(routes!(delete_comment))
-        .routes(routes!(add_reaction, remove_reaction))
+        .routes(routes!(add_reaction, remove_reaction));
+    moderation::routes(r)
 }
 
 pub async fn openapi_json() -> impl IntoResponse {

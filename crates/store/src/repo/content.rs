@@ -226,26 +226,28 @@ const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_i
     u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at, c.moderation
     FROM comments c JOIN users u ON u.id = c.author_id";
 
-pub async fn insert_comment(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    community_id: i64,
-    author_id: i64,
-    body: &str,
-    html: &str,
-    now: i64,
-    moderation: &str,
-) -> crate::Result<i64> {
+pub struct NewComment<'a> {
+    pub post_id: i64,
+    pub community_id: i64,
+    pub author_id: i64,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub created_at: i64,
+    /// visible | held | hidden, as decided by moderation.
+    pub moderation: &'a str,
+}
+
+pub async fn insert_comment(conn: &mut AnyConnection, c: &NewComment<'_>) -> crate::Result<i64> {
     let q = sqlx::query_scalar(
         "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at, moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(post_id)
-    .bind(community_id)
-    .bind(author_id)
-    .bind(body)
-    .bind(html)
-    .bind(now)
-    .bind(moderation);
+    .bind(c.post_id)
+    .bind(c.community_id)
+    .bind(c.author_id)
+    .bind(c.body)
+    .bind(c.body_html)
+    .bind(c.created_at)
+    .bind(c.moderation);
     Ok(q.fetch_one(conn).await?)
 }
 

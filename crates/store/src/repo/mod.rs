@@ -3,5 +3,5 @@
 pub mod activity;
 pub mod community;
 pub mod content;
-pub mod user;
 pub mod moderation;
+pub mod user;

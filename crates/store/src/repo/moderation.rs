@@ -264,12 +264,14 @@ pub async fn strikes_of(
     user_id: i64,
     limit: i64,
 ) -> crate::Result<Vec<StrikeRow>> {
-    Ok(sqlx::query_as("SELECT rule, at FROM strikes WHERE community_id = $1 AND user_id = $2 ORDER BY at DESC LIMIT $3")
-        .bind(community_id)
-        .bind(user_id)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT rule, at FROM strikes WHERE community_id = $1 AND user_id = $2 ORDER BY at DESC LIMIT $3",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -314,14 +316,16 @@ pub async fn notify(
     payload: &str,
     now: i64,
 ) -> crate::Result<()> {
-    sqlx::query("INSERT INTO notifications (user_id, community_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(community_id)
-        .bind(kind)
-        .bind(payload)
-        .bind(now)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO notifications (user_id, community_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user_id)
+    .bind(community_id)
+    .bind(kind)
+    .bind(payload)
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

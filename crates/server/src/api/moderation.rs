@@ -1,0 +1,299 @@
+//! Moderation endpoints: rules, the test box, the review queue, speaking
+//! rights, reports, the audit log (JSON and CSV) and notifications.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yaji_app::moderation::{
+    AuditEntry, Decision, ModerationSettingsView, NotificationView, QueueItem, ReportKind, TestInput, TestResult,
+};
+use yaji_domain::moderation::ModerationSettings;
+
+use super::{created, no_content, ok, ApiResult, Json, Path, Query};
+use crate::auth::Auth;
+use crate::error::ErrorBody;
+use crate::AppState;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(get_settings, put_settings))
+        .routes(routes!(test_message))
+        .routes(routes!(queue))
+        .routes(routes!(resolve))
+        .routes(routes!(audit))
+        .routes(routes!(mute, unmute))
+        .routes(routes!(warn))
+        .routes(routes!(restrict))
+        .routes(routes!(report))
+        .routes(routes!(notifications))
+        .routes(routes!(read_notifications))
+}
+
+/// A community's moderation settings (moderators and above).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/moderation", tag = "moderation", params(("slug" = String, Path)),
+    responses((status = 200, body = ModerationSettingsView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_settings(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.moderation_settings(auth.require()?, &slug).await?)
+}
+
+/// Replace the moderation settings (admins). Fields left out take their
+/// defaults. An invalid custom regex is 422 with the parser's message.
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/moderation", tag = "moderation", params(("slug" = String, Path)),
+    request_body(content = Object, description = "ModerationSettings, see docs/moderation.md"),
+    responses((status = 200, body = ModerationSettingsView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn put_settings(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<ModerationSettings>,
+) -> ApiResult<Response> {
+    ok(s.app.update_moderation(auth.require()?, &slug, b).await?)
+}
+
+/// What the rules would do to a message and why; changes nothing.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/moderation/test", tag = "moderation", params(("slug" = String, Path)),
+    request_body = TestInput,
+    responses((status = 200, body = TestResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn test_message(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<TestInput>,
+) -> ApiResult<Response> {
+    ok(s.app.test_message(auth.require()?, &slug, &b).await?)
+}
+
+/// The review queue: held content and reports, oldest first, grouped by target.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/moderation/queue", tag = "moderation", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<QueueItem>), (status = 403, body = ErrorBody)))]
+async fn queue(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.review_queue(auth.require()?, &slug).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct TargetRef {
+    /// post | comment | member
+    kind: String,
+    id: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ResolveBody {
+    targets: Vec<TargetRef>,
+    decision: Decision,
+    #[serde(default)]
+    reason: String,
+    /// For `mute`: minutes (default 60).
+    minutes: Option<u32>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct Resolved {
+    resolved: usize,
+}
+
+/// Approve, reject, or reject and act on the authors of one or many queue items, in one transaction.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/moderation/queue/resolve", tag = "moderation", params(("slug" = String, Path)),
+    request_body = ResolveBody,
+    responses((status = 200, body = Resolved), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn resolve(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<ResolveBody>,
+) -> ApiResult<Response> {
+    let targets: Vec<(String, i64)> = b.targets.into_iter().map(|t| (t.kind, t.id)).collect();
+    let n = s.app.resolve(auth.require()?, &slug, &targets, b.decision, &b.reason, b.minutes).await?;
+    ok(Resolved { resolved: n })
+}
+
+#[derive(Deserialize, IntoParams)]
+struct AuditParams {
+    /// Entries with a smaller id than this (paging).
+    before: Option<i64>,
+    limit: Option<u32>,
+    /// json (default) or csv
+    format: Option<String>,
+}
+
+/// The moderation audit log, newest first; `format=csv` downloads it.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/moderation/audit", tag = "moderation", params(("slug" = String, Path), AuditParams),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
+async fn audit(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(p): Query<AuditParams>,
+) -> ApiResult<Response> {
+    let csv = p.format.as_deref() == Some("csv");
+    let limit = p.limit.unwrap_or(if csv { 10_000 } else { 100 });
+    let entries = s.app.audit_log(auth.require()?, &slug, p.before, limit).await?;
+    if csv {
+        return Ok(audit_csv_response(&slug, &entries));
+    }
+    ok(entries)
+}
+
+pub fn audit_csv_response(slug: &str, entries: &[AuditEntry]) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-moderation-audit.csv\"")),
+        ],
+        audit_csv(entries),
+    )
+        .into_response()
+}
+
+/// CSV with a UTF-8 BOM (so spreadsheet apps read Chinese correctly); cells
+/// that a spreadsheet would run as a formula are prefixed with a quote.
+pub fn audit_csv(entries: &[AuditEntry]) -> String {
+    fn cell(s: &str) -> String {
+        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s
+        }
+    }
+    let mut out = String::from("\u{feff}id,time,kind,actor,subject_kind,subject_id,reason,detail\n");
+    for e in entries {
+        let reason = e.detail.get("reason").or_else(|| e.detail.get("rule")).and_then(|v| v.as_str()).unwrap_or("");
+        let row = [
+            e.id.to_string(),
+            e.at.clone(),
+            e.kind.clone(),
+            e.actor.clone().unwrap_or_else(|| "automod".into()),
+            e.subject_kind.clone(),
+            e.subject_id.to_string(),
+            reason.to_string(),
+            e.detail.to_string(),
+        ];
+        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+struct MuteBody {
+    /// Minutes; leave out to mute until a moderator lifts it.
+    minutes: Option<u32>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Mute a member: they keep membership and read access but cannot post, comment or react.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/mute", tag = "moderation",
+    params(("slug" = String, Path), ("username" = String, Path)), request_body = MuteBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn mute(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+    body: Option<Json<MuteBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    s.app.mute(auth.require()?, &slug, &username, b.minutes, &b.reason).await?;
+    no_content()
+}
+
+/// Lift a mute.
+#[utoipa::path(delete, path = "/api/v1/communities/{slug}/members/{username}/mute", tag = "moderation",
+    params(("slug" = String, Path), ("username" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn unmute(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    s.app.unmute(auth.require()?, &slug, &username).await?;
+    no_content()
+}
+
+#[derive(Deserialize, ToSchema)]
+struct WarnBody {
+    reason: String,
+}
+
+/// Warn a member; they get a notification with the reason.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/warn", tag = "moderation",
+    params(("slug" = String, Path), ("username" = String, Path)), request_body = WarnBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn warn(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+    Json(b): Json<WarnBody>,
+) -> ApiResult<Response> {
+    s.app.warn(auth.require()?, &slug, &username, &b.reason).await?;
+    no_content()
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RestrictBody {
+    /// true: everything this member writes waits for a moderator.
+    needs_approval: bool,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Turn "posts need approval" on or off for a member.
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/members/{username}/restriction", tag = "moderation",
+    params(("slug" = String, Path), ("username" = String, Path)), request_body = RestrictBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn restrict(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+    Json(b): Json<RestrictBody>,
+) -> ApiResult<Response> {
+    s.app.restrict(auth.require()?, &slug, &username, b.needs_approval, &b.reason).await?;
+    no_content()
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ReportBody {
+    kind: ReportKind,
+    /// Post id, comment id, or the member's user id.
+    id: i64,
+    reason: String,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct ReportOutcome {
+    /// Whether this report took the content past the threshold and hid it.
+    hidden: bool,
+}
+
+/// Report a post, comment or member to the moderators.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/reports", tag = "moderation", params(("slug" = String, Path)),
+    request_body = ReportBody,
+    responses((status = 201, body = ReportOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn report(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<ReportBody>,
+) -> ApiResult<Response> {
+    let hidden = s.app.report(auth.require()?, &slug, b.kind, b.id, &b.reason).await?;
+    created(ReportOutcome { hidden })
+}
+
+/// My notifications (warnings, mutes, removals), newest first.
+#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "accounts",
+    responses((status = 200, body = Vec<NotificationView>), (status = 401, body = ErrorBody)))]
+async fn notifications(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    ok(s.app.notifications(auth.require()?).await?)
+}
+
+/// Mark all my notifications read.
+#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "accounts",
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+async fn read_notifications(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    s.app.mark_notifications_read(auth.require()?).await?;
+    no_content()
+}
