@@ -904,3 +904,93 @@ pub fn mute_end(muted_until: Option<i64>, now: i64) -> Option<Option<String>> {
         _ => None,
     }
 }
+
+/// One line of `yaji moderation check` input.
+#[derive(Deserialize)]
+struct CheckLine {
+    #[serde(default)]
+    id: serde_json::Value,
+    text: String,
+    author_age_days: Option<u32>,
+    author_posts: Option<u32>,
+    #[serde(default)]
+    reply_to_staff: bool,
+}
+
+/// `yaji moderation check`: classifies JSON lines from `input`, writing one
+/// JSON object per non-blank line (`{"line", "error"}` for unreadable ones).
+/// Spans are Unicode character offsets. Returns the number of unreadable lines.
+pub fn check_lines(
+    set: &RuleSet,
+    input: impl std::io::BufRead,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<usize> {
+    let mut scratch = yaji_domain::moderation::Scratch::default();
+    let mut errors = 0;
+    for (n, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v = match serde_json::from_str::<CheckLine>(&line) {
+            Ok(m) => {
+                let cx = Context {
+                    author: Author { role: Role::Member, age_days: m.author_age_days, posts: m.author_posts },
+                    reply_to_staff: m.reply_to_staff,
+                    now: 0,
+                    recent: &[],
+                };
+                let e = set.evaluate_with(&m.text, &cx, &mut scratch);
+                let rules: Vec<serde_json::Value> = hit_views(set, &m.text, &e)
+                    .into_iter()
+                    .map(|h| serde_json::json!({"rule": h.rule, "class": h.class, "span": h.span}))
+                    .collect();
+                serde_json::json!({"id": m.id, "action": e.sanction.action.as_str(), "rules": rules})
+            }
+            Err(err) => {
+                errors += 1;
+                serde_json::json!({"line": n + 1, "error": err.to_string()})
+            }
+        };
+        writeln!(out, "{v}")?;
+    }
+    out.flush()?;
+    Ok(errors)
+}
+
+impl App {
+    /// A community's compiled rules, for operator tools with database access (the CLI).
+    pub async fn community_rule_set(&self, slug: &str) -> AppResult<Arc<RuleSet>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, None).await?;
+        self.rule_set(&mut c, &ctx.c).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_lines_prints_one_object_per_line() {
+        let input = concat!(
+            r#"{"id":"a","text":"加 微 信 abc123 兼职日结","author_age_days":30}"#,
+            "\n\n",
+            r#"{"id":2,"text":"周末读书会见"}"#,
+            "\n",
+            "not json\n",
+        );
+        let mut out = Vec::new();
+        let errors = check_lines(&RuleSet::defaults(), input.as_bytes(), &mut out).unwrap();
+        assert_eq!(errors, 1);
+        let lines: Vec<serde_json::Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0]["id"], "a");
+        assert_eq!(lines[0]["action"], "warn");
+        assert_eq!(lines[0]["rules"][0]["class"], "ad");
+        assert_eq!(lines[0]["rules"][0]["span"], serde_json::json!([0, 12]));
+        assert_eq!(lines[1], serde_json::json!({"id": 2, "action": "allow", "rules": []}));
+        assert_eq!(lines[2]["line"], 4);
+    }
+}

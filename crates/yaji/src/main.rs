@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use yaji_app::{accounts::Registration, App, AppConfig, AppError};
+use yaji_domain::moderation::{ModerationSettings, RuleSet};
 use yaji_store::Db;
 
 use crate::config::Settings;
@@ -45,6 +46,25 @@ enum Command {
     /// Administration tasks
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Moderation tools
+    #[command(subcommand)]
+    Moderation(ModerationCommand),
+}
+
+#[derive(Subcommand)]
+enum ModerationCommand {
+    /// Classify messages in bulk without a running server: reads JSON lines
+    /// `{"id","text","author_age_days"}` on stdin, prints one
+    /// `{"id","action","rules":[{"rule","class","span"}]}` per line. Without
+    /// --community (and --settings) the built-in default rules with every detector on.
+    Check {
+        /// Use this community's rules from the database
+        #[arg(long)]
+        community: Option<String>,
+        /// Use a settings document (JSON, as in the API) instead; no database needed
+        #[arg(long, conflicts_with = "community")]
+        settings: Option<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -150,6 +170,28 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             }
             yaji_server::serve(listener, router).await?;
             app.db().close().await;
+            Ok(())
+        }
+        Command::Moderation(ModerationCommand::Check { community, settings: file }) => {
+            let rules = match (community, file) {
+                (Some(slug), _) => open(&settings).await?.community_rule_set(&slug).await.map_err(app_err)?,
+                (None, Some(path)) => {
+                    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+                    let s: ModerationSettings =
+                        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+                    std::sync::Arc::new(
+                        RuleSet::compile(&s).map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?,
+                    )
+                }
+                (None, None) => std::sync::Arc::new(RuleSet::defaults()),
+            };
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            let errors =
+                yaji_app::moderation::check_lines(&rules, stdin.lock(), &mut std::io::BufWriter::new(stdout.lock()))?;
+            if errors > 0 {
+                eprintln!("{errors} line(s) could not be read; see the \"error\" objects in the output");
+            }
             Ok(())
         }
         Command::Migrate => {
