@@ -92,6 +92,7 @@ impl Ctx {
             invite: self.can(Action::CreateInvite),
             moderate: self.can(Action::SetEssence),
             manage: self.can(Action::EditSettings),
+            report: self.can(Action::Report),
         }
     }
 
@@ -104,6 +105,13 @@ impl Ctx {
             state: self.membership.as_ref().map(|m| m.state.clone()),
             rules_version_accepted: self.membership.as_ref().map_or(0, |m| m.rules_version_accepted),
             pending_request,
+            muted: self.actor.muted,
+            muted_until: self
+                .membership
+                .as_ref()
+                .and_then(|m| crate::moderation::mute_end(m.muted_until, crate::now()))
+                .flatten(),
+            needs_approval: self.membership.as_ref().is_some_and(|m| m.needs_approval == 1),
         })
     }
 

@@ -177,6 +177,7 @@ impl App {
             reactions,
             abilities: ctx.abilities(),
             is_author,
+            muted: ctx.actor.muted,
         })
     }
 

@@ -424,6 +424,7 @@ impl App {
                     remove: active && !own && ctx.can(Action::RemoveMember { target }),
                     ban: active && !own && ctx.can(Action::BanMember { target }),
                     unban: banned && ctx.can(Action::UnbanMember),
+                    mute: active && !own && ctx.can(Action::MuteMember { target }),
                     assign_roles: [Role::Admin, Role::Moderator, Role::Member]
                         .into_iter()
                         .filter(|to| active && !own && ctx.can(Action::ChangeRole { target, to: *to }))

@@ -58,6 +58,8 @@ pub struct Abilities {
     pub invite: bool,
     pub moderate: bool,
     pub manage: bool,
+    /// Report posts, comments and members to the moderators.
+    pub report: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -68,6 +70,11 @@ pub struct ViewerMembership {
     pub state: Option<String>,
     pub rules_version_accepted: i64,
     pub pending_request: bool,
+    /// Muted: they may read but not post, comment or react. `until` absent: until lifted.
+    pub muted: bool,
+    pub muted_until: Option<String>,
+    /// Everything they write waits for a moderator.
+    pub needs_approval: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -144,6 +151,10 @@ pub struct MemberView {
     pub state: String,
     pub joined_at: String,
     pub invited_by: Option<i64>,
+    pub muted: bool,
+    /// Absent while muted: until a moderator lifts it.
+    pub muted_until: Option<String>,
+    pub needs_approval: bool,
     /// What the viewer may do to this member, decided by the permission core.
     pub actions: MemberActions,
 }
@@ -153,6 +164,8 @@ pub struct MemberActions {
     pub remove: bool,
     pub ban: bool,
     pub unban: bool,
+    /// Mute, unmute, warn, restrict.
+    pub mute: bool,
     /// Roles the viewer may give this member (empty: none).
     pub assign_roles: Vec<String>,
 }
@@ -170,6 +183,9 @@ impl From<repo::community::MemberListRow> for MemberView {
             state: m.state,
             joined_at: rfc3339(m.joined_at),
             invited_by: m.invited_by,
+            muted: crate::moderation::mute_end(m.muted_until, crate::now()).is_some(),
+            muted_until: crate::moderation::mute_end(m.muted_until, crate::now()).flatten(),
+            needs_approval: m.needs_approval == 1,
             actions: MemberActions::default(),
         }
     }
@@ -358,6 +374,8 @@ pub struct PostDetail {
     pub abilities: Abilities,
     /// The viewer wrote this post.
     pub is_author: bool,
+    /// The viewer is muted here (reads, but may not comment or react).
+    pub muted: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

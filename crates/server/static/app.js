@@ -1,6 +1,6 @@
 // Progressive enhancements only: every page works without this file.
 document.addEventListener('submit', function (e) {
-  var msg = e.target.getAttribute('data-confirm');
+  var msg = (e.submitter && e.submitter.getAttribute('data-confirm')) || e.target.getAttribute('data-confirm');
   if (msg && !window.confirm(msg)) e.preventDefault();
 });
 document.addEventListener('click', function (e) {

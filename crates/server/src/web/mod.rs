@@ -3,6 +3,7 @@
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
 mod i18n;
+mod moderation;
 mod pages;
 
 use std::collections::HashMap;
@@ -39,6 +40,11 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("settings.html", include_str!("../../templates/settings.html")),
     ("profile.html", include_str!("../../templates/profile.html")),
     ("tokens.html", include_str!("../../templates/tokens.html")),
+    ("moderation.html", include_str!("../../templates/moderation.html")),
+    ("queue.html", include_str!("../../templates/queue.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
+    ("notifications.html", include_str!("../../templates/notifications.html")),
+    ("mod_tabs.html", include_str!("../../templates/mod_tabs.html")),
 ];
 
 pub(crate) const CSS: &str = include_str!("../../static/app.css");

@@ -25,7 +25,7 @@ use crate::auth::{set_cookie, Via, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let r = Router::new()
         .route("/", get(home))
         .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
@@ -63,7 +63,8 @@ pub fn router() -> Router<AppState> {
         .route("/comments/{id}/delete", post(delete_comment))
         .route("/settings/profile", get(profile_page).post(save_profile))
         .route("/settings/tokens", get(tokens_page).post(create_token))
-        .route("/settings/tokens/{id}/revoke", post(revoke_token))
+        .route("/settings/tokens/{id}/revoke", post(revoke_token));
+    super::moderation::routes(r)
 }
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
@@ -74,7 +75,7 @@ fn to(path: &str) -> Response {
     Redirect::to(path).into_response()
 }
 
-fn with_notice(path: &str, notice: &str) -> Response {
+pub(super) fn with_notice(path: &str, notice: &str) -> Response {
     to(&super::notice_url(path, notice))
 }
 
@@ -359,7 +360,7 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
     let title = field(&f, "title");
     let input = PostInput { title: Some(title), body: field(&f, "body"), topic_id };
     match page.state.app.create_post(v, &slug, input).await {
-        Ok(p) => with_notice(&format!("/p/{}", p.id), "posted"),
+        Ok(p) => with_notice(&format!("/p/{}", p.id), &format!("posted_{}", p.moderation)),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => community_page(&page, &slug, FeedQuery::default(), f, errors).await,
             None => page.fail(e),
@@ -671,7 +672,10 @@ async fn comment(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> 
         Err(e) => Err(e),
     };
     match r {
-        Ok(c) => to(&format!("/p/{id}#c{}", c.id)),
+        Ok(c) if c.moderation == "visible" => to(&format!("/p/{id}#c{}", c.id)),
+        Ok(c) => {
+            to(&format!("{}#c{}", super::notice_url(&format!("/p/{id}"), &format!("comment_{}", c.moderation)), c.id))
+        }
         Err(e) => match page.field_errors(&e) {
             Some(errors) => post_view(&page, id, f, errors).await,
             None => page.fail(e),
