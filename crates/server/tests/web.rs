@@ -329,3 +329,151 @@ async fn discovery_lists_public_communities_only() {
         t.cleanup().await;
     }
 }
+
+async fn log_in(t: &TestApp, c: &Client, username: &str) {
+    let (_, login) = page(c, &t.url("/login")).await;
+    let r = c
+        .post(t.url("/login"))
+        .form(&[("_csrf", csrf_of(&login).as_str()), ("username", username), ("password", "correct horse battery")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn muting_through_the_directory_blocks_every_web_write() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let troll = t.user("troll").await;
+        troll.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let (_, p) = owner.post("/api/v1/communities/club/posts", serde_json::json!({"body": "welcome"})).await;
+        let pid = p["id"].as_i64().unwrap();
+        let (_, own) = troll.post("/api/v1/communities/club/posts", serde_json::json!({"body": "mine"})).await;
+        let own = own["id"].as_i64().unwrap();
+
+        let mc = browser();
+        log_in(&t, &mc, "owner").await;
+        let (_, dir) = page(&mc, &t.url("/c/club/members")).await;
+        assert!(dir.contains("/c/club/members/troll/speech"), "speaking rights are offered");
+        let r = mc
+            .post(t.url("/c/club/members/troll/speech"))
+            .form(&[("_csrf", csrf_of(&dir).as_str()), ("action", "mute"), ("minutes", "60"), ("reason", "cool down")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/c/club/members?notice=muted", "{b:?}");
+        let (_, dir) = page(&mc, &t.url("/c/club/members")).await;
+        assert!(dir.contains("🔇"), "the directory shows the mute");
+
+        let c = browser();
+        log_in(&t, &c, "troll").await;
+        let (_, feed) = page(&c, &t.url("/c/club")).await;
+        assert!(feed.contains("flash err") && !feed.contains("action=\"/c/club/posts\""), "banner, no composer");
+        let csrf = csrf_of(&feed);
+        let writes = [
+            (format!("/c/club/posts"), vec![("body", "hello")]),
+            (format!("/p/{pid}/comments"), vec![("body", "hi")]),
+            (format!("/p/{pid}/react"), vec![("emoji", "👍"), ("on", "1")]),
+            (format!("/p/{own}/edit"), vec![("body", "edited")]),
+        ];
+        for (path, fields) in writes {
+            let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+            form.extend(fields);
+            let r = c.post(t.url(&path)).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{b:?} {path}");
+        }
+        let (_, notes) = page(&c, &t.url("/notifications")).await;
+        assert!(notes.contains("cool down"), "the member sees why");
+        // Reading still works.
+        assert_eq!(page(&c, &t.url(&format!("/p/{pid}"))).await.0, StatusCode::OK);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn moderation_pages_in_both_languages() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let member = t.user("member").await;
+        member.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let (_, held) =
+            member.post("/api/v1/communities/club/posts", serde_json::json!({"body": "see https://spam.cn/x"})).await;
+        assert_eq!(held["moderation"], "held");
+
+        let c = browser();
+        log_in(&t, &c, "owner").await;
+        for (lang, queue_word) in [("en", "Review queue"), ("zh-CN", "审核队列")] {
+            c.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
+            let (s, q) = page(&c, &t.url("/c/club/moderation/queue")).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(q.contains(queue_word) && q.contains("spam.cn"), "{lang}");
+            let (s, rules) = page(&c, &t.url("/c/club/moderation")).await;
+            assert_eq!(s, StatusCode::OK, "{lang}");
+            assert!(rules.contains("name=\"banned_words\""));
+        }
+        // The test box highlights what matched.
+        let (_, rules) = page(&c, &t.url("/c/club/moderation")).await;
+        let r = c
+            .post(t.url("/c/club/moderation/test"))
+            .form(&[("_csrf", csrf_of(&rules).as_str()), ("text", "快 加 微 信 abc123")])
+            .send()
+            .await
+            .unwrap();
+        let html = r.text().await.unwrap();
+        assert!(html.contains("<mark title=\"ad.contact_id\">加 微 信 abc123</mark>"), "{html}");
+        // Saving the form: a bad custom rule is a field error, a good one is saved.
+        let mut form = vec![("_csrf".to_string(), csrf_of(&rules))];
+        let keep = [
+            "ad_phrase_threshold",
+            "flood_max_messages",
+            "flood_window_secs",
+            "flood_max_repeats",
+            "max_mentions",
+            "newcomer_days",
+            "newcomer_posts",
+            "strike_decay_days",
+            "report_threshold",
+            "ladder",
+        ];
+        for k in keep {
+            let i = rules.find(&format!("name=\"{k}\" value=\"")).unwrap() + k.len() + 15;
+            form.push((k.to_string(), rules[i..].split('"').next().unwrap().to_string()));
+        }
+        for d in [
+            "abuse_words",
+            "default_banned_words",
+            "links",
+            "group_invites",
+            "phones",
+            "contact_ids",
+            "ad_phrases",
+            "flood",
+            "junk",
+            "mass_mentions",
+            "newcomer",
+        ] {
+            form.push((format!("{d}_on"), "on".into()));
+            form.push((format!("{d}_action"), "hold".into()));
+        }
+        form.push(("enabled".into(), "on".into()));
+        form.push(("banned_words_action".into(), "hide".into()));
+        form.push(("banned_words".into(), "竞品课".into()));
+        form.push(("custom_rules".into(), "broken | regex | hold | (unclosed".into()));
+        let r = c.post(t.url("/c/club/moderation")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("unclosed group"));
+        form.pop();
+        form.push(("custom_rules".into(), "orders | regex | hide | ORD-[0-9]+".into()));
+        let r = c.post(t.url("/c/club/moderation")).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{b:?} {}", r.text().await.unwrap());
+        let (_, s) = owner.get("/api/v1/communities/club/moderation").await;
+        assert_eq!(s["settings"]["banned_words"], serde_json::json!(["竞品课"]));
+        assert_eq!(s["settings"]["custom_rules"][0]["patterns"], serde_json::json!(["ORD-[0-9]+"]));
+        t.cleanup().await;
+    }
+}

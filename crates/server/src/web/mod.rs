@@ -214,6 +214,11 @@ impl Page {
     /// Field errors for re-rendering a form: field name → message.
     pub fn field_errors(&self, e: &AppError) -> Option<HashMap<String, String>> {
         match e {
+            // The parser's own words matter for regexes and rule lines: show both.
+            AppError::Invalid(f) if matches!(f.code, "invalid_regex" | "invalid_format") => Some(HashMap::from([(
+                f.field.to_string(),
+                format!("{} {}", self.error_text(f.code, &f.message), f.message),
+            )])),
             AppError::Invalid(f) => Some(HashMap::from([(f.field.to_string(), self.error_text(f.code, &f.message))])),
             AppError::Conflict { field: Some(field), code, message } => {
                 Some(HashMap::from([(field.to_string(), self.error_text(code, message))]))
