@@ -27,7 +27,7 @@ for (const lang of ['zh-CN', 'en']) {
   const shot = async (name) => {
     await page.screenshot({ path: `out/${lang}-${name}.png` });
     const overflow = await page.evaluate(() => Math.max(...[...document.querySelectorAll('body *')]
-      .filter((el) => !el.closest('.tabs'))
+      .filter((el) => !el.closest('.tabs, .table-wrap'))
       .map((el) => el.getBoundingClientRect().right)) - window.innerWidth);
     assert.ok(overflow <= 1, `${name}: content overflows 375 px by ${overflow}px`);
   };
@@ -78,8 +78,29 @@ for (const lang of ['zh-CN', 'en']) {
     await page.waitForURL(/\/p\/\d+/);
     await shot('demo-post');
 
+    // Moderation, as the demo community's owner: the review queue the demo
+    // filled, the rules page's test box, the audit log.
+    await page.click('header form button[type=submit]'); // log out
+    await page.goto(base + '/login');
+    await page.fill('#username', 'chen.yuyan');
+    await page.fill('#password', 'yaji-demo-2026');
+    await page.click('main form button[type=submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.goto(`${base}/c/tea-house/moderation/queue`);
+    assert.ok((await page.locator('.queue-item').count()) >= 3, 'demo queue has items');
+    await shot('mod-queue');
+    await page.goto(`${base}/c/tea-house/moderation`);
+    await page.fill('textarea[name=text]', '兼职日结！加 微 信 abc123 👉 https://spam.example.cn');
+    await page.click(`#test button[type=submit]`);
+    await page.waitForURL(/moderation\/test/);
+    assert.ok((await page.locator('.verdict mark').count()) >= 2, 'matches highlighted');
+    await shot('mod-test');
+    await page.goto(`${base}/c/tea-house/moderation/audit`);
+    assert.ok((await page.locator('table.list tbody tr').count()) >= 3, 'audit entries');
+    await shot('mod-audit');
+
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
-    console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed`);
+    console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);
   } catch (e) {
     failures++;
     await page.screenshot({ path: `out/${lang}-failure.png` }).catch(() => {});

@@ -9,6 +9,7 @@ use yaji_domain::community::{CommunitySettings, SettingsInput};
 use yaji_domain::text::{excerpt, markdown_to_html};
 use yaji_store::repo::{activity, community as crepo, content as prepo, user as urepo};
 
+use crate::content::PostInput;
 use crate::{App, AppError, AppResult, HashCost};
 
 /// Password of every demo account (documented in the README; demo data only).
@@ -664,6 +665,24 @@ impl App {
             }
         }
         tx.commit().await?;
+        // Moderation at work in the first community, through the real use cases:
+        // an ad the automod hid (and warned about), a link held for review, a
+        // member's report, a muted member. The review queue is not empty.
+        let slug = COMMUNITIES[0].slug;
+        let regulars: Vec<i64> = members[0].iter().filter(|(m, _)| *m >= 12).map(|(m, _)| uid[*m]).take(4).collect();
+        if let [spammer, poster, reporter, linker] = regulars[..] {
+            let as_user = |id| crate::accounts::Viewer { id, site_admin: false };
+            let post = |title: &'static str, body: &'static str| PostInput { title: Some(title), body, topic_id: None };
+            self.create_post(as_user(spammer), slug, post("", "兼职日结，日赚 500，加微信 tea8888 领红包")).await?;
+            self.create_post(as_user(linker), slug, post("好茶推荐", "这家店的岩茶很便宜 https://cheap-tea.shop/deal"))
+                .await?;
+            let p = self.create_post(as_user(poster), slug, post("", "有人知道哪里能买到正宗的凤凰单丛吗？")).await?;
+            self.report(as_user(reporter), slug, crate::moderation::ReportKind::Post, p.id, "感觉像在引流").await?;
+            let moderator = as_user(uid[5]);
+            let linker_name =
+                people[members[0].iter().find(|(m, _)| uid[*m] == linker).map_or(0, |(m, _)| *m)].0.clone();
+            self.mute(moderator, slug, &linker_name, Some(24 * 60), "反复发外部链接").await?;
+        }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");
         }

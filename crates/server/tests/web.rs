@@ -374,7 +374,7 @@ async fn muting_through_the_directory_blocks_every_web_write() {
         assert!(feed.contains("flash err") && !feed.contains("action=\"/c/club/posts\""), "banner, no composer");
         let csrf = csrf_of(&feed);
         let writes = [
-            (format!("/c/club/posts"), vec![("body", "hello")]),
+            ("/c/club/posts".to_string(), vec![("body", "hello")]),
             (format!("/p/{pid}/comments"), vec![("body", "hi")]),
             (format!("/p/{pid}/react"), vec![("emoji", "👍"), ("on", "1")]),
             (format!("/p/{own}/edit"), vec![("body", "edited")]),

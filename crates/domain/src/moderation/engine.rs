@@ -431,7 +431,24 @@ fn contact_id_after(norm: &Normalized, text: &str, e: usize) -> Option<usize> {
             explicit = true;
         }
     }
-    let run = s[j..].bytes().take_while(u8::is_ascii_alphanumeric).count();
+    // The ID runs through removed separators ("a b c 1 2 3") but stops before a
+    // following word once it is long enough ("abc123 https://…").
+    let b = s.as_bytes();
+    let mut run = 0;
+    while j + run < b.len() && b[j + run].is_ascii_alphanumeric() {
+        if run >= 5 && norm.gap_at(j + run) {
+            // Length of the next word: up to the next removed separator.
+            let at = j + run;
+            let word = (1..)
+                .take_while(|k| at + k < b.len() && b[at + k].is_ascii_alphanumeric() && !norm.gap_at(at + k))
+                .count()
+                + 1;
+            if word >= 3 {
+                break;
+            }
+        }
+        run += 1;
+    }
     if !(5..=30).contains(&run) {
         return None;
     }

@@ -428,16 +428,18 @@ mod tests {
 
     #[test]
     fn the_form_round_trips_settings() {
-        let mut s = ModerationSettings::default();
-        s.banned_words = vec!["竞品".into(), "spam word".into()];
-        s.allowed_domains = vec!["example.com".into()];
-        s.custom_rules = vec![CustomRule {
-            name: "orders".into(),
-            kind: PatternKind::Regex,
-            patterns: vec![r"ORD-\d+|PO-\d+".into()],
-            sanction: Sanction::mute(30),
-            enabled: true,
-        }];
+        let mut s = ModerationSettings {
+            banned_words: vec!["竞品".into(), "spam word".into()],
+            allowed_domains: vec!["example.com".into()],
+            custom_rules: vec![CustomRule {
+                name: "orders".into(),
+                kind: PatternKind::Regex,
+                patterns: vec![r"ORD-\d+|PO-\d+".into()],
+                sanction: Sanction::mute(30),
+                enabled: true,
+            }],
+            ..ModerationSettings::default()
+        };
         s.detectors.links.enabled = false;
         let f = settings_form(&s);
         assert_eq!(parse_form(&f, ModerationSettings::default()).unwrap(), s);

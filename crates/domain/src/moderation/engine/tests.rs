@@ -98,6 +98,10 @@ fn contact_ids() {
     ] {
         assert!(ids(&set, text).contains(&"ad.contact_id".to_string()), "{text}");
     }
+    let hits = rules_hit(&set, "兼职日结！加 微 信 abc123 👉 https://spam.example.cn", &Context::member());
+    assert!(hits.contains(&("ad.contact_id".into(), "加 微 信 abc123".into())), "{hits:?}");
+    let hits = rules_hit(&set, "加微信 a b c 1 2 3 4", &Context::member());
+    assert!(hits.contains(&("ad.contact_id".into(), "加微信 a b c 1 2 3 4".into())), "{hits:?}");
     for text in ["我用微信和朋友聊天", "微信支付可以吗", "qq音乐很好用", "the wx widgets toolkit", "wechat is popular"]
     {
         assert!(!ids(&set, text).contains(&"ad.contact_id".to_string()), "{text}");
