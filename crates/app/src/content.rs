@@ -200,8 +200,20 @@ impl App {
             topic_id: input.topic_id,
         };
         repo::update_post(tx.conn(), p.id, &edit, now).await?;
+        // An edit is checked like a new post: clean text cannot be edited into an ad.
+        let text = match draft.title.as_deref() {
+            Some(t) => format!("{t}\n{}", draft.body),
+            None => draft.body.clone(),
+        };
+        let screening = self.screen(tx.conn(), &ctx, viewer, &text, false, now).await?;
+        if screening.state != "visible" && p.moderation == "visible" {
+            yaji_store::repo::moderation::set_content_state(tx.conn(), "post", p.id, screening.state).await?;
+            self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(p.id), &text, &screening, now).await?;
+        }
         let row = repo::post(tx.conn(), p.id).await?.ok_or(AppError::NotFound("post"))?;
-        finish(tx, Event::new(Kind::PostEdited, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await?;
+        let ev = Event::new(Kind::PostEdited, Some(ctx.c.id), viewer.id, Subject::Post(p.id))
+            .with(serde_json::json!({"moderation": row.moderation}));
+        finish(tx, ev, now).await?;
         Ok(PostView::from_row(row, true))
     }
 

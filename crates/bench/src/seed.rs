@@ -126,6 +126,18 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
             .as_str(),
     )
     .await?;
+    // The load generator is one member commenting thousands of times a second: a
+    // flood by definition. The benchmark community turns flood detection off; every
+    // other rule stays on, so each comment is still fully screened.
+    c.execute(
+        format!(
+            "INSERT INTO moderation_settings (community_id, settings, updated_at) VALUES (1, '{}', {now})",
+            r#"{"detectors":{"flood":{"enabled":false,"action":"mute","mute_minutes":10}}}"#
+        )
+        .as_str(),
+    )
+    .await?;
+    c.execute("UPDATE communities SET moderation_version = 1 WHERE id = 1").await?;
     tx.commit().await?;
     if db.backend() == yaji_store::Backend::Sqlite {
         let mut c = db.read().await?;

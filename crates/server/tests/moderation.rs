@@ -338,7 +338,30 @@ async fn rules_are_edited_tested_and_validated() {
         // The new words apply to posts at once.
         assert_eq!(post(&member, "推荐 竞品课").await.1["moderation"], "hidden");
         assert_eq!(post(&member, "ORD-1234 到了").await.1["moderation"], "hidden");
-        assert_eq!(post(&member, "docs at https://docs.example.com/a").await.1["moderation"], "visible");
+        let (_, clean) = post(&member, "docs at https://docs.example.com/a").await;
+        assert_eq!(clean["moderation"], "visible");
+        // Editing clean text into a banned one is caught too.
+        let (_, edited) = member
+            .call(Method::PATCH, &format!("/api/v1/posts/{}", clean["id"]), Some(json!({"body": "改成 竞品课 广告"})))
+            .await;
+        assert_eq!(edited["moderation"], "hidden", "{edited}");
+        assert!(!feed_ids(&owner).await.contains(&clean["id"].as_i64().unwrap()));
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn flooding_mutes_after_the_limit() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let (_, _, member) = setup(&t).await;
+        for i in 0..5 {
+            let (s, p) = post(&member, &format!("message number {i} about tea")).await;
+            assert_eq!((s, p["moderation"].clone()), (StatusCode::CREATED, json!("visible")), "{b:?} {p}");
+        }
+        let (_, p) = post(&member, "and one more about tea").await;
+        assert_eq!(p["moderation"], "hidden", "{b:?} the sixth in 10 s is a flood");
+        assert_error(&post(&member, "hello?").await, 403, "muted", None);
         t.cleanup().await;
     }
 }

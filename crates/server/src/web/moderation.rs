@@ -405,7 +405,8 @@ async fn report(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>)
     };
     let id: i64 = field(&f, "id").parse().unwrap_or(0);
     let back = field(&f, "back").to_string();
-    let back = if back.starts_with('/') && !back.starts_with("//") { back } else { format!("/c/{slug}") };
+    let local = back.starts_with('/') && !back.starts_with("//") && !back.starts_with("/\\");
+    let back = if local { back } else { format!("/c/{slug}") };
     let r = async { page.state.app.report(page.auth.require()?, &slug, kind, id, field(&f, "reason")).await }.await;
     page.done(r, |_| back, "reported")
 }
