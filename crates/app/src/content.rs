@@ -3,7 +3,6 @@
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::content::{self, Cursor, Feed, PostDraft};
 use yaji_domain::error::invalid;
-use yaji_domain::member::Role;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::community as crepo;
@@ -94,7 +93,7 @@ impl App {
             Some(t) => format!("{t}\n{}", draft.body),
             None => draft.body.clone(),
         };
-        let screening = self.screen(tx.conn(), &ctx, viewer, &text, false, now).await?;
+        let screening = self.screen(tx.conn(), &ctx, viewer, &text, None, now).await?;
         let new = repo::NewPost {
             community_id: ctx.c.id,
             author_id: viewer.id,
@@ -205,7 +204,7 @@ impl App {
             Some(t) => format!("{t}\n{}", draft.body),
             None => draft.body.clone(),
         };
-        let screening = self.screen(tx.conn(), &ctx, viewer, &text, false, now).await?;
+        let screening = self.screen(tx.conn(), &ctx, viewer, &text, None, now).await?;
         if screening.state != "visible" && p.moderation == "visible" {
             yaji_store::repo::moderation::set_content_state(tx.conn(), "post", p.id, screening.state).await?;
             self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(p.id), &text, &screening, now).await?;
@@ -279,11 +278,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::Comment)?;
-        let staff_post = p.author_id != viewer.id && {
-            let m = crepo::membership(tx.conn(), ctx.c.id, p.author_id).await?;
-            m.is_some_and(|m| m.state == "active" && Role::parse("role", &m.role).is_ok_and(|r| r >= Role::Moderator))
-        };
-        let screening = self.screen(tx.conn(), &ctx, viewer, &body, staff_post, now).await?;
+        let screening = self.screen(tx.conn(), &ctx, viewer, &body, Some(p.author_id), now).await?;
         let new = repo::NewComment {
             post_id: p.id,
             community_id: ctx.c.id,

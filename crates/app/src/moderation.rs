@@ -181,7 +181,7 @@ impl App {
         ctx: &Ctx,
         author: Viewer,
         text: &str,
-        reply_to_staff: bool,
+        reply_to: Option<i64>,
         now: i64,
     ) -> AppResult<Screening> {
         let set = self.rule_set(conn, &ctx.c).await?;
@@ -189,8 +189,23 @@ impl App {
         let m = ctx.membership.as_ref();
         let age_days = m.map(|m| ((now - m.joined_at).max(0) / DAY_MS) as u32);
         let recent = self.moderation.recent_of(ctx.c.id, author.id, now);
-        let mut cx = Context { author: Author { role, age_days, posts: None }, reply_to_staff, now, recent: &recent };
+        let mut cx =
+            Context { author: Author { role, age_days, posts: None }, reply_to_staff: false, now, recent: &recent };
         let mut e = set.evaluate(text, &cx);
+        // A phone number or ID under a moderator's post may have been asked for.
+        // Who wrote the post matters only then, so it is looked up only then.
+        let contact = |e: &Evaluation| {
+            e.hits.iter().any(|h| matches!(set.rule(h.rule).id.as_str(), "ad.phone" | "ad.contact_id"))
+        };
+        if let Some(post_author) = reply_to.filter(|a| *a != author.id && contact(&e)) {
+            let staff = crepo::membership(conn, ctx.c.id, post_author).await?.is_some_and(|m| {
+                m.state == "active" && Role::parse("role", &m.role).is_ok_and(|r| r >= Role::Moderator)
+            });
+            if staff {
+                cx.reply_to_staff = true;
+                e = set.evaluate(text, &cx);
+            }
+        }
         let nc = set.settings().newcomer;
         if nc.enabled && nc.posts > 0 && role < Role::Moderator {
             // The post count matters only if the text has what newcomers may not post.

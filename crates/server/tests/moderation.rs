@@ -365,3 +365,23 @@ async fn flooding_mutes_after_the_limit() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn contact_details_asked_for_by_staff_are_not_ads() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let (owner, _, member) = setup(&t).await;
+        let carol = t.user("carol").await;
+        carol.post("/api/v1/communities/club/join", json!({})).await;
+        let (_, signup) = post(&owner, "周六茶会报名：请留下手机号").await;
+        let (_, c) =
+            member.post(&format!("/api/v1/posts/{}/comments", signup["id"]), json!({"body": "张三 13812345678"})).await;
+        assert_eq!(c["moderation"], "visible", "{b:?} {c}");
+        let (_, other) = post(&carol, "周末去哪喝茶？").await;
+        let (_, c) = member
+            .post(&format!("/api/v1/posts/{}/comments", other["id"]), json!({"body": "打我电话 13812345678"}))
+            .await;
+        assert_eq!(c["moderation"], "held", "{b:?} {c}");
+        t.cleanup().await;
+    }
+}

@@ -125,7 +125,8 @@ impl Normalized {
     #[inline(always)]
     fn emit(&mut self, f: char, src: u32, st: &mut Walk) {
         let n = f.len_utf8();
-        if f.is_whitespace() {
+        let cjk = (CJK_START..=CJK_END).contains(&(f as u32));
+        if !cjk && f.is_whitespace() {
             st.gap = true;
             st.after_at = false;
             return;
@@ -155,11 +156,7 @@ impl Normalized {
             stats.mentions += 1;
             st.after_at = false;
         }
-        let alnum = if f.is_ascii() {
-            f.is_ascii_alphanumeric()
-        } else {
-            (CJK_START..=CJK_END).contains(&(f as u32)) || f.is_alphanumeric()
-        };
+        let alnum = if f.is_ascii() { f.is_ascii_alphanumeric() } else { cjk || f.is_alphanumeric() };
         if alnum {
             if f.is_ascii_digit() {
                 stats.digits += 1;
@@ -230,6 +227,7 @@ impl Normalized {
 /// invisible characters dropped. Calls `sink(folded char, original byte offset)`.
 #[inline(always)]
 fn fold_chars(text: &str, mut sink: impl FnMut(char, u32)) {
+    let t2s = t2s_table();
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -245,7 +243,7 @@ fn fold_chars(text: &str, mut sink: impl FnMut(char, u32)) {
             let src = i as u32;
             let u = c as u32;
             if (CJK_START..=CJK_END).contains(&u) {
-                let t = t2s_table()[(u - CJK_START) as usize];
+                let t = t2s[(u - CJK_START) as usize];
                 sink(if t == 0 { c } else { char::from_u32(t).unwrap_or(c) }, src);
             } else if (0xFF01..=0xFF5E).contains(&u) {
                 // Full-width ASCII forms.
