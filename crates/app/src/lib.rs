@@ -8,6 +8,7 @@ pub mod communities;
 pub mod content;
 pub mod demo;
 mod error;
+pub mod jobs;
 pub mod membership;
 pub mod moderation;
 pub mod throttle;
@@ -46,6 +47,7 @@ pub struct App {
     pub(crate) cfg: Arc<AppConfig>,
     pub(crate) throttle: Arc<throttle::LoginThrottle>,
     pub(crate) moderation: Arc<moderation::ModerationState>,
+    pub(crate) jobs: Arc<jobs::JobSignal>,
 }
 
 impl App {
@@ -55,6 +57,7 @@ impl App {
             cfg: Arc::new(cfg),
             throttle: Arc::new(throttle::LoginThrottle::default()),
             moderation: Arc::default(),
+            jobs: Arc::default(),
         }
     }
 

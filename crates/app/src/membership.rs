@@ -13,6 +13,7 @@ use yaji_store::repo::{community as repo, user as users};
 
 use crate::accounts::{random_token, Viewer};
 use crate::communities::Ctx;
+use crate::jobs::Job;
 use crate::views::{CommunityView, InviteView, JoinRequestView, MemberActions, MemberView};
 use crate::{finish, now, App, AppError, AppResult};
 
@@ -124,10 +125,12 @@ impl App {
             return Err(AppError::conflict("already_member", None, "you are already a member of this community"));
         }
         repo::add_member_count(tx.conn(), c.id, 1).await?;
+        self.enqueue(tx.conn(), Job::Welcome { community_id: c.id, user_id: viewer.id, joined_at: now }, now).await?;
         let ev = Event::new(Kind::MemberJoined, Some(c.id), viewer.id, Subject::User(viewer.id)).with(
             serde_json::json!({"invited_by": invited_by, "invite_id": invite_id, "rules_version": c.rules_version}),
         );
         finish(tx, ev, now).await?;
+        self.wake_workers();
         let community = self.community(Some(viewer), slug).await?;
         Ok(JoinOutcome { status: "joined".into(), request_id: None, community })
     }
@@ -218,6 +221,8 @@ impl App {
             };
             if repo::upsert_active(tx.conn(), &joining).await? {
                 repo::add_member_count(tx.conn(), ctx.c.id, 1).await?;
+                let welcome = Job::Welcome { community_id: ctx.c.id, user_id: req.user_id, joined_at: now };
+                self.enqueue(tx.conn(), welcome, now).await?;
             }
             Kind::JoinApproved
         } else {
@@ -226,6 +231,7 @@ impl App {
         let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::JoinRequest(req.id))
             .with(serde_json::json!({"user_id": req.user_id, "reason": reason}));
         finish(tx, ev, now).await?;
+        self.wake_workers();
         let mut c = self.db.read().await?;
         let row = repo::join_request(&mut c, request_id).await?.ok_or(AppError::NotFound("join request"))?;
         let questions: Vec<String> = serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();

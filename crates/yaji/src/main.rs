@@ -49,6 +49,8 @@ enum Command {
     /// Moderation tools
     #[command(subcommand)]
     Moderation(ModerationCommand),
+    /// Run a job worker alone (welcome messages and other background jobs) until SIGTERM
+    Worker,
 }
 
 #[derive(Subcommand)]
@@ -75,6 +77,9 @@ struct ServeArgs {
     /// Seed the demo communities on first start
     #[arg(long, env = "YAJI_DEMO")]
     demo: bool,
+    /// Do not run the job worker in this process (run `yaji worker` elsewhere)
+    #[arg(long, env = "YAJI_NO_WORKER")]
+    no_worker: bool,
 }
 
 #[derive(Subcommand)]
@@ -168,7 +173,18 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             if app.needs_setup().await.unwrap_or(false) {
                 println!("First visit: open http://{addr}/setup to create the site administrator.");
             }
+            // The job worker runs beside the server and stops after it.
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let worker = (!args.no_worker).then(|| {
+                let app = app.clone();
+                let name = format!("serve-{}", std::process::id());
+                tokio::spawn(async move { app.run_worker(name, async { stopped.await.unwrap_or(()) }).await })
+            });
             yaji_server::serve(listener, router).await?;
+            let _ = stop.send(());
+            if let Some(w) = worker {
+                let _ = w.await;
+            }
             app.db().close().await;
             Ok(())
         }
@@ -192,6 +208,12 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             if errors > 0 {
                 eprintln!("{errors} line(s) could not be read; see the \"error\" objects in the output");
             }
+            Ok(())
+        }
+        Command::Worker => {
+            let app = open(&settings).await?;
+            app.run_worker(format!("worker-{}", std::process::id()), yaji_server::shutdown_signal()).await;
+            app.db().close().await;
             Ok(())
         }
         Command::Migrate => {

@@ -3,6 +3,7 @@
 //! generated from these handlers and their types.
 
 mod extract;
+pub mod jobs;
 pub mod moderation;
 
 use axum::extract::State;
@@ -100,7 +101,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction));
-    moderation::routes(r)
+    jobs::routes(moderation::routes(r))
 }
 
 pub async fn openapi_json() -> impl IntoResponse {

@@ -3,5 +3,6 @@
 pub mod activity;
 pub mod community;
 pub mod content;
+pub mod jobs;
 pub mod moderation;
 pub mod user;

@@ -1,0 +1,271 @@
+//! The durable job queue's worker. Use cases enqueue jobs in their own
+//! transaction (so a crash between commit and delivery loses nothing); workers
+//! — inside `yaji serve`, or alone in `yaji worker` — claim due jobs, run each
+//! in its own transaction together with marking it done (so a job whose effect
+//! is a database write happens exactly once, even if a worker dies mid-batch),
+//! and retry failures with exponential backoff until they land in the
+//! dead-letter list.
+
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::Notify;
+use utoipa::ToSchema;
+use yaji_store::repo::community as crepo;
+use yaji_store::repo::jobs as repo;
+use yaji_store::repo::moderation as notes;
+use yaji_store::AnyConnection;
+
+use crate::accounts::Viewer;
+use crate::{now, rfc3339, App, AppError, AppResult};
+
+/// How long a claimed job belongs to its worker before others may take it.
+const LEASE_MS: i64 = 60_000;
+/// How often an idle worker looks for due jobs written by other processes.
+const POLL: Duration = Duration::from_millis(200);
+const BATCH: i64 = 32;
+
+/// Wakes this process's workers when a use case enqueues something.
+#[derive(Default)]
+pub(crate) struct JobSignal(Notify);
+
+/// A job kind and its payload.
+pub(crate) enum Job {
+    /// Greet a member who just joined, in their language, with the rules link.
+    Welcome { community_id: i64, user_id: i64, joined_at: i64 },
+}
+
+/// The wait before retry `attempt` (1-based): 5 s, 10 s, 20 s … capped at 1 h.
+pub fn backoff_ms(attempt: i64) -> i64 {
+    let exp = (attempt - 1).clamp(0, 20) as u32;
+    (5_000i64.saturating_mul(1i64 << exp)).min(3_600_000)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct JobView {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub last_error: String,
+    pub outcome: String,
+    pub community_id: Option<i64>,
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    pub run_at: String,
+    pub created_at: String,
+    pub finished_at: Option<String>,
+}
+
+impl From<repo::JobRow> for JobView {
+    fn from(j: repo::JobRow) -> Self {
+        JobView {
+            id: j.id,
+            kind: j.kind,
+            status: j.status,
+            attempts: j.attempts,
+            max_attempts: j.max_attempts,
+            last_error: j.last_error,
+            outcome: j.outcome,
+            community_id: j.community_id,
+            payload: serde_json::from_str(&j.payload).unwrap_or_default(),
+            run_at: rfc3339(j.run_at),
+            created_at: rfc3339(j.created_at),
+            finished_at: j.finished_at.map(rfc3339),
+        }
+    }
+}
+
+impl App {
+    /// Enqueues a job in the caller's transaction. Call [`App::wake_workers`] after commit.
+    pub(crate) async fn enqueue(&self, conn: &mut AnyConnection, job: Job, now: i64) -> AppResult<()> {
+        let (kind, payload, key, community) = match job {
+            Job::Welcome { community_id, user_id, joined_at } => (
+                "welcome",
+                serde_json::json!({"community_id": community_id, "user_id": user_id}),
+                format!("welcome:{community_id}:{user_id}:{joined_at}"),
+                Some(community_id),
+            ),
+        };
+        let new = repo::NewJob {
+            kind,
+            payload: &payload.to_string(),
+            dedupe_key: Some(&key),
+            community_id: community,
+            run_at: now,
+            max_attempts: 8,
+        };
+        repo::enqueue(conn, &new, now).await?;
+        Ok(())
+    }
+
+    pub(crate) fn wake_workers(&self) {
+        self.jobs.0.notify_waiters();
+    }
+
+    /// Claims one batch of due jobs and runs them; returns how many ran.
+    pub async fn work_once(&self, worker: &str) -> AppResult<usize> {
+        self.work_batch(worker, BATCH).await
+    }
+
+    /// [`App::work_once`] with a batch size (small batches make workers interleave).
+    pub async fn work_batch(&self, worker: &str, limit: i64) -> AppResult<usize> {
+        let now = now();
+        {
+            let mut c = self.db.read().await?;
+            match repo::next_due(&mut c).await? {
+                Some(t) if t <= now => {}
+                // Nothing due: a lease may still have expired (a worker died).
+                _ if !self.lease_expired(&mut c, now).await? => return Ok(0),
+                _ => {}
+            }
+        }
+        let mut tx = self.db.write().await?;
+        let jobs = repo::claim(tx.conn(), self.db.backend(), worker, now, now + LEASE_MS, limit).await?;
+        tx.commit().await?;
+        let n = jobs.len();
+        for job in jobs {
+            self.run_job(worker, job).await?;
+        }
+        Ok(n)
+    }
+
+    async fn lease_expired(&self, c: &mut AnyConnection, now: i64) -> AppResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running' AND locked_until < $1")
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await
+            .map_err(yaji_store::DbError::from)?;
+        Ok(n > 0)
+    }
+
+    async fn run_job(&self, worker: &str, job: repo::JobRow) -> AppResult<()> {
+        let mut tx = self.db.write().await?;
+        let result = self.perform(tx.conn(), &job).await;
+        let now = now();
+        match result {
+            Ok(outcome) => {
+                // Effect and "done" commit together, or not at all (lost lease: drop = rollback).
+                if repo::complete(tx.conn(), job.id, worker, &outcome, now).await? {
+                    tx.commit().await?;
+                }
+            }
+            Err(e) => {
+                drop(tx); // the effect's partial writes roll back
+                let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
+                let msg = match e {
+                    AppError::Internal(m) => m,
+                    other => other.to_string(),
+                };
+                if retry_at.is_none() {
+                    tracing::warn!(job = job.id, kind = job.kind, error = %msg, "job failed for good: dead-letter list");
+                }
+                let mut tx = self.db.write().await?;
+                repo::fail(tx.conn(), job.id, worker, &msg, retry_at, now).await?;
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one job's effect in the given transaction; returns its outcome.
+    async fn perform(&self, conn: &mut AnyConnection, job: &repo::JobRow) -> AppResult<String> {
+        let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+        match job.kind.as_str() {
+            "welcome" => {
+                let (cid, uid) = (p["community_id"].as_i64().unwrap_or(0), p["user_id"].as_i64().unwrap_or(0));
+                let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
+                    return Ok("skipped: not a member".into());
+                };
+                // A recipient who left, was removed or is muted by send time is skipped.
+                if m.state != "active" {
+                    return Ok(format!("skipped: {}", m.state));
+                }
+                if crate::moderation::mute_end(m.muted_until, now()).is_some() {
+                    return Ok("skipped: muted".into());
+                }
+                let detail = serde_json::json!({
+                    "community": c.name, "slug": c.slug, "rules_link": format!("/c/{}/rules", c.slug),
+                });
+                let note = serde_json::json!({"kind": "welcome", "detail": detail});
+                notes::notify(conn, uid, Some(cid), "welcome", &note.to_string(), now()).await?;
+                Ok("sent".into())
+            }
+            other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
+        }
+    }
+
+    /// Runs a worker until `shutdown` resolves: drains due jobs, then sleeps
+    /// until woken by an enqueue in this process or the next poll.
+    pub async fn run_worker(&self, name: String, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        tracing::info!(worker = name, "job worker started");
+        loop {
+            let notified = self.jobs.0.notified();
+            match self.work_once(&name).await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(worker = name, error = %e, "job worker"),
+            }
+            tokio::select! {
+                _ = notified => {}
+                _ = tokio::time::sleep(POLL) => {}
+                _ = &mut shutdown => break,
+            }
+        }
+        tracing::info!(worker = name, "job worker stopped");
+    }
+
+    /// Jobs by status for site administrators: `dead` is the dead-letter list.
+    pub async fn jobs(&self, viewer: Viewer, status: &str) -> AppResult<Vec<JobView>> {
+        require_site_admin(viewer)?;
+        let status = match status {
+            "" | "dead" => "dead",
+            s @ ("queued" | "running" | "done") => s,
+            _ => {
+                return Err(yaji_domain::error::invalid(
+                    "status",
+                    "invalid_choice",
+                    "status must be queued, running, done or dead",
+                )
+                .into())
+            }
+        };
+        let mut c = self.db.read().await?;
+        Ok(repo::list(&mut c, status, 200).await?.into_iter().map(JobView::from).collect())
+    }
+
+    /// Puts a dead job back in the queue.
+    pub async fn retry_job(&self, viewer: Viewer, id: i64) -> AppResult<()> {
+        require_site_admin(viewer)?;
+        let mut tx = self.db.write().await?;
+        if !repo::retry(tx.conn(), id, now()).await? {
+            return Err(AppError::NotFound("dead job"));
+        }
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(())
+    }
+}
+
+fn require_site_admin(viewer: Viewer) -> AppResult<()> {
+    if viewer.site_admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("site_admin_only", "only site administrators can see the job queue"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_ms(1), 5_000);
+        assert_eq!(backoff_ms(2), 10_000);
+        assert_eq!(backoff_ms(4), 40_000);
+        assert_eq!(backoff_ms(30), 3_600_000);
+    }
+}

@@ -1,0 +1,149 @@
+//! The durable job queue, on SQLite and (when configured) PostgreSQL.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use yaji_store::repo::jobs;
+
+async fn welcomes(t: &TestApp, user_id: i64) -> i64 {
+    let mut c = t.db.read().await.unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'welcome'")
+        .bind(user_id)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
+async fn drain(t: &TestApp, worker: &str) -> usize {
+    let mut total = 0;
+    loop {
+        // Batches of two, so concurrent workers interleave their claims.
+        let n = t.app.work_batch(worker, 2).await.unwrap();
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+#[tokio::test]
+async fn joining_enqueues_a_welcome_delivered_once() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let alice = t.user("alice").await;
+        alice.post("/api/v1/communities/club/join", json!({})).await;
+        // The job was committed with the join; nothing ran it yet.
+        assert_eq!(welcomes(&t, alice.id).await, 0);
+        let (_, queued) = owner.get("/api/v1/admin/jobs?status=queued").await;
+        assert_eq!(queued.as_array().unwrap().len(), 1, "{b:?} {queued}");
+        assert_eq!(drain(&t, "w1").await, 1);
+        assert_eq!(drain(&t, "w1").await, 0, "done jobs do not run again");
+        assert_eq!(welcomes(&t, alice.id).await, 1);
+        let (_, notes) = alice.get("/api/v1/me/notifications").await;
+        assert_eq!(notes[0]["kind"], "welcome");
+        assert_eq!(notes[0]["detail"]["rules_link"], "/c/club/rules");
+
+        // A member muted (or gone) by send time is skipped.
+        let bob = t.user("bob").await;
+        bob.post("/api/v1/communities/club/join", json!({})).await;
+        owner.post("/api/v1/communities/club/members/bob/mute", json!({"minutes": 5})).await;
+        drain(&t, "w1").await;
+        assert_eq!(welcomes(&t, bob.id).await, 0);
+        let (_, done) = owner.get("/api/v1/admin/jobs?status=done").await;
+        assert_eq!(done[0]["outcome"], "skipped: muted", "{done}");
+        // Only site administrators see the queue.
+        assert_error(&alice.get("/api/v1/admin/jobs").await, 403, "site_admin_only", None);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn failing_jobs_back_off_then_land_in_the_dead_letter_list() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let admin = t.user("admin").await;
+        let now = yaji_store::now_millis();
+        {
+            let mut tx = t.db.write().await.unwrap();
+            let j = jobs::NewJob {
+                kind: "no_such_kind",
+                payload: "{}",
+                dedupe_key: Some("k1"),
+                community_id: None,
+                run_at: now,
+                max_attempts: 2,
+            };
+            assert!(jobs::enqueue(tx.conn(), &j, now).await.unwrap().is_some());
+            assert!(jobs::enqueue(tx.conn(), &j, now).await.unwrap().is_none(), "same key, same job");
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(t.app.work_once("w").await.unwrap(), 1);
+        let (_, queued) = admin.get("/api/v1/admin/jobs?status=queued").await;
+        assert_eq!(queued[0]["attempts"], 1, "{b:?} {queued}");
+        assert!(queued[0]["last_error"].as_str().unwrap().contains("unknown job kind"));
+        // Backed off: not due again yet.
+        assert_eq!(t.app.work_once("w").await.unwrap(), 0);
+        {
+            let mut tx = t.db.write().await.unwrap();
+            sqlx::query("UPDATE jobs SET run_at = 0").execute(&mut *tx.conn()).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(t.app.work_once("w").await.unwrap(), 1);
+        let (_, dead) = admin.get("/api/v1/admin/jobs").await;
+        assert_eq!(dead.as_array().unwrap().len(), 1, "{b:?} {dead}");
+        assert_eq!(dead[0]["attempts"], 2);
+        let id = dead[0]["id"].as_i64().unwrap();
+        let (s, _) = admin.post(&format!("/api/v1/admin/jobs/{id}/retry"), json!({})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert!(admin.get("/api/v1/admin/jobs").await.1.as_array().unwrap().is_empty());
+        assert_error(&admin.post(&format!("/api/v1/admin/jobs/{id}/retry"), json!({})).await, 404, "not_found", None);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn two_workers_never_run_the_same_job() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let mut ids = vec![];
+        for i in 0..15 {
+            let u = t.user(&format!("member{i}")).await;
+            u.post("/api/v1/communities/club/join", json!({})).await;
+            ids.push(u.id);
+        }
+        let (a, b2) = tokio::join!(drain(&t, "worker-a"), drain(&t, "worker-b"));
+        assert_eq!(a + b2, 15, "{b:?}: every job ran once ({a} + {b2})");
+        for id in ids {
+            assert_eq!(welcomes(&t, id).await, 1, "{b:?} user {id}");
+        }
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let backend = t.db.backend();
+        let mut tx = t.db.write().await.unwrap();
+        let j =
+            jobs::NewJob { kind: "x", payload: "{}", dedupe_key: None, community_id: None, run_at: 0, max_attempts: 3 };
+        jobs::enqueue(tx.conn(), &j, 0).await.unwrap();
+        let first = jobs::claim(tx.conn(), backend, "a", 1_000, 61_000, 10).await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(jobs::claim(tx.conn(), backend, "b", 2_000, 62_000, 10).await.unwrap().is_empty(), "leased");
+        // Worker a died; after its lease, b takes the job.
+        let again = jobs::claim(tx.conn(), backend, "b", 61_001, 121_001, 10).await.unwrap();
+        assert_eq!((again.len(), again[0].attempts), (1, 2));
+        assert!(!jobs::complete(tx.conn(), first[0].id, "a", "late", 61_002).await.unwrap(), "a lost the lease");
+        assert!(jobs::complete(tx.conn(), first[0].id, "b", "ok", 61_003).await.unwrap());
+        tx.commit().await.unwrap();
+        t.cleanup().await;
+    }
+}

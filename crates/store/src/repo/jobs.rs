@@ -1,0 +1,154 @@
+//! The durable job queue (see migrations/0003_jobs.sql).
+
+use sqlx::AnyConnection;
+
+use crate::Backend;
+
+pub struct NewJob<'a> {
+    pub kind: &'a str,
+    pub payload: &'a str,
+    /// Jobs with the same key are one job: enqueuing it again changes nothing.
+    pub dedupe_key: Option<&'a str>,
+    pub community_id: Option<i64>,
+    pub run_at: i64,
+    pub max_attempts: i64,
+}
+
+/// Enqueues a job in the caller's transaction; `None` if its dedupe key exists.
+pub async fn enqueue(conn: &mut AnyConnection, j: &NewJob<'_>, now: i64) -> crate::Result<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .bind(j.kind)
+    .bind(j.payload)
+    .bind(j.dedupe_key)
+    .bind(j.community_id)
+    .bind(j.run_at)
+    .bind(j.max_attempts)
+    .bind(now)
+    .fetch_optional(conn)
+    .await?)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub payload: String,
+    pub community_id: Option<i64>,
+    pub status: String,
+    pub run_at: i64,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub worker: Option<String>,
+    pub last_error: String,
+    pub outcome: String,
+    pub created_at: i64,
+    pub finished_at: Option<i64>,
+}
+
+const COLS: &str = "id, kind, payload, community_id, status, run_at, attempts, max_attempts, worker, last_error, outcome, created_at, finished_at";
+
+/// Claims up to `limit` due jobs (and jobs whose lease ran out) for `worker`
+/// until `lease_until`. On PostgreSQL concurrent workers skip each other's rows
+/// (`FOR UPDATE SKIP LOCKED`); on SQLite the single writer serializes claims.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    worker: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> crate::Result<Vec<JobRow>> {
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, worker = $1, locked_until = $2
+         WHERE id IN (
+           SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)
+           ORDER BY run_at, id LIMIT $4 {lock})
+         RETURNING {COLS}"
+    );
+    let mut rows: Vec<JobRow> =
+        sqlx::query_as(&sql).bind(worker).bind(lease_until).bind(now).bind(limit).fetch_all(conn).await?;
+    rows.sort_by_key(|r| (r.run_at, r.id));
+    Ok(rows)
+}
+
+/// Marks a claimed job done; false if this worker no longer holds it (its lease
+/// ran out and another worker took it), in which case the caller rolls back.
+pub async fn complete(conn: &mut AnyConnection, id: i64, worker: &str, outcome: &str, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET status = 'done', outcome = $1, finished_at = $2, locked_until = NULL
+         WHERE id = $3 AND worker = $4 AND status = 'running'",
+    )
+    .bind(outcome)
+    .bind(now)
+    .bind(id)
+    .bind(worker)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Records a failed attempt: back to the queue at `retry_at`, or dead when `retry_at` is `None`.
+pub async fn fail(
+    conn: &mut AnyConnection,
+    id: i64,
+    worker: &str,
+    error: &str,
+    retry_at: Option<i64>,
+    now: i64,
+) -> crate::Result<bool> {
+    let r = match retry_at {
+        Some(at) => sqlx::query(
+            "UPDATE jobs SET status = 'queued', run_at = $1, last_error = $2, locked_until = NULL
+             WHERE id = $3 AND worker = $4 AND status = 'running'",
+        )
+        .bind(at),
+        None => sqlx::query(
+            "UPDATE jobs SET status = 'dead', finished_at = $1, last_error = $2, locked_until = NULL
+             WHERE id = $3 AND worker = $4 AND status = 'running'",
+        )
+        .bind(now),
+    }
+    .bind(error)
+    .bind(id)
+    .bind(worker)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Jobs by status, newest first (the dead-letter list is `status = 'dead'`).
+pub async fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> crate::Result<Vec<JobRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
+        .bind(status)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
+}
+
+/// Puts a dead job back in the queue with a fresh set of attempts.
+pub async fn retry(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
+    let r = sqlx::query(
+        "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, finished_at = NULL WHERE id = $2 AND status = 'dead'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// When the next queued job is due, if any (the worker sleeps until then).
+pub async fn next_due(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(conn).await?)
+}
+
+pub async fn counts(conn: &mut AnyConnection) -> crate::Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").fetch_all(conn).await?)
+}
