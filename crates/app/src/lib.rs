@@ -8,6 +8,7 @@ pub mod communities;
 pub mod content;
 pub mod demo;
 mod error;
+pub mod faq;
 pub mod jobs;
 pub mod membership;
 pub mod moderation;

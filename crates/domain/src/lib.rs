@@ -7,6 +7,7 @@ pub mod activity;
 pub mod community;
 pub mod content;
 pub mod error;
+pub mod faq;
 pub mod member;
 pub mod moderation;
 pub mod permission;

@@ -51,6 +51,24 @@ enum Command {
     Moderation(ModerationCommand),
     /// Run a job worker alone (welcome messages and other background jobs) until SIGTERM
     Worker,
+    /// FAQ tools
+    #[command(subcommand)]
+    Faq(FaqCommand),
+}
+
+#[derive(Subcommand)]
+enum FaqCommand {
+    /// Match questions (`{"id","text"}` per line on stdin) against an FAQ file
+    /// (`{"id","questions":[...],"answer"}` per line); prints
+    /// `{"id","match","score"}` per line, `match` null below the threshold.
+    Match {
+        /// The FAQ as JSON lines; no database needed
+        #[arg(long)]
+        faq: PathBuf,
+        /// Confidence needed to answer (0-1)
+        #[arg(long, default_value_t = yaji_domain::faq::DEFAULT_THRESHOLD)]
+        threshold: f64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +226,20 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             if errors > 0 {
                 eprintln!("{errors} line(s) could not be read; see the \"error\" objects in the output");
             }
+            Ok(())
+        }
+        Command::Faq(FaqCommand::Match { faq, threshold }) => {
+            let text = std::fs::read_to_string(&faq).with_context(|| format!("reading {}", faq.display()))?;
+            let mut entries = vec![];
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let e: yaji_domain::faq::FaqEntry =
+                    serde_json::from_str(line).with_context(|| format!("{}: line {}", faq.display(), n + 1))?;
+                entries.push(e);
+            }
+            let index = yaji_domain::faq::FaqIndex::build(&entries);
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            yaji_app::faq::match_lines(&index, threshold, std::io::stdin().lock(), &mut out)?;
             Ok(())
         }
         Command::Worker => {
