@@ -98,6 +98,9 @@ for (const lang of ['zh-CN', 'en']) {
     await page.goto(`${base}/c/tea-house/moderation/audit`);
     assert.ok((await page.locator('table.list tbody tr').count()) >= 3, 'audit entries');
     await shot('mod-audit');
+    await page.goto(`${base}/c/tea-house/faq`);
+    assert.ok((await page.locator('.queue-item').count()) >= 4, 'demo FAQ entries');
+    await shot('faq');
 
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
     console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);

@@ -108,10 +108,14 @@ impl App {
         let id = repo::insert_post(tx.conn(), &new).await?;
         crepo::add_post_count(tx.conn(), ctx.c.id, 1).await?;
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
+        let question = screening.state == "visible" && self.faq_on_post(tx.conn(), &ctx, id, &text, now).await?;
         let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id))
             .with(serde_json::json!({"topic_id": input.topic_id, "moderation": screening.state}));
         let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
         finish(tx, ev, now).await?;
+        if question {
+            self.wake_workers();
+        }
         Ok(PostView::from_row(row, true))
     }
 
@@ -160,7 +164,20 @@ impl App {
             .await?
             .into_iter()
             .map(CommentView::from)
-            .collect();
+            .collect::<Vec<_>>();
+        let mut comments = comments;
+        if comments.iter().any(|c| c.automatic) {
+            let replies = yaji_store::repo::faq::replies_on(&mut c, p.id).await?;
+            for cm in comments.iter_mut().filter(|c| c.automatic) {
+                // Only the asker rates an answer, once.
+                cm.faq_reply_id = replies
+                    .iter()
+                    .find(|r| {
+                        r.comment_id == cm.id && r.feedback.is_none() && viewer.is_some_and(|v| v.id == r.asker_id)
+                    })
+                    .map(|r| r.id);
+            }
+        }
         let reactions = repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?;
         let reactions = content::REACTIONS
             .iter()

@@ -682,6 +682,18 @@ impl App {
             let linker_name =
                 people[members[0].iter().find(|(m, _)| uid[*m] == linker).map_or(0, |(m, _)| *m)].0.clone();
             self.mute(moderator, slug, &linker_name, Some(24 * 60), "反复发外部链接").await?;
+            // The FAQ the assistant answers from; a member's question waits for the worker.
+            let owner = as_user(uid[0]);
+            for (qs, answer) in [
+                (vec!["会员费多少钱", "年费是多少", "how much is the membership fee"], "年费 365 元，含全年线上共读和 12 次线下茶会。\n\nMembership is 365 CNY a year, including 12 tea gatherings."),
+                (vec!["茶会在哪里举办", "活动地址是什么", "where is the tea gathering held"], "静安区茶室二楼，地铁 2 号线静安寺站步行 5 分钟。"),
+                (vec!["可以带朋友来茶会吗", "can I bring a friend"], "可以，每位会员每次可带 1 位朋友，请提前在活动帖报名。"),
+                (vec!["茶会怎么报名", "how do I sign up for a tea gathering"], "在活动帖下留言报名，名额满后候补。"),
+            ] {
+                let input = crate::faq::FaqInput { questions: qs.into_iter().map(str::to_string).collect(), answer: answer.into() };
+                self.create_faq_entry(owner, slug, &input).await?;
+            }
+            self.create_post(as_user(poster), slug, post("", "请问这次茶会在哪里举办？想第一次去看看。")).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");

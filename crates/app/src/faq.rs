@@ -1,7 +1,352 @@
-//! FAQ tools over `yaji_domain::faq` (the CLI's `yaji faq match`).
+//! FAQ auto-reply (关键词自动回复): operators keep entries; a new question post
+//! is matched in a background job; above the community's threshold the
+//! assistant replies (marked automatic, with "did this help?"), below it the
+//! question waits in the unanswered list and moderators hear of it after a delay
+//! if no member answered. Also the CLI's `yaji faq match`.
 
-use serde::Deserialize;
-use yaji_domain::faq::FaqIndex;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::error::invalid;
+use yaji_domain::faq::{FaqEntry, FaqIndex};
+use yaji_domain::permission::Action;
+use yaji_domain::text;
+use yaji_store::repo::community as crepo;
+use yaji_store::repo::content as content_repo;
+use yaji_store::repo::faq as repo;
+use yaji_store::repo::moderation as notes;
+use yaji_store::repo::user as users;
+use yaji_store::AnyConnection;
+
+use crate::accounts::Viewer;
+use crate::communities::Ctx;
+use crate::jobs::Job;
+use crate::{finish, now, rfc3339, App, AppError, AppResult};
+
+/// Per-node cache of built indexes, keyed by the community's `faq_version`.
+#[derive(Default)]
+pub(crate) struct FaqCache(Mutex<HashMap<i64, (i64, Arc<(FaqIndex, Vec<repo::EntryRow>)>)>>);
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FaqEntryView {
+    pub id: i64,
+    pub questions: Vec<String>,
+    pub answer: String,
+    pub answer_html: String,
+    /// How often the assistant answered with this entry, and the askers' verdicts.
+    pub answered_count: i64,
+    pub helpful_count: i64,
+    pub unhelpful_count: i64,
+    pub updated_at: String,
+}
+
+impl From<repo::EntryRow> for FaqEntryView {
+    fn from(e: repo::EntryRow) -> Self {
+        FaqEntryView {
+            id: e.id,
+            questions: serde_json::from_str(&e.questions).unwrap_or_default(),
+            answer_html: text::markdown_to_html(&e.answer),
+            answer: e.answer,
+            answered_count: e.answered_count,
+            helpful_count: e.helpful_count,
+            unhelpful_count: e.unhelpful_count,
+            updated_at: rfc3339(e.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct FaqInput {
+    /// 1-20 phrasings of the question.
+    pub questions: Vec<String>,
+    /// Markdown.
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaqSettings {
+    /// Confidence (0.1-1.0) the assistant needs to answer.
+    pub threshold: f64,
+    /// Minutes after which moderators hear of a question nobody answered (1-10080).
+    pub unanswered_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnansweredView {
+    pub post_id: i64,
+    pub asker: String,
+    pub title: Option<String>,
+    pub excerpt: String,
+    /// The closest entry and its confidence, below the threshold.
+    pub best_entry_id: Option<i64>,
+    pub best_score: f64,
+    pub asked_at: String,
+    pub moderators_notified: bool,
+}
+
+fn parse_input(i: &FaqInput) -> AppResult<(String, String)> {
+    let qs: Vec<String> = i.questions.iter().map(|q| q.trim().to_string()).filter(|q| !q.is_empty()).collect();
+    if qs.is_empty() || qs.len() > 20 {
+        return Err(invalid("questions", "out_of_range", "give 1-20 phrasings of the question").into());
+    }
+    if qs.iter().any(|q| q.chars().count() > 200) {
+        return Err(invalid("questions", "too_long", "each phrasing is at most 200 characters").into());
+    }
+    let answer = text::body("answer", &i.answer)?;
+    if answer.len() > 10_000 {
+        return Err(invalid("answer", "too_long", "answers are at most 10 KB").into());
+    }
+    Ok((serde_json::to_string(&qs).unwrap_or_default(), answer))
+}
+
+impl App {
+    async fn faq_index(
+        &self,
+        conn: &mut AnyConnection,
+        c: &crepo::CommunityRow,
+    ) -> AppResult<Arc<(FaqIndex, Vec<repo::EntryRow>)>> {
+        if let Some((v, idx)) = self.faq.0.lock().get(&c.id) {
+            if *v == c.faq_version {
+                return Ok(idx.clone());
+            }
+        }
+        let rows = repo::entries(conn, c.id).await?;
+        let entries: Vec<FaqEntry> = rows
+            .iter()
+            .map(|e| FaqEntry {
+                id: e.id.to_string(),
+                questions: serde_json::from_str(&e.questions).unwrap_or_default(),
+                answer: String::new(),
+            })
+            .collect();
+        let built = Arc::new((FaqIndex::build(&entries), rows));
+        self.faq.0.lock().insert(c.id, (c.faq_version, built.clone()));
+        Ok(built)
+    }
+
+    /// The FAQ of a community, for operators (moderators and above).
+    pub async fn faq_entries(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<FaqEntryView>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        Ok(repo::entries(&mut c, ctx.c.id).await?.into_iter().map(Into::into).collect())
+    }
+
+    /// The entries as a file of `{"id","questions","answer"}` (for `yaji faq match --community`).
+    pub async fn faq_file(&self, slug: &str) -> AppResult<Vec<FaqEntry>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, None).await?;
+        Ok(repo::entries(&mut c, ctx.c.id)
+            .await?
+            .into_iter()
+            .map(|e| FaqEntry {
+                id: e.id.to_string(),
+                questions: serde_json::from_str(&e.questions).unwrap_or_default(),
+                answer: e.answer,
+            })
+            .collect())
+    }
+
+    pub async fn create_faq_entry(&self, viewer: Viewer, slug: &str, input: &FaqInput) -> AppResult<FaqEntryView> {
+        let (questions, answer) = parse_input(input)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::EditSettings)?;
+        let id = repo::insert(tx.conn(), ctx.c.id, &questions, &answer, now).await?;
+        let row = repo::entry(tx.conn(), id).await?.ok_or(AppError::NotFound("faq entry"))?;
+        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"entry_id": id, "change": "created"}));
+        finish(tx, ev, now).await?;
+        Ok(row.into())
+    }
+
+    pub async fn update_faq_entry(&self, viewer: Viewer, id: i64, input: &FaqInput) -> AppResult<FaqEntryView> {
+        let (questions, answer) = parse_input(input)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let e = repo::entry(tx.conn(), id).await?.ok_or(AppError::NotFound("faq entry"))?;
+        let ctx = Ctx::load_id(tx.conn(), e.community_id, Some(viewer)).await?;
+        ctx.allow(Action::EditSettings)?;
+        repo::update(tx.conn(), &e, &questions, &answer, now).await?;
+        let row = repo::entry(tx.conn(), id).await?.ok_or(AppError::NotFound("faq entry"))?;
+        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"entry_id": id, "change": "updated"}));
+        finish(tx, ev, now).await?;
+        Ok(row.into())
+    }
+
+    pub async fn delete_faq_entry(&self, viewer: Viewer, id: i64) -> AppResult<()> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let e = repo::entry(tx.conn(), id).await?.ok_or(AppError::NotFound("faq entry"))?;
+        let ctx = Ctx::load_id(tx.conn(), e.community_id, Some(viewer)).await?;
+        ctx.allow(Action::EditSettings)?;
+        repo::delete(tx.conn(), &e, now).await?;
+        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"entry_id": id, "change": "deleted"}));
+        finish(tx, ev, now).await
+    }
+
+    pub async fn faq_settings(&self, viewer: Viewer, slug: &str) -> AppResult<FaqSettings> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        Ok(FaqSettings {
+            threshold: ctx.c.faq_threshold as f64 / 1000.0,
+            unanswered_minutes: ctx.c.faq_unanswered_minutes,
+        })
+    }
+
+    pub async fn set_faq_settings(&self, viewer: Viewer, slug: &str, s: &FaqSettings) -> AppResult<FaqSettings> {
+        if !(0.1..=1.0).contains(&s.threshold) {
+            return Err(invalid("threshold", "out_of_range", "threshold is between 0.1 and 1.0").into());
+        }
+        if !(1..=10_080).contains(&s.unanswered_minutes) {
+            return Err(invalid("unanswered_minutes", "out_of_range", "1 minute to 7 days").into());
+        }
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::EditSettings)?;
+        let t = (s.threshold * 1000.0).round() as i64;
+        repo::set_settings(tx.conn(), ctx.c.id, t, s.unanswered_minutes).await?;
+        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"threshold": s.threshold, "unanswered_minutes": s.unanswered_minutes}));
+        finish(tx, ev, now).await?;
+        Ok(s.clone())
+    }
+
+    pub async fn faq_unanswered(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<UnansweredView>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        Ok(repo::unanswered(&mut c, ctx.c.id, 200)
+            .await?
+            .into_iter()
+            .map(|u| UnansweredView {
+                post_id: u.post_id,
+                asker: u.asker_username,
+                title: u.title,
+                excerpt: u.excerpt,
+                best_entry_id: u.best_entry_id,
+                best_score: u.best_score as f64 / 1000.0,
+                asked_at: rfc3339(u.created_at),
+                moderators_notified: u.notified_at.is_some(),
+            })
+            .collect())
+    }
+
+    /// The asker says whether the automatic answer helped (once).
+    pub async fn faq_feedback(&self, viewer: Viewer, reply_id: i64, helpful: bool) -> AppResult<()> {
+        let mut tx = self.db.write().await?;
+        let r = repo::reply(tx.conn(), reply_id).await?.ok_or(AppError::NotFound("faq reply"))?;
+        if r.asker_id != viewer.id {
+            return Err(AppError::forbidden("not_author", "only the person who asked can say whether it helped"));
+        }
+        if !repo::set_feedback(tx.conn(), &r, helpful).await? {
+            return Err(AppError::conflict("already_decided", None, "you already said whether this helped"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Called by `create_post` in its transaction: questions go to the FAQ job.
+    pub(crate) async fn faq_on_post(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &Ctx,
+        post_id: i64,
+        text: &str,
+        now: i64,
+    ) -> AppResult<bool> {
+        if ctx.c.faq_version == 0 || !yaji_domain::faq::is_question(text) {
+            return Ok(false);
+        }
+        self.enqueue(conn, Job::FaqAnswer { community_id: ctx.c.id, post_id }, now).await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn faq_answer_job(&self, conn: &mut AnyConnection, post_id: i64) -> AppResult<String> {
+        let Some(p) =
+            content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none() && p.moderation == "visible")
+        else {
+            return Ok("skipped: post gone or withheld".into());
+        };
+        let Some((c, _)) = crepo::with_membership(conn, crepo::Key::Id(p.community_id), None).await? else {
+            return Ok("skipped: community gone".into());
+        };
+        let idx = self.faq_index(conn, &c).await?;
+        let text = format!("{}\n{}", p.title.clone().unwrap_or_default(), p.body);
+        let best = idx.0.best(&text);
+        let now = now();
+        let threshold = c.faq_threshold as f64 / 1000.0;
+        match best.filter(|m| m.score >= threshold) {
+            Some(m) => {
+                let entry = &idx.1[m.entry];
+                let assistant = users::assistant(conn, now).await?;
+                let html = text::markdown_to_html(&entry.answer);
+                let new = content_repo::NewComment {
+                    post_id,
+                    community_id: c.id,
+                    author_id: assistant,
+                    body: &entry.answer,
+                    body_html: &html,
+                    created_at: now,
+                    moderation: "visible",
+                };
+                let comment_id = content_repo::insert_comment(conn, &new).await?;
+                content_repo::add_comment_count(conn, post_id, 1).await?;
+                let score = (m.score * 1000.0).round() as i64;
+                let reply = repo::NewReply {
+                    community_id: c.id,
+                    entry_id: entry.id,
+                    post_id,
+                    comment_id,
+                    asker_id: p.author_id,
+                    score,
+                    created_at: now,
+                };
+                repo::insert_reply(conn, &reply).await?;
+                let ev = Event::new(Kind::CommentCreated, Some(c.id), assistant, Subject::Comment(comment_id))
+                    .with(serde_json::json!({"post_id": post_id, "post_author_id": p.author_id, "automatic": true,
+                                       "faq_entry_id": entry.id, "score": m.score}));
+                yaji_store::repo::activity::record(conn, &ev, now).await?;
+                Ok(format!("answered with entry {} ({:.3})", entry.id, m.score))
+            }
+            None => {
+                let best = idx.0.best(&text).map(|m| (idx.1[m.entry].id, (m.score * 1000.0).round() as i64));
+                repo::insert_unanswered(conn, c.id, post_id, p.author_id, best, now).await?;
+                let at = now + c.faq_unanswered_minutes * 60_000;
+                self.enqueue(conn, Job::FaqUnansweredCheck { community_id: c.id, post_id, at }, now).await?;
+                Ok("unanswered".into())
+            }
+        }
+    }
+
+    pub(crate) async fn faq_unanswered_job(&self, conn: &mut AnyConnection, post_id: i64) -> AppResult<String> {
+        let Some(p) = content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()) else {
+            return Ok("skipped: post gone".into());
+        };
+        let now = now();
+        if repo::answered_by_member(conn, post_id, p.author_id).await? {
+            repo::mark_unanswered(conn, post_id, true, now).await?;
+            return Ok("answered by a member".into());
+        }
+        let detail = serde_json::json!({"post_id": post_id, "title": p.title, "excerpt": p.excerpt});
+        let note = serde_json::json!({"kind": "unanswered_question", "detail": detail}).to_string();
+        let staff = repo::staff(conn, p.community_id).await?;
+        for uid in &staff {
+            notes::notify(conn, *uid, Some(p.community_id), "unanswered_question", &note, now).await?;
+        }
+        repo::mark_unanswered(conn, post_id, false, now).await?;
+        Ok(format!("moderators notified ({})", staff.len()))
+    }
+}
 
 #[derive(Deserialize)]
 struct Question {

@@ -33,6 +33,10 @@ pub(crate) struct JobSignal(Notify);
 pub(crate) enum Job {
     /// Greet a member who just joined, in their language, with the rules link.
     Welcome { community_id: i64, user_id: i64, joined_at: i64 },
+    /// Match a question post against the community's FAQ and answer, or list it as unanswered.
+    FaqAnswer { community_id: i64, post_id: i64 },
+    /// If nobody answered the question by now, tell the moderators.
+    FaqUnansweredCheck { community_id: i64, post_id: i64, at: i64 },
 }
 
 /// The wait before retry `attempt` (1-based): 5 s, 10 s, 20 s … capped at 1 h.
@@ -80,6 +84,7 @@ impl From<repo::JobRow> for JobView {
 impl App {
     /// Enqueues a job in the caller's transaction. Call [`App::wake_workers`] after commit.
     pub(crate) async fn enqueue(&self, conn: &mut AnyConnection, job: Job, now: i64) -> AppResult<()> {
+        let mut run_at = now;
         let (kind, payload, key, community) = match job {
             Job::Welcome { community_id, user_id, joined_at } => (
                 "welcome",
@@ -87,13 +92,28 @@ impl App {
                 format!("welcome:{community_id}:{user_id}:{joined_at}"),
                 Some(community_id),
             ),
+            Job::FaqAnswer { community_id, post_id } => (
+                "faq_answer",
+                serde_json::json!({"community_id": community_id, "post_id": post_id}),
+                format!("faq_answer:{post_id}"),
+                Some(community_id),
+            ),
+            Job::FaqUnansweredCheck { community_id, post_id, at } => {
+                run_at = at;
+                (
+                    "faq_unanswered",
+                    serde_json::json!({"community_id": community_id, "post_id": post_id}),
+                    format!("faq_unanswered:{post_id}"),
+                    Some(community_id),
+                )
+            }
         };
         let new = repo::NewJob {
             kind,
             payload: &payload.to_string(),
             dedupe_key: Some(&key),
             community_id: community,
-            run_at: now,
+            run_at,
             max_attempts: 8,
         };
         repo::enqueue(conn, &new, now).await?;
@@ -192,6 +212,8 @@ impl App {
                 notes::notify(conn, uid, Some(cid), "welcome", &note.to_string(), now()).await?;
                 Ok("sent".into())
             }
+            "faq_answer" => self.faq_answer_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
+            "faq_unanswered" => self.faq_unanswered_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
             other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
         }
     }

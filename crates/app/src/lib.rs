@@ -49,6 +49,7 @@ pub struct App {
     pub(crate) throttle: Arc<throttle::LoginThrottle>,
     pub(crate) moderation: Arc<moderation::ModerationState>,
     pub(crate) jobs: Arc<jobs::JobSignal>,
+    pub(crate) faq: Arc<faq::FaqCache>,
 }
 
 impl App {
@@ -59,6 +60,7 @@ impl App {
             throttle: Arc::new(throttle::LoginThrottle::default()),
             moderation: Arc::default(),
             jobs: Arc::default(),
+            faq: Arc::default(),
         }
     }
 

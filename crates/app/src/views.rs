@@ -335,10 +335,15 @@ pub struct CommentView {
     pub created_at: String,
     /// visible | held | hidden
     pub moderation: String,
+    /// Written by the assistant (an FAQ answer).
+    pub automatic: bool,
+    /// For automatic answers: the reply to give "did this help?" feedback on.
+    pub faq_reply_id: Option<i64>,
 }
 
 impl From<repo::content::CommentRow> for CommentView {
     fn from(c: repo::content::CommentRow) -> Self {
+        let automatic = c.author_username == repo::user::ASSISTANT_USERNAME;
         CommentView {
             id: c.id,
             post_id: c.post_id,
@@ -352,6 +357,8 @@ impl From<repo::content::CommentRow> for CommentView {
             body_html: c.body_html,
             created_at: rfc3339(c.created_at),
             moderation: c.moderation,
+            automatic,
+            faq_reply_id: None,
         }
     }
 }

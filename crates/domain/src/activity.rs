@@ -58,6 +58,7 @@ kinds! {
     MemberUnmuted => "member_unmuted",
     MemberRestricted => "member_restricted",
     MemberUnrestricted => "member_unrestricted",
+    FaqUpdated => "faq_updated",
 }
 
 impl Kind {

@@ -147,3 +147,92 @@ async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn faq_answers_questions_and_lists_the_rest_for_moderators() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let alice = t.user("alice").await;
+        alice.post("/api/v1/communities/club/join", json!({})).await;
+        assert_error(
+            &owner.post("/api/v1/communities/club/faq", json!({"questions": [], "answer": "x"})).await,
+            422,
+            "out_of_range",
+            Some("questions"),
+        );
+        let (s, e) = owner
+            .post(
+                "/api/v1/communities/club/faq",
+                json!({"questions": ["会员费多少钱", "how much is the membership fee"], "answer": "年费 **365** 元。"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b:?} {e}");
+        assert_error(
+            &alice.post("/api/v1/communities/club/faq", json!({"questions": ["x"], "answer": "y"})).await,
+            403,
+            "insufficient_role",
+            None,
+        );
+        drain(&t, "w").await;
+
+        // A question the FAQ answers: the assistant replies, marked automatic.
+        let (_, q) = alice.post("/api/v1/communities/club/posts", json!({"body": "请问会员费多少钱？"})).await;
+        // Not a question: no job.
+        alice.post("/api/v1/communities/club/posts", json!({"body": "今天读完了第三章。"})).await;
+        assert_eq!(drain(&t, "w").await, 1, "{b:?}: one FAQ job");
+        let (_, d) = alice.get(&format!("/api/v1/posts/{}", q["id"])).await;
+        let c = &d["comments"][0];
+        assert_eq!(c["automatic"], true, "{b:?} {d}");
+        assert!(c["body_html"].as_str().unwrap().contains("<strong>365</strong>"));
+        let reply = c["faq_reply_id"].as_i64().expect("the asker may rate it");
+        assert_error(
+            &owner.post(&format!("/api/v1/faq-replies/{reply}/feedback"), json!({"helpful": true})).await,
+            403,
+            "not_author",
+            None,
+        );
+        let (s, _) = alice.post(&format!("/api/v1/faq-replies/{reply}/feedback"), json!({"helpful": true})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_error(
+            &alice.post(&format!("/api/v1/faq-replies/{reply}/feedback"), json!({"helpful": false})).await,
+            409,
+            "already_decided",
+            None,
+        );
+        let (_, entries) = owner.get("/api/v1/communities/club/faq").await;
+        assert_eq!((entries[0]["answered_count"].clone(), entries[0]["helpful_count"].clone()), (json!(1), json!(1)));
+
+        // A question it cannot answer waits in the unanswered list; moderators hear of it after the delay.
+        let (_, q2) = alice.post("/api/v1/communities/club/posts", json!({"body": "周末有人一起去爬山吗？"})).await;
+        drain(&t, "w").await;
+        let (_, open) = owner.get("/api/v1/communities/club/faq/unanswered").await;
+        assert_eq!(open[0]["post_id"], q2["id"], "{b:?} {open}");
+        {
+            let mut tx = t.db.write().await.unwrap();
+            sqlx::query("UPDATE jobs SET run_at = 0 WHERE kind = 'faq_unanswered'")
+                .execute(&mut *tx.conn())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        drain(&t, "w").await;
+        let (_, notes) = owner.get("/api/v1/me/notifications").await;
+        assert_eq!(notes[0]["kind"], "unanswered_question", "{b:?} {notes}");
+        assert_eq!(notes[0]["detail"]["post_id"], q2["id"]);
+        // Once a member answers, it leaves the list.
+        owner.post(&format!("/api/v1/posts/{}/comments", q2["id"]), json!({"body": "我去！"})).await;
+        assert!(owner.get("/api/v1/communities/club/faq/unanswered").await.1.as_array().unwrap().is_empty());
+
+        let (s, v) = owner
+            .call(
+                reqwest::Method::PUT,
+                "/api/v1/communities/club/faq/settings",
+                Some(json!({"threshold": 2.0, "unanswered_minutes": 5})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        t.cleanup().await;
+    }
+}

@@ -477,3 +477,54 @@ async fn moderation_pages_in_both_languages() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn faq_page_and_did_it_help_in_both_languages() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let asker = t.user("asker").await;
+        asker.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+
+        let oc = browser();
+        log_in(&t, &oc, "owner").await;
+        let (_, page_html) = page(&oc, &t.url("/c/club/faq")).await;
+        let r = oc
+            .post(t.url("/c/club/faq"))
+            .form(&[
+                ("_csrf", csrf_of(&page_html).as_str()),
+                ("questions", "会员费多少钱\nhow much is the membership fee"),
+                ("answer", "年费 365 元。"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["location"], "/c/club/faq?notice=saved", "{b:?}");
+        for (lang, word) in [("en", "FAQ auto-reply"), ("zh-CN", "关键词自动回复")] {
+            oc.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
+            let (s, html) = page(&oc, &t.url("/c/club/faq")).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(html.contains(word) && html.contains("会员费多少钱"), "{lang}");
+        }
+
+        let (_, q) =
+            asker.post("/api/v1/communities/club/posts", serde_json::json!({"body": "请问会员费多少钱？"})).await;
+        while t.app.work_once("w").await.unwrap() > 0 {}
+        let ac = browser();
+        log_in(&t, &ac, "asker").await;
+        let (_, post) = page(&ac, &t.url(&format!("/p/{}", q["id"]))).await;
+        assert!(post.contains("年费 365 元") && post.contains("/feedback"), "automatic answer with feedback buttons");
+        let action = post.split("action=\"/faq-replies/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let r = ac
+            .post(t.url(&format!("/faq-replies/{action}")))
+            .form(&[("_csrf", csrf_of(&post).as_str()), ("helpful", "1"), ("back", &format!("/p/{}", q["id"]))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, entries) = owner.get("/api/v1/communities/club/faq").await;
+        assert_eq!(entries[0]["helpful_count"], 1, "{b:?}");
+        t.cleanup().await;
+    }
+}

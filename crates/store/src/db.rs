@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "moderation", include_str!("../migrations/0002_moderation.sql")),
     (3, "jobs", include_str!("../migrations/0003_jobs.sql")),
+    (4, "faq", include_str!("../migrations/0004_faq.sql")),
 ];
 
 impl Db {

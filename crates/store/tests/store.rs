@@ -123,7 +123,7 @@ async fn migrations_are_idempotent() {
     lite.migrate().await.unwrap();
     let mut c = lite.read().await.unwrap();
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut *c).await.unwrap();
-    assert_eq!(n, 3, "one row per migration file");
+    assert_eq!(n, 4, "one row per migration file");
 }
 
 #[tokio::test]

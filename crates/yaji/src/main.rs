@@ -63,8 +63,11 @@ enum FaqCommand {
     /// `{"id","match","score"}` per line, `match` null below the threshold.
     Match {
         /// The FAQ as JSON lines; no database needed
-        #[arg(long)]
-        faq: PathBuf,
+        #[arg(long, required_unless_present = "community")]
+        faq: Option<PathBuf>,
+        /// Use this community's FAQ from the database instead
+        #[arg(long, conflicts_with = "faq")]
+        community: Option<String>,
         /// Confidence needed to answer (0-1)
         #[arg(long, default_value_t = yaji_domain::faq::DEFAULT_THRESHOLD)]
         threshold: f64,
@@ -228,13 +231,18 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             }
             Ok(())
         }
-        Command::Faq(FaqCommand::Match { faq, threshold }) => {
-            let text = std::fs::read_to_string(&faq).with_context(|| format!("reading {}", faq.display()))?;
+        Command::Faq(FaqCommand::Match { faq, community, threshold }) => {
             let mut entries = vec![];
-            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-                let e: yaji_domain::faq::FaqEntry =
-                    serde_json::from_str(line).with_context(|| format!("{}: line {}", faq.display(), n + 1))?;
-                entries.push(e);
+            if let Some(slug) = community {
+                entries = open(&settings).await?.faq_file(&slug).await.map_err(app_err)?;
+            }
+            if let Some(faq) = faq {
+                let text = std::fs::read_to_string(&faq).with_context(|| format!("reading {}", faq.display()))?;
+                for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                    let e: yaji_domain::faq::FaqEntry =
+                        serde_json::from_str(line).with_context(|| format!("{}: line {}", faq.display(), n + 1))?;
+                    entries.push(e);
+                }
             }
             let index = yaji_domain::faq::FaqIndex::build(&entries);
             let stdout = std::io::stdout();

@@ -3,6 +3,7 @@
 //! generated from these handlers and their types.
 
 mod extract;
+pub mod faq;
 pub mod jobs;
 pub mod moderation;
 
@@ -101,7 +102,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction));
-    jobs::routes(moderation::routes(r))
+    faq::routes(jobs::routes(moderation::routes(r)))
 }
 
 pub async fn openapi_json() -> impl IntoResponse {

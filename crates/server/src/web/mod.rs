@@ -2,6 +2,7 @@
 //! as the JSON API: parse the form, call the app, render a template or
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
+mod faq;
 mod i18n;
 mod moderation;
 mod pages;
@@ -45,6 +46,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("audit.html", include_str!("../../templates/audit.html")),
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("mod_tabs.html", include_str!("../../templates/mod_tabs.html")),
+    ("faq.html", include_str!("../../templates/faq.html")),
 ];
 
 pub(crate) const CSS: &str = include_str!("../../static/app.css");

@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod community;
 pub mod content;
+pub mod faq;
 pub mod jobs;
 pub mod moderation;
 pub mod user;

@@ -55,9 +55,31 @@ pub async fn by_username(conn: &mut AnyConnection, username: &str) -> crate::Res
         .await?)
 }
 
-/// Whether any account exists (first-user bootstrap).
+/// Whether any person's account exists (first-user bootstrap; the assistant does not count).
 pub async fn any_user(conn: &mut AnyConnection) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users LIMIT 1").fetch_optional(conn).await?.is_some())
+    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username <> $1 LIMIT 1")
+        .bind(ASSISTANT_USERNAME)
+        .fetch_optional(conn)
+        .await?
+        .is_some())
+}
+
+/// The assistant's account: a name no sign-up can take (':' is not allowed in
+/// usernames) and a password hash nothing verifies against.
+pub const ASSISTANT_USERNAME: &str = "yaji:assistant";
+
+/// The assistant's user id, creating its account on first use.
+pub async fn assistant(conn: &mut AnyConnection, now: i64) -> crate::Result<i64> {
+    sqlx::query(
+        "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, '!', $3)
+         ON CONFLICT (username) DO NOTHING",
+    )
+    .bind(ASSISTANT_USERNAME)
+    .bind("雅集助手 Assistant")
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(ASSISTANT_USERNAME).fetch_one(conn).await?)
 }
 
 /// Whether a site administrator exists (index `users_admins`).

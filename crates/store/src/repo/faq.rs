@@ -1,0 +1,269 @@
+//! FAQ entries, the assistant's replies and unanswered questions.
+
+use sqlx::AnyConnection;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EntryRow {
+    pub id: i64,
+    pub community_id: i64,
+    /// JSON array of phrasings.
+    pub questions: String,
+    pub answer: String,
+    pub answered_count: i64,
+    pub helpful_count: i64,
+    pub unhelpful_count: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLS: &str =
+    "id, community_id, questions, answer, answered_count, helpful_count, unhelpful_count, created_at, updated_at";
+
+pub async fn entries(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<EntryRow>> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLS} FROM faq_entries WHERE community_id = $1 AND deleted_at IS NULL ORDER BY id"
+    ))
+    .bind(community_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn entry(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<EntryRow>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM faq_entries WHERE id = $1 AND deleted_at IS NULL"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+async fn bump(conn: &mut AnyConnection, community_id: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE communities SET faq_version = faq_version + 1 WHERE id = $1")
+        .bind(community_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    questions: &str,
+    answer: &str,
+    now: i64,
+) -> crate::Result<i64> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO faq_entries (community_id, questions, answer, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(community_id)
+    .bind(questions)
+    .bind(answer)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    bump(conn, community_id).await?;
+    Ok(id)
+}
+
+pub async fn update(
+    conn: &mut AnyConnection,
+    e: &EntryRow,
+    questions: &str,
+    answer: &str,
+    now: i64,
+) -> crate::Result<()> {
+    sqlx::query("UPDATE faq_entries SET questions = $1, answer = $2, updated_at = $3 WHERE id = $4")
+        .bind(questions)
+        .bind(answer)
+        .bind(now)
+        .bind(e.id)
+        .execute(&mut *conn)
+        .await?;
+    bump(conn, e.community_id).await
+}
+
+pub async fn delete(conn: &mut AnyConnection, e: &EntryRow, now: i64) -> crate::Result<()> {
+    sqlx::query("UPDATE faq_entries SET deleted_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(e.id)
+        .execute(&mut *conn)
+        .await?;
+    bump(conn, e.community_id).await
+}
+
+pub struct NewReply {
+    pub community_id: i64,
+    pub entry_id: i64,
+    pub post_id: i64,
+    pub comment_id: i64,
+    pub asker_id: i64,
+    /// Confidence in thousandths.
+    pub score: i64,
+    pub created_at: i64,
+}
+
+pub async fn insert_reply(conn: &mut AnyConnection, r: &NewReply) -> crate::Result<i64> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO faq_replies (community_id, entry_id, post_id, comment_id, asker_id, score, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(r.community_id)
+    .bind(r.entry_id)
+    .bind(r.post_id)
+    .bind(r.comment_id)
+    .bind(r.asker_id)
+    .bind(r.score)
+    .bind(r.created_at)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE faq_entries SET answered_count = answered_count + 1 WHERE id = $1")
+        .bind(r.entry_id)
+        .execute(conn)
+        .await?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReplyRow {
+    pub id: i64,
+    pub entry_id: i64,
+    pub post_id: i64,
+    pub comment_id: i64,
+    pub asker_id: i64,
+    pub feedback: Option<String>,
+}
+
+/// The assistant's replies on a post (for "did this help?").
+pub async fn replies_on(conn: &mut AnyConnection, post_id: i64) -> crate::Result<Vec<ReplyRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, entry_id, post_id, comment_id, asker_id, feedback FROM faq_replies WHERE post_id = $1",
+    )
+    .bind(post_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn reply(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<ReplyRow>> {
+    Ok(sqlx::query_as("SELECT id, entry_id, post_id, comment_id, asker_id, feedback FROM faq_replies WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Records the asker's feedback once; returns false if already given.
+pub async fn set_feedback(conn: &mut AnyConnection, r: &ReplyRow, helpful: bool) -> crate::Result<bool> {
+    let done = sqlx::query("UPDATE faq_replies SET feedback = $1 WHERE id = $2 AND feedback IS NULL")
+        .bind(if helpful { "helpful" } else { "unhelpful" })
+        .bind(r.id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        == 1;
+    if done {
+        let col = if helpful { "helpful_count" } else { "unhelpful_count" };
+        sqlx::query(&format!("UPDATE faq_entries SET {col} = {col} + 1 WHERE id = $1"))
+            .bind(r.entry_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(done)
+}
+
+pub async fn insert_unanswered(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    post_id: i64,
+    asker_id: i64,
+    best: Option<(i64, i64)>,
+    now: i64,
+) -> crate::Result<()> {
+    sqlx::query(
+        "INSERT INTO faq_unanswered (community_id, post_id, asker_id, best_entry_id, best_score, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(community_id)
+    .bind(post_id)
+    .bind(asker_id)
+    .bind(best.map(|b| b.0))
+    .bind(best.map_or(0, |b| b.1))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnansweredRow {
+    pub id: i64,
+    pub post_id: i64,
+    pub asker_id: i64,
+    pub asker_username: String,
+    pub title: Option<String>,
+    pub excerpt: String,
+    pub best_entry_id: Option<i64>,
+    pub best_score: i64,
+    pub created_at: i64,
+    pub notified_at: Option<i64>,
+}
+
+/// Open questions, oldest first; a question counts as answered once anyone but the asker commented.
+pub async fn unanswered(conn: &mut AnyConnection, community_id: i64, limit: i64) -> crate::Result<Vec<UnansweredRow>> {
+    Ok(sqlx::query_as(
+        "SELECT q.id, q.post_id, q.asker_id, u.username AS asker_username, p.title, p.excerpt, q.best_entry_id,
+            q.best_score, q.created_at, q.notified_at
+         FROM faq_unanswered q JOIN posts p ON p.id = q.post_id JOIN users u ON u.id = q.asker_id
+         WHERE q.community_id = $1 AND q.answered_at IS NULL AND p.deleted_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM comments c WHERE c.post_id = q.post_id AND c.author_id <> q.asker_id
+                           AND c.deleted_at IS NULL AND c.moderation = 'visible')
+         ORDER BY q.created_at, q.id LIMIT $2",
+    )
+    .bind(community_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Whether someone other than the asker answered the question's post.
+pub async fn answered_by_member(conn: &mut AnyConnection, post_id: i64, asker_id: i64) -> crate::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM comments WHERE post_id = $1 AND author_id <> $2 AND deleted_at IS NULL AND moderation = 'visible' LIMIT 1",
+    )
+    .bind(post_id)
+    .bind(asker_id)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
+pub async fn mark_unanswered(conn: &mut AnyConnection, post_id: i64, answered: bool, now: i64) -> crate::Result<()> {
+    let col = if answered { "answered_at" } else { "notified_at" };
+    sqlx::query(&format!("UPDATE faq_unanswered SET {col} = $1 WHERE post_id = $2"))
+        .bind(now)
+        .bind(post_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Active moderators and above of a community (who get "unanswered question" notifications).
+pub async fn staff(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM memberships WHERE community_id = $1 AND state = 'active' AND role IN ('owner', 'admin', 'moderator')",
+    )
+    .bind(community_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+pub async fn set_settings(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    threshold: i64,
+    minutes: i64,
+) -> crate::Result<()> {
+    sqlx::query("UPDATE communities SET faq_threshold = $1, faq_unanswered_minutes = $2 WHERE id = $3")
+        .bind(threshold)
+        .bind(minutes)
+        .bind(community_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
