@@ -27,9 +27,12 @@ use crate::communities::Ctx;
 use crate::jobs::Job;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
+/// A community's built index and the entries it was built from (same order).
+type Built = Arc<(FaqIndex, Vec<repo::EntryRow>)>;
+
 /// Per-node cache of built indexes, keyed by the community's `faq_version`.
 #[derive(Default)]
-pub(crate) struct FaqCache(Mutex<HashMap<i64, (i64, Arc<(FaqIndex, Vec<repo::EntryRow>)>)>>);
+pub(crate) struct FaqCache(Mutex<HashMap<i64, (i64, Built)>>);
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct FaqEntryView {
@@ -104,11 +107,7 @@ fn parse_input(i: &FaqInput) -> AppResult<(String, String)> {
 }
 
 impl App {
-    async fn faq_index(
-        &self,
-        conn: &mut AnyConnection,
-        c: &crepo::CommunityRow,
-    ) -> AppResult<Arc<(FaqIndex, Vec<repo::EntryRow>)>> {
+    async fn faq_index(&self, conn: &mut AnyConnection, c: &crepo::CommunityRow) -> AppResult<Built> {
         if let Some((v, idx)) = self.faq.0.lock().get(&c.id) {
             if *v == c.faq_version {
                 return Ok(idx.clone());
