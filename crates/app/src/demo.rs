@@ -693,7 +693,7 @@ impl App {
                 let input = crate::faq::FaqInput { questions: qs.into_iter().map(str::to_string).collect(), answer: answer.into() };
                 self.create_faq_entry(owner, slug, &input).await?;
             }
-            self.create_post(as_user(poster), slug, post("", "请问这次茶会在哪里举办？想第一次去看看。")).await?;
+            self.create_post(as_user(poster), slug, post("", "请问茶会在哪里举办？")).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");
