@@ -1,0 +1,137 @@
+//! Exactly-once under a crash: `yaji worker` is killed with SIGKILL in the
+//! middle of 1,000 welcome jobs, started again, and every recipient must end
+//! up with exactly one welcome. On SQLite always, on PostgreSQL when
+//! `YAJI_TEST_DATABASE_URL` is set.
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, Executor};
+use yaji_store::repo::jobs;
+use yaji_store::Db;
+
+const MEMBERS: i64 = 1_000;
+
+fn worker(url: &str, dir: &std::path::Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_yaji"))
+        .args(["worker", "--data-dir"])
+        .arg(dir)
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("start yaji worker")
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    let mut c = db.read().await.unwrap();
+    sqlx::query_scalar(sql).fetch_one(&mut *c).await.unwrap()
+}
+
+async fn seed(db: &Db) {
+    db.migrate().await.unwrap();
+    let mut tx = db.write().await.unwrap();
+    let c = tx.conn();
+    c.execute(
+        "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('owner', 'Owner', '!', 0)",
+    )
+    .await
+    .unwrap();
+    c.execute(
+        "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
+         VALUES ('club', 'Club', '', 'public', 'open', 'Asia/Shanghai', 1, 0, 0)",
+    )
+    .await
+    .unwrap();
+    let users: Vec<String> = (0..MEMBERS).map(|i| format!("('m{i}', 'Member {i}', '!', 0)")).collect();
+    c.execute(
+        format!("INSERT INTO users (username, display_name, password_hash, created_at) VALUES {}", users.join(","))
+            .as_str(),
+    )
+    .await
+    .unwrap();
+    let members: Vec<String> = (0..MEMBERS).map(|i| format!("(1, {}, 'member', 'active', 0, 0)", i + 2)).collect();
+    c.execute(
+        format!(
+            "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}",
+            members.join(",")
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    for i in 0..MEMBERS {
+        let payload = format!("{{\"community_id\":1,\"user_id\":{}}}", i + 2);
+        let key = format!("welcome:1:{}:0", i + 2);
+        let j = jobs::NewJob {
+            kind: "welcome",
+            payload: &payload,
+            dedupe_key: Some(&key),
+            community_id: Some(1),
+            run_at: 0,
+            max_attempts: 8,
+        };
+        jobs::enqueue(c, &j, 0).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn crash_and_recover(url: &str, dir: &std::path::Path) {
+    let db = Db::connect(url).await.unwrap();
+    seed(&db).await;
+
+    let mut w = worker(url, dir);
+    let start = Instant::now();
+    loop {
+        let done = count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'done'").await;
+        if done >= 100 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "worker made no progress");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    w.kill().unwrap(); // SIGKILL, mid-batch
+    w.wait().unwrap();
+    let done = count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'done'").await;
+    assert!(done < MEMBERS, "killed before the end ({done} done)");
+
+    // Jobs the dead worker held come back when their lease ends; age it instead of waiting a minute.
+    {
+        let mut tx = db.write().await.unwrap();
+        tx.conn().execute("UPDATE jobs SET locked_until = 0 WHERE status = 'running'").await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut w = worker(url, dir);
+    let start = Instant::now();
+    while count(&db, "SELECT COUNT(*) FROM jobs WHERE status = 'done'").await < MEMBERS {
+        assert!(start.elapsed() < Duration::from_secs(120), "recovery did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    w.kill().unwrap();
+    w.wait().unwrap();
+
+    let notes = count(&db, "SELECT COUNT(*) FROM notifications WHERE kind = 'welcome'").await;
+    let distinct = count(&db, "SELECT COUNT(DISTINCT user_id) FROM notifications WHERE kind = 'welcome'").await;
+    assert_eq!((notes, distinct), (MEMBERS, MEMBERS), "every member welcomed exactly once (killed after {done})");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn welcome_jobs_run_exactly_once_across_a_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("yaji.db").display());
+    crash_and_recover(&url, dir.path()).await;
+
+    if let Ok(admin) = std::env::var("YAJI_TEST_DATABASE_URL") {
+        if admin.is_empty() {
+            return;
+        }
+        sqlx::any::install_default_drivers();
+        let name = format!("yaji_crash_{}", std::process::id());
+        let mut c = sqlx::AnyConnection::connect(&admin).await.unwrap();
+        c.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        crash_and_recover(&url, dir.path()).await;
+        let _ = c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+    }
+}
