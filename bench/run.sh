@@ -3,6 +3,7 @@
 # and prints a Markdown table; the last line is `ratio=<number>`.
 #   api         feed / post page / comment creation vs a bare axum endpoint
 #   moderation  full rule evaluation vs a raw Aho-Corasick scan, one thread
+#   assistant   welcome jobs for members joining in a burst; scheduler precision
 # Extra arguments go to the workload, e.g. `bench/run.sh api --posts 100000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,8 +19,15 @@ case "$workload" in
     if [ "$#" -eq 0 ]; then set -- --posts 1000000; fi
     exec target/release/yaji-bench moderation "$@"
     ;;
+  assistant)
+    # 100,000 members joining within 60 s by default (--members N --secs S; --database-url for PostgreSQL).
+    cargo build --release --quiet -p yaji-bench
+    # --conns N runs N workers (several nodes on PostgreSQL); default one.
+    if [ "$#" -eq 0 ]; then set -- --members 100000 --secs 60 --conns 1; fi
+    exec target/release/yaji-bench assistant "$@"
+    ;;
   *)
-    echo "usage: bench/run.sh api|moderation [options]" >&2
+    echo "usage: bench/run.sh api|moderation|assistant [options]" >&2
     exit 2
     ;;
 esac
