@@ -215,12 +215,7 @@ async fn moderators_ban_and_admins_unban_through_the_directory() {
         troll.post("/api/v1/communities/club/join", serde_json::json!({})).await;
 
         let c = browser();
-        let (_, login) = page(&c, &t.url("/login")).await;
-        c.post(t.url("/login"))
-            .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "owner"), ("password", "correct horse battery")])
-            .send()
-            .await
-            .unwrap();
+        log_in(&t, &c, "owner").await;
         let (_, dir) = page(&c, &t.url("/c/club/members")).await;
         assert!(dir.contains("/c/club/members/troll/sanction"), "moderation actions are offered");
         assert!(!dir.contains("/c/club/members/owner/sanction"), "never on yourself");
@@ -265,12 +260,7 @@ async fn edited_posts_link_to_their_history() {
     assert_eq!(s, StatusCode::OK);
     assert!(history.contains("final text") && history.contains("first <strong>draft</strong>"), "{history}");
     // The author deletes it from the post page and lands back on the feed.
-    let (_, login) = page(&c, &t.url("/login")).await;
-    c.post(t.url("/login"))
-        .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "writer"), ("password", "correct horse battery")])
-        .send()
-        .await
-        .unwrap();
+    log_in(&t, &c, "writer").await;
     let (_, post) = page(&c, &t.url(&format!("/p/{id}"))).await;
     let r = c.post(t.url(&format!("/p/{id}/delete"))).form(&[("_csrf", csrf_of(&post).as_str())]).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/c/notes?notice=deleted");
@@ -285,12 +275,7 @@ async fn invite_creators_see_the_link_to_share() {
     let host = t.user("host2").await;
     host.post("/api/v1/communities", community("salon", "invite_only")).await;
     let c = browser();
-    let (_, login) = page(&c, &t.url("/login")).await;
-    c.post(t.url("/login"))
-        .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "host2"), ("password", "correct horse battery")])
-        .send()
-        .await
-        .unwrap();
+    log_in(&t, &c, "host2").await;
     let (_, feed) = page(&c, &t.url("/c/salon")).await;
     let r = c.post(t.url("/c/salon/invites")).form(&[("_csrf", csrf_of(&feed).as_str())]).send().await.unwrap();
     let loc = r.headers()["location"].to_str().unwrap().to_string();

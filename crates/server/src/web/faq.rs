@@ -13,11 +13,7 @@ use yaji_app::AppError;
 use super::{Page, WebForm};
 use crate::AppState;
 
-type Form = HashMap<String, String>;
-
-fn field<'a>(f: &'a Form, k: &str) -> &'a str {
-    f.get(k).map(String::as_str).unwrap_or("")
-}
+use super::pages::{field, Form};
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/faq", get(faq_page).post(add_entry))

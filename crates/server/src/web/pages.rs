@@ -87,9 +87,9 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-type Form = HashMap<String, String>;
+pub(super) type Form = HashMap<String, String>;
 
-fn field<'a>(f: &'a Form, k: &str) -> &'a str {
+pub(super) fn field<'a>(f: &'a Form, k: &str) -> &'a str {
     f.get(k).map(String::as_str).unwrap_or("")
 }
 
