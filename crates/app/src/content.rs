@@ -112,6 +112,10 @@ impl App {
         let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id))
             .with(serde_json::json!({"topic_id": input.topic_id, "moderation": screening.state}));
         let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
+        if screening.state == "visible" {
+            let detail = serde_json::json!({"post_id": id, "by": row.author_display_name, "excerpt": excerpt});
+            self.notify_mentions(tx.conn(), ctx.c.id, viewer.id, &text, detail, now).await?;
+        }
         finish(tx, ev, now).await?;
         if question {
             self.wake_workers();
@@ -311,6 +315,16 @@ impl App {
         }
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Comment(id), &body, &screening, now).await?;
         let row = repo::comment(tx.conn(), id).await?.ok_or(AppError::NotFound("comment"))?;
+        if screening.state == "visible" {
+            let detail = serde_json::json!({"post_id": p.id, "comment_id": id, "by": row.author_display_name,
+                                            "excerpt": text::excerpt(&body, 120)});
+            if p.author_id != viewer.id {
+                let note = serde_json::json!({"kind": "reply", "detail": detail}).to_string();
+                yaji_store::repo::moderation::notify(tx.conn(), p.author_id, Some(ctx.c.id), "reply", &note, now)
+                    .await?;
+            }
+            self.notify_mentions(tx.conn(), ctx.c.id, viewer.id, &body, detail, now).await?;
+        }
         let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
             .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}));
         finish(tx, ev, now).await?;

@@ -228,6 +228,9 @@ impl App {
         } else {
             Kind::JoinRejected
         };
+        let detail = serde_json::json!({"reason": reason, "community": ctx.c.name});
+        let note = serde_json::json!({"kind": kind.as_str(), "detail": detail}).to_string();
+        yaji_store::repo::moderation::notify(tx.conn(), req.user_id, Some(ctx.c.id), kind.as_str(), &note, now).await?;
         let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::JoinRequest(req.id))
             .with(serde_json::json!({"user_id": req.user_id, "reason": reason}));
         finish(tx, ev, now).await?;

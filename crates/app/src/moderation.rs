@@ -1009,3 +1009,61 @@ mod tests {
         assert_eq!(lines[2]["line"], 4);
     }
 }
+
+/// `@username` mentions in a text (at most 10, distinct, in order).
+pub fn mentions(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    let b = text.as_bytes();
+    for (i, _) in text.match_indices(['@', '＠']) {
+        let start = i + if b[i] == b'@' { 1 } else { '＠'.len_utf8() };
+        let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let name: String =
+            text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect();
+        let name = name.trim_end_matches('.').to_lowercase();
+        if prev_ok && (3..=32).contains(&name.len()) && !out.contains(&name) {
+            out.push(name);
+        }
+        if out.len() == 10 {
+            break;
+        }
+    }
+    out
+}
+
+impl App {
+    /// Notifies mentioned members of a new post or comment, in the caller's transaction.
+    pub(crate) async fn notify_mentions(
+        &self,
+        conn: &mut AnyConnection,
+        community_id: i64,
+        author_id: i64,
+        text: &str,
+        detail: serde_json::Value,
+        now: i64,
+    ) -> AppResult<()> {
+        let names = mentions(text);
+        if names.is_empty() {
+            return Ok(());
+        }
+        let note = serde_json::json!({"kind": "mention", "detail": detail}).to_string();
+        for uid in repo::members_named(conn, community_id, &names).await? {
+            if uid != author_id {
+                repo::notify(conn, uid, Some(community_id), "mention", &note, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn unread_notifications(&self, viewer: Viewer) -> AppResult<i64> {
+        let mut c = self.db.read().await?;
+        Ok(repo::unread_count(&mut c, viewer.id).await?)
+    }
+}
+
+#[cfg(test)]
+mod mention_tests {
+    #[test]
+    fn finds_mentions_but_not_emails() {
+        assert_eq!(super::mentions("hi @alice and ＠Bob_2, mail me@example.com, @al"), ["alice", "bob_2"]);
+    }
+}

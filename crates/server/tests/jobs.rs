@@ -236,3 +236,33 @@ async fn faq_answers_questions_and_lists_the_rest_for_moderators() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn replies_mentions_and_join_decisions_reach_the_inbox() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "approval")).await;
+        let alice = t.user("alice").await;
+        let (_, out) = alice.post("/api/v1/communities/club/join", json!({"accept_rules": true, "answers": []})).await;
+        let rid = out["request_id"].as_i64().unwrap();
+        owner.post(&format!("/api/v1/join-requests/{rid}/approve"), json!({"reason": "welcome"})).await;
+        let (_, notes) = alice.get("/api/v1/me/notifications").await;
+        assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "join_approved"), "{b:?} {notes}");
+
+        let (_, p) = alice.post("/api/v1/communities/club/posts", json!({"body": "hello @owner, and @nobody"})).await;
+        let (_, notes) = owner.get("/api/v1/me/notifications").await;
+        assert_eq!(notes[0]["kind"], "mention", "{b:?} {notes}");
+        owner.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "hi alice"})).await;
+        alice.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "own reply, no notice"})).await;
+        let (_, notes) = alice.get("/api/v1/me/notifications").await;
+        let replies: Vec<_> = notes.as_array().unwrap().iter().filter(|n| n["kind"] == "reply").collect();
+        assert_eq!(replies.len(), 1, "{b:?} {notes}");
+        assert_eq!(replies[0]["detail"]["by"], "owner");
+        assert_eq!(replies[0]["read"], false);
+        let (s, _) = alice.post("/api/v1/me/notifications/read", json!({})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT);
+        assert_eq!(alice.get("/api/v1/me/notifications").await.1[0]["read"], true);
+        t.cleanup().await;
+    }
+}

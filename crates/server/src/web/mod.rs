@@ -136,6 +136,8 @@ pub struct Page {
     pub lang: &'static str,
     pub path: String,
     pub notice: Option<String>,
+    /// Unread notifications of the signed-in person.
+    pub unread: i64,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -151,7 +153,12 @@ impl FromRequestParts<AppState> for Page {
             .filter(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
             .map(str::to_string);
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-        Ok(Page { state: state.clone(), auth, lang, path, notice })
+        // The inbox badge: one small read per page for signed-in people.
+        let unread = match auth.viewer() {
+            Some(v) => state.app.unread_notifications(v).await.unwrap_or(0),
+            None => 0,
+        };
+        Ok(Page { state: state.clone(), auth, lang, path, notice, unread })
     }
 }
 
@@ -175,6 +182,7 @@ impl Page {
             path => self.path,
             tz => self.auth.user.as_ref().map(|u| u.time_zone.clone()).unwrap_or_else(|| "Asia/Shanghai".into()),
             asset_version => self.state.web.asset_version,
+            unread => self.unread,
         };
         let ctx = context! { ..ctx, ..base };
         match self.state.web.env.get_template(name).and_then(|t| t.render(ctx)) {
@@ -277,7 +285,7 @@ pub async fn not_found(page: Result<Page, Response>, uri: axum::http::Uri) -> Re
 /// The CSRF failure page (rendered by the auth layer, before any handler).
 pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Response {
     let lang = i18n::choose(auth.lang_cookie.as_deref(), auth.user.as_ref().map(|u| u.locale.as_str()), headers);
-    let page = Page { state: s.clone(), auth: auth.clone(), lang, path: "/".into(), notice: None };
+    let page = Page { state: s.clone(), auth: auth.clone(), lang, path: "/".into(), notice: None, unread: 0 };
     let msg = page.t("err.csrf_failed");
     page.render(StatusCode::FORBIDDEN, "error.html", context! { message => msg })
 }

@@ -360,3 +360,27 @@ pub async fn mark_notifications_read(conn: &mut AnyConnection, user_id: i64, now
         .await?;
     Ok(r.rows_affected())
 }
+
+pub async fn unread_count(conn: &mut AnyConnection, user_id: i64) -> crate::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Active members of a community among these usernames (for @mentions).
+pub async fn members_named(conn: &mut AnyConnection, community_id: i64, names: &[String]) -> crate::Result<Vec<i64>> {
+    let mut ids = vec![];
+    for n in names {
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE u.username = $1 AND m.community_id = $2 AND m.state = 'active'",
+        )
+        .bind(n)
+        .bind(community_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        ids.extend(id);
+    }
+    Ok(ids)
+}
