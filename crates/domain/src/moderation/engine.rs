@@ -398,7 +398,9 @@ impl RuleSet {
         if !links.is_empty() {
             hits.retain(|h| h.rule != b.contacts || !links.iter().any(|l| h.span.0 < l.1 && l.0 < h.span.1));
         }
-        hits.sort_by_key(|h| (h.span.0, h.span.1, h.rule));
+        if hits.len() > 1 {
+            hits.sort_by_key(|h| (h.span.0, h.span.1, h.rule));
+        }
         let sanction = hits.iter().fold(Sanction::ALLOW, |acc, h| acc.max(self.rules[h.rule as usize].sanction));
         Evaluation { hits, sanction, fingerprint }
     }

@@ -56,7 +56,7 @@ pub struct Stats {
     pub mentions: u32,
     /// Longest run of one repeated visible character.
     pub longest_run: u32,
-    /// Distinct visible characters, counted up to 8.
+    /// Distinct visible characters, counted up to 3 (flood detection asks "at most 2?").
     pub distinct: u32,
     /// Dots and plus signs after folding (links, international numbers).
     pub dots: u32,
@@ -68,7 +68,7 @@ struct Walk {
     gap: bool,
     prev: char,
     run: u32,
-    seen: [char; 8],
+    seen: [char; 3],
     after_at: bool,
 }
 
@@ -104,7 +104,7 @@ impl Normalized {
         self.stripped_src.clear();
         self.gap_before.clear();
         self.stats = Stats::default();
-        let mut st = Walk { gap: false, prev: '\0', run: 0, seen: ['\0'; 8], after_at: false };
+        let mut st = Walk { gap: false, prev: '\0', run: 0, seen: ['\0'; 3], after_at: false };
         fold_chars(text, |f, src| self.emit(f, src, &mut st));
     }
 
