@@ -164,12 +164,11 @@ impl App {
     pub async fn post(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<PostDetail> {
         let mut c = self.db.read().await?;
         let (p, ctx) = post_ctx(&mut c, post_id, viewer).await?;
-        let comments = repo::comments(&mut c, p.id, 500, ctx.can(Action::Moderate), viewer.map(|v| v.id))
+        let mut comments = repo::comments(&mut c, p.id, 500, ctx.can(Action::Moderate), viewer.map(|v| v.id))
             .await?
             .into_iter()
             .map(CommentView::from)
             .collect::<Vec<_>>();
-        let mut comments = comments;
         if comments.iter().any(|c| c.automatic) {
             let replies = yaji_store::repo::faq::replies_on(&mut c, p.id).await?;
             for cm in comments.iter_mut().filter(|c| c.automatic) {

@@ -134,12 +134,10 @@ impl App {
     pub async fn work_batch(&self, worker: &str, limit: i64) -> AppResult<usize> {
         let now = now();
         {
+            // A read first, so an idle worker does not take the writer every poll.
             let mut c = self.db.read().await?;
-            match repo::next_due(&mut c).await? {
-                Some(t) if t <= now => {}
-                // Nothing due: a lease may still have expired (a worker died).
-                _ if !self.lease_expired(&mut c, now).await? => return Ok(0),
-                _ => {}
+            if !repo::claimable(&mut c, now).await? {
+                return Ok(0);
             }
         }
         let mut tx = self.db.write().await?;
@@ -152,15 +150,6 @@ impl App {
         Ok(n)
     }
 
-    async fn lease_expired(&self, c: &mut AnyConnection, now: i64) -> AppResult<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'running' AND locked_until < $1")
-            .bind(now)
-            .fetch_one(&mut *c)
-            .await
-            .map_err(yaji_store::DbError::from)?;
-        Ok(n > 0)
-    }
-
     /// Runs a claimed batch in one transaction, each job inside its own
     /// savepoint: a job's effect and its "done" mark commit together, a failing
     /// job rolls back alone and is rescheduled, and the batch costs one commit
@@ -169,18 +158,14 @@ impl App {
     async fn run_batch(&self, worker: &str, jobs: Vec<repo::JobRow>) -> AppResult<()> {
         let mut tx = self.db.write().await?;
         for job in jobs {
-            let sql = |q: &'static str| sqlx::query(q);
-            sql("SAVEPOINT job").execute(&mut *tx.conn()).await.map_err(yaji_store::DbError::from)?;
+            repo::savepoint(tx.conn()).await?;
             let result = self.perform(tx.conn(), &job).await;
             let now = now();
             let keep = match result {
                 // A worker that lost its lease must not record the effect.
                 Ok(outcome) => repo::complete(tx.conn(), job.id, worker, &outcome, now).await?,
                 Err(e) => {
-                    sql("ROLLBACK TO SAVEPOINT job")
-                        .execute(&mut *tx.conn())
-                        .await
-                        .map_err(yaji_store::DbError::from)?;
+                    repo::rollback_to_savepoint(tx.conn()).await?;
                     let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
                     let msg = match e {
                         AppError::Internal(m) => m,
@@ -194,9 +179,9 @@ impl App {
                 }
             };
             if !keep {
-                sql("ROLLBACK TO SAVEPOINT job").execute(&mut *tx.conn()).await.map_err(yaji_store::DbError::from)?;
+                repo::rollback_to_savepoint(tx.conn()).await?;
             }
-            sql("RELEASE SAVEPOINT job").execute(&mut *tx.conn()).await.map_err(yaji_store::DbError::from)?;
+            repo::release_savepoint(tx.conn()).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -207,15 +207,12 @@ impl App {
             }
         }
         let nc = set.settings().newcomer;
-        if nc.enabled && nc.posts > 0 && role < Role::Moderator {
-            // The post count matters only if the text has what newcomers may not post.
-            let probe = Context { author: Author { posts: Some(0), ..cx.author }, ..cx };
-            let probe_e = set.evaluate(text, &probe);
-            if probe_e.hits.iter().any(|h| set.rule(h.rule).id.starts_with("newcomer.")) {
-                let n = repo::contributions(conn, ctx.c.id, author.id).await?;
-                cx.author.posts = Some(n.min(u32::MAX as i64) as u32);
-                e = set.evaluate(text, &cx);
-            }
+        let new_by_age = age_days.is_some_and(|d| d < nc.days);
+        if nc.enabled && nc.posts > 0 && !new_by_age && e.newcomer_sensitive && role < Role::Moderator {
+            // Only now does the post count matter: count, and decide again.
+            let n = repo::contributions(conn, ctx.c.id, author.id).await?;
+            cx.author.posts = Some(n.min(u32::MAX as i64) as u32);
+            e = set.evaluate(text, &cx);
         }
         self.moderation.remember(ctx.c.id, author.id, Recent { at: now, fingerprint: e.fingerprint });
         let hits = hit_views(&set, text, &e);

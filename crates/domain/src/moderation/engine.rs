@@ -96,6 +96,9 @@ pub struct Evaluation {
     pub sanction: Sanction,
     /// Hash of the normalized text, for repeat detection.
     pub fingerprint: u64,
+    /// The text has what newcomers may not post (a link off the allowlist or an
+    /// image), so the author's post count can change the verdict.
+    pub newcomer_sensitive: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -273,7 +276,7 @@ impl RuleSet {
         let mut hits = Vec::new();
         // Moderators and above are trusted, as in Discourse and Discord AutoMod.
         if !self.settings.enabled || ctx.author.role >= Role::Moderator {
-            return Evaluation { hits, sanction: Sanction::ALLOW, fingerprint };
+            return Evaluation { hits, sanction: Sanction::ALLOW, fingerprint, newcomer_sensitive: false };
         }
         let b = self.b;
         let on = |r: u16| self.enabled[r as usize];
@@ -322,6 +325,7 @@ impl RuleSet {
         }
 
         let newcomer = self.is_newcomer(&ctx.author);
+        let mut newcomer_sensitive = false;
         // Links: only around dots, scanned by hand (a regex with counted
         // repetitions here would leave the DFA's fast path).
         if norm.stats.dots > 0 {
@@ -332,6 +336,7 @@ impl RuleSet {
                 if is_group_invite(host, &folded[start..end]) {
                     push(&mut hits, b.invites, span);
                 } else if !self.settings.domain_allowed(host) {
+                    newcomer_sensitive = true;
                     push(&mut hits, b.links, span);
                     if newcomer {
                         push(&mut hits, b.newcomer_link, span);
@@ -339,7 +344,9 @@ impl RuleSet {
                 }
             });
         }
-        if newcomer && (text.contains("![") || text.contains("<img")) {
+        let image = text.contains("![") || text.contains("<img");
+        newcomer_sensitive |= image;
+        if newcomer && image {
             let at = text.find("![").or_else(|| text.find("<img")).unwrap_or(0);
             push(&mut hits, b.newcomer_image, (at, text.len()));
         }
@@ -402,7 +409,7 @@ impl RuleSet {
             hits.sort_by_key(|h| (h.span.0, h.span.1, h.rule));
         }
         let sanction = hits.iter().fold(Sanction::ALLOW, |acc, h| acc.max(self.rules[h.rule as usize].sanction));
-        Evaluation { hits, sanction, fingerprint }
+        Evaluation { hits, sanction, fingerprint, newcomer_sensitive }
     }
 
     fn is_newcomer(&self, a: &Author) -> bool {

@@ -144,6 +144,17 @@ pub async fn retry(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result
     Ok(r.rows_affected() == 1)
 }
 
+/// Whether `claim` would find anything: a due job, or one whose lease ran out.
+pub async fn claimable(conn: &mut AnyConnection, now: i64) -> crate::Result<bool> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND locked_until < $1) LIMIT 1",
+    )
+    .bind(now)
+    .fetch_optional(conn)
+    .await?
+    .is_some())
+}
+
 /// When the next queued job is due, if any (the worker sleeps until then).
 pub async fn next_due(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(conn).await?)
@@ -151,4 +162,20 @@ pub async fn next_due(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
 
 pub async fn counts(conn: &mut AnyConnection) -> crate::Result<Vec<(String, i64)>> {
     Ok(sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").fetch_all(conn).await?)
+}
+
+/// Savepoints around one job inside a batch transaction (same SQL on both databases).
+pub async fn savepoint(conn: &mut AnyConnection) -> crate::Result<()> {
+    sqlx::query("SAVEPOINT job").execute(conn).await?;
+    Ok(())
+}
+
+pub async fn rollback_to_savepoint(conn: &mut AnyConnection) -> crate::Result<()> {
+    sqlx::query("ROLLBACK TO SAVEPOINT job").execute(conn).await?;
+    Ok(())
+}
+
+pub async fn release_savepoint(conn: &mut AnyConnection) -> crate::Result<()> {
+    sqlx::query("RELEASE SAVEPOINT job").execute(conn).await?;
+    Ok(())
 }
