@@ -96,6 +96,10 @@ pub enum Action {
     Moderate,
     /// Edit banned words, detectors, the ladder and custom rules.
     EditModeration,
+    /// Write automation rules and webhooks, enable templates, set the newcomer checklist.
+    ManageAutomation,
+    /// Schedule posts on the content calendar and tag members.
+    ScheduleContent,
     BanMember {
         target: Role,
     },
@@ -239,8 +243,9 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 need_role(Role::Moderator)
             }
         }
-        PinPost | SetEssence | Moderate => need_role(Role::Moderator),
-        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration => {
+        PinPost | SetEssence | Moderate | ScheduleContent => need_role(Role::Moderator),
+        ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
+        | ManageAutomation => {
             need_role(Role::Admin)
         }
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
@@ -309,6 +314,8 @@ mod tests {
             (Report,                                ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
             (Moderate,                              ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (EditModeration,                        ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (ManageAutomation,                      ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (ScheduleContent,                       ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),
