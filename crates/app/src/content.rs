@@ -108,7 +108,13 @@ impl App {
         let id = repo::insert_post(tx.conn(), &new).await?;
         crepo::add_post_count(tx.conn(), ctx.c.id, 1).await?;
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
-        let question = screening.state == "visible" && self.faq_on_post(tx.conn(), &ctx, id, &text, now).await?;
+        if screening.state == "visible" {
+            self.faq_on_post(tx.conn(), &ctx, id, &text, now).await?;
+        }
+        if ctx.c.checklist_enabled == 1 && screening.state == "visible" {
+            let job = crate::jobs::Job::ChecklistCheck { community_id: ctx.c.id, user_id: viewer.id, post_id: id };
+            self.enqueue(tx.conn(), job, now).await?;
+        }
         let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id))
             .with(serde_json::json!({"topic_id": input.topic_id, "moderation": screening.state}));
         let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
@@ -117,9 +123,8 @@ impl App {
             self.notify_mentions(tx.conn(), ctx.c.id, viewer.id, &text, detail, now).await?;
         }
         finish(tx, ev, now).await?;
-        if question {
-            self.wake_workers();
-        }
+        // Rules listening to posts may have been queued with the event.
+        self.wake_workers();
         Ok(PostView::from_row(row, true))
     }
 
@@ -327,6 +332,7 @@ impl App {
         let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
             .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}));
         finish(tx, ev, now).await?;
+        self.wake_workers();
         Ok(row.into())
     }
 

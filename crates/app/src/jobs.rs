@@ -37,7 +37,19 @@ pub(crate) enum Job {
     FaqAnswer { community_id: i64, post_id: i64 },
     /// If nobody answered the question by now, tell the moderators.
     FaqUnansweredCheck { community_id: i64, post_id: i64, at: i64 },
+    /// A timer rule (schedule, date, daily sweep) is due at `at`; stale when the rule's version moved on.
+    AutomationTimer { community_id: i64, rule_id: i64, version: i64, at: i64 },
+    /// A rule's webhook action: deliver `payload` to the webhook (external effect).
+    RuleWebhook { community_id: i64, webhook_id: i64, payload: serde_json::Value, key: String },
+    /// See whether a member just finished the newcomer checklist.
+    ChecklistCheck { community_id: i64, user_id: i64, post_id: i64 },
+    /// Publish a scheduled post due at `at`.
+    PublishScheduled { community_id: i64, id: i64, version: i64, at: i64 },
 }
+
+/// Job kinds whose effect leaves the database (HTTP, SMTP): they run outside
+/// the batch transaction, at least once, with an idempotency key the receiver can use.
+pub(crate) const EXTERNAL: &[&str] = &["webhook", "rule_webhook"];
 
 /// The wait before retry `attempt` (1-based): 5 s, 10 s, 20 s … capped at 1 h.
 pub fn backoff_ms(attempt: i64) -> i64 {
@@ -107,6 +119,36 @@ impl App {
                     Some(community_id),
                 )
             }
+            Job::AutomationTimer { community_id, rule_id, version, at } => {
+                run_at = at;
+                (
+                    "automation_timer",
+                    serde_json::json!({"rule_id": rule_id, "version": version, "at": at}),
+                    format!("timer:{rule_id}:{version}:{at}"),
+                    Some(community_id),
+                )
+            }
+            Job::RuleWebhook { community_id, webhook_id, payload, key } => (
+                "rule_webhook",
+                serde_json::json!({"webhook_id": webhook_id, "payload": payload}),
+                format!("rule_webhook:{webhook_id}:{key}"),
+                Some(community_id),
+            ),
+            Job::ChecklistCheck { community_id, user_id, post_id } => (
+                "checklist",
+                serde_json::json!({"community_id": community_id, "user_id": user_id}),
+                format!("checklist:{community_id}:{user_id}:{post_id}"),
+                Some(community_id),
+            ),
+            Job::PublishScheduled { community_id, id, version, at } => {
+                run_at = at;
+                (
+                    "publish_scheduled",
+                    serde_json::json!({"id": id, "version": version, "at": at}),
+                    format!("publish:{id}:{version}:{at}"),
+                    Some(community_id),
+                )
+            }
         };
         let new = repo::NewJob {
             kind,
@@ -144,8 +186,12 @@ impl App {
         let jobs = repo::claim(tx.conn(), self.db.backend(), worker, now, now + LEASE_MS, limit).await?;
         tx.commit().await?;
         let n = jobs.len();
-        if n > 0 {
-            self.run_batch(worker, jobs).await?;
+        let (external, internal): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| EXTERNAL.contains(&j.kind.as_str()));
+        if !internal.is_empty() {
+            self.run_batch(worker, internal).await?;
+        }
+        for job in external {
+            self.run_external(worker, job).await?;
         }
         Ok(n)
     }
@@ -166,15 +212,7 @@ impl App {
                 Ok(outcome) => repo::complete(tx.conn(), job.id, worker, &outcome, now).await?,
                 Err(e) => {
                     repo::rollback_to_savepoint(tx.conn()).await?;
-                    let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
-                    let msg = match e {
-                        AppError::Internal(m) => m,
-                        other => other.to_string(),
-                    };
-                    if retry_at.is_none() {
-                        tracing::warn!(job = job.id, kind = job.kind, error = %msg, "job failed for good: dead-letter list");
-                    }
-                    repo::fail(tx.conn(), job.id, worker, &msg, retry_at, now).await?;
+                    self.fail_job(tx.conn(), worker, &job, e, now).await?;
                     true
                 }
             };
@@ -182,6 +220,49 @@ impl App {
                 repo::rollback_to_savepoint(tx.conn()).await?;
             }
             repo::release_savepoint(tx.conn()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failure: retry later with backoff, or the dead-letter list.
+    async fn fail_job(&self, conn: &mut AnyConnection, worker: &str, job: &repo::JobRow, e: AppError, now: i64) -> AppResult<()> {
+        let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
+        let msg = match e {
+            AppError::Internal(m) => m,
+            other => other.to_string(),
+        };
+        if retry_at.is_none() {
+            tracing::warn!(job = job.id, kind = job.kind, error = %msg, "job failed for good: dead-letter list");
+        }
+        if job.kind.starts_with("automation") {
+            self.automation_job_failed(conn, job, &msg, retry_at.is_none(), now).await?;
+        }
+        repo::fail(conn, job.id, worker, &msg, retry_at, now).await?;
+        Ok(())
+    }
+
+    /// Runs a job with an external effect: the effect first, outside any
+    /// transaction, then its record and the job's mark in one short one.
+    async fn run_external(&self, worker: &str, job: repo::JobRow) -> AppResult<()> {
+        let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
+        let attempt = self.deliver_webhook(&job, &p).await;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        match attempt {
+            Ok(Some(d)) => {
+                self.record_delivery(tx.conn(), &job, &d, now).await?;
+                match d.retry {
+                    false => {
+                        repo::complete(tx.conn(), job.id, worker, &d.summary(), now).await?;
+                    }
+                    true => self.fail_job(tx.conn(), worker, &job, AppError::Internal(d.summary()), now).await?,
+                }
+            }
+            Ok(None) => {
+                repo::complete(tx.conn(), job.id, worker, "skipped: webhook gone or off", now).await?;
+            }
+            Err(e) => self.fail_job(tx.conn(), worker, &job, e, now).await?,
         }
         tx.commit().await?;
         Ok(())
@@ -203,6 +284,10 @@ impl App {
                 if crate::moderation::mute_end(m.muted_until, now()).is_some() {
                     return Ok("skipped: muted".into());
                 }
+                // An enabled welcome rule (from the template) replaces the built-in welcome.
+                if yaji_store::repo::automation::template_enabled(conn, cid, "welcome").await? {
+                    return Ok("skipped: the community's welcome rule greets instead".into());
+                }
                 let detail = serde_json::json!({
                     "community": c.name, "slug": c.slug, "rules_link": format!("/c/{}/rules", c.slug),
                 });
@@ -212,6 +297,21 @@ impl App {
             }
             "faq_answer" => self.faq_answer_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
             "faq_unanswered" => self.faq_unanswered_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
+            "automation" => {
+                self.automation_event_job(conn, p["rule_id"].as_i64().unwrap_or(0), p["event_id"].as_i64().unwrap_or(0)).await
+            }
+            "automation_timer" => {
+                let (rule, version, at) =
+                    (p["rule_id"].as_i64().unwrap_or(0), p["version"].as_i64().unwrap_or(0), p["at"].as_i64().unwrap_or(0));
+                self.automation_timer_job(conn, rule, version, at).await
+            }
+            "checklist" => {
+                self.checklist_job(conn, p["community_id"].as_i64().unwrap_or(0), p["user_id"].as_i64().unwrap_or(0)).await
+            }
+            "publish_scheduled" => {
+                let (id, version, at) = (p["id"].as_i64().unwrap_or(0), p["version"].as_i64().unwrap_or(0), p["at"].as_i64().unwrap_or(0));
+                self.publish_scheduled_job(conn, id, version, at).await
+            }
             other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
         }
     }

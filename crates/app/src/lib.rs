@@ -4,6 +4,10 @@
 //! the web pages and the CLI all call these; none of them touch SQL.
 
 pub mod accounts;
+pub mod automation;
+pub mod calendar;
+pub mod onboarding;
+pub mod webhooks;
 pub mod communities;
 pub mod content;
 pub mod demo;
@@ -33,11 +37,14 @@ pub enum HashCost {
 pub struct AppConfig {
     pub hash_cost: HashCost,
     pub session_days: i64,
+    /// Private, loopback or link-local addresses webhooks may reach anyway
+    /// (an administrator's explicit choice; empty by default).
+    pub webhook_allow: webhooks::AllowPrivate,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { hash_cost: HashCost::Standard, session_days: 30 }
+        AppConfig { hash_cost: HashCost::Standard, session_days: 30, webhook_allow: Default::default() }
     }
 }
 
@@ -50,11 +57,15 @@ pub struct App {
     pub(crate) moderation: Arc<moderation::ModerationState>,
     pub(crate) jobs: Arc<jobs::JobSignal>,
     pub(crate) faq: Arc<faq::FaqCache>,
+    /// The HTTP client for webhooks, with the SSRF guard built in.
+    pub(crate) http: reqwest::Client,
 }
 
 impl App {
     pub fn new(db: Db, cfg: AppConfig) -> App {
+        let http = webhooks::client(&cfg.webhook_allow);
         App {
+            http,
             db,
             cfg: Arc::new(cfg),
             throttle: Arc::new(throttle::LoginThrottle::default()),
@@ -78,7 +89,7 @@ impl App {
 
 /// The one way a use case ends: append its activity event and commit.
 pub(crate) async fn finish(mut tx: WriteTx, event: Event, now: i64) -> AppResult<()> {
-    yaji_store::repo::activity::record(tx.conn(), &event, now).await?;
+    automation::record_event(tx.conn(), &event, now).await?;
     tx.commit().await?;
     Ok(())
 }

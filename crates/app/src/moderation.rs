@@ -295,7 +295,7 @@ impl App {
     /// Applies warn / mute / remove / ban to a member, with its event (actor
     /// `by`, or the automod when `None`) and, for warnings and mutes, a notification.
     #[allow(clippy::too_many_arguments)]
-    async fn sanction_member(
+    pub(crate) async fn sanction_member(
         &self,
         conn: &mut AnyConnection,
         ctx: &Ctx,

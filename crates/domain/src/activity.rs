@@ -59,6 +59,11 @@ kinds! {
     MemberRestricted => "member_restricted",
     MemberUnrestricted => "member_unrestricted",
     FaqUpdated => "faq_updated",
+    AutomationUpdated => "automation_updated",
+    ChecklistCompleted => "checklist_completed",
+    MemberTagged => "member_tagged",
+    MemberUntagged => "member_untagged",
+    PostScheduled => "post_scheduled",
 }
 
 impl Kind {

@@ -47,6 +47,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "moderation", include_str!("../migrations/0002_moderation.sql")),
     (3, "jobs", include_str!("../migrations/0003_jobs.sql")),
     (4, "faq", include_str!("../migrations/0004_faq.sql")),
+    (5, "automation", include_str!("../migrations/0005_automation.sql")),
 ];
 
 impl Db {

@@ -138,10 +138,10 @@ pub enum Action {
     AddTag { tag: String },
     RemoveTag { tag: String },
     NotifyModerators { message: String },
-    /// Mute the member through the moderation capability (0 = until lifted).
+    /// Mute the member through the moderation capability, for 1 minute to a year.
     Mute { minutes: u32 },
-    /// POST the firing as signed JSON to the URL.
-    Webhook { url: String },
+    /// POST the firing as signed JSON to one of the community's webhooks.
+    Webhook { webhook_id: i64 },
 }
 
 impl Action {
@@ -273,14 +273,12 @@ impl RuleDef {
                 Action::AddTag { tag: t } | Action::RemoveTag { tag: t } => {
                     *t = tag(t).map_err(|e| FieldError { field: "actions.tag", ..e })?
                 }
-                Action::Mute { minutes } if *minutes > 60 * 24 * 365 => {
-                    return Err(invalid("actions.minutes", "out_of_range", format!("action {n}: at most a year")));
+                Action::Mute { minutes } if !(1..=60 * 24 * 365).contains(minutes) => {
+                    return Err(invalid("actions.minutes", "out_of_range", format!("action {n}: 1 minute to a year")));
                 }
                 Action::Mute { .. } => {}
-                Action::Webhook { url } => {
-                    *url = url.trim().to_string();
-                    check_url(url).map_err(|m| invalid("actions.url", "invalid_url", format!("action {n}: {m}")))?;
-                }
+                // Whether the webhook exists in this community is the app's check.
+                Action::Webhook { .. } => {}
             }
         }
         Ok(self)

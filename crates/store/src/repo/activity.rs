@@ -50,3 +50,12 @@ pub async fn list(
 pub async fn max_id(conn: &mut AnyConnection) -> crate::Result<i64> {
     Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events").fetch_one(conn).await?.unwrap_or(0))
 }
+
+pub async fn get(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<ActivityRow>> {
+    Ok(sqlx::query_as(
+        "SELECT id, kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload FROM activity_events WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}

@@ -27,11 +27,14 @@ pub struct CommunityRow {
     /// Confidence (thousandths) the assistant needs to answer from the FAQ.
     pub faq_threshold: i64,
     pub faq_unanswered_minutes: i64,
+    /// Whether newcomers see the checklist (新人任务), and the topic introductions go to.
+    pub checklist_enabled: i64,
+    pub checklist_intro_topic_id: Option<i64>,
 }
 
 const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.core_value, c.visibility, c.join_policy, \
     c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at, \
-    c.moderation_version, c.faq_version, c.faq_threshold, c.faq_unanswered_minutes";
+    c.moderation_version, c.faq_version, c.faq_threshold, c.faq_unanswered_minutes, c.checklist_enabled, c.checklist_intro_topic_id";
 
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -680,5 +683,20 @@ pub async fn topic(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<To
     Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
+        .await?)
+}
+
+/// The id of the community's topic with this name, creating it if missing.
+pub async fn ensure_topic(conn: &mut AnyConnection, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
+    sqlx::query("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(community_id)
+        .bind(name)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(sqlx::query_scalar("SELECT id FROM topics WHERE community_id = $1 AND name = $2")
+        .bind(community_id)
+        .bind(name)
+        .fetch_one(conn)
         .await?)
 }

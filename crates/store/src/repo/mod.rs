@@ -1,6 +1,7 @@
 //! Repositories: plain functions over a connection, grouped by context.
 
 pub mod activity;
+pub mod automation;
 pub mod community;
 pub mod content;
 pub mod faq;

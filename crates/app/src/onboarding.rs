@@ -1,0 +1,274 @@
+//! Onboarding and member bookkeeping: the newcomer checklist (新人任务),
+//! member tags, and the member's "no assistant messages" switch.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::automation;
+use yaji_domain::error::invalid;
+use yaji_domain::permission::Action;
+use yaji_store::repo::automation as repo;
+use yaji_store::repo::community as crepo;
+use yaji_store::AnyConnection;
+
+use crate::accounts::Viewer;
+use crate::automation::record_event;
+use crate::communities::Ctx;
+use crate::content::PostInput;
+use crate::{finish, now, rfc3339, App, AppError, AppResult};
+
+/// The topic introductions go to when the operator names none.
+pub const DEFAULT_INTRO_TOPIC: &str = "自我介绍";
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChecklistTask {
+    /// rules | intro | first_post
+    pub key: String,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChecklistView {
+    pub enabled: bool,
+    pub intro_topic_id: Option<i64>,
+    pub intro_topic: Option<String>,
+    pub tasks: Vec<ChecklistTask>,
+    pub completed_at: Option<String>,
+    /// The member asked the assistant not to message them.
+    pub assistant_opt_out: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChecklistProgress {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub joined_at: String,
+    pub rules: bool,
+    pub intro: bool,
+    pub first_post: bool,
+    pub completed_at: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct IntroInput {
+    /// How to address you.
+    pub name: String,
+    pub city: String,
+    pub occupation: String,
+    /// What you hope to get from the community.
+    pub hope: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagCount {
+    pub tag: String,
+    pub members: i64,
+}
+
+fn tags_of(m: &repo::MemberRow) -> Vec<String> {
+    let mut t: Vec<String> = m.tags.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    t.sort();
+    t
+}
+
+/// (rules, intro, first post) for a member.
+async fn progress(
+    conn: &mut AnyConnection,
+    c: &crepo::CommunityRow,
+    user_id: i64,
+    rules_accepted: i64,
+) -> AppResult<(bool, bool, bool)> {
+    let (intro, other) = repo::post_counts(conn, c.id, user_id, c.checklist_intro_topic_id).await?;
+    Ok((c.rules_version == 0 || rules_accepted >= c.rules_version, intro > 0, other > 0))
+}
+
+impl App {
+    /// The signed-in member's checklist in a community.
+    pub async fn checklist(&self, viewer: Viewer, slug: &str) -> AppResult<ChecklistView> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        let m = ctx.membership.as_ref().filter(|m| m.state == "active").ok_or(AppError::forbidden(
+            "members_only",
+            "only members of this community have a checklist",
+        ))?;
+        let (rules, intro, first) = progress(&mut c, &ctx.c, viewer.id, m.rules_version_accepted).await?;
+        let row = repo::members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
+        let topic = match ctx.c.checklist_intro_topic_id {
+            Some(t) => crepo::topic(&mut c, t).await?.map(|t| t.name),
+            None => None,
+        };
+        let task = |key: &str, done| ChecklistTask { key: key.into(), done };
+        Ok(ChecklistView {
+            enabled: ctx.c.checklist_enabled == 1,
+            intro_topic_id: ctx.c.checklist_intro_topic_id,
+            intro_topic: topic,
+            tasks: vec![task("rules", rules), task("intro", intro), task("first_post", first)],
+            completed_at: row.as_ref().and_then(|r| r.checklist_completed_at).map(rfc3339),
+            assistant_opt_out: row.is_some_and(|r| r.assistant_opt_out == 1),
+        })
+    }
+
+    /// Turns the checklist on or off; introductions go to `intro_topic` (created if missing).
+    pub async fn set_checklist(&self, viewer: Viewer, slug: &str, enabled: bool, intro_topic: Option<&str>) -> AppResult<()> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::ManageAutomation)?;
+        let name = intro_topic.map(str::trim).filter(|s| !s.is_empty());
+        let topic_id = match (name, ctx.c.checklist_intro_topic_id) {
+            (None, Some(id)) => Some(id),
+            (name, _) => {
+                let name = yaji_domain::community::topic_name(name.unwrap_or(DEFAULT_INTRO_TOPIC))?;
+                Some(crepo::ensure_topic(tx.conn(), ctx.c.id, &name, now).await?)
+            }
+        };
+        repo::set_checklist(tx.conn(), ctx.c.id, enabled, topic_id).await?;
+        let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
+            .with(serde_json::json!({"checklist": enabled, "intro_topic_id": topic_id}));
+        finish(tx, ev, now).await
+    }
+
+    /// Posts the member's introduction from the template into the intro topic.
+    pub async fn introduce(&self, viewer: Viewer, slug: &str, input: &IntroInput, zh: bool) -> AppResult<crate::views::PostView> {
+        let topic = {
+            let mut c = self.db.read().await?;
+            let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+            if ctx.c.checklist_enabled != 1 {
+                return Err(AppError::conflict("checklist_off", None, "this community has no newcomer checklist"));
+            }
+            ctx.c.checklist_intro_topic_id
+        };
+        let fields = [("name", &input.name), ("city", &input.city), ("occupation", &input.occupation), ("hope", &input.hope)];
+        for (f, v) in fields {
+            let n = v.trim().chars().count();
+            if n == 0 || n > if f == "hope" { 500 } else { 50 } {
+                let field = match f {
+                    "name" => "name",
+                    "city" => "city",
+                    "occupation" => "occupation",
+                    _ => "hope",
+                };
+                return Err(invalid(field, "invalid_length", format!("{field}: 1-{} characters", if f == "hope" { 500 } else { 50 })).into());
+            }
+        }
+        let (title, body) = if zh {
+            (
+                format!("大家好，我是{}", input.name.trim()),
+                format!(
+                    "- **称呼**：{}\n- **城市**：{}\n- **职业**：{}\n- **希望在这里收获**：{}",
+                    input.name.trim(), input.city.trim(), input.occupation.trim(), input.hope.trim()
+                ),
+            )
+        } else {
+            (
+                format!("Hello, I am {}", input.name.trim()),
+                format!(
+                    "- **Name**: {}\n- **City**: {}\n- **Occupation**: {}\n- **What I hope to get here**: {}",
+                    input.name.trim(), input.city.trim(), input.occupation.trim(), input.hope.trim()
+                ),
+            )
+        };
+        self.create_post(viewer, slug, PostInput { title: Some(&title), body: &body, topic_id: topic }).await
+    }
+
+    /// Checklist progress of the newest members, for operators.
+    pub async fn checklist_progress(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<ChecklistProgress>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        let mut members = repo::members(&mut c, ctx.c.id, None).await?;
+        members.sort_by_key(|m| std::cmp::Reverse(m.joined_at));
+        members.truncate(200);
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            let accepted = crepo::membership(&mut c, ctx.c.id, m.user_id).await?.map_or(0, |r| r.rules_version_accepted);
+            let (rules, intro, first_post) = progress(&mut c, &ctx.c, m.user_id, accepted).await?;
+            out.push(ChecklistProgress {
+                tags: tags_of(&m),
+                user_id: m.user_id,
+                username: m.username,
+                display_name: m.display_name,
+                joined_at: rfc3339(m.joined_at),
+                rules,
+                intro,
+                first_post,
+                completed_at: m.checklist_completed_at.map(rfc3339),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Job: after a member's post, complete their checklist if every task is done.
+    pub(crate) async fn checklist_job(&self, conn: &mut AnyConnection, cid: i64, uid: i64) -> AppResult<String> {
+        let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
+            return Ok("skipped: not a member".into());
+        };
+        if c.checklist_enabled != 1 || m.state != "active" {
+            return Ok("skipped: checklist off or not active".into());
+        }
+        let (rules, intro, first) = progress(conn, &c, uid, m.rules_version_accepted).await?;
+        if !(rules && intro && first) {
+            return Ok(format!("in progress: rules={rules} intro={intro} first_post={first}"));
+        }
+        let now = now();
+        if !repo::complete_checklist(conn, cid, uid, now).await? {
+            return Ok("already complete".into());
+        }
+        let ev = Event::new(Kind::ChecklistCompleted, Some(cid), uid, Subject::User(uid));
+        record_event(conn, &ev, now).await?;
+        Ok("completed".into())
+    }
+
+    /// A member turns automated assistant messages off (or back on) for themselves.
+    pub async fn set_assistant_opt_out(&self, viewer: Viewer, slug: &str, out: bool) -> AppResult<()> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        if ctx.membership.as_ref().is_none_or(|m| m.state != "active") {
+            return Err(AppError::forbidden("members_only", "only members can change this"));
+        }
+        repo::set_opt_out(tx.conn(), ctx.c.id, viewer.id, out).await?;
+        let ev = Event::new(Kind::ProfileUpdated, Some(ctx.c.id), viewer.id, Subject::User(viewer.id))
+            .with(serde_json::json!({"assistant_opt_out": out}));
+        finish(tx, ev, now).await
+    }
+
+    /// Tags in use and how many members carry each.
+    pub async fn member_tags(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<TagCount>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        Ok(repo::tag_counts(&mut c, ctx.c.id).await?.into_iter().map(|(tag, members)| TagCount { tag, members }).collect())
+    }
+
+    /// Adds or removes a tag on a member; returns the member's tags.
+    pub async fn tag_member(&self, viewer: Viewer, slug: &str, username: &str, tag: &str, add: bool) -> AppResult<Vec<String>> {
+        let tag = automation::tag(tag)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::ScheduleContent)?;
+        let uid = yaji_store::repo::user::by_username(tx.conn(), username.trim())
+            .await?
+            .map(|u| u.id)
+            .ok_or(AppError::NotFound("member"))?;
+        if crepo::membership(tx.conn(), ctx.c.id, uid).await?.is_none_or(|m| m.state != "active") {
+            return Err(AppError::NotFound("member"));
+        }
+        let changed = if add {
+            repo::add_tag(tx.conn(), ctx.c.id, uid, &tag, now).await?
+        } else {
+            repo::remove_tag(tx.conn(), ctx.c.id, uid, &tag).await?
+        };
+        let tags = repo::tags_of(tx.conn(), ctx.c.id, uid).await?;
+        if !changed {
+            return Ok(tags);
+        }
+        let kind = if add { Kind::MemberTagged } else { Kind::MemberUntagged };
+        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(uid)).with(serde_json::json!({"tag": tag}));
+        finish(tx, ev, now).await?;
+        Ok(tags)
+    }
+}
