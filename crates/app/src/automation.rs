@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::automation::{
-    self as auto, templates, Action as RuleAction, ContentFacts, Conditions, Drive, MemberFacts, RuleDef, Trigger,
+    self as auto, templates, Action as RuleAction, Conditions, ContentFacts, Drive, MemberFacts, RuleDef, Trigger,
 };
 use yaji_domain::error::invalid;
 use yaji_domain::member::Role;
@@ -229,8 +229,11 @@ fn local_date(ms: i64, tz: Tz) -> chrono::NaiveDate {
     tz.timestamp_millis_opt(ms).earliest().map(|t| t.date_naive()).unwrap_or_default()
 }
 
+/// A member a sweep reaches: the row, the occurrence key, extra template variables.
+type Swept = (repo::MemberRow, String, Vec<(&'static str, String)>);
+
 /// Members a timer sweep reaches now, with the occurrence key and extra variables for each.
-fn sweep(trigger: &Trigger, members: Vec<repo::MemberRow>, tz: Tz, now: i64) -> Vec<(repo::MemberRow, String, Vec<(&'static str, String)>)> {
+fn sweep(trigger: &Trigger, members: Vec<repo::MemberRow>, tz: Tz, now: i64) -> Vec<Swept> {
     let today = local_date(now, tz);
     members
         .into_iter()
@@ -283,7 +286,8 @@ impl App {
     pub async fn automation_rule(&self, viewer: Viewer, slug: &str, id: i64) -> AppResult<RuleView> {
         let mut c = self.db.read().await?;
         let ctx = self.automation_ctx(&mut c, viewer, slug).await?;
-        let r = repo::rule(&mut c, id).await?.filter(|r| r.community_id == ctx.c.id).ok_or(AppError::NotFound("rule"))?;
+        let r =
+            repo::rule(&mut c, id).await?.filter(|r| r.community_id == ctx.c.id).ok_or(AppError::NotFound("rule"))?;
         Ok(r.into())
     }
 
@@ -291,7 +295,12 @@ impl App {
         for a in &def.actions {
             if let RuleAction::Webhook { webhook_id } = a {
                 if repo::webhook(conn, *webhook_id).await?.filter(|w| w.community_id == cid).is_none() {
-                    return Err(invalid("actions.webhook_id", "unknown_webhook", format!("no webhook {webhook_id} in this community")).into());
+                    return Err(invalid(
+                        "actions.webhook_id",
+                        "unknown_webhook",
+                        format!("no webhook {webhook_id} in this community"),
+                    )
+                    .into());
                 }
             }
         }
@@ -337,7 +346,10 @@ impl App {
         };
         let (rid, version) = match id {
             Some(id) => {
-                repo::rule(tx.conn(), id).await?.filter(|r| r.community_id == ctx.c.id).ok_or(AppError::NotFound("rule"))?;
+                repo::rule(tx.conn(), id)
+                    .await?
+                    .filter(|r| r.community_id == ctx.c.id)
+                    .ok_or(AppError::NotFound("rule"))?;
                 (id, repo::update_rule(tx.conn(), id, &new, now).await?)
             }
             None => (repo::insert_rule(tx.conn(), &new, now).await?, 1),
@@ -380,7 +392,10 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = self.automation_ctx(tx.conn(), viewer, slug).await?;
-        let r = repo::rule(tx.conn(), id).await?.filter(|r| r.community_id == ctx.c.id).ok_or(AppError::NotFound("rule"))?;
+        let r = repo::rule(tx.conn(), id)
+            .await?
+            .filter(|r| r.community_id == ctx.c.id)
+            .ok_or(AppError::NotFound("rule"))?;
         repo::delete_rule(tx.conn(), id, now).await?;
         let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
             .with(serde_json::json!({"rule_id": id, "name": r.name, "action": "deleted"}));
@@ -506,12 +521,18 @@ impl App {
             _ => first.as_ref().map(|f| f.1.clone()).unwrap_or_default(),
         };
         let vars = vars_for(&ctx.c, first.as_ref().map(|f| &f.0), &extra);
-        out.preview = def.actions.iter().map(|a| RenderedAction { kind: a.kind().into(), text: describe(a, &vars) }).collect();
+        out.preview =
+            def.actions.iter().map(|a| RenderedAction { kind: a.kind().into(), text: describe(a, &vars) }).collect();
         Ok(out)
     }
 
     /// Job: an event reached a rule listening to it.
-    pub(crate) async fn automation_event_job(&self, conn: &mut AnyConnection, rule_id: i64, event_id: i64) -> AppResult<String> {
+    pub(crate) async fn automation_event_job(
+        &self,
+        conn: &mut AnyConnection,
+        rule_id: i64,
+        event_id: i64,
+    ) -> AppResult<String> {
         let now = now();
         let Some(rule) = repo::rule(conn, rule_id).await?.filter(|r| r.enabled == 1) else {
             return Ok("skipped: rule off or deleted".into());
@@ -550,7 +571,8 @@ impl App {
             event_id: Some(event_id),
         };
         let Some(m) = member else {
-            let gone = RecipientOutcome { user_id: member_id, name: String::new(), outcome: "skipped: not a member".into() };
+            let gone =
+                RecipientOutcome { user_id: member_id, name: String::new(), outcome: "skipped: not a member".into() };
             self.record_run(conn, &firing, "skipped", &[gone], "", now).await?;
             return Ok("skipped: not a member".into());
         };
@@ -575,7 +597,9 @@ impl App {
         let topic_name = |t: Option<crepo::TopicRow>| t.map(|t| t.name);
         Ok(match ev.kind.as_str() {
             "post_created" => {
-                let Some(p) = content_repo::post(conn, ev.subject_id).await?.filter(|p| p.moderation == "visible" && p.deleted_at.is_none())
+                let Some(p) = content_repo::post(conn, ev.subject_id)
+                    .await?
+                    .filter(|p| p.moderation == "visible" && p.deleted_at.is_none())
                 else {
                     return Ok(None);
                 };
@@ -587,7 +611,9 @@ impl App {
                 Some((p.author_id, Some(p.id), Some((text, topic))))
             }
             "comment_created" => {
-                let Some(cm) = content_repo::comment(conn, ev.subject_id).await?.filter(|c| c.moderation == "visible" && c.deleted_at.is_none())
+                let Some(cm) = content_repo::comment(conn, ev.subject_id)
+                    .await?
+                    .filter(|c| c.moderation == "visible" && c.deleted_at.is_none())
                 else {
                     return Ok(None);
                 };
@@ -621,8 +647,15 @@ impl App {
         let tz = tz_of(&c);
         // Re-arm first, from now: after downtime a missed firing runs once, not once per missed slot.
         self.arm_timer(conn, &c, rule_id, version, &def, at.max(now)).await?;
-        let mut firing =
-            Firing { c: &c, rule_id, rule_name: &rule.name, def: &def, occurrence: format!("t{at}"), post_id: None, event_id: None };
+        let mut firing = Firing {
+            c: &c,
+            rule_id,
+            rule_name: &rule.name,
+            def: &def,
+            occurrence: format!("t{at}"),
+            post_id: None,
+            event_id: None,
+        };
         if !def.trigger.per_member() {
             let extra = [("date", local_date(at, tz).to_string())];
             let outcome = self.fire_for(conn, &firing, None, &extra, now).await?;
@@ -778,10 +811,20 @@ impl App {
                 };
                 if changed {
                     let kind = if add { Kind::MemberTagged } else { Kind::MemberUntagged };
-                    let ev = Event { kind, community_id: Some(c.id), actor_id: None, subject: Subject::User(m.user_id), payload: serde_json::json!({"tag": tag, "rule_id": f.rule_id}) };
+                    let ev = Event {
+                        kind,
+                        community_id: Some(c.id),
+                        actor_id: None,
+                        subject: Subject::User(m.user_id),
+                        payload: serde_json::json!({"tag": tag, "rule_id": f.rule_id}),
+                    };
                     record_event(conn, &ev, now).await?;
                 }
-                if changed { format!("'{tag}'") } else { "unchanged".into() }
+                if changed {
+                    format!("'{tag}'")
+                } else {
+                    "unchanged".into()
+                }
             }
             RuleAction::NotifyModerators { message } => {
                 let staff = repo::staff(conn, c.id).await?;
@@ -802,8 +845,17 @@ impl App {
                 let ctx = Ctx::load_id(conn, c.id, None).await?;
                 let sanction = Sanction { action: ActionKind::Mute, mute_minutes: *minutes };
                 let payload = serde_json::json!({"rule_id": f.rule_id, "automation": f.rule_name});
-                self.sanction_member(conn, &ctx, m.user_id, sanction, None, &format!("automation: {}", f.rule_name), payload, now)
-                    .await?;
+                self.sanction_member(
+                    conn,
+                    &ctx,
+                    m.user_id,
+                    sanction,
+                    None,
+                    &format!("automation: {}", f.rule_name),
+                    payload,
+                    now,
+                )
+                .await?;
                 format!("{minutes} min")
             }
             RuleAction::Webhook { webhook_id } => {

@@ -108,11 +108,11 @@ fn parse_when(raw: &str, tz: Tz) -> AppResult<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw.trim()) {
         return Ok(t.timestamp_millis());
     }
-    let local = auto::parse_local(raw).map_err(|_| {
-        invalid("publish_at", "invalid_datetime", "use RFC 3339 or a local time like 2026-12-01T09:00")
-    })?;
-    auto::local_to_utc(local, tz)
-        .ok_or_else(|| invalid("publish_at", "invalid_datetime", "that local time does not exist (daylight saving)").into())
+    let local = auto::parse_local(raw)
+        .map_err(|_| invalid("publish_at", "invalid_datetime", "use RFC 3339 or a local time like 2026-12-01T09:00"))?;
+    auto::local_to_utc(local, tz).ok_or_else(|| {
+        invalid("publish_at", "invalid_datetime", "that local time does not exist (daylight saving)").into()
+    })
 }
 
 /// Firings of `cron` within [from, to), at most 62.
@@ -211,7 +211,8 @@ impl App {
         let (from, to) = (ms(first), ms(next));
         let mut items: Vec<(i64, CalendarItem)> = Vec::new();
         let item = |kind: &str, id: i64, title: String, at: i64, repeating: bool| {
-            let local = tz.timestamp_millis_opt(at).earliest().map(|t| t.format("%H:%M").to_string()).unwrap_or_default();
+            let local =
+                tz.timestamp_millis_opt(at).earliest().map(|t| t.format("%H:%M").to_string()).unwrap_or_default();
             (at, CalendarItem { kind: kind.into(), id, title, time: local, at: rfc3339(at), repeating })
         };
         let scheduled = repo::calendar(&mut c, ctx.c.id, from, to).await?;
@@ -275,9 +276,16 @@ impl App {
     }
 
     /// Job: publish a scheduled post and, if it repeats, schedule the next time.
-    pub(crate) async fn publish_scheduled_job(&self, conn: &mut AnyConnection, id: i64, version: i64, at: i64) -> AppResult<String> {
+    pub(crate) async fn publish_scheduled_job(
+        &self,
+        conn: &mut AnyConnection,
+        id: i64,
+        version: i64,
+        at: i64,
+    ) -> AppResult<String> {
         let now = now();
-        let Some(s) = repo::scheduled(conn, id).await?.filter(|s| s.status == "scheduled" && s.version == version) else {
+        let Some(s) = repo::scheduled(conn, id).await?.filter(|s| s.status == "scheduled" && s.version == version)
+        else {
             return Ok("skipped: canceled or rescheduled".into());
         };
         let ctx = Ctx::load_id(conn, s.community_id, None).await?;
@@ -299,7 +307,8 @@ impl App {
         match next {
             Some(next) => {
                 let v = repo::set_scheduled_state(conn, id, "scheduled", next, now).await?;
-                self.enqueue(conn, Job::PublishScheduled { community_id: ctx.c.id, id, version: v, at: next }, now).await?;
+                self.enqueue(conn, Job::PublishScheduled { community_id: ctx.c.id, id, version: v, at: next }, now)
+                    .await?;
             }
             None => {
                 repo::set_scheduled_state(conn, id, "published", s.publish_at, now).await?;

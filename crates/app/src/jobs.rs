@@ -186,7 +186,8 @@ impl App {
         let jobs = repo::claim(tx.conn(), self.db.backend(), worker, now, now + LEASE_MS, limit).await?;
         tx.commit().await?;
         let n = jobs.len();
-        let (external, internal): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| EXTERNAL.contains(&j.kind.as_str()));
+        let (external, internal): (Vec<_>, Vec<_>) =
+            jobs.into_iter().partition(|j| EXTERNAL.contains(&j.kind.as_str()));
         if !internal.is_empty() {
             self.run_batch(worker, internal).await?;
         }
@@ -226,7 +227,14 @@ impl App {
     }
 
     /// Records a failure: retry later with backoff, or the dead-letter list.
-    async fn fail_job(&self, conn: &mut AnyConnection, worker: &str, job: &repo::JobRow, e: AppError, now: i64) -> AppResult<()> {
+    async fn fail_job(
+        &self,
+        conn: &mut AnyConnection,
+        worker: &str,
+        job: &repo::JobRow,
+        e: AppError,
+        now: i64,
+    ) -> AppResult<()> {
         let retry_at = (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
         let msg = match e {
             AppError::Internal(m) => m,
@@ -298,18 +306,24 @@ impl App {
             "faq_answer" => self.faq_answer_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
             "faq_unanswered" => self.faq_unanswered_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
             "automation" => {
-                self.automation_event_job(conn, p["rule_id"].as_i64().unwrap_or(0), p["event_id"].as_i64().unwrap_or(0)).await
+                self.automation_event_job(conn, p["rule_id"].as_i64().unwrap_or(0), p["event_id"].as_i64().unwrap_or(0))
+                    .await
             }
             "automation_timer" => {
-                let (rule, version, at) =
-                    (p["rule_id"].as_i64().unwrap_or(0), p["version"].as_i64().unwrap_or(0), p["at"].as_i64().unwrap_or(0));
+                let (rule, version, at) = (
+                    p["rule_id"].as_i64().unwrap_or(0),
+                    p["version"].as_i64().unwrap_or(0),
+                    p["at"].as_i64().unwrap_or(0),
+                );
                 self.automation_timer_job(conn, rule, version, at).await
             }
             "checklist" => {
-                self.checklist_job(conn, p["community_id"].as_i64().unwrap_or(0), p["user_id"].as_i64().unwrap_or(0)).await
+                self.checklist_job(conn, p["community_id"].as_i64().unwrap_or(0), p["user_id"].as_i64().unwrap_or(0))
+                    .await
             }
             "publish_scheduled" => {
-                let (id, version, at) = (p["id"].as_i64().unwrap_or(0), p["version"].as_i64().unwrap_or(0), p["at"].as_i64().unwrap_or(0));
+                let (id, version, at) =
+                    (p["id"].as_i64().unwrap_or(0), p["version"].as_i64().unwrap_or(0), p["at"].as_i64().unwrap_or(0));
                 self.publish_scheduled_job(conn, id, version, at).await
             }
             other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),

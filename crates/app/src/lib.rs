@@ -6,8 +6,6 @@
 pub mod accounts;
 pub mod automation;
 pub mod calendar;
-pub mod onboarding;
-pub mod webhooks;
 pub mod communities;
 pub mod content;
 pub mod demo;
@@ -16,8 +14,10 @@ pub mod faq;
 pub mod jobs;
 pub mod membership;
 pub mod moderation;
+pub mod onboarding;
 pub mod throttle;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -68,7 +68,8 @@ pub struct TagCount {
 }
 
 fn tags_of(m: &repo::MemberRow) -> Vec<String> {
-    let mut t: Vec<String> = m.tags.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
+    let mut t: Vec<String> =
+        m.tags.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
     t.sort();
     t
 }
@@ -89,10 +90,11 @@ impl App {
     pub async fn checklist(&self, viewer: Viewer, slug: &str) -> AppResult<ChecklistView> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
-        let m = ctx.membership.as_ref().filter(|m| m.state == "active").ok_or(AppError::forbidden(
-            "members_only",
-            "only members of this community have a checklist",
-        ))?;
+        let m = ctx
+            .membership
+            .as_ref()
+            .filter(|m| m.state == "active")
+            .ok_or(AppError::forbidden("members_only", "only members of this community have a checklist"))?;
         let (rules, intro, first) = progress(&mut c, &ctx.c, viewer.id, m.rules_version_accepted).await?;
         let row = repo::members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
         let topic = match ctx.c.checklist_intro_topic_id {
@@ -111,7 +113,13 @@ impl App {
     }
 
     /// Turns the checklist on or off; introductions go to `intro_topic` (created if missing).
-    pub async fn set_checklist(&self, viewer: Viewer, slug: &str, enabled: bool, intro_topic: Option<&str>) -> AppResult<()> {
+    pub async fn set_checklist(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        enabled: bool,
+        intro_topic: Option<&str>,
+    ) -> AppResult<()> {
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
@@ -131,7 +139,13 @@ impl App {
     }
 
     /// Posts the member's introduction from the template into the intro topic.
-    pub async fn introduce(&self, viewer: Viewer, slug: &str, input: &IntroInput, zh: bool) -> AppResult<crate::views::PostView> {
+    pub async fn introduce(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        input: &IntroInput,
+        zh: bool,
+    ) -> AppResult<crate::views::PostView> {
         let topic = {
             let mut c = self.db.read().await?;
             let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
@@ -140,7 +154,8 @@ impl App {
             }
             ctx.c.checklist_intro_topic_id
         };
-        let fields = [("name", &input.name), ("city", &input.city), ("occupation", &input.occupation), ("hope", &input.hope)];
+        let fields =
+            [("name", &input.name), ("city", &input.city), ("occupation", &input.occupation), ("hope", &input.hope)];
         for (f, v) in fields {
             let n = v.trim().chars().count();
             if n == 0 || n > if f == "hope" { 500 } else { 50 } {
@@ -150,7 +165,12 @@ impl App {
                     "occupation" => "occupation",
                     _ => "hope",
                 };
-                return Err(invalid(field, "invalid_length", format!("{field}: 1-{} characters", if f == "hope" { 500 } else { 50 })).into());
+                return Err(invalid(
+                    field,
+                    "invalid_length",
+                    format!("{field}: 1-{} characters", if f == "hope" { 500 } else { 50 }),
+                )
+                .into());
             }
         }
         let (title, body) = if zh {
@@ -158,7 +178,10 @@ impl App {
                 format!("大家好，我是{}", input.name.trim()),
                 format!(
                     "- **称呼**：{}\n- **城市**：{}\n- **职业**：{}\n- **希望在这里收获**：{}",
-                    input.name.trim(), input.city.trim(), input.occupation.trim(), input.hope.trim()
+                    input.name.trim(),
+                    input.city.trim(),
+                    input.occupation.trim(),
+                    input.hope.trim()
                 ),
             )
         } else {
@@ -166,7 +189,10 @@ impl App {
                 format!("Hello, I am {}", input.name.trim()),
                 format!(
                     "- **Name**: {}\n- **City**: {}\n- **Occupation**: {}\n- **What I hope to get here**: {}",
-                    input.name.trim(), input.city.trim(), input.occupation.trim(), input.hope.trim()
+                    input.name.trim(),
+                    input.city.trim(),
+                    input.occupation.trim(),
+                    input.hope.trim()
                 ),
             )
         };
@@ -183,7 +209,8 @@ impl App {
         members.truncate(200);
         let mut out = Vec::with_capacity(members.len());
         for m in members {
-            let accepted = crepo::membership(&mut c, ctx.c.id, m.user_id).await?.map_or(0, |r| r.rules_version_accepted);
+            let accepted =
+                crepo::membership(&mut c, ctx.c.id, m.user_id).await?.map_or(0, |r| r.rules_version_accepted);
             let (rules, intro, first_post) = progress(&mut c, &ctx.c, m.user_id, accepted).await?;
             out.push(ChecklistProgress {
                 tags: tags_of(&m),
@@ -240,11 +267,22 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::Moderate)?;
-        Ok(repo::tag_counts(&mut c, ctx.c.id).await?.into_iter().map(|(tag, members)| TagCount { tag, members }).collect())
+        Ok(repo::tag_counts(&mut c, ctx.c.id)
+            .await?
+            .into_iter()
+            .map(|(tag, members)| TagCount { tag, members })
+            .collect())
     }
 
     /// Adds or removes a tag on a member; returns the member's tags.
-    pub async fn tag_member(&self, viewer: Viewer, slug: &str, username: &str, tag: &str, add: bool) -> AppResult<Vec<String>> {
+    pub async fn tag_member(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        username: &str,
+        tag: &str,
+        add: bool,
+    ) -> AppResult<Vec<String>> {
         let tag = automation::tag(tag)?;
         let now = now();
         let mut tx = self.db.write().await?;

@@ -182,7 +182,14 @@ impl From<repo::WebhookRow> for WebhookView {
         } else {
             w.events.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
         };
-        WebhookView { id: w.id, url: w.url, secret: w.secret, events, enabled: w.enabled == 1, created_at: rfc3339(w.created_at) }
+        WebhookView {
+            id: w.id,
+            url: w.url,
+            secret: w.secret,
+            events,
+            enabled: w.enabled == 1,
+            created_at: rfc3339(w.created_at),
+        }
     }
 }
 
@@ -301,7 +308,10 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = self.webhook_ctx(tx.conn(), viewer, slug).await?;
-        repo::webhook(tx.conn(), id).await?.filter(|w| w.community_id == ctx.c.id).ok_or(AppError::NotFound("webhook"))?;
+        repo::webhook(tx.conn(), id)
+            .await?
+            .filter(|w| w.community_id == ctx.c.id)
+            .ok_or(AppError::NotFound("webhook"))?;
         repo::delete_webhook(tx.conn(), id, now).await?;
         let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
             .with(serde_json::json!({"webhook_id": id, "action": "deleted"}));
@@ -404,7 +414,13 @@ impl App {
         Ok(Some(attempt))
     }
 
-    pub(crate) async fn record_delivery(&self, conn: &mut AnyConnection, job: &JobRow, a: &Attempt, now: i64) -> AppResult<()> {
+    pub(crate) async fn record_delivery(
+        &self,
+        conn: &mut AnyConnection,
+        job: &JobRow,
+        a: &Attempt,
+        now: i64,
+    ) -> AppResult<()> {
         let d = repo::NewDelivery {
             webhook_id: a.webhook_id,
             community_id: a.community_id,
@@ -427,7 +443,20 @@ mod tests {
 
     #[test]
     fn internal_addresses_are_refused_unless_allowed() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["8.8.8.8", "1.1.1.1", "2606:4700:4700::1111"] {

@@ -245,9 +245,7 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
         }
         PinPost | SetEssence | Moderate | ScheduleContent => need_role(Role::Moderator),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
-        | ManageAutomation => {
-            need_role(Role::Admin)
-        }
+        | ManageAutomation => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
         ChangeRole { target, to } => {
             outrank(Role::Admin, target)?;

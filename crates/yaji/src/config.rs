@@ -20,6 +20,7 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<String>,
     demo: Option<bool>,
+    webhook_allow_private: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -32,6 +33,7 @@ pub struct Settings {
     pub log: String,
     pub log_json: bool,
     pub demo: bool,
+    pub webhook_allow: yaji_app::webhooks::AllowPrivate,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -61,7 +63,13 @@ impl Settings {
         let proxies =
             env("YAJI_TRUSTED_PROXIES").or_else(|| file.trusted_proxies.map(|v| v.join(","))).unwrap_or_default();
         let trusted_proxies = TrustedProxies::parse(&proxies).map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?;
+        let allow = env("YAJI_WEBHOOK_ALLOW_PRIVATE")
+            .or_else(|| file.webhook_allow_private.map(|v| v.join(",")))
+            .unwrap_or_default();
+        let webhook_allow = yaji_app::webhooks::AllowPrivate::parse(&allow)
+            .map_err(|e| anyhow::anyhow!("webhook_allow_private: {e}"))?;
         Ok(Settings {
+            webhook_allow,
             listen: env("YAJI_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into()),
             data_dir,
             database_url,

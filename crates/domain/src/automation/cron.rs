@@ -57,7 +57,9 @@ impl Cron {
         let f: Vec<&str> = expr.split_whitespace().collect();
         let err = |m: String| invalid("trigger.cron", "invalid_cron", m);
         if f.len() != 5 {
-            return Err(err("a schedule has five fields: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1'".into()));
+            return Err(err(
+                "a schedule has five fields: minute hour day-of-month month day-of-week, e.g. '0 9 * * 1'".into(),
+            ));
         }
         let (minutes, _) = field(f[0], 0, 59, "minute").map_err(err)?;
         let (hours, _) = field(f[1], 0, 23, "hour").map_err(err)?;

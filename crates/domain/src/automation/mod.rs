@@ -32,15 +32,23 @@ pub enum Trigger {
     PostCreated,
     CommentCreated,
     /// A new post or comment contains one of the keywords (normalized, case-insensitive).
-    KeywordMatched { keywords: Vec<String> },
+    KeywordMatched {
+        keywords: Vec<String>,
+    },
     /// A member has been silent for `days` days (checked daily; once per silence).
-    MemberInactive { days: u32 },
+    MemberInactive {
+        days: u32,
+    },
     /// The day a member joined, one or more years ago (checked daily).
     JoinAnniversary,
     /// A five-field cron expression in the community's time zone.
-    Schedule { cron: String },
+    Schedule {
+        cron: String,
+    },
     /// Once, at a local date and time (`2026-12-25T09:00`) in the community's time zone.
-    Date { at: String },
+    Date {
+        at: String,
+    },
     /// A member finished the newcomer checklist.
     ChecklistCompleted,
 }
@@ -78,9 +86,10 @@ impl Trigger {
             Trigger::CommentCreated => Drive::Events(&["comment_created"]),
             Trigger::KeywordMatched { .. } => Drive::Events(&["post_created", "comment_created"]),
             Trigger::ChecklistCompleted => Drive::Events(&["checklist_completed"]),
-            Trigger::MemberInactive { .. } | Trigger::JoinAnniversary | Trigger::Schedule { .. } | Trigger::Date { .. } => {
-                Drive::Timer
-            }
+            Trigger::MemberInactive { .. }
+            | Trigger::JoinAnniversary
+            | Trigger::Schedule { .. }
+            | Trigger::Date { .. } => Drive::Timer,
         }
     }
 
@@ -134,14 +143,26 @@ pub enum Action {
         reply: bool,
     },
     /// A private notification to the member.
-    Notify { message: String },
-    AddTag { tag: String },
-    RemoveTag { tag: String },
-    NotifyModerators { message: String },
+    Notify {
+        message: String,
+    },
+    AddTag {
+        tag: String,
+    },
+    RemoveTag {
+        tag: String,
+    },
+    NotifyModerators {
+        message: String,
+    },
     /// Mute the member through the moderation capability, for 1 minute to a year.
-    Mute { minutes: u32 },
+    Mute {
+        minutes: u32,
+    },
     /// POST the firing as signed JSON to one of the community's webhooks.
-    Webhook { webhook_id: i64 },
+    Webhook {
+        webhook_id: i64,
+    },
 }
 
 impl Action {
@@ -232,10 +253,15 @@ impl RuleDef {
         }
         if let (Some(lo), Some(hi)) = (c.min_member_days, c.max_member_days) {
             if lo > hi {
-                return Err(invalid("conditions.max_member_days", "out_of_range", "max_member_days is below min_member_days"));
+                return Err(invalid(
+                    "conditions.max_member_days",
+                    "out_of_range",
+                    "max_member_days is below min_member_days",
+                ));
             }
         }
-        if !self.trigger.has_content() && !(c.text_contains.is_empty() && c.topics.is_empty()) {
+        let content_conditions = !c.text_contains.is_empty() || !c.topics.is_empty();
+        if content_conditions && !self.trigger.has_content() {
             return Err(invalid(
                 "conditions.text_contains",
                 "not_applicable",
@@ -252,7 +278,10 @@ impl RuleDef {
                 return Err(invalid(
                     "actions",
                     "not_applicable",
-                    format!("action {n} ({}) needs a member: scheduled rules can post, notify moderators or call a webhook", a.kind()),
+                    format!(
+                        "action {n} ({}) needs a member: scheduled rules can post, notify moderators or call a webhook",
+                        a.kind()
+                    ),
                 ));
             }
             match a {
@@ -261,10 +290,18 @@ impl RuleDef {
                     check_template(body, "actions.body", n, vars)?;
                     check_template(title, "actions.title", n, vars)?;
                     if title.chars().count() > 200 {
-                        return Err(invalid("actions.title", "too_long", format!("action {n}: title over 200 characters")));
+                        return Err(invalid(
+                            "actions.title",
+                            "too_long",
+                            format!("action {n}: title over 200 characters"),
+                        ));
                     }
                     if *reply && !self.trigger.has_content() {
-                        return Err(invalid("actions.reply", "not_applicable", format!("action {n}: only rules about a post can reply")));
+                        return Err(invalid(
+                            "actions.reply",
+                            "not_applicable",
+                            format!("action {n}: only rules about a post can reply"),
+                        ));
                     }
                 }
                 Action::Notify { message } | Action::NotifyModerators { message } => {
@@ -376,10 +413,9 @@ fn braced(vars: &[&str]) -> String {
 /// Fills a validated template. Unknown or missing variables render as empty text.
 pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> String {
     match parts(template) {
-        Ok(ps) => ps
-            .into_iter()
-            .map(|(is_var, s)| if is_var { vars.get(s).map_or("", String::as_str) } else { s })
-            .collect(),
+        Ok(ps) => {
+            ps.into_iter().map(|(is_var, s)| if is_var { vars.get(s).map_or("", String::as_str) } else { s }).collect()
+        }
         Err(_) => template.to_string(),
     }
 }
@@ -423,7 +459,8 @@ impl Conditions {
     /// Whether a post or comment satisfies the text and topic conditions.
     pub fn content_ok(&self, c: &ContentFacts<'_>) -> bool {
         (self.text_contains.is_empty() || self.text_contains.iter().any(|w| contains_folded(c.text, w)))
-            && (self.topics.is_empty() || c.topic.is_some_and(|t| self.topics.iter().any(|x| x.eq_ignore_ascii_case(t))))
+            && (self.topics.is_empty()
+                || c.topic.is_some_and(|t| self.topics.iter().any(|x| x.eq_ignore_ascii_case(t))))
     }
 }
 

@@ -6,8 +6,16 @@ use chrono::NaiveDate;
 use super::{Action, Conditions, RuleDef, Trigger};
 
 /// Template keys, in the order the UI lists them.
-pub const KEYS: &[&str] =
-    &["welcome", "newcomer_checklist", "rules_reminder", "weekly_topic", "inactivity_nudge", "festival_spring", "festival_mid_autumn", "festival_new_year"];
+pub const KEYS: &[&str] = &[
+    "welcome",
+    "newcomer_checklist",
+    "rules_reminder",
+    "weekly_topic",
+    "inactivity_nudge",
+    "festival_spring",
+    "festival_mid_autumn",
+    "festival_new_year",
+];
 
 /// Spring Festival and Mid-Autumn dates (lunar calendar) for the next years.
 const SPRING: &[&str] = &["2026-02-17", "2027-02-06", "2028-01-26", "2029-02-13", "2030-02-03", "2031-01-23"];

@@ -38,9 +38,12 @@ fn unknown_variables_and_broken_braces_are_refused_with_the_field() {
 fn rules_are_checked_field_by_field() {
     let e = rule(Trigger::MemberJoined, vec![]).validate().unwrap_err();
     assert_eq!(e.field, "actions");
-    let e = rule(Trigger::Schedule { cron: "0 9 * *".into() }, vec![Action::Post { title: String::new(), body: "x".into(), reply: false }])
-        .validate()
-        .unwrap_err();
+    let e = rule(
+        Trigger::Schedule { cron: "0 9 * *".into() },
+        vec![Action::Post { title: String::new(), body: "x".into(), reply: false }],
+    )
+    .validate()
+    .unwrap_err();
     assert_eq!((e.field, e.code), ("trigger.cron", "invalid_cron"));
     // A schedule has no member to notify or tag.
     let e = rule(Trigger::Schedule { cron: "0 9 * * 1".into() }, vec![notify("x")]).validate().unwrap_err();
@@ -54,9 +57,12 @@ fn rules_are_checked_field_by_field() {
     assert!(check_url("https://hooks.example.com/yaji?x=1").is_ok());
     let e = rule(Trigger::MemberJoined, vec![Action::AddTag { tag: "a,b".into() }]).validate().unwrap_err();
     assert_eq!(e.field, "actions.tag");
-    let e = rule(Trigger::Date { at: "tomorrow".into() }, vec![Action::Post { title: String::new(), body: "x".into(), reply: false }])
-        .validate()
-        .unwrap_err();
+    let e = rule(
+        Trigger::Date { at: "tomorrow".into() },
+        vec![Action::Post { title: String::new(), body: "x".into(), reply: false }],
+    )
+    .validate()
+    .unwrap_err();
     assert_eq!(e.field, "trigger.at");
     let mut r = rule(Trigger::MemberJoined, vec![notify("x")]);
     r.conditions.text_contains = vec!["ad".into()];
@@ -85,7 +91,8 @@ fn conditions_combine_role_tags_age_text_and_topic() {
     c.tags_none = vec!["vip".into()];
     assert!(!c.member_ok(&m, 3 * day));
 
-    let mut c = Conditions { text_contains: vec!["加微信".into()], topics: vec!["Q&A".into()], ..Default::default() };
+    let mut c =
+        Conditions { text_contains: vec!["加微信".into()], topics: vec!["Q&A".into()], ..Default::default() };
     assert!(c.content_ok(&ContentFacts { text: "想要资料的 加 微 信", topic: Some("q&a") }));
     assert!(!c.content_ok(&ContentFacts { text: "想要资料的 加 微 信", topic: Some("闲聊") }));
     c.topics.clear();
@@ -135,7 +142,10 @@ fn every_template_is_a_valid_rule_in_both_languages() {
         }
     }
     assert_eq!(build("welcome", true, true, today).unwrap().trigger, Trigger::JoinApproved);
-    assert_eq!(build("festival_spring", true, false, today).unwrap().trigger, Trigger::Date { at: "2027-02-06T09:00".into() });
+    assert_eq!(
+        build("festival_spring", true, false, today).unwrap().trigger,
+        Trigger::Date { at: "2027-02-06T09:00".into() }
+    );
     assert!(build("nope", true, false, today).is_none());
 }
 

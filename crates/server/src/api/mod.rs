@@ -2,6 +2,7 @@
 //! request, call one use case, serialize the view. The OpenAPI document is
 //! generated from these handlers and their types.
 
+pub mod automation;
 mod extract;
 pub mod faq;
 pub mod jobs;
@@ -102,7 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction));
-    faq::routes(jobs::routes(moderation::routes(r)))
+    automation::routes(faq::routes(jobs::routes(moderation::routes(r))))
 }
 
 pub async fn openapi_json() -> impl IntoResponse {

@@ -46,6 +46,11 @@ fn with_db(url: &str, db: &str) -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, Default::default()).await
+    }
+
+    /// [`TestApp::spawn`] whose webhooks may reach these internal addresses.
+    pub async fn spawn_with(backend: Backend, webhook_allow: yaji_app::webhooks::AllowPrivate) -> TestApp {
         let (url, dir, pg) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -66,7 +71,7 @@ impl TestApp {
         };
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
-        let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30 });
+        let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow });
         let router = yaji_server::router(app.clone(), yaji_server::ServerConfig::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
@@ -134,6 +139,41 @@ impl TestApp {
         yaji_store::repo::activity::list(&mut c, community_id, 0, 1_000_000).await.unwrap()
     }
 
+    /// Runs every due job, in batches, until none is left.
+    pub async fn drain(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let n = self.app.work_batch("test", 16).await.unwrap();
+            if n == 0 {
+                return total;
+            }
+            total += n;
+        }
+    }
+
+    /// Makes queued jobs of a kind due now (timers, retries), as if time had passed.
+    pub async fn make_due(&self, kind: &str) {
+        let mut tx = self.db.write().await.unwrap();
+        sqlx::query("UPDATE jobs SET run_at = 0 WHERE status = 'queued' AND kind = $1")
+            .bind(kind)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// Runs one SQL statement (test setup: backdating, inspection).
+    pub async fn exec(&self, sql: &str) {
+        let mut tx = self.db.write().await.unwrap();
+        sqlx::query(sql).execute(tx.conn()).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        let mut c = self.db.read().await.unwrap();
+        sqlx::query_scalar(sql).fetch_one(&mut *c).await.unwrap()
+    }
+
     pub async fn event_count(&self) -> i64 {
         let mut c = self.db.read().await.unwrap();
         yaji_store::repo::activity::max_id(&mut c).await.unwrap()
@@ -165,6 +205,9 @@ impl User {
     }
     pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
         self.call(Method::DELETE, path, None).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PUT, path, Some(body)).await
     }
 }
 

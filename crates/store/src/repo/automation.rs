@@ -48,7 +48,8 @@ pub struct RuleRow {
     pub updated_at: i64,
 }
 
-const RULE_COLS: &str = "id, community_id, name, template, trigger_kind, definition, enabled, version, created_at, updated_at";
+const RULE_COLS: &str =
+    "id, community_id, name, template, trigger_kind, definition, enabled, version, created_at, updated_at";
 
 pub struct NewRule<'a> {
     pub community_id: i64,
@@ -282,7 +283,13 @@ pub async fn members(conn: &mut AnyConnection, community_id: i64, only: Option<i
     .await?)
 }
 
-pub async fn add_tag(conn: &mut AnyConnection, community_id: i64, user_id: i64, tag: &str, now: i64) -> crate::Result<bool> {
+pub async fn add_tag(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    tag: &str,
+    now: i64,
+) -> crate::Result<bool> {
     let r = sqlx::query(
         "INSERT INTO member_tags (community_id, user_id, tag, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
@@ -378,7 +385,12 @@ pub async fn post_counts(
 }
 
 /// Marks the checklist complete; `false` if it already was.
-pub async fn complete_checklist(conn: &mut AnyConnection, community_id: i64, user_id: i64, now: i64) -> crate::Result<bool> {
+pub async fn complete_checklist(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    user_id: i64,
+    now: i64,
+) -> crate::Result<bool> {
     let r = sqlx::query(
         "UPDATE memberships SET checklist_completed_at = $3
          WHERE community_id = $1 AND user_id = $2 AND checklist_completed_at IS NULL",
@@ -412,7 +424,8 @@ pub struct ScheduledRow {
     pub created_at: i64,
 }
 
-const SCHED_COLS: &str = "s.id, s.community_id, s.author_id, u.display_name AS author_name, s.topic_id, s.title, s.body, \
+const SCHED_COLS: &str =
+    "s.id, s.community_id, s.author_id, u.display_name AS author_name, s.topic_id, s.title, s.body, \
     s.publish_at, s.repeat_cron, s.status, s.version, s.published_count, s.last_post_id, s.last_error, s.created_at";
 
 pub struct NewScheduled<'a> {
@@ -452,7 +465,12 @@ pub async fn scheduled(conn: &mut AnyConnection, id: i64) -> crate::Result<Optio
 }
 
 /// Scheduled posts of a community whose next publication falls in [from, to), plus every repeating one.
-pub async fn calendar(conn: &mut AnyConnection, community_id: i64, from: i64, to: i64) -> crate::Result<Vec<ScheduledRow>> {
+pub async fn calendar(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    from: i64,
+    to: i64,
+) -> crate::Result<Vec<ScheduledRow>> {
     Ok(sqlx::query_as(&format!(
         "SELECT {SCHED_COLS} FROM scheduled_posts s JOIN users u ON u.id = s.author_id
          WHERE s.community_id = $1 AND s.status <> 'canceled'
@@ -560,7 +578,11 @@ pub async fn webhook(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<
 }
 
 pub async fn delete_webhook(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE webhooks SET deleted_at = $2, enabled = 0 WHERE id = $1").bind(id).bind(now).execute(conn).await?;
+    sqlx::query("UPDATE webhooks SET deleted_at = $2, enabled = 0 WHERE id = $1")
+        .bind(id)
+        .bind(now)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
