@@ -96,6 +96,8 @@ pub struct CommunityView {
     pub member_count: i64,
     pub post_count: i64,
     pub created_at: String,
+    /// Whether newcomers have a checklist (新人任务) here.
+    pub checklist: bool,
     pub abilities: Abilities,
     pub membership: Option<ViewerMembership>,
 }
@@ -124,6 +126,7 @@ impl CommunityView {
             member_count: c.member_count,
             post_count: c.post_count,
             created_at: rfc3339(c.created_at),
+            checklist: c.checklist_enabled == 1,
             abilities,
             membership,
         }

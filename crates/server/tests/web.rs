@@ -513,3 +513,135 @@ async fn faq_page_and_did_it_help_in_both_languages() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn operators_run_the_assistant_from_the_web_in_both_languages() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let mia = t.user("mia").await;
+        mia.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let c = browser();
+        log_in(&t, &c, "owner").await;
+        for (lang, words) in
+            [("en", ["Templates", "Run history", "Newcomer checklist"]), ("zh-CN", ["模板", "执行记录", "新人任务"])]
+        {
+            c.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
+            for (path, word) in [
+                ("/c/club/assistant", words[0]),
+                ("/c/club/assistant/runs", words[1]),
+                ("/c/club/assistant/checklist", words[2]),
+            ] {
+                let (st, html) = page(&c, &t.url(path)).await;
+                assert_eq!(st, StatusCode::OK, "{lang} {path}");
+                assert!(html.contains(word), "{lang} {path} has {word}");
+            }
+            let (st, _) = page(&c, &t.url("/c/club/calendar")).await;
+            assert_eq!(st, StatusCode::OK);
+            let (st, _) = page(&c, &t.url("/c/club/assistant/webhooks")).await;
+            assert_eq!(st, StatusCode::OK);
+        }
+        // One click: the newcomer checklist template (in Chinese, the current language).
+        let (_, html) = page(&c, &t.url("/c/club/assistant")).await;
+        let r = c
+            .post(t.url("/c/club/assistant/templates/newcomer_checklist"))
+            .form(&[("_csrf", csrf_of(&html).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, rules) = owner.get("/api/v1/communities/club/automation/rules").await;
+        assert_eq!(rules[0]["name"], "新人任务完成");
+
+        // The rule editor: a bad schedule is shown next to its field, nothing saved.
+        let form = |extra: &[(&str, &str)]| {
+            let mut f: Vec<(String, String)> = vec![
+                ("_csrf".into(), csrf_of(&html)),
+                ("name".into(), "Weekly topic".into()),
+                ("trigger".into(), "schedule".into()),
+                ("cron".into(), "0 9 * *".into()),
+                ("a0_kind".into(), "post".into()),
+                ("a0_title".into(), "Topic {date}".into()),
+                ("a0_text".into(), "What are you reading?".into()),
+                ("enabled".into(), "on".into()),
+            ];
+            for (k, v) in extra {
+                f.retain(|(key, _)| key != k);
+                f.push((k.to_string(), v.to_string()));
+            }
+            f
+        };
+        let r = c.post(t.url("/c/club/assistant")).form(&form(&[("do", "save")])).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("field-error") && body.contains("five fields"), "{body}");
+        assert_eq!(t.count("SELECT COUNT(*) FROM automation_rules").await, 1);
+        // Dry run, then save.
+        let r = c
+            .post(t.url("/c/club/assistant"))
+            .form(&form(&[("cron", "0 9 * * 1"), ("do", "dry_run")]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let body = r.text().await.unwrap();
+        assert!(body.contains("id=\"dry-run\"") && body.contains("What are you reading?"), "dry run preview");
+        let r = c
+            .post(t.url("/c/club/assistant"))
+            .form(&form(&[("cron", "0 9 * * 1"), ("do", "save")]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, rules) = owner.get("/api/v1/communities/club/automation/rules").await;
+        let weekly = rules.as_array().unwrap().iter().find(|r| r["name"] == "Weekly topic").unwrap().clone();
+        let (st, edit) = page(&c, &t.url(&format!("/c/club/assistant/rules/{}", weekly["id"]))).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(edit.contains("value=\"0 9 * * 1\""), "the editor is prefilled");
+
+        // A member's checklist page and introduction form.
+        let mc = browser();
+        log_in(&t, &mc, "mia").await;
+        let (st, cl) = page(&mc, &t.url("/c/club/checklist")).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(cl.contains("自我介绍") || cl.contains("Introduce yourself"));
+        let r = mc
+            .post(t.url("/c/club/checklist/intro"))
+            .form(&[
+                ("_csrf", csrf_of(&cl).as_str()),
+                ("name", "Mia"),
+                ("city", "Chengdu"),
+                ("occupation", "teacher"),
+                ("hope", "friends"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, cl) = mia.get("/api/v1/communities/club/checklist").await;
+        assert_eq!(cl["tasks"][1]["done"], true, "{cl}");
+        // Members do not reach the operators' pages.
+        let (st, _) = page(&mc, &t.url("/c/club/assistant")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+
+        // The calendar form schedules a post in the community's time zone.
+        let (_, cal) = page(&c, &t.url("/c/club/calendar")).await;
+        let r = c
+            .post(t.url("/c/club/calendar"))
+            .form(&[
+                ("_csrf", csrf_of(&cal).as_str()),
+                ("title", "Launch"),
+                ("body", "We are live"),
+                ("publish_at", "2031-03-02T09:00"),
+                ("repeat", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, march) = page(&c, &t.url("/c/club/calendar?month=2031-03")).await;
+        assert!(march.contains("09:00 Launch"), "shown on its day");
+        t.cleanup().await;
+    }
+}

@@ -2,6 +2,7 @@
 //! as the JSON API: parse the form, call the app, render a template or
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
+mod assistant;
 mod faq;
 mod i18n;
 mod moderation;
@@ -47,6 +48,13 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("notifications.html", include_str!("../../templates/notifications.html")),
     ("mod_tabs.html", include_str!("../../templates/mod_tabs.html")),
     ("faq.html", include_str!("../../templates/faq.html")),
+    ("assistant_tabs.html", include_str!("../../templates/assistant_tabs.html")),
+    ("assistant.html", include_str!("../../templates/assistant.html")),
+    ("assistant_runs.html", include_str!("../../templates/assistant_runs.html")),
+    ("webhooks.html", include_str!("../../templates/webhooks.html")),
+    ("checklist.html", include_str!("../../templates/checklist.html")),
+    ("checklist_progress.html", include_str!("../../templates/checklist_progress.html")),
+    ("calendar.html", include_str!("../../templates/calendar.html")),
 ];
 
 pub(crate) const CSS: &str = include_str!("../../static/app.css");
