@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 export YAJI_TEST_DATABASE_URL="${YAJI_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 scripts/ensure-postgres.sh "$YAJI_TEST_DATABASE_URL"
+# The email tests talk to a real SMTP server on loopback (aiosmtpd, from PyPI).
+python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==1.4.6
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -49,7 +49,7 @@ pub(crate) enum Job {
 
 /// Job kinds whose effect leaves the database (HTTP, SMTP): they run outside
 /// the batch transaction, at least once, with an idempotency key the receiver can use.
-pub(crate) const EXTERNAL: &[&str] = &["webhook", "rule_webhook"];
+pub(crate) const EXTERNAL: &[&str] = &["webhook", "rule_webhook", "email_sweep"];
 
 /// The wait before retry `attempt` (1-based): 5 s, 10 s, 20 s … capped at 1 h.
 pub fn backoff_ms(attempt: i64) -> i64 {
@@ -253,6 +253,21 @@ impl App {
     /// Runs a job with an external effect: the effect first, outside any
     /// transaction, then its record and the job's mark in one short one.
     async fn run_external(&self, worker: &str, job: repo::JobRow) -> AppResult<()> {
+        if job.kind == "email_sweep" {
+            let r = self.mail_sweep_job().await;
+            let now = now();
+            let mut tx = self.db.write().await?;
+            match r {
+                Ok(outcome) => {
+                    repo::complete(tx.conn(), job.id, worker, &outcome, now).await?;
+                }
+                Err(e) => self.fail_job(tx.conn(), worker, &job, e, now).await?,
+            }
+            // The mailer re-arms itself whatever happened to this pass.
+            self.enqueue_sweep(tx.conn(), now).await?;
+            tx.commit().await?;
+            return Ok(());
+        }
         let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
         let attempt = self.deliver_webhook(&job, &p).await;
         let now = now();
@@ -335,6 +350,9 @@ impl App {
     pub async fn run_worker(&self, name: String, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         tracing::info!(worker = name, "job worker started");
+        if let Err(e) = self.arm_mailer().await {
+            tracing::error!(error = %e, "arming the mailer");
+        }
         loop {
             let notified = self.jobs.0.notified();
             match self.work_once(&name).await {

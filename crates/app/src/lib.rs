@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod communities;
 pub mod content;
 pub mod demo;
+pub mod email;
 mod error;
 pub mod faq;
 pub mod jobs;
@@ -40,11 +41,13 @@ pub struct AppConfig {
     /// Private, loopback or link-local addresses webhooks may reach anyway
     /// (an administrator's explicit choice; empty by default).
     pub webhook_allow: webhooks::AllowPrivate,
+    /// SMTP delivery of notifications; `None`: no email.
+    pub mail: Option<email::MailConfig>,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { hash_cost: HashCost::Standard, session_days: 30, webhook_allow: Default::default() }
+        AppConfig { hash_cost: HashCost::Standard, session_days: 30, webhook_allow: Default::default(), mail: None }
     }
 }
 

@@ -52,7 +52,7 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
     }
     let app = App::new(
         db.clone(),
-        AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow: Default::default() },
+        AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow: Default::default(), mail: None },
     );
     // Several workers stand for several nodes (PostgreSQL); SQLite has one writer anyway.
     let (stop, stopped) = tokio::sync::watch::channel(false);

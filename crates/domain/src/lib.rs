@@ -7,6 +7,7 @@ pub mod activity;
 pub mod automation;
 pub mod community;
 pub mod content;
+pub mod email;
 pub mod error;
 pub mod faq;
 pub mod member;

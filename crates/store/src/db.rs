@@ -48,6 +48,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "jobs", include_str!("../migrations/0003_jobs.sql")),
     (4, "faq", include_str!("../migrations/0004_faq.sql")),
     (5, "automation", include_str!("../migrations/0005_automation.sql")),
+    (6, "email", include_str!("../migrations/0006_email.sql")),
 ];
 
 impl Db {

@@ -154,7 +154,14 @@ async fn open(settings: &Settings) -> Result<App> {
         .await
         .with_context(|| format!("connecting to {}", yaji_store::redact(&settings.database_url)))?;
     db.migrate().await.context("migrating the database")?;
-    Ok(App::new(db, AppConfig { webhook_allow: settings.webhook_allow.clone(), ..AppConfig::default() }))
+    Ok(App::new(
+        db,
+        AppConfig {
+            webhook_allow: settings.webhook_allow.clone(),
+            mail: settings.mail.clone(),
+            ..AppConfig::default()
+        },
+    ))
 }
 
 fn app_err(e: AppError) -> anyhow::Error {

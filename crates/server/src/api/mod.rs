@@ -3,6 +3,7 @@
 //! generated from these handlers and their types.
 
 pub mod automation;
+pub mod email;
 mod extract;
 pub mod faq;
 pub mod jobs;
@@ -103,7 +104,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction));
-    automation::routes(faq::routes(jobs::routes(moderation::routes(r))))
+    email::routes(automation::routes(faq::routes(jobs::routes(moderation::routes(r)))))
 }
 
 pub async fn openapi_json() -> impl IntoResponse {

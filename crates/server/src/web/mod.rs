@@ -3,6 +3,7 @@
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
 mod assistant;
+mod email;
 mod faq;
 mod i18n;
 mod moderation;
@@ -55,6 +56,8 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("checklist.html", include_str!("../../templates/checklist.html")),
     ("checklist_progress.html", include_str!("../../templates/checklist_progress.html")),
     ("calendar.html", include_str!("../../templates/calendar.html")),
+    ("email.html", include_str!("../../templates/email.html")),
+    ("unsubscribe.html", include_str!("../../templates/unsubscribe.html")),
 ];
 
 pub(crate) const CSS: &str = include_str!("../../static/app.css");

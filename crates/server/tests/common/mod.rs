@@ -51,6 +51,15 @@ impl TestApp {
 
     /// [`TestApp::spawn`] whose webhooks may reach these internal addresses.
     pub async fn spawn_with(backend: Backend, webhook_allow: yaji_app::webhooks::AllowPrivate) -> TestApp {
+        Self::spawn_cfg(backend, webhook_allow, None).await
+    }
+
+    /// [`TestApp::spawn`] with webhook and mail settings.
+    pub async fn spawn_cfg(
+        backend: Backend,
+        webhook_allow: yaji_app::webhooks::AllowPrivate,
+        mail: Option<yaji_app::email::MailConfig>,
+    ) -> TestApp {
         let (url, dir, pg) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -71,7 +80,7 @@ impl TestApp {
         };
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
-        let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow });
+        let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow, mail });
         let router = yaji_server::router(app.clone(), yaji_server::ServerConfig::default());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
@@ -208,6 +217,9 @@ impl User {
     }
     pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::PUT, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(body)).await
     }
 }
 

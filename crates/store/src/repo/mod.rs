@@ -4,6 +4,7 @@ pub mod activity;
 pub mod automation;
 pub mod community;
 pub mod content;
+pub mod email;
 pub mod faq;
 pub mod jobs;
 pub mod moderation;

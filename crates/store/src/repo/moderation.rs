@@ -316,8 +316,10 @@ pub async fn notify(
     payload: &str,
     now: i64,
 ) -> crate::Result<()> {
+    // Members without an email address are marked as mailed at once, so the mailer never scans them.
     sqlx::query(
-        "INSERT INTO notifications (user_id, community_id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO notifications (user_id, community_id, kind, payload, created_at, emailed_at)
+         SELECT $1, $2, $3, $4, $5, CASE WHEN u.email IS NULL THEN 0 ELSE NULL END FROM users u WHERE u.id = $1",
     )
     .bind(user_id)
     .bind(community_id)
