@@ -328,6 +328,7 @@ impl App {
                     .await?;
             }
             self.notify_mentions(tx.conn(), ctx.c.id, viewer.id, &body, detail, now).await?;
+            self.faq_on_comment(tx.conn(), &ctx, id, &body, now).await?;
         }
         let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
             .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}));

@@ -270,30 +270,77 @@ impl App {
         Ok(true)
     }
 
+    /// Called by `comment` in its transaction: a member's question in a comment goes to the FAQ job too.
+    pub(crate) async fn faq_on_comment(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &Ctx,
+        comment_id: i64,
+        text: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        // Staff asking in a thread are usually answering with a question; leave them be.
+        if ctx.c.faq_version == 0 || ctx.can(Action::Moderate) || !yaji_domain::faq::is_question(text) {
+            return Ok(());
+        }
+        self.enqueue(conn, Job::FaqAnswerComment { community_id: ctx.c.id, comment_id }, now).await
+    }
+
     pub(crate) async fn faq_answer_job(&self, conn: &mut AnyConnection, post_id: i64) -> AppResult<String> {
         let Some(p) =
             content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none() && p.moderation == "visible")
         else {
             return Ok("skipped: post gone or withheld".into());
         };
-        let Some((c, _)) = crepo::with_membership(conn, crepo::Key::Id(p.community_id), None).await? else {
+        let text = format!("{}\n{}", p.title.clone().unwrap_or_default(), p.body);
+        self.faq_answer(conn, p.community_id, post_id, p.author_id, None, &text).await
+    }
+
+    /// A question asked in a comment: answered under the same post, addressed to
+    /// the asker. Below the threshold it is left to the thread (whose author
+    /// already gets a reply notification) rather than to the unanswered list.
+    pub(crate) async fn faq_answer_comment_job(&self, conn: &mut AnyConnection, comment_id: i64) -> AppResult<String> {
+        let Some(cm) = content_repo::comment(conn, comment_id)
+            .await?
+            .filter(|c| c.deleted_at.is_none() && c.moderation == "visible")
+        else {
+            return Ok("skipped: comment gone or withheld".into());
+        };
+        let asker = (cm.author_id, cm.author_username.clone());
+        self.faq_answer(conn, cm.community_id, cm.post_id, cm.author_id, Some(asker), &cm.body).await
+    }
+
+    /// Matches a question against the FAQ and replies under `post_id`, or records it as unanswered.
+    async fn faq_answer(
+        &self,
+        conn: &mut AnyConnection,
+        community_id: i64,
+        post_id: i64,
+        asker_id: i64,
+        in_comment: Option<(i64, String)>,
+        text: &str,
+    ) -> AppResult<String> {
+        let Some((c, _)) = crepo::with_membership(conn, crepo::Key::Id(community_id), None).await? else {
             return Ok("skipped: community gone".into());
         };
         let idx = self.faq_index(conn, &c).await?;
-        let text = format!("{}\n{}", p.title.clone().unwrap_or_default(), p.body);
-        let best = idx.0.best(&text);
+        let best = idx.0.best(text);
         let now = now();
         let threshold = c.faq_threshold as f64 / 1000.0;
-        match best.filter(|m| m.score >= threshold) {
+        match best.clone().filter(|m| m.score >= threshold) {
             Some(m) => {
                 let entry = &idx.1[m.entry];
                 let assistant = users::assistant(conn, now).await?;
-                let html = text::markdown_to_html(&entry.answer);
+                let body = match &in_comment {
+                    Some((_, username)) => format!("@{username} {}", entry.answer),
+                    None => entry.answer.clone(),
+                };
+                let html = text::markdown_to_html(&body);
                 let new = content_repo::NewComment {
                     post_id,
                     community_id: c.id,
                     author_id: assistant,
-                    body: &entry.answer,
+                    body: &body,
                     body_html: &html,
                     created_at: now,
                     moderation: "visible",
@@ -306,20 +353,21 @@ impl App {
                     entry_id: entry.id,
                     post_id,
                     comment_id,
-                    asker_id: p.author_id,
+                    asker_id,
                     score,
                     created_at: now,
                 };
                 repo::insert_reply(conn, &reply).await?;
                 let ev = Event::new(Kind::CommentCreated, Some(c.id), assistant, Subject::Comment(comment_id))
-                    .with(serde_json::json!({"post_id": post_id, "post_author_id": p.author_id, "automatic": true,
-                                       "faq_entry_id": entry.id, "score": m.score}));
-                yaji_store::repo::activity::record(conn, &ev, now).await?;
+                    .with(serde_json::json!({"post_id": post_id, "automatic": true, "faq_entry_id": entry.id,
+                                       "score": m.score, "question_comment_id": in_comment.as_ref().map(|c| c.0)}));
+                crate::automation::record_event(conn, &ev, now).await?;
                 Ok(format!("answered with entry {} ({:.3})", entry.id, m.score))
             }
+            None if in_comment.is_some() => Ok("no confident answer: left to the thread".into()),
             None => {
-                let best = idx.0.best(&text).map(|m| (idx.1[m.entry].id, (m.score * 1000.0).round() as i64));
-                repo::insert_unanswered(conn, c.id, post_id, p.author_id, best, now).await?;
+                let best = best.map(|m| (idx.1[m.entry].id, (m.score * 1000.0).round() as i64));
+                repo::insert_unanswered(conn, c.id, post_id, asker_id, best, now).await?;
                 let at = now + c.faq_unanswered_minutes * 60_000;
                 self.enqueue(conn, Job::FaqUnansweredCheck { community_id: c.id, post_id, at }, now).await?;
                 Ok("unanswered".into())

@@ -35,6 +35,8 @@ pub(crate) enum Job {
     Welcome { community_id: i64, user_id: i64, joined_at: i64 },
     /// Match a question post against the community's FAQ and answer, or list it as unanswered.
     FaqAnswer { community_id: i64, post_id: i64 },
+    /// Match a question asked in a comment against the FAQ.
+    FaqAnswerComment { community_id: i64, comment_id: i64 },
     /// If nobody answered the question by now, tell the moderators.
     FaqUnansweredCheck { community_id: i64, post_id: i64, at: i64 },
     /// A timer rule (schedule, date, daily sweep) is due at `at`; stale when the rule's version moved on.
@@ -108,6 +110,12 @@ impl App {
                 "faq_answer",
                 serde_json::json!({"community_id": community_id, "post_id": post_id}),
                 format!("faq_answer:{post_id}"),
+                Some(community_id),
+            ),
+            Job::FaqAnswerComment { community_id, comment_id } => (
+                "faq_answer_comment",
+                serde_json::json!({"community_id": community_id, "comment_id": comment_id}),
+                format!("faq_answer_comment:{comment_id}"),
                 Some(community_id),
             ),
             Job::FaqUnansweredCheck { community_id, post_id, at } => {
@@ -320,6 +328,7 @@ impl App {
             }
             "faq_answer" => self.faq_answer_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
             "faq_unanswered" => self.faq_unanswered_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
+            "faq_answer_comment" => self.faq_answer_comment_job(conn, p["comment_id"].as_i64().unwrap_or(0)).await,
             "automation" => {
                 self.automation_event_job(conn, p["rule_id"].as_i64().unwrap_or(0), p["event_id"].as_i64().unwrap_or(0))
                     .await

@@ -204,6 +204,26 @@ async fn faq_answers_questions_and_lists_the_rest_for_moderators() {
         let (_, entries) = owner.get("/api/v1/communities/club/faq").await;
         assert_eq!((entries[0]["answered_count"].clone(), entries[0]["helpful_count"].clone()), (json!(1), json!(1)));
 
+        // A member's question in a comment is answered under the same post, addressed to them;
+        // the owner's question in a thread is left alone.
+        let bob = t.user("bob").await;
+        bob.post("/api/v1/communities/club/join", json!({})).await;
+        let (_, chat) = alice.post("/api/v1/communities/club/posts", json!({"body": "新人报到"})).await;
+        bob.post(&format!("/api/v1/posts/{}/comments", chat["id"]), json!({"body": "How much is the membership fee?"}))
+            .await;
+        owner
+            .post(&format!("/api/v1/posts/{}/comments", chat["id"]), json!({"body": "会员费多少钱？大家知道吗"}))
+            .await;
+        drain(&t, "w").await;
+        let (_, d) = bob.get(&format!("/api/v1/posts/{}", chat["id"])).await;
+        let auto: Vec<&serde_json::Value> =
+            d["comments"].as_array().unwrap().iter().filter(|c| c["automatic"] == true).collect();
+        assert_eq!(auto.len(), 1, "{b:?} {d}");
+        assert!(auto[0]["body"].as_str().unwrap().starts_with("@bob "), "{d}");
+        let reply = auto[0]["faq_reply_id"].as_i64().unwrap();
+        let (s, _) = bob.post(&format!("/api/v1/faq-replies/{reply}/feedback"), json!({"helpful": true})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "the comment's asker rates the answer");
+
         // A question it cannot answer waits in the unanswered list; moderators hear of it after the delay.
         let (_, q2) = alice.post("/api/v1/communities/club/posts", json!({"body": "周末有人一起去爬山吗？"})).await;
         drain(&t, "w").await;
