@@ -101,6 +101,23 @@ for (const lang of ['zh-CN', 'en']) {
     await page.goto(`${base}/c/tea-house/faq`);
     assert.ok((await page.locator('.queue-item').count()) >= 4, 'demo FAQ entries');
     await shot('faq');
+    // The assistant: templates the demo switched on, a rule's dry run, the
+    // content calendar, checklist progress, email settings.
+    await page.goto(`${base}/c/tea-house/assistant`);
+    assert.equal(await page.locator('.tpl').count(), 8, 'eight templates');
+    await shot('assistant');
+    await page.click('.queue-item a >> nth=0');
+    await page.waitForURL(/assistant\/rules\/\d+/);
+    await page.click('button[value=dry_run]');
+    await page.waitForSelector('#dry-run');
+    await shot('assistant-dry-run');
+    await page.goto(`${base}/c/tea-house/calendar`);
+    assert.ok((await page.locator('.queue-item').count()) >= 1, 'a scheduled post');
+    await shot('calendar');
+    await page.goto(`${base}/c/tea-house/assistant/checklist`);
+    await shot('checklist-progress');
+    await page.goto(`${base}/settings/email`);
+    await shot('email-settings');
 
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
     console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);

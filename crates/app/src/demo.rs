@@ -694,6 +694,35 @@ impl App {
                 self.create_faq_entry(owner, slug, &input).await?;
             }
             self.create_post(as_user(poster), slug, post("", "请问茶会在哪里举办？")).await?;
+            // The assistant's chores, configured the way an operator would: templates
+            // switched on, a keyword rule for the moderators, a post on the calendar.
+            for key in ["welcome", "newcomer_checklist", "weekly_topic", "rules_reminder", "inactivity_nudge", "festival_spring"] {
+                self.enable_template(owner, slug, key, true).await?;
+            }
+            let rule = crate::automation::parse_rule(&serde_json::json!({
+                "name": "退款问题转给版主",
+                "trigger": {"kind": "keyword_matched", "keywords": ["退款", "退费", "refund"]},
+                "actions": [
+                    {"kind": "notify", "message": "{name}，退款问题版主会尽快私信你，请留意通知。"},
+                    {"kind": "notify_moderators", "message": "{name} 在问退款，请跟进。"}
+                ]
+            }))?;
+            self.save_rule(owner, slug, None, rule, true).await?;
+            // The calendar is about the future, whatever time the demo pretends it is.
+            let today = crate::now() + 24 * HOUR;
+            let saturday = (0..7)
+                .map(|d| today + d * 24 * HOUR)
+                .find(|t| chrono::DateTime::from_timestamp_millis(*t).is_some_and(|t| chrono::Datelike::weekday(&t) == chrono::Weekday::Sat))
+                .unwrap_or(now + 24 * HOUR);
+            let at = chrono::DateTime::from_timestamp_millis(saturday).unwrap_or_default().format("%Y-%m-%dT10:00").to_string();
+            let input = crate::calendar::ScheduleInput {
+                title: Some("本周六茶会报名".into()),
+                body: "这周六下午两点，静安茶室二楼。想来的朋友在评论里报名，名额 12 位。".into(),
+                topic_id: None,
+                publish_at: at,
+                repeat: Some("0 10 * * 6".into()),
+            };
+            self.schedule_post(owner, slug, &input).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");
