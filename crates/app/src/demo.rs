@@ -696,7 +696,14 @@ impl App {
             self.create_post(as_user(poster), slug, post("", "请问茶会在哪里举办？")).await?;
             // The assistant's chores, configured the way an operator would: templates
             // switched on, a keyword rule for the moderators, a post on the calendar.
-            for key in ["welcome", "newcomer_checklist", "weekly_topic", "rules_reminder", "inactivity_nudge", "festival_spring"] {
+            for key in [
+                "welcome",
+                "newcomer_checklist",
+                "weekly_topic",
+                "rules_reminder",
+                "inactivity_nudge",
+                "festival_spring",
+            ] {
                 self.enable_template(owner, slug, key, true).await?;
             }
             let rule = crate::automation::parse_rule(&serde_json::json!({
@@ -712,9 +719,15 @@ impl App {
             let today = crate::now() + 24 * HOUR;
             let saturday = (0..7)
                 .map(|d| today + d * 24 * HOUR)
-                .find(|t| chrono::DateTime::from_timestamp_millis(*t).is_some_and(|t| chrono::Datelike::weekday(&t) == chrono::Weekday::Sat))
+                .find(|t| {
+                    chrono::DateTime::from_timestamp_millis(*t)
+                        .is_some_and(|t| chrono::Datelike::weekday(&t) == chrono::Weekday::Sat)
+                })
                 .unwrap_or(now + 24 * HOUR);
-            let at = chrono::DateTime::from_timestamp_millis(saturday).unwrap_or_default().format("%Y-%m-%dT10:00").to_string();
+            let at = chrono::DateTime::from_timestamp_millis(saturday)
+                .unwrap_or_default()
+                .format("%Y-%m-%dT10:00")
+                .to_string();
             let input = crate::calendar::ScheduleInput {
                 title: Some("本周六茶会报名".into()),
                 body: "这周六下午两点，静安茶室二楼。想来的朋友在评论里报名，名额 12 位。".into(),
