@@ -24,6 +24,8 @@ const LEASE_MS: i64 = 60_000;
 /// How often an idle worker looks for due jobs written by other processes.
 const POLL: Duration = Duration::from_millis(200);
 const BATCH: i64 = 32;
+/// How often a worker prunes finished jobs.
+const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 
 /// Wakes this process's workers when a use case enqueues something.
 #[derive(Default)]
@@ -362,7 +364,14 @@ impl App {
         if let Err(e) = self.arm_mailer().await {
             tracing::error!(error = %e, "arming the mailer");
         }
+        let mut pruned_at = std::time::Instant::now() - PRUNE_EVERY;
         loop {
+            if pruned_at.elapsed() >= PRUNE_EVERY {
+                pruned_at = std::time::Instant::now();
+                if let Err(e) = self.prune_jobs().await {
+                    tracing::error!(worker = name, error = %e, "pruning finished jobs");
+                }
+            }
             let notified = self.jobs.0.notified();
             match self.work_once(&name).await {
                 Ok(n) if n > 0 => continue,
@@ -379,6 +388,14 @@ impl App {
             }
         }
         tracing::info!(worker = name, "job worker stopped");
+    }
+
+    /// Deletes jobs finished more than a week ago (their effects and runs stay).
+    pub async fn prune_jobs(&self) -> AppResult<u64> {
+        let mut tx = self.db.write().await?;
+        let n = repo::prune_done(tx.conn(), now() - 7 * 86_400_000).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     async fn until_next_due(&self) -> AppResult<Duration> {

@@ -286,3 +286,25 @@ async fn replies_mentions_and_join_decisions_reach_the_inbox() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn finished_jobs_are_pruned_after_a_week_but_dead_ones_stay() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        for name in ["ann", "ada"] {
+            t.user(name).await.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        drain(&t, "w").await;
+        let old = yaji_store::now_millis() - 8 * 86_400_000;
+        t.exec(&format!(
+            "UPDATE jobs SET finished_at = {old} WHERE id = (SELECT MIN(id) FROM jobs WHERE status = 'done')"
+        ))
+        .await;
+        t.exec("UPDATE jobs SET status = 'dead', finished_at = 0 WHERE id = (SELECT MAX(id) FROM jobs WHERE status = 'done')").await;
+        assert_eq!(t.app.prune_jobs().await.unwrap(), 1, "{b:?}");
+        assert_eq!(t.count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 1);
+        t.cleanup().await;
+    }
+}

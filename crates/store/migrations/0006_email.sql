@@ -27,3 +27,6 @@ CREATE TABLE site_secrets (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+
+-- Finished jobs are pruned after a week (the mailer alone finishes one a minute).
+CREATE INDEX jobs_finished ON jobs(finished_at) WHERE status = 'done';

@@ -160,6 +160,13 @@ pub async fn next_due(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(conn).await?)
 }
 
+/// Deletes finished jobs older than `before`; dead ones stay for the administrators.
+pub async fn prune_done(conn: &mut AnyConnection, before: i64) -> crate::Result<u64> {
+    let r =
+        sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1").bind(before).execute(conn).await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn counts(conn: &mut AnyConnection) -> crate::Result<Vec<(String, i64)>> {
     Ok(sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").fetch_all(conn).await?)
 }
