@@ -789,7 +789,7 @@ impl App {
                         format!("replied (comment {id})")
                     }
                     _ => {
-                        let id = self.assistant_post(conn, c.id, assistant, &title, &body, None, now).await?;
+                        let id = self.publish_post(conn, c.id, assistant, &title, &body, None, now).await?;
                         format!("posted (post {id})")
                     }
                 }
@@ -875,10 +875,11 @@ impl App {
         })
     }
 
-    /// Posts as the assistant; the post is an ordinary activity event (which
-    /// webhooks see, and rules ignore).
+    /// Publishes a post without a request: as the assistant (rules) or as a
+    /// scheduled post's author (the calendar). It is an ordinary `post_created`
+    /// event, which webhooks see; rules ignore the assistant's own posts.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn assistant_post(
+    pub(crate) async fn publish_post(
         &self,
         conn: &mut AnyConnection,
         community_id: i64,

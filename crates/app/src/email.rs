@@ -28,9 +28,11 @@ use crate::{finish, now, App, AppError, AppResult};
 
 const SWEEP_EVERY_MS: i64 = 60_000;
 const BATCH: i64 = 2_000;
+/// Notifications considered per pass at most; the rest wait for the next minute.
+const MAX_PER_SWEEP: usize = 50_000;
 
 /// Where mail goes out and what links in it point to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct MailConfig {
     /// `smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://host:465`.
     pub smtp_url: String,
@@ -38,6 +40,17 @@ pub struct MailConfig {
     pub from: String,
     /// The public base URL of this site, for links in emails (`https://club.example.com`).
     pub public_url: String,
+}
+
+/// The SMTP URL may carry a password: never print it.
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &yaji_store::redact(&self.smtp_url))
+            .field("from", &self.from)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -236,13 +249,28 @@ impl App {
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
         let from: Mailbox = cfg.from.parse().map_err(|e| AppError::Internal(format!("mail from: {e}")))?;
-        let (pending, key) = {
+        let key = {
             let mut tx = self.db.write().await?;
             let key = self.unsubscribe_key(tx.conn()).await?;
-            let p = repo::pending(tx.conn(), BATCH).await?;
             tx.commit().await?;
-            (p, key)
+            key
         };
+        // Page through everything pending, so members waiting out their quiet
+        // hours never hold back the ones behind them.
+        let mut pending = Vec::new();
+        let mut after = (0i64, 0i64);
+        loop {
+            let mut c = self.db.read().await?;
+            let page = repo::pending(&mut c, after, BATCH).await?;
+            let done = (page.len() as i64) < BATCH || pending.len() >= MAX_PER_SWEEP;
+            if let Some(last) = page.last() {
+                after = (last.user_id, last.id);
+            }
+            pending.extend(page);
+            if done {
+                break;
+            }
+        }
         let mut report =
             SweepReport { emails_sent: 0, notifications_mailed: 0, skipped: 0, waiting: 0, errors: vec![] };
         let mut handled: Vec<i64> = Vec::new();

@@ -278,7 +278,7 @@ impl App {
             "author_id": author_id, "state": s.state, "action": s.sanction.action.as_str(), "rule": rule,
             "rules": s.hits, "strike": s.strike.then_some(s.strike_number),
         });
-        yaji_store::repo::activity::record(conn, &automod(Kind::ContentFlagged, cid, target.subject(), payload), now)
+        crate::automation::record_event(conn, &automod(Kind::ContentFlagged, cid, target.subject(), payload), now)
             .await?;
         if !s.strike {
             return Ok(());
@@ -335,7 +335,7 @@ impl App {
             repo::notify(conn, user_id, Some(cid), kind.as_str(), &note.to_string(), now).await?;
         }
         let ev = Event { kind, community_id: Some(cid), actor_id: by, subject: Subject::User(user_id), payload };
-        yaji_store::repo::activity::record(conn, &ev, now).await?;
+        crate::automation::record_event(conn, &ev, now).await?;
         Ok(())
     }
 }
@@ -801,7 +801,7 @@ impl App {
                 "reason": reason, "decision": resolution, "flags": n, "author_id": author,
                 "before": before, "after": if decision == Decision::Approve { "visible" } else { "hidden" },
             }));
-            yaji_store::repo::activity::record(tx.conn(), &ev, now).await?;
+            crate::automation::record_event(tx.conn(), &ev, now).await?;
             let sanction = match decision {
                 Decision::Approve | Decision::Reject => None,
                 Decision::Warn => Some(Sanction::new(ActionKind::Warn)),

@@ -74,8 +74,9 @@ pub struct PendingRow {
     pub mode: Option<String>,
 }
 
-/// Notifications not yet considered for email, of members with an address, oldest first.
-pub async fn pending(conn: &mut AnyConnection, limit: i64) -> crate::Result<Vec<PendingRow>> {
+/// Notifications not yet considered for email, of members with an address, by
+/// (member, id), after the given (member, id) cursor.
+pub async fn pending(conn: &mut AnyConnection, after: (i64, i64), limit: i64) -> crate::Result<Vec<PendingRow>> {
     Ok(sqlx::query_as(
         "SELECT n.id, n.user_id, c.name AS community_name, n.kind, n.payload, n.created_at, u.email, u.username, u.locale,
                 u.time_zone, u.quiet_start, u.quiet_end, u.digest_daily_at, u.digest_weekly_at, p.mode
@@ -83,9 +84,11 @@ pub async fn pending(conn: &mut AnyConnection, limit: i64) -> crate::Result<Vec<
          JOIN users u ON u.id = n.user_id
          LEFT JOIN communities c ON c.id = n.community_id
          LEFT JOIN email_preferences p ON p.user_id = n.user_id AND p.kind = n.kind
-         WHERE n.emailed_at IS NULL AND u.email IS NOT NULL
-         ORDER BY n.user_id, n.id LIMIT $1",
+         WHERE n.emailed_at IS NULL AND u.email IS NOT NULL AND (n.user_id > $1 OR (n.user_id = $1 AND n.id > $2))
+         ORDER BY n.user_id, n.id LIMIT $3",
     )
+    .bind(after.0)
+    .bind(after.1)
     .bind(limit)
     .fetch_all(conn)
     .await?)
