@@ -4,6 +4,7 @@
 //! load state, ask these functions for decisions and persist the outcome.
 
 pub mod activity;
+pub mod analytics;
 pub mod automation;
 pub mod community;
 pub mod content;

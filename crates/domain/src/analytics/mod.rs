@@ -1,0 +1,165 @@
+//! Community analytics from the activity log: which members were active on
+//! which local day, kept as one compressed bitmap of member ids per day, plus
+//! each member's first active day (their cohort). Every figure is exact and
+//! computed from these by bitmap unions and intersections; nothing samples.
+//! Pure: the app feeds events in (already turned into local days) and asks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, TimeZone};
+use chrono_tz::Tz;
+use roaring::RoaringBitmap;
+use serde::Serialize;
+
+/// A local calendar day as days since 1970-01-01.
+pub type Day = i32;
+
+/// The local day of a UTC instant in `tz`.
+pub fn local_day(ms: i64, tz: Tz) -> Day {
+    let d = tz.timestamp_millis_opt(ms).earliest().map(|t| t.date_naive()).unwrap_or_default();
+    day_of(d)
+}
+
+pub fn day_of(d: NaiveDate) -> Day {
+    (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as Day
+}
+
+pub fn date_of(day: Day) -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(i64::from(day))
+}
+
+/// The ISO week (Monday start) a day falls in, as the day number of its Monday.
+pub fn week_start(day: Day) -> Day {
+    // 1970-01-01 was a Thursday: its Monday is day -3.
+    (day + 3).div_euclid(7) * 7 - 3
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Point {
+    pub date: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cohort {
+    /// First day (daily cohorts) or Monday (weekly cohorts), `YYYY-MM-DD`.
+    pub cohort_start: String,
+    pub size: u64,
+    /// `retained[k]`: cohort members active in period cohort + k.
+    pub retained: Vec<u64>,
+}
+
+/// Active members per local day and first-activity cohorts.
+#[derive(Debug, Default, Clone)]
+pub struct ActivityLog {
+    days: BTreeMap<Day, RoaringBitmap>,
+    first: HashMap<u32, Day>,
+    cohorts: BTreeMap<Day, RoaringBitmap>,
+}
+
+impl ActivityLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Member `member` was active on `day`. Order does not matter.
+    pub fn record(&mut self, member: u32, day: Day) {
+        self.days.entry(day).or_default().insert(member);
+        match self.first.get(&member).copied() {
+            Some(f) if f <= day => {}
+            Some(f) => {
+                if let Some(b) = self.cohorts.get_mut(&f) {
+                    b.remove(member);
+                }
+                self.first.insert(member, day);
+                self.cohorts.entry(day).or_default().insert(member);
+            }
+            None => {
+                self.first.insert(member, day);
+                self.cohorts.entry(day).or_default().insert(member);
+            }
+        }
+    }
+
+    pub fn members(&self) -> usize {
+        self.first.len()
+    }
+
+    /// The first and last day with any activity.
+    pub fn span(&self) -> Option<(Day, Day)> {
+        Some((*self.days.keys().next()?, *self.days.keys().next_back()?))
+    }
+
+    pub fn active_on(&self, day: Day) -> Option<&RoaringBitmap> {
+        self.days.get(&day)
+    }
+
+    /// Members active in any of the days `[from, to]`.
+    pub fn active_between(&self, from: Day, to: Day) -> RoaringBitmap {
+        let mut acc = RoaringBitmap::new();
+        for (_, b) in self.days.range(from..=to) {
+            acc |= b;
+        }
+        acc
+    }
+
+    /// Distinct members active in the trailing `window` days ending on each day of `[from, to]`.
+    pub fn trailing(&self, from: Day, to: Day, window: i32) -> Vec<Point> {
+        (from..=to)
+            .map(|d| Point { date: date_of(d).to_string(), count: self.active_between(d - window + 1, d).len() })
+            .collect()
+    }
+
+    pub fn dau(&self, from: Day, to: Day) -> Vec<Point> {
+        self.trailing(from, to, 1)
+    }
+    pub fn wau(&self, from: Day, to: Day) -> Vec<Point> {
+        self.trailing(from, to, 7)
+    }
+    pub fn mau(&self, from: Day, to: Day) -> Vec<Point> {
+        self.trailing(from, to, 30)
+    }
+
+    /// Daily cohorts starting in `[from, to]`, each with up to `offsets`
+    /// retention values, none past `last` (the end of the data or range).
+    pub fn retention_daily(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
+        let mut out = Vec::new();
+        for (&start, members) in self.cohorts.range(from..=to) {
+            if members.is_empty() {
+                continue;
+            }
+            let retained = (0..offsets as i32)
+                .take_while(|k| start + k <= last)
+                .map(|k| self.days.get(&(start + k)).map_or(0, |a| a.intersection_len(members)))
+                .collect();
+            out.push(Cohort { cohort_start: date_of(start).to_string(), size: members.len(), retained });
+        }
+        out
+    }
+
+    /// Weekly cohorts (ISO weeks, Monday start) whose Monday is in `[week_start(from), to]`.
+    pub fn retention_weekly(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
+        let mut out = Vec::new();
+        let mut monday = week_start(from);
+        let last_week = week_start(last);
+        while monday <= to {
+            let mut members = RoaringBitmap::new();
+            for (_, b) in self.cohorts.range(monday..=monday + 6) {
+                members |= b;
+            }
+            if !members.is_empty() {
+                let retained = (0..offsets as i32)
+                    .map(|k| monday + 7 * k)
+                    .take_while(|w| *w <= last_week)
+                    .map(|w| self.active_between(w, w + 6).intersection_len(&members))
+                    .collect();
+                out.push(Cohort { cohort_start: date_of(monday).to_string(), size: members.len(), retained });
+            }
+            monday += 7;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! Every figure against a straightforward computation on randomized logs.
+
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+
+/// A tiny deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn random_log(seed: u64, members: u64, days: i32, events: usize) -> Vec<(u32, Day)> {
+    let mut r = Rng(seed);
+    (0..events)
+        .map(|_| {
+            // Skew: a few members do most of it.
+            let m = if r.below(4) == 0 { r.below(members) } else { r.below(members.max(10) / 10) };
+            (m as u32, 20_000 + r.below(days as u64) as Day)
+        })
+        .collect()
+}
+
+fn naive_active(log: &[(u32, Day)]) -> HashMap<Day, HashSet<u32>> {
+    let mut m: HashMap<Day, HashSet<u32>> = HashMap::new();
+    for (u, d) in log {
+        m.entry(*d).or_default().insert(*u);
+    }
+    m
+}
+
+#[test]
+fn dau_wau_mau_match_a_naive_count() {
+    for seed in 1..6 {
+        let log = random_log(seed, 500, 60, 4_000);
+        let mut a = ActivityLog::new();
+        // Out of order on purpose.
+        for (u, d) in log.iter().rev() {
+            a.record(*u, *d);
+        }
+        let active = naive_active(&log);
+        let window = |d: Day, n: i32| -> u64 {
+            let mut s: HashSet<u32> = HashSet::new();
+            for x in d - n + 1..=d {
+                if let Some(set) = active.get(&x) {
+                    s.extend(set);
+                }
+            }
+            s.len() as u64
+        };
+        let (from, to) = (19_990, 20_070);
+        for (series, n) in [(a.dau(from, to), 1), (a.wau(from, to), 7), (a.mau(from, to), 30)] {
+            for (i, p) in series.iter().enumerate() {
+                assert_eq!(p.count, window(from + i as i32, n), "seed {seed} window {n} day {i}");
+            }
+        }
+    }
+}
+
+#[test]
+fn retention_matches_a_naive_loop() {
+    for seed in 7..12 {
+        let log = random_log(seed, 300, 45, 3_000);
+        let mut a = ActivityLog::new();
+        for (u, d) in &log {
+            a.record(*u, *d);
+        }
+        let active = naive_active(&log);
+        let mut first: HashMap<u32, Day> = HashMap::new();
+        for (u, d) in &log {
+            let f = first.entry(*u).or_insert(*d);
+            *f = (*f).min(*d);
+        }
+        let last = 20_044;
+        let daily = a.retention_daily(20_000, 20_044, 30, last);
+        for c in &daily {
+            let start = day_of(NaiveDate::parse_from_str(&c.cohort_start, "%Y-%m-%d").unwrap());
+            let cohort: HashSet<u32> = first.iter().filter(|(_, f)| **f == start).map(|(u, _)| *u).collect();
+            assert_eq!(c.size, cohort.len() as u64);
+            assert_eq!(c.retained[0], c.size, "everyone is active on their first day");
+            for (k, n) in c.retained.iter().enumerate() {
+                let on = active.get(&(start + k as i32)).map_or(0, |s| s.intersection(&cohort).count());
+                assert_eq!(*n, on as u64, "seed {seed} cohort {} k {k}", c.cohort_start);
+            }
+            assert!(start + c.retained.len() as i32 - 1 <= last);
+        }
+        assert_eq!(daily.iter().map(|c| c.size).sum::<u64>(), first.len() as u64);
+
+        let weekly = a.retention_weekly(20_000, 20_044, 12, last);
+        for c in &weekly {
+            let monday = day_of(NaiveDate::parse_from_str(&c.cohort_start, "%Y-%m-%d").unwrap());
+            assert_eq!(date_of(monday).format("%a").to_string(), "Mon");
+            let cohort: HashSet<u32> =
+                first.iter().filter(|(_, f)| week_start(**f) == monday).map(|(u, _)| *u).collect();
+            assert_eq!(c.size, cohort.len() as u64);
+            for (k, n) in c.retained.iter().enumerate() {
+                let w = monday + 7 * k as i32;
+                let on: HashSet<u32> = (w..w + 7)
+                    .filter_map(|d| active.get(&d))
+                    .flatten()
+                    .filter(|u| cohort.contains(u))
+                    .copied()
+                    .collect();
+                assert_eq!(*n, on.len() as u64, "seed {seed} week {} k {k}", c.cohort_start);
+            }
+        }
+    }
+}
+
+#[test]
+fn local_days_follow_the_time_zone() {
+    // 2026-11-22T16:30Z is already the 23rd in Shanghai, still the 22nd in New York.
+    let t = chrono::DateTime::parse_from_rfc3339("2026-11-22T16:30:00Z").unwrap().timestamp_millis();
+    assert_eq!(date_of(local_day(t, chrono_tz::Asia::Shanghai)).to_string(), "2026-11-23");
+    assert_eq!(date_of(local_day(t, chrono_tz::America::New_York)).to_string(), "2026-11-22");
+    assert_eq!(date_of(week_start(day_of(NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()))).to_string(), "2026-11-16");
+    assert_eq!(date_of(week_start(day_of(NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()))).to_string(), "2026-11-23");
+    assert_eq!(week_start(-3), -3);
+    assert_eq!(week_start(-4), -10);
+}
+
+#[test]
+fn a_member_who_leaves_and_rejoins_keeps_their_first_cohort() {
+    let mut a = ActivityLog::new();
+    a.record(1, 100);
+    a.record(1, 140); // back after a month away
+    a.record(2, 140);
+    let c = a.retention_daily(100, 140, 41, 140);
+    assert_eq!(c.len(), 2);
+    assert_eq!((c[0].size, c[0].retained[40]), (1, 1));
+    assert_eq!(c[1].size, 1);
+    // An earlier event arriving late moves the member to the earlier cohort.
+    a.record(2, 120);
+    let c = a.retention_daily(100, 140, 1, 140);
+    assert_eq!(
+        c.iter().map(|c| c.cohort_start.clone()).collect::<Vec<_>>(),
+        vec![date_of(100).to_string(), date_of(120).to_string()]
+    );
+}
