@@ -4,6 +4,7 @@
 //! the web pages and the CLI all call these; none of them touch SQL.
 
 pub mod accounts;
+pub mod analytics;
 pub mod automation;
 pub mod calendar;
 pub mod communities;
@@ -60,6 +61,7 @@ pub struct App {
     pub(crate) moderation: Arc<moderation::ModerationState>,
     pub(crate) jobs: Arc<jobs::JobSignal>,
     pub(crate) faq: Arc<faq::FaqCache>,
+    pub(crate) analytics: Arc<analytics::AnalyticsCache>,
     /// The HTTP client for webhooks, with the SSRF guard built in.
     pub(crate) http: reqwest::Client,
 }
@@ -75,6 +77,7 @@ impl App {
             moderation: Arc::default(),
             jobs: Arc::default(),
             faq: Arc::default(),
+            analytics: Arc::default(),
         }
     }
 

@@ -100,6 +100,8 @@ pub enum Action {
     ManageAutomation,
     /// Schedule posts on the content calendar and tag members.
     ScheduleContent,
+    /// See the community's analytics dashboard.
+    ViewAnalytics,
     BanMember {
         target: Role,
     },
@@ -245,7 +247,7 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
         }
         PinPost | SetEssence | Moderate | ScheduleContent => need_role(Role::Moderator),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
-        | ManageAutomation => need_role(Role::Admin),
+        | ManageAutomation | ViewAnalytics => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
         ChangeRole { target, to } => {
             outrank(Role::Admin, target)?;
@@ -314,6 +316,7 @@ mod tests {
             (EditModeration,                        ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (ManageAutomation,                      ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (ScheduleContent,                       ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ViewAnalytics,                         ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),

@@ -54,6 +54,24 @@ enum Command {
     /// FAQ tools
     #[command(subcommand)]
     Faq(FaqCommand),
+    /// Print a community's analytics (DAU/WAU/MAU, stickiness, retention cohorts) as JSON
+    Analytics {
+        /// The community's slug
+        #[arg(long)]
+        community: String,
+        /// First local day, YYYY-MM-DD (default: 29 days before --to)
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local day, YYYY-MM-DD (default: today)
+        #[arg(long)]
+        to: Option<String>,
+        /// Time zone for days and weeks (default: the community's)
+        #[arg(long)]
+        tz: Option<String>,
+        /// Print JSON (the only format today)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -236,6 +254,13 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             if errors > 0 {
                 eprintln!("{errors} line(s) could not be read; see the \"error\" objects in the output");
             }
+            Ok(())
+        }
+        Command::Analytics { community, from, to, tz, json: _ } => {
+            let app = open(&settings).await?;
+            let d =
+                app.analytics_cli(&community, from.as_deref(), to.as_deref(), tz.as_deref()).await.map_err(app_err)?;
+            println!("{}", serde_json::to_string_pretty(&d)?);
             Ok(())
         }
         Command::Faq(FaqCommand::Match { faq, community, threshold }) => {

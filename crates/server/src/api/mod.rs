@@ -2,6 +2,7 @@
 //! request, call one use case, serialize the view. The OpenAPI document is
 //! generated from these handlers and their types.
 
+pub mod analytics;
 pub mod automation;
 pub mod email;
 mod extract;
@@ -104,7 +105,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction));
-    email::routes(automation::routes(faq::routes(jobs::routes(moderation::routes(r)))))
+    analytics::routes(email::routes(automation::routes(faq::routes(jobs::routes(moderation::routes(r))))))
 }
 
 pub async fn openapi_json() -> impl IntoResponse {

@@ -59,3 +59,19 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Acti
     .fetch_optional(conn)
     .await?)
 }
+
+/// Member-performed events of a community after `after_id`, in id order:
+/// (id, actor, occurred_at). Streams, so a long history never sits in memory.
+pub fn actors_since<'c>(
+    conn: &'c mut AnyConnection,
+    community_id: i64,
+    after_id: i64,
+) -> futures_core::stream::BoxStream<'c, Result<(i64, i64, i64), sqlx::Error>> {
+    sqlx::query_as(
+        "SELECT id, actor_id, occurred_at FROM activity_events
+         WHERE community_id = $1 AND id > $2 AND actor_id IS NOT NULL ORDER BY id",
+    )
+    .bind(community_id)
+    .bind(after_id)
+    .fetch(conn)
+}

@@ -82,6 +82,14 @@ pub async fn assistant(conn: &mut AnyConnection, now: i64) -> crate::Result<i64>
     Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(ASSISTANT_USERNAME).fetch_one(conn).await?)
 }
 
+/// The assistant's user id if its account exists (read-only).
+pub async fn find_assistant(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(ASSISTANT_USERNAME)
+        .fetch_optional(conn)
+        .await?)
+}
+
 /// Whether a site administrator exists (index `users_admins`).
 pub async fn any_admin(conn: &mut AnyConnection) -> crate::Result<bool> {
     Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE is_site_admin = 1 LIMIT 1")

@@ -1,0 +1,203 @@
+//! Analytics use cases: the engine in `yaji_domain::analytics` is fed from the
+//! activity log and kept per node, per community; each request first applies
+//! the events recorded since the last one (so it is always exact and a fresh
+//! process rebuilds from the log on first use).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+use yaji_domain::analytics::{self as engine, ActivityLog, Cohort, Day, Point};
+use yaji_domain::error::invalid;
+use yaji_domain::permission::Action;
+use yaji_store::repo::activity;
+use yaji_store::repo::community as crepo;
+use yaji_store::repo::user as users;
+
+use crate::accounts::Viewer;
+use crate::communities::Ctx;
+use crate::{now, App, AppError, AppResult};
+
+/// Retention matrix sizes.
+const DAILY_OFFSETS: usize = 30;
+const WEEKLY_OFFSETS: usize = 12;
+
+/// One community's engine and how far into the activity log it has read.
+struct Built {
+    last_event_id: i64,
+    tz: Tz,
+    log: ActivityLog,
+}
+
+type Shared = Arc<tokio::sync::Mutex<Built>>;
+
+/// Per-node engines, one per community and time zone.
+#[derive(Default)]
+pub(crate) struct AnalyticsCache(parking_lot::Mutex<HashMap<(i64, String), Shared>>);
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ratio {
+    pub date: String,
+    pub value: f64,
+}
+
+/// Every figure of the dashboard for a date range.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Dashboard {
+    pub community: String,
+    pub time_zone: String,
+    pub from: String,
+    pub to: String,
+    /// Members with any activity ever.
+    pub members: u64,
+    #[schema(value_type = Vec<Object>)]
+    pub dau: Vec<Point>,
+    #[schema(value_type = Vec<Object>)]
+    pub wau: Vec<Point>,
+    #[schema(value_type = Vec<Object>)]
+    pub mau: Vec<Point>,
+    /// DAU / MAU per day.
+    pub stickiness: Vec<Ratio>,
+    /// Cohorts by day of first activity (30 × 30).
+    #[schema(value_type = Vec<Object>)]
+    pub retention_daily: Vec<Cohort>,
+    /// Cohorts by ISO week (Monday start) of first activity (12 × 12).
+    #[schema(value_type = Vec<Object>)]
+    pub retention_weekly: Vec<Cohort>,
+}
+
+fn parse_date(field: &'static str, raw: Option<&str>) -> AppResult<Option<NaiveDate>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| invalid(field, "invalid_date", format!("{field} is a date like 2026-11-01")).into()),
+    }
+}
+
+impl App {
+    /// The dashboard for admins of a community. `from`/`to` are local dates
+    /// (default: the last 30 days); `tz` overrides the community's time zone.
+    pub async fn analytics(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        tz: Option<&str>,
+    ) -> AppResult<Dashboard> {
+        let ctx = {
+            let mut c = self.db.read().await?;
+            let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+            ctx.allow(Action::ViewAnalytics)?;
+            ctx
+        };
+        self.dashboard(&ctx.c, from, to, tz).await
+    }
+
+    /// The same without a viewer, for the CLI (whoever can read the database may).
+    pub async fn analytics_cli(
+        &self,
+        slug: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+        tz: Option<&str>,
+    ) -> AppResult<Dashboard> {
+        let c = {
+            let mut c = self.db.read().await?;
+            crepo::with_membership(&mut c, crepo::Key::Slug(slug), None)
+                .await?
+                .ok_or(AppError::NotFound("community"))?
+                .0
+        };
+        self.dashboard(&c, from, to, tz).await
+    }
+
+    async fn dashboard(
+        &self,
+        c: &crepo::CommunityRow,
+        from: Option<&str>,
+        to: Option<&str>,
+        tz: Option<&str>,
+    ) -> AppResult<Dashboard> {
+        let tz_name = tz.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&c.time_zone).to_string();
+        let zone: Tz = tz_name
+            .parse()
+            .map_err(|_| invalid("tz", "invalid_time_zone", format!("unknown time zone '{tz_name}'")))?;
+        let today = engine::local_day(now(), zone);
+        let to_day = parse_date("to", to)?.map(engine::day_of).unwrap_or(today);
+        let from_day = parse_date("from", from)?.map(engine::day_of).unwrap_or(to_day - 29);
+        if from_day > to_day {
+            return Err(invalid("from", "out_of_range", "from is after to").into());
+        }
+        if to_day - from_day > 366 * 3 {
+            return Err(invalid("from", "out_of_range", "at most three years at a time").into());
+        }
+        let built = self.engine_for(c.id, &tz_name, zone).await?;
+        let b = built.lock().await;
+        let log = &b.log;
+        let dau = log.dau(from_day, to_day);
+        let mau = log.mau(from_day, to_day);
+        let stickiness = dau
+            .iter()
+            .zip(&mau)
+            .map(|(d, m)| Ratio {
+                date: d.date.clone(),
+                value: if m.count == 0 { 0.0 } else { d.count as f64 / m.count as f64 },
+            })
+            .collect();
+        let daily_from = from_day.max(to_day - DAILY_OFFSETS as Day + 1);
+        let weekly_from = from_day.max(engine::week_start(to_day) - 7 * (WEEKLY_OFFSETS as Day - 1));
+        Ok(Dashboard {
+            community: c.slug.clone(),
+            time_zone: tz_name.clone(),
+            from: engine::date_of(from_day).to_string(),
+            to: engine::date_of(to_day).to_string(),
+            members: log.members() as u64,
+            wau: log.wau(from_day, to_day),
+            dau,
+            mau,
+            stickiness,
+            retention_daily: log.retention_daily(daily_from, to_day, DAILY_OFFSETS, to_day),
+            retention_weekly: log.retention_weekly(weekly_from, to_day, WEEKLY_OFFSETS, to_day),
+        })
+    }
+
+    /// The community's engine, brought up to date with the activity log.
+    async fn engine_for(&self, community_id: i64, tz_name: &str, tz: Tz) -> AppResult<Shared> {
+        let built = self
+            .analytics
+            .0
+            .lock()
+            .entry((community_id, tz_name.to_string()))
+            .or_insert_with(|| {
+                Arc::new(tokio::sync::Mutex::new(Built { last_event_id: 0, tz, log: ActivityLog::new() }))
+            })
+            .clone();
+        {
+            let mut b = built.lock().await;
+            let mut c = self.db.read().await?;
+            let assistant = users::find_assistant(&mut c).await?;
+            let mut rows = activity::actors_since(&mut c, community_id, b.last_event_id);
+            let mut last = b.last_event_id;
+            let zone = b.tz;
+            while let Some((id, actor, at)) = rows.try_next().await.map_err(yaji_store::DbError::from)? {
+                last = id;
+                // The assistant is not a member; ids beyond u32 cannot be community members here.
+                if Some(actor) == assistant {
+                    continue;
+                }
+                if let Ok(member) = u32::try_from(actor) {
+                    b.log.record(member, engine::local_day(at, zone));
+                }
+            }
+            drop(rows);
+            b.last_event_id = last;
+        }
+        Ok(built)
+    }
+}
