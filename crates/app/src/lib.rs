@@ -13,6 +13,7 @@ pub mod demo;
 pub mod email;
 mod error;
 pub mod faq;
+pub mod import;
 pub mod jobs;
 pub mod membership;
 pub mod moderation;

@@ -49,6 +49,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "faq", include_str!("../migrations/0004_faq.sql")),
     (5, "automation", include_str!("../migrations/0005_automation.sql")),
     (6, "email", include_str!("../migrations/0006_email.sql")),
+    (7, "import", include_str!("../migrations/0007_import.sql")),
 ];
 
 impl Db {

@@ -54,6 +54,9 @@ enum Command {
     /// FAQ tools
     #[command(subcommand)]
     Faq(FaqCommand),
+    /// Import data from elsewhere
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Print a community's analytics (DAU/WAU/MAU, stickiness, retention cohorts) as JSON
     Analytics {
         /// The community's slug
@@ -71,6 +74,17 @@ enum Command {
         /// Print JSON (the only format today)
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// An activity log as JSON lines `{"community","member","kind","at"}` (RFC 3339
+    /// times; kinds post, comment, reaction, checkin, join, …). Communities and
+    /// members are created as needed; importing the same file twice changes nothing.
+    Activity {
+        /// The file (`-` for stdin)
+        file: PathBuf,
     },
 }
 
@@ -256,6 +270,7 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             }
             Ok(())
         }
+        Command::Import(ImportCommand::Activity { file }) => import_activity(&settings, &file).await,
         Command::Analytics { community, from, to, tz, json: _ } => {
             let app = open(&settings).await?;
             let d =
@@ -346,4 +361,60 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Streams the file in batches of 2,000 lines, one transaction each, with a
+/// progress bar on stderr and every rejected line reported with its number.
+async fn import_activity(settings: &Settings, file: &std::path::Path) -> Result<()> {
+    use std::io::BufRead;
+    let app = open(settings).await?;
+    let (reader, size): (Box<dyn BufRead>, u64) = if file.as_os_str() == "-" {
+        (Box::new(std::io::BufReader::new(std::io::stdin())), 0)
+    } else {
+        let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(std::io::BufReader::new(f)), size)
+    };
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut state = yaji_app::import::ImportState::default();
+    let (mut imported, mut duplicates, mut rejected) = (0u64, 0u64, 0usize);
+    let mut batch: Vec<(usize, String)> = Vec::with_capacity(2_000);
+    let mut lines = reader.lines().enumerate();
+    loop {
+        let next = lines.next();
+        if let Some((i, line)) = &next {
+            let line = line.as_ref().map_err(|e| anyhow::anyhow!("reading line {}: {e}", i + 1))?.clone();
+            bar.inc(line.len() as u64 + 1);
+            batch.push((i + 1, line));
+        }
+        if batch.len() >= 2_000 || (next.is_none() && !batch.is_empty()) {
+            let r = app.import_activity_batch(&mut state, &batch).await.map_err(app_err)?;
+            imported += r.imported;
+            duplicates += r.duplicates;
+            for (n, why) in &r.rejected {
+                rejected += 1;
+                bar.suspend(|| eprintln!("line {n}: rejected: {why}"));
+            }
+            bar.set_message(format!("{imported} imported, {duplicates} already there, {rejected} rejected"));
+            batch.clear();
+        }
+        if next.is_none() {
+            break;
+        }
+    }
+    app.finish_import(&state).await.map_err(app_err)?;
+    bar.finish_and_clear();
+    println!(
+        "{imported} events imported, {duplicates} already there, {rejected} lines rejected; {} communities, {} members",
+        state.counts().0,
+        state.counts().1
+    );
+    if rejected > 0 {
+        std::process::exit(2);
+    }
+    Ok(())
 }

@@ -4,6 +4,8 @@
 //! computed from these by bitmap unions and intersections; nothing samples.
 //! Pure: the app feeds events in (already turned into local days) and asks.
 
+pub mod import;
+
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, TimeZone};

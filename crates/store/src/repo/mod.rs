@@ -6,6 +6,7 @@ pub mod community;
 pub mod content;
 pub mod email;
 pub mod faq;
+pub mod import;
 pub mod jobs;
 pub mod moderation;
 pub mod user;
