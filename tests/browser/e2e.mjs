@@ -118,6 +118,9 @@ for (const lang of ['zh-CN', 'en']) {
     await shot('checklist-progress');
     await page.goto(`${base}/settings/email`);
     await shot('email-settings');
+    await page.goto(`${base}/c/tea-house/analytics`);
+    assert.equal(await page.locator('svg.chart polyline').count(), 3, 'DAU, WAU, MAU lines');
+    await shot('analytics');
 
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
     console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);

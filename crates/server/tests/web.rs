@@ -645,3 +645,37 @@ async fn operators_run_the_assistant_from_the_web_in_both_languages() {
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_analytics_dashboard_renders_in_both_languages_with_csv() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        owner.post("/api/v1/communities/club/posts", serde_json::json!({"body": "hello"})).await;
+        let c = browser();
+        log_in(&t, &c, "owner").await;
+        for (lang, word) in [("en", "Retention by day of first activity"), ("zh-CN", "按首次活动日的留存")] {
+            c.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
+            let (st, html) = page(&c, &t.url("/c/club/analytics")).await;
+            assert_eq!(st, StatusCode::OK, "{lang}");
+            assert!(html.contains(word) && html.contains("<polyline class=\"series dau\""), "{lang}");
+        }
+        let r = c.get(t.url("/c/club/analytics.csv?table=retention_daily")).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+        let body = r.text().await.unwrap();
+        assert!(body.starts_with("\u{feff}cohort_start,size,p0"), "{body}");
+        let series = c.get(t.url("/c/club/analytics.csv")).send().await.unwrap().text().await.unwrap();
+        assert!(series.lines().nth(1).unwrap().contains(','), "{series}");
+        let (st, _) = page(&c, &t.url("/c/club/analytics?from=nonsense")).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+        // Members do not see it.
+        let mia = t.user("mia").await;
+        mia.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let mc = browser();
+        log_in(&t, &mc, "mia").await;
+        let (st, _) = page(&mc, &t.url("/c/club/analytics")).await;
+        assert_eq!(st, StatusCode::FORBIDDEN);
+        t.cleanup().await;
+    }
+}

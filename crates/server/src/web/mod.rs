@@ -2,6 +2,7 @@
 //! as the JSON API: parse the form, call the app, render a template or
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
+mod analytics;
 mod assistant;
 mod email;
 mod faq;
@@ -57,6 +58,7 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     ("checklist_progress.html", include_str!("../../templates/checklist_progress.html")),
     ("calendar.html", include_str!("../../templates/calendar.html")),
     ("email.html", include_str!("../../templates/email.html")),
+    ("analytics.html", include_str!("../../templates/analytics.html")),
     ("unsubscribe.html", include_str!("../../templates/unsubscribe.html")),
 ];
 

@@ -64,7 +64,9 @@ pub fn router() -> Router<AppState> {
         .route("/settings/profile", get(profile_page).post(save_profile))
         .route("/settings/tokens", get(tokens_page).post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke_token));
-    super::email::routes(super::assistant::routes(super::faq::routes(super::moderation::routes(r))))
+    super::analytics::routes(super::email::routes(super::assistant::routes(super::faq::routes(
+        super::moderation::routes(r),
+    ))))
 }
 
 fn asset(ct: &'static str, body: &'static str) -> Response {
