@@ -115,7 +115,7 @@ fn heat(cohorts: &[yaji_domain::analytics::Cohort]) -> Vec<HeatRow> {
                 .retained
                 .iter()
                 .map(|n| {
-                    let pct = if c.size == 0 { 0 } else { n * 100 / c.size };
+                    let pct = (n * 100).checked_div(c.size).unwrap_or(0);
                     (pct, (pct / 10).min(10) as u32)
                 })
                 .collect(),
