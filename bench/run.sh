@@ -4,6 +4,7 @@
 #   api         feed / post page / comment creation vs a bare axum endpoint
 #   moderation  full rule evaluation vs a raw Aho-Corasick scan, one thread
 #   assistant   welcome jobs for members joining in a burst; scheduler precision
+#   analytics   the analytics engine vs DuckDB over the same 10M generated events
 # Extra arguments go to the workload, e.g. `bench/run.sh api --posts 100000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,16 @@ case "$workload" in
     if [ "$#" -eq 0 ]; then set -- --members 100000 --secs 60 --conns 1; fi
     exec target/release/yaji-bench assistant "$@"
     ;;
+  analytics)
+    # The engine vs DuckDB (PyPI) over the same generated events: 10,000,000 events
+    # from 1,000,000 members over 90 days by default (--posts EVENTS --members N --secs DAYS).
+    python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check duckdb
+    cargo build --release --quiet -p yaji-bench
+    if [ "$#" -eq 0 ]; then set -- --posts 10000000 --members 1000000 --secs 90; fi
+    exec target/release/yaji-bench analytics "$@"
+    ;;
   *)
-    echo "usage: bench/run.sh api|moderation|assistant [options]" >&2
+    echo "usage: bench/run.sh api|moderation|assistant|analytics [options]" >&2
     exit 2
     ;;
 esac

@@ -5,6 +5,7 @@
 //! loop, latency counted from the scheduled send time). It prints a Markdown
 //! table whose last line is `ratio=<feed rps / bare rps>`.
 
+mod analytics;
 mod assistant;
 mod load;
 mod moderation;
@@ -68,6 +69,7 @@ fn main() -> Result<()> {
         "api" => rt.block_on(api(a)),
         "moderation" => moderation::run(a.posts.min(100_000_000)),
         "assistant" => rt.block_on(assistant::run(a.database_url.clone(), a.members, a.secs, a.conns.min(64))),
+        "analytics" => analytics::run(a.posts, a.members as u32, a.secs as i32),
         "probe" => rt.block_on(probe(a.database_url.as_deref().context("probe needs --database-url")?)),
         _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | moderation [--posts N] | assistant [--members N] [--secs WINDOW] [--conns WORKERS] [--database-url URL] | probe --database-url URL"),
     }
