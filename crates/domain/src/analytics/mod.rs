@@ -105,11 +105,48 @@ impl ActivityLog {
         acc
     }
 
-    /// Distinct members active in the trailing `window` days ending on each day of `[from, to]`.
+    /// Distinct members active in the trailing `window` days ending on each day
+    /// of `[from, to]`. Slides the window with a per-member count of active days
+    /// inside it, so each day costs the sizes of the day entering and the day
+    /// leaving instead of a union of `window` bitmaps.
     pub fn trailing(&self, from: Day, to: Day, window: i32) -> Vec<Point> {
-        (from..=to)
-            .map(|d| Point { date: date_of(d).to_string(), count: self.active_between(d - window + 1, d).len() })
-            .collect()
+        if to < from {
+            return vec![];
+        }
+        let max = self.first.keys().copied().max().map_or(0, |m| m as usize + 1);
+        let mut count = vec![0u16; max];
+        let mut distinct = 0u64;
+        let add = |b: &RoaringBitmap, count: &mut Vec<u16>, distinct: &mut u64, delta: i32| {
+            for m in b {
+                let c = &mut count[m as usize];
+                if delta > 0 {
+                    if *c == 0 {
+                        *distinct += 1;
+                    }
+                    *c += 1;
+                } else {
+                    *c -= 1;
+                    if *c == 0 {
+                        *distinct -= 1;
+                    }
+                }
+            }
+        };
+        for (_, b) in self.days.range(from - window + 1..=from) {
+            add(b, &mut count, &mut distinct, 1);
+        }
+        let mut out = Vec::with_capacity((to - from + 1) as usize);
+        out.push(Point { date: date_of(from).to_string(), count: distinct });
+        for d in from + 1..=to {
+            if let Some(b) = self.days.get(&d) {
+                add(b, &mut count, &mut distinct, 1);
+            }
+            if let Some(b) = self.days.get(&(d - window)) {
+                add(b, &mut count, &mut distinct, -1);
+            }
+            out.push(Point { date: date_of(d).to_string(), count: distinct });
+        }
+        out
     }
 
     pub fn dau(&self, from: Day, to: Day) -> Vec<Point> {
@@ -125,18 +162,34 @@ impl ActivityLog {
     /// Daily cohorts starting in `[from, to]`, each with up to `offsets`
     /// retention values, none past `last` (the end of the data or range).
     pub fn retention_daily(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
-        let mut out = Vec::new();
-        for (&start, members) in self.cohorts.range(from..=to) {
-            if members.is_empty() {
-                continue;
-            }
+        // Rows are independent: spread them over the cores for large communities.
+        let threads = if self.first.len() < 100_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+        };
+        self.retention_daily_on(from, to, offsets, last, threads)
+    }
+
+    fn retention_daily_on(&self, from: Day, to: Day, offsets: usize, last: Day, threads: usize) -> Vec<Cohort> {
+        let cohorts: Vec<(Day, &RoaringBitmap)> =
+            self.cohorts.range(from..=to).filter(|(_, m)| !m.is_empty()).map(|(d, m)| (*d, m)).collect();
+        let row = |&(start, members): &(Day, &RoaringBitmap)| {
             let retained = (0..offsets as i32)
                 .take_while(|k| start + k <= last)
                 .map(|k| self.days.get(&(start + k)).map_or(0, |a| a.intersection_len(members)))
                 .collect();
-            out.push(Cohort { cohort_start: date_of(start).to_string(), size: members.len(), retained });
+            Cohort { cohort_start: date_of(start).to_string(), size: members.len(), retained }
+        };
+        if threads < 2 {
+            return cohorts.iter().map(row).collect();
         }
-        out
+        let chunk = cohorts.len().div_ceil(threads).max(1);
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                cohorts.chunks(chunk).map(|c| s.spawn(move || c.iter().map(row).collect::<Vec<_>>())).collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        })
     }
 
     /// Weekly cohorts (ISO weeks, Monday start) whose Monday is in `[week_start(from), to]`.
@@ -144,6 +197,8 @@ impl ActivityLog {
         let mut out = Vec::new();
         let mut monday = week_start(from);
         let last_week = week_start(last);
+        // Each week's active members, computed once for all cohorts.
+        let mut weeks: HashMap<Day, RoaringBitmap> = HashMap::new();
         while monday <= to {
             let mut members = RoaringBitmap::new();
             for (_, b) in self.cohorts.range(monday..=monday + 6) {
@@ -153,7 +208,7 @@ impl ActivityLog {
                 let retained = (0..offsets as i32)
                     .map(|k| monday + 7 * k)
                     .take_while(|w| *w <= last_week)
-                    .map(|w| self.active_between(w, w + 6).intersection_len(&members))
+                    .map(|w| weeks.entry(w).or_insert_with(|| self.active_between(w, w + 6)).intersection_len(&members))
                     .collect();
                 out.push(Cohort { cohort_start: date_of(monday).to_string(), size: members.len(), retained });
             }

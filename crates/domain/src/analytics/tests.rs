@@ -145,3 +145,16 @@ fn a_member_who_leaves_and_rejoins_keeps_their_first_cohort() {
         vec![date_of(100).to_string(), date_of(120).to_string()]
     );
 }
+
+#[test]
+fn retention_rows_are_the_same_on_several_threads() {
+    let log = random_log(99, 2_000, 40, 20_000);
+    let mut a = ActivityLog::new();
+    for (u, d) in &log {
+        a.record(*u, *d);
+    }
+    let one = a.retention_daily_on(20_000, 20_039, 30, 20_039, 1);
+    for threads in [2, 3, 8] {
+        assert_eq!(a.retention_daily_on(20_000, 20_039, 30, 20_039, threads), one);
+    }
+}
