@@ -57,6 +57,8 @@ pub struct ActivityLog {
     days: BTreeMap<Day, RoaringBitmap>,
     first: HashMap<u32, Day>,
     cohorts: BTreeMap<Day, RoaringBitmap>,
+    /// One past the largest member id seen (the size of per-member arrays).
+    id_bound: usize,
 }
 
 impl ActivityLog {
@@ -67,6 +69,7 @@ impl ActivityLog {
     /// Member `member` was active on `day`. Order does not matter.
     pub fn record(&mut self, member: u32, day: Day) {
         self.days.entry(day).or_default().insert(member);
+        self.id_bound = self.id_bound.max(member as usize + 1);
         match self.first.get(&member).copied() {
             Some(f) if f <= day => {}
             Some(f) => {
@@ -109,14 +112,20 @@ impl ActivityLog {
     /// of `[from, to]`. Slides the window with a per-member count of active days
     /// inside it, so each day costs the sizes of the day entering and the day
     /// leaving instead of a union of `window` bitmaps.
+    /// Windows longer than 255 days are clamped (the counters are bytes).
     pub fn trailing(&self, from: Day, to: Day, window: i32) -> Vec<Point> {
         if to < from {
             return vec![];
         }
-        let max = self.first.keys().copied().max().map_or(0, |m| m as usize + 1);
-        let mut count = vec![0u16; max];
+        if window <= 1 {
+            return (from..=to)
+                .map(|d| Point { date: date_of(d).to_string(), count: self.days.get(&d).map_or(0, |b| b.len()) })
+                .collect();
+        }
+        let window = window.min(255);
+        let mut count = vec![0u8; self.id_bound];
         let mut distinct = 0u64;
-        let add = |b: &RoaringBitmap, count: &mut Vec<u16>, distinct: &mut u64, delta: i32| {
+        let add = |b: &RoaringBitmap, count: &mut Vec<u8>, distinct: &mut u64, delta: i32| {
             for m in b {
                 let c = &mut count[m as usize];
                 if delta > 0 {
