@@ -141,7 +141,9 @@ impl App {
         let b = built.lock().await;
         let log = &b.log;
         let dau = log.dau(from_day, to_day);
-        let mau = log.mau(from_day, to_day);
+        let mut windows = log.trailing_many(from_day, to_day, &[7, 30]);
+        let mau = windows.pop().unwrap_or_default();
+        let wau = windows.pop().unwrap_or_default();
         let stickiness = dau
             .iter()
             .zip(&mau)
@@ -158,7 +160,7 @@ impl App {
             from: engine::date_of(from_day).to_string(),
             to: engine::date_of(to_day).to_string(),
             members: log.members() as u64,
-            wau: log.wau(from_day, to_day),
+            wau,
             dau,
             mau,
             stickiness,

@@ -84,13 +84,13 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
     let mut mau_last = 0;
     let series = time(&mut || {
         let _ = engine.dau(last - 89, last);
-        let _ = engine.wau(last - 89, last);
-        mau_last = engine.mau(last - 89, last).last().map_or(0, |p| p.count);
+        let mut w = engine.trailing_many(last - 89, last, &[7, 30]);
+        mau_last = w.pop().and_then(|s| s.last().map(|p| p.count)).unwrap_or(0);
     });
     let dashboard = time(&mut || {
         let dau = engine.dau(last - 29, last);
-        let wau = engine.wau(last - 29, last);
-        let mau = engine.mau(last - 29, last);
+        let mut w = engine.trailing_many(last - 29, last, &[7, 30]);
+        let (mau, wau) = (w.pop(), w.pop());
         let daily = engine.retention_daily(last - 29, last, 30, last);
         let weekly = engine.retention_weekly(last - 83, last, 12, last);
         let json = serde_json::json!({"dau": dau, "wau": wau, "mau": mau, "retention_daily": daily, "retention_weekly": weekly});

@@ -108,52 +108,44 @@ impl ActivityLog {
         acc
     }
 
-    /// Distinct members active in the trailing `window` days ending on each day
-    /// of `[from, to]`. Slides the window with a per-member count of active days
-    /// inside it, so each day costs the sizes of the day entering and the day
-    /// leaving instead of a union of `window` bitmaps.
-    /// Windows longer than 255 days are clamped (the counters are bytes).
+    /// Distinct members active in the trailing `window` days ending on each day of `[from, to]`.
     pub fn trailing(&self, from: Day, to: Day, window: i32) -> Vec<Point> {
-        if to < from {
-            return vec![];
+        self.trailing_many(from, to, &[window]).pop().unwrap_or_default()
+    }
+
+    /// [`ActivityLog::trailing`] for several windows in one pass: walking the
+    /// days in order, each member's last active day is kept, with a histogram
+    /// of members by last active day; the distinct count of a window ending on
+    /// *d* is the histogram's sum over its days. Each day costs its own size,
+    /// whatever the number and length of the windows.
+    pub fn trailing_many(&self, from: Day, to: Day, windows: &[i32]) -> Vec<Vec<Point>> {
+        if to < from || windows.is_empty() {
+            return windows.iter().map(|_| vec![]).collect();
         }
-        if window <= 1 {
-            return (from..=to)
-                .map(|d| Point { date: date_of(d).to_string(), count: self.days.get(&d).map_or(0, |b| b.len()) })
-                .collect();
-        }
-        let window = window.min(255);
-        let mut count = vec![0u8; self.id_bound];
-        let mut distinct = 0u64;
-        let add = |b: &RoaringBitmap, count: &mut Vec<u8>, distinct: &mut u64, delta: i32| {
-            for m in b {
-                let c = &mut count[m as usize];
-                if delta > 0 {
-                    if *c == 0 {
-                        *distinct += 1;
+        let longest = windows.iter().copied().max().unwrap_or(1).max(1);
+        let start = from - longest + 1;
+        let mut last = vec![Day::MIN; self.id_bound];
+        // hist[i]: members whose last active day is start + i.
+        let mut hist = vec![0u64; (to - start + 1) as usize];
+        let mut out: Vec<Vec<Point>> = windows.iter().map(|_| Vec::with_capacity((to - from + 1) as usize)).collect();
+        for d in start..=to {
+            if let Some(b) = self.days.get(&d) {
+                for m in b {
+                    let l = &mut last[m as usize];
+                    if *l >= start {
+                        hist[(*l - start) as usize] -= 1;
                     }
-                    *c += 1;
-                } else {
-                    *c -= 1;
-                    if *c == 0 {
-                        *distinct -= 1;
-                    }
+                    *l = d;
+                }
+                hist[(d - start) as usize] += b.len();
+            }
+            if d >= from {
+                for (w, series) in windows.iter().zip(out.iter_mut()) {
+                    let lo = (d - w.max(&1) + 1 - start) as usize;
+                    let count = hist[lo..=(d - start) as usize].iter().sum();
+                    series.push(Point { date: date_of(d).to_string(), count });
                 }
             }
-        };
-        for (_, b) in self.days.range(from - window + 1..=from) {
-            add(b, &mut count, &mut distinct, 1);
-        }
-        let mut out = Vec::with_capacity((to - from + 1) as usize);
-        out.push(Point { date: date_of(from).to_string(), count: distinct });
-        for d in from + 1..=to {
-            if let Some(b) = self.days.get(&d) {
-                add(b, &mut count, &mut distinct, 1);
-            }
-            if let Some(b) = self.days.get(&(d - window)) {
-                add(b, &mut count, &mut distinct, -1);
-            }
-            out.push(Point { date: date_of(d).to_string(), count: distinct });
         }
         out
     }

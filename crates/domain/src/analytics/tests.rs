@@ -57,6 +57,7 @@ fn dau_wau_mau_match_a_naive_count() {
             s.len() as u64
         };
         let (from, to) = (19_990, 20_070);
+        assert_eq!(a.trailing_many(from, to, &[7, 30]), vec![a.wau(from, to), a.mau(from, to)]);
         for (series, n) in [(a.dau(from, to), 1), (a.wau(from, to), 7), (a.mau(from, to), 30)] {
             for (i, p) in series.iter().enumerate() {
                 assert_eq!(p.count, window(from + i as i32, n), "seed {seed} window {n} day {i}");
