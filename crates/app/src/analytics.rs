@@ -25,10 +25,14 @@ use crate::{now, App, AppError, AppResult};
 /// Retention matrix sizes.
 const DAILY_OFFSETS: usize = 30;
 const WEEKLY_OFFSETS: usize = 12;
+/// How far back each read re-checks for events that committed late (longer than any transaction).
+const LOOKBACK_MS: i64 = 120_000;
 
 /// One community's engine and how far into the activity log it has read.
 struct Built {
     last_event_id: i64,
+    /// When the log was last read (ms): the next read looks back from here.
+    last_read_at: i64,
     tz: Tz,
     log: ActivityLog,
 }
@@ -177,13 +181,33 @@ impl App {
             .lock()
             .entry((community_id, tz_name.to_string()))
             .or_insert_with(|| {
-                Arc::new(tokio::sync::Mutex::new(Built { last_event_id: 0, tz, log: ActivityLog::new() }))
+                Arc::new(tokio::sync::Mutex::new(Built {
+                    last_event_id: 0,
+                    last_read_at: 0,
+                    tz,
+                    log: ActivityLog::new(),
+                }))
             })
             .clone();
         {
             let mut b = built.lock().await;
             let mut c = self.db.read().await?;
             let assistant = users::find_assistant(&mut c).await?;
+            let read_at = now();
+            // Recording is idempotent, so events that committed late (after a
+            // higher id was read) are caught by re-reading a recent window.
+            if b.last_event_id > 0 {
+                let zone = b.tz;
+                for (_, actor, at) in
+                    activity::actors_recent(&mut c, community_id, b.last_event_id, b.last_read_at - LOOKBACK_MS).await?
+                {
+                    if Some(actor) != assistant {
+                        if let Ok(member) = u32::try_from(actor) {
+                            b.log.record(member, engine::local_day(at, zone));
+                        }
+                    }
+                }
+            }
             let mut rows = activity::actors_since(&mut c, community_id, b.last_event_id);
             let mut last = b.last_event_id;
             let zone = b.tz;
@@ -199,6 +223,7 @@ impl App {
             }
             drop(rows);
             b.last_event_id = last;
+            b.last_read_at = read_at;
         }
         Ok(built)
     }

@@ -75,3 +75,23 @@ pub fn actors_since<'c>(
     .bind(after_id)
     .fetch(conn)
 }
+
+/// Member-performed events with id ≤ `upto` that occurred at or after `since`:
+/// on PostgreSQL a transaction can commit after a later id was already read,
+/// so readers that follow the log by id look back over a recent window too.
+pub async fn actors_recent(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    upto: i64,
+    since: i64,
+) -> crate::Result<Vec<(i64, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, actor_id, occurred_at FROM activity_events
+         WHERE community_id = $1 AND occurred_at >= $3 AND id <= $2 AND actor_id IS NOT NULL",
+    )
+    .bind(community_id)
+    .bind(upto)
+    .bind(since)
+    .fetch_all(conn)
+    .await?)
+}
