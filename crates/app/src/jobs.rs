@@ -201,8 +201,10 @@ impl App {
         if !internal.is_empty() {
             self.run_batch(worker, internal).await?;
         }
-        for job in external {
-            self.run_external(worker, job).await?;
+        // Concurrently: a batch of deliveries to a dead host costs one timeout, not one each
+        // (which could also outlive the lease and let another worker take them again).
+        for r in futures_util::future::join_all(external.into_iter().map(|job| self.run_external(worker, job))).await {
+            r?;
         }
         Ok(n)
     }
