@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
-use yaji_domain::analytics::{self as engine, ActivityLog, Cohort, Day, Point};
+use yaji_domain::analytics::{self as engine, ActivityLog, Cohort, Contribution, Day, Point};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_store::repo::activity;
@@ -33,6 +33,8 @@ struct Built {
     last_event_id: i64,
     /// When the log was last read (ms): the next read looks back from here.
     last_read_at: i64,
+    /// Ids of events read within the look-back window, so a re-read counts nothing twice.
+    recent: HashMap<i64, i64>,
     tz: Tz,
     log: ActivityLog,
 }
@@ -66,12 +68,20 @@ pub struct Dashboard {
     pub mau: Vec<Point>,
     /// DAU / MAU per day.
     pub stickiness: Vec<Ratio>,
+    /// Members who posted / active members, per day.
+    pub posting_rate: Vec<Ratio>,
+    /// (Comments + reactions) / posts, per day.
+    pub interaction_rate: Vec<Ratio>,
     /// Cohorts by day of first activity (30 × 30).
     #[schema(value_type = Vec<Object>)]
     pub retention_daily: Vec<Cohort>,
     /// Cohorts by ISO week (Monday start) of first activity (12 × 12).
     #[schema(value_type = Vec<Object>)]
     pub retention_weekly: Vec<Cohort>,
+}
+
+fn ratios(v: Vec<(String, f64)>) -> Vec<Ratio> {
+    v.into_iter().map(|(date, value)| Ratio { date, value }).collect()
 }
 
 fn parse_date(field: &'static str, raw: Option<&str>) -> AppResult<Option<NaiveDate>> {
@@ -168,6 +178,8 @@ impl App {
             dau,
             mau,
             stickiness,
+            posting_rate: ratios(log.posting_rate(from_day, to_day)),
+            interaction_rate: ratios(log.interaction_rate(from_day, to_day)),
             retention_daily: log.retention_daily(daily_from, to_day, DAILY_OFFSETS, to_day),
             retention_weekly: log.retention_weekly(weekly_from, to_day, WEEKLY_OFFSETS, to_day),
         })
@@ -184,6 +196,7 @@ impl App {
                 Arc::new(tokio::sync::Mutex::new(Built {
                     last_event_id: 0,
                     last_read_at: 0,
+                    recent: HashMap::new(),
                     tz,
                     log: ActivityLog::new(),
                 }))
@@ -194,34 +207,37 @@ impl App {
             let mut c = self.db.read().await?;
             let assistant = users::find_assistant(&mut c).await?;
             let read_at = now();
-            // Recording is idempotent, so events that committed late (after a
-            // higher id was read) are caught by re-reading a recent window.
+            // Events that committed late (after a higher id was read) are caught by
+            // re-reading a recent window; ids already counted are skipped.
+            let since = b.last_read_at - LOOKBACK_MS;
+            let zone = b.tz;
+            let keep_from = read_at - LOOKBACK_MS;
+            let apply = |b: &mut Built, (id, actor, at, kind): (i64, i64, i64, String)| {
+                if at >= keep_from {
+                    b.recent.insert(id, at);
+                }
+                // The assistant is not a member; ids beyond u32 cannot be community members here.
+                if Some(actor) != assistant {
+                    if let Ok(member) = u32::try_from(actor) {
+                        b.log.record_event(member, engine::local_day(at, zone), Contribution::of(&kind));
+                    }
+                }
+            };
             if b.last_event_id > 0 {
-                let zone = b.tz;
-                for (_, actor, at) in
-                    activity::actors_recent(&mut c, community_id, b.last_event_id, b.last_read_at - LOOKBACK_MS).await?
-                {
-                    if Some(actor) != assistant {
-                        if let Ok(member) = u32::try_from(actor) {
-                            b.log.record(member, engine::local_day(at, zone));
-                        }
+                for row in activity::actors_recent(&mut c, community_id, b.last_event_id, since).await? {
+                    if !b.recent.contains_key(&row.0) {
+                        apply(&mut b, row);
                     }
                 }
             }
             let mut rows = activity::actors_since(&mut c, community_id, b.last_event_id);
             let mut last = b.last_event_id;
-            let zone = b.tz;
-            while let Some((id, actor, at)) = rows.try_next().await.map_err(yaji_store::DbError::from)? {
-                last = id;
-                // The assistant is not a member; ids beyond u32 cannot be community members here.
-                if Some(actor) == assistant {
-                    continue;
-                }
-                if let Ok(member) = u32::try_from(actor) {
-                    b.log.record(member, engine::local_day(at, zone));
-                }
+            while let Some(row) = rows.try_next().await.map_err(yaji_store::DbError::from)? {
+                last = row.0;
+                apply(&mut b, row);
             }
             drop(rows);
+            b.recent.retain(|_, at| *at >= keep_from);
             b.last_event_id = last;
             b.last_read_at = read_at;
         }

@@ -109,6 +109,21 @@ async fn dashboard_figures_match_sql_over_the_same_log() {
             }
         }
         assert!(!d["retention_weekly"].as_array().unwrap().is_empty());
+        // Posting rate: members who posted / active members; interaction rate: (comments + reactions) / posts.
+        for (i, p) in d["posting_rate"].as_array().unwrap().iter().enumerate() {
+            let day = day_of(&p["date"]);
+            let (lo, hi) = (day * DAY, (day + 1) * DAY);
+            let posters = t
+                .count(&format!(
+                    "SELECT COUNT(DISTINCT actor_id) FROM activity_events WHERE community_id = {cid} AND kind = 'post_created'
+                     AND occurred_at >= {lo} AND occurred_at < {hi}"
+                ))
+                .await;
+            let active = distinct(&t, cid, day, day).await;
+            let want = if active == 0 { 0.0 } else { posters as f64 / active as f64 };
+            assert!((p["value"].as_f64().unwrap() - want).abs() < 1e-9, "{b:?} {}", p["date"]);
+            assert_eq!(d["interaction_rate"][i]["value"], 0.0, "the seeded history has no comments or reactions");
+        }
 
         // New events are picked up by the next request (the engine reads the log incrementally).
         let (_, d1) = owner.get("/api/v1/communities/club/analytics?from=2024-11-13&to=2024-11-13&tz=UTC").await;

@@ -51,10 +51,41 @@ pub struct Cohort {
     pub retained: Vec<u64>,
 }
 
+/// What an event contributes beyond activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contribution {
+    Post,
+    Comment,
+    Reaction,
+    Other,
+}
+
+impl Contribution {
+    /// From the activity log's kind.
+    pub fn of(kind: &str) -> Contribution {
+        match kind {
+            "post_created" => Contribution::Post,
+            "comment_created" => Contribution::Comment,
+            "reaction_added" => Contribution::Reaction,
+            _ => Contribution::Other,
+        }
+    }
+}
+
+/// Posts, comments and reactions of a day, and who posted.
+#[derive(Debug, Default, Clone)]
+struct DayContent {
+    posters: RoaringBitmap,
+    posts: u64,
+    comments: u64,
+    reactions: u64,
+}
+
 /// Active members per local day and first-activity cohorts.
 #[derive(Debug, Default, Clone)]
 pub struct ActivityLog {
     days: BTreeMap<Day, RoaringBitmap>,
+    content: BTreeMap<Day, DayContent>,
     first: HashMap<u32, Day>,
     cohorts: BTreeMap<Day, RoaringBitmap>,
     /// One past the largest member id seen (the size of per-member arrays).
@@ -84,6 +115,48 @@ impl ActivityLog {
                 self.cohorts.entry(day).or_default().insert(member);
             }
         }
+    }
+
+    /// [`ActivityLog::record`] for an event that is a post, comment or reaction.
+    /// Unlike activity, contributions count every event: feed each event once.
+    pub fn record_event(&mut self, member: u32, day: Day, what: Contribution) {
+        self.record(member, day);
+        if what == Contribution::Other {
+            return;
+        }
+        let c = self.content.entry(day).or_default();
+        match what {
+            Contribution::Post => {
+                c.posters.insert(member);
+                c.posts += 1;
+            }
+            Contribution::Comment => c.comments += 1,
+            Contribution::Reaction => c.reactions += 1,
+            Contribution::Other => {}
+        }
+    }
+
+    /// Per day: members who posted ÷ active members (0 without activity).
+    pub fn posting_rate(&self, from: Day, to: Day) -> Vec<(String, f64)> {
+        (from..=to)
+            .map(|d| {
+                let active = self.days.get(&d).map_or(0, |b| b.len());
+                let posters = self.content.get(&d).map_or(0, |c| c.posters.len());
+                (date_of(d).to_string(), if active == 0 { 0.0 } else { posters as f64 / active as f64 })
+            })
+            .collect()
+    }
+
+    /// Per day: (comments + reactions) ÷ posts (0 without posts).
+    pub fn interaction_rate(&self, from: Day, to: Day) -> Vec<(String, f64)> {
+        (from..=to)
+            .map(|d| {
+                let c = self.content.get(&d);
+                let posts = c.map_or(0, |c| c.posts);
+                let inter = c.map_or(0, |c| c.comments + c.reactions);
+                (date_of(d).to_string(), if posts == 0 { 0.0 } else { inter as f64 / posts as f64 })
+            })
+            .collect()
     }
 
     pub fn members(&self) -> usize {

@@ -159,3 +159,29 @@ fn retention_rows_are_the_same_on_several_threads() {
         assert_eq!(a.retention_daily_on(20_000, 20_039, 30, 20_039, threads), one);
     }
 }
+
+#[test]
+fn posting_and_interaction_rates_match_a_naive_count() {
+    let mut r = Rng(5);
+    let kinds = [Contribution::Post, Contribution::Comment, Contribution::Reaction, Contribution::Other];
+    let events: Vec<(u32, Day, Contribution)> =
+        (0..3_000).map(|_| (r.below(200) as u32, 20_000 + r.below(20) as Day, kinds[r.below(4) as usize])).collect();
+    let mut a = ActivityLog::new();
+    for (m, d, k) in &events {
+        a.record_event(*m, *d, *k);
+    }
+    for (i, (_, rate)) in a.posting_rate(20_000, 20_019).iter().enumerate() {
+        let d = 20_000 + i as Day;
+        let active: HashSet<u32> = events.iter().filter(|e| e.1 == d).map(|e| e.0).collect();
+        let posters: HashSet<u32> =
+            events.iter().filter(|e| e.1 == d && e.2 == Contribution::Post).map(|e| e.0).collect();
+        assert!((rate - posters.len() as f64 / active.len() as f64).abs() < 1e-12);
+    }
+    for (i, (_, rate)) in a.interaction_rate(20_000, 20_019).iter().enumerate() {
+        let d = 20_000 + i as Day;
+        let n = |k: Contribution| events.iter().filter(|e| e.1 == d && e.2 == k).count() as f64;
+        let want = (n(Contribution::Comment) + n(Contribution::Reaction)) / n(Contribution::Post);
+        assert!((rate - want).abs() < 1e-12);
+    }
+    assert_eq!(Contribution::of("reaction_added"), Contribution::Reaction);
+}
