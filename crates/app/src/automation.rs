@@ -167,7 +167,7 @@ pub fn parse_rule(json: &serde_json::Value) -> AppResult<RuleDef> {
     Ok(def.validate()?)
 }
 
-fn tz_of(c: &crepo::CommunityRow) -> Tz {
+pub(crate) fn tz_of(c: &crepo::CommunityRow) -> Tz {
     c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
@@ -785,7 +785,9 @@ impl App {
                 let assistant = users::assistant(conn, now).await?;
                 match (reply, f.post_id) {
                     (true, Some(post_id)) => {
-                        let id = self.assistant_comment(conn, c.id, post_id, assistant, &body, now).await?;
+                        let id = self
+                            .assistant_comment(conn, c.id, post_id, assistant, &body, serde_json::Value::Null, now)
+                            .await?;
                         format!("replied (comment {id})")
                     }
                     _ => {
@@ -910,13 +912,16 @@ impl App {
         Ok(id)
     }
 
-    async fn assistant_comment(
+    /// Comments as the assistant (rule replies, FAQ answers); `payload` adds to the event's.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn assistant_comment(
         &self,
         conn: &mut AnyConnection,
         community_id: i64,
         post_id: i64,
         assistant: i64,
         body: &str,
+        mut payload: serde_json::Value,
         now: i64,
     ) -> AppResult<i64> {
         let html = text::markdown_to_html(body);
@@ -931,8 +936,12 @@ impl App {
         };
         let id = content_repo::insert_comment(conn, &new).await?;
         content_repo::add_comment_count(conn, post_id, 1).await?;
-        let ev = Event::new(Kind::CommentCreated, Some(community_id), assistant, Subject::Comment(id))
-            .with(serde_json::json!({"post_id": post_id, "automatic": true}));
+        if !payload.is_object() {
+            payload = serde_json::json!({});
+        }
+        payload["post_id"] = post_id.into();
+        payload["automatic"] = true.into();
+        let ev = Event::new(Kind::CommentCreated, Some(community_id), assistant, Subject::Comment(id)).with(payload);
         record_event(conn, &ev, now).await?;
         Ok(id)
     }

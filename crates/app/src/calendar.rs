@@ -16,6 +16,7 @@ use yaji_store::repo::community as crepo;
 use yaji_store::AnyConnection;
 
 use crate::accounts::Viewer;
+use crate::automation::tz_of;
 use crate::communities::Ctx;
 use crate::jobs::Job;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
@@ -97,10 +98,6 @@ pub struct CalendarView {
     pub first_weekday: u32,
     pub days: Vec<CalendarDay>,
     pub scheduled: Vec<ScheduledView>,
-}
-
-fn tz_of(c: &crepo::CommunityRow) -> Tz {
-    c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
 }
 
 /// Parses RFC 3339 or a local time in `tz`.

@@ -335,18 +335,9 @@ impl App {
                     Some((_, username)) => format!("@{username} {}", entry.answer),
                     None => entry.answer.clone(),
                 };
-                let html = text::markdown_to_html(&body);
-                let new = content_repo::NewComment {
-                    post_id,
-                    community_id: c.id,
-                    author_id: assistant,
-                    body: &body,
-                    body_html: &html,
-                    created_at: now,
-                    moderation: "visible",
-                };
-                let comment_id = content_repo::insert_comment(conn, &new).await?;
-                content_repo::add_comment_count(conn, post_id, 1).await?;
+                let extra = serde_json::json!({"faq_entry_id": entry.id, "score": m.score,
+                                               "question_comment_id": in_comment.as_ref().map(|c| c.0)});
+                let comment_id = self.assistant_comment(conn, c.id, post_id, assistant, &body, extra, now).await?;
                 let score = (m.score * 1000.0).round() as i64;
                 let reply = repo::NewReply {
                     community_id: c.id,
@@ -358,10 +349,6 @@ impl App {
                     created_at: now,
                 };
                 repo::insert_reply(conn, &reply).await?;
-                let ev = Event::new(Kind::CommentCreated, Some(c.id), assistant, Subject::Comment(comment_id))
-                    .with(serde_json::json!({"post_id": post_id, "automatic": true, "faq_entry_id": entry.id,
-                                       "score": m.score, "question_comment_id": in_comment.as_ref().map(|c| c.0)}));
-                crate::automation::record_event(conn, &ev, now).await?;
                 Ok(format!("answered with entry {} ({:.3})", entry.id, m.score))
             }
             None if in_comment.is_some() => Ok("no confident answer: left to the thread".into()),
