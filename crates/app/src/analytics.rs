@@ -11,7 +11,9 @@ use chrono_tz::Tz;
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
-use yaji_domain::analytics::{self as engine, ActivityLog, Cohort, Contribution, Day, Point};
+use yaji_domain::analytics::{
+    self as engine, ActivityLog, At, Cohort, Contributor, Day, FunnelStep, HeatCell, Point, Response, TierPoint,
+};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_store::repo::activity;
@@ -51,6 +53,95 @@ pub struct Ratio {
     pub value: f64,
 }
 
+/// Rows in the people tables.
+const TOP: usize = 20;
+const SILENT_SHOWN: usize = 50;
+
+/// A member as the tables show them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TierRow {
+    pub date: String,
+    pub new: u64,
+    pub active: u64,
+    pub core: u64,
+    pub silent: u64,
+    pub churned: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SilentRow {
+    #[serde(flatten)]
+    pub person: Person,
+    pub last_active: String,
+    /// Days active in the 30 days ending on the range's last day.
+    pub active_days: u8,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContributorRow {
+    #[serde(flatten)]
+    pub person: Person,
+    pub posts: u64,
+    pub comments: u64,
+    pub replies_received: u64,
+    pub reactions_received: u64,
+    /// PageRank on the reply/reaction graph of the range; 1 = the graph's average member.
+    pub kol_score: f64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InviterRow {
+    #[serde(flatten)]
+    pub person: Person,
+    pub invites_sent: u64,
+    pub invited: u64,
+    /// Everyone below them in the referral tree, ever.
+    pub tree: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReferralView {
+    pub invites_sent: u64,
+    pub invited_joins: u64,
+    pub acceptance_rate: f64,
+    pub active_members: u64,
+    pub invites_per_member: f64,
+    /// Viral coefficient K = invites per member × acceptance rate.
+    pub k: f64,
+    pub top_inviters: Vec<InviterRow>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TopicRow {
+    /// `null`: posts without a topic.
+    pub topic_id: Option<i64>,
+    pub name: Option<String>,
+    pub posts: u64,
+    pub posters: u64,
+    pub posting_rate: f64,
+    pub interactions: u64,
+    pub interaction_rate: f64,
+    pub response_rate: f64,
+    pub median_first_reply_minutes: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResponseView {
+    /// Every post created in the range.
+    #[schema(value_type = Object)]
+    pub posts: Response,
+    /// Posts that ask a question.
+    #[schema(value_type = Object)]
+    pub questions: Response,
+}
+
 /// Every figure of the dashboard for a date range.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Dashboard {
@@ -78,6 +169,28 @@ pub struct Dashboard {
     /// Cohorts by ISO week (Monday start) of first activity (12 × 12).
     #[schema(value_type = Vec<Object>)]
     pub retention_weekly: Vec<Cohort>,
+    /// New / active / core / silent / churned members per day.
+    pub tiers: Vec<TierRow>,
+    /// Joined → accepted rules → first post → active in week 2.
+    #[schema(value_type = Vec<Object>)]
+    pub funnel: Vec<FunnelStep>,
+    pub referral: ReferralView,
+    pub response: ResponseView,
+    /// Per topic, most posts first.
+    pub topics: Vec<TopicRow>,
+    /// 168 cells, Monday 00h first: posts created in that local hour and the interactions they received.
+    #[schema(value_type = Vec<Object>)]
+    pub hour_of_week: Vec<HeatCell>,
+    /// By posts, then replies and reactions received.
+    pub top_contributors: Vec<ContributorRow>,
+    /// By KOL score.
+    pub kols: Vec<ContributorRow>,
+    /// Current members silent (no activity for 14–29 days) on the range's last day, most active before first.
+    pub silent_members: Vec<SilentRow>,
+}
+
+fn tier_row(t: &TierPoint) -> TierRow {
+    TierRow { date: t.date(), new: t.new, active: t.active, core: t.core, silent: t.silent, churned: t.churned }
 }
 
 fn ratios(v: Vec<(String, f64)>) -> Vec<Ratio> {
@@ -168,7 +281,13 @@ impl App {
             .collect();
         let daily_from = from_day.max(to_day - DAILY_OFFSETS as Day + 1);
         let weekly_from = from_day.max(engine::week_start(to_day) - 7 * (WEEKLY_OFFSETS as Day - 1));
-        Ok(Dashboard {
+        // Silent candidates beyond what is shown: some may have left since.
+        let (tiers, silent) = log.tiers(from_day, to_day, SILENT_SHOWN * 4);
+        let (top, kols) = log.contributors(from_day, to_day, TOP);
+        let referral = log.referral(from_day, to_day, TOP);
+        let (posts, questions) = log.response(from_day, to_day);
+        let topics = log.topics(from_day, to_day);
+        let d = Dashboard {
             community: c.slug.clone(),
             time_zone: tz_name.clone(),
             from: engine::date_of(from_day).to_string(),
@@ -182,7 +301,109 @@ impl App {
             interaction_rate: ratios(log.interaction_rate(from_day, to_day)),
             retention_daily: log.retention_daily(daily_from, to_day, DAILY_OFFSETS, to_day),
             retention_weekly: log.retention_weekly(weekly_from, to_day, WEEKLY_OFFSETS, to_day),
-        })
+            tiers: tiers.iter().map(tier_row).collect(),
+            funnel: log.funnel(from_day, to_day),
+            response: ResponseView { posts, questions },
+            hour_of_week: log.hour_of_week(from_day, to_day),
+            referral: ReferralView {
+                invites_sent: referral.invites_sent,
+                invited_joins: referral.invited_joins,
+                acceptance_rate: referral.acceptance_rate,
+                active_members: referral.active_members,
+                invites_per_member: referral.invites_per_member,
+                k: referral.k,
+                top_inviters: vec![],
+            },
+            topics: vec![],
+            top_contributors: vec![],
+            kols: vec![],
+            silent_members: vec![],
+        };
+        drop(b);
+        self.name_people(c.id, d, &topics, &top, &kols, &silent, &referral.top_inviters).await
+    }
+
+    /// Fills the tables with names (and leaves departed members out of the silent list).
+    #[allow(clippy::too_many_arguments)]
+    async fn name_people(
+        &self,
+        community_id: i64,
+        mut d: Dashboard,
+        topics: &[engine::TopicStat],
+        top: &[Contributor],
+        kols: &[Contributor],
+        silent: &[engine::SilentMember],
+        inviters: &[engine::Inviter],
+    ) -> AppResult<Dashboard> {
+        let ids: Vec<i64> = top
+            .iter()
+            .chain(kols)
+            .map(|c| c.member)
+            .chain(silent.iter().map(|s| s.member))
+            .chain(inviters.iter().map(|i| i.member))
+            .map(i64::from)
+            .collect();
+        let mut c = self.db.read().await?;
+        let people: HashMap<i64, (Person, Option<String>)> = crepo::people(&mut c, community_id, &ids)
+            .await?
+            .into_iter()
+            .map(|(user_id, username, display_name, state)| {
+                (user_id, (Person { user_id, username, display_name }, state))
+            })
+            .collect();
+        let names: HashMap<i64, String> =
+            crepo::topics(&mut c, community_id).await?.into_iter().map(|t| (t.id, t.name)).collect();
+        let person = |m: u32| people.get(&i64::from(m)).map(|p| p.0.clone());
+        let row = |x: &Contributor| {
+            person(x.member).map(|person| ContributorRow {
+                person,
+                posts: x.posts,
+                comments: x.comments,
+                replies_received: x.replies_received,
+                reactions_received: x.reactions_received,
+                kol_score: x.kol_score,
+            })
+        };
+        d.top_contributors = top.iter().filter_map(row).collect();
+        d.kols = kols.iter().filter_map(row).collect();
+        d.silent_members = silent
+            .iter()
+            .filter(|s| people.get(&i64::from(s.member)).is_some_and(|p| p.1.as_deref() == Some("active")))
+            .filter_map(|s| {
+                Some(SilentRow {
+                    person: person(s.member)?,
+                    last_active: s.last_active.clone(),
+                    active_days: s.active_days,
+                })
+            })
+            .take(SILENT_SHOWN)
+            .collect();
+        d.referral.top_inviters = inviters
+            .iter()
+            .filter_map(|i| {
+                Some(InviterRow {
+                    person: person(i.member)?,
+                    invites_sent: i.invites_sent,
+                    invited: i.invited,
+                    tree: i.tree,
+                })
+            })
+            .collect();
+        d.topics = topics
+            .iter()
+            .map(|t| TopicRow {
+                topic_id: t.topic,
+                name: t.topic.and_then(|id| names.get(&id).cloned()),
+                posts: t.posts,
+                posters: t.posters,
+                posting_rate: t.posting_rate,
+                interactions: t.interactions,
+                interaction_rate: t.interaction_rate,
+                response_rate: t.response_rate,
+                median_first_reply_minutes: t.median_first_reply_minutes,
+            })
+            .collect();
+        Ok(d)
     }
 
     /// The community's engine, brought up to date with the activity log.
@@ -212,15 +433,21 @@ impl App {
             let since = b.last_read_at - LOOKBACK_MS;
             let zone = b.tz;
             let keep_from = read_at - LOOKBACK_MS;
-            let apply = |b: &mut Built, (id, actor, at, kind): (i64, i64, i64, String)| {
+            let apply = |b: &mut Built, (id, actor, at, kind, subject, payload): activity::ActorEvent| {
                 if at >= keep_from {
                     b.recent.insert(id, at);
                 }
                 // The assistant is not a member; ids beyond u32 cannot be community members here.
-                if Some(actor) != assistant {
-                    if let Ok(member) = u32::try_from(actor) {
-                        b.log.record_event(member, engine::local_day(at, zone), Contribution::of(&kind));
-                    }
+                if Some(actor) == assistant {
+                    return;
+                }
+                let when = At::local(at, zone);
+                let event = engine::decode(&kind, subject, &payload);
+                if let Ok(member) = u32::try_from(actor) {
+                    b.log.record_event(member, when, event.what);
+                }
+                if let Some((member, rules)) = event.admitted {
+                    b.log.record_join(member, when.day, None, rules);
                 }
             };
             if b.last_event_id > 0 {

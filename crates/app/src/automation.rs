@@ -906,8 +906,13 @@ impl App {
         };
         let id = content_repo::insert_post(conn, &new).await?;
         crepo::add_post_count(conn, community_id, 1).await?;
-        let ev = Event::new(Kind::PostCreated, Some(community_id), author_id, Subject::Post(id))
-            .with(serde_json::json!({"topic_id": topic_id, "moderation": "visible", "automatic": true}));
+        let ev =
+            Event::new(Kind::PostCreated, Some(community_id), author_id, Subject::Post(id)).with(serde_json::json!({
+                "topic_id": topic_id,
+                "moderation": "visible",
+                "automatic": true,
+                "question": yaji_domain::faq::is_question(&format!("{title}\n{body}")),
+            }));
         record_event(conn, &ev, now).await?;
         Ok(id)
     }

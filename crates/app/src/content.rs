@@ -115,8 +115,11 @@ impl App {
             let job = crate::jobs::Job::ChecklistCheck { community_id: ctx.c.id, user_id: viewer.id, post_id: id };
             self.enqueue(tx.conn(), job, now).await?;
         }
-        let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id))
-            .with(serde_json::json!({"topic_id": input.topic_id, "moderation": screening.state}));
+        let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id)).with(serde_json::json!({
+            "topic_id": input.topic_id,
+            "moderation": screening.state,
+            "question": yaji_domain::faq::is_question(&text),
+        }));
         let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
         if screening.state == "visible" {
             let detail = serde_json::json!({"post_id": id, "by": row.author_display_name, "excerpt": excerpt});

@@ -572,8 +572,12 @@ impl App {
                     crepo::add_post_count(conn, cid[*c], 1).await?;
                     activity::record(
                         conn,
-                        &Event::new(Kind::PostCreated, Some(cid[*c]), uid[*author], Subject::Post(id))
-                            .with(serde_json::json!({"topic_id": np.topic_id})),
+                        &Event::new(Kind::PostCreated, Some(cid[*c]), uid[*author], Subject::Post(id)).with(
+                            serde_json::json!({
+                                "topic_id": np.topic_id,
+                                "question": yaji_domain::faq::is_question(&format!("{title}\n{body}")),
+                            }),
+                        ),
                         at,
                     )
                     .await?;

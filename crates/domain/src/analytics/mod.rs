@@ -4,9 +4,15 @@
 //! computed from these by bitmap unions and intersections; nothing samples.
 //! Pure: the app feeds events in (already turned into local days) and asks.
 
+mod content;
 pub mod import;
+mod members;
 
 use std::collections::{BTreeMap, HashMap};
+
+pub use content::{page_rank, Contributor, HeatCell, Response, TopicStat};
+pub use members::{FunnelStep, Inviter, Referral, SilentMember, TierPoint};
+use rustc_hash::FxHashMap;
 
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
@@ -30,6 +36,25 @@ pub fn date_of(day: Day) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(i64::from(day))
 }
 
+/// When an event happened: the instant, and its local day and hour of the
+/// week (0 = Monday 00:00–00:59 … 167 = Sunday 23:00) in the community's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    pub ms: i64,
+    pub day: Day,
+    pub hour_of_week: u8,
+}
+
+impl At {
+    pub fn local(ms: i64, tz: Tz) -> At {
+        use chrono::{Datelike, Timelike};
+        let t = tz.timestamp_millis_opt(ms).earliest();
+        let (day, how) =
+            t.map_or((0, 0), |t| (day_of(t.date_naive()), t.weekday().num_days_from_monday() * 24 + t.hour()));
+        At { ms, day, hour_of_week: how as u8 }
+    }
+}
+
 /// The ISO week (Monday start) a day falls in, as the day number of its Monday.
 pub fn week_start(day: Day) -> Day {
     // 1970-01-01 was a Thursday: its Monday is day -3.
@@ -51,25 +76,76 @@ pub struct Cohort {
     pub retained: Vec<u64>,
 }
 
-/// What an event contributes beyond activity.
+/// What an event contributes beyond activity (decoded from the log by [`decode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contribution {
-    Post,
-    Comment,
-    Reaction,
+    /// A post; `question` when its text asks something.
+    Post {
+        id: i64,
+        topic: Option<i64>,
+        question: bool,
+    },
+    Comment {
+        post: i64,
+    },
+    Reaction {
+        post: i64,
+    },
+    /// The member joined (`invited_by` an inviter); `rules`: accepted the rules with it.
+    Joined {
+        invited_by: Option<u32>,
+        rules: bool,
+    },
+    RulesAccepted,
+    InviteSent,
     Other,
 }
 
-impl Contribution {
-    /// From the activity log's kind.
-    pub fn of(kind: &str) -> Contribution {
-        match kind {
-            "post_created" => Contribution::Post,
-            "comment_created" => Contribution::Comment,
-            "reaction_added" => Contribution::Reaction,
-            _ => Contribution::Other,
+/// One activity event as the engine reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decoded {
+    /// What the actor contributed.
+    pub what: Contribution,
+    /// A member let in by someone else (an approved applicant): they join without acting.
+    pub admitted: Option<(u32, bool)>,
+}
+
+fn member_id(v: &serde_json::Value) -> Option<u32> {
+    v.as_i64().and_then(|i| u32::try_from(i).ok())
+}
+
+/// Reads an activity event (`kind`, `subject_id`, JSON `payload`) for the engine.
+/// Events written before a payload field existed read as its absence.
+pub fn decode(kind: &str, subject_id: i64, payload: &str) -> Decoded {
+    let parse = || serde_json::from_str::<serde_json::Value>(payload).unwrap_or_default();
+    let what = match kind {
+        "post_created" => {
+            let p = parse();
+            Contribution::Post {
+                id: subject_id,
+                topic: p["topic_id"].as_i64(),
+                question: p["question"].as_bool().unwrap_or(false),
+            }
         }
-    }
+        "comment_created" => match parse()["post_id"].as_i64() {
+            Some(post) => Contribution::Comment { post },
+            None => Contribution::Comment { post: 0 },
+        },
+        "reaction_added" => Contribution::Reaction { post: subject_id },
+        "member_joined" => {
+            let p = parse();
+            // A join through the product always accepts the current rules (none: nothing to accept).
+            Contribution::Joined { invited_by: member_id(&p["invited_by"]), rules: true }
+        }
+        "rules_accepted" => Contribution::RulesAccepted,
+        "invite_created" => Contribution::InviteSent,
+        "join_approved" => {
+            let p = parse();
+            return Decoded { what: Contribution::Other, admitted: member_id(&p["user_id"]).map(|m| (m, true)) };
+        }
+        _ => Contribution::Other,
+    };
+    Decoded { what, admitted: None }
 }
 
 /// Posts, comments and reactions of a day, and who posted.
@@ -81,15 +157,58 @@ struct DayContent {
     reactions: u64,
 }
 
-/// Active members per local day and first-activity cohorts.
+/// A post as analytics sees it.
+#[derive(Debug, Clone)]
+struct PostStat {
+    author: u32,
+    topic: Option<i64>,
+    question: bool,
+    created_ms: i64,
+    hour_of_week: u8,
+    /// The first comment by someone other than the author.
+    first_reply_ms: Option<i64>,
+    /// Comments and reactions it received, ever.
+    interactions: u32,
+}
+
+/// A comment or reaction on a known post, kept per day for period figures.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    from: u32,
+    /// Index into `posts`.
+    post: u32,
+    reaction: bool,
+}
+
+/// A member's first join.
+#[derive(Debug, Clone, Copy)]
+struct Join {
+    day: Day,
+    invited_by: Option<u32>,
+    rules: bool,
+}
+
+/// Active members per local day and first-activity cohorts, plus what the
+/// content, funnel and referral figures need.
 #[derive(Debug, Default, Clone)]
 pub struct ActivityLog {
     days: BTreeMap<Day, RoaringBitmap>,
     content: BTreeMap<Day, DayContent>,
-    first: HashMap<u32, Day>,
+    first: FxHashMap<u32, Day>,
     cohorts: BTreeMap<Day, RoaringBitmap>,
     /// One past the largest member id seen (the size of per-member arrays).
     id_bound: usize,
+    posts: Vec<PostStat>,
+    post_index: FxHashMap<i64, u32>,
+    posts_by_day: BTreeMap<Day, Vec<u32>>,
+    edges: BTreeMap<Day, Vec<Edge>>,
+    joins: FxHashMap<u32, Join>,
+    joined_by_day: BTreeMap<Day, RoaringBitmap>,
+    /// Members who accepted the rules by themselves (after a change).
+    rules_accepted: RoaringBitmap,
+    first_post: FxHashMap<u32, Day>,
+    /// Who sent each invite, per day.
+    invites: BTreeMap<Day, Vec<u32>>,
 }
 
 impl ActivityLog {
@@ -99,7 +218,9 @@ impl ActivityLog {
 
     /// Member `member` was active on `day`. Order does not matter.
     pub fn record(&mut self, member: u32, day: Day) {
-        self.days.entry(day).or_default().insert(member);
+        if !self.days.entry(day).or_default().insert(member) {
+            return;
+        }
         self.id_bound = self.id_bound.max(member as usize + 1);
         match self.first.get(&member).copied() {
             Some(f) if f <= day => {}
@@ -117,23 +238,73 @@ impl ActivityLog {
         }
     }
 
-    /// [`ActivityLog::record`] for an event that is a post, comment or reaction.
-    /// Unlike activity, contributions count every event: feed each event once.
-    pub fn record_event(&mut self, member: u32, day: Day, what: Contribution) {
+    /// [`ActivityLog::record`] for an event with what it contributes. Unlike
+    /// activity, contributions count every event: feed each event once.
+    pub fn record_event(&mut self, member: u32, at: At, what: Contribution) {
+        let day = at.day;
         self.record(member, day);
-        if what == Contribution::Other {
-            return;
-        }
-        let c = self.content.entry(day).or_default();
         match what {
-            Contribution::Post => {
+            Contribution::Other => {}
+            Contribution::Post { id, topic, question } => {
+                let c = self.content.entry(day).or_default();
                 c.posters.insert(member);
                 c.posts += 1;
+                let f = self.first_post.entry(member).or_insert(day);
+                *f = (*f).min(day);
+                if let std::collections::hash_map::Entry::Vacant(e) = self.post_index.entry(id) {
+                    e.insert(self.posts.len() as u32);
+                    self.posts_by_day.entry(day).or_default().push(self.posts.len() as u32);
+                    self.posts.push(PostStat {
+                        author: member,
+                        topic,
+                        question,
+                        created_ms: at.ms,
+                        hour_of_week: at.hour_of_week,
+                        first_reply_ms: None,
+                        interactions: 0,
+                    });
+                }
             }
-            Contribution::Comment => c.comments += 1,
-            Contribution::Reaction => c.reactions += 1,
-            Contribution::Other => {}
+            Contribution::Comment { post } | Contribution::Reaction { post } => {
+                let reaction = matches!(what, Contribution::Reaction { .. });
+                let c = self.content.entry(day).or_default();
+                if reaction {
+                    c.reactions += 1;
+                } else {
+                    c.comments += 1;
+                }
+                // Interactions on posts the log never saw created (imports) count for the day only.
+                if let Some(&idx) = self.post_index.get(&post) {
+                    let p = &mut self.posts[idx as usize];
+                    p.interactions += 1;
+                    if !reaction && p.author != member && p.first_reply_ms.is_none_or(|f| at.ms < f) {
+                        p.first_reply_ms = Some(at.ms);
+                    }
+                    self.edges.entry(day).or_default().push(Edge { from: member, post: idx, reaction });
+                }
+            }
+            Contribution::Joined { invited_by, rules } => self.record_join(member, day, invited_by, rules),
+            Contribution::RulesAccepted => {
+                self.rules_accepted.insert(member);
+            }
+            Contribution::InviteSent => self.invites.entry(day).or_default().push(member),
         }
+    }
+
+    /// A member joined on `day` (their first join counts; a rejoin changes nothing).
+    pub fn record_join(&mut self, member: u32, day: Day, invited_by: Option<u32>, rules: bool) {
+        self.id_bound = self.id_bound.max(member as usize + 1);
+        let previous = self.joins.get(&member).copied();
+        if previous.is_some_and(|j| j.day <= day) {
+            return;
+        }
+        if let Some(j) = previous {
+            if let Some(b) = self.joined_by_day.get_mut(&j.day) {
+                b.remove(member);
+            }
+        }
+        self.joins.insert(member, Join { day, invited_by: invited_by.filter(|i| *i != member), rules });
+        self.joined_by_day.entry(day).or_default().insert(member);
     }
 
     /// Per day: members who posted ÷ active members (0 without activity).
@@ -235,35 +406,42 @@ impl ActivityLog {
 
     /// Daily cohorts starting in `[from, to]`, each with up to `offsets`
     /// retention values, none past `last` (the end of the data or range).
+    /// One pass over the active members of the days involved, each looked up
+    /// in a per-member cohort slot: a day costs its size once, however many
+    /// cohorts there are (cheaper than a bitmap intersection per cell).
     pub fn retention_daily(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
-        // Rows are independent: spread them over the cores for large communities.
-        let threads = if self.first.len() < 100_000 {
-            1
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
-        };
-        self.retention_daily_on(from, to, offsets, last, threads)
-    }
-
-    fn retention_daily_on(&self, from: Day, to: Day, offsets: usize, last: Day, threads: usize) -> Vec<Cohort> {
         let cohorts: Vec<(Day, &RoaringBitmap)> =
             self.cohorts.range(from..=to).filter(|(_, m)| !m.is_empty()).map(|(d, m)| (*d, m)).collect();
-        let row = |&(start, members): &(Day, &RoaringBitmap)| {
-            let retained = (0..offsets as i32)
-                .take_while(|k| start + k <= last)
-                .map(|k| self.days.get(&(start + k)).map_or(0, |a| a.intersection_len(members)))
-                .collect();
-            Cohort { cohort_start: date_of(start).to_string(), size: members.len(), retained }
-        };
-        if threads < 2 {
-            return cohorts.iter().map(row).collect();
+        let Some(&(lo, _)) = cohorts.first() else { return vec![] };
+        // Ranges are bounded well below u16::MAX days by the callers; beyond that, no slot.
+        let mut slot = vec![u16::MAX; self.id_bound];
+        for (i, (_, members)) in cohorts.iter().enumerate().take(u16::MAX as usize - 1) {
+            for m in *members {
+                slot[m as usize] = i as u16;
+            }
         }
-        let chunk = cohorts.len().div_ceil(threads).max(1);
-        std::thread::scope(|s| {
-            let handles: Vec<_> =
-                cohorts.chunks(chunk).map(|c| s.spawn(move || c.iter().map(row).collect::<Vec<_>>())).collect();
-            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-        })
+        let mut cells = vec![vec![0u64; offsets]; cohorts.len()];
+        let hi = last.min(to.saturating_add(offsets as Day - 1));
+        for (&d, active) in self.days.range(lo..=hi) {
+            for m in active {
+                let s = slot[m as usize];
+                if s == u16::MAX {
+                    continue;
+                }
+                let k = d - cohorts[s as usize].0;
+                if (0..offsets as Day).contains(&k) {
+                    cells[s as usize][k as usize] += 1;
+                }
+            }
+        }
+        cohorts
+            .iter()
+            .zip(cells)
+            .map(|(&(start, members), mut retained)| {
+                retained.truncate(((last - start + 1).max(0) as usize).min(offsets));
+                Cohort { cohort_start: date_of(start).to_string(), size: members.len(), retained }
+            })
+            .collect()
     }
 
     /// Weekly cohorts (ISO weeks, Monday start) whose Monday is in `[week_start(from), to]`.

@@ -58,6 +58,99 @@ fn chart(d: &Dashboard) -> Chart {
     }
 }
 
+/// One day's column of the tier chart: stacked segments (key, y, height).
+#[derive(Serialize)]
+struct Column {
+    x: String,
+    w: String,
+    date: String,
+    parts: Vec<(&'static str, String, String, u64)>,
+}
+
+/// Tiers as stacked columns, bottom up: core, active, new, silent, churned.
+fn tier_chart(d: &Dashboard) -> Vec<Column> {
+    let n = d.tiers.len().max(1) as f64;
+    let max = d.tiers.iter().map(|t| t.new + t.active + t.core + t.silent + t.churned).max().unwrap_or(0).max(1) as f64;
+    let w = W / n;
+    d.tiers
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut y = H;
+            let parts =
+                [("core", t.core), ("active", t.active), ("new", t.new), ("silent", t.silent), ("churned", t.churned)]
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let h = v as f64 * H / max;
+                        y -= h;
+                        (k, format!("{y:.1}"), format!("{h:.1}"), v)
+                    })
+                    .collect();
+            Column {
+                x: format!("{:.1}", i as f64 * w),
+                w: format!("{:.1}", (w * 0.85).max(0.5)),
+                date: t.date.clone(),
+                parts,
+            }
+        })
+        .collect()
+}
+
+/// A funnel step as a bar: count, share of the first step in %, width in the SVG.
+#[derive(Serialize)]
+struct Bar {
+    key: &'static str,
+    count: u64,
+    pct: u64,
+    width: String,
+    y: u32,
+}
+
+fn funnel_bars(d: &Dashboard) -> Vec<Bar> {
+    let top = d.funnel.first().map_or(0, |s| s.count);
+    d.funnel
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Bar {
+            key: s.step,
+            count: s.count,
+            pct: (s.count * 100).checked_div(top).unwrap_or(0),
+            width: format!("{:.1}", if top == 0 { 0.0 } else { s.count as f64 * 380.0 / top as f64 }.max(1.0)),
+            y: i as u32 * 34,
+        })
+        .collect()
+}
+
+/// The hour-of-week heatmap: 7 rows (Monday first) of 24 cells with a 0–10 bucket
+/// by average interactions per post relative to the best hour.
+#[derive(Serialize)]
+struct HourCell {
+    x: u32,
+    y: u32,
+    bucket: u32,
+    posts: u64,
+    average: String,
+    hour: u8,
+}
+
+fn hour_heat(d: &Dashboard) -> (Vec<HourCell>, Option<(u8, u8)>) {
+    let best = d.hour_of_week.iter().filter(|c| c.posts > 0).max_by(|a, b| a.average.total_cmp(&b.average));
+    let top = best.map_or(0.0, |c| c.average);
+    let cells = d
+        .hour_of_week
+        .iter()
+        .map(|c| HourCell {
+            x: u32::from(c.hour) * 24,
+            y: u32::from(c.weekday) * 24,
+            bucket: if c.posts == 0 || top == 0.0 { 0 } else { ((c.average / top * 10.0).round() as u32).clamp(1, 10) },
+            posts: c.posts,
+            average: format!("{:.1}", c.average),
+            hour: c.hour,
+        })
+        .collect();
+    (cells, best.map(|c| (c.weekday, c.hour)))
+}
+
 #[derive(Serialize)]
 struct Headline {
     key: &'static str,
@@ -148,16 +241,207 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
             let chart = chart(&d);
             let daily = heat(&d.retention_daily);
             let weekly = heat(&d.retention_weekly);
-            page.ok("analytics.html", context! { c, d, heads, chart, daily, weekly })
+            let tiers = tier_chart(&d);
+            let funnel = funnel_bars(&d);
+            let (hours, best_hour) = hour_heat(&d);
+            let tiers_now = d.tiers.last();
+            page.ok(
+                "analytics.html",
+                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour },
+            )
         }
         Err(e) => page.fail(e),
     }
 }
 
-/// CSV of one table: `series` (date, dau, wau, mau, stickiness), `retention_daily`, `retention_weekly`.
+/// The tables a CSV download can hold.
+const TABLES: &[&str] = &[
+    "series",
+    "rates",
+    "retention_daily",
+    "retention_weekly",
+    "tiers",
+    "funnel",
+    "referral",
+    "topics",
+    "hour_of_week",
+    "top_contributors",
+    "kols",
+    "silent_members",
+];
+
+/// One CSV field: quoted when it holds a separator, a quote or a line break, and
+/// prefixed with ' when a spreadsheet would read it as a formula.
+fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or(String::new(), |x| format!("{x:.1}"))
+}
+
+/// The rows of one table, header first.
+fn table_rows(d: &Dashboard, table: &str) -> Vec<Vec<String>> {
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let head = |cols: &[&str]| cols.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+    let people = |rows: &mut Vec<Vec<String>>, list: &[yaji_app::analytics::ContributorRow]| {
+        rows.push(head(&[
+            "user_id",
+            "username",
+            "display_name",
+            "posts",
+            "comments",
+            "replies_received",
+            "reactions_received",
+            "kol_score",
+        ]));
+        for c in list {
+            rows.push(vec![
+                c.person.user_id.to_string(),
+                field(&c.person.username),
+                field(&c.person.display_name),
+                c.posts.to_string(),
+                c.comments.to_string(),
+                c.replies_received.to_string(),
+                c.reactions_received.to_string(),
+                format!("{:.3}", c.kol_score),
+            ]);
+        }
+    };
+    match table {
+        "retention_daily" | "retention_weekly" => {
+            let cohorts = if table == "retention_daily" { &d.retention_daily } else { &d.retention_weekly };
+            let width = cohorts.iter().map(|c| c.retained.len()).max().unwrap_or(0);
+            let mut h = head(&["cohort_start", "size"]);
+            h.extend((0..width).map(|k| format!("p{k}")));
+            rows.push(h);
+            for c in cohorts {
+                let mut r = vec![c.cohort_start.clone(), c.size.to_string()];
+                r.extend(c.retained.iter().map(u64::to_string));
+                rows.push(r);
+            }
+        }
+        "rates" => {
+            rows.push(head(&["date", "posting_rate", "interaction_rate"]));
+            for (p, i) in d.posting_rate.iter().zip(&d.interaction_rate) {
+                rows.push(vec![p.date.clone(), format!("{:.4}", p.value), format!("{:.4}", i.value)]);
+            }
+        }
+        "tiers" => {
+            rows.push(head(&["date", "new", "active", "core", "silent", "churned"]));
+            for t in &d.tiers {
+                rows.push(vec![
+                    t.date.clone(),
+                    t.new.to_string(),
+                    t.active.to_string(),
+                    t.core.to_string(),
+                    t.silent.to_string(),
+                    t.churned.to_string(),
+                ]);
+            }
+        }
+        "funnel" => {
+            rows.push(head(&["step", "count"]));
+            for s in &d.funnel {
+                rows.push(vec![s.step.to_string(), s.count.to_string()]);
+            }
+        }
+        "referral" => {
+            rows.push(head(&["user_id", "username", "display_name", "invites_sent", "invited", "tree"]));
+            for i in &d.referral.top_inviters {
+                rows.push(vec![
+                    i.person.user_id.to_string(),
+                    field(&i.person.username),
+                    field(&i.person.display_name),
+                    i.invites_sent.to_string(),
+                    i.invited.to_string(),
+                    i.tree.to_string(),
+                ]);
+            }
+        }
+        "topics" => {
+            rows.push(head(&[
+                "topic_id",
+                "topic",
+                "posts",
+                "posters",
+                "posting_rate",
+                "interactions",
+                "interaction_rate",
+                "response_rate",
+                "median_first_reply_minutes",
+            ]));
+            for t in &d.topics {
+                rows.push(vec![
+                    t.topic_id.map_or(String::new(), |i| i.to_string()),
+                    field(t.name.as_deref().unwrap_or("")),
+                    t.posts.to_string(),
+                    t.posters.to_string(),
+                    format!("{:.4}", t.posting_rate),
+                    t.interactions.to_string(),
+                    format!("{:.4}", t.interaction_rate),
+                    format!("{:.4}", t.response_rate),
+                    opt(t.median_first_reply_minutes),
+                ]);
+            }
+        }
+        "hour_of_week" => {
+            rows.push(head(&["weekday", "hour", "posts", "interactions", "average"]));
+            for c in &d.hour_of_week {
+                rows.push(vec![
+                    c.weekday.to_string(),
+                    c.hour.to_string(),
+                    c.posts.to_string(),
+                    c.interactions.to_string(),
+                    format!("{:.3}", c.average),
+                ]);
+            }
+        }
+        "top_contributors" => people(&mut rows, &d.top_contributors),
+        "kols" => people(&mut rows, &d.kols),
+        "silent_members" => {
+            rows.push(head(&["user_id", "username", "display_name", "last_active", "active_days"]));
+            for m in &d.silent_members {
+                rows.push(vec![
+                    m.person.user_id.to_string(),
+                    field(&m.person.username),
+                    field(&m.person.display_name),
+                    m.last_active.clone(),
+                    m.active_days.to_string(),
+                ]);
+            }
+        }
+        _ => {
+            rows.push(head(&["date", "dau", "wau", "mau", "stickiness"]));
+            for (i, p) in d.dau.iter().enumerate() {
+                rows.push(vec![
+                    p.date.clone(),
+                    p.count.to_string(),
+                    d.wau[i].count.to_string(),
+                    d.mau[i].count.to_string(),
+                    format!("{:.4}", d.stickiness[i].value),
+                ]);
+            }
+        }
+    }
+    rows
+}
+
+/// CSV of one table (`table=` one of [`TABLES`], default `series`).
 async fn csv(page: Page, Path(slug): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let arg = |k: &str| q.get(k).map(String::as_str).filter(|s| !s.is_empty());
-    let table = arg("table").unwrap_or("series").to_string();
+    let table = arg("table").unwrap_or("series");
+    if !TABLES.contains(&table) {
+        return page.fail(
+            yaji_domain::error::invalid("table", "unknown_table", format!("table is one of {}", TABLES.join(", ")))
+                .into(),
+        );
+    }
     let r = async {
         let v = page.auth.require()?;
         page.state.app.analytics(v, &slug, arg("from"), arg("to"), None).await
@@ -168,39 +452,11 @@ async fn csv(page: Page, Path(slug): Path<String>, Query(q): Query<HashMap<Strin
         Err(e) => return page.fail(e),
     };
     let mut out = String::from("\u{feff}");
-    match table.as_str() {
-        "retention_daily" | "retention_weekly" => {
-            let rows = if table == "retention_daily" { &d.retention_daily } else { &d.retention_weekly };
-            let width = rows.iter().map(|c| c.retained.len()).max().unwrap_or(0);
-            out.push_str("cohort_start,size");
-            for k in 0..width {
-                out.push_str(&format!(",p{k}"));
-            }
-            out.push('\n');
-            for c in rows {
-                out.push_str(&format!("{},{}", c.cohort_start, c.size));
-                for n in &c.retained {
-                    out.push_str(&format!(",{n}"));
-                }
-                out.push('\n');
-            }
-        }
-        _ => {
-            out.push_str("date,dau,wau,mau,stickiness\n");
-            for (i, p) in d.dau.iter().enumerate() {
-                out.push_str(&format!(
-                    "{},{},{},{},{:.4}\n",
-                    p.date, p.count, d.wau[i].count, d.mau[i].count, d.stickiness[i].value
-                ));
-            }
-        }
+    for row in table_rows(&d, table) {
+        out.push_str(&row.join(","));
+        out.push('\n');
     }
-    let name = format!(
-        "{slug}-{}-{}-{}.csv",
-        if table.starts_with("retention") { table.as_str() } else { "series" },
-        d.from,
-        d.to
-    );
+    let name = format!("{slug}-{table}-{}-{}.csv", d.from, d.to);
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

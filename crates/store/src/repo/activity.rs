@@ -60,15 +60,19 @@ pub async fn get(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<Acti
     .await?)
 }
 
+/// A member-performed event as readers that follow the log see it:
+/// (id, actor_id, occurred_at, kind, subject_id, payload).
+pub type ActorEvent = (i64, i64, i64, String, i64, String);
+
 /// Member-performed events of a community after `after_id`, in id order:
 /// (id, actor, occurred_at, kind). Streams, so a long history never sits in memory.
 pub fn actors_since<'c>(
     conn: &'c mut AnyConnection,
     community_id: i64,
     after_id: i64,
-) -> futures_core::stream::BoxStream<'c, Result<(i64, i64, i64, String), sqlx::Error>> {
+) -> futures_core::stream::BoxStream<'c, Result<ActorEvent, sqlx::Error>> {
     sqlx::query_as(
-        "SELECT id, actor_id, occurred_at, kind FROM activity_events
+        "SELECT id, actor_id, occurred_at, kind, subject_id, payload FROM activity_events
          WHERE community_id = $1 AND id > $2 AND actor_id IS NOT NULL ORDER BY id",
     )
     .bind(community_id)
@@ -84,9 +88,9 @@ pub async fn actors_recent(
     community_id: i64,
     upto: i64,
     since: i64,
-) -> crate::Result<Vec<(i64, i64, i64, String)>> {
+) -> crate::Result<Vec<ActorEvent>> {
     Ok(sqlx::query_as(
-        "SELECT id, actor_id, occurred_at, kind FROM activity_events
+        "SELECT id, actor_id, occurred_at, kind, subject_id, payload FROM activity_events
          WHERE community_id = $1 AND occurred_at >= $3 AND id <= $2 AND actor_id IS NOT NULL",
     )
     .bind(community_id)

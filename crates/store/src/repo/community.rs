@@ -700,3 +700,25 @@ pub async fn ensure_topic(conn: &mut AnyConnection, community_id: i64, name: &st
         .fetch_one(conn)
         .await?)
 }
+
+/// Usernames, display names and membership state (if any) in a community of
+/// the given users, for tables that show people by id.
+pub async fn people(
+    conn: &mut AnyConnection,
+    community_id: i64,
+    ids: &[i64],
+) -> crate::Result<Vec<(i64, String, String, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    // Integers only: safe to inline, and one statement for both databases.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    Ok(sqlx::query_as(&format!(
+        "SELECT u.id, u.username, u.display_name, m.state FROM users u
+         LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = $1
+         WHERE u.id IN ({list})"
+    ))
+    .bind(community_id)
+    .fetch_all(conn)
+    .await?)
+}
