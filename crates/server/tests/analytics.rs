@@ -158,3 +158,176 @@ async fn dashboard_figures_match_sql_over_the_same_log() {
         t.cleanup().await;
     }
 }
+
+/// The content, member and growth figures of a community used through the API
+/// (real payloads: invites, topics, a question, replies, reactions, a member who
+/// leaves and rejoins, one who leaves for good), against SQL over the content tables.
+#[tokio::test]
+async fn content_and_growth_figures_match_sql() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (_, topic) = owner.post("/api/v1/communities/club/topics", json!({"name": "tea"})).await;
+        let topic_id = topic["id"].as_i64().unwrap();
+        let (_, inv) = owner.post("/api/v1/communities/club/invites", json!({})).await;
+        let code = inv["code"].as_str().unwrap();
+        let (ana, bo, cai, dee) = (t.user("ana").await, t.user("bob").await, t.user("cai").await, t.user("dee").await);
+        for u in [&ana, &bo] {
+            let (st, _) = u.post("/api/v1/communities/club/join", json!({"invite_code": code})).await;
+            assert_eq!(st, StatusCode::OK);
+        }
+        for u in [&cai, &dee] {
+            u.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        // dee leaves and comes back: one join in the funnel.
+        dee.post("/api/v1/communities/club/leave", json!({})).await;
+        dee.post("/api/v1/communities/club/join", json!({})).await;
+
+        let mut ids = vec![];
+        for (u, title, topic) in [
+            (&ana, "How do I brew oolong?", Some(topic_id)),
+            (&ana, "Tasting notes", Some(topic_id)),
+            (&bo, "Hello all", None),
+        ] {
+            let body = json!({"title": title, "body": format!("{title} — details"), "topic_id": topic});
+            ids.push(u.post("/api/v1/communities/club/posts", body).await.1["id"].as_i64().unwrap());
+        }
+        let (question, note, hello) = (ids[0], ids[1], ids[2]);
+        bo.post(&format!("/api/v1/posts/{question}/comments"), json!({"body": "Hot water, short steeps."})).await;
+        ana.post(&format!("/api/v1/posts/{note}/comments"), json!({"body": "Adding more later."})).await;
+        owner.post(&format!("/api/v1/posts/{hello}/comments"), json!({"body": "Welcome!"})).await;
+        for (u, p) in [(&cai, question), (&bo, question), (&ana, hello), (&bo, note)] {
+            u.post(&format!("/api/v1/posts/{p}/reactions"), json!({"emoji": "👍"})).await;
+        }
+        cai.post("/api/v1/communities/club/leave", json!({})).await;
+        // dee and cai went quiet 20 days ago (cai has left since; dee is still a member).
+        t.exec(&format!(
+            "UPDATE activity_events SET occurred_at = occurred_at - {} WHERE actor_id IN ({}, {})",
+            20 * DAY,
+            dee.id,
+            cai.id
+        ))
+        .await;
+
+        let (st, d) = owner.get("/api/v1/communities/club/analytics").await;
+        assert_eq!(st, StatusCode::OK, "{d}");
+
+        // Contributors, against the posts, comments and reactions tables.
+        for row in d["top_contributors"].as_array().unwrap().iter().chain(d["kols"].as_array().unwrap()) {
+            let id = row["user_id"].as_i64().unwrap();
+            let tr = &t;
+            let q = |sql: String| async move { tr.count(&sql).await };
+            assert_eq!(
+                row["posts"].as_i64().unwrap(),
+                q(format!("SELECT COUNT(*) FROM posts WHERE author_id = {id}")).await
+            );
+            assert_eq!(
+                row["comments"].as_i64().unwrap(),
+                q(format!("SELECT COUNT(*) FROM comments WHERE author_id = {id}")).await
+            );
+            let replies = format!(
+                "SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE p.author_id = {id} AND c.author_id <> {id}"
+            );
+            assert_eq!(row["replies_received"].as_i64().unwrap(), q(replies).await, "{b:?} {row}");
+            let reactions = format!(
+                "SELECT COUNT(*) FROM reactions r JOIN posts p ON p.id = r.post_id WHERE p.author_id = {id} AND r.user_id <> {id}"
+            );
+            assert_eq!(row["reactions_received"].as_i64().unwrap(), q(reactions).await, "{b:?} {row}");
+        }
+        assert_eq!(d["top_contributors"][0]["username"], "ana");
+        assert_eq!(d["kols"][0]["username"], "ana", "answered and reacted to by the most: {}", d["kols"]);
+
+        // Response: posts with a comment by someone else, and the median wait for it.
+        let waits = t
+            .pairs(
+                "SELECT p.id, MIN(c.created_at) - p.created_at FROM posts p JOIN comments c
+                 ON c.post_id = p.id AND c.author_id <> p.author_id GROUP BY p.id, p.created_at ORDER BY 2",
+            )
+            .await;
+        let r = &d["response"]["posts"];
+        assert_eq!(r["posts"].as_i64().unwrap(), t.count("SELECT COUNT(*) FROM posts").await);
+        assert_eq!(r["answered"].as_i64().unwrap(), waits.len() as i64);
+        let median = (waits[0].1 + waits[1].1) as f64 / 2.0 / 60_000.0;
+        assert!((r["median_minutes"].as_f64().unwrap() - median).abs() < 1e-9);
+        assert_eq!(
+            (d["response"]["questions"]["posts"].as_i64(), d["response"]["questions"]["answered"].as_i64()),
+            (Some(1), Some(1))
+        );
+
+        // Per topic and per hour of the week.
+        let tea = d["topics"].as_array().unwrap().iter().find(|x| x["topic_id"] == topic_id).unwrap();
+        assert_eq!(tea["name"], "tea");
+        assert_eq!(
+            tea["posts"].as_i64().unwrap(),
+            t.count(&format!("SELECT COUNT(*) FROM posts WHERE topic_id = {topic_id}")).await
+        );
+        let tea_interactions = t
+            .count(&format!(
+                "SELECT (SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE p.topic_id = {topic_id})
+                      + (SELECT COUNT(*) FROM reactions r JOIN posts p ON p.id = r.post_id WHERE p.topic_id = {topic_id})"
+            ))
+            .await;
+        assert_eq!(tea["interactions"].as_i64().unwrap(), tea_interactions);
+        let cells = d["hour_of_week"].as_array().unwrap();
+        assert_eq!(cells.len(), 168);
+        assert_eq!(cells.iter().map(|c| c["posts"].as_i64().unwrap()).sum::<i64>(), 3);
+
+        // Funnel and referral, against memberships and invites.
+        let funnel: Vec<i64> = d["funnel"].as_array().unwrap().iter().map(|s| s["count"].as_i64().unwrap()).collect();
+        assert_eq!(funnel[0], 4, "ana, bo, cai, dee — dee once: {funnel:?}");
+        assert_eq!(funnel[2], 2, "ana and bo posted");
+        assert_eq!(d["referral"]["invites_sent"].as_i64().unwrap(), t.count("SELECT COUNT(*) FROM invites").await);
+        assert_eq!(
+            d["referral"]["invited_joins"].as_i64().unwrap(),
+            t.count("SELECT COUNT(*) FROM memberships WHERE invited_by IS NOT NULL").await
+        );
+        let top = &d["referral"]["top_inviters"][0];
+        assert_eq!(
+            (top["username"].as_str(), top["invited"].as_i64(), top["tree"].as_i64()),
+            (Some("owner"), Some(2), Some(2))
+        );
+
+        // Tiers on the last day, and the silent members still in the community.
+        let last = d["tiers"].as_array().unwrap().last().unwrap().clone();
+        let total: i64 = ["new", "active", "core", "silent", "churned"].iter().map(|k| last[k].as_i64().unwrap()).sum();
+        assert_eq!(total, d["members"].as_i64().unwrap());
+        assert_eq!(last["silent"].as_i64().unwrap(), 2, "{last}");
+        let silent: Vec<&str> =
+            d["silent_members"].as_array().unwrap().iter().map(|m| m["username"].as_str().unwrap()).collect();
+        assert_eq!(silent, vec!["dee"], "cai has left");
+
+        // Every table downloads as CSV; an unknown one is refused.
+        for table in [
+            "tiers",
+            "funnel",
+            "referral",
+            "topics",
+            "hour_of_week",
+            "top_contributors",
+            "kols",
+            "silent_members",
+            "rates",
+        ] {
+            let r = owner
+                .client
+                .get(format!("{}/c/club/analytics.csv?table={table}", owner.base))
+                .bearer_auth(&owner.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{table}");
+            let text = r.text().await.unwrap();
+            assert!(text.lines().count() >= 2, "{table}: {text}");
+        }
+        let r = owner
+            .client
+            .get(format!("{}/c/club/analytics.csv?table=passwords", owner.base))
+            .bearer_auth(&owner.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        t.cleanup().await;
+    }
+}

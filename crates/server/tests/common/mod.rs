@@ -183,6 +183,12 @@ impl TestApp {
         sqlx::query_scalar(sql).fetch_one(&mut *c).await.unwrap()
     }
 
+    /// Rows of two integers.
+    pub async fn pairs(&self, sql: &str) -> Vec<(i64, i64)> {
+        let mut c = self.db.read().await.unwrap();
+        sqlx::query_as(sql).fetch_all(&mut *c).await.unwrap()
+    }
+
     pub async fn event_count(&self) -> i64 {
         let mut c = self.db.read().await.unwrap();
         yaji_store::repo::activity::max_id(&mut c).await.unwrap()
