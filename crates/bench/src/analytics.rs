@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use yaji_domain::analytics::{ActivityLog, Day};
+use yaji_domain::analytics::{ActivityLog, At, Contribution, Day};
 
 fn rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -33,19 +33,64 @@ impl Rng {
     }
 }
 
+/// A generated event: member, day, kind, and the post it is about (or the post's own id).
+struct Ev {
+    member: u32,
+    day: Day,
+    kind: u8,
+    post: u32,
+}
+
+const JOIN: u8 = 0;
+const POST: u8 = 1;
+const COMMENT: u8 = 2;
+const REACTION: u8 = 3;
+const INVITE: u8 = 4;
+const OTHER: u8 = 5;
+
 pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
     let first_day: Day = 20_000;
     let last = first_day + days - 1;
-    // Members join over the period (more later: a growing community); each
-    // event picks a member with a heavy skew (u^4) and a day on or after their join.
+    // Members join over the period (more later: a growing community), a fifth
+    // through an invite; each other event picks a member with a heavy skew (u^4)
+    // and a day on or after their join. Kinds: 8% posts, 25% comments, 50%
+    // reactions (on a recent post, popular ones more), 1% invites, the rest
+    // other activity (check-ins, votes…).
     let mut rng = Rng(0x5eed);
     let joins: Vec<Day> = (0..members).map(|_| first_day + ((rng.unit().sqrt()) * days as f64) as Day).collect();
-    let mut log: Vec<(u32, Day)> = Vec::with_capacity(events);
-    for _ in 0..events {
+    let mut log: Vec<Ev> = Vec::with_capacity(events);
+    for m in 0..members.min(events as u32) {
+        log.push(Ev { member: m, day: joins[m as usize], kind: JOIN, post: 0 });
+    }
+    while log.len() < events {
         let m = (rng.unit().powi(4) * members as f64) as u32 % members;
         let j = joins[m as usize];
-        let d = j + (rng.unit() * (last - j + 1) as f64) as Day;
-        log.push((m, d.min(last)));
+        let d = (j + (rng.unit() * (last - j + 1) as f64) as Day).min(last);
+        let kind = match rng.unit() {
+            x if x < 0.08 => POST,
+            x if x < 0.33 => COMMENT,
+            x if x < 0.83 => REACTION,
+            x if x < 0.84 => INVITE,
+            _ => OTHER,
+        };
+        log.push(Ev { member: m, day: d, kind, post: 0 });
+    }
+    // In time order, as the log is read: posts get ids, replies point at earlier posts.
+    log.sort_by_key(|e| (e.day, e.kind != JOIN));
+    let mut posts: Vec<u32> = Vec::new();
+    for e in log.iter_mut() {
+        match e.kind {
+            POST => {
+                e.post = posts.len() as u32;
+                posts.push(e.post);
+            }
+            COMMENT | REACTION if !posts.is_empty() => {
+                let window = posts.len().min(20_000);
+                e.post = posts[posts.len() - 1 - (rng.unit().powi(3) * window as f64) as usize % window];
+            }
+            COMMENT | REACTION => e.kind = OTHER,
+            _ => {}
+        }
     }
     let dir = std::env::temp_dir().join(format!("yaji-analytics-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -53,16 +98,35 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
     {
         let mut w = std::io::BufWriter::new(std::fs::File::create(&csv)?);
         writeln!(w, "member,day")?;
-        for (m, d) in &log {
-            writeln!(w, "{m},{d}")?;
+        for e in &log {
+            writeln!(w, "{},{}", e.member, e.day)?;
         }
     }
 
     let rss_before = rss_mib();
     let t = Instant::now();
     let mut engine = ActivityLog::new();
-    for (m, d) in &log {
-        engine.record(*m, *d);
+    for (i, e) in log.iter().enumerate() {
+        // A time of day from the event's position, spread over the day with an evening lean.
+        let frac = ((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64 / (1u64 << 53) as f64;
+        let ms = i64::from(e.day) * 86_400_000 + (frac.powf(0.7) * 86_399_999.0) as i64;
+        let at = At::local(ms, chrono_tz::UTC);
+        let what = match e.kind {
+            JOIN => {
+                let inviter = (e.member % 5 == 0).then(|| e.member / 7).filter(|b| joins[*b as usize] <= e.day);
+                Contribution::Joined { invited_by: inviter, rules: true }
+            }
+            POST => Contribution::Post {
+                id: i64::from(e.post),
+                topic: Some(i64::from(e.post % 7)),
+                question: e.post % 4 == 0,
+            },
+            COMMENT => Contribution::Comment { post: i64::from(e.post) },
+            REACTION => Contribution::Reaction { post: i64::from(e.post) },
+            INVITE => Contribution::InviteSent,
+            _ => Contribution::Other,
+        };
+        engine.record_event(e.member, at, what);
     }
     let build = t.elapsed();
     // Measured while the generated events are still held, so only the engine's growth counts.
@@ -87,14 +151,43 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
         let mut w = engine.trailing_many(last - 89, last, &[7, 30]);
         mau_last = w.pop().and_then(|s| s.last().map(|p| p.count)).unwrap_or(0);
     });
+    // Every figure the dashboard shows for the last 30 days, as the app computes them.
+    let (from, to) = (last - 29, last);
+    let mut parts: Vec<(&str, f64)> = Vec::new();
     let dashboard = time(&mut || {
-        let dau = engine.dau(last - 29, last);
-        let mut w = engine.trailing_many(last - 29, last, &[7, 30]);
+        parts.clear();
+        let mut step = Instant::now();
+        let mut lap = |name: &'static str, parts: &mut Vec<(&str, f64)>| {
+            parts.push((name, step.elapsed().as_secs_f64() * 1000.0));
+            step = Instant::now();
+        };
+        let dau = engine.dau(from, to);
+        let mut w = engine.trailing_many(from, to, &[7, 30]);
         let (mau, wau) = (w.pop(), w.pop());
-        let daily = engine.retention_daily(last - 29, last, 30, last);
-        let weekly = engine.retention_weekly(last - 83, last, 12, last);
-        let json = serde_json::json!({"dau": dau, "wau": wau, "mau": mau, "retention_daily": daily, "retention_weekly": weekly});
+        let rates = (engine.posting_rate(from, to), engine.interaction_rate(from, to));
+        lap("series and rates", &mut parts);
+        let daily = engine.retention_daily(from, to, 30, to);
+        let weekly = engine.retention_weekly(to - 83, to, 12, to);
+        lap("retention", &mut parts);
+        let tiers = engine.tiers(from, to, 200);
+        lap("tiers and silent members", &mut parts);
+        let funnel = engine.funnel(from, to);
+        let referral = engine.referral(from, to, 20);
+        lap("funnel and referral", &mut parts);
+        let response = engine.response(from, to);
+        let topics = engine.topics(from, to);
+        let hours = engine.hour_of_week(from, to);
+        lap("response, topics, hours", &mut parts);
+        let contributors = engine.contributors(from, to, 20);
+        lap("contributors and KOL PageRank", &mut parts);
+        let json = serde_json::json!({
+            "dau": dau, "wau": wau, "mau": mau, "rates": rates, "retention_daily": daily, "retention_weekly": weekly,
+            "tiers": tiers.0.iter().map(|t| (t.date(), t.new, t.active, t.core, t.silent, t.churned)).collect::<Vec<_>>(),
+            "silent": tiers.1, "funnel": funnel, "referral": referral, "response": response, "topics": topics,
+            "hour_of_week": hours, "top_contributors": contributors.0, "kols": contributors.1,
+        });
         std::hint::black_box(json.to_string());
+        lap("JSON", &mut parts);
     });
 
     let out = Command::new("python3")
@@ -131,7 +224,10 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
         "| DAU + WAU + MAU series, 90 days | {series:.1} ms | {:.0} ms |",
         f("dau_ms") + f("wau_ms") + f("mau_ms")
     );
-    println!("| full dashboard JSON (30 days) | {dashboard:.1} ms | — |");
+    println!("| full dashboard JSON (30 days, every figure) | {dashboard:.1} ms | — |");
+    for (name, ms) in &parts {
+        println!("| · {name} | {ms:.1} ms | — |");
+    }
     println!("| engine memory (RSS growth) | {rss_engine:.0} MiB | — |");
     println!("| MAU on the last day (both agree) | {mau_last} | {} |", duck["mau_last"]);
     println!("ratio={:.1}", f("retention_ms") / retention);

@@ -1,8 +1,6 @@
 //! Content figures: per topic, response times, the hour-of-week heatmap, top
 //! contributors and KOL scores. Definitions in docs/analytics.md.
 
-use std::collections::BTreeMap;
-
 use roaring::RoaringBitmap;
 use serde::Serialize;
 
@@ -74,17 +72,22 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 fn median(mut v: Vec<i64>) -> Option<f64> {
-    if v.is_empty() {
+    let n = v.len();
+    if n == 0 {
         return None;
     }
-    v.sort_unstable();
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] as f64 } else { (v[n / 2 - 1] + v[n / 2]) as f64 / 2.0 })
+    let (below, mid, _) = v.select_nth_unstable(n / 2);
+    let mid = *mid;
+    Some(if n % 2 == 1 { mid as f64 } else { (below.iter().max().copied().unwrap_or(mid) + mid) as f64 / 2.0 })
 }
 
 impl ActivityLog {
     fn posts_in(&self, from: Day, to: Day) -> impl Iterator<Item = &super::PostStat> {
-        self.posts_by_day.range(from..=to).flat_map(|(_, ids)| ids.iter().map(|i| &self.posts[*i as usize]))
+        // A reversed range is empty (BTreeMap ranges must not be).
+        self.posts_by_day
+            .range(from..=to.max(from))
+            .filter(move |_| from <= to)
+            .flat_map(|(_, ids)| ids.iter().map(|i| &self.posts[*i as usize]))
     }
 
     /// Response rate and median time to first reply of the posts created in
@@ -118,25 +121,27 @@ impl ActivityLog {
             interactions: u64,
             waits: Vec<i64>,
         }
-        let mut by: BTreeMap<Option<i64>, Acc> = BTreeMap::new();
+        let mut by: Vec<Acc> = (0..self.topics.len()).map(|_| Acc::default()).collect();
         for p in self.posts_in(from, to) {
-            let a = by.entry(p.topic).or_default();
+            let a = &mut by[p.topic as usize];
             a.posts += 1;
             a.posters.insert(p.author);
             if let Some(r) = p.first_reply_ms {
                 a.waits.push(r - p.created_ms);
             }
         }
-        for (_, edges) in self.edges.range(from..=to) {
-            for e in edges {
-                by.entry(self.posts[e.post as usize].topic).or_default().interactions += 1;
+        for (_, c) in self.content.range(from..=to.max(from)).filter(|_| from <= to) {
+            for (slot, n) in c.topic_interactions.iter().enumerate() {
+                by[slot].interactions += u64::from(*n);
             }
         }
         let active = self.active_between(from, to).len();
         let mut out: Vec<TopicStat> = by
             .into_iter()
-            .map(|(topic, a)| TopicStat {
-                topic,
+            .enumerate()
+            .filter(|(_, a)| a.posts + a.interactions > 0)
+            .map(|(slot, a)| TopicStat {
+                topic: self.topics[slot],
                 posts: a.posts,
                 posters: a.posters.len(),
                 posting_rate: ratio(a.posters.len(), active),
@@ -182,76 +187,83 @@ impl ActivityLog {
             replies: u32,
             reactions: u32,
         }
+        // Per member id: counts, and whether they are in the graph (have a link).
         let mut acc = vec![Acc::default(); self.id_bound];
+        let mut in_graph = vec![false; self.id_bound];
         for p in self.posts_in(from, to) {
             acc[p.author as usize].posts += 1;
         }
-        // The graph: an edge from whoever replied or reacted to the post's author.
-        const NONE: u32 = u32::MAX;
-        let mut node = vec![NONE; self.id_bound];
-        let mut members: Vec<u32> = Vec::new();
-        let mut links: Vec<(u32, u32)> = Vec::new();
-        let mut index = |m: u32, node: &mut Vec<u32>| {
-            let n = &mut node[m as usize];
-            if *n == NONE {
-                *n = members.len() as u32;
-                members.push(m);
+        let edges: Vec<&Vec<super::Edge>> =
+            self.edges.range(from..=to.max(from)).filter(|_| from <= to).map(|(_, e)| e).collect();
+        // The graph: a link from whoever replied or reacted to the post's author.
+        let mut links: Vec<(u32, u32)> = Vec::with_capacity(edges.iter().map(|e| e.len()).sum());
+        for e in edges.iter().copied().flatten() {
+            if !e.reaction {
+                acc[e.from as usize].comments += 1;
             }
-            *n
-        };
-        for (_, edges) in self.edges.range(from..=to) {
-            for e in edges {
-                let to_member = self.posts[e.post as usize].author;
-                if e.reaction {
-                    if to_member != e.from {
-                        acc[to_member as usize].reactions += 1;
-                    }
-                } else {
-                    acc[e.from as usize].comments += 1;
-                    if to_member != e.from {
-                        acc[to_member as usize].replies += 1;
-                    }
-                }
-                if to_member != e.from {
-                    let s = index(e.from, &mut node);
-                    let t = index(to_member, &mut node);
-                    links.push((s, t));
-                }
+            if e.to == e.from {
+                continue;
             }
+            let t = &mut acc[e.to as usize];
+            if e.reaction {
+                t.reactions += 1;
+            } else {
+                t.replies += 1;
+            }
+            in_graph[e.from as usize] = true;
+            in_graph[e.to as usize] = true;
+            links.push((e.from, e.to));
         }
-        let rank = page_rank(members.len(), &links);
-        let n = members.len() as f64;
-        let mut all: Vec<Contributor> = acc
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| a.posts + a.comments + a.replies + a.reactions > 0)
-            .map(|(m, a)| Contributor {
-                member: m as u32,
+        // Graph positions in member id order.
+        const NONE: u32 = u32::MAX;
+        let mut position = vec![NONE; self.id_bound];
+        let mut n = 0u32;
+        for (m, _) in in_graph.iter().enumerate().filter(|(_, g)| **g) {
+            position[m] = n;
+            n += 1;
+        }
+        drop(in_graph);
+        for l in &mut links {
+            *l = (position[l.0 as usize], position[l.1 as usize]);
+        }
+        let rank = page_rank(n as usize, &links);
+        drop(links);
+        let score = |m: usize| match position[m] {
+            NONE => 0.0,
+            p => rank[p as usize] * f64::from(n),
+        };
+        let row = |m: u32| {
+            let a = acc[m as usize];
+            Contributor {
+                member: m,
                 posts: a.posts.into(),
                 comments: a.comments.into(),
                 replies_received: a.replies.into(),
                 reactions_received: a.reactions.into(),
-                kol_score: match node[m] {
-                    NONE => 0.0,
-                    i => rank[i as usize] * n,
-                },
-            })
-            .collect();
-        let top = |all: &mut Vec<Contributor>, key: &dyn Fn(&Contributor, &Contributor) -> std::cmp::Ordering| {
-            let k = limit.min(all.len());
-            if k > 0 && k < all.len() {
-                all.select_nth_unstable_by(k - 1, |a, b| key(a, b));
+                kol_score: score(m as usize),
             }
-            let mut head: Vec<Contributor> = all[..k].to_vec();
-            head.sort_by(|a, b| key(a, b));
-            head
         };
-        let by_posts = top(&mut all, &|a, b| {
-            (b.posts, b.replies_received, b.reactions_received)
-                .cmp(&(a.posts, a.replies_received, a.reactions_received))
-                .then(a.member.cmp(&b.member))
+        // The top `limit` of the members taking part, by a key, best first.
+        let top = |key: &dyn Fn(u32, u32) -> std::cmp::Ordering| {
+            let mut ids: Vec<u32> = (0..self.id_bound as u32)
+                .filter(|m| {
+                    let a = acc[*m as usize];
+                    a.posts + a.comments + a.replies + a.reactions > 0
+                })
+                .collect();
+            let k = limit.min(ids.len());
+            if k > 0 && k < ids.len() {
+                ids.select_nth_unstable_by(k - 1, |a, b| key(*a, *b));
+            }
+            ids.truncate(k);
+            ids.sort_by(|a, b| key(*a, *b));
+            ids.into_iter().map(row).collect::<Vec<_>>()
+        };
+        let by_posts = top(&|a, b| {
+            let (x, y) = (acc[a as usize], acc[b as usize]);
+            (y.posts, y.replies, y.reactions).cmp(&(x.posts, x.replies, x.reactions)).then(a.cmp(&b))
         });
-        let by_score = top(&mut all, &|a, b| b.kol_score.total_cmp(&a.kol_score).then(a.member.cmp(&b.member)));
+        let by_score = top(&|a, b| score(b as usize).total_cmp(&score(a as usize)).then(a.cmp(&b)));
         (by_posts, by_score)
     }
 }
@@ -260,37 +272,84 @@ impl ActivityLog {
 /// damping 0.85, a node without out-links spreads its rank over everyone,
 /// iterated until the ranks change by less than 1e-6 (L1) or 50 rounds.
 /// Ranks sum to 1.
+///
+/// Exact, with one saving: a node nobody links to (a member who only reacts
+/// and replies — most of a large community) has the same rank as every other
+/// such node in each round, so its links are folded once into a per-target
+/// weight, and each round only walks the links between nodes that are linked to.
 pub fn page_rank(n: usize, links: &[(u32, u32)]) -> Vec<f64> {
     if n == 0 {
         return vec![];
     }
     let mut out_degree = vec![0u32; n];
-    for &(s, _) in links {
+    let mut in_degree = vec![0u32; n];
+    for &(s, t) in links {
         out_degree[s as usize] += 1;
+        in_degree[t as usize] += 1;
     }
-    let base = (1.0 - DAMPING) / n as f64;
-    let mut rank = vec![1.0 / n as f64; n];
-    let mut next = vec![0.0; n];
-    let mut share = vec![0.0; n];
-    for _ in 0..MAX_ITERATIONS {
-        let mut dangling = 0.0;
-        for i in 0..n {
-            if out_degree[i] == 0 {
-                dangling += rank[i];
-                share[i] = 0.0;
-            } else {
-                share[i] = DAMPING * rank[i] / f64::from(out_degree[i]);
-            }
+    // Targets (nodes with in-links) get dense positions; the rest are leaves.
+    const LEAF: u32 = u32::MAX;
+    let mut pos = vec![LEAF; n];
+    let mut targets: Vec<u32> = Vec::new();
+    for i in 0..n {
+        if in_degree[i] > 0 {
+            pos[i] = targets.len() as u32;
+            targets.push(i as u32);
         }
-        next.fill(base + DAMPING * dangling / n as f64);
-        for &(s, t) in links {
+    }
+    drop(in_degree);
+    let leaves = (n - targets.len()) as f64;
+    // Leaves without out-links either (isolated nodes) dangle.
+    let isolated = (0..n).filter(|i| pos[*i] == LEAF && out_degree[*i] == 0).count() as f64;
+    // Per target: the leaf weight Σ 1/out(s), and the links from other targets.
+    let mut leaf_weight = vec![0.0f64; targets.len()];
+    let mut inner: Vec<(u32, u32)> = Vec::new();
+    for &(s, t) in links {
+        let (sp, tp) = (pos[s as usize], pos[t as usize]);
+        if sp == LEAF {
+            leaf_weight[tp as usize] += 1.0 / f64::from(out_degree[s as usize]);
+        } else {
+            inner.push((sp, tp));
+        }
+    }
+    let inv_out: Vec<f64> = targets
+        .iter()
+        .map(|&t| if out_degree[t as usize] == 0 { 0.0 } else { 1.0 / f64::from(out_degree[t as usize]) })
+        .collect();
+    drop(out_degree);
+    let base = (1.0 - DAMPING) / n as f64;
+    let mut leaf_rank = 1.0 / n as f64;
+    let mut rank = vec![1.0 / n as f64; targets.len()];
+    let mut next = vec![0.0; targets.len()];
+    let mut share = vec![0.0; targets.len()];
+    for _ in 0..MAX_ITERATIONS {
+        let mut dangling = isolated * leaf_rank;
+        for i in 0..targets.len() {
+            if inv_out[i] == 0.0 {
+                dangling += rank[i];
+            }
+            share[i] = DAMPING * rank[i] * inv_out[i];
+        }
+        let floor = base + DAMPING * dangling / n as f64;
+        let from_leaves = DAMPING * leaf_rank;
+        for (x, w) in next.iter_mut().zip(&leaf_weight) {
+            *x = floor + from_leaves * w;
+        }
+        // Pushed in the links' order: a sequential read, writes into a small array.
+        for &(s, t) in &inner {
             next[t as usize] += share[s as usize];
         }
-        let change: f64 = rank.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum();
+        let change =
+            leaves * (floor - leaf_rank).abs() + rank.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum::<f64>();
         std::mem::swap(&mut rank, &mut next);
+        leaf_rank = floor;
         if change < TOLERANCE {
             break;
         }
     }
-    rank
+    let mut out = vec![leaf_rank; n];
+    for (p, &t) in targets.iter().enumerate() {
+        out[t as usize] = rank[p];
+    }
+    out
 }

@@ -152,22 +152,21 @@ impl ActivityLog {
                 churned: known - seen_30,
             });
         }
-        let mut silent: Vec<SilentMember> = Vec::new();
+        // (active days, last active day, member), most active first, then most recent.
+        let mut quiet: Vec<(u8, Day, u32)> = Vec::new();
         for (&d, members) in self.days.range(to - CHURNED_DAYS + 1..=to - SILENT_DAYS) {
-            for m in members {
-                if last[m as usize] == d {
-                    silent.push(SilentMember {
-                        member: m,
-                        last_active: date_of(d).to_string(),
-                        active_days: count[m as usize],
-                    });
-                }
-            }
+            quiet.extend(members.iter().filter(|m| last[*m as usize] == d).map(|m| (count[m as usize], d, m)));
         }
-        silent.sort_by(|a, b| {
-            b.active_days.cmp(&a.active_days).then(b.last_active.cmp(&a.last_active)).then(a.member.cmp(&b.member))
-        });
-        silent.truncate(silent_limit);
+        let order = |a: &(u8, Day, u32), b: &(u8, Day, u32)| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2));
+        if silent_limit > 0 && quiet.len() > silent_limit {
+            quiet.select_nth_unstable_by(silent_limit - 1, order);
+        }
+        quiet.truncate(silent_limit);
+        quiet.sort_by(order);
+        let silent = quiet
+            .into_iter()
+            .map(|(active_days, d, member)| SilentMember { member, last_active: date_of(d).to_string(), active_days })
+            .collect();
         (out, silent)
     }
 
@@ -175,18 +174,26 @@ impl ActivityLog {
     /// accepted the rules, then who posted (by `to`), then who were active in
     /// their second week (days 7–13 after joining, up to `to`).
     pub fn funnel(&self, from: Day, to: Day) -> Vec<FunnelStep> {
+        let to = to.max(from - 1);
+        let rules = &self.rules_at_join | &self.rules_accepted;
+        let mut posters = RoaringBitmap::new();
+        for (_, b) in self.first_posters.range(..=to) {
+            posters |= b;
+        }
         let (mut joined, mut accepted, mut posted, mut week2) = (0, 0, 0, 0);
-        for (&j, members) in self.joined_by_day.range(from..=to) {
+        for (&j, members) in self.joined_by_day.range(from..).take_while(|(j, _)| **j <= to) {
             joined += members.len();
-            let a: RoaringBitmap = members
-                .iter()
-                .filter(|m| self.joins.get(m).is_some_and(|x| x.rules) || self.rules_accepted.contains(*m))
-                .collect();
+            let a = members & &rules;
             accepted += a.len();
-            let p: RoaringBitmap = a.iter().filter(|m| self.first_post.get(m).is_some_and(|f| *f <= to)).collect();
+            let p = &a & &posters;
             posted += p.len();
+            // The union of the (small) step's members active on each day of week 2.
             if j + 7 <= to {
-                week2 += self.active_between(j + 7, (j + 13).min(to)).intersection_len(&p);
+                let mut w = RoaringBitmap::new();
+                for (_, day) in self.days.range(j + 7..=(j + 13).min(to)) {
+                    w |= &p & day;
+                }
+                week2 += w.len();
             }
         }
         [("joined", joined), ("accepted_rules", accepted), ("first_post", posted), ("active_week_2", week2)]
@@ -195,50 +202,56 @@ impl ActivityLog {
             .collect()
     }
 
-    /// Invites and invited joins in `[from, to]`, the viral coefficient and the top inviters.
+    /// Everyone below `m` in the referral tree (each member counted once, even through a cycle).
+    fn tree_size(&self, m: u32) -> u64 {
+        let mut seen = RoaringBitmap::new();
+        seen.insert(m);
+        let mut stack = vec![m];
+        while let Some(x) = stack.pop() {
+            for &c in self.children.get(&x).map_or(&[][..], Vec::as_slice) {
+                if seen.insert(c) {
+                    stack.push(c);
+                }
+            }
+        }
+        seen.len() - 1
+    }
+
+    /// Invites and invited joins in `[from, to]`, the viral coefficient and the
+    /// top inviters (by invited joins, then invites sent).
     pub fn referral(&self, from: Day, to: Day, limit: usize) -> Referral {
-        let mut per: FxHashMap<u32, Inviter> = FxHashMap::default();
         fn entry(per: &mut FxHashMap<u32, Inviter>, m: u32) -> &mut Inviter {
             per.entry(m).or_insert(Inviter { member: m, invites_sent: 0, invited: 0, tree: 0 })
         }
+        let mut per: FxHashMap<u32, Inviter> = FxHashMap::default();
         let mut sent = 0;
-        for (_, inviters) in self.invites.range(from..=to) {
+        for (_, inviters) in self.invites.range(from..).take_while(|(d, _)| **d <= to) {
             for &m in inviters {
                 sent += 1;
                 entry(&mut per, m).invites_sent += 1;
             }
         }
         let mut invited = 0;
-        for (_, members) in self.joined_by_day.range(from..=to) {
-            for m in members {
+        for (_, members) in self.joined_by_day.range(from..).take_while(|(d, _)| **d <= to) {
+            for m in &(members & &self.invited) {
                 if let Some(by) = self.joins.get(&m).and_then(|j| j.invited_by) {
                     invited += 1;
                     entry(&mut per, by).invited += 1;
                 }
             }
         }
-        // The referral tree, ever: each invited member counts once for every inviter above them.
-        let mut tree: FxHashMap<u32, u64> = FxHashMap::default();
-        for (&m, j) in &self.joins {
-            let mut up = j.invited_by;
-            // Depth bound: a cycle (A invited B, B re-invited A after they left) must end.
-            for _ in 0..64 {
-                let Some(by) = up.filter(|b| *b != m) else { break };
-                *tree.entry(by).or_default() += 1;
-                up = self.joins.get(&by).and_then(|x| x.invited_by);
-            }
+        let mut top: Vec<Inviter> = per.into_values().collect();
+        let order = |a: &Inviter, b: &Inviter| {
+            (b.invited, b.invites_sent).cmp(&(a.invited, a.invites_sent)).then(a.member.cmp(&b.member))
+        };
+        if limit > 0 && top.len() > limit {
+            top.select_nth_unstable_by(limit - 1, order);
         }
-        let mut top: Vec<Inviter> = per
-            .into_values()
-            .map(|mut i| {
-                i.tree = tree.get(&i.member).copied().unwrap_or(0);
-                i
-            })
-            .collect();
-        top.sort_by(|a, b| {
-            (b.invited, b.tree, b.invites_sent).cmp(&(a.invited, a.tree, a.invites_sent)).then(a.member.cmp(&b.member))
-        });
         top.truncate(limit);
+        top.sort_by(order);
+        for i in &mut top {
+            i.tree = self.tree_size(i.member);
+        }
         let active = self.active_between(from, to).len();
         let acceptance_rate = ratio(invited, sent);
         let invites_per_member = ratio(sent, active);

@@ -155,13 +155,16 @@ struct DayContent {
     posts: u64,
     comments: u64,
     reactions: u64,
+    /// Comments and reactions that day on posts of each topic (by topic slot).
+    topic_interactions: Vec<u32>,
 }
 
 /// A post as analytics sees it.
 #[derive(Debug, Clone)]
 struct PostStat {
     author: u32,
-    topic: Option<i64>,
+    /// Index into `topics`.
+    topic: u16,
     question: bool,
     created_ms: i64,
     hour_of_week: u8,
@@ -171,12 +174,12 @@ struct PostStat {
     interactions: u32,
 }
 
-/// A comment or reaction on a known post, kept per day for period figures.
+/// A comment or reaction on a known post (from its author to the post's), kept per day for period figures.
 #[derive(Debug, Clone, Copy)]
 struct Edge {
     from: u32,
-    /// Index into `posts`.
-    post: u32,
+    /// The post's author (kept here: looking it up in `posts` per edge is a cache miss).
+    to: u32,
     reaction: bool,
 }
 
@@ -185,7 +188,6 @@ struct Edge {
 struct Join {
     day: Day,
     invited_by: Option<u32>,
-    rules: bool,
 }
 
 /// Active members per local day and first-activity cohorts, plus what the
@@ -202,11 +204,20 @@ pub struct ActivityLog {
     post_index: FxHashMap<i64, u32>,
     posts_by_day: BTreeMap<Day, Vec<u32>>,
     edges: BTreeMap<Day, Vec<Edge>>,
+    /// The topics posts were filed under (`None`: no topic); a post keeps its slot.
+    topics: Vec<Option<i64>>,
+    topic_slots: FxHashMap<Option<i64>, u16>,
     joins: FxHashMap<u32, Join>,
     joined_by_day: BTreeMap<Day, RoaringBitmap>,
+    /// Members whose first join came with the rules accepted, or through an invite.
+    rules_at_join: RoaringBitmap,
+    invited: RoaringBitmap,
+    /// Inviter → members whose first join was through their invite (the referral tree).
+    children: FxHashMap<u32, Vec<u32>>,
     /// Members who accepted the rules by themselves (after a change).
     rules_accepted: RoaringBitmap,
     first_post: FxHashMap<u32, Day>,
+    first_posters: BTreeMap<Day, RoaringBitmap>,
     /// Who sent each invite, per day.
     invites: BTreeMap<Day, Vec<u32>>,
 }
@@ -249,14 +260,34 @@ impl ActivityLog {
                 let c = self.content.entry(day).or_default();
                 c.posters.insert(member);
                 c.posts += 1;
-                let f = self.first_post.entry(member).or_insert(day);
-                *f = (*f).min(day);
+                match self.first_post.get(&member).copied() {
+                    Some(f) if f <= day => {}
+                    previous => {
+                        if let Some(b) = previous.and_then(|f| self.first_posters.get_mut(&f)) {
+                            b.remove(member);
+                        }
+                        self.first_post.insert(member, day);
+                        self.first_posters.entry(day).or_default().insert(member);
+                    }
+                }
                 if let std::collections::hash_map::Entry::Vacant(e) = self.post_index.entry(id) {
                     e.insert(self.posts.len() as u32);
+                    let slot = match self.topic_slots.get(&topic) {
+                        Some(s) => *s,
+                        None => {
+                            // Past 65,535 topics, the rest share the last slot (none exist: topics are per community).
+                            let s = self.topics.len().min(u16::MAX as usize) as u16;
+                            if (s as usize) == self.topics.len() {
+                                self.topics.push(topic);
+                            }
+                            self.topic_slots.insert(topic, s);
+                            s
+                        }
+                    };
                     self.posts_by_day.entry(day).or_default().push(self.posts.len() as u32);
                     self.posts.push(PostStat {
                         author: member,
-                        topic,
+                        topic: slot,
                         question,
                         created_ms: at.ms,
                         hour_of_week: at.hour_of_week,
@@ -277,10 +308,16 @@ impl ActivityLog {
                 if let Some(&idx) = self.post_index.get(&post) {
                     let p = &mut self.posts[idx as usize];
                     p.interactions += 1;
+                    let slot = p.topic as usize;
+                    if c.topic_interactions.len() <= slot {
+                        c.topic_interactions.resize(slot + 1, 0);
+                    }
+                    c.topic_interactions[slot] += 1;
                     if !reaction && p.author != member && p.first_reply_ms.is_none_or(|f| at.ms < f) {
                         p.first_reply_ms = Some(at.ms);
                     }
-                    self.edges.entry(day).or_default().push(Edge { from: member, post: idx, reaction });
+                    let to = p.author;
+                    self.edges.entry(day).or_default().push(Edge { from: member, to, reaction });
                 }
             }
             Contribution::Joined { invited_by, rules } => self.record_join(member, day, invited_by, rules),
@@ -302,9 +339,27 @@ impl ActivityLog {
             if let Some(b) = self.joined_by_day.get_mut(&j.day) {
                 b.remove(member);
             }
+            if let Some(kids) = j.invited_by.and_then(|by| self.children.get_mut(&by)) {
+                kids.retain(|k| *k != member);
+            }
         }
-        self.joins.insert(member, Join { day, invited_by: invited_by.filter(|i| *i != member), rules });
+        let invited_by = invited_by.filter(|i| *i != member);
+        self.joins.insert(member, Join { day, invited_by });
         self.joined_by_day.entry(day).or_default().insert(member);
+        if rules {
+            self.rules_at_join.insert(member);
+        } else {
+            self.rules_at_join.remove(member);
+        }
+        match invited_by {
+            Some(by) => {
+                self.invited.insert(member);
+                self.children.entry(by).or_default().push(member);
+            }
+            None => {
+                self.invited.remove(member);
+            }
+        }
     }
 
     /// Per day: members who posted ÷ active members (0 without activity).
@@ -346,6 +401,9 @@ impl ActivityLog {
     /// Members active in any of the days `[from, to]`.
     pub fn active_between(&self, from: Day, to: Day) -> RoaringBitmap {
         let mut acc = RoaringBitmap::new();
+        if to < from {
+            return acc;
+        }
         for (_, b) in self.days.range(from..=to) {
             acc |= b;
         }
@@ -406,24 +464,32 @@ impl ActivityLog {
 
     /// Daily cohorts starting in `[from, to]`, each with up to `offsets`
     /// retention values, none past `last` (the end of the data or range).
-    /// One pass over the active members of the days involved, each looked up
-    /// in a per-member cohort slot: a day costs its size once, however many
-    /// cohorts there are (cheaper than a bitmap intersection per cell).
+    /// Each day's active members are intersected with all the cohorts' members
+    /// at once (word-wise), and only those are looked up in a per-member cohort
+    /// slot: a day costs its container words plus its retained members.
     pub fn retention_daily(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
-        let cohorts: Vec<(Day, &RoaringBitmap)> =
-            self.cohorts.range(from..=to).filter(|(_, m)| !m.is_empty()).map(|(d, m)| (*d, m)).collect();
+        let cohorts: Vec<(Day, &RoaringBitmap)> = self
+            .cohorts
+            .range(from..)
+            .take_while(|(d, _)| **d <= to)
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(d, m)| (*d, m))
+            .collect();
         let Some(&(lo, _)) = cohorts.first() else { return vec![] };
-        // Ranges are bounded well below u16::MAX days by the callers; beyond that, no slot.
         let mut slot = vec![u16::MAX; self.id_bound];
+        let mut everyone = RoaringBitmap::new();
+        // More cohorts than slots cannot be asked for (ranges are at most a few years).
         for (i, (_, members)) in cohorts.iter().enumerate().take(u16::MAX as usize - 1) {
             for m in *members {
                 slot[m as usize] = i as u16;
             }
+            everyone |= *members;
         }
         let mut cells = vec![vec![0u64; offsets]; cohorts.len()];
         let hi = last.min(to.saturating_add(offsets as Day - 1));
-        for (&d, active) in self.days.range(lo..=hi) {
-            for m in active {
+        // An empty span when `last` is before the first cohort (BTreeMap ranges must not be reversed).
+        for (&d, active) in self.days.range(lo..=hi.max(lo)).filter(|(d, _)| **d <= hi) {
+            for m in &(active & &everyone) {
                 let s = slot[m as usize];
                 if s == u16::MAX {
                     continue;

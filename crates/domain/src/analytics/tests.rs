@@ -261,4 +261,26 @@ fn page_rank_matches_the_dense_definition() {
     }
 }
 
+#[test]
+fn reversed_ranges_are_empty() {
+    let mut a = ActivityLog::new();
+    a.record_event(
+        1,
+        At { ms: 0, day: 10, hour_of_week: 0 },
+        Contribution::Post { id: 1, topic: None, question: true },
+    );
+    a.record_event(2, At { ms: 1, day: 10, hour_of_week: 0 }, Contribution::Comment { post: 1 });
+    a.record_event(
+        2,
+        At { ms: 2, day: 10, hour_of_week: 0 },
+        Contribution::Joined { invited_by: Some(1), rules: true },
+    );
+    assert!(a.retention_daily(11, 10, 30, 5).is_empty());
+    assert!(a.topics(11, 10).is_empty() && a.contributors(11, 10, 5).0.is_empty());
+    assert_eq!(a.funnel(11, 10)[0].count, 0);
+    assert_eq!((a.referral(11, 10, 5).invites_sent, a.response(11, 10).0.posts), (0, 0));
+    assert!(a.tiers(11, 10, 5).0.is_empty() && a.active_between(11, 10).is_empty());
+    assert_eq!(a.funnel(10, 10)[0].count, 1);
+}
+
 mod rich;
