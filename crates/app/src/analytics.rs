@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::analytics::{
-    self as engine, ActivityLog, At, Cohort, Contributor, Day, FunnelStep, HeatCell, Point, Response, TierPoint,
+    self as engine, ActivityLog, At, Cohort, Contributor, Day, Figures, FunnelStep, HeatCell, Point, Response, TierPoint,
 };
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
@@ -24,9 +24,6 @@ use crate::accounts::Viewer;
 use crate::communities::Ctx;
 use crate::{now, App, AppError, AppResult};
 
-/// Retention matrix sizes.
-const DAILY_OFFSETS: usize = 30;
-const WEEKLY_OFFSETS: usize = 12;
 /// How far back each read re-checks for events that committed late (longer than any transaction).
 const LOOKBACK_MS: i64 = 120_000;
 
@@ -39,6 +36,11 @@ struct Built {
     recent: HashMap<i64, i64>,
     tz: Tz,
     log: ActivityLog,
+    /// Events applied so far (also counts late ones found by the look-back).
+    applied: u64,
+    /// The last figures computed: (from, to, `applied` then, figures). A repeated
+    /// request with nothing new (a CSV download after the page) is served from it.
+    memo: Option<(Day, Day, u64, Arc<Figures>)>,
 }
 
 type Shared = Arc<tokio::sync::Mutex<Built>>;
@@ -265,53 +267,58 @@ impl App {
             return Err(invalid("from", "out_of_range", "at most three years at a time").into());
         }
         let built = self.engine_for(c.id, &tz_name, zone).await?;
-        let b = built.lock().await;
-        let log = &b.log;
-        let dau = log.dau(from_day, to_day);
-        let mut windows = log.trailing_many(from_day, to_day, &[7, 30]);
-        let mau = windows.pop().unwrap_or_default();
-        let wau = windows.pop().unwrap_or_default();
-        let stickiness = dau
+        // Hundreds of milliseconds at a million members: off the async workers.
+        let mut b = built.lock_owned().await;
+        let f = match &b.memo {
+            Some((f0, t0, n, f)) if (*f0, *t0, *n) == (from_day, to_day, b.applied) => f.clone(),
+            _ => {
+                let (f, b2) = tokio::task::spawn_blocking(move || {
+                    let f = Arc::new(b.log.figures(from_day, to_day, TOP, SILENT_SHOWN * 4));
+                    (f, b)
+                })
+                .await
+                .map_err(|e| AppError::Internal(format!("analytics: {e}")))?;
+                b = b2;
+                b.memo = Some((from_day, to_day, b.applied, f.clone()));
+                f
+            }
+        };
+        drop(b);
+        let f = Figures::clone(&f);
+        let stickiness = f
+            .dau
             .iter()
-            .zip(&mau)
+            .zip(&f.mau)
             .map(|(d, m)| Ratio {
                 date: d.date.clone(),
                 value: if m.count == 0 { 0.0 } else { d.count as f64 / m.count as f64 },
             })
             .collect();
-        let daily_from = from_day.max(to_day - DAILY_OFFSETS as Day + 1);
-        let weekly_from = from_day.max(engine::week_start(to_day) - 7 * (WEEKLY_OFFSETS as Day - 1));
-        // Silent candidates beyond what is shown: some may have left since.
-        let (tiers, silent) = log.tiers(from_day, to_day, SILENT_SHOWN * 4);
-        let (top, kols) = log.contributors(from_day, to_day, TOP);
-        let referral = log.referral(from_day, to_day, TOP);
-        let (posts, questions) = log.response(from_day, to_day);
-        let topics = log.topics(from_day, to_day);
         let d = Dashboard {
             community: c.slug.clone(),
             time_zone: tz_name.clone(),
             from: engine::date_of(from_day).to_string(),
             to: engine::date_of(to_day).to_string(),
-            members: log.members() as u64,
-            wau,
-            dau,
-            mau,
+            members: f.members,
+            wau: f.wau,
+            dau: f.dau,
+            mau: f.mau,
             stickiness,
-            posting_rate: ratios(log.posting_rate(from_day, to_day)),
-            interaction_rate: ratios(log.interaction_rate(from_day, to_day)),
-            retention_daily: log.retention_daily(daily_from, to_day, DAILY_OFFSETS, to_day),
-            retention_weekly: log.retention_weekly(weekly_from, to_day, WEEKLY_OFFSETS, to_day),
-            tiers: tiers.iter().map(tier_row).collect(),
-            funnel: log.funnel(from_day, to_day),
-            response: ResponseView { posts, questions },
-            hour_of_week: log.hour_of_week(from_day, to_day),
+            posting_rate: ratios(f.posting_rate),
+            interaction_rate: ratios(f.interaction_rate),
+            retention_daily: f.retention_daily,
+            retention_weekly: f.retention_weekly,
+            tiers: f.tiers.iter().map(tier_row).collect(),
+            funnel: f.funnel,
+            response: ResponseView { posts: f.response.0, questions: f.response.1 },
+            hour_of_week: f.hour_of_week,
             referral: ReferralView {
-                invites_sent: referral.invites_sent,
-                invited_joins: referral.invited_joins,
-                acceptance_rate: referral.acceptance_rate,
-                active_members: referral.active_members,
-                invites_per_member: referral.invites_per_member,
-                k: referral.k,
+                invites_sent: f.referral.invites_sent,
+                invited_joins: f.referral.invited_joins,
+                acceptance_rate: f.referral.acceptance_rate,
+                active_members: f.referral.active_members,
+                invites_per_member: f.referral.invites_per_member,
+                k: f.referral.k,
                 top_inviters: vec![],
             },
             topics: vec![],
@@ -319,8 +326,7 @@ impl App {
             kols: vec![],
             silent_members: vec![],
         };
-        drop(b);
-        self.name_people(c.id, d, &topics, &top, &kols, &silent, &referral.top_inviters).await
+        self.name_people(c.id, d, &f.topics, &f.top_contributors, &f.kols, &f.silent, &f.referral.top_inviters).await
     }
 
     /// Fills the tables with names (and leaves departed members out of the silent list).
@@ -420,6 +426,8 @@ impl App {
                     recent: HashMap::new(),
                     tz,
                     log: ActivityLog::new(),
+                    applied: 0,
+                    memo: None,
                 }))
             })
             .clone();
@@ -441,6 +449,7 @@ impl App {
                 if Some(actor) == assistant {
                     return;
                 }
+                b.applied += 1;
                 let when = At::local(at, zone);
                 let event = engine::decode(&kind, subject, &payload);
                 if let Ok(member) = u32::try_from(actor) {

@@ -468,6 +468,11 @@ impl ActivityLog {
     /// at once (word-wise), and only those are looked up in a per-member cohort
     /// slot: a day costs its container words plus its retained members.
     pub fn retention_daily(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
+        self.retention_daily_on(from, to, offsets, last, None)
+    }
+
+    /// [`ActivityLog::retention_daily`] on a given number of threads (default: by size).
+    fn retention_daily_on(&self, from: Day, to: Day, offsets: usize, last: Day, threads: Option<usize>) -> Vec<Cohort> {
         let cohorts: Vec<(Day, &RoaringBitmap)> = self
             .cohorts
             .range(from..)
@@ -485,21 +490,50 @@ impl ActivityLog {
             }
             everyone |= *members;
         }
-        let mut cells = vec![vec![0u64; offsets]; cohorts.len()];
         let hi = last.min(to.saturating_add(offsets as Day - 1));
         // An empty span when `last` is before the first cohort (BTreeMap ranges must not be reversed).
-        for (&d, active) in self.days.range(lo..=hi.max(lo)).filter(|(d, _)| **d <= hi) {
-            for m in &(active & &everyone) {
-                let s = slot[m as usize];
-                if s == u16::MAX {
-                    continue;
-                }
-                let k = d - cohorts[s as usize].0;
-                if (0..offsets as Day).contains(&k) {
-                    cells[s as usize][k as usize] += 1;
+        let days: Vec<(Day, &RoaringBitmap)> =
+            self.days.range(lo..=hi.max(lo)).filter(|(d, _)| **d <= hi).map(|(d, b)| (*d, b)).collect();
+        let count = |days: &[(Day, &RoaringBitmap)]| {
+            let mut cells = vec![vec![0u64; offsets]; cohorts.len()];
+            for &(d, active) in days {
+                for m in &(active & &everyone) {
+                    let s = slot[m as usize];
+                    if s == u16::MAX {
+                        continue;
+                    }
+                    let k = d - cohorts[s as usize].0;
+                    if (0..offsets as Day).contains(&k) {
+                        cells[s as usize][k as usize] += 1;
+                    }
                 }
             }
-        }
+            cells
+        };
+        // Days are independent: large communities split them over the cores.
+        let threads = threads.unwrap_or(if everyone.len() < 100_000 {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
+        });
+        let cells = if threads < 2 {
+            count(&days)
+        } else {
+            let chunk = days.len().div_ceil(threads).max(1);
+            let parts: Vec<Vec<Vec<u64>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = days.chunks(chunk).map(|c| s.spawn(move || count(c))).collect();
+                handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            });
+            let mut total = vec![vec![0u64; offsets]; cohorts.len()];
+            for part in parts {
+                for (row, p) in total.iter_mut().zip(part) {
+                    for (x, y) in row.iter_mut().zip(p) {
+                        *x += y;
+                    }
+                }
+            }
+            total
+        };
         cohorts
             .iter()
             .zip(cells)
@@ -533,6 +567,72 @@ impl ActivityLog {
             monday += 7;
         }
         out
+    }
+}
+
+/// Retention matrix sizes: 30 daily cohorts × 30 offsets, 12 weekly × 12.
+pub const DAILY_OFFSETS: usize = 30;
+pub const WEEKLY_OFFSETS: usize = 12;
+
+/// Every figure of a dashboard for the local days `[from, to]`.
+#[derive(Debug, Clone)]
+pub struct Figures {
+    /// Members with any activity ever.
+    pub members: u64,
+    pub dau: Vec<Point>,
+    pub wau: Vec<Point>,
+    pub mau: Vec<Point>,
+    pub posting_rate: Vec<(String, f64)>,
+    pub interaction_rate: Vec<(String, f64)>,
+    pub retention_daily: Vec<Cohort>,
+    pub retention_weekly: Vec<Cohort>,
+    pub tiers: Vec<TierPoint>,
+    pub silent: Vec<SilentMember>,
+    pub funnel: Vec<FunnelStep>,
+    pub referral: Referral,
+    pub response: (Response, Response),
+    pub topics: Vec<TopicStat>,
+    pub hour_of_week: Vec<HeatCell>,
+    pub top_contributors: Vec<Contributor>,
+    pub kols: Vec<Contributor>,
+}
+
+impl ActivityLog {
+    /// Every figure for `[from, to]`: people tables hold `top` rows (the silent
+    /// list `silent` candidates). The contributor graph — the costliest part —
+    /// is computed on a second thread alongside the rest.
+    pub fn figures(&self, from: Day, to: Day, top: usize, silent: usize) -> Figures {
+        std::thread::scope(|s| {
+            let people = s.spawn(|| self.contributors(from, to, top));
+            let dau = self.dau(from, to);
+            let mut windows = self.trailing_many(from, to, &[7, 30]);
+            let mau = windows.pop().unwrap_or_default();
+            let wau = windows.pop().unwrap_or_default();
+            let daily_from = from.max(to - DAILY_OFFSETS as Day + 1);
+            let weekly_from = from.max(week_start(to) - 7 * (WEEKLY_OFFSETS as Day - 1));
+            let (tiers, silent) = self.tiers(from, to, silent);
+            let rest = Figures {
+                members: self.members() as u64,
+                dau,
+                wau,
+                mau,
+                posting_rate: self.posting_rate(from, to),
+                interaction_rate: self.interaction_rate(from, to),
+                retention_daily: self.retention_daily(daily_from, to, DAILY_OFFSETS, to),
+                retention_weekly: self.retention_weekly(weekly_from, to, WEEKLY_OFFSETS, to),
+                tiers,
+                silent,
+                funnel: self.funnel(from, to),
+                referral: self.referral(from, to, top),
+                response: self.response(from, to),
+                topics: self.topics(from, to),
+                hour_of_week: self.hour_of_week(from, to),
+                top_contributors: vec![],
+                kols: vec![],
+            };
+            let (top_contributors, kols) = people.join().unwrap_or_default();
+            Figures { top_contributors, kols, ..rest }
+        })
     }
 }
 

@@ -262,6 +262,20 @@ fn page_rank_matches_the_dense_definition() {
 }
 
 #[test]
+fn retention_is_the_same_on_several_threads() {
+    let log = random_log(99, 2_000, 40, 20_000);
+    let mut a = ActivityLog::new();
+    for (u, d) in &log {
+        a.record(*u, *d);
+    }
+    let one = a.retention_daily_on(20_000, 20_039, 30, 20_039, Some(1));
+    assert!(one.iter().map(|c| c.retained.iter().sum::<u64>()).sum::<u64>() > 2_000);
+    for threads in [2, 3, 8] {
+        assert_eq!(a.retention_daily_on(20_000, 20_039, 30, 20_039, Some(threads)), one);
+    }
+}
+
+#[test]
 fn reversed_ranges_are_empty() {
     let mut a = ActivityLog::new();
     a.record_event(
