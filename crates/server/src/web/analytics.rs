@@ -115,8 +115,8 @@ fn funnel_bars(d: &Dashboard) -> Vec<Bar> {
             key: s.step,
             count: s.count,
             pct: (s.count * 100).checked_div(top).unwrap_or(0),
-            width: format!("{:.1}", if top == 0 { 0.0 } else { s.count as f64 * 380.0 / top as f64 }.max(1.0)),
-            y: i as u32 * 34,
+            width: format!("{:.1}", if top == 0 { 0.0 } else { s.count as f64 * 360.0 / top as f64 }.max(1.0)),
+            y: i as u32 * 44,
         })
         .collect()
 }
@@ -134,7 +134,13 @@ struct HourCell {
 }
 
 fn hour_heat(d: &Dashboard) -> (Vec<HourCell>, Option<(u8, u8)>) {
-    let best = d.hour_of_week.iter().filter(|c| c.posts > 0).max_by(|a, b| a.average.total_cmp(&b.average));
+    // The best hour needs a few posts behind it, or one lucky post decides it.
+    let floor = if d.hour_of_week.iter().any(|c| c.posts >= 3) { 3 } else { 1 };
+    let best = d
+        .hour_of_week
+        .iter()
+        .filter(|c| c.posts >= floor)
+        .max_by(|a, b| a.average.total_cmp(&b.average).then(b.weekday.cmp(&a.weekday)).then(b.hour.cmp(&a.hour)));
     let top = best.map_or(0.0, |c| c.average);
     let cells = d
         .hour_of_week
