@@ -12,7 +12,8 @@ use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::analytics::{
-    self as engine, ActivityLog, At, Cohort, Contributor, Day, Figures, FunnelStep, HeatCell, Point, Response, TierPoint,
+    self as engine, ActivityLog, At, Cohort, Contributor, Day, Figures, FunnelStep, HeatCell, Point, Response,
+    TierPoint,
 };
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;

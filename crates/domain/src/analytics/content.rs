@@ -93,27 +93,23 @@ impl ActivityLog {
     /// Response rate and median time to first reply of the posts created in
     /// `[from, to]` (all of them, and those that ask a question).
     pub fn response(&self, from: Day, to: Day) -> (Response, Response) {
-        let summarize = |question_only: bool| {
-            let (mut posts, mut waits) = (0, Vec::new());
-            for p in self.posts_in(from, to).filter(|p| !question_only || p.question) {
-                posts += 1;
-                if let Some(r) = p.first_reply_ms {
-                    waits.push(r - p.created_ms);
-                }
-            }
-            let answered = waits.len() as u64;
-            Response {
-                posts,
-                answered,
-                rate: ratio(answered, posts),
-                median_minutes: median(waits).map(|ms| ms / 60_000.0),
-            }
-        };
-        (summarize(false), summarize(true))
+        let c = self.content_pass(from, to);
+        (c.0, c.1)
     }
 
     /// Per topic over `[from, to]`, most posts first.
     pub fn topics(&self, from: Day, to: Day) -> Vec<TopicStat> {
+        self.content_pass(from, to).2
+    }
+
+    /// The 168 hours of the week (Monday 00h first): posts created in
+    /// `[from, to]` in that local hour and the interactions they received.
+    pub fn hour_of_week(&self, from: Day, to: Day) -> Vec<HeatCell> {
+        self.content_pass(from, to).3
+    }
+
+    /// Response (all posts, questions), topics and the hour-of-week cells in one pass over the range's posts.
+    pub(super) fn content_pass(&self, from: Day, to: Day) -> (Response, Response, Vec<TopicStat>, Vec<HeatCell>) {
         #[derive(Default)]
         struct Acc {
             posts: u64,
@@ -122,21 +118,44 @@ impl ActivityLog {
             waits: Vec<i64>,
         }
         let mut by: Vec<Acc> = (0..self.topics.len()).map(|_| Acc::default()).collect();
+        let mut cells = [(0u64, 0u64); 168];
+        let (mut all, mut questions) = ((0u64, Vec::new()), (0u64, Vec::new()));
         for p in self.posts_in(from, to) {
             let a = &mut by[p.topic as usize];
             a.posts += 1;
             a.posters.insert(p.author);
-            if let Some(r) = p.first_reply_ms {
-                a.waits.push(r - p.created_ms);
+            let wait = p.first_reply_ms.map(|r| r - p.created_ms);
+            all.0 += 1;
+            if p.question {
+                questions.0 += 1;
             }
+            if let Some(w) = wait {
+                a.waits.push(w);
+                all.1.push(w);
+                if p.question {
+                    questions.1.push(w);
+                }
+            }
+            let c = &mut cells[p.hour_of_week as usize % 168];
+            c.0 += 1;
+            c.1 += u64::from(p.interactions);
         }
         for (_, c) in self.content.range(from..=to.max(from)).filter(|_| from <= to) {
             for (slot, n) in c.topic_interactions.iter().enumerate() {
                 by[slot].interactions += u64::from(*n);
             }
         }
+        let summarize = |(posts, waits): (u64, Vec<i64>)| {
+            let answered = waits.len() as u64;
+            Response {
+                posts,
+                answered,
+                rate: ratio(answered, posts),
+                median_minutes: median(waits).map(|ms| ms / 60_000.0),
+            }
+        };
         let active = self.active_between(from, to).len();
-        let mut out: Vec<TopicStat> = by
+        let mut topics: Vec<TopicStat> = by
             .into_iter()
             .enumerate()
             .filter(|(_, a)| a.posts + a.interactions > 0)
@@ -151,20 +170,10 @@ impl ActivityLog {
                 median_first_reply_minutes: median(a.waits).map(|ms| ms / 60_000.0),
             })
             .collect();
-        out.sort_by(|a, b| b.posts.cmp(&a.posts).then(b.interactions.cmp(&a.interactions)).then(a.topic.cmp(&b.topic)));
-        out
-    }
-
-    /// The 168 hours of the week (Monday 00h first): posts created in
-    /// `[from, to]` in that local hour and the interactions they received.
-    pub fn hour_of_week(&self, from: Day, to: Day) -> Vec<HeatCell> {
-        let mut cells = [(0u64, 0u64); 168];
-        for p in self.posts_in(from, to) {
-            let c = &mut cells[p.hour_of_week as usize % 168];
-            c.0 += 1;
-            c.1 += u64::from(p.interactions);
-        }
-        cells
+        topics.sort_by(|a, b| {
+            b.posts.cmp(&a.posts).then(b.interactions.cmp(&a.interactions)).then(a.topic.cmp(&b.topic))
+        });
+        let hours = cells
             .iter()
             .enumerate()
             .map(|(i, &(posts, interactions))| HeatCell {
@@ -174,7 +183,8 @@ impl ActivityLog {
                 interactions,
                 average: ratio(interactions, posts),
             })
-            .collect()
+            .collect();
+        (summarize(all), summarize(questions), topics, hours)
     }
 
     /// Contributors of `[from, to]`: the top `limit` by posts (then replies and
@@ -187,16 +197,16 @@ impl ActivityLog {
             replies: u32,
             reactions: u32,
         }
-        // Per member id: counts, and whether they are in the graph (have a link).
+        // Per member id: counts, links out, and whether they are linked to / in the graph.
         let mut acc = vec![Acc::default(); self.id_bound];
-        let mut in_graph = vec![false; self.id_bound];
+        let mut out = vec![0u32; self.id_bound];
+        let mut linked_to = vec![false; self.id_bound];
         for p in self.posts_in(from, to) {
             acc[p.author as usize].posts += 1;
         }
         let edges: Vec<&Vec<super::Edge>> =
             self.edges.range(from..=to.max(from)).filter(|_| from <= to).map(|(_, e)| e).collect();
         // The graph: a link from whoever replied or reacted to the post's author.
-        let mut links: Vec<(u32, u32)> = Vec::with_capacity(edges.iter().map(|e| e.len()).sum());
         for e in edges.iter().copied().flatten() {
             if !e.reaction {
                 acc[e.from as usize].comments += 1;
@@ -210,27 +220,39 @@ impl ActivityLog {
             } else {
                 t.replies += 1;
             }
-            in_graph[e.from as usize] = true;
-            in_graph[e.to as usize] = true;
-            links.push((e.from, e.to));
+            out[e.from as usize] += 1;
+            linked_to[e.to as usize] = true;
         }
-        // Graph positions in member id order.
+        // Targets (linked to) get dense positions; the graph's other nodes are leaves.
         const NONE: u32 = u32::MAX;
         let mut position = vec![NONE; self.id_bound];
-        let mut n = 0u32;
-        for (m, _) in in_graph.iter().enumerate().filter(|(_, g)| **g) {
-            position[m] = n;
-            n += 1;
+        let mut inv_out: Vec<f32> = Vec::new();
+        let mut nodes = 0usize;
+        for m in 0..self.id_bound {
+            if linked_to[m] {
+                position[m] = inv_out.len() as u32;
+                inv_out.push(if out[m] == 0 { 0.0 } else { 1.0 / out[m] as f32 });
+            }
+            if linked_to[m] || out[m] > 0 {
+                nodes += 1;
+            }
         }
-        drop(in_graph);
-        for l in &mut links {
-            *l = (position[l.0 as usize], position[l.1 as usize]);
+        drop(linked_to);
+        let mut leaf_weight = vec![0.0f32; inv_out.len()];
+        let mut inner: Vec<(u32, u32)> = Vec::with_capacity(edges.iter().map(|e| e.len()).sum());
+        for e in edges.iter().copied().flatten().filter(|e| e.to != e.from) {
+            let t = position[e.to as usize];
+            match position[e.from as usize] {
+                NONE => leaf_weight[t as usize] += 1.0 / out[e.from as usize] as f32,
+                s => inner.push((s, t)),
+            }
         }
-        let rank = page_rank(n as usize, &links);
-        drop(links);
+        let (rank, leaf_rank) = rank_targets(nodes, 0.0, &inv_out, &leaf_weight, &inner);
+        drop(inner);
         let score = |m: usize| match position[m] {
+            NONE if out[m] > 0 => leaf_rank * nodes as f64,
             NONE => 0.0,
-            p => rank[p as usize] * f64::from(n),
+            p => f64::from(rank[p as usize]) * nodes as f64,
         };
         let row = |m: u32| {
             let a = acc[m as usize];
@@ -282,74 +304,83 @@ pub fn page_rank(n: usize, links: &[(u32, u32)]) -> Vec<f64> {
         return vec![];
     }
     let mut out_degree = vec![0u32; n];
-    let mut in_degree = vec![0u32; n];
+    let mut linked_to = vec![false; n];
     for &(s, t) in links {
         out_degree[s as usize] += 1;
-        in_degree[t as usize] += 1;
+        linked_to[t as usize] = true;
     }
-    // Targets (nodes with in-links) get dense positions; the rest are leaves.
     const LEAF: u32 = u32::MAX;
     let mut pos = vec![LEAF; n];
-    let mut targets: Vec<u32> = Vec::new();
+    let mut inv_out: Vec<f32> = Vec::new();
     for i in 0..n {
-        if in_degree[i] > 0 {
-            pos[i] = targets.len() as u32;
-            targets.push(i as u32);
+        if linked_to[i] {
+            pos[i] = inv_out.len() as u32;
+            inv_out.push(if out_degree[i] == 0 { 0.0 } else { 1.0 / out_degree[i] as f32 });
         }
     }
-    drop(in_degree);
-    let leaves = (n - targets.len()) as f64;
-    // Leaves without out-links either (isolated nodes) dangle.
-    let isolated = (0..n).filter(|i| pos[*i] == LEAF && out_degree[*i] == 0).count() as f64;
-    // Per target: the leaf weight Σ 1/out(s), and the links from other targets.
-    let mut leaf_weight = vec![0.0f64; targets.len()];
+    let isolated = (0..n).filter(|i| !linked_to[*i] && out_degree[*i] == 0).count() as f64;
+    let mut leaf_weight = vec![0.0f32; inv_out.len()];
     let mut inner: Vec<(u32, u32)> = Vec::new();
     for &(s, t) in links {
-        let (sp, tp) = (pos[s as usize], pos[t as usize]);
-        if sp == LEAF {
-            leaf_weight[tp as usize] += 1.0 / f64::from(out_degree[s as usize]);
-        } else {
-            inner.push((sp, tp));
+        let tp = pos[t as usize];
+        match pos[s as usize] {
+            LEAF => leaf_weight[tp as usize] += 1.0 / out_degree[s as usize] as f32,
+            sp => inner.push((sp, tp)),
         }
     }
-    let inv_out: Vec<f64> = targets
-        .iter()
-        .map(|&t| if out_degree[t as usize] == 0 { 0.0 } else { 1.0 / f64::from(out_degree[t as usize]) })
-        .collect();
-    drop(out_degree);
+    let (rank, leaf_rank) = rank_targets(n, isolated, &inv_out, &leaf_weight, &inner);
+    let mut out = vec![leaf_rank; n];
+    for i in 0..n {
+        if pos[i] != LEAF {
+            out[i] = f64::from(rank[pos[i] as usize]);
+        }
+    }
+    out
+}
+
+/// The PageRank rounds over `n` nodes of which the targets (nodes linked to)
+/// are given by their 1/out-degree (0: none), the leaf weight of the links
+/// they get from leaves, and the links between targets; `isolated` leaves
+/// have no links at all. Returns the targets' ranks and every leaf's rank.
+/// Ranks are f32 (half the memory traffic per round); sums are f64.
+fn rank_targets(
+    n: usize,
+    isolated: f64,
+    inv_out: &[f32],
+    leaf_weight: &[f32],
+    inner: &[(u32, u32)],
+) -> (Vec<f32>, f64) {
+    let targets = inv_out.len();
+    let leaves = (n - targets) as f64;
     let base = (1.0 - DAMPING) / n as f64;
     let mut leaf_rank = 1.0 / n as f64;
-    let mut rank = vec![1.0 / n as f64; targets.len()];
-    let mut next = vec![0.0; targets.len()];
-    let mut share = vec![0.0; targets.len()];
+    let mut rank = vec![(1.0 / n as f64) as f32; targets];
+    let mut next = vec![0.0f32; targets];
+    let mut share = vec![0.0f32; targets];
     for _ in 0..MAX_ITERATIONS {
         let mut dangling = isolated * leaf_rank;
-        for i in 0..targets.len() {
+        for i in 0..targets {
             if inv_out[i] == 0.0 {
-                dangling += rank[i];
+                dangling += f64::from(rank[i]);
             }
-            share[i] = DAMPING * rank[i] * inv_out[i];
+            share[i] = DAMPING as f32 * rank[i] * inv_out[i];
         }
         let floor = base + DAMPING * dangling / n as f64;
         let from_leaves = DAMPING * leaf_rank;
-        for (x, w) in next.iter_mut().zip(&leaf_weight) {
-            *x = floor + from_leaves * w;
+        for (x, w) in next.iter_mut().zip(leaf_weight) {
+            *x = (floor + from_leaves * f64::from(*w)) as f32;
         }
         // Pushed in the links' order: a sequential read, writes into a small array.
-        for &(s, t) in &inner {
+        for &(s, t) in inner {
             next[t as usize] += share[s as usize];
         }
-        let change =
-            leaves * (floor - leaf_rank).abs() + rank.iter().zip(&next).map(|(a, b)| (a - b).abs()).sum::<f64>();
+        let change = leaves * (floor - leaf_rank).abs()
+            + rank.iter().zip(&next).map(|(a, b)| f64::from((a - b).abs())).sum::<f64>();
         std::mem::swap(&mut rank, &mut next);
         leaf_rank = floor;
         if change < TOLERANCE {
             break;
         }
     }
-    let mut out = vec![leaf_rank; n];
-    for (p, &t) in targets.iter().enumerate() {
-        out[t as usize] = rank[p];
-    }
-    out
+    (rank, leaf_rank)
 }

@@ -87,9 +87,22 @@ impl ActivityLog {
     /// days from `from − 29` keeping each member's last active day and active
     /// days in the trailing 30, with histograms by last active day.
     pub fn tiers(&self, from: Day, to: Day, silent_limit: usize) -> (Vec<TierPoint>, Vec<SilentMember>) {
+        let (tiers, silent, _) = self.walk(from, to, silent_limit);
+        (tiers, silent)
+    }
+
+    /// [`ActivityLog::tiers`], with the WAU and MAU series the same walk gives.
+    pub(super) fn walk(
+        &self,
+        from: Day,
+        to: Day,
+        silent_limit: usize,
+    ) -> (Vec<TierPoint>, Vec<SilentMember>, [Vec<super::Point>; 2]) {
         if to < from {
-            return (vec![], vec![]);
+            return (vec![], vec![], [vec![], vec![]]);
         }
+        let mut wau = Vec::with_capacity((to - from + 1) as usize);
+        let mut mau = Vec::with_capacity((to - from + 1) as usize);
         let start = from - (CHURNED_DAYS - 1);
         let mut last = vec![Day::MIN; self.id_bound];
         let mut count = vec![0u8; self.id_bound];
@@ -143,6 +156,9 @@ impl ActivityLog {
             let recent = sum(&hist, d - SILENT_DAYS + 1, d);
             let core = sum(&hist_core, d - SILENT_DAYS + 1, d);
             let seen_30 = sum(&hist, d - CHURNED_DAYS + 1, d);
+            let date = date_of(d).to_string();
+            wau.push(super::Point { date: date.clone(), count: sum(&hist, d - 6, d) });
+            mau.push(super::Point { date, count: seen_30 });
             out.push(TierPoint {
                 day: d,
                 new,
@@ -167,7 +183,7 @@ impl ActivityLog {
             .into_iter()
             .map(|(active_days, d, member)| SilentMember { member, last_active: date_of(d).to_string(), active_days })
             .collect();
-        (out, silent)
+        (out, silent, [wau, mau])
     }
 
     /// Members who joined in `[from, to]` (their first join), then of those who

@@ -604,13 +604,13 @@ impl ActivityLog {
     pub fn figures(&self, from: Day, to: Day, top: usize, silent: usize) -> Figures {
         std::thread::scope(|s| {
             let people = s.spawn(|| self.contributors(from, to, top));
-            let dau = self.dau(from, to);
-            let mut windows = self.trailing_many(from, to, &[7, 30]);
-            let mau = windows.pop().unwrap_or_default();
-            let wau = windows.pop().unwrap_or_default();
+            let dau = (from..=to)
+                .map(|d| Point { date: date_of(d).to_string(), count: self.days.get(&d).map_or(0, |b| b.len()) })
+                .collect();
+            let (tiers, silent, [wau, mau]) = self.walk(from, to, silent);
             let daily_from = from.max(to - DAILY_OFFSETS as Day + 1);
             let weekly_from = from.max(week_start(to) - 7 * (WEEKLY_OFFSETS as Day - 1));
-            let (tiers, silent) = self.tiers(from, to, silent);
+            let (posts, questions, topics, hour_of_week) = self.content_pass(from, to);
             let rest = Figures {
                 members: self.members() as u64,
                 dau,
@@ -624,9 +624,9 @@ impl ActivityLog {
                 silent,
                 funnel: self.funnel(from, to),
                 referral: self.referral(from, to, top),
-                response: self.response(from, to),
-                topics: self.topics(from, to),
-                hour_of_week: self.hour_of_week(from, to),
+                response: (posts, questions),
+                topics,
+                hour_of_week,
                 top_contributors: vec![],
                 kols: vec![],
             };
