@@ -107,7 +107,7 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
     let t = Instant::now();
     let mut engine = ActivityLog::new();
     for (i, e) in log.iter().enumerate() {
-        // A time of day from the event's position, spread over the day with an evening lean.
+        // Post ids start at 1 (0 is an unknown post). A time of day from the event's position, spread over the day with an evening lean.
         let frac = ((i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 11) as f64 / (1u64 << 53) as f64;
         let ms = i64::from(e.day) * 86_400_000 + (frac.powf(0.7) * 86_399_999.0) as i64;
         let at = At::local(ms, chrono_tz::UTC);
@@ -117,12 +117,12 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
                 Contribution::Joined { invited_by: inviter, rules: true }
             }
             POST => Contribution::Post {
-                id: i64::from(e.post),
+                id: i64::from(e.post) + 1,
                 topic: Some(i64::from(e.post % 7)),
                 question: e.post % 4 == 0,
             },
-            COMMENT => Contribution::Comment { post: i64::from(e.post) },
-            REACTION => Contribution::Reaction { post: i64::from(e.post) },
+            COMMENT => Contribution::Comment { post: i64::from(e.post) + 1 },
+            REACTION => Contribution::Reaction { post: i64::from(e.post) + 1 },
             INVITE => Contribution::InviteSent,
             _ => Contribution::Other,
         };

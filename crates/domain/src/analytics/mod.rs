@@ -79,7 +79,7 @@ pub struct Cohort {
 /// What an event contributes beyond activity (decoded from the log by [`decode`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contribution {
-    /// A post; `question` when its text asks something.
+    /// A post (`id` 0: unknown, e.g. imported); `question` when its text asks something.
     Post {
         id: i64,
         topic: Option<i64>,
@@ -269,6 +269,10 @@ impl ActivityLog {
                         self.first_post.insert(member, day);
                         self.first_posters.entry(day).or_default().insert(member);
                     }
+                }
+                // Imported posts have no id (0): they count for the day only.
+                if id <= 0 {
+                    return;
                 }
                 if let std::collections::hash_map::Entry::Vacant(e) = self.post_index.entry(id) {
                     e.insert(self.posts.len() as u32);

@@ -199,6 +199,20 @@ fn decoding_reads_the_payloads_the_app_writes() {
 }
 
 #[test]
+fn imported_content_counts_for_the_day_only() {
+    // `yaji import activity` writes subject 0 and no post reference.
+    let mut a = ActivityLog::new();
+    let at = At { ms: 0, day: 5, hour_of_week: 0 };
+    for (m, kind) in [(1, "post_created"), (2, "post_created"), (3, "comment_created"), (4, "reaction_added")] {
+        a.record_event(m, at, decode(kind, 0, r#"{"imported":true}"#).what);
+    }
+    assert_eq!(a.interaction_rate(5, 5)[0].1, 1.0);
+    assert_eq!(a.posting_rate(5, 5)[0].1, 0.5);
+    assert_eq!(a.response(5, 5).0.posts, 0, "no post is known to reply to");
+    assert!(a.contributors(5, 5, 10).1.is_empty());
+}
+
+#[test]
 fn hours_of_the_week_follow_the_time_zone() {
     // 2026-11-22T16:30Z: Monday 00:30 in Shanghai (hour 0), Sunday 11:30 in New York (6 × 24 + 11).
     let t = chrono::DateTime::parse_from_rfc3339("2026-11-22T16:30:00Z").unwrap().timestamp_millis();
