@@ -485,30 +485,37 @@ impl ActivityLog {
             .map(|(d, m)| (*d, m))
             .collect();
         let Some(&(lo, _)) = cohorts.first() else { return vec![] };
-        let mut slot = vec![u16::MAX; self.id_bound];
+        // One byte per member id (cache-friendly): slot i for cohort i, 255 for none.
+        // Longer ranges of cohorts than 254 days are asked for in chunks.
+        if cohorts.len() > 254 {
+            let cut = cohorts[254].0;
+            let mut head = self.retention_daily_on(from, cut - 1, offsets, last, threads);
+            head.extend(self.retention_daily_on(cut, to, offsets, last, threads));
+            return head;
+        }
+        let mut slot = vec![u8::MAX; self.id_bound];
         let mut everyone = RoaringBitmap::new();
-        // More cohorts than slots cannot be asked for (ranges are at most a few years).
-        for (i, (_, members)) in cohorts.iter().enumerate().take(u16::MAX as usize - 1) {
+        for (i, (_, members)) in cohorts.iter().enumerate() {
             for m in *members {
-                slot[m as usize] = i as u16;
+                slot[m as usize] = i as u8;
             }
             everyone |= *members;
         }
+        let starts: Vec<Day> = cohorts.iter().map(|c| c.0).collect();
         let hi = last.min(to.saturating_add(offsets as Day - 1));
         // An empty span when `last` is before the first cohort (BTreeMap ranges must not be reversed).
         let days: Vec<(Day, &RoaringBitmap)> =
             self.days.range(lo..=hi.max(lo)).filter(|(d, _)| **d <= hi).map(|(d, b)| (*d, b)).collect();
         let count = |days: &[(Day, &RoaringBitmap)]| {
-            let mut cells = vec![vec![0u64; offsets]; cohorts.len()];
+            // Flat: cells[slot * offsets + k].
+            let mut cells = vec![0u64; starts.len() * offsets];
             for &(d, active) in days {
                 for m in &(active & &everyone) {
-                    let s = slot[m as usize];
-                    if s == u16::MAX {
-                        continue;
-                    }
-                    let k = d - cohorts[s as usize].0;
-                    if (0..offsets as Day).contains(&k) {
-                        cells[s as usize][k as usize] += 1;
+                    let s = slot[m as usize] as usize;
+                    // Members of `everyone` always have a slot; k < 0 cannot happen (first day).
+                    let k = (d - starts[s]) as usize;
+                    if k < offsets {
+                        cells[s * offsets + k] += 1;
                     }
                 }
             }
@@ -524,19 +531,22 @@ impl ActivityLog {
             count(&days)
         } else {
             let chunk = days.len().div_ceil(threads).max(1);
-            let parts: Vec<Vec<Vec<u64>>> = std::thread::scope(|s| {
+            let parts: Vec<Vec<u64>> = std::thread::scope(|s| {
                 let handles: Vec<_> = days.chunks(chunk).map(|c| s.spawn(move || count(c))).collect();
                 handles.into_iter().filter_map(|h| h.join().ok()).collect()
             });
-            let mut total = vec![vec![0u64; offsets]; cohorts.len()];
+            let mut total = vec![0u64; starts.len() * offsets];
             for part in parts {
-                for (row, p) in total.iter_mut().zip(part) {
-                    for (x, y) in row.iter_mut().zip(p) {
-                        *x += y;
-                    }
+                for (x, y) in total.iter_mut().zip(part) {
+                    *x += y;
                 }
             }
             total
+        };
+        let cells: Vec<Vec<u64>> = if offsets == 0 {
+            vec![vec![]; starts.len()]
+        } else {
+            cells.chunks(offsets).map(<[u64]>::to_vec).collect()
         };
         cohorts
             .iter()

@@ -310,6 +310,25 @@ fn figures_agree_with_the_single_figures() {
 }
 
 #[test]
+fn retention_over_more_cohorts_than_one_pass_holds() {
+    let log = random_log(17, 3_000, 320, 30_000);
+    let mut a = ActivityLog::new();
+    for (u, d) in &log {
+        a.record(*u, *d);
+    }
+    let rows = a.retention_daily(20_000, 20_319, 5, 20_319);
+    assert!(rows.len() > 254);
+    for c in &rows {
+        let start = day_of(NaiveDate::parse_from_str(&c.cohort_start, "%Y-%m-%d").unwrap());
+        let cohort = &a.cohorts[&start];
+        for (k, n) in c.retained.iter().enumerate() {
+            let want = a.active_on(start + k as i32).map_or(0, |d| d.intersection_len(cohort));
+            assert_eq!(*n, want, "cohort {} k {k}", c.cohort_start);
+        }
+    }
+}
+
+#[test]
 fn reversed_ranges_are_empty() {
     let mut a = ActivityLog::new();
     a.record_event(
