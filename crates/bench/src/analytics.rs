@@ -113,7 +113,7 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
         let at = At::local(ms, chrono_tz::UTC);
         let what = match e.kind {
             JOIN => {
-                let inviter = (e.member % 5 == 0).then(|| e.member / 7).filter(|b| joins[*b as usize] <= e.day);
+                let inviter = (e.member % 5 == 0).then_some(e.member / 7).filter(|b| joins[*b as usize] <= e.day);
                 Contribution::Joined { invited_by: inviter, rules: true }
             }
             POST => Contribution::Post {
