@@ -613,39 +613,54 @@ pub struct Figures {
 
 impl ActivityLog {
     /// Every figure for `[from, to]`: people tables hold `top` rows (the silent
-    /// list `silent` candidates). The contributor graph — the costliest part —
-    /// is computed on a second thread alongside the rest.
+    /// list `silent` candidates). The contributor graph (the costliest part), the
+    /// tier walk, the content pass and the cohort figures run on their own threads.
     pub fn figures(&self, from: Day, to: Day, top: usize, silent: usize) -> Figures {
+        fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+            h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+        }
+        // Four independent parts: as many cores as there are work in parallel.
         std::thread::scope(|s| {
             let people = s.spawn(|| self.contributors(from, to, top));
+            let walk = s.spawn(|| self.walk(from, to, silent));
+            let content = s.spawn(|| self.content_pass(from, to));
+            let cohorts = s.spawn(|| {
+                let daily_from = from.max(to - DAILY_OFFSETS as Day + 1);
+                let weekly_from = from.max(week_start(to) - 7 * (WEEKLY_OFFSETS as Day - 1));
+                (
+                    self.retention_daily(daily_from, to, DAILY_OFFSETS, to),
+                    self.retention_weekly(weekly_from, to, WEEKLY_OFFSETS, to),
+                    self.funnel(from, to),
+                    self.referral(from, to, top),
+                )
+            });
             let dau = (from..=to)
                 .map(|d| Point { date: date_of(d).to_string(), count: self.days.get(&d).map_or(0, |b| b.len()) })
                 .collect();
-            let (tiers, silent, [wau, mau]) = self.walk(from, to, silent);
-            let daily_from = from.max(to - DAILY_OFFSETS as Day + 1);
-            let weekly_from = from.max(week_start(to) - 7 * (WEEKLY_OFFSETS as Day - 1));
-            let (posts, questions, topics, hour_of_week) = self.content_pass(from, to);
-            let rest = Figures {
+            let (posting_rate, interaction_rate) = (self.posting_rate(from, to), self.interaction_rate(from, to));
+            let (tiers, silent, [wau, mau]) = join(walk);
+            let (posts, questions, topics, hour_of_week) = join(content);
+            let (retention_daily, retention_weekly, funnel, referral) = join(cohorts);
+            let (top_contributors, kols) = join(people);
+            Figures {
                 members: self.members() as u64,
                 dau,
                 wau,
                 mau,
-                posting_rate: self.posting_rate(from, to),
-                interaction_rate: self.interaction_rate(from, to),
-                retention_daily: self.retention_daily(daily_from, to, DAILY_OFFSETS, to),
-                retention_weekly: self.retention_weekly(weekly_from, to, WEEKLY_OFFSETS, to),
+                posting_rate,
+                interaction_rate,
+                retention_daily,
+                retention_weekly,
                 tiers,
                 silent,
-                funnel: self.funnel(from, to),
-                referral: self.referral(from, to, top),
+                funnel,
+                referral,
                 response: (posts, questions),
                 topics,
                 hour_of_week,
-                top_contributors: vec![],
-                kols: vec![],
-            };
-            let (top_contributors, kols) = people.join().unwrap_or_default();
-            Figures { top_contributors, kols, ..rest }
+                top_contributors,
+                kols,
+            }
         })
     }
 }
