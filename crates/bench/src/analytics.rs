@@ -158,7 +158,7 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
         parts.clear();
         let t = Instant::now();
         let f = engine.figures(from, to, 20, 200);
-        parts.push(("figures (contributor graph on a second thread)", t.elapsed().as_secs_f64() * 1000.0));
+        parts.push(("figures (four parts in parallel)", t.elapsed().as_secs_f64() * 1000.0));
         let t = Instant::now();
         let json = serde_json::json!({
             "dau": f.dau, "wau": f.wau, "mau": f.mau, "posting_rate": f.posting_rate, "interaction_rate": f.interaction_rate,
