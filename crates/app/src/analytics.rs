@@ -39,9 +39,11 @@ struct Built {
     log: ActivityLog,
     /// Events applied so far (also counts late ones found by the look-back).
     applied: u64,
-    /// The last figures computed: (from, to, `applied` then, figures). A repeated
-    /// request with nothing new (a CSV download after the page) is served from it.
-    memo: Option<(Day, Day, u64, Arc<Figures>)>,
+    /// The last figures computed: (from, to, `applied` then, figures), newest
+    /// last, a few ranges (the page asks for its range and the previous period).
+    /// A repeated request with nothing new (a CSV download after the page) is
+    /// served from here.
+    memo: Vec<(Day, Day, u64, Arc<Figures>)>,
 }
 
 type Shared = Arc<tokio::sync::Mutex<Built>>;
@@ -55,6 +57,9 @@ pub struct Ratio {
     pub date: String,
     pub value: f64,
 }
+
+/// Ranges whose figures each engine keeps.
+const MEMO_RANGES: usize = 4;
 
 /// Rows in the people tables.
 const TOP: usize = 20;
@@ -270,9 +275,10 @@ impl App {
         let built = self.engine_for(c.id, &tz_name, zone).await?;
         // Hundreds of milliseconds at a million members: off the async workers.
         let mut b = built.lock_owned().await;
-        let f = match &b.memo {
-            Some((f0, t0, n, f)) if (*f0, *t0, *n) == (from_day, to_day, b.applied) => f.clone(),
-            _ => {
+        let hit = b.memo.iter().find(|m| (m.0, m.1, m.2) == (from_day, to_day, b.applied)).map(|m| m.3.clone());
+        let f = match hit {
+            Some(f) => f,
+            None => {
                 let (f, b2) = tokio::task::spawn_blocking(move || {
                     let f = Arc::new(b.log.figures(from_day, to_day, TOP, SILENT_SHOWN * 4));
                     (f, b)
@@ -280,7 +286,12 @@ impl App {
                 .await
                 .map_err(|e| AppError::Internal(format!("analytics: {e}")))?;
                 b = b2;
-                b.memo = Some((from_day, to_day, b.applied, f.clone()));
+                let applied = b.applied;
+                b.memo.retain(|m| m.2 == applied && (m.0, m.1) != (from_day, to_day));
+                if b.memo.len() >= MEMO_RANGES {
+                    b.memo.remove(0);
+                }
+                b.memo.push((from_day, to_day, applied, f.clone()));
                 f
             }
         };
@@ -428,7 +439,7 @@ impl App {
                     tz,
                     log: ActivityLog::new(),
                     applied: 0,
-                    memo: None,
+                    memo: Vec::new(),
                 }))
             })
             .clone();
