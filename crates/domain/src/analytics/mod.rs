@@ -494,12 +494,12 @@ impl ActivityLog {
             return head;
         }
         let mut slot = vec![u8::MAX; self.id_bound];
-        let mut everyone = RoaringBitmap::new();
+        let mut everyone = 0;
         for (i, (_, members)) in cohorts.iter().enumerate() {
             for m in *members {
                 slot[m as usize] = i as u8;
             }
-            everyone |= *members;
+            everyone += members.len();
         }
         let starts: Vec<Day> = cohorts.iter().map(|c| c.0).collect();
         let hi = last.min(to.saturating_add(offsets as Day - 1));
@@ -509,10 +509,23 @@ impl ActivityLog {
         let count = |days: &[(Day, &RoaringBitmap)]| {
             // Flat: cells[slot * offsets + k].
             let mut cells = vec![0u64; starts.len() * offsets];
+            // Offset 0 is the cohort itself (everyone is active on their first day):
+            // each day only looks at the cohorts that started before it.
+            let Some(&(first, _)) = days.first() else { return cells };
+            let mut earlier = RoaringBitmap::new();
+            let mut next = 0;
+            while next < cohorts.len() && cohorts[next].0 < first {
+                earlier |= cohorts[next].1;
+                next += 1;
+            }
             for &(d, active) in days {
-                for m in &(active & &everyone) {
+                while next < cohorts.len() && cohorts[next].0 < d {
+                    earlier |= cohorts[next].1;
+                    next += 1;
+                }
+                for m in &(active & &earlier) {
                     let s = slot[m as usize] as usize;
-                    // Members of `everyone` always have a slot; k < 0 cannot happen (first day).
+                    // Members of earlier cohorts always have a slot, and k > 0.
                     let k = (d - starts[s]) as usize;
                     if k < offsets {
                         cells[s * offsets + k] += 1;
@@ -522,7 +535,7 @@ impl ActivityLog {
             cells
         };
         // Days are independent: large communities split them over the cores.
-        let threads = threads.unwrap_or(if everyone.len() < 100_000 {
+        let threads = threads.unwrap_or(if everyone < 100_000 {
             1
         } else {
             std::thread::available_parallelism().map_or(1, |n| n.get()).min(8)
@@ -546,7 +559,15 @@ impl ActivityLog {
         let cells: Vec<Vec<u64>> = if offsets == 0 {
             vec![vec![]; starts.len()]
         } else {
-            cells.chunks(offsets).map(<[u64]>::to_vec).collect()
+            cells
+                .chunks(offsets)
+                .zip(&cohorts)
+                .map(|(row, (_, members))| {
+                    let mut row = row.to_vec();
+                    row[0] = members.len();
+                    row
+                })
+                .collect()
         };
         cohorts
             .iter()
