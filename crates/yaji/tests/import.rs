@@ -78,5 +78,24 @@ fn import_then_analyse_matches_a_naive_count() {
         }
         assert_eq!(d["members"], 30);
         assert!(d["retention_daily"].as_array().unwrap().iter().all(|c| c["retained"][0] == c["size"]));
+        // Imported posts count for the per-day rates; they carry no post id, so no per-post figures.
+        let mut posters: HashMap<String, HashSet<String>> = HashMap::new();
+        for l in distinct.iter().filter(|l| l.contains(r#""kind":"post""#)) {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let t = chrono::DateTime::parse_from_rfc3339(v["at"].as_str().unwrap()).unwrap()
+                + chrono::Duration::hours(offset_h);
+            posters.entry(t.format("%Y-%m-%d").to_string()).or_default().insert(v["member"].as_str().unwrap().into());
+        }
+        for p in d["posting_rate"].as_array().unwrap() {
+            let day = p["date"].as_str().unwrap();
+            let (n, of) = (posters.get(day).map_or(0, HashSet::len), active.get(day).map_or(0, HashSet::len));
+            let want = if of == 0 { 0.0 } else { n as f64 / of as f64 };
+            assert!((p["value"].as_f64().unwrap() - want).abs() < 1e-9, "{tz} {day}");
+        }
+        assert_eq!(d["response"]["posts"]["posts"], 0);
+        assert!(d["kols"].as_array().unwrap().is_empty());
+        let last = d["tiers"].as_array().unwrap().last().unwrap().clone();
+        let total: u64 = ["new", "active", "core", "silent", "churned"].iter().map(|k| last[k].as_u64().unwrap()).sum();
+        assert_eq!(total, 30, "{last}");
     }
 }
