@@ -150,6 +150,25 @@ pub struct ResponseView {
     pub questions: Response,
 }
 
+/// The activity series of a range.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivitySeries {
+    pub dau: Vec<Point>,
+    pub wau: Vec<Point>,
+    pub mau: Vec<Point>,
+    pub stickiness: Vec<Ratio>,
+}
+
+fn stickiness(dau: &[Point], mau: &[Point]) -> Vec<Ratio> {
+    dau.iter()
+        .zip(mau)
+        .map(|(d, m)| Ratio {
+            date: d.date.clone(),
+            value: if m.count == 0 { 0.0 } else { d.count as f64 / m.count as f64 },
+        })
+        .collect()
+}
+
 /// Every figure of the dashboard for a date range.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Dashboard {
@@ -205,6 +224,28 @@ fn ratios(v: Vec<(String, f64)>) -> Vec<Ratio> {
     v.into_iter().map(|(date, value)| Ratio { date, value }).collect()
 }
 
+/// The range asked for: the zone's name and zone, and the first and last local day.
+fn range(
+    c: &crepo::CommunityRow,
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: Option<&str>,
+) -> AppResult<(String, Tz, Day, Day)> {
+    let tz_name = tz.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&c.time_zone).to_string();
+    let zone: Tz =
+        tz_name.parse().map_err(|_| invalid("tz", "invalid_time_zone", format!("unknown time zone '{tz_name}'")))?;
+    let today = engine::local_day(now(), zone);
+    let to_day = parse_date("to", to)?.map(engine::day_of).unwrap_or(today);
+    let from_day = parse_date("from", from)?.map(engine::day_of).unwrap_or(to_day - 29);
+    if from_day > to_day {
+        return Err(invalid("from", "out_of_range", "from is after to").into());
+    }
+    if to_day - from_day > 366 * 3 {
+        return Err(invalid("from", "out_of_range", "at most three years at a time").into());
+    }
+    Ok((tz_name, zone, from_day, to_day))
+}
+
 fn parse_date(field: &'static str, raw: Option<&str>) -> AppResult<Option<NaiveDate>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -234,6 +275,34 @@ impl App {
         self.dashboard(&ctx.c, from, to, tz).await
     }
 
+    /// Only DAU, WAU, MAU and stickiness (the page's comparison with the previous
+    /// period), without the costlier figures.
+    pub async fn analytics_activity(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<ActivitySeries> {
+        let c = {
+            let mut c = self.db.read().await?;
+            let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+            ctx.allow(Action::ViewAnalytics)?;
+            ctx.c
+        };
+        let (tz_name, zone, from_day, to_day) = range(&c, from, to, None)?;
+        let built = self.engine_for(c.id, &tz_name, zone).await?;
+        let b = built.lock_owned().await;
+        let (dau, mut windows) = tokio::task::spawn_blocking(move || {
+            (b.log.dau(from_day, to_day), b.log.trailing_many(from_day, to_day, &[7, 30]))
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("analytics: {e}")))?;
+        let mau = windows.pop().unwrap_or_default();
+        let wau = windows.pop().unwrap_or_default();
+        Ok(ActivitySeries { stickiness: stickiness(&dau, &mau), dau, wau, mau })
+    }
+
     /// The same without a viewer, for the CLI (whoever can read the database may).
     pub async fn analytics_cli(
         &self,
@@ -259,19 +328,7 @@ impl App {
         to: Option<&str>,
         tz: Option<&str>,
     ) -> AppResult<Dashboard> {
-        let tz_name = tz.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(&c.time_zone).to_string();
-        let zone: Tz = tz_name
-            .parse()
-            .map_err(|_| invalid("tz", "invalid_time_zone", format!("unknown time zone '{tz_name}'")))?;
-        let today = engine::local_day(now(), zone);
-        let to_day = parse_date("to", to)?.map(engine::day_of).unwrap_or(today);
-        let from_day = parse_date("from", from)?.map(engine::day_of).unwrap_or(to_day - 29);
-        if from_day > to_day {
-            return Err(invalid("from", "out_of_range", "from is after to").into());
-        }
-        if to_day - from_day > 366 * 3 {
-            return Err(invalid("from", "out_of_range", "at most three years at a time").into());
-        }
+        let (tz_name, zone, from_day, to_day) = range(c, from, to, tz)?;
         let built = self.engine_for(c.id, &tz_name, zone).await?;
         // Hundreds of milliseconds at a million members: off the async workers.
         let mut b = built.lock_owned().await;
@@ -297,15 +354,7 @@ impl App {
         };
         drop(b);
         let f = Figures::clone(&f);
-        let stickiness = f
-            .dau
-            .iter()
-            .zip(&f.mau)
-            .map(|(d, m)| Ratio {
-                date: d.date.clone(),
-                value: if m.count == 0 { 0.0 } else { d.count as f64 / m.count as f64 },
-            })
-            .collect();
+        let stickiness = stickiness(&f.dau, &f.mau);
         let d = Dashboard {
             community: c.slug.clone(),
             time_zone: tz_name.clone(),

@@ -653,13 +653,27 @@ async fn the_analytics_dashboard_renders_in_both_languages_with_csv() {
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         owner.post("/api/v1/communities/club/posts", serde_json::json!({"body": "hello"})).await;
+        // A member also active 40 days ago: the previous period's MAU on its last day is 1, today's 2.
+        let elder = t.user("elder").await;
+        elder.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let at = chrono::Utc::now().timestamp_millis() - 40 * 86_400_000;
+        t.exec(&format!(
+            "INSERT INTO activity_events (kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload)
+             SELECT 'post_created', id, {}, 'post', 0, {at}, '{{}}' FROM communities WHERE slug = 'club'",
+            elder.id
+        ))
+        .await;
         let c = browser();
         log_in(&t, &c, "owner").await;
-        for (lang, word) in [("en", "Retention by day of first activity"), ("zh-CN", "按首次活动日的留存")] {
+        for (lang, word, same) in [
+            ("en", "Retention by day of first activity", "+100% vs previous period"),
+            ("zh-CN", "按首次活动日的留存", "+100% 较上一周期"),
+        ] {
             c.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
             let (st, html) = page(&c, &t.url("/c/club/analytics")).await;
             assert_eq!(st, StatusCode::OK, "{lang}");
             assert!(html.contains(word) && html.contains("<polyline class=\"series dau\""), "{lang}");
+            assert!(html.contains(same), "{lang}: MAU against the previous period");
         }
         let r = c.get(t.url("/c/club/analytics.csv?table=retention_daily")).send().await.unwrap();
         assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use minijinja::context;
 use serde::Serialize;
-use yaji_app::analytics::Dashboard;
+use yaji_app::analytics::{ActivitySeries, Dashboard};
 use yaji_app::AppError;
 
 use super::Page;
@@ -169,9 +169,9 @@ fn last(series: &[yaji_domain::analytics::Point]) -> u64 {
     series.last().map_or(0, |p| p.count)
 }
 
-fn headlines(now: &Dashboard, before: &Dashboard) -> Vec<Headline> {
+fn headlines(now: &Dashboard, before: &ActivitySeries) -> Vec<Headline> {
     let change = |a: f64, b: f64| (b > 0.0).then(|| ((a - b) / b * 100.0).round() as i64);
-    let stick = |d: &Dashboard| d.stickiness.last().map_or(0.0, |r| r.value);
+    let stick = |d: &[yaji_app::analytics::Ratio]| d.last().map_or(0.0, |r| r.value);
     vec![
         Headline {
             key: "dau",
@@ -190,8 +190,8 @@ fn headlines(now: &Dashboard, before: &Dashboard) -> Vec<Headline> {
         },
         Headline {
             key: "stickiness",
-            value: format!("{:.0}%", stick(now) * 100.0),
-            change: change(stick(now), stick(before)),
+            value: format!("{:.0}%", stick(&now.stickiness) * 100.0),
+            change: change(stick(&now.stickiness), stick(&before.stickiness)),
         },
     ]
 }
@@ -237,7 +237,8 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
         let c = app.community(Some(v), &slug).await?;
         let d = app.analytics(v, &slug, arg("from"), arg("to"), None).await?;
         let (pf, pt) = previous(&d);
-        let before = app.analytics(v, &slug, Some(&pf), Some(&pt), None).await?;
+        // The previous period only feeds the headline changes: its activity series suffice.
+        let before = app.analytics_activity(v, &slug, Some(&pf), Some(&pt)).await?;
         Ok::<_, AppError>((c, d, before))
     }
     .await;
