@@ -127,10 +127,8 @@ pub fn decode(kind: &str, subject_id: i64, payload: &str) -> Decoded {
                 question: p["question"].as_bool().unwrap_or(false),
             }
         }
-        "comment_created" => match parse()["post_id"].as_i64() {
-            Some(post) => Contribution::Comment { post },
-            None => Contribution::Comment { post: 0 },
-        },
+        // No post reference (imports): 0, an unknown post.
+        "comment_created" => Contribution::Comment { post: parse()["post_id"].as_i64().unwrap_or(0) },
         "reaction_added" => Contribution::Reaction { post: subject_id },
         "member_joined" => {
             let p = parse();
