@@ -285,7 +285,9 @@ impl ActivityLog {
             let (x, y) = (acc[a as usize], acc[b as usize]);
             (y.posts, y.replies, y.reactions).cmp(&(x.posts, x.replies, x.reactions)).then(a.cmp(&b))
         });
-        let by_score = top(&|a, b| score(b as usize).total_cmp(&score(a as usize)).then(a.cmp(&b)));
+        let mut by_score = top(&|a, b| score(b as usize).total_cmp(&score(a as usize)).then(a.cmp(&b)));
+        // Only members in the graph have an influence to rank.
+        by_score.retain(|c| c.kol_score > 0.0);
         (by_posts, by_score)
     }
 }

@@ -210,6 +210,10 @@ fn imported_content_counts_for_the_day_only() {
     assert_eq!(a.posting_rate(5, 5)[0].1, 0.5);
     assert_eq!(a.response(5, 5).0.posts, 0, "no post is known to reply to");
     assert!(a.contributors(5, 5, 10).1.is_empty());
+    // Posts without replies or reactions: contributors, but nobody to rank as a KOL.
+    a.record_event(1, at, Contribution::Post { id: 9, topic: None, question: false });
+    let (top, kols) = a.contributors(5, 5, 10);
+    assert_eq!((top.len(), kols.len()), (1, 0));
 }
 
 #[test]
