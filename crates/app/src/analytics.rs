@@ -266,13 +266,8 @@ impl App {
         to: Option<&str>,
         tz: Option<&str>,
     ) -> AppResult<Dashboard> {
-        let ctx = {
-            let mut c = self.db.read().await?;
-            let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
-            ctx.allow(Action::ViewAnalytics)?;
-            ctx
-        };
-        self.dashboard(&ctx.c, from, to, tz).await
+        let c = self.analytics_community(viewer, slug).await?;
+        self.dashboard(&c, from, to, tz).await
     }
 
     /// Only DAU, WAU, MAU and stickiness (the page's comparison with the previous
@@ -284,12 +279,7 @@ impl App {
         from: Option<&str>,
         to: Option<&str>,
     ) -> AppResult<ActivitySeries> {
-        let c = {
-            let mut c = self.db.read().await?;
-            let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
-            ctx.allow(Action::ViewAnalytics)?;
-            ctx.c
-        };
+        let c = self.analytics_community(viewer, slug).await?;
         let (tz_name, zone, from_day, to_day) = range(&c, from, to, None)?;
         let built = self.engine_for(c.id, &tz_name, zone).await?;
         let b = built.lock_owned().await;
@@ -301,6 +291,14 @@ impl App {
         let mau = windows.pop().unwrap_or_default();
         let wau = windows.pop().unwrap_or_default();
         Ok(ActivitySeries { stickiness: stickiness(&dau, &mau), dau, wau, mau })
+    }
+
+    /// The community, if the viewer may see its analytics.
+    async fn analytics_community(&self, viewer: Viewer, slug: &str) -> AppResult<crepo::CommunityRow> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::ViewAnalytics)?;
+        Ok(ctx.c)
     }
 
     /// The same without a viewer, for the CLI (whoever can read the database may).
@@ -516,8 +514,8 @@ impl App {
                 if let Ok(member) = u32::try_from(actor) {
                     b.log.record_event(member, when, event.what);
                 }
-                if let Some((member, rules)) = event.admitted {
-                    b.log.record_join(member, when.day, None, rules);
+                if let Some(member) = event.admitted {
+                    b.log.record_join(member, when.day, None, true);
                 }
             };
             if b.last_event_id > 0 {

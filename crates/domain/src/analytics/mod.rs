@@ -106,8 +106,9 @@ pub enum Contribution {
 pub struct Decoded {
     /// What the actor contributed.
     pub what: Contribution,
-    /// A member let in by someone else (an approved applicant): they join without acting.
-    pub admitted: Option<(u32, bool)>,
+    /// A member let in by someone else (an approved applicant, who accepted the
+    /// rules when applying): they join without acting.
+    pub admitted: Option<u32>,
 }
 
 fn member_id(v: &serde_json::Value) -> Option<u32> {
@@ -139,7 +140,7 @@ pub fn decode(kind: &str, subject_id: i64, payload: &str) -> Decoded {
         "invite_created" => Contribution::InviteSent,
         "join_approved" => {
             let p = parse();
-            return Decoded { what: Contribution::Other, admitted: member_id(&p["user_id"]).map(|m| (m, true)) };
+            return Decoded { what: Contribution::Other, admitted: member_id(&p["user_id"]) };
         }
         _ => Contribution::Other,
     };
@@ -454,8 +455,11 @@ impl ActivityLog {
         out
     }
 
+    /// A day's distinct active members is its bitmap's size: no walk needed.
     pub fn dau(&self, from: Day, to: Day) -> Vec<Point> {
-        self.trailing(from, to, 1)
+        (from..=to)
+            .map(|d| Point { date: date_of(d).to_string(), count: self.days.get(&d).map_or(0, |b| b.len()) })
+            .collect()
     }
     pub fn wau(&self, from: Day, to: Day) -> Vec<Point> {
         self.trailing(from, to, 7)
@@ -653,9 +657,7 @@ impl ActivityLog {
                     self.referral(from, to, top),
                 )
             });
-            let dau = (from..=to)
-                .map(|d| Point { date: date_of(d).to_string(), count: self.days.get(&d).map_or(0, |b| b.len()) })
-                .collect();
+            let dau = self.dau(from, to);
             let (posting_rate, interaction_rate) = (self.posting_rate(from, to), self.interaction_rate(from, to));
             let (tiers, silent, [wau, mau]) = join(walk);
             let (posts, questions, topics, hour_of_week) = join(content);
