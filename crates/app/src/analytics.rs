@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use futures_util::TryStreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::analytics::{
@@ -525,13 +524,13 @@ impl App {
                     }
                 }
             }
-            let mut rows = activity::actors_since(&mut c, community_id, b.last_event_id);
             let mut last = b.last_event_id;
-            while let Some(row) = rows.try_next().await.map_err(yaji_store::DbError::from)? {
+            activity::actors_since(&mut c, community_id, b.last_event_id, |row| {
                 last = row.0;
                 apply(&mut b, row);
-            }
-            drop(rows);
+                Ok(())
+            })
+            .await?;
             b.recent.retain(|_, at| *at >= keep_from);
             b.last_event_id = last;
             b.last_read_at = read_at;

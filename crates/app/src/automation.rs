@@ -27,7 +27,7 @@ use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as content_repo;
 use yaji_store::repo::moderation as notes;
 use yaji_store::repo::user as users;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
@@ -38,7 +38,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// Appends an event and, for community events, enqueues the rules and
 /// webhooks listening to it, all in the caller's transaction.
-pub(crate) async fn record_event(conn: &mut AnyConnection, e: &Event, now: i64) -> AppResult<i64> {
+pub(crate) async fn record_event(conn: &mut Conn, e: &Event, now: i64) -> AppResult<i64> {
     let id = activity::record(conn, e, now).await?;
     if let Some(cid) = e.community_id {
         repo::dispatch(conn, id, cid, e.kind.as_str(), now).await?;
@@ -271,7 +271,7 @@ struct Firing<'a> {
 }
 
 impl App {
-    async fn automation_ctx(&self, conn: &mut AnyConnection, viewer: Viewer, slug: &str) -> AppResult<Ctx> {
+    async fn automation_ctx(&self, conn: &mut Conn, viewer: Viewer, slug: &str) -> AppResult<Ctx> {
         let ctx = Ctx::load(conn, slug, Some(viewer)).await?;
         ctx.allow(Action::ManageAutomation)?;
         Ok(ctx)
@@ -291,7 +291,7 @@ impl App {
         Ok(r.into())
     }
 
-    async fn check_webhooks(&self, conn: &mut AnyConnection, cid: i64, def: &RuleDef) -> AppResult<()> {
+    async fn check_webhooks(&self, conn: &mut Conn, cid: i64, def: &RuleDef) -> AppResult<()> {
         for a in &def.actions {
             if let RuleAction::Webhook { webhook_id } = a {
                 if repo::webhook(conn, *webhook_id).await?.filter(|w| w.community_id == cid).is_none() {
@@ -367,7 +367,7 @@ impl App {
 
     async fn arm_timer(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         c: &crepo::CommunityRow,
         rule_id: i64,
         version: i64,
@@ -527,12 +527,7 @@ impl App {
     }
 
     /// Job: an event reached a rule listening to it.
-    pub(crate) async fn automation_event_job(
-        &self,
-        conn: &mut AnyConnection,
-        rule_id: i64,
-        event_id: i64,
-    ) -> AppResult<String> {
+    pub(crate) async fn automation_event_job(&self, conn: &mut Conn, rule_id: i64, event_id: i64) -> AppResult<String> {
         let now = now();
         let Some(rule) = repo::rule(conn, rule_id).await?.filter(|r| r.enabled == 1) else {
             return Ok("skipped: rule off or deleted".into());
@@ -590,7 +585,7 @@ impl App {
     #[allow(clippy::type_complexity)]
     async fn event_subject(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         ev: &ActivityRow,
         payload: &serde_json::Value,
     ) -> AppResult<Option<(i64, Option<i64>, Option<(String, Option<String>)>)>> {
@@ -631,7 +626,7 @@ impl App {
     /// Job: a timer rule is due.
     pub(crate) async fn automation_timer_job(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         rule_id: i64,
         version: i64,
         at: i64,
@@ -685,7 +680,7 @@ impl App {
     /// A failing automation job leaves a "failed" run in the history.
     pub(crate) async fn automation_job_failed(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         job: &yaji_store::repo::jobs::JobRow,
         error: &str,
         dead: bool,
@@ -714,7 +709,7 @@ impl App {
 
     async fn record_run(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         f: &Firing<'_>,
         status: &str,
         recipients: &[RecipientOutcome],
@@ -740,7 +735,7 @@ impl App {
     /// each at most once per (rule, occurrence, recipient).
     async fn fire_for(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         f: &Firing<'_>,
         m: Option<&repo::MemberRow>,
         extra: &[(&'static str, String)],
@@ -770,7 +765,7 @@ impl App {
 
     async fn run_action(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         f: &Firing<'_>,
         m: Option<&repo::MemberRow>,
         a: &RuleAction,
@@ -883,7 +878,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn publish_post(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         community_id: i64,
         author_id: i64,
         title: &str,
@@ -921,7 +916,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn assistant_comment(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         community_id: i64,
         post_id: i64,
         assistant: i64,

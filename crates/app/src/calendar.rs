@@ -13,7 +13,7 @@ use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_store::repo::automation as repo;
 use yaji_store::repo::community as crepo;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::automation::tz_of;
@@ -275,7 +275,7 @@ impl App {
     /// Job: publish a scheduled post and, if it repeats, schedule the next time.
     pub(crate) async fn publish_scheduled_job(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         id: i64,
         version: i64,
         at: i64,

@@ -6,7 +6,7 @@ use yaji_domain::member::{MemberState, Role};
 use yaji_domain::permission::{decide, Action, Actor, Denial, Policy};
 use yaji_domain::text;
 use yaji_store::repo::community as repo;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::views::{Abilities, CommunityView, RulesView, TopicView, ViewerMembership};
@@ -22,15 +22,15 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub async fn load(conn: &mut AnyConnection, slug: &str, viewer: Option<Viewer>) -> AppResult<Ctx> {
+    pub async fn load(conn: &mut Conn, slug: &str, viewer: Option<Viewer>) -> AppResult<Ctx> {
         Self::find(conn, repo::Key::Slug(slug.trim()), viewer).await
     }
 
-    pub async fn load_id(conn: &mut AnyConnection, id: i64, viewer: Option<Viewer>) -> AppResult<Ctx> {
+    pub async fn load_id(conn: &mut Conn, id: i64, viewer: Option<Viewer>) -> AppResult<Ctx> {
         Self::find(conn, repo::Key::Id(id), viewer).await
     }
 
-    async fn find(conn: &mut AnyConnection, key: repo::Key<'_>, viewer: Option<Viewer>) -> AppResult<Ctx> {
+    async fn find(conn: &mut Conn, key: repo::Key<'_>, viewer: Option<Viewer>) -> AppResult<Ctx> {
         if let repo::Key::Slug(s) = key {
             // Every stored slug parses; anything else (e.g. with a NUL) cannot exist.
             CommunitySlug::parse(s).map_err(|_| AppError::NotFound("community"))?;
@@ -121,11 +121,7 @@ impl Ctx {
 }
 
 /// The community as the viewer sees it (with their pending application, if any).
-pub(crate) async fn community_view(
-    c: &mut AnyConnection,
-    ctx: Ctx,
-    viewer: Option<Viewer>,
-) -> AppResult<CommunityView> {
+pub(crate) async fn community_view(c: &mut Conn, ctx: Ctx, viewer: Option<Viewer>) -> AppResult<CommunityView> {
     let pending = match viewer {
         Some(v) if ctx.role().is_none() => repo::pending_request_of(c, ctx.c.id, v.id).await?.is_some(),
         _ => false,

@@ -7,7 +7,7 @@ use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as repo;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
@@ -31,7 +31,7 @@ pub enum Curation {
 
 /// One page of a feed, newest first, for a context already loaded.
 async fn feed_page(
-    c: &mut AnyConnection,
+    c: &mut Conn,
     ctx: &Ctx,
     feed: Feed,
     cursor: Option<&str>,
@@ -59,7 +59,7 @@ async fn feed_page(
 }
 
 /// Loads a live post and its community context, refusing readers who may not see it.
-async fn post_ctx(conn: &mut AnyConnection, post_id: i64, viewer: Option<Viewer>) -> AppResult<(repo::PostRow, Ctx)> {
+async fn post_ctx(conn: &mut Conn, post_id: i64, viewer: Option<Viewer>) -> AppResult<(repo::PostRow, Ctx)> {
     let p = repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound("post"))?;
     let ctx = Ctx::load_id(conn, p.community_id, viewer).await?;
     ctx.allow(Action::ReadContent)?;
@@ -70,7 +70,7 @@ async fn post_ctx(conn: &mut AnyConnection, post_id: i64, viewer: Option<Viewer>
     Ok((p, ctx))
 }
 
-async fn check_topic(conn: &mut AnyConnection, community_id: i64, topic_id: Option<i64>) -> AppResult<()> {
+async fn check_topic(conn: &mut Conn, community_id: i64, topic_id: Option<i64>) -> AppResult<()> {
     if let Some(t) = topic_id {
         if crepo::topic(conn, t).await?.filter(|t| t.community_id == community_id).is_none() {
             return Err(invalid("topic_id", "unknown_topic", "no such topic in this community").into());

@@ -21,7 +21,7 @@ use yaji_domain::email::{self as policy, Decision, Mode};
 use yaji_domain::error::invalid;
 use yaji_store::repo::email as repo;
 use yaji_store::repo::jobs as jobs_repo;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::{finish, now, App, AppError, AppResult};
@@ -134,7 +134,7 @@ impl App {
     }
 
     /// The key for unsubscribe links, shared by every node through the database.
-    async fn unsubscribe_key(&self, conn: &mut AnyConnection) -> AppResult<String> {
+    async fn unsubscribe_key(&self, conn: &mut Conn) -> AppResult<String> {
         Ok(repo::secret(conn, "unsubscribe", &hex::encode(rand::random::<[u8; 32]>())).await?)
     }
 
@@ -224,7 +224,7 @@ impl App {
         Ok(())
     }
 
-    pub(crate) async fn enqueue_sweep(&self, conn: &mut AnyConnection, after: i64) -> AppResult<()> {
+    pub(crate) async fn enqueue_sweep(&self, conn: &mut Conn, after: i64) -> AppResult<()> {
         let at = (after / SWEEP_EVERY_MS + 1) * SWEEP_EVERY_MS;
         let key = format!("email_sweep:{at}");
         let j = jobs_repo::NewJob {

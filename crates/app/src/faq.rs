@@ -20,7 +20,7 @@ use yaji_store::repo::content as content_repo;
 use yaji_store::repo::faq as repo;
 use yaji_store::repo::moderation as notes;
 use yaji_store::repo::user as users;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
@@ -107,7 +107,7 @@ fn parse_input(i: &FaqInput) -> AppResult<(String, String)> {
 }
 
 impl App {
-    async fn faq_index(&self, conn: &mut AnyConnection, c: &crepo::CommunityRow) -> AppResult<Built> {
+    async fn faq_index(&self, conn: &mut Conn, c: &crepo::CommunityRow) -> AppResult<Built> {
         if let Some((v, idx)) = self.faq.0.lock().get(&c.id) {
             if *v == c.faq_version {
                 return Ok(idx.clone());
@@ -257,7 +257,7 @@ impl App {
     /// Called by `create_post` in its transaction: questions go to the FAQ job.
     pub(crate) async fn faq_on_post(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         ctx: &Ctx,
         post_id: i64,
         text: &str,
@@ -273,7 +273,7 @@ impl App {
     /// Called by `comment` in its transaction: a member's question in a comment goes to the FAQ job too.
     pub(crate) async fn faq_on_comment(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         ctx: &Ctx,
         comment_id: i64,
         text: &str,
@@ -286,7 +286,7 @@ impl App {
         self.enqueue(conn, Job::FaqAnswerComment { community_id: ctx.c.id, comment_id }, now).await
     }
 
-    pub(crate) async fn faq_answer_job(&self, conn: &mut AnyConnection, post_id: i64) -> AppResult<String> {
+    pub(crate) async fn faq_answer_job(&self, conn: &mut Conn, post_id: i64) -> AppResult<String> {
         let Some(p) =
             content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none() && p.moderation == "visible")
         else {
@@ -299,7 +299,7 @@ impl App {
     /// A question asked in a comment: answered under the same post, addressed to
     /// the asker. Below the threshold it is left to the thread (whose author
     /// already gets a reply notification) rather than to the unanswered list.
-    pub(crate) async fn faq_answer_comment_job(&self, conn: &mut AnyConnection, comment_id: i64) -> AppResult<String> {
+    pub(crate) async fn faq_answer_comment_job(&self, conn: &mut Conn, comment_id: i64) -> AppResult<String> {
         let Some(cm) = content_repo::comment(conn, comment_id)
             .await?
             .filter(|c| c.deleted_at.is_none() && c.moderation == "visible")
@@ -313,7 +313,7 @@ impl App {
     /// Matches a question against the FAQ and replies under `post_id`, or records it as unanswered.
     async fn faq_answer(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         community_id: i64,
         post_id: i64,
         asker_id: i64,
@@ -362,7 +362,7 @@ impl App {
         }
     }
 
-    pub(crate) async fn faq_unanswered_job(&self, conn: &mut AnyConnection, post_id: i64) -> AppResult<String> {
+    pub(crate) async fn faq_unanswered_job(&self, conn: &mut Conn, post_id: i64) -> AppResult<String> {
         let Some(p) = content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()) else {
             return Ok("skipped: post gone".into());
         };

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::jobs as repo;
 use yaji_store::repo::moderation as notes;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::{now, rfc3339, App, AppError, AppResult};
@@ -99,7 +99,7 @@ impl From<repo::JobRow> for JobView {
 
 impl App {
     /// Enqueues a job in the caller's transaction. Call [`App::wake_workers`] after commit.
-    pub(crate) async fn enqueue(&self, conn: &mut AnyConnection, job: Job, now: i64) -> AppResult<()> {
+    pub(crate) async fn enqueue(&self, conn: &mut Conn, job: Job, now: i64) -> AppResult<()> {
         let mut run_at = now;
         let (kind, payload, key, community) = match job {
             Job::Welcome { community_id, user_id, joined_at } => (
@@ -241,7 +241,7 @@ impl App {
     /// Records a failure: retry later with backoff, or the dead-letter list.
     async fn fail_job(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         worker: &str,
         job: &repo::JobRow,
         e: AppError,
@@ -304,7 +304,7 @@ impl App {
     }
 
     /// Runs one job's effect in the given transaction; returns its outcome.
-    async fn perform(&self, conn: &mut AnyConnection, job: &repo::JobRow) -> AppResult<String> {
+    async fn perform(&self, conn: &mut Conn, job: &repo::JobRow) -> AppResult<String> {
         let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
         match job.kind.as_str() {
             "welcome" => {

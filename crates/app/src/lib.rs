@@ -89,7 +89,7 @@ impl App {
     /// Readiness: the database answers.
     pub async fn health(&self) -> AppResult<()> {
         let mut c = self.db.read().await?;
-        sqlx::query("SELECT 1").execute(&mut *c).await.map_err(yaji_store::DbError::from)?;
+        yaji_store::sql::query("SELECT 1").execute(&mut c).await?;
         Ok(())
     }
 }

@@ -27,7 +27,7 @@ use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as content_repo;
 use yaji_store::repo::moderation as repo;
 use yaji_store::repo::user as users;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
@@ -158,7 +158,7 @@ fn excerpt(text: &str) -> String {
 
 impl App {
     /// The compiled rule set of a community, from the per-node cache.
-    pub(crate) async fn rule_set(&self, conn: &mut AnyConnection, c: &crepo::CommunityRow) -> AppResult<Arc<RuleSet>> {
+    pub(crate) async fn rule_set(&self, conn: &mut Conn, c: &crepo::CommunityRow) -> AppResult<Arc<RuleSet>> {
         if let Some((v, set)) = self.moderation.rule_sets.lock().get(&c.id) {
             if *v == c.moderation_version {
                 return Ok(set.clone());
@@ -177,7 +177,7 @@ impl App {
     /// and the escalation ladder. Reads only; [`App::enforce`] writes the outcome.
     pub(crate) async fn screen(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         ctx: &Ctx,
         author: Viewer,
         text: &str,
@@ -247,7 +247,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn enforce(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         ctx: &Ctx,
         author_id: i64,
         target: Target,
@@ -297,7 +297,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn sanction_member(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         ctx: &Ctx,
         user_id: i64,
         sanction: Sanction,
@@ -340,7 +340,7 @@ impl App {
     }
 }
 
-async fn load_settings(conn: &mut AnyConnection, community_id: i64) -> AppResult<ModerationSettings> {
+async fn load_settings(conn: &mut Conn, community_id: i64) -> AppResult<ModerationSettings> {
     Ok(match repo::settings(conn, community_id).await? {
         Some(json) => serde_json::from_str(&json).unwrap_or_else(|e| {
             tracing::error!(community = community_id, error = %e, "unreadable moderation settings; using defaults");
@@ -595,7 +595,7 @@ impl App {
     /// the actor outranks them (moderators never act on their own role or above).
     async fn member_target(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         viewer: Viewer,
         slug: &str,
         username: &str,
@@ -1031,7 +1031,7 @@ impl App {
     /// Notifies mentioned members of a new post or comment, in the caller's transaction.
     pub(crate) async fn notify_mentions(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         community_id: i64,
         author_id: i64,
         text: &str,

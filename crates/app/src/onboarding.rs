@@ -9,7 +9,7 @@ use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_store::repo::automation as repo;
 use yaji_store::repo::community as crepo;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::automation::record_event;
@@ -76,7 +76,7 @@ fn tags_of(m: &repo::MemberRow) -> Vec<String> {
 
 /// (rules, intro, first post) for a member.
 async fn progress(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     c: &crepo::CommunityRow,
     user_id: i64,
     rules_accepted: i64,
@@ -228,7 +228,7 @@ impl App {
     }
 
     /// Job: after a member's post, complete their checklist if every task is done.
-    pub(crate) async fn checklist_job(&self, conn: &mut AnyConnection, cid: i64, uid: i64) -> AppResult<String> {
+    pub(crate) async fn checklist_job(&self, conn: &mut Conn, cid: i64, uid: i64) -> AppResult<String> {
         let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
             return Ok("skipped: not a member".into());
         };

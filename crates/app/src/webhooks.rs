@@ -24,7 +24,7 @@ use yaji_domain::permission::Action;
 use yaji_store::repo::activity;
 use yaji_store::repo::automation as repo;
 use yaji_store::repo::jobs::JobRow;
-use yaji_store::AnyConnection;
+use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
@@ -260,7 +260,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 impl App {
-    async fn webhook_ctx(&self, conn: &mut AnyConnection, viewer: Viewer, slug: &str) -> AppResult<Ctx> {
+    async fn webhook_ctx(&self, conn: &mut Conn, viewer: Viewer, slug: &str) -> AppResult<Ctx> {
         let ctx = Ctx::load(conn, slug, Some(viewer)).await?;
         ctx.allow(Action::ManageAutomation)?;
         Ok(ctx)
@@ -414,13 +414,7 @@ impl App {
         Ok(Some(attempt))
     }
 
-    pub(crate) async fn record_delivery(
-        &self,
-        conn: &mut AnyConnection,
-        job: &JobRow,
-        a: &Attempt,
-        now: i64,
-    ) -> AppResult<()> {
+    pub(crate) async fn record_delivery(&self, conn: &mut Conn, job: &JobRow, a: &Attempt, now: i64) -> AppResult<()> {
         let d = repo::NewDelivery {
             webhook_id: a.webhook_id,
             community_id: a.community_id,

@@ -7,7 +7,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use sqlx::Executor;
 use yaji_app::{App, AppConfig, HashCost};
 use yaji_store::repo::jobs;
 use yaji_store::Db;
@@ -26,18 +25,18 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
     {
         let mut tx = db.write().await?;
         let c = tx.conn();
-        c.execute(
+        c.execute_batch(
             "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('owner', 'Owner', '!', 0)",
         )
         .await?;
-        c.execute(
+        c.execute_batch(
             "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
              VALUES ('club', 'Club', '', 'public', 'open', 'Asia/Shanghai', 1, 0, 0)",
         )
         .await?;
         for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
             let users: Vec<String> = chunk.iter().map(|i| format!("('m{i}', 'Member {i}', '!', 0)")).collect();
-            c.execute(
+            c.execute_batch(
                 format!(
                     "INSERT INTO users (username, display_name, password_hash, created_at) VALUES {}",
                     users.join(",")
@@ -46,7 +45,7 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
             )
             .await?;
             let ms: Vec<String> = chunk.iter().map(|i| format!("(1, {}, 'member', 'active', 0, 0)", i + 2)).collect();
-            c.execute(format!("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}", ms.join(",")).as_str()).await?;
+            c.execute_batch(format!("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}", ms.join(",")).as_str()).await?;
         }
         tx.commit().await?;
     }
@@ -103,7 +102,7 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
         let db = db.clone();
         async move {
             let mut c = db.read().await?;
-            anyhow::Ok(sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut *c).await?)
+            anyhow::Ok(yaji_store::sql::query_scalar::<i64>(sql).fetch_one(&mut c).await?)
         }
     };
     while count("SELECT COUNT(*) FROM jobs WHERE status <> 'done'").await? > 0 {
@@ -112,8 +111,8 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
     let drained = start.elapsed();
     let mut lags: Vec<i64> = {
         let mut c = db.read().await?;
-        sqlx::query_scalar("SELECT finished_at - created_at FROM jobs WHERE kind = 'welcome'")
-            .fetch_all(&mut *c)
+        yaji_store::sql::query_scalar("SELECT finished_at - created_at FROM jobs WHERE kind = 'welcome'")
+            .fetch_all(&mut c)
             .await?
     };
 
@@ -143,8 +142,8 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
     }
     let mut late: Vec<i64> = {
         let mut c = db.read().await?;
-        sqlx::query_scalar("SELECT finished_at - run_at FROM jobs WHERE dedupe_key LIKE 'scheduled:%'")
-            .fetch_all(&mut *c)
+        yaji_store::sql::query_scalar("SELECT finished_at - run_at FROM jobs WHERE dedupe_key LIKE 'scheduled:%'")
+            .fetch_all(&mut c)
             .await?
     };
     let _ = stop.send(true);

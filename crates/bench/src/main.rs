@@ -101,27 +101,33 @@ async fn probe(url: &str) -> Result<()> {
     }
     time("pinned posts (0 rows)", t, 2000);
     let join = "SELECT p.id, u.username, t.name FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id WHERE p.community_id = $1 AND p.pinned = 1 AND p.deleted_at IS NULL ORDER BY p.created_at DESC, p.id DESC LIMIT 5";
-    for persistent in [true, false] {
-        let t = Instant::now();
-        for _ in 0..2000 {
-            sqlx::query(join).bind(1i64).persistent(persistent).fetch_all(&mut *c).await?;
-        }
-        time(&format!("3-column join, 0 rows, statement cache {persistent}"), t, 2000);
+    let t = Instant::now();
+    for _ in 0..2000 {
+        yaji_store::sql::query(join).bind(1i64).execute(&mut c).await?;
     }
+    time("3-column join, 0 rows, through yaji_store::sql", t, 2000);
     if let Some(path) = url.strip_prefix("sqlite://") {
-        // The same statements on sqlx's native SQLite connection, without the Any layer.
-        use sqlx::Connection;
-        let mut native = sqlx::SqliteConnection::connect(&format!("sqlite://{path}")).await?;
+        // The same statements on a bare rusqlite connection: what the query layer adds.
+        let raw = rusqlite::Connection::open(path.split('?').next().unwrap_or(path))?;
         let t = Instant::now();
         for _ in 0..2000 {
-            sqlx::query(join).bind(1i64).fetch_all(&mut native).await?;
+            let mut st = raw.prepare_cached(join)?;
+            let mut rows = st.query([1i64])?;
+            while rows.next()?.is_some() {}
         }
-        time("3-column join, 0 rows, native SqliteConnection", t, 2000);
+        time("3-column join, 0 rows, bare rusqlite", t, 2000);
+        let feed = yaji_store::repo::content::feed_sql(&yaji_domain::content::Feed::Latest);
         let t = Instant::now();
         for _ in 0..2000 {
-            sqlx::query("SELECT * FROM communities WHERE slug = $1").bind("bench").fetch_all(&mut native).await?;
+            let mut st = raw.prepare_cached(&feed)?;
+            let mut rows = st.query(rusqlite::params![1i64, None::<i64>, i64::MAX, i64::MAX, 21i64])?;
+            while let Some(r) = rows.next()? {
+                for i in 0..r.as_ref().column_count() {
+                    let _ = r.get_ref(i)?;
+                }
+            }
         }
-        time("community by slug, native SqliteConnection", t, 2000);
+        time("feed page (21 rows), bare rusqlite", t, 2000);
     }
     Ok(())
 }

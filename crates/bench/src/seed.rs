@@ -4,7 +4,6 @@
 
 use anyhow::Result;
 use sha2::{Digest, Sha256};
-use sqlx::Executor;
 use yaji_store::Db;
 
 pub struct Seeded {
@@ -32,12 +31,12 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
             .iter()
             .map(|i| format!("('member{i}', '成员 {i}', 'x', 'zh-CN', 'Asia/Shanghai', 0, {})", now - 120 * day))
             .collect();
-        c.execute(format!("INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at) VALUES {}", rows.join(",")).as_str())
+        c.execute_batch(format!("INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at) VALUES {}", rows.join(",")).as_str())
             .await?;
     }
     for k in 0..COMMUNITIES {
         let slug = if k == 0 { "bench".to_string() } else { format!("bench-{k}") };
-        c.execute(
+        c.execute_batch(
             format!(
                 "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
                  VALUES ('{slug}', 'Bench {k}', 'benchmark community', 'public', 'open', 'Asia/Shanghai', {}, {t}, {t})",
@@ -62,7 +61,7 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
             let other = 2 + i % (COMMUNITIES - 1);
             rows.push(format!("({other}, {uid}, '{role}', 'active', {t}, {t})", t = now - 100 * day));
         }
-        c.execute(
+        c.execute_batch(
             format!(
                 "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}",
                 rows.join(",")
@@ -84,7 +83,7 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
                 format!("({community}, {author}, 'Post {i}', '{b}', '{h}', '{b}', {at})", b = esc(body), h = esc(&html))
             })
             .collect();
-        c.execute(
+        c.execute_batch(
             format!(
                 "INSERT INTO posts (community_id, author_id, title, body, body_html, excerpt, created_at) VALUES {}",
                 rows.join(",")
@@ -93,9 +92,10 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
         )
         .await?;
     }
-    c.execute("UPDATE communities SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.community_id = communities.id AND m.state = 'active'), post_count = (SELECT COUNT(*) FROM posts p WHERE p.community_id = communities.id)").await?;
+    c.execute_batch("UPDATE communities SET member_count = (SELECT COUNT(*) FROM memberships m WHERE m.community_id = communities.id AND m.state = 'active'), post_count = (SELECT COUNT(*) FROM posts p WHERE p.community_id = communities.id)").await?;
     // The post read with 50 comments: the newest in the bench community.
-    let post: i64 = sqlx::query_scalar("SELECT MAX(id) FROM posts WHERE community_id = 1").fetch_one(&mut *c).await?;
+    let post: i64 =
+        yaji_store::sql::query_scalar("SELECT MAX(id) FROM posts WHERE community_id = 1").fetch_one(&mut *c).await?;
     let rows: Vec<String> = (0..50)
         .map(|k| {
             format!(
@@ -105,7 +105,7 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
             )
         })
         .collect();
-    c.execute(
+    c.execute_batch(
         format!(
             "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at) VALUES {}",
             rows.join(",")
@@ -113,15 +113,16 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
         .as_str(),
     )
     .await?;
-    c.execute(format!("UPDATE posts SET comment_count = 50 WHERE id = {post}").as_str()).await?;
-    let recent: Vec<i64> =
-        sqlx::query_scalar("SELECT id FROM posts WHERE community_id = 1 AND id < $1 ORDER BY id DESC LIMIT 1000")
-            .bind(post)
-            .fetch_all(&mut *c)
-            .await?;
+    c.execute_batch(format!("UPDATE posts SET comment_count = 50 WHERE id = {post}").as_str()).await?;
+    let recent: Vec<i64> = yaji_store::sql::query_scalar(
+        "SELECT id FROM posts WHERE community_id = 1 AND id < $1 ORDER BY id DESC LIMIT 1000",
+    )
+    .bind(post)
+    .fetch_all(&mut *c)
+    .await?;
     let token = "yaji_benchmark_token_not_secret";
     let hash = hex::encode(Sha256::digest(token.as_bytes()));
-    c.execute(
+    c.execute_batch(
         format!("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (2, 'bench', '{hash}', {now})")
             .as_str(),
     )
@@ -129,7 +130,7 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
     // The load generator is one member commenting thousands of times a second: a
     // flood by definition. The benchmark community turns flood detection off; every
     // other rule stays on, so each comment is still fully screened.
-    c.execute(
+    c.execute_batch(
         format!(
             "INSERT INTO moderation_settings (community_id, settings, updated_at) VALUES (1, '{}', {now})",
             r#"{"detectors":{"flood":{"enabled":false,"action":"mute","mute_minutes":10}}}"#
@@ -137,15 +138,15 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
         .as_str(),
     )
     .await?;
-    c.execute("UPDATE communities SET moderation_version = 1 WHERE id = 1").await?;
+    c.execute_batch("UPDATE communities SET moderation_version = 1 WHERE id = 1").await?;
     tx.commit().await?;
     if db.backend() == yaji_store::Backend::Sqlite {
         let mut c = db.read().await?;
-        c.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
-        c.execute("ANALYZE").await?;
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").await?;
+        c.execute_batch("ANALYZE").await?;
     } else {
         let mut c = db.read().await?;
-        c.execute("ANALYZE").await?;
+        c.execute_batch("ANALYZE").await?;
     }
     db.close().await;
     Ok(Seeded { token: token.into(), post_with_comments: post, recent_posts: recent })

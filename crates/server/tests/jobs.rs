@@ -9,9 +9,9 @@ use yaji_store::repo::jobs;
 
 async fn welcomes(t: &TestApp, user_id: i64) -> i64 {
     let mut c = t.db.read().await.unwrap();
-    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'welcome'")
+    yaji_store::sql::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND kind = 'welcome'")
         .bind(user_id)
-        .fetch_one(&mut *c)
+        .fetch_one(&mut c)
         .await
         .unwrap()
 }
@@ -89,7 +89,7 @@ async fn failing_jobs_back_off_then_land_in_the_dead_letter_list() {
         assert_eq!(t.app.work_once("w").await.unwrap(), 0);
         {
             let mut tx = t.db.write().await.unwrap();
-            sqlx::query("UPDATE jobs SET run_at = 0").execute(&mut *tx.conn()).await.unwrap();
+            yaji_store::sql::query("UPDATE jobs SET run_at = 0").execute(&mut *tx.conn()).await.unwrap();
             tx.commit().await.unwrap();
         }
         assert_eq!(t.app.work_once("w").await.unwrap(), 1);
@@ -231,7 +231,7 @@ async fn faq_answers_questions_and_lists_the_rest_for_moderators() {
         assert_eq!(open[0]["post_id"], q2["id"], "{b:?} {open}");
         {
             let mut tx = t.db.write().await.unwrap();
-            sqlx::query("UPDATE jobs SET run_at = 0 WHERE kind = 'faq_unanswered'")
+            yaji_store::sql::query("UPDATE jobs SET run_at = 0 WHERE kind = 'faq_unanswered'")
                 .execute(&mut *tx.conn())
                 .await
                 .unwrap();

@@ -1,16 +1,25 @@
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_core::future::BoxFuture;
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
+use parking_lot::Mutex;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
+
+use crate::sql::{Conn, Inner};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error("database: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Pg(#[from] sqlx::Error),
+    #[error("database: no row returned")]
+    RowNotFound,
+    #[error("database: decoding a row: {0}")]
+    Decode(String),
     #[error("migration {version}: {source}")]
-    Migration { version: i64, source: sqlx::Error },
+    Migration { version: i64, source: Box<DbError> },
     #[error("{0}")]
     Config(String),
 }
@@ -19,7 +28,11 @@ impl DbError {
     /// True when the statement broke a UNIQUE or PRIMARY KEY constraint.
     pub fn is_unique_violation(&self) -> bool {
         match self {
-            DbError::Sqlx(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            DbError::Pg(sqlx::Error::Database(e)) => e.is_unique_violation(),
             _ => false,
         }
     }
@@ -31,14 +44,56 @@ pub enum Backend {
     Postgres,
 }
 
-/// The database handle: a writer pool and a reader pool. On SQLite the writer
-/// pool has one connection, so in-process writers queue without `SQLITE_BUSY`
-/// and readers proceed in parallel under WAL; on PostgreSQL both are one pool.
-#[derive(Clone, Debug)]
+/// The database handle. On SQLite: one writer connection behind an async
+/// mutex, so in-process writers queue without `SQLITE_BUSY`, and a few reader
+/// connections that proceed in parallel under WAL. On PostgreSQL: one pool.
+#[derive(Clone)]
 pub struct Db {
-    backend: Backend,
-    writer: AnyPool,
-    reader: AnyPool,
+    inner: Arc<Backends>,
+}
+
+enum Backends {
+    Sqlite { writer: Arc<tokio::sync::Mutex<Conn>>, readers: Arc<Readers> },
+    Postgres(PgPool),
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({:?})", self.backend())
+    }
+}
+
+/// Idle SQLite reader connections; the semaphore counts the idle ones.
+struct Readers {
+    idle: Mutex<Vec<Conn>>,
+    available: Arc<Semaphore>,
+}
+
+/// A reader connection, back in the pool when dropped.
+pub struct ReadConn {
+    conn: Option<Conn>,
+    home: Option<(Arc<Readers>, OwnedSemaphorePermit)>,
+}
+
+impl std::ops::Deref for ReadConn {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        self.conn.as_ref().expect("connection present until drop")
+    }
+}
+
+impl std::ops::DerefMut for ReadConn {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("connection present until drop")
+    }
+}
+
+impl Drop for ReadConn {
+    fn drop(&mut self) {
+        if let (Some(conn), Some((readers, _permit))) = (self.conn.take(), self.home.as_ref()) {
+            readers.idle.lock().push(conn);
+        }
+    }
 }
 
 /// Schema migrations, one source for both dialects (see the SQL file header).
@@ -52,85 +107,82 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "import", include_str!("../migrations/0007_import.sql")),
 ];
 
+/// Readers per process: SQLite statements run on the calling thread, so more
+/// connections than runtime threads only help while a use case holds one
+/// across an await; 16 on 2 cores measured slower (global mutex contention).
+const SQLITE_READERS: usize = 8;
+
 impl Db {
-    /// Connects from a URL: `sqlite://PATH?mode=rwc` or `postgres://...`.
+    /// Connects from a URL: `sqlite://PATH[?mode=rwc]` or `postgres://...`.
     pub async fn connect(url: &str) -> Result<Db, DbError> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                return Err(DbError::Config("the SQLite URL names no file".into()));
+            }
+            let writer = Arc::new(tokio::sync::Mutex::new(sqlite_open(path)?));
+            let mut idle = Vec::with_capacity(SQLITE_READERS);
+            for _ in 0..SQLITE_READERS {
+                idle.push(sqlite_open(path)?);
+            }
+            let readers =
+                Arc::new(Readers { idle: Mutex::new(idle), available: Arc::new(Semaphore::new(SQLITE_READERS)) });
+            Ok(Db { inner: Arc::new(Backends::Sqlite { writer, readers }) })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
+            let opts: PgConnectOptions = url.parse::<PgConnectOptions>()?.disable_statement_logging();
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await?;
+            Ok(Db { inner: Arc::new(Backends::Postgres(pool)) })
         } else {
-            return Err(DbError::Config(format!("unsupported database URL scheme in {:?}", redact(url))));
-        };
-        let opts: AnyConnectOptions = url.parse::<AnyConnectOptions>()?.disable_statement_logging();
-        match backend {
-            Backend::Sqlite => {
-                let setup = sqlite_setup;
-                let writer = AnyPoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(setup)
-                    .connect_with(opts.clone())
-                    .await?;
-                // One reader per core: more threads only contend (measured: 16
-                // readers on 2 cores halved throughput).
-                let readers = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(4).clamp(2, 8);
-                let reader = AnyPoolOptions::new()
-                    .max_connections(readers)
-                    .min_connections(readers)
-                    .test_before_acquire(false)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(setup)
-                    .connect_with(opts)
-                    .await?;
-                Ok(Db { backend, writer, reader })
-            }
-            Backend::Postgres => {
-                let pool = AnyPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(opts)
-                    .await?;
-                Ok(Db { backend, writer: pool.clone(), reader: pool })
-            }
+            Err(DbError::Config(format!("unsupported database URL scheme in {:?}", redact(url))))
         }
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        match &*self.inner {
+            Backends::Sqlite { .. } => Backend::Sqlite,
+            Backends::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// Applies pending migrations, each in its own transaction. Safe to run
     /// concurrently from several processes: the version row's primary key
     /// makes a second runner fail and roll back.
     pub async fn migrate(&self) -> Result<(), DbError> {
-        let mut conn = self.writer.acquire().await?;
-        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
-            .await?;
-        let id_type = match self.backend {
+        let id_type = match self.backend() {
             Backend::Sqlite => "INTEGER PRIMARY KEY",
             Backend::Postgres => "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
         };
-        for (version, name, sql) in MIGRATIONS {
-            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&mut *conn)
+        {
+            let mut tx = self.write().await?;
+            tx.conn()
+                .execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
                 .await?;
+            tx.commit().await?;
+        }
+        for (version, name, sql) in MIGRATIONS {
+            let mut tx = self.write().await?;
+            let done: Option<i64> =
+                crate::sql::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(tx.conn())
+                    .await?;
             if done.is_some() {
+                tx.rollback().await?;
                 continue;
             }
             let sql = sql.replace("@ID@", id_type);
-            let mut tx = conn.begin().await?;
-            let wrap = |source| DbError::Migration { version: *version, source };
-            sqlx::raw_sql(&sql).execute(&mut *tx).await.map_err(wrap)?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(version)
+            let wrap = |source| DbError::Migration { version: *version, source: Box::new(source) };
+            tx.conn().execute_batch(&sql).await.map_err(wrap)?;
+            crate::sql::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+                .bind(*version)
                 .bind(*name)
                 .bind(now_millis())
-                .execute(&mut *tx)
+                .execute(tx.conn())
                 .await
                 .map_err(wrap)?;
             tx.commit().await.map_err(wrap)?;
@@ -140,87 +192,126 @@ impl Db {
     }
 
     /// A connection for reads outside any transaction.
-    pub async fn read(&self) -> Result<PoolConnection<Any>, DbError> {
-        Ok(self.reader.acquire().await?)
+    pub async fn read(&self) -> Result<ReadConn, DbError> {
+        match &*self.inner {
+            Backends::Sqlite { readers, .. } => {
+                let permit = readers
+                    .available
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| DbError::Config("database closed".into()))?;
+                let conn = readers.idle.lock().pop().expect("a permit means an idle connection");
+                Ok(ReadConn { conn: Some(conn), home: Some((readers.clone(), permit)) })
+            }
+            Backends::Postgres(pool) => {
+                Ok(ReadConn { conn: Some(Conn { inner: Inner::Pg(pool.acquire().await?) }), home: None })
+            }
+        }
     }
 
     /// Starts the one write transaction of a use case.
     pub async fn write(&self) -> Result<WriteTx, DbError> {
-        let mut conn = self.writer.acquire().await?;
-        // IMMEDIATE takes the write lock up front, so another process's writer
-        // makes us wait (busy_timeout) instead of failing at our first write.
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        };
-        conn.execute(begin).await?;
-        Ok(WriteTx { conn: Some(conn) })
+        match &*self.inner {
+            Backends::Sqlite { writer, .. } => {
+                let mut guard = writer.clone().lock_owned().await;
+                // IMMEDIATE takes the write lock up front, so another process's
+                // writer makes us wait (busy_timeout) instead of failing at our first write.
+                guard.execute_batch("BEGIN IMMEDIATE").await?;
+                Ok(WriteTx { conn: Some(TxConn::Lite(guard)) })
+            }
+            Backends::Postgres(pool) => {
+                let mut conn = Conn { inner: Inner::Pg(pool.acquire().await?) };
+                conn.execute_batch("BEGIN").await?;
+                Ok(WriteTx { conn: Some(TxConn::Pg(conn)) })
+            }
+        }
     }
 
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.reader.close().await;
+        match &*self.inner {
+            Backends::Sqlite { readers, .. } => readers.available.close(),
+            Backends::Postgres(pool) => pool.close().await,
+        }
     }
+}
+
+enum TxConn {
+    Lite(OwnedMutexGuard<Conn>),
+    Pg(Conn),
 }
 
 /// An open write transaction. Commit it explicitly; if it is dropped first
-/// (an error, or the request was cancelled) the connection is closed rather
-/// than returned to the pool, which rolls the transaction back.
+/// (an error, or the request was cancelled) it is rolled back: at once on
+/// SQLite, by closing the connection on PostgreSQL.
 pub struct WriteTx {
-    conn: Option<PoolConnection<Any>>,
+    conn: Option<TxConn>,
 }
 
 impl WriteTx {
-    pub fn conn(&mut self) -> &mut AnyConnection {
-        self.conn.as_mut().expect("transaction already finished")
+    pub fn conn(&mut self) -> &mut Conn {
+        match self.conn.as_mut().expect("transaction already finished") {
+            TxConn::Lite(g) => g,
+            TxConn::Pg(c) => c,
+        }
     }
 
     pub async fn commit(mut self) -> Result<(), DbError> {
-        let mut conn = self.conn.take().expect("transaction already finished");
-        if let Err(e) = conn.execute("COMMIT").await {
-            conn.close_on_drop();
-            return Err(e.into());
-        }
-        Ok(())
+        self.end("COMMIT").await
     }
 
     pub async fn rollback(mut self) -> Result<(), DbError> {
-        let mut conn = self.conn.take().expect("transaction already finished");
-        if let Err(e) = conn.execute("ROLLBACK").await {
-            conn.close_on_drop();
-            return Err(e.into());
+        self.end("ROLLBACK").await
+    }
+
+    async fn end(&mut self, sql: &str) -> Result<(), DbError> {
+        let r = self.conn().execute_batch(sql).await;
+        if r.is_ok() {
+            self.conn = None;
         }
-        Ok(())
+        // On error the connection stays, and Drop rolls back (or closes).
+        r
     }
 }
 
 impl Drop for WriteTx {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.as_mut() {
-            conn.close_on_drop();
+        match self.conn.take() {
+            Some(TxConn::Lite(mut g)) => {
+                if let Inner::Lite(c) = &mut g.inner {
+                    if !c.is_autocommit() {
+                        if let Err(e) = c.execute_batch("ROLLBACK") {
+                            tracing::error!(error = %e, "rolling back an abandoned transaction");
+                        }
+                    }
+                }
+            }
+            Some(TxConn::Pg(Conn { inner: Inner::Pg(mut c) })) => c.close_on_drop(),
+            _ => {}
         }
     }
+}
+
+fn sqlite_open(path: &str) -> Result<Conn, DbError> {
+    use rusqlite::OpenFlags as F;
+    let c = rusqlite::Connection::open_with_flags(
+        path,
+        F::SQLITE_OPEN_READ_WRITE | F::SQLITE_OPEN_CREATE | F::SQLITE_OPEN_NO_MUTEX | F::SQLITE_OPEN_URI,
+    )?;
+    sqlite_setup(&c)?;
+    c.set_prepared_statement_cache_capacity(256);
+    Ok(Conn { inner: Inner::Lite(c) })
 }
 
 /// Per-connection SQLite settings: WAL so readers never block the writer,
 /// NORMAL sync (durable at checkpoints, safe with WAL), a busy timeout for
 /// writers in other processes (the CLI while a server runs), foreign keys.
-fn sqlite_setup(
-    conn: &mut AnyConnection,
-    _meta: sqlx::pool::PoolConnectionMetadata,
-) -> BoxFuture<'_, Result<(), sqlx::Error>> {
-    Box::pin(async move {
-        for pragma in [
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA busy_timeout = 10000",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA cache_size = -16000",
-        ] {
-            conn.execute(pragma).await?;
-        }
-        Ok(())
-    })
+fn sqlite_setup(c: &rusqlite::Connection) -> Result<(), DbError> {
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16000;",
+    )?;
+    Ok(())
 }
 
 pub fn now_millis() -> i64 {

@@ -18,8 +18,7 @@ fn pg_url() -> Option<String> {
 
 /// A fresh PostgreSQL database; returns (db, admin url, name).
 async fn postgres(admin: &str, name: &str) -> Db {
-    sqlx::any::install_default_drivers();
-    let mut c = sqlx::AnyConnection::connect(admin).await.unwrap();
+    let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
     sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
     sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
     let url = format!("{}/{name}", &admin[..admin.rfind('/').unwrap()]);
@@ -29,7 +28,7 @@ async fn postgres(admin: &str, name: &str) -> Db {
 }
 
 async fn drop_pg(admin: &str, name: &str) {
-    let mut c = sqlx::AnyConnection::connect(admin).await.unwrap();
+    let mut c = sqlx::PgConnection::connect(admin).await.unwrap();
     let _ = sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
 }
 
@@ -40,33 +39,34 @@ async fn sqlite_and_postgres_schemas_match() {
     let (lite, _dir) = sqlite().await;
     let pg = postgres(&admin, "yaji_test_parity").await;
     let mut c = lite.read().await.unwrap();
-    let lite_cols: BTreeSet<(String, String)> = sqlx::query_as(
+    let lite_cols: BTreeSet<(String, String)> = yaji_store::sql::query_as(
         "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
     )
-    .fetch_all(&mut *c)
+    .fetch_all(&mut c)
     .await
     .unwrap()
     .into_iter()
     .collect();
-    let lite_idx: BTreeSet<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'")
-            .fetch_all(&mut *c)
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
+    let lite_idx: BTreeSet<String> = yaji_store::sql::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex%'",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
     let mut p = pg.read().await.unwrap();
     let pg_cols: BTreeSet<(String, String)> =
-        sqlx::query_as("SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns WHERE table_schema = 'public'")
-            .fetch_all(&mut *p)
+        yaji_store::sql::query_as("SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns WHERE table_schema = 'public'")
+            .fetch_all(&mut p)
             .await
             .unwrap()
             .into_iter()
             .collect();
-    let pg_idx: BTreeSet<String> = sqlx::query_scalar(
+    let pg_idx: BTreeSet<String> = yaji_store::sql::query_scalar(
         "SELECT CAST(indexname AS TEXT) FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key'",
     )
-    .fetch_all(&mut *p)
+    .fetch_all(&mut p)
     .await
     .unwrap()
     .into_iter()
@@ -122,7 +122,8 @@ async fn migrations_are_idempotent() {
     let (lite, _dir) = sqlite().await;
     lite.migrate().await.unwrap();
     let mut c = lite.read().await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut *c).await.unwrap();
+    let n: i64 =
+        yaji_store::sql::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut c).await.unwrap();
     let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count() as i64;
     assert_eq!(n, files, "one row per migration file");
 }

@@ -24,33 +24,33 @@ fn worker(url: &str, dir: &std::path::Path) -> Child {
 
 async fn count(db: &Db, sql: &str) -> i64 {
     let mut c = db.read().await.unwrap();
-    sqlx::query_scalar(sql).fetch_one(&mut *c).await.unwrap()
+    yaji_store::sql::query_scalar(sql).fetch_one(&mut c).await.unwrap()
 }
 
 async fn seed(db: &Db) {
     db.migrate().await.unwrap();
     let mut tx = db.write().await.unwrap();
     let c = tx.conn();
-    c.execute(
+    c.execute_batch(
         "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('owner', 'Owner', '!', 0)",
     )
     .await
     .unwrap();
-    c.execute(
+    c.execute_batch(
         "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
          VALUES ('club', 'Club', '', 'public', 'open', 'Asia/Shanghai', 1, 0, 0)",
     )
     .await
     .unwrap();
     let users: Vec<String> = (0..MEMBERS).map(|i| format!("('m{i}', 'Member {i}', '!', 0)")).collect();
-    c.execute(
+    c.execute_batch(
         format!("INSERT INTO users (username, display_name, password_hash, created_at) VALUES {}", users.join(","))
             .as_str(),
     )
     .await
     .unwrap();
     let members: Vec<String> = (0..MEMBERS).map(|i| format!("(1, {}, 'member', 'active', 0, 0)", i + 2)).collect();
-    c.execute(
+    c.execute_batch(
         format!(
             "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}",
             members.join(",")
@@ -97,7 +97,7 @@ async fn crash_and_recover(url: &str, dir: &std::path::Path) {
     // Jobs the dead worker held come back when their lease ends; age it instead of waiting a minute.
     {
         let mut tx = db.write().await.unwrap();
-        tx.conn().execute("UPDATE jobs SET locked_until = 0 WHERE status = 'running'").await.unwrap();
+        tx.conn().execute_batch("UPDATE jobs SET locked_until = 0 WHERE status = 'running'").await.unwrap();
         tx.commit().await.unwrap();
     }
     let mut w = worker(url, dir);
@@ -125,9 +125,8 @@ async fn welcome_jobs_run_exactly_once_across_a_sigkill() {
         if admin.is_empty() {
             return;
         }
-        sqlx::any::install_default_drivers();
         let name = format!("yaji_crash_{}", std::process::id());
-        let mut c = sqlx::AnyConnection::connect(&admin).await.unwrap();
+        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
         c.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
         let url = format!("{base}/{name}");

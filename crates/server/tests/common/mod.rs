@@ -70,8 +70,7 @@ impl TestApp {
                 let id: String =
                     yaji_app::accounts::random_csrf().chars().filter(char::is_ascii_alphanumeric).take(16).collect();
                 let name = format!("yaji_test_{}", id.to_lowercase());
-                sqlx::any::install_default_drivers();
-                let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+                let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
                     .await
                     .expect("PostgreSQL reachable at YAJI_TEST_DATABASE_URL");
                 sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
@@ -94,7 +93,7 @@ impl TestApp {
     pub async fn cleanup(self) {
         self.db.close().await;
         if let Some((admin, name)) = self.pg {
-            let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
             let _ =
                 sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
         }
@@ -163,7 +162,7 @@ impl TestApp {
     /// Makes queued jobs of a kind due now (timers, retries), as if time had passed.
     pub async fn make_due(&self, kind: &str) {
         let mut tx = self.db.write().await.unwrap();
-        sqlx::query("UPDATE jobs SET run_at = 0 WHERE status = 'queued' AND kind = $1")
+        yaji_store::sql::query("UPDATE jobs SET run_at = 0 WHERE status = 'queued' AND kind = $1")
             .bind(kind)
             .execute(tx.conn())
             .await
@@ -174,19 +173,19 @@ impl TestApp {
     /// Runs one SQL statement (test setup: backdating, inspection).
     pub async fn exec(&self, sql: &str) {
         let mut tx = self.db.write().await.unwrap();
-        sqlx::query(sql).execute(tx.conn()).await.unwrap();
+        yaji_store::sql::query(sql).execute(tx.conn()).await.unwrap();
         tx.commit().await.unwrap();
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
         let mut c = self.db.read().await.unwrap();
-        sqlx::query_scalar(sql).fetch_one(&mut *c).await.unwrap()
+        yaji_store::sql::query_scalar(sql).fetch_one(&mut c).await.unwrap()
     }
 
     /// Rows of two integers.
     pub async fn pairs(&self, sql: &str) -> Vec<(i64, i64)> {
         let mut c = self.db.read().await.unwrap();
-        sqlx::query_as(sql).fetch_all(&mut *c).await.unwrap()
+        yaji_store::sql::query_as(sql).fetch_all(&mut c).await.unwrap()
     }
 
     pub async fn event_count(&self) -> i64 {

@@ -1,9 +1,9 @@
-use sqlx::AnyConnection;
+use crate::sql::{query_as, query_scalar, Conn};
 use yaji_domain::activity::Event;
 
 /// Appends one event. Called inside the use case's transaction.
-pub async fn record(conn: &mut AnyConnection, e: &Event, at: i64) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+pub async fn record(conn: &mut Conn, e: &Event, at: i64) -> crate::Result<i64> {
+    let q = query_scalar(
         "INSERT INTO activity_events (kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -14,10 +14,10 @@ pub async fn record(conn: &mut AnyConnection, e: &Event, at: i64) -> crate::Resu
     .bind(e.subject.id())
     .bind(at)
     .bind(e.payload.to_string());
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct ActivityRow {
     pub id: i64,
     pub kind: String,
@@ -31,12 +31,12 @@ pub struct ActivityRow {
 
 /// Events of a community, newest first, for audit views and tests.
 pub async fn list(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: Option<i64>,
     after_id: i64,
     limit: i64,
 ) -> crate::Result<Vec<ActivityRow>> {
-    Ok(sqlx::query_as(
+    query_as(
         "SELECT id, kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload FROM activity_events
          WHERE ($1 IS NULL OR community_id = $1) AND id > $2 ORDER BY id LIMIT $3",
     )
@@ -44,52 +44,54 @@ pub async fn list(
     .bind(after_id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn max_id(conn: &mut AnyConnection) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM activity_events").fetch_one(conn).await?.unwrap_or(0))
+pub async fn max_id(conn: &mut Conn) -> crate::Result<i64> {
+    Ok(query_scalar::<Option<i64>>("SELECT MAX(id) FROM activity_events").fetch_one(conn).await?.unwrap_or(0))
 }
 
-pub async fn get(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<ActivityRow>> {
-    Ok(sqlx::query_as(
+pub async fn get(conn: &mut Conn, id: i64) -> crate::Result<Option<ActivityRow>> {
+    query_as(
         "SELECT id, kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload FROM activity_events WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 /// A member-performed event as readers that follow the log see it:
 /// (id, actor_id, occurred_at, kind, subject_id, payload).
 pub type ActorEvent = (i64, i64, i64, String, i64, String);
 
-/// Member-performed events of a community after `after_id`, in id order:
-/// (id, actor, occurred_at, kind). Streams, so a long history never sits in memory.
-pub fn actors_since<'c>(
-    conn: &'c mut AnyConnection,
+/// Member-performed events of a community after `after_id`, in id order,
+/// handed to `f` one by one, so a long history never sits in memory.
+pub async fn actors_since(
+    conn: &mut Conn,
     community_id: i64,
     after_id: i64,
-) -> futures_core::stream::BoxStream<'c, Result<ActorEvent, sqlx::Error>> {
-    sqlx::query_as(
+    f: impl FnMut(ActorEvent) -> crate::Result<()>,
+) -> crate::Result<()> {
+    query_as(
         "SELECT id, actor_id, occurred_at, kind, subject_id, payload FROM activity_events
          WHERE community_id = $1 AND id > $2 AND actor_id IS NOT NULL ORDER BY id",
     )
     .bind(community_id)
     .bind(after_id)
-    .fetch(conn)
+    .fetch_each(conn, f)
+    .await
 }
 
 /// Member-performed events with id ≤ `upto` that occurred at or after `since`:
 /// on PostgreSQL a transaction can commit after a later id was already read,
 /// so readers that follow the log by id look back over a recent window too.
 pub async fn actors_recent(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     upto: i64,
     since: i64,
 ) -> crate::Result<Vec<ActorEvent>> {
-    Ok(sqlx::query_as(
+    query_as(
         "SELECT id, actor_id, occurred_at, kind, subject_id, payload FROM activity_events
          WHERE community_id = $1 AND occurred_at >= $3 AND id <= $2 AND actor_id IS NOT NULL",
     )
@@ -97,5 +99,5 @@ pub async fn actors_recent(
     .bind(upto)
     .bind(since)
     .fetch_all(conn)
-    .await?)
+    .await
 }

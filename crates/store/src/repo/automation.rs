@@ -1,20 +1,14 @@
 //! Automation rules and their runs, member tags, the newcomer checklist, the
 //! content calendar and outgoing webhooks (see migrations/0005_automation.sql).
 
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 
 /// Enqueues, in the event's own transaction, one job per enabled rule that
 /// listens to this event kind and one per webhook subscribed to it. One
 /// statement; nothing is written for communities without either.
-pub async fn dispatch(
-    conn: &mut AnyConnection,
-    event_id: i64,
-    community_id: i64,
-    kind: &str,
-    now: i64,
-) -> crate::Result<u64> {
+pub async fn dispatch(conn: &mut Conn, event_id: i64, community_id: i64, kind: &str, now: i64) -> crate::Result<u64> {
     let pattern = format!("%,{kind},%");
-    let r = sqlx::query(
+    let r = query(
         "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
          SELECT 'automation', '{\"rule_id\":' || id || ',\"event_id\":' || $1 || '}', 'auto:' || id || ':e' || $1,
                 community_id, $2, 8, $2
@@ -34,7 +28,7 @@ pub async fn dispatch(
     Ok(r.rows_affected())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct RuleRow {
     pub id: i64,
     pub community_id: i64,
@@ -62,8 +56,8 @@ pub struct NewRule<'a> {
     pub created_by: i64,
 }
 
-pub async fn insert_rule(conn: &mut AnyConnection, r: &NewRule<'_>, now: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn insert_rule(conn: &mut Conn, r: &NewRule<'_>, now: i64) -> crate::Result<i64> {
+    query_scalar(
         "INSERT INTO automation_rules (community_id, name, template, trigger_kind, trigger_events, definition, enabled, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
     )
@@ -77,12 +71,12 @@ pub async fn insert_rule(conn: &mut AnyConnection, r: &NewRule<'_>, now: i64) ->
     .bind(r.created_by)
     .bind(now)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 /// Replaces a rule's definition; returns the new version.
-pub async fn update_rule(conn: &mut AnyConnection, id: i64, r: &NewRule<'_>, now: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn update_rule(conn: &mut Conn, id: i64, r: &NewRule<'_>, now: i64) -> crate::Result<i64> {
+    query_scalar(
         "UPDATE automation_rules SET name = $2, trigger_kind = $3, trigger_events = $4, definition = $5, enabled = $6,
              version = version + 1, updated_at = $7
          WHERE id = $1 RETURNING version",
@@ -95,11 +89,11 @@ pub async fn update_rule(conn: &mut AnyConnection, id: i64, r: &NewRule<'_>, now
     .bind(r.enabled as i64)
     .bind(now)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
-pub async fn delete_rule(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE automation_rules SET deleted_at = $2, enabled = 0, version = version + 1 WHERE id = $1")
+pub async fn delete_rule(conn: &mut Conn, id: i64, now: i64) -> crate::Result<()> {
+    query("UPDATE automation_rules SET deleted_at = $2, enabled = 0, version = version + 1 WHERE id = $1")
         .bind(id)
         .bind(now)
         .execute(conn)
@@ -107,25 +101,25 @@ pub async fn delete_rule(conn: &mut AnyConnection, id: i64, now: i64) -> crate::
     Ok(())
 }
 
-pub async fn rules(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<RuleRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn rules(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<RuleRow>> {
+    query_as(&format!(
         "SELECT {RULE_COLS} FROM automation_rules WHERE community_id = $1 AND deleted_at IS NULL ORDER BY id"
     ))
     .bind(community_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn rule(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<RuleRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {RULE_COLS} FROM automation_rules WHERE id = $1 AND deleted_at IS NULL"))
+pub async fn rule(conn: &mut Conn, id: i64) -> crate::Result<Option<RuleRow>> {
+    query_as(&format!("SELECT {RULE_COLS} FROM automation_rules WHERE id = $1 AND deleted_at IS NULL"))
         .bind(id)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 /// Whether the community has an enabled rule made from this template.
-pub async fn template_enabled(conn: &mut AnyConnection, community_id: i64, template: &str) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
+pub async fn template_enabled(conn: &mut Conn, community_id: i64, template: &str) -> crate::Result<bool> {
+    Ok(query_scalar::<i64>(
         "SELECT COUNT(*) FROM automation_rules WHERE community_id = $1 AND template = $2 AND enabled = 1 AND deleted_at IS NULL",
     )
     .bind(community_id)
@@ -138,14 +132,14 @@ pub async fn template_enabled(conn: &mut AnyConnection, community_id: i64, templ
 /// Records that action `action_index` of a rule ran for a recipient in an
 /// occurrence; `false` if it already had (so it must not run again).
 pub async fn claim_delivery(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     rule_id: i64,
     occurrence: &str,
     recipient_id: i64,
     action_index: i64,
     now: i64,
 ) -> crate::Result<bool> {
-    let r = sqlx::query(
+    let r = query(
         "INSERT INTO automation_deliveries (rule_id, occurrence, recipient_id, action_index, created_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
@@ -160,13 +154,8 @@ pub async fn claim_delivery(
 }
 
 /// Whether anything was delivered for this recipient since `since` (the inactivity sweep's "once per silence").
-pub async fn delivered_since(
-    conn: &mut AnyConnection,
-    rule_id: i64,
-    recipient_id: i64,
-    since: i64,
-) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
+pub async fn delivered_since(conn: &mut Conn, rule_id: i64, recipient_id: i64, since: i64) -> crate::Result<bool> {
+    Ok(query_scalar::<i64>(
         "SELECT COUNT(*) FROM automation_deliveries WHERE rule_id = $1 AND recipient_id = $2 AND created_at >= $3",
     )
     .bind(rule_id)
@@ -188,8 +177,8 @@ pub struct NewRun<'a> {
     pub error: &'a str,
 }
 
-pub async fn insert_run(conn: &mut AnyConnection, r: &NewRun<'_>, now: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn insert_run(conn: &mut Conn, r: &NewRun<'_>, now: i64) -> crate::Result<i64> {
+    query_scalar(
         "INSERT INTO automation_runs (community_id, rule_id, occurrence, trigger_kind, status, recipients, recipient_count, error, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
@@ -203,10 +192,10 @@ pub async fn insert_run(conn: &mut AnyConnection, r: &NewRun<'_>, now: i64) -> c
     .bind(r.error)
     .bind(now)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct RunRow {
     pub id: i64,
     pub rule_id: i64,
@@ -222,14 +211,14 @@ pub struct RunRow {
 
 /// Run history, newest first, optionally for one rule and/or one status.
 pub async fn runs(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     rule_id: Option<i64>,
     status: Option<&str>,
     before: i64,
     limit: i64,
 ) -> crate::Result<Vec<RunRow>> {
-    Ok(sqlx::query_as(
+    query_as(
         "SELECT r.id, r.rule_id, a.name AS rule_name, r.occurrence, r.trigger_kind, r.status, r.recipients,
                 r.recipient_count, r.error, r.created_at
          FROM automation_runs r JOIN automation_rules a ON a.id = r.rule_id
@@ -242,12 +231,12 @@ pub async fn runs(
     .bind(before)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 // --- members as automation sees them -------------------------------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct MemberRow {
     pub user_id: i64,
     pub display_name: String,
@@ -265,8 +254,8 @@ pub struct MemberRow {
 }
 
 /// Active members, or one of them; with their tags and last activity.
-pub async fn members(conn: &mut AnyConnection, community_id: i64, only: Option<i64>) -> crate::Result<Vec<MemberRow>> {
-    Ok(sqlx::query_as(
+pub async fn members(conn: &mut Conn, community_id: i64, only: Option<i64>) -> crate::Result<Vec<MemberRow>> {
+    query_as(
         "SELECT m.user_id, u.display_name, u.username, u.locale, m.role, m.joined_at, m.muted_until,
             (SELECT STRING_AGG(t.tag, ',') FROM member_tags t WHERE t.community_id = m.community_id AND t.user_id = m.user_id) AS tags,
             COALESCE((SELECT MAX(e.occurred_at) FROM activity_events e
@@ -280,17 +269,11 @@ pub async fn members(conn: &mut AnyConnection, community_id: i64, only: Option<i
     .bind(community_id)
     .bind(only)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn add_tag(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    tag: &str,
-    now: i64,
-) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn add_tag(conn: &mut Conn, community_id: i64, user_id: i64, tag: &str, now: i64) -> crate::Result<bool> {
+    let r = query(
         "INSERT INTO member_tags (community_id, user_id, tag, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(community_id)
@@ -302,8 +285,8 @@ pub async fn add_tag(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn remove_tag(conn: &mut AnyConnection, community_id: i64, user_id: i64, tag: &str) -> crate::Result<bool> {
-    let r = sqlx::query("DELETE FROM member_tags WHERE community_id = $1 AND user_id = $2 AND tag = $3")
+pub async fn remove_tag(conn: &mut Conn, community_id: i64, user_id: i64, tag: &str) -> crate::Result<bool> {
+    let r = query("DELETE FROM member_tags WHERE community_id = $1 AND user_id = $2 AND tag = $3")
         .bind(community_id)
         .bind(user_id)
         .bind(tag)
@@ -312,34 +295,34 @@ pub async fn remove_tag(conn: &mut AnyConnection, community_id: i64, user_id: i6
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn tags_of(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<Vec<String>> {
-    Ok(sqlx::query_scalar("SELECT tag FROM member_tags WHERE community_id = $1 AND user_id = $2 ORDER BY tag")
+pub async fn tags_of(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Vec<String>> {
+    query_scalar("SELECT tag FROM member_tags WHERE community_id = $1 AND user_id = $2 ORDER BY tag")
         .bind(community_id)
         .bind(user_id)
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
 /// Every tag in use in a community with how many members carry it.
-pub async fn tag_counts(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT tag, COUNT(*) FROM member_tags WHERE community_id = $1 GROUP BY tag ORDER BY tag")
+pub async fn tag_counts(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<(String, i64)>> {
+    query_as("SELECT tag, COUNT(*) FROM member_tags WHERE community_id = $1 GROUP BY tag ORDER BY tag")
         .bind(community_id)
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
 /// Moderators and above of a community.
-pub async fn staff(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
+pub async fn staff(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<i64>> {
+    query_scalar(
         "SELECT user_id FROM memberships WHERE community_id = $1 AND state = 'active' AND role IN ('moderator', 'admin', 'owner')",
     )
     .bind(community_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn set_opt_out(conn: &mut AnyConnection, community_id: i64, user_id: i64, out: bool) -> crate::Result<()> {
-    sqlx::query("UPDATE memberships SET assistant_opt_out = $3 WHERE community_id = $1 AND user_id = $2")
+pub async fn set_opt_out(conn: &mut Conn, community_id: i64, user_id: i64, out: bool) -> crate::Result<()> {
+    query("UPDATE memberships SET assistant_opt_out = $3 WHERE community_id = $1 AND user_id = $2")
         .bind(community_id)
         .bind(user_id)
         .bind(out as i64)
@@ -351,12 +334,12 @@ pub async fn set_opt_out(conn: &mut AnyConnection, community_id: i64, user_id: i
 // --- newcomer checklist ---------------------------------------------------
 
 pub async fn set_checklist(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     enabled: bool,
     intro_topic_id: Option<i64>,
 ) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET checklist_enabled = $2, checklist_intro_topic_id = $3 WHERE id = $1")
+    query("UPDATE communities SET checklist_enabled = $2, checklist_intro_topic_id = $3 WHERE id = $1")
         .bind(community_id)
         .bind(enabled as i64)
         .bind(intro_topic_id)
@@ -367,12 +350,12 @@ pub async fn set_checklist(
 
 /// (posts in the intro topic, other posts) by a member, counting only visible ones.
 pub async fn post_counts(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     user_id: i64,
     intro_topic_id: Option<i64>,
 ) -> crate::Result<(i64, i64)> {
-    Ok(sqlx::query_as(
+    query_as(
         "SELECT COALESCE(SUM(CASE WHEN topic_id = $3 THEN 1 ELSE 0 END), 0),
                 COALESCE(SUM(CASE WHEN topic_id = $3 THEN 0 ELSE 1 END), 0)
          FROM posts WHERE community_id = $1 AND author_id = $2 AND deleted_at IS NULL AND moderation = 'visible'",
@@ -381,17 +364,12 @@ pub async fn post_counts(
     .bind(user_id)
     .bind(intro_topic_id.unwrap_or(-1))
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 /// Marks the checklist complete; `false` if it already was.
-pub async fn complete_checklist(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    now: i64,
-) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn complete_checklist(conn: &mut Conn, community_id: i64, user_id: i64, now: i64) -> crate::Result<bool> {
+    let r = query(
         "UPDATE memberships SET checklist_completed_at = $3
          WHERE community_id = $1 AND user_id = $2 AND checklist_completed_at IS NULL",
     )
@@ -405,7 +383,7 @@ pub async fn complete_checklist(
 
 // --- content calendar -----------------------------------------------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct ScheduledRow {
     pub id: i64,
     pub community_id: i64,
@@ -438,8 +416,8 @@ pub struct NewScheduled<'a> {
     pub repeat_cron: &'a str,
 }
 
-pub async fn insert_scheduled(conn: &mut AnyConnection, s: &NewScheduled<'_>, now: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn insert_scheduled(conn: &mut Conn, s: &NewScheduled<'_>, now: i64) -> crate::Result<i64> {
+    query_scalar(
         "INSERT INTO scheduled_posts (community_id, author_id, topic_id, title, body, publish_at, repeat_cron, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
@@ -452,26 +430,19 @@ pub async fn insert_scheduled(conn: &mut AnyConnection, s: &NewScheduled<'_>, no
     .bind(s.repeat_cron)
     .bind(now)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
-pub async fn scheduled(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<ScheduledRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {SCHED_COLS} FROM scheduled_posts s JOIN users u ON u.id = s.author_id WHERE s.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+pub async fn scheduled(conn: &mut Conn, id: i64) -> crate::Result<Option<ScheduledRow>> {
+    query_as(&format!("SELECT {SCHED_COLS} FROM scheduled_posts s JOIN users u ON u.id = s.author_id WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Scheduled posts of a community whose next publication falls in [from, to), plus every repeating one.
-pub async fn calendar(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    from: i64,
-    to: i64,
-) -> crate::Result<Vec<ScheduledRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn calendar(conn: &mut Conn, community_id: i64, from: i64, to: i64) -> crate::Result<Vec<ScheduledRow>> {
+    query_as(&format!(
         "SELECT {SCHED_COLS} FROM scheduled_posts s JOIN users u ON u.id = s.author_id
          WHERE s.community_id = $1 AND s.status <> 'canceled'
            AND ((s.publish_at >= $2 AND s.publish_at < $3) OR (s.repeat_cron <> '' AND s.status = 'scheduled'))
@@ -481,18 +452,18 @@ pub async fn calendar(
     .bind(from)
     .bind(to)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// Sets a scheduled post's status and next time; bumps its version (stale timers stop).
 pub async fn set_scheduled_state(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     status: &str,
     publish_at: i64,
     now: i64,
 ) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+    query_scalar(
         "UPDATE scheduled_posts SET status = $2, publish_at = $3, version = version + 1, updated_at = $4 WHERE id = $1 RETURNING version",
     )
     .bind(id)
@@ -500,17 +471,17 @@ pub async fn set_scheduled_state(
     .bind(publish_at)
     .bind(now)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 pub async fn record_publication(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     post_id: Option<i64>,
     error: &str,
     now: i64,
 ) -> crate::Result<()> {
-    sqlx::query(
+    query(
         "UPDATE scheduled_posts SET published_count = published_count + CASE WHEN $2 IS NULL THEN 0 ELSE 1 END,
              last_post_id = COALESCE($2, last_post_id), last_error = $3, updated_at = $4 WHERE id = $1",
     )
@@ -525,7 +496,7 @@ pub async fn record_publication(
 
 // --- webhooks --------------------------------------------------------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct WebhookRow {
     pub id: i64,
     pub community_id: i64,
@@ -537,7 +508,7 @@ pub struct WebhookRow {
 }
 
 pub async fn insert_webhook(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     url: &str,
     secret: &str,
@@ -545,7 +516,7 @@ pub async fn insert_webhook(
     by: i64,
     now: i64,
 ) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+    query_scalar(
         "INSERT INTO webhooks (community_id, url, secret, events, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(community_id)
@@ -555,34 +526,30 @@ pub async fn insert_webhook(
     .bind(by)
     .bind(now)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
-pub async fn webhooks(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<WebhookRow>> {
-    Ok(sqlx::query_as(
+pub async fn webhooks(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<WebhookRow>> {
+    query_as(
         "SELECT id, community_id, url, secret, events, enabled, created_at FROM webhooks
          WHERE community_id = $1 AND deleted_at IS NULL ORDER BY id",
     )
     .bind(community_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn webhook(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<WebhookRow>> {
-    Ok(sqlx::query_as(
+pub async fn webhook(conn: &mut Conn, id: i64) -> crate::Result<Option<WebhookRow>> {
+    query_as(
         "SELECT id, community_id, url, secret, events, enabled, created_at FROM webhooks WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(id)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
-pub async fn delete_webhook(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE webhooks SET deleted_at = $2, enabled = 0 WHERE id = $1")
-        .bind(id)
-        .bind(now)
-        .execute(conn)
-        .await?;
+pub async fn delete_webhook(conn: &mut Conn, id: i64, now: i64) -> crate::Result<()> {
+    query("UPDATE webhooks SET deleted_at = $2, enabled = 0 WHERE id = $1").bind(id).bind(now).execute(conn).await?;
     Ok(())
 }
 
@@ -598,8 +565,8 @@ pub struct NewDelivery<'a> {
     pub duration_ms: i64,
 }
 
-pub async fn insert_delivery(conn: &mut AnyConnection, d: &NewDelivery<'_>, now: i64) -> crate::Result<()> {
-    sqlx::query(
+pub async fn insert_delivery(conn: &mut Conn, d: &NewDelivery<'_>, now: i64) -> crate::Result<()> {
+    query(
         "INSERT INTO webhook_deliveries (webhook_id, community_id, job_id, event_kind, attempt, status, response_status, error, duration_ms, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -618,7 +585,7 @@ pub async fn insert_delivery(conn: &mut AnyConnection, d: &NewDelivery<'_>, now:
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct DeliveryRow {
     pub id: i64,
     pub webhook_id: i64,
@@ -632,13 +599,13 @@ pub struct DeliveryRow {
     pub created_at: i64,
 }
 
-pub async fn deliveries(conn: &mut AnyConnection, community_id: i64, limit: i64) -> crate::Result<Vec<DeliveryRow>> {
-    Ok(sqlx::query_as(
+pub async fn deliveries(conn: &mut Conn, community_id: i64, limit: i64) -> crate::Result<Vec<DeliveryRow>> {
+    query_as(
         "SELECT id, webhook_id, job_id, event_kind, attempt, status, response_status, error, duration_ms, created_at
          FROM webhook_deliveries WHERE community_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(community_id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }

@@ -1,7 +1,7 @@
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 use yaji_domain::community::CommunitySettings;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct CommunityRow {
     pub id: i64,
     pub slug: String,
@@ -36,14 +36,8 @@ const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.cor
     c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at, \
     c.moderation_version, c.faq_version, c.faq_threshold, c.faq_unanswered_minutes, c.checklist_enabled, c.checklist_intro_topic_id";
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    slug: &str,
-    s: &CommunitySettings,
-    owner_id: i64,
-    now: i64,
-) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+pub async fn insert(conn: &mut Conn, slug: &str, s: &CommunitySettings, owner_id: i64, now: i64) -> crate::Result<i64> {
+    let q = query_scalar(
         "INSERT INTO communities (slug, name, description, target_members, core_value, visibility, join_policy,
             entry_questions, time_zone, announcement, owner_id, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
@@ -60,11 +54,11 @@ pub async fn insert(
     .bind(&s.announcement)
     .bind(owner_id)
     .bind(now);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn update(conn: &mut AnyConnection, id: i64, s: &CommunitySettings, now: i64) -> crate::Result<()> {
-    sqlx::query(
+pub async fn update(conn: &mut Conn, id: i64, s: &CommunitySettings, now: i64) -> crate::Result<()> {
+    query(
         "UPDATE communities SET name = $1, description = $2, target_members = $3, core_value = $4, visibility = $5,
             join_policy = $6, entry_questions = $7, time_zone = $8, announcement = $9, updated_at = $10 WHERE id = $11",
     )
@@ -84,29 +78,18 @@ pub async fn update(conn: &mut AnyConnection, id: i64, s: &CommunitySettings, no
     Ok(())
 }
 
-pub async fn by_slug(conn: &mut AnyConnection, slug: &str) -> crate::Result<Option<CommunityRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.slug = $1"))
-        .bind(slug)
-        .fetch_optional(conn)
-        .await?)
+pub async fn by_slug(conn: &mut Conn, slug: &str) -> crate::Result<Option<CommunityRow>> {
+    query_as(&format!("SELECT {COLS} FROM communities c WHERE c.slug = $1")).bind(slug).fetch_optional(conn).await
 }
 
-pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommunityRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn by_id(conn: &mut Conn, id: i64) -> crate::Result<Option<CommunityRow>> {
+    query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1")).bind(id).fetch_optional(conn).await
 }
 
 /// Communities for discovery, most members first: public ones only, or all
 /// (private ones then show their card only).
-pub async fn list(
-    conn: &mut AnyConnection,
-    public_only: bool,
-    limit: i64,
-    offset: i64,
-) -> crate::Result<Vec<CommunityRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn list(conn: &mut Conn, public_only: bool, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
+    query_as(&format!(
         "SELECT {COLS} FROM communities c WHERE ($1 = 0 OR c.visibility = 'public')
          ORDER BY c.member_count DESC, c.id LIMIT $2 OFFSET $3"
     ))
@@ -114,22 +97,22 @@ pub async fn list(
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// Communities where the user is an active member.
-pub async fn list_for_member(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<CommunityRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn list_for_member(conn: &mut Conn, user_id: i64) -> crate::Result<Vec<CommunityRow>> {
+    query_as(&format!(
         "SELECT {COLS} FROM communities c JOIN memberships m ON m.community_id = c.id
          WHERE m.user_id = $1 AND m.state = 'active' ORDER BY c.name"
     ))
     .bind(user_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn add_member_count(conn: &mut AnyConnection, id: i64, delta: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET member_count = member_count + $1 WHERE id = $2")
+pub async fn add_member_count(conn: &mut Conn, id: i64, delta: i64) -> crate::Result<()> {
+    query("UPDATE communities SET member_count = member_count + $1 WHERE id = $2")
         .bind(delta)
         .bind(id)
         .execute(conn)
@@ -137,8 +120,8 @@ pub async fn add_member_count(conn: &mut AnyConnection, id: i64, delta: i64) -> 
     Ok(())
 }
 
-pub async fn add_post_count(conn: &mut AnyConnection, id: i64, delta: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2")
+pub async fn add_post_count(conn: &mut Conn, id: i64, delta: i64) -> crate::Result<()> {
+    query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2")
         .bind(delta)
         .bind(id)
         .execute(conn)
@@ -148,7 +131,7 @@ pub async fn add_post_count(conn: &mut AnyConnection, id: i64, delta: i64) -> cr
 
 // ---- rules ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct RulesRow {
     pub version: i64,
     pub body: String,
@@ -159,19 +142,19 @@ pub struct RulesRow {
 
 /// Publishes a new rules version and makes it current; returns the version.
 pub async fn publish_rules(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     body: &str,
     html: &str,
     by: i64,
     now: i64,
 ) -> crate::Result<i64> {
-    let version: i64 = sqlx::query_scalar("UPDATE communities SET rules_version = rules_version + 1, updated_at = $1 WHERE id = $2 RETURNING rules_version")
+    let version: i64 = query_scalar("UPDATE communities SET rules_version = rules_version + 1, updated_at = $1 WHERE id = $2 RETURNING rules_version")
         .bind(now)
         .bind(community_id)
         .fetch_one(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO community_rules (community_id, version, body, body_html, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    query("INSERT INTO community_rules (community_id, version, body, body_html, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(community_id)
         .bind(version)
         .bind(body)
@@ -183,24 +166,24 @@ pub async fn publish_rules(
     Ok(version)
 }
 
-pub async fn rules(conn: &mut AnyConnection, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
-    Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 AND version = $2")
+pub async fn rules(conn: &mut Conn, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
+    query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 AND version = $2")
         .bind(community_id)
         .bind(version)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
-pub async fn rules_history(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<RulesRow>> {
-    Ok(sqlx::query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 ORDER BY version DESC")
+pub async fn rules_history(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<RulesRow>> {
+    query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 ORDER BY version DESC")
         .bind(community_id)
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
 // ---- memberships ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct MembershipRow {
     pub community_id: i64,
     pub user_id: i64,
@@ -217,12 +200,8 @@ pub struct MembershipRow {
     pub needs_approval: i64,
 }
 
-pub async fn membership(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-) -> crate::Result<Option<MembershipRow>> {
-    Ok(sqlx::query_as(
+pub async fn membership(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Option<MembershipRow>> {
+    query_as(
         "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason,
             muted_until, mute_reason, needs_approval
          FROM memberships WHERE community_id = $1 AND user_id = $2",
@@ -230,7 +209,7 @@ pub async fn membership(
     .bind(community_id)
     .bind(user_id)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 /// How to find a community.
@@ -240,9 +219,9 @@ pub enum Key<'a> {
     Id(i64),
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct WithMembership {
-    #[sqlx(flatten)]
+    #[serde(flatten)]
     c: CommunityRow,
     m_role: Option<String>,
     m_state: Option<String>,
@@ -259,7 +238,7 @@ struct WithMembership {
 /// A community and, when `user_id` is given, that person's membership row, in
 /// one round trip (every community-scoped use case starts here).
 pub async fn with_membership(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     key: Key<'_>,
     user_id: Option<i64>,
 ) -> crate::Result<Option<(CommunityRow, Option<MembershipRow>)>> {
@@ -274,7 +253,7 @@ pub async fn with_membership(
             m.needs_approval AS m_needs_approval
          FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2 WHERE {filter}"
     );
-    let q = sqlx::query_as::<_, WithMembership>(&sql);
+    let q = query_as::<WithMembership>(&sql);
     let q = match key {
         Key::Slug(s) => q.bind(s),
         Key::Id(i) => q.bind(i),
@@ -303,15 +282,15 @@ pub async fn with_membership(
 }
 
 /// All of a user's membership rows, for listing many communities at once.
-pub async fn memberships_of(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<MembershipRow>> {
-    Ok(sqlx::query_as(
+pub async fn memberships_of(conn: &mut Conn, user_id: i64) -> crate::Result<Vec<MembershipRow>> {
+    query_as(
         "SELECT community_id, user_id, role, state, rules_version_accepted, invited_by, joined_at, state_changed_at, state_reason,
             muted_until, mute_reason, needs_approval
          FROM memberships WHERE user_id = $1",
     )
     .bind(user_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 pub struct Joining<'a> {
@@ -327,8 +306,8 @@ pub struct Joining<'a> {
 /// Makes the user an active member, creating or reviving the row (someone who
 /// left or was removed comes back with a fresh join time and the new inviter).
 /// Returns false, changing nothing, if they were already active (a concurrent join won).
-pub async fn upsert_active(conn: &mut AnyConnection, j: &Joining<'_>) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn upsert_active(conn: &mut Conn, j: &Joining<'_>) -> crate::Result<bool> {
+    let r = query(
         "INSERT INTO memberships (community_id, user_id, role, state, rules_version_accepted, invited_by, invite_id, joined_at, state_changed_at, state_reason)
          VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $7, '')
          ON CONFLICT (community_id, user_id) DO UPDATE SET role = excluded.role, state = 'active',
@@ -350,7 +329,7 @@ pub async fn upsert_active(conn: &mut AnyConnection, j: &Joining<'_>) -> crate::
 
 /// Changes a membership's state; returns false if the row was not in `from`.
 pub async fn set_state(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     user_id: i64,
     from: &str,
@@ -358,7 +337,7 @@ pub async fn set_state(
     reason: &str,
     now: i64,
 ) -> crate::Result<bool> {
-    let r = sqlx::query(
+    let r = query(
         "UPDATE memberships SET state = $1, state_reason = $2, state_changed_at = $3 WHERE community_id = $4 AND user_id = $5 AND state = $6",
     )
     .bind(to)
@@ -374,13 +353,13 @@ pub async fn set_state(
 
 /// Records a ban for someone who never joined (or whose row is gone).
 pub async fn insert_banned(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     user_id: i64,
     reason: &str,
     now: i64,
 ) -> crate::Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at, state_reason)
          VALUES ($1, $2, 'member', 'banned', $3, $3, $4)",
     )
@@ -393,8 +372,8 @@ pub async fn insert_banned(
     Ok(())
 }
 
-pub async fn set_role(conn: &mut AnyConnection, community_id: i64, user_id: i64, role: &str) -> crate::Result<()> {
-    sqlx::query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND user_id = $3")
+pub async fn set_role(conn: &mut Conn, community_id: i64, user_id: i64, role: &str) -> crate::Result<()> {
+    query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND user_id = $3")
         .bind(role)
         .bind(community_id)
         .bind(user_id)
@@ -403,13 +382,8 @@ pub async fn set_role(conn: &mut AnyConnection, community_id: i64, user_id: i64,
     Ok(())
 }
 
-pub async fn accept_rules(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    version: i64,
-) -> crate::Result<()> {
-    sqlx::query("UPDATE memberships SET rules_version_accepted = $1 WHERE community_id = $2 AND user_id = $3")
+pub async fn accept_rules(conn: &mut Conn, community_id: i64, user_id: i64, version: i64) -> crate::Result<()> {
+    query("UPDATE memberships SET rules_version_accepted = $1 WHERE community_id = $2 AND user_id = $3")
         .bind(version)
         .bind(community_id)
         .bind(user_id)
@@ -418,7 +392,7 @@ pub async fn accept_rules(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct MemberListRow {
     pub user_id: i64,
     pub username: String,
@@ -435,7 +409,7 @@ pub struct MemberListRow {
 /// The member directory: active members (or another state), optionally by role
 /// and a name search (substring of username or display name, case-insensitive).
 pub async fn members(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     state: &str,
     role: Option<&str>,
@@ -444,7 +418,7 @@ pub async fn members(
     offset: i64,
 ) -> crate::Result<Vec<MemberListRow>> {
     let pattern = search.map(|s| format!("%{}%", escape_like(&s.to_lowercase())));
-    Ok(sqlx::query_as(
+    query_as(
         "SELECT m.user_id, u.username, u.display_name, u.avatar_url, m.role, m.state, m.joined_at, m.invited_by,
             m.muted_until, m.needs_approval
          FROM memberships m JOIN users u ON u.id = m.user_id
@@ -460,7 +434,7 @@ pub async fn members(
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 fn escape_like(s: &str) -> String {
@@ -469,7 +443,7 @@ fn escape_like(s: &str) -> String {
 
 // ---- join requests ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct JoinRequestRow {
     pub id: i64,
     pub community_id: i64,
@@ -487,14 +461,14 @@ pub struct JoinRequestRow {
 const JR_COLS: &str = "r.id, r.community_id, r.user_id, u.username, u.display_name, r.answers, r.rules_version, r.status, r.reason, r.created_at, r.decided_at";
 
 pub async fn insert_join_request(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     user_id: i64,
     answers: &[String],
     rules_version: i64,
     now: i64,
 ) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+    let q = query_scalar(
         "INSERT INTO join_requests (community_id, user_id, answers, rules_version, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
     )
     .bind(community_id)
@@ -502,39 +476,31 @@ pub async fn insert_join_request(
     .bind(serde_json::to_string(answers).unwrap_or_else(|_| "[]".into()))
     .bind(rules_version)
     .bind(now);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn pending_request_of(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-) -> crate::Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'",
-    )
-    .bind(community_id)
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?)
+pub async fn pending_request_of(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Option<i64>> {
+    query_scalar("SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'")
+        .bind(community_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
 }
 
-pub async fn join_request(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<JoinRequestRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id WHERE r.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?)
+pub async fn join_request(conn: &mut Conn, id: i64) -> crate::Result<Option<JoinRequestRow>> {
+    query_as(&format!("SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn join_requests(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     status: &str,
     limit: i64,
 ) -> crate::Result<Vec<JoinRequestRow>> {
-    Ok(sqlx::query_as(&format!(
+    query_as(&format!(
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
          WHERE r.community_id = $1 AND r.status = $2 ORDER BY r.created_at, r.id LIMIT $3"
     ))
@@ -542,35 +508,31 @@ pub async fn join_requests(
     .bind(status)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// The applicant's own requests in a community, newest first.
-pub async fn my_join_requests(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-) -> crate::Result<Vec<JoinRequestRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn my_join_requests(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Vec<JoinRequestRow>> {
+    query_as(&format!(
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
          WHERE r.community_id = $1 AND r.user_id = $2 ORDER BY r.id DESC LIMIT 10"
     ))
     .bind(community_id)
     .bind(user_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// Decides a pending request; false if it was no longer pending (someone else decided).
 pub async fn decide_join_request(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     status: &str,
     reason: &str,
     by: i64,
     now: i64,
 ) -> crate::Result<bool> {
-    let r = sqlx::query("UPDATE join_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'")
+    let r = query("UPDATE join_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'")
         .bind(status)
         .bind(reason)
         .bind(by)
@@ -583,7 +545,7 @@ pub async fn decide_join_request(
 
 // ---- invites ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct InviteRow {
     pub id: i64,
     pub community_id: i64,
@@ -599,7 +561,7 @@ pub struct InviteRow {
 const INV_COLS: &str = "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
 
 pub async fn insert_invite(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     code: &str,
     by: i64,
@@ -607,7 +569,7 @@ pub async fn insert_invite(
     expires_at: Option<i64>,
     now: i64,
 ) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+    let q = query_scalar(
         "INSERT INTO invites (community_id, code, created_by, max_uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(community_id)
@@ -616,20 +578,17 @@ pub async fn insert_invite(
     .bind(max_uses)
     .bind(expires_at)
     .bind(now);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn invite_by_code(conn: &mut AnyConnection, code: &str) -> crate::Result<Option<InviteRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1"))
-        .bind(code)
-        .fetch_optional(conn)
-        .await?)
+pub async fn invite_by_code(conn: &mut Conn, code: &str) -> crate::Result<Option<InviteRow>> {
+    query_as(&format!("SELECT {INV_COLS} FROM invites WHERE code = $1")).bind(code).fetch_optional(conn).await
 }
 
 /// Consumes one use if the invite is still usable; the check and the
 /// increment are one statement, so concurrent joins cannot exceed max_uses.
-pub async fn use_invite(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn use_invite(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
+    let r = query(
         "UPDATE invites SET uses = uses + 1 WHERE id = $1 AND revoked_at IS NULL
            AND (max_uses IS NULL OR uses < max_uses) AND (expires_at IS NULL OR expires_at > $2)",
     )
@@ -640,23 +599,19 @@ pub async fn use_invite(conn: &mut AnyConnection, id: i64, now: i64) -> crate::R
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn invites_by(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    created_by: Option<i64>,
-) -> crate::Result<Vec<InviteRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn invites_by(conn: &mut Conn, community_id: i64, created_by: Option<i64>) -> crate::Result<Vec<InviteRow>> {
+    query_as(&format!(
         "SELECT {INV_COLS} FROM invites WHERE community_id = $1 AND ($2 IS NULL OR created_by = $2) ORDER BY id DESC LIMIT 100"
     ))
     .bind(community_id)
     .bind(created_by)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 // ---- topics ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct TopicRow {
     pub id: i64,
     pub community_id: i64,
@@ -664,47 +619,44 @@ pub struct TopicRow {
     pub created_at: i64,
 }
 
-pub async fn insert_topic(conn: &mut AnyConnection, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
-    let q = sqlx::query_scalar("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+pub async fn insert_topic(conn: &mut Conn, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
+    let q = query_scalar("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(community_id)
         .bind(name)
         .bind(now);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn topics(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<TopicRow>> {
-    Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE community_id = $1 ORDER BY name")
+pub async fn topics(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<TopicRow>> {
+    query_as("SELECT id, community_id, name, created_at FROM topics WHERE community_id = $1 ORDER BY name")
         .bind(community_id)
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
-pub async fn topic(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<TopicRow>> {
-    Ok(sqlx::query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn topic(conn: &mut Conn, id: i64) -> crate::Result<Option<TopicRow>> {
+    query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1").bind(id).fetch_optional(conn).await
 }
 
 /// The id of the community's topic with this name, creating it if missing.
-pub async fn ensure_topic(conn: &mut AnyConnection, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
-    sqlx::query("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+pub async fn ensure_topic(conn: &mut Conn, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
+    query("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(community_id)
         .bind(name)
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM topics WHERE community_id = $1 AND name = $2")
+    query_scalar("SELECT id FROM topics WHERE community_id = $1 AND name = $2")
         .bind(community_id)
         .bind(name)
         .fetch_one(conn)
-        .await?)
+        .await
 }
 
 /// Usernames, display names and membership state (if any) in a community of
 /// the given users, for tables that show people by id.
 pub async fn people(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     ids: &[i64],
 ) -> crate::Result<Vec<(i64, String, String, Option<String>)>> {
@@ -713,12 +665,12 @@ pub async fn people(
     }
     // Integers only: safe to inline, and one statement for both databases.
     let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    Ok(sqlx::query_as(&format!(
+    query_as(&format!(
         "SELECT u.id, u.username, u.display_name, m.state FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id AND m.community_id = $1
          WHERE u.id IN ({list})"
     ))
     .bind(community_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }

@@ -1,7 +1,7 @@
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 use yaji_domain::content::{Cursor, Feed};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostRow {
     pub id: i64,
     pub community_id: i64,
@@ -13,9 +13,9 @@ pub struct PostRow {
     pub topic_name: Option<String>,
     pub title: Option<String>,
     /// Absent (empty) in list queries, which only need the excerpt.
-    #[sqlx(default)]
+    #[serde(default)]
     pub body: String,
-    #[sqlx(default)]
+    #[serde(default)]
     pub body_html: String,
     pub excerpt: String,
     pub pinned: i64,
@@ -47,8 +47,8 @@ pub struct NewPost<'a> {
     pub moderation: &'a str,
 }
 
-pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+pub async fn insert_post(conn: &mut Conn, p: &NewPost<'_>) -> crate::Result<i64> {
+    let q = query_scalar(
         "INSERT INTO posts (community_id, author_id, topic_id, title, body, body_html, excerpt, created_at, moderation)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
@@ -61,11 +61,11 @@ pub async fn insert_post(conn: &mut AnyConnection, p: &NewPost<'_>) -> crate::Re
     .bind(p.excerpt)
     .bind(p.created_at)
     .bind(p.moderation);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn post(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<PostRow>> {
-    Ok(sqlx::query_as(&format!("{POST_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(conn).await?)
+pub async fn post(conn: &mut Conn, id: i64) -> crate::Result<Option<PostRow>> {
+    query_as(&format!("{POST_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(conn).await
 }
 
 /// Columns for lists: the body is left out (feeds show the excerpt).
@@ -75,36 +75,44 @@ const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS
 
 /// One page of a feed, newest first, keyset-paginated on (created_at, id).
 pub async fn feed(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     feed: &Feed,
     before: Option<Cursor>,
     limit: i64,
 ) -> crate::Result<Vec<PostRow>> {
-    let (filter, topic) = match feed {
-        Feed::Latest => ("p.community_id = $1", None),
-        Feed::Essence => ("p.community_id = $1 AND p.essence = 1", None),
-        Feed::Topic(t) => ("p.community_id = $1 AND p.topic_id = $2", Some(*t)),
+    let topic = match feed {
+        Feed::Topic(t) => Some(*t),
+        _ => None,
     };
     let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
-    // A plain SELECT: measured twice as fast through sqlx as folding the pinned
-    // posts into the same statement with UNION ALL (docs/benchmarks.md).
-    let sql = format!(
+    query_as(&feed_sql(feed)).bind(community_id).bind(topic).bind(at).bind(id).bind(limit).fetch_all(conn).await
+}
+
+/// The feed statement: $1 community, $2 topic (or NULL), $3/$4 the cursor, $5 the limit.
+pub fn feed_sql(feed: &Feed) -> String {
+    let filter = match feed {
+        Feed::Latest => "p.community_id = $1",
+        Feed::Essence => "p.community_id = $1 AND p.essence = 1",
+        Feed::Topic(_) => "p.community_id = $1 AND p.topic_id = $2",
+    };
+    // A plain SELECT: measured twice as fast as folding the pinned posts into
+    // the same statement with UNION ALL (docs/benchmarks.md).
+    format!(
         "{POST_LIST} WHERE {filter} AND ($2 IS NULL OR $2 IS NOT NULL) AND p.deleted_at IS NULL AND p.moderation = 'visible'
            AND (p.created_at < $3 OR (p.created_at = $3 AND p.id < $4))
          ORDER BY p.created_at DESC, p.id DESC LIMIT $5"
-    );
-    Ok(sqlx::query_as(&sql).bind(community_id).bind(topic).bind(at).bind(id).bind(limit).fetch_all(conn).await?)
+    )
 }
 
 /// Pinned posts of a community (at most 5), newest first.
-pub async fn pinned(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<PostRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn pinned(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<PostRow>> {
+    query_as(&format!(
         "{POST_LIST} WHERE p.community_id = $1 AND p.pinned = 1 AND p.deleted_at IS NULL AND p.moderation = 'visible' ORDER BY p.created_at DESC, p.id DESC LIMIT 5"
     ))
     .bind(community_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 pub struct PostEdit<'a> {
@@ -115,8 +123,8 @@ pub struct PostEdit<'a> {
     pub topic_id: Option<i64>,
 }
 
-pub async fn update_post(conn: &mut AnyConnection, id: i64, e: &PostEdit<'_>, now: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE posts SET title = $1, body = $2, body_html = $3, excerpt = $4, topic_id = $5, edited_at = $6 WHERE id = $7")
+pub async fn update_post(conn: &mut Conn, id: i64, e: &PostEdit<'_>, now: i64) -> crate::Result<()> {
+    query("UPDATE posts SET title = $1, body = $2, body_html = $3, excerpt = $4, topic_id = $5, edited_at = $6 WHERE id = $7")
         .bind(e.title)
         .bind(e.body)
         .bind(e.body_html)
@@ -130,14 +138,14 @@ pub async fn update_post(conn: &mut AnyConnection, id: i64, e: &PostEdit<'_>, no
 }
 
 pub async fn insert_revision(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     post_id: i64,
     title: Option<&str>,
     body: &str,
     by: i64,
     now: i64,
 ) -> crate::Result<()> {
-    sqlx::query("INSERT INTO post_revisions (post_id, title, body, edited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+    query("INSERT INTO post_revisions (post_id, title, body, edited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(post_id)
         .bind(title)
         .bind(body)
@@ -148,7 +156,7 @@ pub async fn insert_revision(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct RevisionRow {
     pub id: i64,
     pub title: Option<String>,
@@ -157,22 +165,20 @@ pub struct RevisionRow {
     pub created_at: i64,
 }
 
-pub async fn revisions(conn: &mut AnyConnection, post_id: i64) -> crate::Result<Vec<RevisionRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, title, body, edited_by, created_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC",
-    )
-    .bind(post_id)
-    .fetch_all(conn)
-    .await?)
+pub async fn revisions(conn: &mut Conn, post_id: i64) -> crate::Result<Vec<RevisionRow>> {
+    query_as("SELECT id, title, body, edited_by, created_at FROM post_revisions WHERE post_id = $1 ORDER BY id DESC")
+        .bind(post_id)
+        .fetch_all(conn)
+        .await
 }
 
 /// Sets a 0/1 flag column (`pinned`, `essence`) and reports whether it changed.
-pub async fn set_flag(conn: &mut AnyConnection, id: i64, column: PostFlag, on: bool) -> crate::Result<bool> {
+pub async fn set_flag(conn: &mut Conn, id: i64, column: PostFlag, on: bool) -> crate::Result<bool> {
     let col = match column {
         PostFlag::Pinned => "pinned",
         PostFlag::Essence => "essence",
     };
-    let r = sqlx::query(&format!("UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"))
+    let r = query(&format!("UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"))
         .bind(on as i64)
         .bind(id)
         .execute(conn)
@@ -186,8 +192,8 @@ pub enum PostFlag {
     Essence,
 }
 
-pub async fn soft_delete_post(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query("UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+pub async fn soft_delete_post(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
+    let r = query("UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(conn)
@@ -195,8 +201,8 @@ pub async fn soft_delete_post(conn: &mut AnyConnection, id: i64, now: i64) -> cr
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn add_comment_count(conn: &mut AnyConnection, post_id: i64, delta: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2")
+pub async fn add_comment_count(conn: &mut Conn, post_id: i64, delta: i64) -> crate::Result<()> {
+    query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2")
         .bind(delta)
         .bind(post_id)
         .execute(conn)
@@ -206,7 +212,7 @@ pub async fn add_comment_count(conn: &mut AnyConnection, post_id: i64, delta: i6
 
 // ---- comments ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct CommentRow {
     pub id: i64,
     pub post_id: i64,
@@ -237,8 +243,8 @@ pub struct NewComment<'a> {
     pub moderation: &'a str,
 }
 
-pub async fn insert_comment(conn: &mut AnyConnection, c: &NewComment<'_>) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+pub async fn insert_comment(conn: &mut Conn, c: &NewComment<'_>) -> crate::Result<i64> {
+    let q = query_scalar(
         "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at, moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(c.post_id)
@@ -248,24 +254,24 @@ pub async fn insert_comment(conn: &mut AnyConnection, c: &NewComment<'_>) -> cra
     .bind(c.body_html)
     .bind(c.created_at)
     .bind(c.moderation);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn comment(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<CommentRow>> {
-    Ok(sqlx::query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(conn).await?)
+pub async fn comment(conn: &mut Conn, id: i64) -> crate::Result<Option<CommentRow>> {
+    query_as(&format!("{COMMENT_SELECT} WHERE c.id = $1")).bind(id).fetch_optional(conn).await
 }
 
 /// Comments of a post in reading order (oldest first), deleted ones excluded.
 /// Comments of a post in order. Withheld comments are shown to moderators
 /// (`all_states`) and to their own author (`viewer`).
 pub async fn comments(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     post_id: i64,
     limit: i64,
     all_states: bool,
     viewer: Option<i64>,
 ) -> crate::Result<Vec<CommentRow>> {
-    Ok(sqlx::query_as(&format!(
+    query_as(&format!(
         "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL
            AND (c.moderation = 'visible' OR $3 = 1 OR c.author_id = $4)
          ORDER BY c.created_at, c.id LIMIT $2"
@@ -275,11 +281,11 @@ pub async fn comments(
     .bind(i64::from(all_states))
     .bind(viewer.unwrap_or(-1))
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn soft_delete_comment(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
+pub async fn soft_delete_comment(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
+    let r = query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
         .bind(now)
         .bind(id)
         .execute(conn)
@@ -290,14 +296,8 @@ pub async fn soft_delete_comment(conn: &mut AnyConnection, id: i64, now: i64) ->
 // ---- reactions ----
 
 /// Adds a reaction; false if this user already reacted with this emoji.
-pub async fn add_reaction(
-    conn: &mut AnyConnection,
-    post_id: i64,
-    user_id: i64,
-    emoji: &str,
-    now: i64,
-) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn add_reaction(conn: &mut Conn, post_id: i64, user_id: i64, emoji: &str, now: i64) -> crate::Result<bool> {
+    let r = query(
         "INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id, user_id, emoji) DO NOTHING",
     )
     .bind(post_id)
@@ -307,27 +307,21 @@ pub async fn add_reaction(
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() == 1 {
-        sqlx::query("UPDATE posts SET reaction_count = reaction_count + 1 WHERE id = $1")
-            .bind(post_id)
-            .execute(conn)
-            .await?;
+        query("UPDATE posts SET reaction_count = reaction_count + 1 WHERE id = $1").bind(post_id).execute(conn).await?;
         return Ok(true);
     }
     Ok(false)
 }
 
-pub async fn remove_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i64, emoji: &str) -> crate::Result<bool> {
-    let r = sqlx::query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
+pub async fn remove_reaction(conn: &mut Conn, post_id: i64, user_id: i64, emoji: &str) -> crate::Result<bool> {
+    let r = query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
         .bind(post_id)
         .bind(user_id)
         .bind(emoji)
         .execute(&mut *conn)
         .await?;
     if r.rows_affected() == 1 {
-        sqlx::query("UPDATE posts SET reaction_count = reaction_count - 1 WHERE id = $1")
-            .bind(post_id)
-            .execute(conn)
-            .await?;
+        query("UPDATE posts SET reaction_count = reaction_count - 1 WHERE id = $1").bind(post_id).execute(conn).await?;
         return Ok(true);
     }
     Ok(false)
@@ -335,15 +329,15 @@ pub async fn remove_reaction(conn: &mut AnyConnection, post_id: i64, user_id: i6
 
 /// Reaction counts per emoji on a post, and whether `viewer` used each.
 pub async fn reaction_summary(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     post_id: i64,
     viewer: Option<i64>,
 ) -> crate::Result<Vec<(String, i64, i64)>> {
-    Ok(sqlx::query_as(
+    query_as(
         "SELECT emoji, COUNT(*) AS n, SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) AS mine FROM reactions WHERE post_id = $1 GROUP BY emoji",
     )
     .bind(post_id)
     .bind(viewer.unwrap_or(-1))
     .fetch_all(conn)
-    .await?)
+    .await
 }

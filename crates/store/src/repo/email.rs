@@ -1,37 +1,34 @@
 //! Email addresses, preferences, quiet hours, the mailer's pending list, and
 //! site secrets (see migrations/0006_email.sql).
 
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct EmailSettingsRow {
     pub email: Option<String>,
     pub quiet_start: i64,
     pub quiet_end: i64,
 }
 
-pub async fn settings(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Option<EmailSettingsRow>> {
-    Ok(sqlx::query_as("SELECT email, quiet_start, quiet_end FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn settings(conn: &mut Conn, user_id: i64) -> crate::Result<Option<EmailSettingsRow>> {
+    query_as("SELECT email, quiet_start, quiet_end FROM users WHERE id = $1").bind(user_id).fetch_optional(conn).await
 }
 
-pub async fn preferences(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<(String, String)>> {
-    Ok(sqlx::query_as("SELECT kind, mode FROM email_preferences WHERE user_id = $1 ORDER BY kind")
+pub async fn preferences(conn: &mut Conn, user_id: i64) -> crate::Result<Vec<(String, String)>> {
+    query_as("SELECT kind, mode FROM email_preferences WHERE user_id = $1 ORDER BY kind")
         .bind(user_id)
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
 pub async fn save_settings(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: i64,
     email: Option<&str>,
     quiet_start: i64,
     quiet_end: i64,
 ) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET email = $2, quiet_start = $3, quiet_end = $4 WHERE id = $1")
+    query("UPDATE users SET email = $2, quiet_start = $3, quiet_end = $4 WHERE id = $1")
         .bind(user_id)
         .bind(email)
         .bind(quiet_start)
@@ -41,8 +38,8 @@ pub async fn save_settings(
     Ok(())
 }
 
-pub async fn set_preference(conn: &mut AnyConnection, user_id: i64, kind: &str, mode: &str) -> crate::Result<()> {
-    sqlx::query(
+pub async fn set_preference(conn: &mut Conn, user_id: i64, kind: &str, mode: &str) -> crate::Result<()> {
+    query(
         "INSERT INTO email_preferences (user_id, kind, mode) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
     )
@@ -54,7 +51,7 @@ pub async fn set_preference(conn: &mut AnyConnection, user_id: i64, kind: &str, 
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct PendingRow {
     pub id: i64,
     pub user_id: i64,
@@ -76,8 +73,8 @@ pub struct PendingRow {
 
 /// Notifications not yet considered for email, of members with an address, by
 /// (member, id), after the given (member, id) cursor.
-pub async fn pending(conn: &mut AnyConnection, after: (i64, i64), limit: i64) -> crate::Result<Vec<PendingRow>> {
-    Ok(sqlx::query_as(
+pub async fn pending(conn: &mut Conn, after: (i64, i64), limit: i64) -> crate::Result<Vec<PendingRow>> {
+    query_as(
         "SELECT n.id, n.user_id, c.name AS community_name, n.kind, n.payload, n.created_at, u.email, u.username, u.locale,
                 u.time_zone, u.quiet_start, u.quiet_end, u.digest_daily_at, u.digest_weekly_at, p.mode
          FROM notifications n
@@ -91,14 +88,14 @@ pub async fn pending(conn: &mut AnyConnection, after: (i64, i64), limit: i64) ->
     .bind(after.1)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// Marks notifications as handled by the mailer (sent, digested or skipped).
-pub async fn mark_emailed(conn: &mut AnyConnection, ids: &[i64], now: i64) -> crate::Result<()> {
+pub async fn mark_emailed(conn: &mut Conn, ids: &[i64], now: i64) -> crate::Result<()> {
     for chunk in ids.chunks(200) {
         let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        sqlx::query(&format!("UPDATE notifications SET emailed_at = $1 WHERE id IN ({list})"))
+        query(&format!("UPDATE notifications SET emailed_at = $1 WHERE id IN ({list})"))
             .bind(now)
             .execute(&mut *conn)
             .await?;
@@ -106,18 +103,18 @@ pub async fn mark_emailed(conn: &mut AnyConnection, ids: &[i64], now: i64) -> cr
     Ok(())
 }
 
-pub async fn set_digest_sent(conn: &mut AnyConnection, user_id: i64, weekly: bool, now: i64) -> crate::Result<()> {
+pub async fn set_digest_sent(conn: &mut Conn, user_id: i64, weekly: bool, now: i64) -> crate::Result<()> {
     let col = if weekly { "digest_weekly_at" } else { "digest_daily_at" };
-    sqlx::query(&format!("UPDATE users SET {col} = $2 WHERE id = $1")).bind(user_id).bind(now).execute(conn).await?;
+    query(&format!("UPDATE users SET {col} = $2 WHERE id = $1")).bind(user_id).bind(now).execute(conn).await?;
     Ok(())
 }
 
 /// A site-wide secret, created with `fresh` on first use (the first writer wins).
-pub async fn secret(conn: &mut AnyConnection, name: &str, fresh: &str) -> crate::Result<String> {
-    sqlx::query("INSERT INTO site_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+pub async fn secret(conn: &mut Conn, name: &str, fresh: &str) -> crate::Result<String> {
+    query("INSERT INTO site_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
         .bind(name)
         .bind(fresh)
         .execute(&mut *conn)
         .await?;
-    Ok(sqlx::query_scalar("SELECT value FROM site_secrets WHERE name = $1").bind(name).fetch_one(conn).await?)
+    query_scalar("SELECT value FROM site_secrets WHERE name = $1").bind(name).fetch_one(conn).await
 }

@@ -1,8 +1,8 @@
 //! FAQ entries, the assistant's replies and unanswered questions.
 
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct EntryRow {
     pub id: i64,
     pub community_id: i64,
@@ -19,38 +19,30 @@ pub struct EntryRow {
 const COLS: &str =
     "id, community_id, questions, answer, answered_count, helpful_count, unhelpful_count, created_at, updated_at";
 
-pub async fn entries(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<EntryRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {COLS} FROM faq_entries WHERE community_id = $1 AND deleted_at IS NULL ORDER BY id"
-    ))
-    .bind(community_id)
-    .fetch_all(conn)
-    .await?)
+pub async fn entries(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<EntryRow>> {
+    query_as(&format!("SELECT {COLS} FROM faq_entries WHERE community_id = $1 AND deleted_at IS NULL ORDER BY id"))
+        .bind(community_id)
+        .fetch_all(conn)
+        .await
 }
 
-pub async fn entry(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<EntryRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM faq_entries WHERE id = $1 AND deleted_at IS NULL"))
+pub async fn entry(conn: &mut Conn, id: i64) -> crate::Result<Option<EntryRow>> {
+    query_as(&format!("SELECT {COLS} FROM faq_entries WHERE id = $1 AND deleted_at IS NULL"))
         .bind(id)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
-async fn bump(conn: &mut AnyConnection, community_id: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET faq_version = faq_version + 1 WHERE id = $1")
+async fn bump(conn: &mut Conn, community_id: i64) -> crate::Result<()> {
+    query("UPDATE communities SET faq_version = faq_version + 1 WHERE id = $1")
         .bind(community_id)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    questions: &str,
-    answer: &str,
-    now: i64,
-) -> crate::Result<i64> {
-    let id = sqlx::query_scalar(
+pub async fn insert(conn: &mut Conn, community_id: i64, questions: &str, answer: &str, now: i64) -> crate::Result<i64> {
+    let id = query_scalar(
         "INSERT INTO faq_entries (community_id, questions, answer, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
     .bind(community_id)
@@ -63,14 +55,8 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn update(
-    conn: &mut AnyConnection,
-    e: &EntryRow,
-    questions: &str,
-    answer: &str,
-    now: i64,
-) -> crate::Result<()> {
-    sqlx::query("UPDATE faq_entries SET questions = $1, answer = $2, updated_at = $3 WHERE id = $4")
+pub async fn update(conn: &mut Conn, e: &EntryRow, questions: &str, answer: &str, now: i64) -> crate::Result<()> {
+    query("UPDATE faq_entries SET questions = $1, answer = $2, updated_at = $3 WHERE id = $4")
         .bind(questions)
         .bind(answer)
         .bind(now)
@@ -80,12 +66,8 @@ pub async fn update(
     bump(conn, e.community_id).await
 }
 
-pub async fn delete(conn: &mut AnyConnection, e: &EntryRow, now: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE faq_entries SET deleted_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(e.id)
-        .execute(&mut *conn)
-        .await?;
+pub async fn delete(conn: &mut Conn, e: &EntryRow, now: i64) -> crate::Result<()> {
+    query("UPDATE faq_entries SET deleted_at = $1 WHERE id = $2").bind(now).bind(e.id).execute(&mut *conn).await?;
     bump(conn, e.community_id).await
 }
 
@@ -100,8 +82,8 @@ pub struct NewReply {
     pub created_at: i64,
 }
 
-pub async fn insert_reply(conn: &mut AnyConnection, r: &NewReply) -> crate::Result<i64> {
-    let id = sqlx::query_scalar(
+pub async fn insert_reply(conn: &mut Conn, r: &NewReply) -> crate::Result<i64> {
+    let id = query_scalar(
         "INSERT INTO faq_replies (community_id, entry_id, post_id, comment_id, asker_id, score, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -114,14 +96,14 @@ pub async fn insert_reply(conn: &mut AnyConnection, r: &NewReply) -> crate::Resu
     .bind(r.created_at)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query("UPDATE faq_entries SET answered_count = answered_count + 1 WHERE id = $1")
+    query("UPDATE faq_entries SET answered_count = answered_count + 1 WHERE id = $1")
         .bind(r.entry_id)
         .execute(conn)
         .await?;
     Ok(id)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct ReplyRow {
     pub id: i64,
     pub entry_id: i64,
@@ -132,25 +114,23 @@ pub struct ReplyRow {
 }
 
 /// The assistant's replies on a post (for "did this help?").
-pub async fn replies_on(conn: &mut AnyConnection, post_id: i64) -> crate::Result<Vec<ReplyRow>> {
-    Ok(sqlx::query_as(
-        "SELECT id, entry_id, post_id, comment_id, asker_id, feedback FROM faq_replies WHERE post_id = $1",
-    )
-    .bind(post_id)
-    .fetch_all(conn)
-    .await?)
+pub async fn replies_on(conn: &mut Conn, post_id: i64) -> crate::Result<Vec<ReplyRow>> {
+    query_as("SELECT id, entry_id, post_id, comment_id, asker_id, feedback FROM faq_replies WHERE post_id = $1")
+        .bind(post_id)
+        .fetch_all(conn)
+        .await
 }
 
-pub async fn reply(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<ReplyRow>> {
-    Ok(sqlx::query_as("SELECT id, entry_id, post_id, comment_id, asker_id, feedback FROM faq_replies WHERE id = $1")
+pub async fn reply(conn: &mut Conn, id: i64) -> crate::Result<Option<ReplyRow>> {
+    query_as("SELECT id, entry_id, post_id, comment_id, asker_id, feedback FROM faq_replies WHERE id = $1")
         .bind(id)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 /// Records the asker's feedback once; returns false if already given.
-pub async fn set_feedback(conn: &mut AnyConnection, r: &ReplyRow, helpful: bool) -> crate::Result<bool> {
-    let done = sqlx::query("UPDATE faq_replies SET feedback = $1 WHERE id = $2 AND feedback IS NULL")
+pub async fn set_feedback(conn: &mut Conn, r: &ReplyRow, helpful: bool) -> crate::Result<bool> {
+    let done = query("UPDATE faq_replies SET feedback = $1 WHERE id = $2 AND feedback IS NULL")
         .bind(if helpful { "helpful" } else { "unhelpful" })
         .bind(r.id)
         .execute(&mut *conn)
@@ -159,7 +139,7 @@ pub async fn set_feedback(conn: &mut AnyConnection, r: &ReplyRow, helpful: bool)
         == 1;
     if done {
         let col = if helpful { "helpful_count" } else { "unhelpful_count" };
-        sqlx::query(&format!("UPDATE faq_entries SET {col} = {col} + 1 WHERE id = $1"))
+        query(&format!("UPDATE faq_entries SET {col} = {col} + 1 WHERE id = $1"))
             .bind(r.entry_id)
             .execute(conn)
             .await?;
@@ -168,14 +148,14 @@ pub async fn set_feedback(conn: &mut AnyConnection, r: &ReplyRow, helpful: bool)
 }
 
 pub async fn insert_unanswered(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     post_id: i64,
     asker_id: i64,
     best: Option<(i64, i64)>,
     now: i64,
 ) -> crate::Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO faq_unanswered (community_id, post_id, asker_id, best_entry_id, best_score, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
@@ -190,7 +170,7 @@ pub async fn insert_unanswered(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct UnansweredRow {
     pub id: i64,
     pub post_id: i64,
@@ -205,8 +185,8 @@ pub struct UnansweredRow {
 }
 
 /// Open questions, oldest first; a question counts as answered once anyone but the asker commented.
-pub async fn unanswered(conn: &mut AnyConnection, community_id: i64, limit: i64) -> crate::Result<Vec<UnansweredRow>> {
-    Ok(sqlx::query_as(
+pub async fn unanswered(conn: &mut Conn, community_id: i64, limit: i64) -> crate::Result<Vec<UnansweredRow>> {
+    query_as(
         "SELECT q.id, q.post_id, q.asker_id, u.username AS asker_username, p.title, p.excerpt, q.best_entry_id,
             q.best_score, q.created_at, q.notified_at
          FROM faq_unanswered q JOIN posts p ON p.id = q.post_id JOIN users u ON u.id = q.asker_id
@@ -218,12 +198,12 @@ pub async fn unanswered(conn: &mut AnyConnection, community_id: i64, limit: i64)
     .bind(community_id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// Whether someone other than the asker answered the question's post.
-pub async fn answered_by_member(conn: &mut AnyConnection, post_id: i64, asker_id: i64) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
+pub async fn answered_by_member(conn: &mut Conn, post_id: i64, asker_id: i64) -> crate::Result<bool> {
+    Ok(query_scalar::<i64>(
         "SELECT id FROM comments WHERE post_id = $1 AND author_id <> $2 AND deleted_at IS NULL AND moderation = 'visible' LIMIT 1",
     )
     .bind(post_id)
@@ -233,9 +213,9 @@ pub async fn answered_by_member(conn: &mut AnyConnection, post_id: i64, asker_id
     .is_some())
 }
 
-pub async fn mark_unanswered(conn: &mut AnyConnection, post_id: i64, answered: bool, now: i64) -> crate::Result<()> {
+pub async fn mark_unanswered(conn: &mut Conn, post_id: i64, answered: bool, now: i64) -> crate::Result<()> {
     let col = if answered { "answered_at" } else { "notified_at" };
-    sqlx::query(&format!("UPDATE faq_unanswered SET {col} = $1 WHERE post_id = $2"))
+    query(&format!("UPDATE faq_unanswered SET {col} = $1 WHERE post_id = $2"))
         .bind(now)
         .bind(post_id)
         .execute(conn)
@@ -244,22 +224,17 @@ pub async fn mark_unanswered(conn: &mut AnyConnection, post_id: i64, answered: b
 }
 
 /// Active moderators and above of a community (who get "unanswered question" notifications).
-pub async fn staff(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Vec<i64>> {
-    Ok(sqlx::query_scalar(
+pub async fn staff(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<i64>> {
+    query_scalar(
         "SELECT user_id FROM memberships WHERE community_id = $1 AND state = 'active' AND role IN ('owner', 'admin', 'moderator')",
     )
     .bind(community_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn set_settings(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    threshold: i64,
-    minutes: i64,
-) -> crate::Result<()> {
-    sqlx::query("UPDATE communities SET faq_threshold = $1, faq_unanswered_minutes = $2 WHERE id = $3")
+pub async fn set_settings(conn: &mut Conn, community_id: i64, threshold: i64, minutes: i64) -> crate::Result<()> {
+    query("UPDATE communities SET faq_threshold = $1, faq_unanswered_minutes = $2 WHERE id = $3")
         .bind(threshold)
         .bind(minutes)
         .bind(community_id)

@@ -1,6 +1,6 @@
 //! The durable job queue (see migrations/0003_jobs.sql).
 
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 
 use crate::Backend;
 
@@ -15,8 +15,8 @@ pub struct NewJob<'a> {
 }
 
 /// Enqueues a job in the caller's transaction; `None` if its dedupe key exists.
-pub async fn enqueue(conn: &mut AnyConnection, j: &NewJob<'_>, now: i64) -> crate::Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+pub async fn enqueue(conn: &mut Conn, j: &NewJob<'_>, now: i64) -> crate::Result<Option<i64>> {
+    query_scalar(
         "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
     )
@@ -28,10 +28,10 @@ pub async fn enqueue(conn: &mut AnyConnection, j: &NewJob<'_>, now: i64) -> crat
     .bind(j.max_attempts)
     .bind(now)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct JobRow {
     pub id: i64,
     pub kind: String,
@@ -54,7 +54,7 @@ const COLS: &str = "id, kind, payload, community_id, status, run_at, attempts, m
 /// until `lease_until`. On PostgreSQL concurrent workers skip each other's rows
 /// (`FOR UPDATE SKIP LOCKED`); on SQLite the single writer serializes claims.
 pub async fn claim(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     backend: Backend,
     worker: &str,
     now: i64,
@@ -73,15 +73,15 @@ pub async fn claim(
          RETURNING {COLS}"
     );
     let mut rows: Vec<JobRow> =
-        sqlx::query_as(&sql).bind(worker).bind(lease_until).bind(now).bind(limit).fetch_all(conn).await?;
+        query_as(&sql).bind(worker).bind(lease_until).bind(now).bind(limit).fetch_all(conn).await?;
     rows.sort_by_key(|r| (r.run_at, r.id));
     Ok(rows)
 }
 
 /// Marks a claimed job done; false if this worker no longer holds it (its lease
 /// ran out and another worker took it), in which case the caller rolls back.
-pub async fn complete(conn: &mut AnyConnection, id: i64, worker: &str, outcome: &str, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn complete(conn: &mut Conn, id: i64, worker: &str, outcome: &str, now: i64) -> crate::Result<bool> {
+    let r = query(
         "UPDATE jobs SET status = 'done', outcome = $1, finished_at = $2, locked_until = NULL
          WHERE id = $3 AND worker = $4 AND status = 'running'",
     )
@@ -96,7 +96,7 @@ pub async fn complete(conn: &mut AnyConnection, id: i64, worker: &str, outcome: 
 
 /// Records a failed attempt: back to the queue at `retry_at`, or dead when `retry_at` is `None`.
 pub async fn fail(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     id: i64,
     worker: &str,
     error: &str,
@@ -104,12 +104,12 @@ pub async fn fail(
     now: i64,
 ) -> crate::Result<bool> {
     let r = match retry_at {
-        Some(at) => sqlx::query(
+        Some(at) => query(
             "UPDATE jobs SET status = 'queued', run_at = $1, last_error = $2, locked_until = NULL
              WHERE id = $3 AND worker = $4 AND status = 'running'",
         )
         .bind(at),
-        None => sqlx::query(
+        None => query(
             "UPDATE jobs SET status = 'dead', finished_at = $1, last_error = $2, locked_until = NULL
              WHERE id = $3 AND worker = $4 AND status = 'running'",
         )
@@ -124,17 +124,17 @@ pub async fn fail(
 }
 
 /// Jobs by status, newest first (the dead-letter list is `status = 'dead'`).
-pub async fn list(conn: &mut AnyConnection, status: &str, limit: i64) -> crate::Result<Vec<JobRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
+pub async fn list(conn: &mut Conn, status: &str, limit: i64) -> crate::Result<Vec<JobRow>> {
+    query_as(&format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
         .bind(status)
         .bind(limit)
         .fetch_all(conn)
-        .await?)
+        .await
 }
 
 /// Puts a dead job back in the queue with a fresh set of attempts.
-pub async fn retry(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn retry(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
+    let r = query(
         "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, finished_at = NULL WHERE id = $2 AND status = 'dead'",
     )
     .bind(now)
@@ -145,8 +145,8 @@ pub async fn retry(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result
 }
 
 /// Whether `claim` would find anything: a due job, or one whose lease ran out.
-pub async fn claimable(conn: &mut AnyConnection, now: i64) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>(
+pub async fn claimable(conn: &mut Conn, now: i64) -> crate::Result<bool> {
+    Ok(query_scalar::<i64>(
         "SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND locked_until < $1) LIMIT 1",
     )
     .bind(now)
@@ -156,33 +156,32 @@ pub async fn claimable(conn: &mut AnyConnection, now: i64) -> crate::Result<bool
 }
 
 /// When the next queued job is due, if any (the worker sleeps until then).
-pub async fn next_due(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(conn).await?)
+pub async fn next_due(conn: &mut Conn) -> crate::Result<Option<i64>> {
+    query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'queued'").fetch_one(conn).await
 }
 
 /// Deletes finished jobs older than `before`; dead ones stay for the administrators.
-pub async fn prune_done(conn: &mut AnyConnection, before: i64) -> crate::Result<u64> {
-    let r =
-        sqlx::query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1").bind(before).execute(conn).await?;
+pub async fn prune_done(conn: &mut Conn, before: i64) -> crate::Result<u64> {
+    let r = query("DELETE FROM jobs WHERE status = 'done' AND finished_at < $1").bind(before).execute(conn).await?;
     Ok(r.rows_affected())
 }
 
-pub async fn counts(conn: &mut AnyConnection) -> crate::Result<Vec<(String, i64)>> {
-    Ok(sqlx::query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").fetch_all(conn).await?)
+pub async fn counts(conn: &mut Conn) -> crate::Result<Vec<(String, i64)>> {
+    query_as("SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status").fetch_all(conn).await
 }
 
 /// Savepoints around one job inside a batch transaction (same SQL on both databases).
-pub async fn savepoint(conn: &mut AnyConnection) -> crate::Result<()> {
-    sqlx::query("SAVEPOINT job").execute(conn).await?;
+pub async fn savepoint(conn: &mut Conn) -> crate::Result<()> {
+    query("SAVEPOINT job").execute(conn).await?;
     Ok(())
 }
 
-pub async fn rollback_to_savepoint(conn: &mut AnyConnection) -> crate::Result<()> {
-    sqlx::query("ROLLBACK TO SAVEPOINT job").execute(conn).await?;
+pub async fn rollback_to_savepoint(conn: &mut Conn) -> crate::Result<()> {
+    query("ROLLBACK TO SAVEPOINT job").execute(conn).await?;
     Ok(())
 }
 
-pub async fn release_savepoint(conn: &mut AnyConnection) -> crate::Result<()> {
-    sqlx::query("RELEASE SAVEPOINT job").execute(conn).await?;
+pub async fn release_savepoint(conn: &mut Conn) -> crate::Result<()> {
+    query("RELEASE SAVEPOINT job").execute(conn).await?;
     Ok(())
 }

@@ -1,25 +1,19 @@
 //! Moderation storage: settings documents, speaking rights, withheld content,
 //! strikes, flags (rule holds and reports), notifications.
 
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 
 /// The stored settings document of a community, if it was ever saved.
-pub async fn settings(conn: &mut AnyConnection, community_id: i64) -> crate::Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT settings FROM moderation_settings WHERE community_id = $1")
+pub async fn settings(conn: &mut Conn, community_id: i64) -> crate::Result<Option<String>> {
+    query_scalar("SELECT settings FROM moderation_settings WHERE community_id = $1")
         .bind(community_id)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 /// Saves the settings and bumps the community's version; returns the new version.
-pub async fn save_settings(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    json: &str,
-    by: i64,
-    now: i64,
-) -> crate::Result<i64> {
-    sqlx::query(
+pub async fn save_settings(conn: &mut Conn, community_id: i64, json: &str, by: i64, now: i64) -> crate::Result<i64> {
+    query(
         "INSERT INTO moderation_settings (community_id, settings, updated_at, updated_by) VALUES ($1, $2, $3, $4)
          ON CONFLICT (community_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at,
            updated_by = excluded.updated_by",
@@ -30,23 +24,23 @@ pub async fn save_settings(
     .bind(by)
     .execute(&mut *conn)
     .await?;
-    Ok(sqlx::query_scalar(
+    query_scalar(
         "UPDATE communities SET moderation_version = moderation_version + 1 WHERE id = $1 RETURNING moderation_version",
     )
     .bind(community_id)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 /// Sets or lifts (`until = None`) a mute. Returns false when there is no active membership.
 pub async fn set_mute(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     user_id: i64,
     until: Option<i64>,
     reason: &str,
 ) -> crate::Result<bool> {
-    let r = sqlx::query(
+    let r = query(
         "UPDATE memberships SET muted_until = $1, mute_reason = $2 WHERE community_id = $3 AND user_id = $4 AND state = 'active'",
     )
     .bind(until)
@@ -58,13 +52,8 @@ pub async fn set_mute(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn set_needs_approval(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    on: bool,
-) -> crate::Result<bool> {
-    let r = sqlx::query(
+pub async fn set_needs_approval(conn: &mut Conn, community_id: i64, user_id: i64, on: bool) -> crate::Result<bool> {
+    let r = query(
         "UPDATE memberships SET needs_approval = $1 WHERE community_id = $2 AND user_id = $3 AND state = 'active'",
     )
     .bind(i64::from(on))
@@ -75,14 +64,8 @@ pub async fn set_needs_approval(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn add_strike(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    rule: &str,
-    at: i64,
-) -> crate::Result<()> {
-    sqlx::query("INSERT INTO strikes (community_id, user_id, rule, at) VALUES ($1, $2, $3, $4)")
+pub async fn add_strike(conn: &mut Conn, community_id: i64, user_id: i64, rule: &str, at: i64) -> crate::Result<()> {
+    query("INSERT INTO strikes (community_id, user_id, rule, at) VALUES ($1, $2, $3, $4)")
         .bind(community_id)
         .bind(user_id)
         .bind(rule)
@@ -93,49 +76,40 @@ pub async fn add_strike(
 }
 
 /// Strikes at or after `since` (the decay window).
-pub async fn live_strikes(conn: &mut AnyConnection, community_id: i64, user_id: i64, since: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM strikes WHERE community_id = $1 AND user_id = $2 AND at >= $3")
+pub async fn live_strikes(conn: &mut Conn, community_id: i64, user_id: i64, since: i64) -> crate::Result<i64> {
+    query_scalar("SELECT COUNT(*) FROM strikes WHERE community_id = $1 AND user_id = $2 AND at >= $3")
         .bind(community_id)
         .bind(user_id)
         .bind(since)
         .fetch_one(conn)
-        .await?)
+        .await
 }
 
 /// Posts and comments a member has written in a community (for newcomer limits).
-pub async fn contributions(conn: &mut AnyConnection, community_id: i64, user_id: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn contributions(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<i64> {
+    query_scalar(
         "SELECT (SELECT COUNT(*) FROM posts WHERE author_id = $2 AND community_id = $1)
               + (SELECT COUNT(*) FROM comments WHERE author_id = $2 AND community_id = $1)",
     )
     .bind(community_id)
     .bind(user_id)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 /// Sets a post's or comment's moderation state; returns the previous state.
-pub async fn set_content_state(
-    conn: &mut AnyConnection,
-    kind: &str,
-    id: i64,
-    state: &str,
-) -> crate::Result<Option<String>> {
+pub async fn set_content_state(conn: &mut Conn, kind: &str, id: i64, state: &str) -> crate::Result<Option<String>> {
     let table = match kind {
         "post" => "posts",
         "comment" => "comments",
         _ => return Ok(None),
     };
-    let before: Option<String> = sqlx::query_scalar(&format!("SELECT moderation FROM {table} WHERE id = $1"))
+    let before: Option<String> = query_scalar(&format!("SELECT moderation FROM {table} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
     if before.is_some() {
-        sqlx::query(&format!("UPDATE {table} SET moderation = $1 WHERE id = $2"))
-            .bind(state)
-            .bind(id)
-            .execute(conn)
-            .await?;
+        query(&format!("UPDATE {table} SET moderation = $1 WHERE id = $2")).bind(state).bind(id).execute(conn).await?;
     }
     Ok(before)
 }
@@ -154,8 +128,8 @@ pub struct NewFlag<'a> {
 }
 
 /// Inserts a flag; `None` when this reporter already reported this target.
-pub async fn insert_flag(conn: &mut AnyConnection, f: &NewFlag<'_>) -> crate::Result<Option<i64>> {
-    let r = sqlx::query_scalar(
+pub async fn insert_flag(conn: &mut Conn, f: &NewFlag<'_>) -> crate::Result<Option<i64>> {
+    let r = query_scalar(
         "INSERT INTO mod_flags (community_id, target_kind, target_id, target_user_id, source, reporter_id, rules, reason, excerpt, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id",
     )
@@ -175,18 +149,18 @@ pub async fn insert_flag(conn: &mut AnyConnection, f: &NewFlag<'_>) -> crate::Re
 }
 
 /// Distinct members with an open report on a target.
-pub async fn open_reporters(conn: &mut AnyConnection, kind: &str, id: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar(
+pub async fn open_reporters(conn: &mut Conn, kind: &str, id: i64) -> crate::Result<i64> {
+    query_scalar(
         "SELECT COUNT(DISTINCT reporter_id) FROM mod_flags
          WHERE target_kind = $1 AND target_id = $2 AND source = 'report' AND resolved_at IS NULL",
     )
     .bind(kind)
     .bind(id)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct FlagRow {
     pub id: i64,
     pub target_kind: String,
@@ -203,8 +177,8 @@ pub struct FlagRow {
 }
 
 /// Open flags of a community, oldest first.
-pub async fn queue(conn: &mut AnyConnection, community_id: i64, limit: i64) -> crate::Result<Vec<FlagRow>> {
-    Ok(sqlx::query_as(
+pub async fn queue(conn: &mut Conn, community_id: i64, limit: i64) -> crate::Result<Vec<FlagRow>> {
+    query_as(
         "SELECT f.id, f.target_kind, f.target_id, f.target_user_id, u.username AS target_username,
             u.display_name AS target_display_name, f.source, r.username AS reporter_username, f.rules, f.reason,
             f.excerpt, f.created_at
@@ -215,12 +189,12 @@ pub async fn queue(conn: &mut AnyConnection, community_id: i64, limit: i64) -> c
     .bind(community_id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 /// Resolves every open flag on a target; returns (flags resolved, target author).
 pub async fn resolve_target(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     kind: &str,
     id: i64,
@@ -228,7 +202,7 @@ pub async fn resolve_target(
     resolution: &str,
     now: i64,
 ) -> crate::Result<(u64, Option<i64>)> {
-    let author: Option<i64> = sqlx::query_scalar(
+    let author: Option<i64> = query_scalar(
         "SELECT target_user_id FROM mod_flags WHERE community_id = $1 AND target_kind = $2 AND target_id = $3
          AND resolved_at IS NULL LIMIT 1",
     )
@@ -237,7 +211,7 @@ pub async fn resolve_target(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    let r = sqlx::query(
+    let r = query(
         "UPDATE mod_flags SET resolved_at = $1, resolved_by = $2, resolution = $3
          WHERE community_id = $4 AND target_kind = $5 AND target_id = $6 AND resolved_at IS NULL",
     )
@@ -252,29 +226,22 @@ pub async fn resolve_target(
     Ok((r.rows_affected(), author))
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct StrikeRow {
     pub rule: String,
     pub at: i64,
 }
 
-pub async fn strikes_of(
-    conn: &mut AnyConnection,
-    community_id: i64,
-    user_id: i64,
-    limit: i64,
-) -> crate::Result<Vec<StrikeRow>> {
-    Ok(sqlx::query_as(
-        "SELECT rule, at FROM strikes WHERE community_id = $1 AND user_id = $2 ORDER BY at DESC LIMIT $3",
-    )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?)
+pub async fn strikes_of(conn: &mut Conn, community_id: i64, user_id: i64, limit: i64) -> crate::Result<Vec<StrikeRow>> {
+    query_as("SELECT rule, at FROM strikes WHERE community_id = $1 AND user_id = $2 ORDER BY at DESC LIMIT $3")
+        .bind(community_id)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct AuditRow {
     pub id: i64,
     pub kind: String,
@@ -287,7 +254,7 @@ pub struct AuditRow {
 
 /// Activity events of the given kinds in a community, newest first, before event id `before`.
 pub async fn audit(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     community_id: i64,
     kinds: &[&str],
     before: i64,
@@ -295,7 +262,7 @@ pub async fn audit(
 ) -> crate::Result<Vec<AuditRow>> {
     // Kinds are compile-time constants of the activity vocabulary, never user input.
     let list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(",");
-    Ok(sqlx::query_as(&format!(
+    query_as(&format!(
         "SELECT e.id, e.kind, u.username AS actor_username, e.subject_kind, e.subject_id, e.occurred_at, e.payload
          FROM activity_events e LEFT JOIN users u ON u.id = e.actor_id
          WHERE e.community_id = $1 AND e.kind IN ({list}) AND e.id < $2
@@ -305,11 +272,11 @@ pub async fn audit(
     .bind(before)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
 pub async fn notify(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user_id: i64,
     community_id: Option<i64>,
     kind: &str,
@@ -317,7 +284,7 @@ pub async fn notify(
     now: i64,
 ) -> crate::Result<()> {
     // Members without an email address are marked as mailed at once, so the mailer never scans them.
-    sqlx::query(
+    query(
         "INSERT INTO notifications (user_id, community_id, kind, payload, created_at, emailed_at)
          SELECT $1, $2, $3, $4, $5, CASE WHEN u.email IS NULL THEN 0 ELSE NULL END FROM users u WHERE u.id = $1",
     )
@@ -331,7 +298,7 @@ pub async fn notify(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct NotificationRow {
     pub id: i64,
     pub community_slug: Option<String>,
@@ -342,8 +309,8 @@ pub struct NotificationRow {
     pub read_at: Option<i64>,
 }
 
-pub async fn notifications(conn: &mut AnyConnection, user_id: i64, limit: i64) -> crate::Result<Vec<NotificationRow>> {
-    Ok(sqlx::query_as(
+pub async fn notifications(conn: &mut Conn, user_id: i64, limit: i64) -> crate::Result<Vec<NotificationRow>> {
+    query_as(
         "SELECT n.id, c.slug AS community_slug, c.name AS community_name, n.kind, n.payload, n.created_at, n.read_at
          FROM notifications n LEFT JOIN communities c ON c.id = n.community_id
          WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
@@ -351,11 +318,11 @@ pub async fn notifications(conn: &mut AnyConnection, user_id: i64, limit: i64) -
     .bind(user_id)
     .bind(limit)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn mark_notifications_read(conn: &mut AnyConnection, user_id: i64, now: i64) -> crate::Result<u64> {
-    let r = sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+pub async fn mark_notifications_read(conn: &mut Conn, user_id: i64, now: i64) -> crate::Result<u64> {
+    let r = query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
         .bind(now)
         .bind(user_id)
         .execute(conn)
@@ -363,18 +330,18 @@ pub async fn mark_notifications_read(conn: &mut AnyConnection, user_id: i64, now
     Ok(r.rows_affected())
 }
 
-pub async fn unread_count(conn: &mut AnyConnection, user_id: i64) -> crate::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+pub async fn unread_count(conn: &mut Conn, user_id: i64) -> crate::Result<i64> {
+    query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(user_id)
         .fetch_one(conn)
-        .await?)
+        .await
 }
 
 /// Active members of a community among these usernames (for @mentions).
-pub async fn members_named(conn: &mut AnyConnection, community_id: i64, names: &[String]) -> crate::Result<Vec<i64>> {
+pub async fn members_named(conn: &mut Conn, community_id: i64, names: &[String]) -> crate::Result<Vec<i64>> {
     let mut ids = vec![];
     for n in names {
-        let id: Option<i64> = sqlx::query_scalar(
+        let id: Option<i64> = query_scalar(
             "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id
              WHERE u.username = $1 AND m.community_id = $2 AND m.state = 'active'",
         )

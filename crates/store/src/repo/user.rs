@@ -1,6 +1,6 @@
-use sqlx::AnyConnection;
+use crate::sql::{query, query_as, query_scalar, Conn};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct UserRow {
     pub id: i64,
     pub username: String,
@@ -29,8 +29,8 @@ pub struct NewUser<'a> {
     pub created_at: i64,
 }
 
-pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+pub async fn insert(conn: &mut Conn, u: &NewUser<'_>) -> crate::Result<i64> {
+    let q = query_scalar(
         "INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -41,23 +41,20 @@ pub async fn insert(conn: &mut AnyConnection, u: &NewUser<'_>) -> crate::Result<
     .bind(u.time_zone)
     .bind(u.is_site_admin as i64)
     .bind(u.created_at);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
-pub async fn by_id(conn: &mut AnyConnection, id: i64) -> crate::Result<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await?)
+pub async fn by_id(conn: &mut Conn, id: i64) -> crate::Result<Option<UserRow>> {
+    query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1")).bind(id).fetch_optional(conn).await
 }
 
-pub async fn by_username(conn: &mut AnyConnection, username: &str) -> crate::Result<Option<UserRow>> {
-    Ok(sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = $1"))
-        .bind(username)
-        .fetch_optional(conn)
-        .await?)
+pub async fn by_username(conn: &mut Conn, username: &str) -> crate::Result<Option<UserRow>> {
+    query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = $1")).bind(username).fetch_optional(conn).await
 }
 
 /// Whether any person's account exists (first-user bootstrap; the assistant does not count).
-pub async fn any_user(conn: &mut AnyConnection) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username <> $1 LIMIT 1")
+pub async fn any_user(conn: &mut Conn) -> crate::Result<bool> {
+    Ok(query_scalar::<i64>("SELECT id FROM users WHERE username <> $1 LIMIT 1")
         .bind(ASSISTANT_USERNAME)
         .fetch_optional(conn)
         .await?
@@ -69,8 +66,8 @@ pub async fn any_user(conn: &mut AnyConnection) -> crate::Result<bool> {
 pub const ASSISTANT_USERNAME: &str = "yaji:assistant";
 
 /// The assistant's user id, creating its account on first use.
-pub async fn assistant(conn: &mut AnyConnection, now: i64) -> crate::Result<i64> {
-    sqlx::query(
+pub async fn assistant(conn: &mut Conn, now: i64) -> crate::Result<i64> {
+    query(
         "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, '!', $3)
          ON CONFLICT (username) DO NOTHING",
     )
@@ -79,102 +76,95 @@ pub async fn assistant(conn: &mut AnyConnection, now: i64) -> crate::Result<i64>
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1").bind(ASSISTANT_USERNAME).fetch_one(conn).await?)
+    query_scalar("SELECT id FROM users WHERE username = $1").bind(ASSISTANT_USERNAME).fetch_one(conn).await
 }
 
 /// The assistant's user id if its account exists (read-only).
-pub async fn find_assistant(conn: &mut AnyConnection) -> crate::Result<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-        .bind(ASSISTANT_USERNAME)
-        .fetch_optional(conn)
-        .await?)
+pub async fn find_assistant(conn: &mut Conn) -> crate::Result<Option<i64>> {
+    query_scalar("SELECT id FROM users WHERE username = $1").bind(ASSISTANT_USERNAME).fetch_optional(conn).await
 }
 
 /// Whether a site administrator exists (index `users_admins`).
-pub async fn any_admin(conn: &mut AnyConnection) -> crate::Result<bool> {
-    Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE is_site_admin = 1 LIMIT 1")
+pub async fn any_admin(conn: &mut Conn) -> crate::Result<bool> {
+    Ok(query_scalar::<i64>("SELECT id FROM users WHERE is_site_admin = 1 LIMIT 1")
         .fetch_optional(conn)
         .await?
         .is_some())
 }
 
-pub async fn set_site_admin(conn: &mut AnyConnection, id: i64, admin: bool) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET is_site_admin = $1 WHERE id = $2").bind(admin as i64).bind(id).execute(conn).await?;
+pub async fn set_site_admin(conn: &mut Conn, id: i64, admin: bool) -> crate::Result<()> {
+    query("UPDATE users SET is_site_admin = $1 WHERE id = $2").bind(admin as i64).bind(id).execute(conn).await?;
     Ok(())
 }
 
-pub async fn set_password(conn: &mut AnyConnection, id: i64, hash: &str) -> crate::Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
+pub async fn set_password(conn: &mut Conn, id: i64, hash: &str) -> crate::Result<()> {
+    query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(conn).await?;
     Ok(())
 }
 
-pub async fn update_profile(conn: &mut AnyConnection, id: i64, p: &yaji_domain::user::Profile) -> crate::Result<()> {
-    sqlx::query(
-        "UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6",
-    )
-    .bind(&p.display_name)
-    .bind(&p.avatar_url)
-    .bind(&p.bio)
-    .bind(&p.locale)
-    .bind(&p.time_zone)
-    .bind(id)
-    .execute(conn)
-    .await?;
+pub async fn update_profile(conn: &mut Conn, id: i64, p: &yaji_domain::user::Profile) -> crate::Result<()> {
+    query("UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6")
+        .bind(&p.display_name)
+        .bind(&p.avatar_url)
+        .bind(&p.bio)
+        .bind(&p.locale)
+        .bind(&p.time_zone)
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 // ---- sessions ----
 
 pub async fn insert_session(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     token_hash: &str,
     user_id: i64,
     csrf: &str,
     now: i64,
     expires_at: i64,
 ) -> crate::Result<()> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(csrf)
-    .bind(now)
-    .bind(expires_at)
-    .execute(conn)
-    .await?;
+    query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(now)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct SessionRow {
     pub csrf_token: String,
-    #[sqlx(flatten)]
+    #[serde(flatten)]
     pub user: UserRow,
 }
 
-pub async fn session(conn: &mut AnyConnection, token_hash: &str, now: i64) -> crate::Result<Option<SessionRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn session(conn: &mut Conn, token_hash: &str, now: i64) -> crate::Result<Option<SessionRow>> {
+    query_as(&format!(
         "SELECT s.csrf_token, {USER_COLS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
     ))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
-pub async fn delete_session(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
+pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> crate::Result<()> {
+    query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(conn).await?;
     Ok(())
 }
 
-pub async fn delete_expired_sessions(conn: &mut AnyConnection, now: i64) -> crate::Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
+pub async fn delete_expired_sessions(conn: &mut Conn, now: i64) -> crate::Result<u64> {
+    Ok(query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
 }
 
 // ---- API tokens ----
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct TokenRow {
     pub id: i64,
     pub user_id: i64,
@@ -184,60 +174,54 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
 }
 
-pub async fn insert_token(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    name: &str,
-    token_hash: &str,
-    now: i64,
-) -> crate::Result<i64> {
-    let q = sqlx::query_scalar(
+pub async fn insert_token(conn: &mut Conn, user_id: i64, name: &str, token_hash: &str, now: i64) -> crate::Result<i64> {
+    let q = query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(user_id)
     .bind(name)
     .bind(token_hash)
     .bind(now);
-    Ok(q.fetch_one(conn).await?)
+    q.fetch_one(conn).await
 }
 
 /// The user behind a live API token, in one round trip.
-pub async fn token_user(conn: &mut AnyConnection, token_hash: &str) -> crate::Result<Option<TokenUserRow>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn token_user(conn: &mut Conn, token_hash: &str) -> crate::Result<Option<TokenUserRow>> {
+    query_as(&format!(
         "SELECT k.id AS token_id, k.last_used_at, {} FROM api_tokens k JOIN users u ON u.id = k.user_id
          WHERE k.token_hash = $1 AND k.revoked_at IS NULL",
         USER_COLS_U
     ))
     .bind(token_hash)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct TokenUserRow {
     pub token_id: i64,
     pub last_used_at: Option<i64>,
-    #[sqlx(flatten)]
+    #[serde(flatten)]
     pub user: UserRow,
 }
 
 /// Records that a token was used (callers rate-limit this to once a minute).
-pub async fn touch_token(conn: &mut AnyConnection, id: i64, now: i64) -> crate::Result<()> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
+pub async fn touch_token(conn: &mut Conn, id: i64, now: i64) -> crate::Result<()> {
+    query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
     Ok(())
 }
 
-pub async fn tokens(conn: &mut AnyConnection, user_id: i64) -> crate::Result<Vec<TokenRow>> {
-    Ok(sqlx::query_as(
+pub async fn tokens(conn: &mut Conn, user_id: i64) -> crate::Result<Vec<TokenRow>> {
+    query_as(
         "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
     )
     .bind(user_id)
     .fetch_all(conn)
-    .await?)
+    .await
 }
 
-pub async fn revoke_token(conn: &mut AnyConnection, user_id: i64, id: i64, now: i64) -> crate::Result<bool> {
-    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+pub async fn revoke_token(conn: &mut Conn, user_id: i64, id: i64, now: i64) -> crate::Result<bool> {
+    let r = query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
         .bind(now)
         .bind(id)
         .bind(user_id)
