@@ -7,22 +7,23 @@ use crate::sql::{query, query_as, query_scalar, Conn};
 /// listens to this event kind and one per webhook subscribed to it. One
 /// statement; nothing is written for communities without either.
 pub async fn dispatch(conn: &mut Conn, event_id: i64, community_id: i64, kind: &str, now: i64) -> crate::Result<u64> {
-    let pattern = format!("%,{kind},%");
+    // The pattern is built in SQL, not bound whole: SQLite re-prepares a
+    // statement on every new binding of a bare LIKE pattern parameter.
     let r = query(
         "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
          SELECT 'automation', '{\"rule_id\":' || id || ',\"event_id\":' || $1 || '}', 'auto:' || id || ':e' || $1,
                 community_id, $2, 8, $2
-         FROM automation_rules WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND trigger_events LIKE $4
+         FROM automation_rules WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND trigger_events LIKE '%,' || $4 || ',%'
          UNION ALL
          SELECT 'webhook', '{\"webhook_id\":' || id || ',\"event_id\":' || $1 || '}', 'hook:' || id || ':e' || $1,
                 community_id, $2, 8, $2
-         FROM webhooks WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND (events = '*' OR events LIKE $4)
+         FROM webhooks WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND (events = '*' OR events LIKE '%,' || $4 || ',%')
          ON CONFLICT DO NOTHING",
     )
     .bind(event_id)
     .bind(now)
     .bind(community_id)
-    .bind(pattern)
+    .bind(kind)
     .execute(conn)
     .await?;
     Ok(r.rows_affected())
