@@ -121,14 +121,23 @@ impl Db {
             if path.is_empty() {
                 return Err(DbError::Config("the SQLite URL names no file".into()));
             }
-            let writer = Arc::new(tokio::sync::Mutex::new(sqlite_open(path)?));
+            let writer = sqlite_open(path)?;
+            if let Inner::Lite(c) = &writer.inner {
+                // Checkpoints happen on a thread of their own (below), not in the
+                // commit of whichever request crossed the threshold: a checkpoint
+                // ends in an fsync, and the writer and its async worker would wait for it.
+                c.pragma_update(None, "wal_autocheckpoint", 0)?;
+            }
+            let writer = Arc::new(tokio::sync::Mutex::new(writer));
             let mut idle = Vec::with_capacity(SQLITE_READERS);
             for _ in 0..SQLITE_READERS {
                 idle.push(sqlite_open(path)?);
             }
             let readers =
                 Arc::new(Readers { idle: Mutex::new(idle), available: Arc::new(Semaphore::new(SQLITE_READERS)) });
-            Ok(Db { inner: Arc::new(Backends::Sqlite { writer, readers }) })
+            let db = Db { inner: Arc::new(Backends::Sqlite { writer, readers }) };
+            spawn_checkpointer(path, Arc::downgrade(&db.inner))?;
+            Ok(db)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts: PgConnectOptions = url.parse::<PgConnectOptions>()?.disable_statement_logging();
             let pool = PgPoolOptions::new()
@@ -292,6 +301,27 @@ impl Drop for WriteTx {
     }
 }
 
+/// Copies the WAL back into the database file once a second while the
+/// database is open (a PASSIVE checkpoint: readers and the writer go on).
+fn spawn_checkpointer(path: &str, db: std::sync::Weak<Backends>) -> Result<(), DbError> {
+    let Conn { inner: Inner::Lite(c) } = sqlite_open(path)? else { unreachable!("opened as SQLite") };
+    std::thread::Builder::new()
+        .name("yaji-wal-checkpoint".into())
+        .spawn(move || loop {
+            std::thread::sleep(Duration::from_millis(CHECKPOINT_EVERY_MS));
+            if db.strong_count() == 0 {
+                return;
+            }
+            if let Err(e) = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "WAL checkpoint");
+            }
+        })
+        .map_err(|e| DbError::Config(format!("starting the checkpoint thread: {e}")))?;
+    Ok(())
+}
+
+const CHECKPOINT_EVERY_MS: u64 = 1000;
+
 fn sqlite_open(path: &str) -> Result<Conn, DbError> {
     use rusqlite::OpenFlags as F;
     let c = rusqlite::Connection::open_with_flags(
@@ -368,6 +398,25 @@ mod tests {
             while rows.next().unwrap().is_some() {}
             drop(rows);
             assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0);
+        }
+    }
+
+    /// The writer leaves checkpoints to the background thread, which copies
+    /// committed pages into the database file within a few seconds.
+    #[tokio::test]
+    async fn wal_is_checkpointed_off_the_write_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
+        let mut tx = db.write().await.unwrap();
+        tx.conn().execute_batch("CREATE TABLE t (v TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t SELECT printf('%0100d', i) FROM n;").await.unwrap();
+        tx.commit().await.unwrap();
+        let size = || std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+        assert!(size() < 100_000, "no checkpoint at commit: {} bytes", size());
+        let started = std::time::Instant::now();
+        while size() < 200_000 {
+            assert!(started.elapsed() < Duration::from_secs(10), "the WAL was never checkpointed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

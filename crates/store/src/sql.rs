@@ -321,11 +321,14 @@ fn lite_each<D: Decoder>(
     mut f: impl FnMut(D::Out) -> Result<(), DbError>,
 ) -> Result<(), DbError> {
     let mut st = lite_prepare(c, sql, args)?;
+    // Column names once per statement, not once per value (SQLite hands out C
+    // strings that rusqlite checks as UTF-8 on every call).
+    let names: Vec<String> = st.column_names().into_iter().map(String::from).collect();
     let mut rows = st.raw_query();
     let mut n = 0;
     while n < limit {
         let Some(row) = rows.next()? else { break };
-        f(D::decode(row)?)?;
+        f(D::decode(&LiteRow { row, names: &names })?)?;
         n += 1;
     }
     Ok(())
@@ -430,16 +433,22 @@ pub trait RowAccess {
     fn value(&self, i: usize) -> Result<Val<'_>, DbError>;
 }
 
-impl RowAccess for rusqlite::Row<'_> {
+/// A SQLite row with its statement's column names.
+struct LiteRow<'a, 'r> {
+    row: &'a rusqlite::Row<'r>,
+    names: &'a [String],
+}
+
+impl RowAccess for LiteRow<'_, '_> {
     fn columns(&self) -> usize {
-        self.as_ref().column_count()
+        self.names.len()
     }
     fn name(&self, i: usize) -> Result<&str, DbError> {
-        Ok(self.as_ref().column_name(i)?)
+        Ok(&self.names[i])
     }
     fn value(&self, i: usize) -> Result<Val<'_>, DbError> {
         use rusqlite::types::ValueRef as V;
-        Ok(match self.get_ref(i)? {
+        Ok(match self.row.get_ref(i)? {
             V::Null => Val::Null,
             V::Integer(i) => Val::Int(i),
             V::Real(f) => Val::Real(f),
