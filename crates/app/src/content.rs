@@ -141,8 +141,23 @@ impl App {
         limit: Option<u32>,
     ) -> AppResult<FeedPage> {
         let mut c = self.db.read().await?;
+        // Visitors who are not logged in all see the same page: it is kept until
+        // anything is committed (exact, see `Db::generation`; SQLite only).
+        let cache = match viewer {
+            None => self.db.generation(&mut c).await?.map(|g| (g, PageKey::new(slug, &feed, cursor, limit))),
+            Some(_) => None,
+        };
+        if let Some((g, key)) = &cache {
+            if let Some(page) = self.pages.get(*g, key) {
+                return Ok(page);
+            }
+        }
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
-        feed_page(&mut c, &ctx, feed, cursor, limit).await
+        let page = feed_page(&mut c, &ctx, feed, cursor, limit).await?;
+        if let Some((g, key)) = cache {
+            self.pages.put(g, key, &page);
+        }
+        Ok(page)
     }
 
     /// Everything the community page shows, from one context load: the
@@ -381,5 +396,52 @@ impl App {
             tx.rollback().await?;
         }
         Ok(self.post(Some(viewer), post_id).await?.reactions)
+    }
+}
+
+/// Which anonymous feed page: everything the answer depends on besides the data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PageKey {
+    slug: String,
+    feed: Feed,
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+impl PageKey {
+    fn new(slug: &str, feed: &Feed, cursor: Option<&str>, limit: Option<u32>) -> PageKey {
+        PageKey { slug: slug.to_string(), feed: feed.clone(), cursor: cursor.map(str::to_string), limit }
+    }
+}
+
+/// Feed pages for visitors who are not logged in, valid for one database
+/// generation. Bounded: when full it starts over (the pages people hit are
+/// the first pages of a few communities, refilled at once).
+#[derive(Default)]
+pub(crate) struct PageCache {
+    inner: parking_lot::Mutex<(u64, std::collections::HashMap<PageKey, FeedPage>)>,
+}
+
+const PAGE_CACHE_ENTRIES: usize = 1024;
+
+impl PageCache {
+    fn get(&self, generation: u64, key: &PageKey) -> Option<FeedPage> {
+        let inner = self.inner.lock();
+        if inner.0 != generation {
+            return None;
+        }
+        inner.1.get(key).cloned()
+    }
+
+    fn put(&self, generation: u64, key: PageKey, page: &FeedPage) {
+        let mut inner = self.inner.lock();
+        if inner.0 > generation {
+            return; // read before a newer commit was seen: stale already
+        }
+        if inner.0 != generation || inner.1.len() >= PAGE_CACHE_ENTRIES {
+            inner.0 = generation;
+            inner.1.clear();
+        }
+        inner.1.insert(key, page.clone());
     }
 }

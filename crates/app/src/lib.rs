@@ -63,6 +63,8 @@ pub struct App {
     pub(crate) jobs: Arc<jobs::JobSignal>,
     pub(crate) faq: Arc<faq::FaqCache>,
     pub(crate) analytics: Arc<analytics::AnalyticsCache>,
+    /// Feed pages for visitors who are not logged in (see `content::PageCache`).
+    pub(crate) pages: Arc<content::PageCache>,
     /// The HTTP client for webhooks, with the SSRF guard built in.
     pub(crate) http: reqwest::Client,
 }
@@ -79,6 +81,7 @@ impl App {
             jobs: Arc::default(),
             faq: Arc::default(),
             analytics: Arc::default(),
+            pages: Arc::default(),
         }
     }
 

@@ -31,6 +31,23 @@ impl Target {
         }
     }
 
+    /// A GET as a logged-in member (bearer token): never served from the
+    /// anonymous page cache.
+    pub fn get_as(addr: SocketAddr, path: &str, token: &str) -> Target {
+        let path = path.to_string();
+        let auth = format!("Bearer {token}");
+        Target {
+            addr,
+            make: Arc::new(move |_| {
+                Request::get(path.as_str())
+                    .header("host", "bench")
+                    .header("authorization", auth.as_str())
+                    .body(Full::new(Bytes::new()))
+                    .unwrap()
+            }),
+        }
+    }
+
     /// POST /api/v1/posts/{id}/comments, cycling through `posts`.
     pub fn post_comments(addr: SocketAddr, posts: Vec<i64>, token: &str) -> Target {
         let auth = format!("Bearer {token}");

@@ -225,11 +225,13 @@ async fn api(a: Args) -> Result<()> {
 
     let bare_t = Target::get(bare_addr, "/");
     let feed_t = Target::get(yaji_addr, "/api/v1/communities/bench/posts");
+    let feed_member_t = Target::get_as(yaji_addr, "/api/v1/communities/bench/posts", &seeded.token);
     let post_t = Target::get(yaji_addr, &format!("/api/v1/posts/{}", seeded.post_with_comments));
     let comment_t = Target::post_comments(yaji_addr, seeded.recent_posts.clone(), &seeded.token);
 
     let (bare_peak, bare_half) = measure("bare axum endpoint", &bare_t, &a).await?;
     let (feed_peak, feed_half) = measure("community feed (JSON)", &feed_t, &a).await?;
+    let (feedm_peak, feedm_half) = measure("community feed (JSON, logged in)", &feed_member_t, &a).await?;
     let (post_peak, post_half) = measure("post with 50 comments", &post_t, &a).await?;
     let (cm_peak, cm_half) = measure("create a comment", &comment_t, &a).await?;
     let rss = server.rss_mib();
@@ -248,7 +250,8 @@ async fn api(a: Args) -> Result<()> {
     let base = bare_peak.rps();
     for (name, peak, half) in [
         ("bare axum endpoint (fixed JSON)", &bare_peak, &bare_half),
-        ("GET community feed (JSON, 20 posts)", &feed_peak, &feed_half),
+        ("GET community feed (JSON, 20 posts), anonymous: page cache", &feed_peak, &feed_half),
+        ("GET community feed, logged in (no cache)", &feedm_peak, &feedm_half),
         ("GET post with 50 comments", &post_peak, &post_half),
         ("POST create a comment", &cm_peak, &cm_half),
     ] {

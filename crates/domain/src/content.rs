@@ -31,7 +31,7 @@ impl PostDraft {
 }
 
 /// Which feed of a community.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Feed {
     Latest,
     Essence,

@@ -838,3 +838,53 @@ async fn concurrent_applications_leave_one_pending_request() {
         t.cleanup().await;
     }
 }
+
+/// Visitors who are not logged in get feed pages from a cache (SQLite), which
+/// must never show what was true before a commit: the server's own writes, a
+/// write from another connection (as the CLI next to a server makes), and a
+/// community turning private all show at once.
+#[tokio::test]
+async fn anonymous_feed_cache_is_never_stale() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let u = t.user("host").await;
+        u.post("/api/v1/communities", community("cached", "open")).await;
+        u.post("/api/v1/communities/cached/posts", json!({"body": "first"})).await;
+        let anon = reqwest::Client::new();
+        let feed = || async {
+            let r = anon.get(format!("{}/api/v1/communities/cached/posts", t.base)).send().await.unwrap();
+            let status = r.status();
+            let v: serde_json::Value = r.json().await.unwrap();
+            let bodies: Vec<String> = v["posts"]
+                .as_array()
+                .map(|a| a.iter().map(|p| p["excerpt"].as_str().unwrap_or_default().to_string()).collect())
+                .unwrap_or_default();
+            (status, bodies)
+        };
+        assert_eq!(feed().await, (StatusCode::OK, vec!["first".to_string()]), "{b:?}");
+        assert_eq!(feed().await, (StatusCode::OK, vec!["first".to_string()]), "{b:?}: served again");
+
+        u.post("/api/v1/communities/cached/posts", json!({"body": "second"})).await;
+        assert_eq!(feed().await.1, vec!["second".to_string(), "first".to_string()], "{b:?}: own write");
+
+        let other = yaji_store::Db::connect(&t.db_url).await.unwrap();
+        let mut tx = other.write().await.unwrap();
+        yaji_store::sql::query("UPDATE posts SET excerpt = 'changed elsewhere' WHERE excerpt = 'first'")
+            .execute(tx.conn())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        other.close().await;
+        assert_eq!(
+            feed().await.1,
+            vec!["second".to_string(), "changed elsewhere".to_string()],
+            "{b:?}: other connection"
+        );
+
+        let (s, _) =
+            u.call(reqwest::Method::PATCH, "/api/v1/communities/cached", Some(json!({"visibility": "private"}))).await;
+        assert_eq!(s, StatusCode::OK, "{b:?}");
+        let (status, bodies) = feed().await;
+        assert!(status.is_client_error() && bodies.is_empty(), "{b:?}: private now, got {status}");
+    }
+}

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,7 +54,7 @@ pub struct Db {
 }
 
 enum Backends {
-    Sqlite { writer: Arc<tokio::sync::Mutex<Conn>>, readers: Arc<Readers> },
+    Sqlite { writer: Arc<tokio::sync::Mutex<Conn>>, readers: Arc<Readers>, generation: AtomicU64 },
     Postgres(PgPool),
 }
 
@@ -135,7 +136,7 @@ impl Db {
             }
             let readers =
                 Arc::new(Readers { idle: Mutex::new(idle), available: Arc::new(Semaphore::new(SQLITE_READERS)) });
-            let db = Db { inner: Arc::new(Backends::Sqlite { writer, readers }) };
+            let db = Db { inner: Arc::new(Backends::Sqlite { writer, readers, generation: AtomicU64::new(1) }) };
             spawn_checkpointer(path, Arc::downgrade(&db.inner))?;
             Ok(db)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -213,10 +214,31 @@ impl Db {
                 let conn = readers.idle.lock().pop().expect("a permit means an idle connection");
                 Ok(ReadConn { conn: Some(conn), home: Some((readers.clone(), permit)) })
             }
-            Backends::Postgres(pool) => {
-                Ok(ReadConn { conn: Some(Conn { inner: Inner::Pg(pool.acquire().await?) }), home: None })
-            }
+            Backends::Postgres(pool) => Ok(ReadConn {
+                conn: Some(Conn { inner: Inner::Pg(pool.acquire().await?), seen_version: 0 }),
+                home: None,
+            }),
         }
+    }
+
+    /// A number that changes whenever anything was committed to the database,
+    /// by this process or any other, for caches of what a read returned: a value
+    /// cached under generation `g` is current while this still returns `g`.
+    /// Ask on the connection the read then uses, before reading. `None` on
+    /// PostgreSQL, where other nodes commit unseen: nothing is cached there.
+    ///
+    /// SQLite's `PRAGMA data_version` on a connection changes when any other
+    /// connection commits; each reader remembers the value it last saw, and the
+    /// first to see a change moves the shared generation on.
+    pub async fn generation(&self, conn: &mut Conn) -> Result<Option<u64>, DbError> {
+        let Backends::Sqlite { generation, .. } = &*self.inner else { return Ok(None) };
+        let Inner::Lite(c) = &conn.inner else { return Ok(None) };
+        let version: i64 = c.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?;
+        if version != conn.seen_version {
+            conn.seen_version = version;
+            return Ok(Some(generation.fetch_add(1, Ordering::SeqCst) + 1));
+        }
+        Ok(Some(generation.load(Ordering::SeqCst)))
     }
 
     /// Starts the one write transaction of a use case.
@@ -230,7 +252,7 @@ impl Db {
                 Ok(WriteTx { conn: Some(TxConn::Lite(guard)) })
             }
             Backends::Postgres(pool) => {
-                let mut conn = Conn { inner: Inner::Pg(pool.acquire().await?) };
+                let mut conn = Conn { inner: Inner::Pg(pool.acquire().await?), seen_version: 0 };
                 conn.execute_batch("BEGIN").await?;
                 Ok(WriteTx { conn: Some(TxConn::Pg(conn)) })
             }
@@ -295,7 +317,7 @@ impl Drop for WriteTx {
                     }
                 }
             }
-            Some(TxConn::Pg(Conn { inner: Inner::Pg(mut c) })) => c.close_on_drop(),
+            Some(TxConn::Pg(Conn { inner: Inner::Pg(mut c), .. })) => c.close_on_drop(),
             _ => {}
         }
     }
@@ -304,7 +326,7 @@ impl Drop for WriteTx {
 /// Copies the WAL back into the database file once a second while the
 /// database is open (a PASSIVE checkpoint: readers and the writer go on).
 fn spawn_checkpointer(path: &str, db: std::sync::Weak<Backends>) -> Result<(), DbError> {
-    let Conn { inner: Inner::Lite(c) } = sqlite_open(path)? else { unreachable!("opened as SQLite") };
+    let Conn { inner: Inner::Lite(c), .. } = sqlite_open(path)? else { unreachable!("opened as SQLite") };
     std::thread::Builder::new()
         .name("yaji-wal-checkpoint".into())
         .spawn(move || loop {
@@ -330,7 +352,7 @@ fn sqlite_open(path: &str) -> Result<Conn, DbError> {
     )?;
     sqlite_setup(&c)?;
     c.set_prepared_statement_cache_capacity(256);
-    Ok(Conn { inner: Inner::Lite(c) })
+    Ok(Conn { inner: Inner::Lite(c), seen_version: 0 })
 }
 
 /// Per-connection SQLite settings: WAL so readers never block the writer,

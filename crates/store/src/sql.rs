@@ -29,6 +29,8 @@ use crate::DbError;
 /// A connection of either backend, owned by a pool guard or a transaction.
 pub struct Conn {
     pub(crate) inner: Inner,
+    /// SQLite's `PRAGMA data_version` when this connection last looked (see `Db::generation`).
+    pub(crate) seen_version: i64,
 }
 
 pub(crate) enum Inner {
@@ -649,7 +651,7 @@ mod tests {
     use super::*;
 
     fn lite() -> Conn {
-        Conn { inner: Inner::Lite(rusqlite::Connection::open_in_memory().unwrap()) }
+        Conn { inner: Inner::Lite(rusqlite::Connection::open_in_memory().unwrap()), seen_version: 0 }
     }
 
     #[derive(serde::Deserialize, Debug, PartialEq)]

@@ -30,6 +30,8 @@ pub struct TestApp {
     pub base: String,
     pub app: App,
     pub db: Db,
+    /// The database URL, for a second connection as another process would open.
+    pub db_url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
 }
@@ -86,7 +88,7 @@ impl TestApp {
         tokio::spawn(async move {
             axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
         });
-        TestApp { backend, base: format!("http://{addr}"), app, db, _dir: dir, pg }
+        TestApp { backend, base: format!("http://{addr}"), app, db, db_url: url, _dir: dir, pg }
     }
 
     /// Drops the PostgreSQL database of this test.
