@@ -131,33 +131,34 @@ impl App {
         Ok(PostView::from_row(row, true))
     }
 
-    /// One page of a community feed, newest first.
-    pub async fn feed(
+    /// One page of a community feed, newest first, as the JSON of a [`FeedPage`].
+    /// Visitors who are not logged in all get the same bytes: they are kept
+    /// until anything is committed (exact, see `Db::generation`; SQLite only).
+    pub async fn feed_json(
         &self,
         viewer: Option<Viewer>,
         slug: &str,
         feed: Feed,
         cursor: Option<&str>,
         limit: Option<u32>,
-    ) -> AppResult<FeedPage> {
+    ) -> AppResult<bytes::Bytes> {
         let mut c = self.db.read().await?;
-        // Visitors who are not logged in all see the same page: it is kept until
-        // anything is committed (exact, see `Db::generation`; SQLite only).
         let cache = match viewer {
             None => self.db.generation(&mut c).await?.map(|g| (g, PageKey::new(slug, &feed, cursor, limit))),
             Some(_) => None,
         };
         if let Some((g, key)) = &cache {
-            if let Some(page) = self.pages.get(*g, key) {
-                return Ok(page);
+            if let Some(json) = self.pages.get(*g, key) {
+                return Ok(json);
             }
         }
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         let page = feed_page(&mut c, &ctx, feed, cursor, limit).await?;
+        let json = bytes::Bytes::from(serde_json::to_vec(&page).map_err(|e| AppError::Internal(e.to_string()))?);
         if let Some((g, key)) = cache {
-            self.pages.put(g, key, &page);
+            self.pages.put(g, key, json.clone());
         }
-        Ok(page)
+        Ok(json)
     }
 
     /// Everything the community page shows, from one context load: the
@@ -414,18 +415,18 @@ impl PageKey {
     }
 }
 
-/// Feed pages for visitors who are not logged in, valid for one database
+/// Feed pages (their JSON) for visitors who are not logged in, valid for one database
 /// generation. Bounded: when full it starts over (the pages people hit are
 /// the first pages of a few communities, refilled at once).
 #[derive(Default)]
 pub(crate) struct PageCache {
-    inner: parking_lot::Mutex<(u64, std::collections::HashMap<PageKey, FeedPage>)>,
+    inner: parking_lot::Mutex<(u64, std::collections::HashMap<PageKey, bytes::Bytes>)>,
 }
 
 const PAGE_CACHE_ENTRIES: usize = 1024;
 
 impl PageCache {
-    fn get(&self, generation: u64, key: &PageKey) -> Option<FeedPage> {
+    fn get(&self, generation: u64, key: &PageKey) -> Option<bytes::Bytes> {
         let inner = self.inner.lock();
         if inner.0 != generation {
             return None;
@@ -433,7 +434,7 @@ impl PageCache {
         inner.1.get(key).cloned()
     }
 
-    fn put(&self, generation: u64, key: PageKey, page: &FeedPage) {
+    fn put(&self, generation: u64, key: PageKey, json: bytes::Bytes) {
         let mut inner = self.inner.lock();
         if inner.0 > generation {
             return; // read before a newer commit was seen: stale already
@@ -442,6 +443,6 @@ impl PageCache {
             inner.0 = generation;
             inner.1.clear();
         }
-        inner.1.insert(key, page.clone());
+        inner.1.insert(key, json);
     }
 }

@@ -728,7 +728,8 @@ async fn feed(
             .field("feed"))
         }
     };
-    ok(s.app.feed(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?)
+    let json = s.app.feed_json(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
