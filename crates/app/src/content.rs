@@ -131,9 +131,8 @@ impl App {
         Ok(PostView::from_row(row, true))
     }
 
-    /// One page of a community feed, newest first, as the JSON of a [`FeedPage`].
-    /// Visitors who are not logged in all get the same bytes: they are kept
-    /// until anything is committed (exact, see `Db::generation`; SQLite only).
+    /// One page of a community feed, newest first, as the JSON of a [`FeedPage`]
+    /// (cached for visitors who are not logged in, see [`App::anonymous_json`]).
     pub async fn feed_json(
         &self,
         viewer: Option<Viewer>,
@@ -142,20 +141,42 @@ impl App {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<bytes::Bytes> {
-        let mut c = self.db.read().await?;
-        let cache = match viewer {
-            None => self.db.generation(&mut c).await?.map(|g| (g, PageKey::new(slug, &feed, cursor, limit))),
+        let key =
+            PageKey::Feed { slug: slug.to_string(), feed: feed.clone(), cursor: cursor.map(str::to_string), limit };
+        self.anonymous_json(viewer, key, async {
+            let mut c = self.db.read().await?;
+            let ctx = Ctx::load(&mut c, slug, viewer).await?;
+            feed_page(&mut c, &ctx, feed, cursor, limit).await
+        })
+        .await
+    }
+
+    /// A post with its comments as the JSON of a [`PostDetail`] (cached for
+    /// visitors who are not logged in, see [`App::anonymous_json`]).
+    pub async fn post_json(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<bytes::Bytes> {
+        self.anonymous_json(viewer, PageKey::Post(post_id), self.post(viewer, post_id)).await
+    }
+
+    /// The JSON of what `read` returns. Visitors who are not logged in all get
+    /// the same answer, so theirs is kept until anything is committed to the
+    /// database (exact, see `Db::generation`; SQLite only). The generation is
+    /// taken before `read` runs, so a commit racing with it only costs a miss.
+    async fn anonymous_json<T: serde::Serialize>(
+        &self,
+        viewer: Option<Viewer>,
+        key: PageKey,
+        read: impl std::future::Future<Output = AppResult<T>>,
+    ) -> AppResult<bytes::Bytes> {
+        let generation = match viewer {
+            None => self.db.generation(&mut *self.db.read().await?).await?,
             Some(_) => None,
         };
-        if let Some((g, key)) = &cache {
-            if let Some(json) = self.pages.get(*g, key) {
-                return Ok(json);
-            }
+        if let Some(json) = generation.and_then(|g| self.pages.get(g, &key)) {
+            return Ok(json);
         }
-        let ctx = Ctx::load(&mut c, slug, viewer).await?;
-        let page = feed_page(&mut c, &ctx, feed, cursor, limit).await?;
-        let json = bytes::Bytes::from(serde_json::to_vec(&page).map_err(|e| AppError::Internal(e.to_string()))?);
-        if let Some((g, key)) = cache {
+        let value = read.await?;
+        let json = bytes::Bytes::from(serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?);
+        if let Some(g) = generation {
             self.pages.put(g, key, json.clone());
         }
         Ok(json)
@@ -400,22 +421,14 @@ impl App {
     }
 }
 
-/// Which anonymous feed page: everything the answer depends on besides the data.
+/// Which anonymous answer: everything it depends on besides the data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct PageKey {
-    slug: String,
-    feed: Feed,
-    cursor: Option<String>,
-    limit: Option<u32>,
+pub(crate) enum PageKey {
+    Feed { slug: String, feed: Feed, cursor: Option<String>, limit: Option<u32> },
+    Post(i64),
 }
 
-impl PageKey {
-    fn new(slug: &str, feed: &Feed, cursor: Option<&str>, limit: Option<u32>) -> PageKey {
-        PageKey { slug: slug.to_string(), feed: feed.clone(), cursor: cursor.map(str::to_string), limit }
-    }
-}
-
-/// Feed pages (their JSON) for visitors who are not logged in, valid for one database
+/// Feed pages and post pages (their JSON) for visitors who are not logged in, valid for one database
 /// generation. Bounded: when full it starts over (the pages people hit are
 /// the first pages of a few communities, refilled at once).
 #[derive(Default)]

@@ -839,7 +839,7 @@ async fn concurrent_applications_leave_one_pending_request() {
     }
 }
 
-/// Visitors who are not logged in get feed pages from a cache (SQLite), which
+/// Visitors who are not logged in get feed and post pages from a cache (SQLite), which
 /// must never show what was true before a commit: the server's own writes, a
 /// write from another connection (as the CLI next to a server makes), and a
 /// community turning private all show at once.
@@ -880,6 +880,18 @@ async fn anonymous_feed_cache_is_never_stale() {
             vec!["second".to_string(), "changed elsewhere".to_string()],
             "{b:?}: other connection"
         );
+
+        // The post page too: a new comment shows at once.
+        let (_, p) = u.post("/api/v1/communities/cached/posts", json!({"body": "with comments"})).await;
+        let post_url = format!("{}/api/v1/posts/{}", t.base, p["id"]);
+        let comments = || async {
+            let v: serde_json::Value = anon.get(&post_url).send().await.unwrap().json().await.unwrap();
+            v["comments"].as_array().map(Vec::len).unwrap_or(usize::MAX)
+        };
+        assert_eq!(comments().await, 0, "{b:?}");
+        assert_eq!(comments().await, 0, "{b:?}");
+        u.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "a reply"})).await;
+        assert_eq!(comments().await, 1, "{b:?}: new comment");
 
         let (s, _) =
             u.call(reqwest::Method::PATCH, "/api/v1/communities/cached", Some(json!({"visibility": "private"}))).await;

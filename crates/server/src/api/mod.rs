@@ -39,6 +39,11 @@ fn ok<T: serde::Serialize>(v: T) -> ApiResult<Response> {
     Ok(axum::Json(v).into_response())
 }
 
+/// A body the app already serialized (its anonymous page cache).
+fn json_bytes(json: axum::body::Bytes) -> ApiResult<Response> {
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
+}
+
 fn created<T: serde::Serialize>(v: T) -> ApiResult<Response> {
     Ok((StatusCode::CREATED, axum::Json(v)).into_response())
 }
@@ -728,8 +733,7 @@ async fn feed(
             .field("feed"))
         }
     };
-    let json = s.app.feed_json(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?;
-    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], json).into_response())
+    json_bytes(s.app.feed_json(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -757,7 +761,7 @@ async fn create_post(
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    ok(s.app.post(auth.viewer(), id).await?)
+    json_bytes(s.app.post_json(auth.viewer(), id).await?)
 }
 
 /// Edit your post; the previous version is kept.
