@@ -403,23 +403,19 @@ mod tests {
         let conn = sqlite_open(dir.path().join("t.db").to_str().unwrap()).unwrap();
         let Inner::Lite(c) = &conn.inner else { unreachable!() };
         c.execute_batch("CREATE TABLE t (k BIGINT, flag BIGINT); CREATE INDEX t_flag ON t(k) WHERE flag = 1;").unwrap();
-        let sql = "SELECT k FROM t WHERE k = $1 AND flag = 1";
-        for k in [1i64, 1, 2, 1] {
+        let runs = |sql: &str, arg: &dyn rusqlite::ToSql| {
             let mut st = c.prepare_cached(sql).unwrap();
-            st.raw_bind_parameter(1, k).unwrap();
+            st.raw_bind_parameter(1, arg).unwrap();
             let mut rows = st.raw_query();
             while rows.next().unwrap().is_some() {}
             drop(rows);
-            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0);
+            st.get_status(rusqlite::StatementStatus::RePrepare)
+        };
+        for k in [1i64, 1, 2, 1] {
+            assert_eq!(runs("SELECT k FROM t WHERE k = $1 AND flag = 1", &k), 0);
         }
-        let like = "SELECT k FROM t WHERE CAST(k AS TEXT) LIKE $1";
         for p in ["1%", "2%"] {
-            let mut st = c.prepare_cached(like).unwrap();
-            st.raw_bind_parameter(1, p).unwrap();
-            let mut rows = st.raw_query();
-            while rows.next().unwrap().is_some() {}
-            drop(rows);
-            assert_eq!(st.get_status(rusqlite::StatementStatus::RePrepare), 0);
+            assert_eq!(runs("SELECT k FROM t WHERE CAST(k AS TEXT) LIKE $1", &p), 0);
         }
     }
 
