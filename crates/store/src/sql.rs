@@ -624,28 +624,6 @@ impl<'de> de::Deserializer<'de> for ValDe<'_> {
     }
 }
 
-/// For `#[serde(deserialize_with)]` on 0/1 flags inside flattened rows, where
-/// serde buffers the value before it knows the field is a `bool`.
-pub fn flag<'de, D: de::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    struct Flag;
-    impl Visitor<'_> for Flag {
-        type Value = bool;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a 0/1 flag")
-        }
-        fn visit_bool<E: de::Error>(self, b: bool) -> Result<bool, E> {
-            Ok(b)
-        }
-        fn visit_i64<E: de::Error>(self, i: i64) -> Result<bool, E> {
-            Ok(i != 0)
-        }
-        fn visit_u64<E: de::Error>(self, i: u64) -> Result<bool, E> {
-            Ok(i != 0)
-        }
-    }
-    d.deserialize_any(Flag)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
