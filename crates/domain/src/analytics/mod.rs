@@ -219,6 +219,17 @@ pub struct ActivityLog {
     first_posters: BTreeMap<Day, RoaringBitmap>,
     /// Who sent each invite, per day.
     invites: BTreeMap<Day, Vec<u32>>,
+    /// The retention matrices, kept as events arrive: `daily_cells[c][k]`
+    /// counts members of the day-`c` cohort active on day `c + k`,
+    /// `weekly_cells[w][k]` members of the week-`w` cohort active in week
+    /// `w + 7k`. A new (member, day) pair adds to at most one cell of each;
+    /// a member whose first day moves earlier (events out of order) is
+    /// re-counted from the day bitmaps.
+    daily_cells: BTreeMap<Day, [u32; DAILY_OFFSETS]>,
+    weekly_cells: BTreeMap<Day, [u32; WEEKLY_OFFSETS]>,
+    /// Each member's latest active day (`Day::MIN`: none), which tells in
+    /// time order whether a day starts a new week for them.
+    last_seen: Vec<Day>,
 }
 
 impl ActivityLog {
@@ -232,18 +243,75 @@ impl ActivityLog {
             return;
         }
         self.id_bound = self.id_bound.max(member as usize + 1);
+        if self.last_seen.len() < self.id_bound {
+            self.last_seen.resize(self.id_bound, Day::MIN);
+        }
         match self.first.get(&member).copied() {
-            Some(f) if f <= day => {}
+            Some(f) if f <= day => self.count_cells(member, f, day),
             Some(f) => {
                 if let Some(b) = self.cohorts.get_mut(&f) {
                     b.remove(member);
                 }
                 self.first.insert(member, day);
                 self.cohorts.entry(day).or_default().insert(member);
+                // Every later day of theirs now sits at another offset.
+                self.recount_cells(member, f, -1);
+                self.recount_cells(member, day, 1);
             }
             None => {
                 self.first.insert(member, day);
                 self.cohorts.entry(day).or_default().insert(member);
+                self.count_cells(member, day, day);
+            }
+        }
+        let last = &mut self.last_seen[member as usize];
+        *last = (*last).max(day);
+    }
+
+    /// Whether `member` is in the bitmap of `day`.
+    fn was_active(&self, member: u32, day: Day) -> bool {
+        self.days.get(&day).is_some_and(|b| b.contains(member))
+    }
+
+    /// The retention cells a new active `day` of a member of cohort `first` adds to.
+    fn count_cells(&mut self, member: u32, first: Day, day: Day) {
+        let k = (day - first) as usize;
+        if k < DAILY_OFFSETS {
+            self.daily_cells.entry(first).or_insert([0; DAILY_OFFSETS])[k] += 1;
+        }
+        let (cohort_week, week) = (week_start(first), week_start(day));
+        let k = ((week - cohort_week) / 7) as usize;
+        if k >= WEEKLY_OFFSETS {
+            return;
+        }
+        // Already counted in this week? In time order the latest day says so;
+        // out of order, the week's other days are looked up.
+        let last = self.last_seen[member as usize];
+        let counted = if last < week {
+            false
+        } else if last < day {
+            true
+        } else {
+            (week..week + 7).any(|d| d != day && self.was_active(member, d))
+        };
+        if !counted {
+            self.weekly_cells.entry(cohort_week).or_insert([0; WEEKLY_OFFSETS])[k] += 1;
+        }
+    }
+
+    /// Adds (`sign` 1) or takes away (−1) all of a member's cells as a member of cohort `first`, from the day bitmaps.
+    fn recount_cells(&mut self, member: u32, first: Day, sign: i32) {
+        let apply = |cell: &mut u32| *cell = cell.wrapping_add_signed(sign);
+        for k in 0..DAILY_OFFSETS {
+            if self.was_active(member, first + k as Day) {
+                apply(&mut self.daily_cells.entry(first).or_insert([0; DAILY_OFFSETS])[k]);
+            }
+        }
+        let cohort_week = week_start(first);
+        for k in 0..WEEKLY_OFFSETS {
+            let w = cohort_week + 7 * k as Day;
+            if (w..w + 7).any(|d| self.was_active(member, d)) {
+                apply(&mut self.weekly_cells.entry(cohort_week).or_insert([0; WEEKLY_OFFSETS])[k]);
             }
         }
     }
@@ -473,12 +541,30 @@ impl ActivityLog {
     /// Each day's active members are intersected with all the cohorts' members
     /// at once (word-wise), and only those are looked up in a per-member cohort
     /// slot: a day costs its container words plus its retained members.
+    ///
+    /// Up to [`DAILY_OFFSETS`] offsets the matrix is read from the cells kept
+    /// as events arrive; longer rows are computed from the bitmaps.
     pub fn retention_daily(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
-        self.retention_daily_on(from, to, offsets, last, None)
+        if offsets > DAILY_OFFSETS {
+            return self.retention_daily_on(from, to, offsets, last, None);
+        }
+        self.cohorts
+            .range(from..=to.max(from))
+            .filter(|(d, m)| **d <= to && !m.is_empty())
+            .map(|(&start, members)| {
+                let cells = self.daily_cells.get(&start).copied().unwrap_or_default();
+                let n = ((last - start + 1).max(0) as usize).min(offsets);
+                Cohort {
+                    cohort_start: date_of(start).to_string(),
+                    size: members.len(),
+                    retained: cells[..n].iter().map(|c| u64::from(*c)).collect(),
+                }
+            })
+            .collect()
     }
 
-    /// [`ActivityLog::retention_daily`] on a given number of threads (default: by size).
-    fn retention_daily_on(&self, from: Day, to: Day, offsets: usize, last: Day, threads: Option<usize>) -> Vec<Cohort> {
+    /// [`ActivityLog::retention_daily`] from the day bitmaps, on a given number of threads (default: by size).
+    pub(crate) fn retention_daily_on(&self, from: Day, to: Day, offsets: usize, last: Day, threads: Option<usize>) -> Vec<Cohort> {
         let cohorts: Vec<(Day, &RoaringBitmap)> = self
             .cohorts
             .range(from..)
@@ -582,7 +668,29 @@ impl ActivityLog {
     }
 
     /// Weekly cohorts (ISO weeks, Monday start) whose Monday is in `[week_start(from), to]`.
+    /// Up to [`WEEKLY_OFFSETS`] offsets, read from the cells kept as events arrive.
     pub fn retention_weekly(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
+        if offsets > WEEKLY_OFFSETS {
+            return self.retention_weekly_scan(from, to, offsets, last);
+        }
+        let last_week = week_start(last);
+        let mut out = Vec::new();
+        let mut monday = week_start(from);
+        while monday <= to {
+            let size: u64 = self.cohorts.range(monday..=monday + 6).map(|(_, b)| b.len()).sum();
+            if size > 0 {
+                let cells = self.weekly_cells.get(&monday).copied().unwrap_or_default();
+                let n = if last_week < monday { 0 } else { (((last_week - monday) / 7 + 1) as usize).min(offsets) };
+                let retained = cells[..n].iter().map(|c| u64::from(*c)).collect();
+                out.push(Cohort { cohort_start: date_of(monday).to_string(), size, retained });
+            }
+            monday += 7;
+        }
+        out
+    }
+
+    /// [`ActivityLog::retention_weekly`] from the day bitmaps, any number of offsets.
+    pub(crate) fn retention_weekly_scan(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
         let mut out = Vec::new();
         let mut monday = week_start(from);
         let last_week = week_start(last);

@@ -320,7 +320,7 @@ fn retention_over_more_cohorts_than_one_pass_holds() {
     for (u, d) in &log {
         a.record(*u, *d);
     }
-    let rows = a.retention_daily(20_000, 20_319, 5, 20_319);
+    let rows = a.retention_daily_on(20_000, 20_319, 5, 20_319, None);
     assert!(rows.len() > 254);
     for c in &rows {
         let start = day_of(NaiveDate::parse_from_str(&c.cohort_start, "%Y-%m-%d").unwrap());
@@ -329,6 +329,42 @@ fn retention_over_more_cohorts_than_one_pass_holds() {
             let want = a.active_on(start + k as i32).map_or(0, |d| d.intersection_len(cohort));
             assert_eq!(*n, want, "cohort {} k {k}", c.cohort_start);
         }
+    }
+}
+
+#[test]
+fn retention_cells_kept_as_events_arrive_match_the_bitmaps() {
+    // In time order, reversed, and shuffled (first days move earlier, weeks are filled out of order).
+    let log = random_log(23, 1_500, 80, 25_000);
+    let mut sorted = log.clone();
+    sorted.sort_by_key(|(_, d)| *d);
+    let reversed: Vec<_> = sorted.iter().rev().copied().collect();
+    for (name, order) in [("random", &log), ("sorted", &sorted), ("reversed", &reversed)] {
+        let mut a = ActivityLog::new();
+        for (u, d) in order {
+            a.record(*u, *d);
+        }
+        for (from, to, last) in [(20_000, 20_079, 20_079), (20_020, 20_049, 20_049), (20_030, 20_060, 20_045)] {
+            assert_eq!(
+                a.retention_daily(from, to, DAILY_OFFSETS, last),
+                a.retention_daily_on(from, to, DAILY_OFFSETS, last, Some(1)),
+                "{name} daily {from}..{to} last {last}"
+            );
+            assert_eq!(
+                a.retention_daily(from, to, 7, last),
+                a.retention_daily_on(from, to, 7, last, Some(1)),
+                "{name} daily, 7 offsets"
+            );
+            assert_eq!(
+                a.retention_weekly(from, to, WEEKLY_OFFSETS, last),
+                a.retention_weekly_scan(from, to, WEEKLY_OFFSETS, last),
+                "{name} weekly {from}..{to} last {last}"
+            );
+        }
+        // Past the kept offsets the bitmaps answer.
+        let long = a.retention_daily(20_000, 20_010, 60, 20_079);
+        assert_eq!(long, a.retention_daily_on(20_000, 20_010, 60, 20_079, Some(1)));
+        assert_eq!(long[0].retained.len(), 60);
     }
 }
 
