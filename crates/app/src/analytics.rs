@@ -43,6 +43,10 @@ struct Built {
     /// A repeated request with nothing new (a CSV download after the page) is
     /// served from here.
     memo: Vec<(Day, Day, u64, Arc<Figures>)>,
+    /// What the last computation of a few ranges hands on (its KOL ranking,
+    /// its tier walk before the last day), newest last; the engine checks
+    /// each against the log before using it.
+    reuse: Vec<(Day, Day, engine::Reuse)>,
 }
 
 type Shared = Arc<tokio::sync::Mutex<Built>>;
@@ -333,13 +337,20 @@ impl App {
         let f = match hit {
             Some(f) => f,
             None => {
+                let reuse = b.reuse.iter().find(|r| (r.0, r.1) == (from_day, to_day)).map(|r| r.2.clone());
                 let (f, b2) = tokio::task::spawn_blocking(move || {
-                    let f = Arc::new(b.log.figures(from_day, to_day, TOP, SILENT_SHOWN * 4));
+                    let f =
+                        Arc::new(b.log.figures(from_day, to_day, TOP, SILENT_SHOWN * 4, &reuse.unwrap_or_default()));
                     (f, b)
                 })
                 .await
                 .map_err(|e| AppError::Internal(format!("analytics: {e}")))?;
                 b = b2;
+                b.reuse.retain(|r| (r.0, r.1) != (from_day, to_day));
+                if b.reuse.len() >= MEMO_RANGES {
+                    b.reuse.remove(0);
+                }
+                b.reuse.push((from_day, to_day, f.reuse.clone()));
                 let applied = b.applied;
                 b.memo.retain(|m| m.2 == applied && (m.0, m.1) != (from_day, to_day));
                 if b.memo.len() >= MEMO_RANGES {
@@ -486,6 +497,7 @@ impl App {
                     log: ActivityLog::new(),
                     applied: 0,
                     memo: Vec::new(),
+                    reuse: Vec::new(),
                 }))
             })
             .clone();

@@ -113,17 +113,26 @@ impl ActivityLog {
         #[derive(Default)]
         struct Acc {
             posts: u64,
-            posters: RoaringBitmap,
+            /// One bit per member id: inserting at random into a bitset is a
+            /// write, into a sorted roaring container a move of its tail.
+            posters: Vec<u64>,
+            poster_count: u64,
             interactions: u64,
             waits: Vec<i64>,
         }
+        let words = self.id_bound.div_ceil(64);
         let mut by: Vec<Acc> = (0..self.topics.len()).map(|_| Acc::default()).collect();
         let mut cells = [(0u64, 0u64); 168];
         let (mut all, mut questions) = ((0u64, Vec::new()), (0u64, Vec::new()));
         for p in self.posts_in(from, to) {
             let a = &mut by[p.topic as usize];
             a.posts += 1;
-            a.posters.insert(p.author);
+            if a.posters.is_empty() {
+                a.posters = vec![0; words];
+            }
+            let (w, bit) = (p.author as usize / 64, 1u64 << (p.author % 64));
+            a.poster_count += u64::from(a.posters[w] & bit == 0);
+            a.posters[w] |= bit;
             let wait = p.first_reply_ms.map(|r| r - p.created_ms);
             all.0 += 1;
             if p.question {
@@ -162,8 +171,8 @@ impl ActivityLog {
             .map(|(slot, a)| TopicStat {
                 topic: self.topics[slot],
                 posts: a.posts,
-                posters: a.posters.len(),
-                posting_rate: ratio(a.posters.len(), active),
+                posters: a.poster_count,
+                posting_rate: ratio(a.poster_count, active),
                 interactions: a.interactions,
                 interaction_rate: ratio(a.interactions, a.posts),
                 response_rate: ratio(a.waits.len() as u64, a.posts),
@@ -187,9 +196,31 @@ impl ActivityLog {
         (summarize(all), summarize(questions), topics, hours)
     }
 
+    /// Comments and reactions on known posts in `[from, to]` (what the KOL graph is made of).
+    pub fn links_between(&self, from: Day, to: Day) -> u64 {
+        self.days_links(from, to).map(|l| l.edges.len() as u64).sum()
+    }
+
+    fn days_links(&self, from: Day, to: Day) -> impl Iterator<Item = &super::DayLinks> {
+        self.links.range(from..=to.max(from)).filter(move |_| from <= to).map(|(_, l)| l)
+    }
+
     /// Contributors of `[from, to]`: the top `limit` by posts (then replies and
-    /// reactions received), and the top `limit` by KOL score.
+    /// reactions received), and the top `limit` by KOL score, ranked now.
     pub fn contributors(&self, from: Day, to: Day, limit: usize) -> (Vec<Contributor>, Vec<Contributor>) {
+        self.contributors_ranked(from, to, limit, &self.kol_ranking(from, to))
+    }
+
+    /// [`ActivityLog::contributors`] with KOL scores from `ranking` (which may
+    /// be an earlier one of the range: see [`KolRanking::reusable`]); the
+    /// counts are always the log's current ones.
+    pub fn contributors_ranked(
+        &self,
+        from: Day,
+        to: Day,
+        limit: usize,
+        ranking: &KolRanking,
+    ) -> (Vec<Contributor>, Vec<Contributor>) {
         #[derive(Default, Clone, Copy)]
         struct Acc {
             posts: u32,
@@ -197,62 +228,56 @@ impl ActivityLog {
             replies: u32,
             reactions: u32,
         }
-        // Per member id: counts, links out, and whether they are linked to / in the graph.
         let mut acc = vec![Acc::default(); self.id_bound];
-        let mut out = vec![0u32; self.id_bound];
-        let mut linked_to = vec![false; self.id_bound];
-        for p in self.posts_in(from, to) {
-            acc[p.author as usize].posts += 1;
-        }
-        let edges: Vec<&Vec<super::Edge>> =
-            self.edges.range(from..=to.max(from)).filter(|_| from <= to).map(|(_, e)| e).collect();
-        // The graph: a link from whoever replied or reacted to the post's author.
-        for e in edges.iter().copied().flatten() {
-            if !e.reaction {
-                acc[e.from as usize].comments += 1;
+        // Members with posts or anything received: the only ones with a key above zero.
+        let mut ranked: Vec<u32> = Vec::new();
+        let mut note = |a: &Acc, m: u32| {
+            if a.posts + a.replies + a.reactions == 0 {
+                ranked.push(m);
             }
-            if e.to == e.from {
-                continue;
+        };
+        for (day, l) in self.links.range(from..=to.max(from)).filter(|_| from <= to) {
+            for &(m, n) in &l.posted {
+                let a = &mut acc[m as usize];
+                note(a, m);
+                a.posts += n;
             }
-            let t = &mut acc[e.to as usize];
-            if e.reaction {
-                t.reactions += 1;
-            } else {
-                t.replies += 1;
+            // Posts that came after the day was summed.
+            let unsummed = self.posts_by_day.get(day).map_or(&[][..], |p| &p[l.posts_summed..]);
+            for p in unsummed {
+                let m = self.posts[*p as usize].author;
+                let a = &mut acc[m as usize];
+                note(a, m);
+                a.posts += 1;
             }
-            out[e.from as usize] += 1;
-            linked_to[e.to as usize] = true;
-        }
-        // Targets (linked to) get dense positions; the graph's other nodes are leaves.
-        const NONE: u32 = u32::MAX;
-        let mut position = vec![NONE; self.id_bound];
-        let mut inv_out: Vec<f32> = Vec::new();
-        let mut nodes = 0usize;
-        for m in 0..self.id_bound {
-            if linked_to[m] {
-                position[m] = inv_out.len() as u32;
-                inv_out.push(if out[m] == 0 { 0.0 } else { 1.0 / out[m] as f32 });
+            for &(m, n) in &l.written {
+                acc[m as usize].comments += n;
             }
-            if linked_to[m] || out[m] > 0 {
-                nodes += 1;
+            for &(m, replies, reactions) in &l.received {
+                let a = &mut acc[m as usize];
+                note(a, m);
+                a.replies += replies;
+                a.reactions += reactions;
             }
-        }
-        drop(linked_to);
-        let mut leaf_weight = vec![0.0f32; inv_out.len()];
-        let mut inner: Vec<(u32, u32)> = Vec::with_capacity(edges.iter().map(|e| e.len()).sum());
-        for e in edges.iter().copied().flatten().filter(|e| e.to != e.from) {
-            let t = position[e.to as usize];
-            match position[e.from as usize] {
-                NONE => leaf_weight[t as usize] += 1.0 / out[e.from as usize] as f32,
-                s => inner.push((s, t)),
+            // Links that came after the day was summed (today's, late ones).
+            for e in &l.edges[l.summed..] {
+                if !e.reaction {
+                    acc[e.from as usize].comments += 1;
+                }
+                if e.to != e.from {
+                    let a = &mut acc[e.to as usize];
+                    note(a, e.to);
+                    if e.reaction {
+                        a.reactions += 1;
+                    } else {
+                        a.replies += 1;
+                    }
+                }
             }
         }
-        let (rank, leaf_rank) = rank_targets(nodes, 0.0, &inv_out, &leaf_weight, &inner);
-        drop(inner);
-        let score = |m: usize| match position[m] {
-            NONE if out[m] > 0 => leaf_rank * nodes as f64,
-            NONE => 0.0,
-            p => f64::from(rank[p as usize]) * nodes as f64,
+        let taking_part = |m: u32| {
+            let a = acc[m as usize];
+            a.posts + a.comments + a.replies + a.reactions > 0
         };
         let row = |m: u32| {
             let a = acc[m as usize];
@@ -262,33 +287,151 @@ impl ActivityLog {
                 comments: a.comments.into(),
                 replies_received: a.replies.into(),
                 reactions_received: a.reactions.into(),
-                kol_score: score(m as usize),
+                kol_score: ranking.score(m),
             }
         };
-        // The top `limit` of the members taking part, by a key, best first.
-        let top = |key: &dyn Fn(u32, u32) -> std::cmp::Ordering| {
-            let mut ids: Vec<u32> = (0..self.id_bound as u32)
-                .filter(|m| {
-                    let a = acc[*m as usize];
-                    a.posts + a.comments + a.replies + a.reactions > 0
-                })
+        // Keys copied next to the ids: selecting over them reads one array in order,
+        // not the per-member counters at random.
+        // Most posts first, then replies and reactions received, then the lowest id.
+        type Key = (std::cmp::Reverse<(u32, u32, u32)>, u32);
+        let mut keyed: Vec<Key> = ranked
+            .iter()
+            .map(|m| {
+                let a = acc[*m as usize];
+                (std::cmp::Reverse((a.posts, a.replies, a.reactions)), *m)
+            })
+            .collect();
+        let k = limit.min(keyed.len());
+        if k > 0 && k < keyed.len() {
+            keyed.select_nth_unstable(k - 1);
+        }
+        keyed.truncate(k);
+        keyed.sort_unstable();
+        let mut ranked: Vec<u32> = keyed.into_iter().map(|(_, m)| m).collect();
+        // Fewer than `limit` with a key: members who only commented follow, by id.
+        if ranked.len() < limit {
+            let extra: Vec<u32> = (0..self.id_bound as u32)
+                .filter(|m| taking_part(*m) && !ranked.contains(m))
+                .take(limit - ranked.len())
                 .collect();
-            let k = limit.min(ids.len());
-            if k > 0 && k < ids.len() {
-                ids.select_nth_unstable_by(k - 1, |a, b| key(*a, *b));
+            ranked.extend(extra);
+        }
+        let by_posts = ranked.into_iter().map(row).collect();
+        // The ranking's best, then (all with the same, lowest score) members in
+        // the graph nobody linked to, by id.
+        let mut kols: Vec<u32> = ranking.top.iter().copied().filter(|m| taking_part(*m)).take(limit).collect();
+        if kols.len() < limit {
+            kols.extend(ranking.leaves.iter().filter(|m| taking_part(*m)).take(limit - kols.len()));
+        }
+        (by_posts, kols.into_iter().map(row).collect())
+    }
+
+    /// The KOL PageRank of `[from, to]`'s reply/reaction graph: a link from
+    /// whoever replied or reacted to the post's author. The costliest figure
+    /// (two passes over the links, then the rounds), so a dashboard may reuse
+    /// it while the range's links grow by little ([`KolRanking::reusable`]).
+    pub fn kol_ranking(&self, from: Day, to: Day) -> KolRanking {
+        let mut out = vec![0u32; self.id_bound];
+        let mut linked_to = vec![false; self.id_bound];
+        let mut links = 0u64;
+        for l in self.days_links(from, to) {
+            links += l.edges.len() as u64;
+            for e in l.edges.iter().filter(|e| e.to != e.from) {
+                out[e.from as usize] += 1;
+                linked_to[e.to as usize] = true;
             }
-            ids.truncate(k);
-            ids.sort_by(|a, b| key(*a, *b));
-            ids.into_iter().map(row).collect::<Vec<_>>()
-        };
-        let by_posts = top(&|a, b| {
-            let (x, y) = (acc[a as usize], acc[b as usize]);
-            (y.posts, y.replies, y.reactions).cmp(&(x.posts, x.replies, x.reactions)).then(a.cmp(&b))
-        });
-        let mut by_score = top(&|a, b| score(b as usize).total_cmp(&score(a as usize)).then(a.cmp(&b)));
-        // Only members in the graph have an influence to rank.
-        by_score.retain(|c| c.kol_score > 0.0);
-        (by_posts, by_score)
+        }
+        // Targets (linked to) get dense positions; the graph's other nodes are leaves.
+        const NONE: u32 = u32::MAX;
+        let mut position = vec![NONE; self.id_bound];
+        let mut target_ids: Vec<u32> = Vec::new();
+        let mut inv_out: Vec<f32> = Vec::new();
+        let mut leaves = RoaringBitmap::new();
+        for m in 0..self.id_bound {
+            if linked_to[m] {
+                position[m] = inv_out.len() as u32;
+                target_ids.push(m as u32);
+                inv_out.push(if out[m] == 0 { 0.0 } else { 1.0 / out[m] as f32 });
+            } else if out[m] > 0 {
+                leaves.insert(m as u32);
+            }
+        }
+        drop(linked_to);
+        let nodes = target_ids.len() + leaves.len() as usize;
+        let mut leaf_weight = vec![0.0f32; inv_out.len()];
+        let mut inner: Vec<(u32, u32)> = Vec::new();
+        for l in self.days_links(from, to) {
+            for e in l.edges.iter().filter(|e| e.to != e.from) {
+                let t = position[e.to as usize];
+                match position[e.from as usize] {
+                    NONE => leaf_weight[t as usize] += 1.0 / out[e.from as usize] as f32,
+                    s => inner.push((s, t)),
+                }
+            }
+        }
+        drop((out, position));
+        let (rank, leaf_rank) = rank_targets(nodes, 0.0, &inv_out, &leaf_weight, &inner);
+        drop(inner);
+        let targets: Vec<(u32, f32)> =
+            target_ids.iter().zip(&rank).map(|(m, r)| (*m, (f64::from(*r) * nodes as f64) as f32)).collect();
+        let mut top: Vec<(u32, f32)> = targets.clone();
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if top.len() > KOL_KEPT {
+            top.select_nth_unstable_by(KOL_KEPT - 1, order);
+            top.truncate(KOL_KEPT);
+        }
+        top.sort_by(order);
+        KolRanking {
+            from,
+            to,
+            links,
+            targets,
+            leaves,
+            leaf_score: (leaf_rank * nodes as f64) as f32,
+            top: top.into_iter().map(|(m, _)| m).collect(),
+        }
+    }
+}
+
+/// Members a [`KolRanking`] keeps in order (the dashboard shows 20).
+pub const KOL_KEPT: usize = 100;
+
+/// How much a range's links may grow before its KOL ranking is computed again: 1 %.
+pub const KOL_REUSE_GROWTH: u64 = 100;
+
+/// The KOL scores of a range's reply/reaction graph: PageRank scaled so the
+/// graph's average member is 1. Members linked to keep their own score;
+/// the others in the graph (who only replied and reacted) share the lowest.
+#[derive(Debug, Clone, Default)]
+pub struct KolRanking {
+    pub from: Day,
+    pub to: Day,
+    /// The range's links when it was ranked.
+    pub links: u64,
+    /// (member, score) of members linked to, by member.
+    targets: Vec<(u32, f32)>,
+    leaves: RoaringBitmap,
+    leaf_score: f32,
+    /// The best [`KOL_KEPT`] members linked to, best first (ties by id).
+    top: Vec<u32>,
+}
+
+impl KolRanking {
+    /// A member's score (0: not in the graph).
+    pub fn score(&self, m: u32) -> f64 {
+        match self.targets.binary_search_by_key(&m, |t| t.0) {
+            Ok(i) => f64::from(self.targets[i].1),
+            Err(_) if self.leaves.contains(m) => f64::from(self.leaf_score),
+            Err(_) => 0.0,
+        }
+    }
+
+    /// Whether this ranking may stand for `[from, to]` now: the same range,
+    /// and its links have grown by at most 1 % since (an influence ranking
+    /// moves slowly; recomputing it is most of a large dashboard's cost).
+    pub fn reusable(&self, log: &ActivityLog, from: Day, to: Day) -> bool {
+        let now = log.links_between(from, to);
+        (self.from, self.to) == (from, to) && now >= self.links && now - self.links <= self.links / KOL_REUSE_GROWTH
     }
 }
 

@@ -1,6 +1,8 @@
 //! Member figures: tiers over time, silent members, the joining funnel and
 //! referral growth. Definitions in docs/analytics.md.
 
+use std::sync::Arc;
+
 use roaring::RoaringBitmap;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -14,6 +16,58 @@ pub const CHURNED_DAYS: Day = 30;
 pub const NEW_DAYS: Day = 7;
 /// Core: active on at least this many of the trailing 30 days.
 pub const CORE_ACTIVE_DAYS: u8 = 12;
+
+/// The tier walk's per-member word: active days in the trailing 30 (high 8
+/// bits) and the last active day as 1 + its index from the walk's first day
+/// (low 24 bits; 0: none yet). One word, so a visit touches one cache line.
+const LAST: u32 = (1 << 24) - 1;
+
+/// What a walk gives: tiers, silent members, [WAU, MAU], and its checkpoint (none for an empty range).
+pub(super) type Walked = (Vec<TierPoint>, Vec<SilentMember>, [Vec<super::Point>; 2], Option<Arc<WalkCheckpoint>>);
+
+/// The tier walk under way.
+#[derive(Debug, Clone)]
+pub(super) struct Walk {
+    state: Vec<u32>,
+    /// Members by last active day (index: day − the walk's first day), all and core only.
+    hist: Vec<u64>,
+    hist_core: Vec<u64>,
+    /// Members seen so far.
+    known: u64,
+    tiers: Vec<TierPoint>,
+    wau: Vec<super::Point>,
+    mau: Vec<super::Point>,
+}
+
+/// A range's tier walk stopped before its last day, to resume from while
+/// only that day gets new activity (today's events, for a range ending
+/// today). Members' words are kept sparse: a small community in a large
+/// site has large member ids.
+#[derive(Debug, Clone)]
+pub struct WalkCheckpoint {
+    from: Day,
+    to: Day,
+    /// [`ActivityLog::pairs_before`] `to` when it was taken.
+    pairs_before: u64,
+    members: Vec<(u32, u32)>,
+    walk: Walk,
+}
+
+impl WalkCheckpoint {
+    fn keep(from: Day, to: Day, pairs_before: u64, w: &Walk) -> WalkCheckpoint {
+        let members = w.state.iter().enumerate().filter(|(_, s)| **s != 0).map(|(m, s)| (m as u32, *s)).collect();
+        WalkCheckpoint { from, to, pairs_before, members, walk: Walk { state: vec![], ..w.clone() } }
+    }
+
+    fn restore(&self, id_bound: usize) -> Walk {
+        let mut w = self.walk.clone();
+        w.state = vec![0; id_bound];
+        for &(m, s) in &self.members {
+            w.state[m as usize] = s;
+        }
+        w
+    }
+}
 
 /// Members per tier on one day; every member seen by then is in exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,91 +141,48 @@ impl ActivityLog {
     /// days from `from − 29` keeping each member's last active day and active
     /// days in the trailing 30, with histograms by last active day.
     pub fn tiers(&self, from: Day, to: Day, silent_limit: usize) -> (Vec<TierPoint>, Vec<SilentMember>) {
-        let (tiers, silent, _) = self.walk(from, to, silent_limit);
+        let (tiers, silent, _, _) = self.walk(from, to, silent_limit, None);
         (tiers, silent)
     }
 
-    /// [`ActivityLog::tiers`], with the WAU and MAU series the same walk gives.
-    pub(super) fn walk(
-        &self,
-        from: Day,
-        to: Day,
-        silent_limit: usize,
-    ) -> (Vec<TierPoint>, Vec<SilentMember>, [Vec<super::Point>; 2]) {
+    /// [`ActivityLog::tiers`], with the WAU and MAU series the same walk gives,
+    /// and the walk's state before its last day. Given that state from an
+    /// earlier walk of the range ([`WalkCheckpoint`]), and nothing new before
+    /// the last day since, only the last day is walked: the figures are the same.
+    pub(super) fn walk(&self, from: Day, to: Day, silent_limit: usize, resume: Option<&Arc<WalkCheckpoint>>) -> Walked {
         if to < from {
-            return (vec![], vec![], [vec![], vec![]]);
+            return (vec![], vec![], [vec![], vec![]], None);
         }
-        let mut wau = Vec::with_capacity((to - from + 1) as usize);
-        let mut mau = Vec::with_capacity((to - from + 1) as usize);
         let start = from - (CHURNED_DAYS - 1);
-        let mut last = vec![Day::MIN; self.id_bound];
-        let mut count = vec![0u8; self.id_bound];
-        let n = (to - start + 1) as usize;
-        // Members by last active day (index: day − start), all and core only.
-        let mut hist = vec![0u64; n];
-        let mut hist_core = vec![0u64; n];
-        let mut known: u64 = self.cohorts.range(..start).map(|(_, b)| b.len()).sum();
-        let cohort = |d: Day| self.cohorts.get(&d).map_or(0, |b| b.len());
-        let sum = |h: &[u64], lo: Day, hi: Day| -> u64 {
-            let lo = (lo.max(start) - start) as usize;
-            let hi = hi - start;
-            if hi < 0 {
-                return 0;
+        let before = self.pairs_before(to);
+        let (mut w, checkpoint) = match resume.filter(|c| (c.from, c.to, c.pairs_before) == (from, to, before)) {
+            Some(c) => (c.restore(self.id_bound), c.clone()),
+            None => {
+                let mut w = Walk {
+                    state: vec![0; self.id_bound],
+                    hist: vec![0; (to - start + 1) as usize],
+                    hist_core: vec![0; (to - start + 1) as usize],
+                    known: self.cohorts.range(..start).map(|(_, b)| b.len()).sum(),
+                    tiers: Vec::with_capacity((to - from + 1) as usize),
+                    wau: Vec::with_capacity((to - from + 1) as usize),
+                    mau: Vec::with_capacity((to - from + 1) as usize),
+                };
+                for d in start..to {
+                    self.walk_day(&mut w, start, from, d);
+                }
+                let c = Arc::new(WalkCheckpoint::keep(from, to, before, &w));
+                (w, c)
             }
-            h[lo..=hi as usize].iter().sum()
         };
-        let mut out = Vec::with_capacity((to - from + 1) as usize);
-        for d in start..=to {
-            known += cohort(d);
-            if let Some(gone) = self.days.get(&(d - CHURNED_DAYS)).filter(|_| d - CHURNED_DAYS >= start) {
-                for m in gone {
-                    let c = &mut count[m as usize];
-                    *c -= 1;
-                    if *c == CORE_ACTIVE_DAYS - 1 {
-                        hist_core[(last[m as usize] - start) as usize] -= 1;
-                    }
-                }
-            }
-            if let Some(active) = self.days.get(&d) {
-                for m in active {
-                    let (l, c) = (&mut last[m as usize], &mut count[m as usize]);
-                    if *l >= start {
-                        hist[(*l - start) as usize] -= 1;
-                        if *c >= CORE_ACTIVE_DAYS {
-                            hist_core[(*l - start) as usize] -= 1;
-                        }
-                    }
-                    *l = d;
-                    *c += 1;
-                    hist[(d - start) as usize] += 1;
-                    if *c >= CORE_ACTIVE_DAYS {
-                        hist_core[(d - start) as usize] += 1;
-                    }
-                }
-            }
-            if d < from {
-                continue;
-            }
-            let new: u64 = (d - NEW_DAYS + 1..=d).map(cohort).sum();
-            let recent = sum(&hist, d - SILENT_DAYS + 1, d);
-            let core = sum(&hist_core, d - SILENT_DAYS + 1, d);
-            let seen_30 = sum(&hist, d - CHURNED_DAYS + 1, d);
-            let date = date_of(d).to_string();
-            wau.push(super::Point { date: date.clone(), count: sum(&hist, d - 6, d) });
-            mau.push(super::Point { date, count: seen_30 });
-            out.push(TierPoint {
-                day: d,
-                new,
-                active: recent - new - core,
-                core,
-                silent: seen_30 - recent,
-                churned: known - seen_30,
-            });
-        }
+        self.walk_day(&mut w, start, from, to);
         // (active days, last active day, member), most active first, then most recent.
         let mut quiet: Vec<(u8, Day, u32)> = Vec::new();
         for (&d, members) in self.days.range(to - CHURNED_DAYS + 1..=to - SILENT_DAYS) {
-            quiet.extend(members.iter().filter(|m| last[*m as usize] == d).map(|m| (count[m as usize], d, m)));
+            let mine = (d - start + 1) as u32;
+            quiet.extend(members.iter().filter_map(|m| {
+                let s = w.state[m as usize];
+                (s & LAST == mine).then_some(((s >> 24) as u8, d, m))
+            }));
         }
         let order = |a: &(u8, Day, u32), b: &(u8, Day, u32)| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2));
         if silent_limit > 0 && quiet.len() > silent_limit {
@@ -183,7 +194,74 @@ impl ActivityLog {
             .into_iter()
             .map(|(active_days, d, member)| SilentMember { member, last_active: date_of(d).to_string(), active_days })
             .collect();
-        (out, silent, [wau, mau])
+        (w.tiers, silent, [w.wau, w.mau], Some(checkpoint))
+    }
+
+    /// (member, day) pairs of activity before `day`: any new one before a
+    /// walk's last day changes what a checkpoint of it holds.
+    fn pairs_before(&self, day: Day) -> u64 {
+        self.days.range(..day).map(|(_, b)| b.len()).sum()
+    }
+
+    /// One day of the walk: members whose day 30 back drops out, then the
+    /// day's active members; from `from` on, the day's tiers, WAU and MAU.
+    fn walk_day(&self, w: &mut Walk, start: Day, from: Day, d: Day) {
+        let cohort = |d: Day| self.cohorts.get(&d).map_or(0, |b| b.len());
+        let sum = |h: &[u64], lo: Day, hi: Day| -> u64 {
+            let lo = (lo.max(start) - start) as usize;
+            let hi = hi - start;
+            if hi < 0 {
+                return 0;
+            }
+            h[lo..=hi as usize].iter().sum()
+        };
+        let core = u32::from(CORE_ACTIVE_DAYS);
+        w.known += cohort(d);
+        if let Some(gone) = self.days.get(&(d - CHURNED_DAYS)).filter(|_| d - CHURNED_DAYS >= start) {
+            for m in gone {
+                let s = &mut w.state[m as usize];
+                *s -= 1 << 24;
+                if *s >> 24 == core - 1 {
+                    w.hist_core[(*s & LAST) as usize - 1] -= 1;
+                }
+            }
+        }
+        let i = (d - start) as usize;
+        if let Some(active) = self.days.get(&d) {
+            for m in active {
+                let s = &mut w.state[m as usize];
+                let (l, c) = (*s & LAST, *s >> 24);
+                if l > 0 {
+                    w.hist[l as usize - 1] -= 1;
+                    if c >= core {
+                        w.hist_core[l as usize - 1] -= 1;
+                    }
+                }
+                *s = ((c + 1) << 24) | (i as u32 + 1);
+                if c + 1 >= core {
+                    w.hist_core[i] += 1;
+                }
+            }
+            w.hist[i] += active.len();
+        }
+        if d < from {
+            return;
+        }
+        let new: u64 = (d - NEW_DAYS + 1..=d).map(cohort).sum();
+        let recent = sum(&w.hist, d - SILENT_DAYS + 1, d);
+        let core = sum(&w.hist_core, d - SILENT_DAYS + 1, d);
+        let seen_30 = sum(&w.hist, d - CHURNED_DAYS + 1, d);
+        let date = date_of(d).to_string();
+        w.wau.push(super::Point { date: date.clone(), count: sum(&w.hist, d - 6, d) });
+        w.mau.push(super::Point { date, count: seen_30 });
+        w.tiers.push(TierPoint {
+            day: d,
+            new,
+            active: recent - new - core,
+            core,
+            silent: seen_30 - recent,
+            churned: w.known - seen_30,
+        });
     }
 
     /// Members who joined in `[from, to]` (their first join), then of those who
@@ -220,17 +298,27 @@ impl ActivityLog {
 
     /// Everyone below `m` in the referral tree (each member counted once, even through a cycle).
     fn tree_size(&self, m: u32) -> u64 {
-        let mut seen = RoaringBitmap::new();
-        seen.insert(m);
+        // A bitset by member id: a tree is walked in no id order, which a
+        // roaring bitmap pays for with a move per insert.
+        let mut seen = vec![0u64; self.id_bound.max(m as usize + 1).div_ceil(64)];
+        let mut insert = |x: u32| {
+            let (w, bit) = (x as usize / 64, 1u64 << (x % 64));
+            let new = seen[w] & bit == 0;
+            seen[w] |= bit;
+            new
+        };
+        insert(m);
         let mut stack = vec![m];
+        let mut below = 0;
         while let Some(x) = stack.pop() {
             for &c in self.children.get(&x).map_or(&[][..], Vec::as_slice) {
-                if seen.insert(c) {
+                if insert(c) {
+                    below += 1;
                     stack.push(c);
                 }
             }
         }
-        seen.len() - 1
+        below
     }
 
     /// Invites and invited joins in `[from, to]`, the viral coefficient and the

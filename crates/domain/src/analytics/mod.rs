@@ -10,8 +10,8 @@ mod members;
 
 use std::collections::{BTreeMap, HashMap};
 
-pub use content::{page_rank, Contributor, HeatCell, Response, TopicStat};
-pub use members::{FunnelStep, Inviter, Referral, SilentMember, TierPoint};
+pub use content::{page_rank, Contributor, HeatCell, KolRanking, Response, TopicStat, KOL_KEPT, KOL_REUSE_GROWTH};
+pub use members::{FunnelStep, Inviter, Referral, SilentMember, TierPoint, WalkCheckpoint};
 use rustc_hash::FxHashMap;
 
 use chrono::{NaiveDate, TimeZone};
@@ -182,6 +182,63 @@ struct Edge {
     reaction: bool,
 }
 
+/// A day's comments and reactions on known posts: every link in arrival
+/// order (the KOL graph), and per-member sums of the first `summed` of them
+/// and of the day's first `posts_summed` posts, sorted by member, so the
+/// contributor counts of a range read a few sorted runs instead of touching
+/// per-member counters at random per link and post.
+#[derive(Debug, Default, Clone)]
+struct DayLinks {
+    edges: Vec<Edge>,
+    summed: usize,
+    posts_summed: usize,
+    /// (member, posts written).
+    posted: Vec<(u32, u32)>,
+    /// (member, comments written).
+    written: Vec<(u32, u32)>,
+    /// (member, replies received, reactions received), from others.
+    received: Vec<(u32, u32, u32)>,
+}
+
+/// (member, count) runs of a list of member ids.
+fn runs(mut ids: Vec<u32>) -> Vec<(u32, u32)> {
+    ids.sort_unstable();
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for m in ids {
+        match out.last_mut() {
+            Some((last, n)) if *last == m => *n += 1,
+            _ => out.push((m, 1)),
+        }
+    }
+    out
+}
+
+impl DayLinks {
+    /// Sums the day's links and its posts (by their authors).
+    fn sum(&mut self, authors: impl ExactSizeIterator<Item = u32>) {
+        self.posts_summed = authors.len();
+        self.posted = runs(authors.collect());
+        self.written = runs(self.edges.iter().filter(|e| !e.reaction).map(|e| e.from).collect());
+        let mut r: Vec<(u32, bool)> =
+            self.edges.iter().filter(|e| e.from != e.to).map(|e| (e.to, e.reaction)).collect();
+        r.sort_unstable();
+        self.received.clear();
+        for (m, reaction) in r {
+            if self.received.last().is_none_or(|x| x.0 != m) {
+                self.received.push((m, 0, 0));
+            }
+            if let Some(x) = self.received.last_mut() {
+                if reaction {
+                    x.2 += 1;
+                } else {
+                    x.1 += 1;
+                }
+            }
+        }
+        self.summed = self.edges.len();
+    }
+}
+
 /// A member's first join.
 #[derive(Debug, Clone, Copy)]
 struct Join {
@@ -195,14 +252,20 @@ struct Join {
 pub struct ActivityLog {
     days: BTreeMap<Day, RoaringBitmap>,
     content: BTreeMap<Day, DayContent>,
-    first: FxHashMap<u32, Day>,
+    /// Each member's first active day (their cohort) and latest one (which
+    /// tells, in time order, whether a day starts a new week for them).
+    first: FxHashMap<u32, (Day, Day)>,
     cohorts: BTreeMap<Day, RoaringBitmap>,
     /// One past the largest member id seen (the size of per-member arrays).
     id_bound: usize,
     posts: Vec<PostStat>,
     post_index: FxHashMap<i64, u32>,
     posts_by_day: BTreeMap<Day, Vec<u32>>,
-    edges: BTreeMap<Day, Vec<Edge>>,
+    links: BTreeMap<Day, DayLinks>,
+    /// Days with links not yet in their day's sums, and the latest day with links:
+    /// a day is summed when a later one begins (late links wait for the next).
+    unsummed: std::collections::BTreeSet<Day>,
+    latest_link_day: Option<Day>,
     /// The topics posts were filed under (`None`: no topic); a post keeps its slot.
     topics: Vec<Option<i64>>,
     topic_slots: FxHashMap<Option<i64>, u16>,
@@ -227,9 +290,6 @@ pub struct ActivityLog {
     /// re-counted from the day bitmaps.
     daily_cells: BTreeMap<Day, [u32; DAILY_OFFSETS]>,
     weekly_cells: BTreeMap<Day, [u32; WEEKLY_OFFSETS]>,
-    /// Each member's latest active day (`Day::MIN`: none), which tells in
-    /// time order whether a day starts a new week for them.
-    last_seen: Vec<Day>,
 }
 
 impl ActivityLog {
@@ -243,29 +303,27 @@ impl ActivityLog {
             return;
         }
         self.id_bound = self.id_bound.max(member as usize + 1);
-        if self.last_seen.len() < self.id_bound {
-            self.last_seen.resize(self.id_bound, Day::MIN);
-        }
         match self.first.get(&member).copied() {
-            Some(f) if f <= day => self.count_cells(member, f, day),
-            Some(f) => {
+            Some((f, last)) if f <= day => {
+                self.count_cells(member, f, day, last);
+                self.first.insert(member, (f, last.max(day)));
+            }
+            Some((f, last)) => {
                 if let Some(b) = self.cohorts.get_mut(&f) {
                     b.remove(member);
                 }
-                self.first.insert(member, day);
+                self.first.insert(member, (day, last));
                 self.cohorts.entry(day).or_default().insert(member);
                 // Every later day of theirs now sits at another offset.
                 self.recount_cells(member, f, -1);
                 self.recount_cells(member, day, 1);
             }
             None => {
-                self.first.insert(member, day);
+                self.first.insert(member, (day, day));
                 self.cohorts.entry(day).or_default().insert(member);
-                self.count_cells(member, day, day);
+                self.count_cells(member, day, day, Day::MIN);
             }
         }
-        let last = &mut self.last_seen[member as usize];
-        *last = (*last).max(day);
     }
 
     /// Whether `member` is in the bitmap of `day`.
@@ -273,8 +331,9 @@ impl ActivityLog {
         self.days.get(&day).is_some_and(|b| b.contains(member))
     }
 
-    /// The retention cells a new active `day` of a member of cohort `first` adds to.
-    fn count_cells(&mut self, member: u32, first: Day, day: Day) {
+    /// The retention cells a new active `day` of a member of cohort `first`,
+    /// last active on `last` before it, adds to.
+    fn count_cells(&mut self, member: u32, first: Day, day: Day, last: Day) {
         let k = (day - first) as usize;
         if k < DAILY_OFFSETS {
             self.daily_cells.entry(first).or_insert([0; DAILY_OFFSETS])[k] += 1;
@@ -286,7 +345,6 @@ impl ActivityLog {
         }
         // Already counted in this week? In time order the latest day says so;
         // out of order, the week's other days are looked up.
-        let last = self.last_seen[member as usize];
         let counted = if last < week {
             false
         } else if last < day {
@@ -355,6 +413,9 @@ impl ActivityLog {
                             s
                         }
                     };
+                    self.roll_over(day);
+                    self.unsummed.insert(day);
+                    self.links.entry(day).or_default();
                     self.posts_by_day.entry(day).or_default().push(self.posts.len() as u32);
                     self.posts.push(PostStat {
                         author: member,
@@ -388,7 +449,12 @@ impl ActivityLog {
                         p.first_reply_ms = Some(at.ms);
                     }
                     let to = p.author;
-                    self.edges.entry(day).or_default().push(Edge { from: member, to, reaction });
+                    self.roll_over(day);
+                    let l = self.links.entry(day).or_default();
+                    if l.summed == l.edges.len() {
+                        self.unsummed.insert(day);
+                    }
+                    l.edges.push(Edge { from: member, to, reaction });
                 }
             }
             Contribution::Joined { invited_by, rules } => self.record_join(member, day, invited_by, rules),
@@ -397,6 +463,21 @@ impl ActivityLog {
             }
             Contribution::InviteSent => self.invites.entry(day).or_default().push(member),
         }
+    }
+
+    /// A post or link on `day`: when it is the first of a later day than any
+    /// before, the days with posts or links not yet in their sums are summed.
+    fn roll_over(&mut self, day: Day) {
+        if self.latest_link_day.is_some_and(|l| l >= day) {
+            return;
+        }
+        for d in std::mem::take(&mut self.unsummed) {
+            if let Some(l) = self.links.get_mut(&d) {
+                let posts = self.posts_by_day.get(&d).map_or(&[][..], Vec::as_slice);
+                l.sum(posts.iter().map(|i| self.posts[*i as usize].author));
+            }
+        }
+        self.latest_link_day = Some(day);
     }
 
     /// A member joined on `day` (their first join counts; a rejoin changes nothing).
@@ -563,8 +644,20 @@ impl ActivityLog {
             .collect()
     }
 
+    /// [`ActivityLog::retention_daily`] computed from the day bitmaps rather than read from the cells.
+    pub fn retention_daily_scan(&self, from: Day, to: Day, offsets: usize, last: Day) -> Vec<Cohort> {
+        self.retention_daily_on(from, to, offsets, last, None)
+    }
+
     /// [`ActivityLog::retention_daily`] from the day bitmaps, on a given number of threads (default: by size).
-    pub(crate) fn retention_daily_on(&self, from: Day, to: Day, offsets: usize, last: Day, threads: Option<usize>) -> Vec<Cohort> {
+    pub(crate) fn retention_daily_on(
+        &self,
+        from: Day,
+        to: Day,
+        offsets: usize,
+        last: Day,
+        threads: Option<usize>,
+    ) -> Vec<Cohort> {
         let cohorts: Vec<(Day, &RoaringBitmap)> = self
             .cohorts
             .range(from..)
@@ -740,20 +833,38 @@ pub struct Figures {
     pub hour_of_week: Vec<HeatCell>,
     pub top_contributors: Vec<Contributor>,
     pub kols: Vec<Contributor>,
+    /// What the next computation of the same range may start from.
+    pub reuse: Reuse,
+}
+
+/// Work a dashboard computation of a range can hand to the next one of the
+/// same range: its KOL ranking (reused while the links grow by under 1 %)
+/// and its tier walk stopped before the last day (resumed while only that
+/// day changes). Both are checked against the log before use.
+#[derive(Debug, Clone, Default)]
+pub struct Reuse {
+    pub kol: Option<std::sync::Arc<KolRanking>>,
+    pub walk: Option<std::sync::Arc<WalkCheckpoint>>,
 }
 
 impl ActivityLog {
     /// Every figure for `[from, to]`: people tables hold `top` rows (the silent
-    /// list `silent` candidates). The contributor graph (the costliest part), the
-    /// tier walk, the content pass and the cohort figures run on their own threads.
-    pub fn figures(&self, from: Day, to: Day, top: usize, silent: usize) -> Figures {
+    /// list `silent` candidates), starting from an earlier computation's
+    /// [`Reuse`] where it still holds. The ranking and contributors, the tier
+    /// walk, the content pass and the cohort figures run on their own threads.
+    pub fn figures(&self, from: Day, to: Day, top: usize, silent: usize, reuse: &Reuse) -> Figures {
         fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
             h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
         }
+        let kol = reuse.kol.clone().filter(|k| k.reusable(self, from, to));
         // Four independent parts: as many cores as there are work in parallel.
         std::thread::scope(|s| {
-            let people = s.spawn(|| self.contributors(from, to, top));
-            let walk = s.spawn(|| self.walk(from, to, silent));
+            let people = s.spawn(|| {
+                let ranking = kol.unwrap_or_else(|| std::sync::Arc::new(self.kol_ranking(from, to)));
+                let (by_posts, kols) = self.contributors_ranked(from, to, top, &ranking);
+                (by_posts, kols, ranking)
+            });
+            let walk = s.spawn(|| self.walk(from, to, silent, reuse.walk.as_ref()));
             let content = s.spawn(|| self.content_pass(from, to));
             let cohorts = s.spawn(|| {
                 let daily_from = from.max(to - DAILY_OFFSETS as Day + 1);
@@ -767,10 +878,10 @@ impl ActivityLog {
             });
             let dau = self.dau(from, to);
             let (posting_rate, interaction_rate) = (self.posting_rate(from, to), self.interaction_rate(from, to));
-            let (tiers, silent, [wau, mau]) = join(walk);
+            let (tiers, silent, [wau, mau], walk) = join(walk);
             let (posts, questions, topics, hour_of_week) = join(content);
             let (retention_daily, retention_weekly, funnel, referral) = join(cohorts);
-            let (top_contributors, kols) = join(people);
+            let (top_contributors, kols, kol_ranking) = join(people);
             Figures {
                 members: self.members() as u64,
                 dau,
@@ -789,6 +900,7 @@ impl ActivityLog {
                 hour_of_week,
                 top_contributors,
                 kols,
+                reuse: Reuse { kol: Some(kol_ranking), walk },
             }
         })
     }

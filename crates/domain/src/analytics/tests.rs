@@ -305,7 +305,7 @@ fn figures_agree_with_the_single_figures() {
         };
         a.record_event(*u, At { ms: i64::from(*d) * 86_400_000, day: *d, hour_of_week: 0 }, what);
     }
-    let f = a.figures(20_020, 20_059, 10, 50);
+    let f = a.figures(20_020, 20_059, 10, 50, &Reuse::default());
     assert_eq!(f.dau, a.dau(20_020, 20_059));
     assert_eq!([f.wau, f.mau], [a.wau(20_020, 20_059), a.mau(20_020, 20_059)]);
     assert_eq!((f.tiers, f.silent), a.tiers(20_020, 20_059, 50));
@@ -391,3 +391,37 @@ fn reversed_ranges_are_empty() {
 }
 
 mod rich;
+
+#[test]
+fn a_resumed_tier_walk_gives_the_figures_of_a_fresh_one() {
+    let log = random_log(41, 600, 70, 12_000);
+    let mut a = ActivityLog::new();
+    for (u, d) in &log {
+        a.record(*u, *d);
+    }
+    let (from, to) = (20_030, 20_069);
+    let walk_figures = |a: &ActivityLog, reuse: &Reuse| {
+        let f = a.figures(from, to, 10, 40, reuse);
+        ((f.tiers, f.silent, f.wau, f.mau), f.reuse)
+    };
+    let (fresh, reuse) = walk_figures(&a, &Reuse::default());
+    let checkpoint = reuse.walk.clone().expect("a checkpoint");
+    // New activity on the last day only: old members, and newcomers (some with large ids).
+    for m in [1, 2, 3, 599, 700, 5_000] {
+        a.record(m, to);
+    }
+    let (resumed, again) = walk_figures(&a, &reuse);
+    assert!(std::sync::Arc::ptr_eq(again.walk.as_ref().unwrap(), &checkpoint), "resumed");
+    assert_ne!(resumed, fresh, "the new activity shows");
+    assert_eq!(resumed, walk_figures(&a, &Reuse::default()).0);
+    // Activity before the last day: the checkpoint no longer holds.
+    a.record(6_000, to - 3);
+    let (redone, again) = walk_figures(&a, &reuse);
+    assert!(!std::sync::Arc::ptr_eq(again.walk.as_ref().unwrap(), &checkpoint), "walked again");
+    assert_eq!(redone, walk_figures(&a, &Reuse::default()).0);
+    assert_ne!(redone, resumed);
+    // Another range never resumes from it.
+    let other = a.figures(from + 1, to, 10, 40, &again);
+    assert!(!std::sync::Arc::ptr_eq(other.reuse.walk.as_ref().unwrap(), again.walk.as_ref().unwrap()));
+    assert_eq!(other.tiers, a.tiers(from + 1, to, 40).0);
+}

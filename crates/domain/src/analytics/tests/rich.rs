@@ -430,3 +430,62 @@ fn every_figure_matches_a_naive_loop() {
         assert!(stats.keys().filter(|m| !kols.iter().any(|k| k.member == **m)).all(|m| score(*m) <= cut + 1e-4));
     }
 }
+
+#[test]
+fn contributor_counts_do_not_depend_on_the_order_events_arrive_in() {
+    let evs = random_events(11);
+    // Posts first (a link to a post the log has not seen counts for its day only),
+    // each part reversed: every post and link lands on a day already summed.
+    let copy = |e: &Ev| Ev { member: e.member, ms: e.ms, what: e.what };
+    let is_post = |e: &&Ev| matches!(e.what, What::Post { .. });
+    let reversed: Vec<Ev> =
+        evs.iter().rev().filter(is_post).chain(evs.iter().rev().filter(|e| !is_post(e))).map(copy).collect();
+    let (a, b) = (engine(&evs), engine(&reversed));
+    let first_day = local(T0).0;
+    for (from, to) in [(first_day, first_day + 80), (first_day + 20, first_day + 55), (first_day + 60, first_day + 61)]
+    {
+        let (x, y) = (a.contributors(from, to, 15), b.contributors(from, to, 15));
+        assert!(!x.0.is_empty());
+        assert_eq!(x.0.len(), y.0.len());
+        for (p, q) in x.0.iter().zip(&y.0).chain(x.1.iter().zip(&y.1)) {
+            assert_eq!(
+                (p.member, p.posts, p.comments, p.replies_received, p.reactions_received),
+                (q.member, q.posts, q.comments, q.replies_received, q.reactions_received)
+            );
+            assert!((p.kol_score - q.kol_score).abs() < 1e-4);
+        }
+        assert_eq!(a.links_between(from, to), b.links_between(from, to));
+    }
+}
+
+#[test]
+fn a_kol_ranking_is_reused_while_the_range_grows_by_under_one_percent() {
+    let evs = random_events(5);
+    let first_day = local(T0).0;
+    let (from, to) = (first_day, first_day + 80);
+    let mut a = engine(&evs);
+    let ranking = std::sync::Arc::new(a.kol_ranking(from, to));
+    assert!(ranking.links > 500 && ranking.reusable(&a, from, to));
+    assert!(!ranking.reusable(&a, from, to - 1), "another range");
+    // A post by a newcomer and replies to it, fewer than 1 % of the links.
+    let at = |k: i64| At::local(T0 + 40 * 86_400_000 + k, TZ);
+    a.record_event(900, at(0), Contribution::Post { id: 90_000, topic: None, question: false });
+    let replies = (ranking.links / KOL_REUSE_GROWTH) as u32;
+    for m in 0..replies {
+        a.record_event(m, at(1 + i64::from(m)), Contribution::Comment { post: 90_000 });
+    }
+    assert!(ranking.reusable(&a, from, to));
+    let f = a.figures(from, to, 500, 10, &Reuse { kol: Some(ranking.clone()), walk: None });
+    assert!(std::sync::Arc::ptr_eq(f.reuse.kol.as_ref().unwrap(), &ranking), "reused");
+    // The counts are current; the newcomer's score is the old ranking's (none).
+    let newcomer = f.top_contributors.iter().find(|c| c.member == 900).expect("counted now");
+    assert_eq!((newcomer.replies_received, newcomer.kol_score), (u64::from(replies), 0.0));
+    // One more link passes the bound: ranked again, and the newcomer has a score.
+    a.record_event(1, at(10_000), Contribution::Reaction { post: 90_000 });
+    assert!(!ranking.reusable(&a, from, to));
+    let f = a.figures(from, to, 500, 10, &Reuse { kol: Some(ranking.clone()), walk: None });
+    assert!(!std::sync::Arc::ptr_eq(f.reuse.kol.as_ref().unwrap(), &ranking));
+    let again = f.reuse.kol.as_ref().unwrap();
+    assert!(again.links == ranking.links + u64::from(replies) + 1 && again.score(900) > 0.0);
+    assert_eq!(f.kols, a.contributors(from, to, 500).1);
+}
