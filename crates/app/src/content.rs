@@ -127,7 +127,7 @@ impl App {
         }
         finish(tx, ev, now).await?;
         // Rules listening to posts may have been queued with the event.
-        self.wake_workers();
+        self.wake_workers_if_queued();
         Ok(PostView::from_row(row, true))
     }
 
@@ -373,7 +373,7 @@ impl App {
         let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
             .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}));
         finish(tx, ev, now).await?;
-        self.wake_workers();
+        self.wake_workers_if_queued();
         Ok(row.into())
     }
 

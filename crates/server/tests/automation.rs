@@ -50,7 +50,10 @@ async fn a_rule_fires_once_per_occurrence_and_recipient_and_records_its_runs() {
         // No keyword: no firing, no run.
         alice.post("/api/v1/communities/club/posts", json!({"body": "hello everyone"})).await;
         // Keyword (full-width, spaced: the moderation normalizer applies).
+        let queued = yaji_store::repo::jobs::enqueued();
         let (_, post) = alice.post("/api/v1/communities/club/posts", json!({"body": "怎么 退 款？"})).await;
+        // The rule's job is counted as queued (so the post wakes the workers).
+        assert!(yaji_store::repo::jobs::enqueued() > queued);
         t.drain().await;
         assert_eq!(notes_of(&t, alice.id, "automation").await, 1, "{b:?}");
         assert_eq!(notes_of(&t, owner.id, "automation_mods").await, 1);

@@ -35,9 +35,12 @@ async fn joining_enqueues_a_welcome_delivered_once() {
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let alice = t.user("alice").await;
+        let queued = jobs::enqueued();
         alice.post("/api/v1/communities/club/join", json!({})).await;
-        // The job was committed with the join; nothing ran it yet.
+        // The job was committed with the join; nothing ran it yet. The process
+        // counts it (what tells posts and comments whether to wake the workers).
         assert_eq!(welcomes(&t, alice.id).await, 0);
+        assert!(jobs::enqueued() > queued);
         let (_, queued) = owner.get("/api/v1/admin/jobs?status=queued").await;
         assert_eq!(queued.as_array().unwrap().len(), 1, "{b:?} {queued}");
         assert_eq!(drain(&t, "w1").await, 1);

@@ -26,6 +26,7 @@ pub async fn dispatch(conn: &mut Conn, event_id: i64, community_id: i64, kind: &
     .bind(kind)
     .execute(conn)
     .await?;
+    super::jobs::count_enqueued(r.rows_affected());
     Ok(r.rows_affected())
 }
 

@@ -15,8 +15,23 @@ pub struct NewJob<'a> {
 }
 
 /// Enqueues a job in the caller's transaction; `None` if its dedupe key exists.
+/// Jobs this process has inserted (any database), so a use case can wake
+/// the workers only when it queued one (see `enqueued_since`).
+static ENQUEUED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(crate) fn count_enqueued(n: u64) {
+    if n > 0 {
+        ENQUEUED.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The number of jobs inserted by this process so far.
+pub fn enqueued() -> u64 {
+    ENQUEUED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 pub async fn enqueue(conn: &mut Conn, j: &NewJob<'_>, now: i64) -> crate::Result<Option<i64>> {
-    query_scalar(
+    let id = query_scalar(
         "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
     )
@@ -28,7 +43,9 @@ pub async fn enqueue(conn: &mut Conn, j: &NewJob<'_>, now: i64) -> crate::Result
     .bind(j.max_attempts)
     .bind(now)
     .fetch_optional(conn)
-    .await
+    .await?;
+    count_enqueued(u64::from(id.is_some()));
+    Ok(id)
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
