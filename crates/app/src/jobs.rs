@@ -180,7 +180,7 @@ impl App {
     /// [`App::wake_workers`] if any job was queued in this process since the
     /// last such call: the hot paths (posts, comments) queue one only when a
     /// rule or webhook listens, and an idle worker woken for nothing reads the
-    /// queue twice and costs a thread wake-up (a quarter of a comment's time).
+    /// queue twice and costs a thread wake-up (~15 % of a comment's time).
     pub(crate) fn wake_workers_if_queued(&self) {
         let n = yaji_store::repo::jobs::enqueued();
         if self.jobs.1.swap(n, std::sync::atomic::Ordering::Relaxed) != n {

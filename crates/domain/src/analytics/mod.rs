@@ -262,8 +262,9 @@ pub struct ActivityLog {
     post_index: FxHashMap<i64, u32>,
     posts_by_day: BTreeMap<Day, Vec<u32>>,
     links: BTreeMap<Day, DayLinks>,
-    /// Days with links not yet in their day's sums, and the latest day with links:
-    /// a day is summed when a later one begins (late links wait for the next).
+    /// Days with posts or links not yet in their day's sums, and the latest day
+    /// with either: a day is summed when a later one begins (late arrivals wait
+    /// for the next time that happens, and are read one by one until then).
     unsummed: std::collections::BTreeSet<Day>,
     latest_link_day: Option<Day>,
     /// The topics posts were filed under (`None`: no topic); a post keeps its slot.
