@@ -23,6 +23,9 @@ pub enum DbError {
     Migration { version: i64, source: Box<DbError> },
     #[error("{0}")]
     Config(String),
+    /// The commit shared by a group of SQLite use cases failed (see `Writer`).
+    #[error("database: commit: {0}")]
+    Commit(String),
 }
 
 impl DbError {
@@ -54,7 +57,13 @@ pub struct Db {
 }
 
 enum Backends {
-    Sqlite { writer: Arc<tokio::sync::Mutex<Conn>>, readers: Arc<Readers>, generation: AtomicU64 },
+    Sqlite {
+        writer: Arc<tokio::sync::Mutex<Writer>>,
+        /// Wakes the group committer (`spawn_committer`).
+        commit: std::sync::mpsc::SyncSender<()>,
+        readers: Arc<Readers>,
+        generation: AtomicU64,
+    },
     Postgres(PgPool),
 }
 
@@ -62,6 +71,24 @@ impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Db({:?})", self.backend())
     }
+}
+
+/// The SQLite writer connection and its group commit. Use cases take the
+/// connection in turn (a fair queue); each runs inside its own savepoint of
+/// one shared transaction, releases it when done and waits for the COMMIT,
+/// which the committer thread makes when its own turn comes: after every use
+/// case that queued before it. Under load one COMMIT (one write of each page
+/// the group touched to the WAL) serves many use cases; alone, a use case
+/// waits for one thread hand-off. A use case that fails or is dropped rolls
+/// back to its savepoint and leaves the others' work alone; if the COMMIT
+/// fails, every use case of the group gets the error (nothing of theirs was
+/// answered as done before it).
+pub(crate) struct Writer {
+    conn: Conn,
+    /// The shared transaction is open.
+    open: bool,
+    /// Use cases whose work waits in the open transaction.
+    pending: Vec<tokio::sync::oneshot::Sender<Result<(), String>>>,
 }
 
 /// Idle SQLite reader connections; the semaphore counts the idle ones.
@@ -129,14 +156,16 @@ impl Db {
                 // ends in an fsync, and the writer and its async worker would wait for it.
                 c.pragma_update(None, "wal_autocheckpoint", 0)?;
             }
-            let writer = Arc::new(tokio::sync::Mutex::new(writer));
+            let writer = Arc::new(tokio::sync::Mutex::new(Writer { conn: writer, open: false, pending: vec![] }));
             let mut idle = Vec::with_capacity(SQLITE_READERS);
             for _ in 0..SQLITE_READERS {
                 idle.push(sqlite_open(path)?);
             }
             let readers =
                 Arc::new(Readers { idle: Mutex::new(idle), available: Arc::new(Semaphore::new(SQLITE_READERS)) });
-            let db = Db { inner: Arc::new(Backends::Sqlite { writer, readers, generation: AtomicU64::new(1) }) };
+            let commit = spawn_committer(Arc::downgrade(&writer))?;
+            let db =
+                Db { inner: Arc::new(Backends::Sqlite { writer, commit, readers, generation: AtomicU64::new(1) }) };
             spawn_checkpointer(path, Arc::downgrade(&db.inner))?;
             Ok(db)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -244,12 +273,21 @@ impl Db {
     /// Starts the one write transaction of a use case.
     pub async fn write(&self) -> Result<WriteTx, DbError> {
         match &*self.inner {
-            Backends::Sqlite { writer, .. } => {
+            Backends::Sqlite { writer, commit, .. } => {
                 let mut guard = writer.clone().lock_owned().await;
-                // IMMEDIATE takes the write lock up front, so another process's
-                // writer makes us wait (busy_timeout) instead of failing at our first write.
-                guard.execute_batch("BEGIN IMMEDIATE").await?;
-                Ok(WriteTx { conn: Some(TxConn::Lite(guard)) })
+                if !guard.open {
+                    // IMMEDIATE takes the write lock up front, so another process's
+                    // writer makes us wait (busy_timeout) instead of failing at our first write.
+                    guard.conn.execute_batch("BEGIN IMMEDIATE").await?;
+                    guard.open = true;
+                }
+                if let Err(e) = guard.conn.execute_batch("SAVEPOINT use_case").await {
+                    // The open transaction must still end.
+                    drop(guard);
+                    let _ = commit.try_send(());
+                    return Err(e);
+                }
+                Ok(WriteTx { conn: Some(TxConn::Lite(guard, commit.clone())) })
             }
             Backends::Postgres(pool) => {
                 let mut conn = Conn { inner: Inner::Pg(pool.acquire().await?), seen_version: 0 };
@@ -268,7 +306,7 @@ impl Db {
 }
 
 enum TxConn {
-    Lite(OwnedMutexGuard<Conn>),
+    Lite(OwnedMutexGuard<Writer>, std::sync::mpsc::SyncSender<()>),
     Pg(Conn),
 }
 
@@ -282,17 +320,43 @@ pub struct WriteTx {
 impl WriteTx {
     pub fn conn(&mut self) -> &mut Conn {
         match self.conn.as_mut().expect("transaction already finished") {
-            TxConn::Lite(g) => g,
+            TxConn::Lite(g, _) => &mut g.conn,
             TxConn::Pg(c) => c,
         }
     }
 
+    /// Commits: on SQLite, releases this use case's savepoint and returns
+    /// once the shared COMMIT that includes it is done.
     pub async fn commit(mut self) -> Result<(), DbError> {
-        self.end("COMMIT").await
+        match self.conn.as_mut() {
+            Some(TxConn::Lite(g, _)) => {
+                g.conn.execute_batch("RELEASE use_case").await?;
+                let (done, wait) = tokio::sync::oneshot::channel();
+                g.pending.push(done);
+                // Dropping the guard hands the connection on and wakes the committer.
+                let Some(TxConn::Lite(g, commit)) = self.conn.take() else { unreachable!("matched above") };
+                drop(g);
+                let _ = commit.try_send(());
+                match wait.await {
+                    Ok(r) => r.map_err(DbError::Commit),
+                    Err(_) => Err(DbError::Commit("the database was closed".into())),
+                }
+            }
+            _ => self.end("COMMIT").await,
+        }
     }
 
     pub async fn rollback(mut self) -> Result<(), DbError> {
-        self.end("ROLLBACK").await
+        match self.conn.take() {
+            Some(TxConn::Lite(g, commit)) => {
+                rollback_use_case(g, &commit);
+                Ok(())
+            }
+            other => {
+                self.conn = other;
+                self.end("ROLLBACK").await
+            }
+        }
     }
 
     async fn end(&mut self, sql: &str) -> Result<(), DbError> {
@@ -305,22 +369,66 @@ impl WriteTx {
     }
 }
 
+/// Undoes one use case's work (its savepoint), leaving the group's.
+fn rollback_use_case(mut g: OwnedMutexGuard<Writer>, commit: &std::sync::mpsc::SyncSender<()>) {
+    if let Inner::Lite(c) = &mut g.conn.inner {
+        // A failure that ended the whole transaction (disk full, I/O) left no savepoint: the COMMIT will say so.
+        if !c.is_autocommit() {
+            if let Err(e) = c.execute_batch("ROLLBACK TO use_case; RELEASE use_case") {
+                tracing::error!(error = %e, "rolling back an abandoned use case");
+            }
+        }
+    }
+    drop(g);
+    // The open transaction must end even if no other use case comes.
+    let _ = commit.try_send(());
+}
+
 impl Drop for WriteTx {
     fn drop(&mut self) {
         match self.conn.take() {
-            Some(TxConn::Lite(mut g)) => {
-                if let Inner::Lite(c) = &mut g.inner {
-                    if !c.is_autocommit() {
-                        if let Err(e) = c.execute_batch("ROLLBACK") {
-                            tracing::error!(error = %e, "rolling back an abandoned transaction");
-                        }
-                    }
-                }
-            }
+            Some(TxConn::Lite(g, commit)) => rollback_use_case(g, &commit),
             Some(TxConn::Pg(Conn { inner: Inner::Pg(mut c), .. })) => c.close_on_drop(),
             _ => {}
         }
     }
+}
+
+/// The group committer: a thread that, each time it is woken, waits its turn
+/// for the writer (behind every use case already queued) and commits the
+/// shared transaction, then tells each waiting use case how it went. It ends
+/// when the database is dropped.
+fn spawn_committer(
+    writer: std::sync::Weak<tokio::sync::Mutex<Writer>>,
+) -> Result<std::sync::mpsc::SyncSender<()>, DbError> {
+    // One slot: wake-ups that come while one is pending add nothing.
+    let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("yaji-group-commit".into())
+        .spawn(move || {
+            while woken.recv().is_ok() {
+                let Some(writer) = writer.upgrade() else { return };
+                let mut w = writer.blocking_lock();
+                if !w.open {
+                    continue;
+                }
+                let Inner::Lite(c) = &mut w.conn.inner else { return };
+                let r = if c.is_autocommit() {
+                    Err("the transaction was rolled back by an earlier error".to_string())
+                } else {
+                    c.execute_batch("COMMIT").map_err(|e| e.to_string())
+                };
+                if r.is_err() && !c.is_autocommit() {
+                    let _ = c.execute_batch("ROLLBACK");
+                }
+                w.open = false;
+                for done in w.pending.drain(..) {
+                    let _ = done.send(r.clone());
+                }
+            }
+        })
+        .map_err(|e| DbError::Config(format!("starting the commit thread: {e}")))?;
+    Ok(wake)
 }
 
 /// Copies the WAL back into the database file once a second while the
@@ -417,6 +525,78 @@ mod tests {
         for p in ["1%", "2%"] {
             assert_eq!(runs("SELECT k FROM t WHERE CAST(k AS TEXT) LIKE $1", &p), 0);
         }
+    }
+
+    /// Concurrent use cases share commits: each one's work is kept or undone
+    /// on its own, is visible to readers once its `commit` returns, and a
+    /// group that only rolled back still ends its transaction (another
+    /// process can write).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn use_cases_share_commits_but_not_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", file.display())).await.unwrap();
+        let mut tx = db.write().await.unwrap();
+        tx.conn().execute_batch("CREATE TABLE t (k BIGINT PRIMARY KEY)").await.unwrap();
+        tx.commit().await.unwrap();
+        let count = |db: Db| async move {
+            let mut c = db.read().await.unwrap();
+            crate::sql::query_scalar::<i64>("SELECT COUNT(*) FROM t").fetch_one(&mut c).await.unwrap()
+        };
+        // 200 use cases at once: even ones commit, odd ones fail after writing
+        // (half by rollback, half by being dropped), every 10th breaks a key.
+        let tasks: Vec<_> = (0..200i64)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    let mut tx = db.write().await.unwrap();
+                    crate::sql::query("INSERT INTO t (k) VALUES ($1)").bind(i).execute(tx.conn()).await.unwrap();
+                    if i % 10 == 4 {
+                        // A duplicate key: the statement fails, the use case gives up.
+                        let dup = crate::sql::query("INSERT INTO t (k) VALUES ($1)").bind(i).execute(tx.conn()).await;
+                        assert!(dup.unwrap_err().is_unique_violation());
+                        return false;
+                    }
+                    tokio::task::yield_now().await;
+                    match i % 4 {
+                        1 => tx.rollback().await.map(|_| false).unwrap(),
+                        3 => false,
+                        _ => {
+                            tx.commit().await.unwrap();
+                            // Committed means readable.
+                            let mut c = db.read().await.unwrap();
+                            let n: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM t WHERE k = $1")
+                                .bind(i)
+                                .fetch_one(&mut c)
+                                .await
+                                .unwrap();
+                            assert_eq!(n, 1);
+                            true
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut kept = 0;
+        for t in tasks {
+            kept += i64::from(t.await.unwrap());
+        }
+        assert_eq!(kept, 80);
+        assert_eq!(count(db.clone()).await, 80);
+        let mut c = db.read().await.unwrap();
+        let odd: i64 = crate::sql::query_scalar("SELECT COUNT(*) FROM t WHERE k % 2 = 1 OR k % 10 = 4")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(odd, 0);
+        drop(c);
+        // Only a rollback: the shared transaction still ends, so another connection can write.
+        let tx = db.write().await.unwrap();
+        tx.rollback().await.unwrap();
+        let other = rusqlite::Connection::open(&file).unwrap();
+        other.busy_timeout(Duration::from_secs(5)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE; INSERT INTO t (k) VALUES (1000); COMMIT;").unwrap();
+        assert_eq!(count(db.clone()).await, 81);
     }
 
     /// The writer leaves checkpoints to the background thread, which copies
