@@ -56,7 +56,16 @@ pub struct WalkCheckpoint {
 impl WalkCheckpoint {
     fn keep(from: Day, to: Day, pairs_before: u64, w: &Walk) -> WalkCheckpoint {
         let members = w.state.iter().enumerate().filter(|(_, s)| **s != 0).map(|(m, s)| (m as u32, *s)).collect();
-        WalkCheckpoint { from, to, pairs_before, members, walk: Walk { state: vec![], ..w.clone() } }
+        let walk = Walk {
+            state: vec![],
+            hist: w.hist.clone(),
+            hist_core: w.hist_core.clone(),
+            known: w.known,
+            tiers: w.tiers.clone(),
+            wau: w.wau.clone(),
+            mau: w.mau.clone(),
+        };
+        WalkCheckpoint { from, to, pairs_before, members, walk }
     }
 
     fn restore(&self, id_bound: usize) -> Walk {
