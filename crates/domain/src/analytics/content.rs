@@ -113,26 +113,21 @@ impl ActivityLog {
         #[derive(Default)]
         struct Acc {
             posts: u64,
-            /// One bit per member id: inserting at random into a bitset is a
-            /// write, into a sorted roaring container a move of its tail.
-            posters: Vec<u64>,
-            poster_count: u64,
+            /// Filled in post order, not id order: a bitset.
+            posters: super::Bitset,
             interactions: u64,
             waits: Vec<i64>,
         }
-        let words = self.id_bound.div_ceil(64);
         let mut by: Vec<Acc> = (0..self.topics.len()).map(|_| Acc::default()).collect();
         let mut cells = [(0u64, 0u64); 168];
         let (mut all, mut questions) = ((0u64, Vec::new()), (0u64, Vec::new()));
         for p in self.posts_in(from, to) {
             let a = &mut by[p.topic as usize];
             a.posts += 1;
-            if a.posters.is_empty() {
-                a.posters = vec![0; words];
+            if a.posters.words.is_empty() {
+                a.posters = super::Bitset::with_bound(self.id_bound);
             }
-            let (w, bit) = (p.author as usize / 64, 1u64 << (p.author % 64));
-            a.poster_count += u64::from(a.posters[w] & bit == 0);
-            a.posters[w] |= bit;
+            a.posters.insert(p.author);
             let wait = p.first_reply_ms.map(|r| r - p.created_ms);
             all.0 += 1;
             if p.question {
@@ -171,8 +166,8 @@ impl ActivityLog {
             .map(|(slot, a)| TopicStat {
                 topic: self.topics[slot],
                 posts: a.posts,
-                posters: a.poster_count,
-                posting_rate: ratio(a.poster_count, active),
+                posters: a.posters.len,
+                posting_rate: ratio(a.posters.len, active),
                 interactions: a.interactions,
                 interaction_rate: ratio(a.interactions, a.posts),
                 response_rate: ratio(a.waits.len() as u64, a.posts),

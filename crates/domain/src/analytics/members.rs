@@ -307,27 +307,18 @@ impl ActivityLog {
 
     /// Everyone below `m` in the referral tree (each member counted once, even through a cycle).
     fn tree_size(&self, m: u32) -> u64 {
-        // A bitset by member id: a tree is walked in no id order, which a
-        // roaring bitmap pays for with a move per insert.
-        let mut seen = vec![0u64; self.id_bound.max(m as usize + 1).div_ceil(64)];
-        let mut insert = |x: u32| {
-            let (w, bit) = (x as usize / 64, 1u64 << (x % 64));
-            let new = seen[w] & bit == 0;
-            seen[w] |= bit;
-            new
-        };
-        insert(m);
+        // A tree is walked in no id order: a bitset.
+        let mut seen = super::Bitset::with_bound(self.id_bound);
+        seen.insert(m);
         let mut stack = vec![m];
-        let mut below = 0;
         while let Some(x) = stack.pop() {
             for &c in self.children.get(&x).map_or(&[][..], Vec::as_slice) {
-                if insert(c) {
-                    below += 1;
+                if seen.insert(c) {
                     stack.push(c);
                 }
             }
         }
-        below
+        seen.len - 1
     }
 
     /// Invites and invited joins in `[from, to]`, the viral coefficient and the

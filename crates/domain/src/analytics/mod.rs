@@ -239,6 +239,32 @@ impl DayLinks {
     }
 }
 
+/// A set of member ids, one bit each: for sets filled in no id order, where a
+/// roaring bitmap pays a move of its container's tail per insert.
+#[derive(Debug, Default)]
+struct Bitset {
+    words: Vec<u64>,
+    len: u64,
+}
+
+impl Bitset {
+    fn with_bound(bound: usize) -> Bitset {
+        Bitset { words: vec![0; bound.div_ceil(64)], len: 0 }
+    }
+
+    /// Adds `m`; true if it was not there.
+    fn insert(&mut self, m: u32) -> bool {
+        let (w, bit) = (m as usize / 64, 1u64 << (m % 64));
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        let new = self.words[w] & bit == 0;
+        self.words[w] |= bit;
+        self.len += u64::from(new);
+        new
+    }
+}
+
 /// A member's first join.
 #[derive(Debug, Clone, Copy)]
 struct Join {
