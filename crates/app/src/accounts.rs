@@ -1,5 +1,6 @@
 //! Accounts: registration, login sessions, API tokens, profiles.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -237,25 +238,52 @@ impl App {
 
     /// Resolves a session cookie to its user and CSRF token.
     pub async fn session_user(&self, session_token: &str) -> AppResult<Option<(UserView, String)>> {
+        let hash = token_hash(session_token);
+        let now = now();
         let mut c = self.db.read().await?;
-        let s = users::session(&mut c, &token_hash(session_token), now()).await?;
-        Ok(s.map(|s| (s.user.into(), s.csrf_token)))
+        let generation = self.db.generation(&mut c).await?;
+        let s = match self.caches.sessions.get(generation, &hash) {
+            Some(s) => Some(s),
+            None => {
+                let s = users::session(&mut c, &hash, now).await?.map(Arc::new);
+                if let Some(s) = &s {
+                    self.caches.sessions.put(generation, hash, s.clone());
+                }
+                s
+            }
+        };
+        // Expiry is a matter of time, not of data: checked on every use.
+        Ok(s.filter(|s| s.expires_at > now).map(|s| (s.user.clone().into(), s.csrf_token.clone())))
     }
 
     /// Resolves a bearer API token to its user.
     pub async fn token_user(&self, secret: &str) -> AppResult<Option<UserView>> {
+        let hash = token_hash(secret);
         let mut c = self.db.read().await?;
-        let Some(row) = users::token_user(&mut c, &token_hash(secret)).await? else { return Ok(None) };
+        let generation = self.db.generation(&mut c).await?;
+        let row = match self.caches.tokens.get(generation, &hash) {
+            Some(row) => row,
+            None => {
+                let Some(row) = users::token_user(&mut c, &hash).await?.map(Arc::new) else { return Ok(None) };
+                self.caches.tokens.put(generation, hash.clone(), row.clone());
+                row
+            }
+        };
         drop(c);
         // "Last used" is kept to the minute, written off the request path: a
         // busy bot costs one small write a minute, and the request never waits for it.
         let now = now();
         if row.last_used_at.is_none_or(|t| now - t >= 60_000) {
-            let db = self.db.clone();
+            // Until that write commits, the cached row says "just used", so
+            // the requests in between do not each write it again.
+            let mut touched = (*row).clone();
+            touched.last_used_at = Some(now);
+            self.caches.tokens.put(generation, hash, Arc::new(touched));
+            let (db, token_id) = (self.db.clone(), row.token_id);
             tokio::spawn(async move {
                 let r = async {
                     let mut tx = db.write().await?;
-                    users::touch_token(tx.conn(), row.token_id, now).await?;
+                    users::touch_token(tx.conn(), token_id, now).await?;
                     tx.commit().await
                 }
                 .await;
@@ -264,7 +292,7 @@ impl App {
                 }
             });
         }
-        Ok(Some(row.user.into()))
+        Ok(Some(row.user.clone().into()))
     }
 
     pub async fn create_token(&self, viewer: Viewer, name: &str) -> AppResult<NewToken> {

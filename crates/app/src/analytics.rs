@@ -301,7 +301,7 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ViewAnalytics)?;
-        Ok(ctx.c)
+        Ok(std::sync::Arc::unwrap_or_clone(ctx.c))
     }
 
     /// The same without a viewer, for the CLI (whoever can read the database may).

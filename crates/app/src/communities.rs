@@ -9,16 +9,41 @@ use yaji_store::repo::community as repo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
+use crate::cache::CommunityKey;
 use crate::views::{Abilities, CommunityView, RulesView, TopicView, ViewerMembership};
 use crate::{finish, now, App, AppError, AppResult};
 
 /// A community as seen by one viewer: the row, their standing, and the policy
 /// the permission core needs.
 pub(crate) struct Ctx {
-    pub c: repo::CommunityRow,
+    pub c: std::sync::Arc<repo::CommunityRow>,
     pub actor: Actor,
     pub policy: Policy,
     pub membership: Option<repo::MembershipRow>,
+}
+
+impl App {
+    /// The viewer's context for a read, from the generation's cache when it
+    /// has it (see `cache`). Writes load theirs inside their transaction.
+    pub(crate) async fn read_ctx(
+        &self,
+        conn: &mut Conn,
+        generation: Option<u64>,
+        key: repo::Key<'_>,
+        viewer: Option<Viewer>,
+    ) -> AppResult<Ctx> {
+        let cache_key = match key {
+            repo::Key::Slug(s) => CommunityKey::Slug(s.trim().to_string()),
+            repo::Key::Id(id) => CommunityKey::Id(id),
+        };
+        let cache_key = (cache_key, viewer.map(|v| v.id));
+        if let Some((c, m)) = self.caches.contexts.get(generation, &cache_key) {
+            return Ok(Ctx::with_membership(c, viewer, m));
+        }
+        let ctx = Ctx::find(conn, key, viewer).await?;
+        self.caches.contexts.put(generation, cache_key, (ctx.c.clone(), ctx.membership.clone()));
+        Ok(ctx)
+    }
 }
 
 impl Ctx {
@@ -42,7 +67,7 @@ impl Ctx {
 
     /// Builds the context from rows already loaded (lists load memberships in one query).
     pub fn with_membership(
-        c: repo::CommunityRow,
+        c: impl Into<std::sync::Arc<repo::CommunityRow>>,
         viewer: Option<Viewer>,
         membership: Option<repo::MembershipRow>,
     ) -> Ctx {
@@ -54,6 +79,7 @@ impl Ctx {
             site_admin: viewer.is_some_and(|v| v.site_admin),
             muted: membership.as_ref().is_some_and(|m| m.muted_until.is_some_and(|u| u > crate::now())),
         };
+        let c = c.into();
         let policy = policy_of(&c);
         Ctx { c, actor, policy, membership }
     }
@@ -128,7 +154,7 @@ pub(crate) async fn community_view(c: &mut Conn, ctx: Ctx, viewer: Option<Viewer
     };
     let abilities = ctx.abilities();
     let membership = ctx.viewer_membership(pending);
-    Ok(CommunityView::from_row(ctx.c, abilities, membership))
+    Ok(CommunityView::from_row(std::sync::Arc::unwrap_or_clone(ctx.c), abilities, membership))
 }
 
 pub(crate) fn policy_of(c: &repo::CommunityRow) -> Policy {
@@ -226,7 +252,7 @@ impl App {
             let ctx = Ctx::with_membership(row, viewer, m);
             let abilities = ctx.abilities();
             let m = ctx.viewer_membership(false);
-            out.push(CommunityView::from_row(ctx.c, abilities, m));
+            out.push(CommunityView::from_row(std::sync::Arc::unwrap_or_clone(ctx.c), abilities, m));
         }
         Ok(out)
     }
@@ -242,7 +268,7 @@ impl App {
             let ctx = Ctx::with_membership(row, Some(viewer), m);
             let abilities = ctx.abilities();
             let m = ctx.viewer_membership(false);
-            out.push(CommunityView::from_row(ctx.c, abilities, m));
+            out.push(CommunityView::from_row(std::sync::Arc::unwrap_or_clone(ctx.c), abilities, m));
         }
         Ok(out)
     }

@@ -60,14 +60,23 @@ async fn feed_page(
 
 /// Loads a live post and its community context, refusing readers who may not see it.
 async fn post_ctx(conn: &mut Conn, post_id: i64, viewer: Option<Viewer>) -> AppResult<(repo::PostRow, Ctx)> {
-    let p = repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound("post"))?;
+    let p = live_post(conn, post_id).await?;
     let ctx = Ctx::load_id(conn, p.community_id, viewer).await?;
+    readable(&p, &ctx, viewer)?;
+    Ok((p, ctx))
+}
+
+async fn live_post(conn: &mut Conn, post_id: i64) -> AppResult<repo::PostRow> {
+    repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none()).ok_or(AppError::NotFound("post"))
+}
+
+fn readable(p: &repo::PostRow, ctx: &Ctx, viewer: Option<Viewer>) -> AppResult<()> {
     ctx.allow(Action::ReadContent)?;
     // Held or hidden posts exist only for their author and the moderators.
     if p.moderation != "visible" && viewer.is_none_or(|v| v.id != p.author_id) && !ctx.can(Action::Moderate) {
         return Err(AppError::NotFound("post"));
     }
-    Ok((p, ctx))
+    Ok(())
 }
 
 async fn check_topic(conn: &mut Conn, community_id: i64, topic_id: Option<i64>) -> AppResult<()> {
@@ -131,8 +140,10 @@ impl App {
         Ok(PostView::from_row(row, true))
     }
 
-    /// One page of a community feed, newest first, as the JSON of a [`FeedPage`]
-    /// (cached for visitors who are not logged in, see [`App::anonymous_json`]).
+    /// One page of a community feed, newest first, as the JSON of a [`FeedPage`].
+    /// A page is the same for every reader allowed to see it, so it is kept
+    /// for the database generation (see `cache`); each reader's permission is
+    /// still decided per request, from a context that is cached the same way.
     pub async fn feed_json(
         &self,
         viewer: Option<Viewer>,
@@ -141,44 +152,34 @@ impl App {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> AppResult<bytes::Bytes> {
-        let key =
-            PageKey::Feed { slug: slug.to_string(), feed: feed.clone(), cursor: cursor.map(str::to_string), limit };
-        self.anonymous_json(viewer, key, async {
-            let mut c = self.db.read().await?;
-            let ctx = Ctx::load(&mut c, slug, viewer).await?;
-            feed_page(&mut c, &ctx, feed, cursor, limit).await
-        })
-        .await
-    }
-
-    /// A post with its comments as the JSON of a [`PostDetail`] (cached for
-    /// visitors who are not logged in, see [`App::anonymous_json`]).
-    pub async fn post_json(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<bytes::Bytes> {
-        self.anonymous_json(viewer, PageKey::Post(post_id), self.post(viewer, post_id)).await
-    }
-
-    /// The JSON of what `read` returns. Visitors who are not logged in all get
-    /// the same answer, so theirs is kept until anything is committed to the
-    /// database (exact, see `Db::generation`; SQLite only). The generation is
-    /// taken before `read` runs, so a commit racing with it only costs a miss.
-    async fn anonymous_json<T: serde::Serialize>(
-        &self,
-        viewer: Option<Viewer>,
-        key: PageKey,
-        read: impl std::future::Future<Output = AppResult<T>>,
-    ) -> AppResult<bytes::Bytes> {
-        let generation = match viewer {
-            None => self.db.generation(&mut *self.db.read().await?).await?,
-            Some(_) => None,
-        };
-        if let Some(json) = generation.and_then(|g| self.pages.get(g, &key)) {
+        let mut c = self.db.read().await?;
+        let generation = self.db.generation(&mut c).await?;
+        let ctx = self.read_ctx(&mut c, generation, crepo::Key::Slug(slug), viewer).await?;
+        ctx.allow(Action::ReadContent)?;
+        let key = PageKey::Feed { community_id: ctx.c.id, feed, cursor: cursor.map(str::to_string), limit };
+        if let Some(json) = self.caches.pages.get(generation, &key) {
             return Ok(json);
         }
-        let value = read.await?;
-        let json = bytes::Bytes::from(serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?);
-        if let Some(g) = generation {
-            self.pages.put(g, key, json.clone());
+        let PageKey::Feed { feed, cursor, .. } = &key else { unreachable!("built above") };
+        let json = to_json(&feed_page(&mut c, &ctx, feed.clone(), cursor.as_deref(), limit).await?)?;
+        self.caches.pages.put(generation, key, json.clone());
+        Ok(json)
+    }
+
+    /// A post with its comments as the JSON of a [`PostDetail`]. Visitors who
+    /// are not logged in all get the same answer, kept for the database
+    /// generation; members' pages carry their own reactions and rights.
+    pub async fn post_json(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<bytes::Bytes> {
+        if viewer.is_some() {
+            return to_json(&self.post(viewer, post_id).await?);
         }
+        let generation = self.db.generation(&mut *self.db.read().await?).await?;
+        let key = PageKey::Post(post_id);
+        if let Some(json) = self.caches.pages.get(generation, &key) {
+            return Ok(json);
+        }
+        let json = to_json(&self.post(None, post_id).await?)?;
+        self.caches.pages.put(generation, key, json.clone());
         Ok(json)
     }
 
@@ -208,7 +209,10 @@ impl App {
     /// A post with its comments (reading order) and reactions.
     pub async fn post(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<PostDetail> {
         let mut c = self.db.read().await?;
-        let (p, ctx) = post_ctx(&mut c, post_id, viewer).await?;
+        let generation = self.db.generation(&mut c).await?;
+        let p = live_post(&mut c, post_id).await?;
+        let ctx = self.read_ctx(&mut c, generation, crepo::Key::Id(p.community_id), viewer).await?;
+        readable(&p, &ctx, viewer)?;
         let mut comments = repo::comments(&mut c, p.id, 500, ctx.can(Action::Moderate), viewer.map(|v| v.id))
             .await?
             .into_iter()
@@ -310,7 +314,7 @@ impl App {
         }
         crepo::add_post_count(tx.conn(), ctx.c.id, -1).await?;
         finish(tx, Event::new(Kind::PostDeleted, Some(ctx.c.id), viewer.id, Subject::Post(p.id)), now).await?;
-        Ok(ctx.c.slug)
+        Ok(ctx.c.slug.clone())
     }
 
     /// Pins or marks essence (精华), by moderators and above. Setting what is
@@ -421,41 +425,19 @@ impl App {
     }
 }
 
-/// Which anonymous answer: everything it depends on besides the data.
+/// Which cached page: everything it depends on besides the data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum PageKey {
-    Feed { slug: String, feed: Feed, cursor: Option<String>, limit: Option<u32> },
+    Feed {
+        community_id: i64,
+        feed: Feed,
+        cursor: Option<String>,
+        limit: Option<u32>,
+    },
+    /// A post page as a visitor who is not logged in sees it.
     Post(i64),
 }
 
-/// Feed pages and post pages (their JSON) for visitors who are not logged in, valid for one database
-/// generation. Bounded: when full it starts over (the pages people hit are
-/// the first pages of a few communities, refilled at once).
-#[derive(Default)]
-pub(crate) struct PageCache {
-    inner: parking_lot::Mutex<(u64, std::collections::HashMap<PageKey, bytes::Bytes>)>,
-}
-
-const PAGE_CACHE_ENTRIES: usize = 1024;
-
-impl PageCache {
-    fn get(&self, generation: u64, key: &PageKey) -> Option<bytes::Bytes> {
-        let inner = self.inner.lock();
-        if inner.0 != generation {
-            return None;
-        }
-        inner.1.get(key).cloned()
-    }
-
-    fn put(&self, generation: u64, key: PageKey, json: bytes::Bytes) {
-        let mut inner = self.inner.lock();
-        if inner.0 > generation {
-            return; // read before a newer commit was seen: stale already
-        }
-        if inner.0 != generation || inner.1.len() >= PAGE_CACHE_ENTRIES {
-            inner.0 = generation;
-            inner.1.clear();
-        }
-        inner.1.insert(key, json);
-    }
+fn to_json<T: serde::Serialize>(value: &T) -> AppResult<bytes::Bytes> {
+    serde_json::to_vec(value).map(bytes::Bytes::from).map_err(|e| AppError::Internal(e.to_string()))
 }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod automation;
+mod cache;
 pub mod calendar;
 pub mod communities;
 pub mod content;
@@ -63,8 +64,8 @@ pub struct App {
     pub(crate) jobs: Arc<jobs::JobSignal>,
     pub(crate) faq: Arc<faq::FaqCache>,
     pub(crate) analytics: Arc<analytics::AnalyticsCache>,
-    /// Feed pages for visitors who are not logged in (see `content::PageCache`).
-    pub(crate) pages: Arc<content::PageCache>,
+    /// Exact read caches, one database generation long (see `cache`).
+    pub(crate) caches: Arc<cache::Caches>,
     /// The HTTP client for webhooks, with the SSRF guard built in.
     pub(crate) http: reqwest::Client,
 }
@@ -81,7 +82,7 @@ impl App {
             jobs: Arc::default(),
             faq: Arc::default(),
             analytics: Arc::default(),
-            pages: Arc::default(),
+            caches: Arc::default(),
         }
     }
 

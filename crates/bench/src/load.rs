@@ -31,8 +31,8 @@ impl Target {
         }
     }
 
-    /// A GET as a logged-in member (bearer token): never served from the
-    /// anonymous page cache.
+    /// A GET as a logged-in member (bearer token): the token, the member's
+    /// standing and the page each come from the server's read caches.
     pub fn get_as(addr: SocketAddr, path: &str, token: &str) -> Target {
         let path = path.to_string();
         let auth = format!("Bearer {token}");

@@ -252,8 +252,8 @@ async fn api(a: Args) -> Result<()> {
     let base = bare_peak.rps();
     for (name, peak, half) in [
         ("bare axum endpoint (fixed JSON)", &bare_peak, &bare_half),
-        ("GET community feed (JSON, 20 posts), anonymous (page cache on SQLite)", &feed_peak, &feed_half),
-        ("GET community feed, logged in (no cache)", &feedm_peak, &feedm_half),
+        ("GET community feed (JSON, 20 posts), anonymous", &feed_peak, &feed_half),
+        ("GET community feed, logged in (bearer token)", &feedm_peak, &feedm_half),
         ("GET post with 50 comments", &post_peak, &post_half),
         ("POST create a comment", &cm_peak, &cm_half),
     ] {

@@ -900,3 +900,75 @@ async fn anonymous_feed_cache_is_never_stale() {
         assert!(status.is_client_error() && bodies.is_empty(), "{b:?}: private now, got {status}");
     }
 }
+
+/// Members' reads are served from caches too (SQLite): their session or
+/// token, their standing in the community, the feed page. None of them may
+/// outlive a commit — a ban, a revoked token, a deleted session, a profile
+/// change from another connection — nor a session's expiry, which no commit marks.
+#[tokio::test]
+async fn member_caches_are_never_stale() {
+    for b in backends() {
+        let t = TestApp::spawn(b).await;
+        let host = t.user("host").await;
+        let mut body = community("inner", "open");
+        body["visibility"] = json!("private");
+        assert_eq!(host.post("/api/v1/communities", body).await.0, StatusCode::CREATED, "{b:?}");
+        host.post("/api/v1/communities/inner/posts", json!({"body": "members only"})).await;
+        let m = t.user("member").await;
+        assert_eq!(m.post("/api/v1/communities/inner/join", json!({"accept_rules": true})).await.0, StatusCode::OK);
+        for round in 0..2 {
+            let (s, v) = m.get("/api/v1/communities/inner/posts").await;
+            assert_eq!((s, v["posts"].as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{b:?} round {round}");
+        }
+        // A visitor shares no cached page with members of a private community.
+        let anon = reqwest::Client::new();
+        let r = anon.get(t.url("/api/v1/communities/inner/posts")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{b:?}");
+
+        host.post("/api/v1/communities/inner/members/member/ban", json!({"reason": "spam"})).await;
+        assert_eq!(m.get("/api/v1/communities/inner/posts").await.0, StatusCode::FORBIDDEN, "{b:?}: banned");
+
+        // Another process (the CLI, a second server) writes to the same database.
+        let run = |sql: String| write_elsewhere(&t.db_url, sql);
+        assert_eq!(m.get("/api/v1/me").await.1["display_name"], "member", "{b:?}");
+        run(format!("UPDATE users SET display_name = 'Renamed' WHERE id = {}", m.id)).await;
+        assert_eq!(m.get("/api/v1/me").await.1["display_name"], "Renamed", "{b:?}: profile changed elsewhere");
+        run(format!("UPDATE api_tokens SET revoked_at = 1 WHERE user_id = {}", m.id)).await;
+        assert_error(&m.get("/api/v1/me").await, 401, "invalid_token", None);
+
+        // A browser session: deleted elsewhere, and expired with nothing committed.
+        let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+        let login = || async {
+            let r = browser
+                .post(t.url("/api/v1/auth/login"))
+                .json(&json!({"username": "host", "password": "correct horse battery"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+        };
+        let me = || async { browser.get(t.url("/api/v1/me")).send().await.unwrap().status() };
+        login().await;
+        assert_eq!(me().await, StatusCode::OK, "{b:?}");
+        assert_eq!(me().await, StatusCode::OK, "{b:?}");
+        run(format!("DELETE FROM sessions WHERE user_id = {}", host.id)).await;
+        assert_eq!(me().await, StatusCode::UNAUTHORIZED, "{b:?}: session deleted elsewhere");
+
+        login().await;
+        let soon = yaji_store::now_millis() + 1_000;
+        run(format!("UPDATE sessions SET expires_at = {soon} WHERE user_id = {}", host.id)).await;
+        assert_eq!(me().await, StatusCode::OK, "{b:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+        assert_eq!(me().await, StatusCode::UNAUTHORIZED, "{b:?}: expired");
+        t.cleanup().await;
+    }
+}
+
+/// One statement committed over a connection of its own, as another process would.
+async fn write_elsewhere(url: &str, sql: String) {
+    let db = yaji_store::Db::connect(url).await.unwrap();
+    let mut tx = db.write().await.unwrap();
+    yaji_store::sql::query(&sql).execute(tx.conn()).await.unwrap();
+    tx.commit().await.unwrap();
+    db.close().await;
+}

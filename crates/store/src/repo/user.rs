@@ -139,13 +139,14 @@ pub async fn insert_session(
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct SessionRow {
     pub csrf_token: String,
+    pub expires_at: i64,
     #[serde(flatten)]
     pub user: UserRow,
 }
 
 pub async fn session(conn: &mut Conn, token_hash: &str, now: i64) -> crate::Result<Option<SessionRow>> {
     query_as(&format!(
-        "SELECT s.csrf_token, {USER_COLS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+        "SELECT s.csrf_token, s.expires_at, {USER_COLS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
     ))
         .bind(token_hash)
         .bind(now)
