@@ -19,6 +19,10 @@ use anyhow::{bail, Context, Result};
 
 use crate::load::{Stats, Target};
 
+// The same allocator as `yaji`, so the bare endpoint and the load generator get it too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Args {
     cmd: String,
     yaji: String,

@@ -13,6 +13,11 @@ use yaji_store::Db;
 
 use crate::config::Settings;
 
+// Many small short-lived allocations per request on every worker thread: mimalloc's
+// per-thread heaps avoid the lock and consolidation costs of glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "yaji", version, about = "Yaji (雅集): self-hosted community operations platform")]
 struct Cli {
