@@ -19,16 +19,15 @@ pub(crate) enum CommunityKey {
     Id(i64),
 }
 
-/// A community and one viewer's membership in it: what a `Ctx` is built from.
-pub(crate) type Standing = (Arc<CommunityRow>, Option<MembershipRow>);
-
 /// What the read paths keep per generation. Sized for a busy site's working
 /// set: the first pages people hit and the members online now.
 pub(crate) struct Caches {
     /// Feed and post pages as JSON (see `content::PageKey`).
     pub pages: GenCache<crate::content::PageKey, bytes::Bytes>,
-    /// A community row and one viewer's membership (`None`: a visitor).
-    pub contexts: GenCache<(CommunityKey, Option<i64>), Standing>,
+    /// Community rows, shared by every viewer's context (a row can carry a few KB of text).
+    pub communities: GenCache<CommunityKey, Arc<CommunityRow>>,
+    /// A member's standing: (community id, user id) → membership, `None` if none.
+    pub memberships: GenCache<(i64, i64), Option<MembershipRow>>,
     /// Sessions and API tokens by the hash of their secret.
     pub sessions: GenCache<String, Arc<SessionRow>>,
     pub tokens: GenCache<String, Arc<TokenUserRow>>,
@@ -38,7 +37,8 @@ impl Default for Caches {
     fn default() -> Self {
         Caches {
             pages: GenCache::new(1024),
-            contexts: GenCache::new(4096),
+            communities: GenCache::new(1024),
+            memberships: GenCache::new(4096),
             sessions: GenCache::new(4096),
             tokens: GenCache::new(1024),
         }

@@ -36,12 +36,21 @@ impl App {
             repo::Key::Slug(s) => CommunityKey::Slug(s.trim().to_string()),
             repo::Key::Id(id) => CommunityKey::Id(id),
         };
-        let cache_key = (cache_key, viewer.map(|v| v.id));
-        if let Some((c, m)) = self.caches.contexts.get(generation, &cache_key) {
-            return Ok(Ctx::with_membership(c, viewer, m));
+        let caches = &self.caches;
+        if let Some(c) = caches.communities.get(generation, &cache_key) {
+            let membership = match viewer {
+                None => Some(None),
+                Some(v) => caches.memberships.get(generation, &(c.id, v.id)),
+            };
+            if let Some(m) = membership {
+                return Ok(Ctx::with_membership(c, viewer, m));
+            }
         }
         let ctx = Ctx::find(conn, key, viewer).await?;
-        self.caches.contexts.put(generation, cache_key, (ctx.c.clone(), ctx.membership.clone()));
+        caches.communities.put(generation, cache_key, ctx.c.clone());
+        if let Some(v) = viewer {
+            caches.memberships.put(generation, (ctx.c.id, v.id), ctx.membership.clone());
+        }
         Ok(ctx)
     }
 }

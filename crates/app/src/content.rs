@@ -193,7 +193,8 @@ impl App {
         cursor: Option<&str>,
     ) -> AppResult<(CommunityView, Option<FeedPage>, Vec<TopicView>)> {
         let mut c = self.db.read().await?;
-        let ctx = Ctx::load(&mut c, slug, viewer).await?;
+        let generation = self.db.generation(&mut c).await?;
+        let ctx = self.read_ctx(&mut c, generation, crepo::Key::Slug(slug), viewer).await?;
         let (page, topics) = if ctx.can(Action::ReadContent) {
             let page = feed_page(&mut c, &ctx, feed, cursor, None).await?;
             let topics =
