@@ -156,12 +156,12 @@ impl App {
         let generation = self.db.generation(&mut c).await?;
         let ctx = self.read_ctx(&mut c, generation, crepo::Key::Slug(slug), viewer).await?;
         ctx.allow(Action::ReadContent)?;
-        let key = PageKey::Feed { community_id: ctx.c.id, feed, cursor: cursor.map(str::to_string), limit };
+        let key =
+            PageKey::Feed { community_id: ctx.c.id, feed: feed.clone(), cursor: cursor.map(str::to_string), limit };
         if let Some(json) = self.caches.pages.get(generation, &key) {
             return Ok(json);
         }
-        let PageKey::Feed { feed, cursor, .. } = &key else { unreachable!("built above") };
-        let json = to_json(&feed_page(&mut c, &ctx, feed.clone(), cursor.as_deref(), limit).await?)?;
+        let json = to_json(&feed_page(&mut c, &ctx, feed, cursor, limit).await?)?;
         self.caches.pages.put(generation, key, json.clone());
         Ok(json)
     }
