@@ -133,3 +133,18 @@ async fn unsupported_urls_are_refused_with_a_clear_error() {
     let e = Db::connect("mysql://root@localhost/x").await.unwrap_err();
     assert!(e.to_string().contains("unsupported database URL"), "{e}");
 }
+
+/// PostgreSQL connections plan each prepared statement once (generic plans):
+/// re-planning the feed's joins per run was half the server's time per read.
+#[tokio::test]
+async fn postgres_plans_statements_once_per_connection() {
+    let Some(admin) = pg_url() else { return };
+    let pg = postgres(&admin, "yaji_test_plans").await;
+    let mut c = pg.read().await.unwrap();
+    let mode: String =
+        yaji_store::sql::query_scalar("SELECT current_setting('plan_cache_mode')").fetch_one(&mut c).await.unwrap();
+    assert_eq!(mode, "force_generic_plan");
+    drop(c);
+    pg.close().await;
+    drop_pg(&admin, "yaji_test_plans").await;
+}
