@@ -14,9 +14,8 @@ pub struct NewJob<'a> {
     pub max_attempts: i64,
 }
 
-/// Enqueues a job in the caller's transaction; `None` if its dedupe key exists.
 /// Jobs this process has inserted (any database), so a use case can wake
-/// the workers only when it queued one (see `enqueued_since`).
+/// the workers only when it queued one (`App::wake_workers_if_queued`).
 static ENQUEUED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 pub(crate) fn count_enqueued(n: u64) {
@@ -30,6 +29,7 @@ pub fn enqueued() -> u64 {
     ENQUEUED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// Enqueues a job in the caller's transaction; `None` if its dedupe key exists.
 pub async fn enqueue(conn: &mut Conn, j: &NewJob<'_>, now: i64) -> crate::Result<Option<i64>> {
     let id = query_scalar(
         "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
