@@ -19,31 +19,45 @@ use yaji_domain::automation::{
 use yaji_domain::error::invalid;
 use yaji_domain::member::Role;
 use yaji_domain::moderation::{ActionKind, Sanction};
+use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::activity::{self, ActivityRow};
 use yaji_store::repo::automation as repo;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as content_repo;
-use yaji_store::repo::moderation as notes;
 use yaji_store::repo::user as users;
+use yaji_store::repo::webhooks as hooks;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
-use crate::jobs::Job;
+use crate::membership::{active_members, set_tag, staff, ActiveMember};
+use crate::platform::events::{record_event, Recorded};
+use crate::platform::jobs::Job;
+use crate::platform::notifications::notify;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
-const DAY_MS: i64 = 86_400_000;
+use crate::platform::DAY_MS;
 
-/// Appends an event and, for community events, enqueues the rules and
-/// webhooks listening to it, all in the caller's transaction.
-pub(crate) async fn record_event(conn: &mut Conn, e: &Event, now: i64) -> AppResult<i64> {
-    let id = activity::record(conn, e, now).await?;
-    if let Some(cid) = e.community_id {
-        repo::dispatch(conn, id, cid, e.kind.as_str(), now).await?;
+/// Subscriber (the outbox): a community event enqueues, in its own
+/// transaction, one job per enabled rule and webhook listening to its kind.
+pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
+    if let Some(cid) = r.event.community_id {
+        activity::dispatch(conn, r.id, cid, r.event.kind.as_str(), now).await?;
     }
-    Ok(id)
+    Ok(())
+}
+
+/// A community's enabled rules (the calendar shows their timers).
+pub(crate) async fn enabled_rules(conn: &mut Conn, community_id: i64) -> AppResult<Vec<repo::RuleRow>> {
+    Ok(repo::rules(conn, community_id).await?.into_iter().filter(|r| r.enabled == 1).collect())
+}
+
+/// Whether the community has an enabled rule made from this template (a
+/// welcome rule replaces the built-in welcome).
+pub(crate) async fn template_enabled(conn: &mut Conn, community_id: i64, template: &str) -> AppResult<bool> {
+    Ok(repo::template_enabled(conn, community_id, template).await?)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -186,7 +200,7 @@ fn next_timer(def: &RuleDef, tz: Tz, after: i64) -> Option<i64> {
 
 fn vars_for<'a>(
     c: &crepo::CommunityRow,
-    m: Option<&repo::MemberRow>,
+    m: Option<&ActiveMember>,
     extra: &[(&'a str, String)],
 ) -> BTreeMap<&'a str, String> {
     let mut v = BTreeMap::new();
@@ -202,22 +216,22 @@ fn vars_for<'a>(
     v
 }
 
-fn facts(m: &repo::MemberRow) -> (Role, Vec<String>) {
+fn facts(m: &ActiveMember) -> (Role, Vec<String>) {
     let role = Role::parse("role", &m.role).unwrap_or(Role::Member);
     let tags = m.tags.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
     (role, tags)
 }
 
-fn member_ok(cond: &Conditions, m: &repo::MemberRow, now: i64) -> bool {
+fn member_ok(cond: &Conditions, m: &ActiveMember, now: i64) -> bool {
     let (role, tags) = facts(m);
     cond.member_ok(&MemberFacts { role, tags: &tags, joined_at: m.joined_at }, now)
 }
 
 /// Why a member is left out at send time, if they are.
-fn skip_reason(m: &repo::MemberRow, now: i64) -> Option<&'static str> {
+fn skip_reason(m: &ActiveMember, now: i64) -> Option<&'static str> {
     if m.assistant_opt_out == 1 {
         Some("skipped: opted out")
-    } else if crate::moderation::mute_end(m.muted_until, now).is_some() {
+    } else if crate::platform::context::mute_end(m.muted_until, now).is_some() {
         Some("skipped: muted")
     } else {
         None
@@ -230,10 +244,10 @@ fn local_date(ms: i64, tz: Tz) -> chrono::NaiveDate {
 }
 
 /// A member a sweep reaches: the row, the occurrence key, extra template variables.
-type Swept = (repo::MemberRow, String, Vec<(&'static str, String)>);
+type Swept = (ActiveMember, String, Vec<(&'static str, String)>);
 
 /// Members a timer sweep reaches now, with the occurrence key and extra variables for each.
-fn sweep(trigger: &Trigger, members: Vec<repo::MemberRow>, tz: Tz, now: i64) -> Vec<Swept> {
+fn sweep(trigger: &Trigger, members: Vec<ActiveMember>, tz: Tz, now: i64) -> Vec<Swept> {
     let today = local_date(now, tz);
     members
         .into_iter()
@@ -294,7 +308,7 @@ impl App {
     async fn check_webhooks(&self, conn: &mut Conn, cid: i64, def: &RuleDef) -> AppResult<()> {
         for a in &def.actions {
             if let RuleAction::Webhook { webhook_id } = a {
-                if repo::webhook(conn, *webhook_id).await?.filter(|w| w.community_id == cid).is_none() {
+                if hooks::webhook(conn, *webhook_id).await?.filter(|w| w.community_id == cid).is_none() {
                     return Err(invalid(
                         "actions.webhook_id",
                         "unknown_webhook",
@@ -376,7 +390,12 @@ impl App {
     ) -> AppResult<()> {
         if def.trigger.drive() == Drive::Timer {
             if let Some(at) = next_timer(def, tz_of(c), now) {
-                self.enqueue(conn, Job::AutomationTimer { community_id: c.id, rule_id, version, at }, now).await?;
+                crate::platform::jobs::enqueue(
+                    conn,
+                    Job::AutomationTimer { community_id: c.id, rule_id, version, at },
+                    now,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -481,9 +500,9 @@ impl App {
                 None => break,
             }
         }
-        let mut first: Option<(repo::MemberRow, Vec<(&'static str, String)>)> = None;
+        let mut first: Option<(ActiveMember, Vec<(&'static str, String)>)> = None;
         if def.trigger.per_member() {
-            let all = repo::members(&mut c, ctx.c.id, None).await?;
+            let all = active_members(&mut c, ctx.c.id, None).await?;
             let candidates: Vec<_> = match def.trigger {
                 Trigger::MemberInactive { .. } | Trigger::JoinAnniversary => sweep(&def.trigger, all, tz, now),
                 _ => all.into_iter().map(|m| (m, String::new(), vec![])).collect(),
@@ -555,7 +574,7 @@ impl App {
                 return Ok("no match".into());
             }
         }
-        let member = repo::members(conn, c.id, Some(member_id)).await?.into_iter().next();
+        let member = active_members(conn, c.id, Some(member_id)).await?.into_iter().next();
         let firing = Firing {
             c: &c,
             rule_id,
@@ -658,7 +677,7 @@ impl App {
             self.record_run(conn, &firing, status, &[outcome], "", now).await?;
             return Ok(status.into());
         }
-        let members = repo::members(conn, c.id, None).await?;
+        let members = active_members(conn, c.id, None).await?;
         let mut outcomes = Vec::new();
         for (m, occ, extra) in sweep(&def.trigger, members, tz, now) {
             if !member_ok(&def.conditions, &m, now) {
@@ -737,7 +756,7 @@ impl App {
         &self,
         conn: &mut Conn,
         f: &Firing<'_>,
-        m: Option<&repo::MemberRow>,
+        m: Option<&ActiveMember>,
         extra: &[(&'static str, String)],
         now: i64,
     ) -> AppResult<RecipientOutcome> {
@@ -767,7 +786,7 @@ impl App {
         &self,
         conn: &mut Conn,
         f: &Firing<'_>,
-        m: Option<&repo::MemberRow>,
+        m: Option<&ActiveMember>,
         a: &RuleAction,
         vars: &BTreeMap<&str, String>,
         now: i64,
@@ -794,18 +813,13 @@ impl App {
             RuleAction::Notify { message } => {
                 let Some(m) = m else { return Ok("no recipient".into()) };
                 let detail = serde_json::json!({"rule": f.rule_name, "message": auto::render(message, vars), "community": c.name});
-                let note = serde_json::json!({"kind": "automation", "detail": detail});
-                notes::notify(conn, m.user_id, Some(c.id), "automation", &note.to_string(), now).await?;
+                notify(conn, m.user_id, Some(c.id), NotificationKind::Automation, &detail, now).await?;
                 "sent".into()
             }
             RuleAction::AddTag { tag } | RuleAction::RemoveTag { tag } => {
                 let Some(m) = m else { return Ok("no recipient".into()) };
                 let add = matches!(a, RuleAction::AddTag { .. });
-                let changed = if add {
-                    repo::add_tag(conn, c.id, m.user_id, tag, now).await?
-                } else {
-                    repo::remove_tag(conn, c.id, m.user_id, tag).await?
-                };
+                let changed = set_tag(conn, c.id, m.user_id, tag, add, now).await?;
                 if changed {
                     let kind = if add { Kind::MemberTagged } else { Kind::MemberUntagged };
                     let ev = Event {
@@ -824,12 +838,11 @@ impl App {
                 }
             }
             RuleAction::NotifyModerators { message } => {
-                let staff = repo::staff(conn, c.id).await?;
+                let staff = staff(conn, c.id).await?;
                 let detail = serde_json::json!({"rule": f.rule_name, "message": auto::render(message, vars), "community": c.name,
                     "member": m.map(|m| m.display_name.clone())});
-                let note = serde_json::json!({"kind": "automation_mods", "detail": detail}).to_string();
                 for s in &staff {
-                    notes::notify(conn, *s, Some(c.id), "automation_mods", &note, now).await?;
+                    notify(conn, *s, Some(c.id), NotificationKind::AutomationMods, &detail, now).await?;
                 }
                 format!("{} moderators", staff.len())
             }
@@ -866,7 +879,7 @@ impl App {
                     }),
                     key: format!("{}:{}:{}", f.rule_id, f.occurrence, m.map_or(0, |m| m.user_id)),
                 };
-                self.enqueue(conn, job, now).await?;
+                crate::platform::jobs::enqueue(conn, job, now).await?;
                 "queued".into()
             }
         })

@@ -11,14 +11,14 @@ use yaji_domain::automation::{self as auto, Cron, RuleDef, Trigger};
 use yaji_domain::content::PostDraft;
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
-use yaji_store::repo::automation as repo;
+use yaji_store::repo::calendar as repo;
 use yaji_store::repo::community as crepo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::automation::tz_of;
 use crate::communities::Ctx;
-use crate::jobs::Job;
+use crate::platform::jobs::Job;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -158,7 +158,12 @@ impl App {
             repeat_cron: repeat,
         };
         let id = repo::insert_scheduled(tx.conn(), &new, now).await?;
-        self.enqueue(tx.conn(), Job::PublishScheduled { community_id: ctx.c.id, id, version: 1, at }, now).await?;
+        crate::platform::jobs::enqueue(
+            tx.conn(),
+            Job::PublishScheduled { community_id: ctx.c.id, id, version: 1, at },
+            now,
+        )
+        .await?;
         let ev = Event::new(Kind::PostScheduled, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
             .with(serde_json::json!({"scheduled_id": id, "publish_at": rfc3339(at), "repeat": repeat}));
         finish(tx, ev, now).await?;
@@ -229,7 +234,7 @@ impl App {
                 }
             }
         }
-        for r in repo::rules(&mut c, ctx.c.id).await?.into_iter().filter(|r| r.enabled == 1) {
+        for r in crate::automation::enabled_rules(&mut c, ctx.c.id).await? {
             let Ok(def) = serde_json::from_str::<RuleDef>(&r.definition) else { continue };
             let now = now();
             match &def.trigger {
@@ -304,8 +309,12 @@ impl App {
         match next {
             Some(next) => {
                 let v = repo::set_scheduled_state(conn, id, "scheduled", next, now).await?;
-                self.enqueue(conn, Job::PublishScheduled { community_id: ctx.c.id, id, version: v, at: next }, now)
-                    .await?;
+                crate::platform::jobs::enqueue(
+                    conn,
+                    Job::PublishScheduled { community_id: ctx.c.id, id, version: v, at: next },
+                    now,
+                )
+                .await?;
             }
             None => {
                 repo::set_scheduled_state(conn, id, "published", s.publish_at, now).await?;

@@ -1,6 +1,8 @@
 //! Content: posts, comments, reactions, pin and essence, feeds.
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{
+    CommentCreated, Event, Kind, PostCreated, PostEdited, ReactionAdded, ReactionRemoved, Subject,
+};
 use yaji_domain::content::{self, Cursor, Feed, PostDraft};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
@@ -13,7 +15,7 @@ use crate::accounts::Viewer;
 use crate::communities::Ctx;
 use crate::moderation::Target;
 use crate::views::{CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView};
-use crate::{finish, now, App, AppError, AppResult};
+use crate::{finish, finish_with, now, App, AppError, AppResult, Facts};
 
 pub struct PostInput<'a> {
     pub title: Option<&'a str>,
@@ -117,24 +119,17 @@ impl App {
         let id = repo::insert_post(tx.conn(), &new).await?;
         crepo::add_post_count(tx.conn(), ctx.c.id, 1).await?;
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
-        if screening.state == "visible" {
-            self.faq_on_post(tx.conn(), &ctx, id, &text, now).await?;
-        }
-        if ctx.c.checklist_enabled == 1 && screening.state == "visible" {
-            let job = crate::jobs::Job::ChecklistCheck { community_id: ctx.c.id, user_id: viewer.id, post_id: id };
-            self.enqueue(tx.conn(), job, now).await?;
-        }
-        let ev = Event::new(Kind::PostCreated, Some(ctx.c.id), viewer.id, Subject::Post(id)).with(serde_json::json!({
-            "topic_id": input.topic_id,
-            "moderation": screening.state,
-            "question": yaji_domain::faq::is_question(&text),
-        }));
+        let payload = PostCreated {
+            topic_id: input.topic_id,
+            moderation: screening.state.to_string(),
+            question: yaji_domain::faq::is_question(&text),
+            automatic: false,
+        };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Post(id), &payload);
         let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
-        if screening.state == "visible" {
-            let detail = serde_json::json!({"post_id": id, "by": row.author_display_name, "excerpt": excerpt});
-            self.notify_mentions(tx.conn(), ctx.c.id, viewer.id, &text, detail, now).await?;
-        }
-        finish(tx, ev, now).await?;
+        let facts =
+            Facts { ctx: Some(&ctx), text: Some(&text), excerpt: Some(&excerpt), by: Some(&row.author_display_name) };
+        finish_with(tx, ev, facts, now).await?;
         // Rules listening to posts may have been queued with the event.
         self.wake_workers_if_queued();
         Ok(PostView::from_row(row, true))
@@ -280,8 +275,12 @@ impl App {
             self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(p.id), &text, &screening, now).await?;
         }
         let row = repo::post(tx.conn(), p.id).await?.ok_or(AppError::NotFound("post"))?;
-        let ev = Event::new(Kind::PostEdited, Some(ctx.c.id), viewer.id, Subject::Post(p.id))
-            .with(serde_json::json!({"moderation": row.moderation}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Post(p.id),
+            &PostEdited { moderation: row.moderation.clone() },
+        );
         finish(tx, ev, now).await?;
         Ok(PostView::from_row(row, true))
     }
@@ -364,20 +363,17 @@ impl App {
         }
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Comment(id), &body, &screening, now).await?;
         let row = repo::comment(tx.conn(), id).await?.ok_or(AppError::NotFound("comment"))?;
-        if screening.state == "visible" {
-            let detail = serde_json::json!({"post_id": p.id, "comment_id": id, "by": row.author_display_name,
-                                            "excerpt": text::excerpt(&body, 120)});
-            if p.author_id != viewer.id {
-                let note = serde_json::json!({"kind": "reply", "detail": detail}).to_string();
-                yaji_store::repo::moderation::notify(tx.conn(), p.author_id, Some(ctx.c.id), "reply", &note, now)
-                    .await?;
-            }
-            self.notify_mentions(tx.conn(), ctx.c.id, viewer.id, &body, detail, now).await?;
-            self.faq_on_comment(tx.conn(), &ctx, id, &body, now).await?;
-        }
-        let ev = Event::new(Kind::CommentCreated, Some(ctx.c.id), viewer.id, Subject::Comment(id))
-            .with(serde_json::json!({"post_id": p.id, "post_author_id": p.author_id, "moderation": screening.state}));
-        finish(tx, ev, now).await?;
+        let payload = CommentCreated {
+            post_id: p.id,
+            post_author_id: Some(p.author_id),
+            moderation: Some(screening.state.to_string()),
+            ..Default::default()
+        };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Comment(id), &payload);
+        let excerpt = text::excerpt(&body, 120);
+        let facts =
+            Facts { ctx: Some(&ctx), text: Some(&body), excerpt: Some(&excerpt), by: Some(&row.author_display_name) };
+        finish_with(tx, ev, facts, now).await?;
         self.wake_workers_if_queued();
         Ok(row.into())
     }
@@ -415,9 +411,12 @@ impl App {
             repo::remove_reaction(tx.conn(), p.id, viewer.id, &emoji).await?
         };
         if changed {
-            let kind = if on { Kind::ReactionAdded } else { Kind::ReactionRemoved };
-            let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::Post(p.id))
-                .with(serde_json::json!({"emoji": emoji, "post_author_id": p.author_id}));
+            let (subject, post_author_id) = (Subject::Post(p.id), p.author_id);
+            let ev = if on {
+                Event::of(Some(ctx.c.id), viewer.id, subject, &ReactionAdded { emoji, post_author_id })
+            } else {
+                Event::of(Some(ctx.c.id), viewer.id, subject, &ReactionRemoved { emoji, post_author_id })
+            };
             finish(tx, ev, now).await?;
         } else {
             tx.rollback().await?;

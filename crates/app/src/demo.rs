@@ -7,6 +7,7 @@
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::community::{CommunitySettings, SettingsInput};
 use yaji_domain::text::{excerpt, markdown_to_html};
+use yaji_store::repo::membership as mrepo;
 use yaji_store::repo::{activity, community as crepo, content as prepo, user as urepo};
 
 use crate::content::PostInput;
@@ -455,9 +456,9 @@ impl App {
             let owner = uid[ci];
             let id = crepo::insert(conn, c.slug, &settings, owner, start).await?;
             let v = crepo::publish_rules(conn, id, c.rules, &markdown_to_html(c.rules), owner, start).await?;
-            crepo::upsert_active(
+            mrepo::upsert_active(
                 conn,
-                &crepo::Joining {
+                &mrepo::Joining {
                     community_id: id,
                     user_id: owner,
                     role: "owner",
@@ -510,7 +511,7 @@ impl App {
                                 Some(i) => *i,
                                 None => {
                                     let code = format!("demo{}x{}", c, by);
-                                    let i = crepo::insert_invite(
+                                    let i = mrepo::insert_invite(
                                         conn,
                                         community_id,
                                         &code,
@@ -535,12 +536,12 @@ impl App {
                                     i
                                 }
                             };
-                            crepo::use_invite(conn, inv, at).await?;
+                            mrepo::use_invite(conn, inv, at).await?;
                             Some(inv)
                         }
                         None => None,
                     };
-                    let j = crepo::Joining {
+                    let j = mrepo::Joining {
                         community_id,
                         user_id: uid[*user],
                         role,
@@ -549,7 +550,7 @@ impl App {
                         invite_id,
                         now: at,
                     };
-                    crepo::upsert_active(conn, &j).await?;
+                    mrepo::upsert_active(conn, &j).await?;
                     crepo::add_member_count(conn, community_id, 1).await?;
                     let ev = Event::new(Kind::MemberJoined, Some(community_id), uid[*user], Subject::User(uid[*user]))
                         .with(serde_json::json!({"invited_by": invited_by.map(|b| uid[b]), "invite_id": invite_id, "rules_version": 1}));
@@ -659,7 +660,7 @@ impl App {
                     "《百年孤独》，重读了第三遍。".to_string(),
                     "希望养成每周读完一本书的习惯，也想认识一起读书的朋友。".to_string(),
                 ];
-                let id = crepo::insert_join_request(conn, cid[ci], uid[u], &answers, 1, at).await?;
+                let id = mrepo::insert_join_request(conn, cid[ci], uid[u], &answers, 1, at).await?;
                 activity::record(
                     conn,
                     &Event::new(Kind::JoinRequested, Some(cid[ci]), uid[u], Subject::JoinRequest(id)),

@@ -10,21 +10,23 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{CommentCreated, Event, Kind, PostCreated, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::faq::{FaqEntry, FaqIndex};
+use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as content_repo;
 use yaji_store::repo::faq as repo;
-use yaji_store::repo::moderation as notes;
 use yaji_store::repo::user as users;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
-use crate::jobs::Job;
+use crate::platform::events::Recorded;
+use crate::platform::jobs::Job;
+use crate::platform::notifications::notify;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
 /// A community's built index and the entries it was built from (same order).
@@ -254,38 +256,6 @@ impl App {
         Ok(())
     }
 
-    /// Called by `create_post` in its transaction: questions go to the FAQ job.
-    pub(crate) async fn faq_on_post(
-        &self,
-        conn: &mut Conn,
-        ctx: &Ctx,
-        post_id: i64,
-        text: &str,
-        now: i64,
-    ) -> AppResult<bool> {
-        if ctx.c.faq_version == 0 || !yaji_domain::faq::is_question(text) {
-            return Ok(false);
-        }
-        self.enqueue(conn, Job::FaqAnswer { community_id: ctx.c.id, post_id }, now).await?;
-        Ok(true)
-    }
-
-    /// Called by `comment` in its transaction: a member's question in a comment goes to the FAQ job too.
-    pub(crate) async fn faq_on_comment(
-        &self,
-        conn: &mut Conn,
-        ctx: &Ctx,
-        comment_id: i64,
-        text: &str,
-        now: i64,
-    ) -> AppResult<()> {
-        // Staff asking in a thread are usually answering with a question; leave them be.
-        if ctx.c.faq_version == 0 || ctx.can(Action::Moderate) || !yaji_domain::faq::is_question(text) {
-            return Ok(());
-        }
-        self.enqueue(conn, Job::FaqAnswerComment { community_id: ctx.c.id, comment_id }, now).await
-    }
-
     pub(crate) async fn faq_answer_job(&self, conn: &mut Conn, post_id: i64) -> AppResult<String> {
         let Some(p) =
             content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none() && p.moderation == "visible")
@@ -356,7 +326,8 @@ impl App {
                 let best = best.map(|m| (idx.1[m.entry].id, (m.score * 1000.0).round() as i64));
                 repo::insert_unanswered(conn, c.id, post_id, asker_id, best, now).await?;
                 let at = now + c.faq_unanswered_minutes * 60_000;
-                self.enqueue(conn, Job::FaqUnansweredCheck { community_id: c.id, post_id, at }, now).await?;
+                crate::platform::jobs::enqueue(conn, Job::FaqUnansweredCheck { community_id: c.id, post_id, at }, now)
+                    .await?;
                 Ok("unanswered".into())
             }
         }
@@ -372,10 +343,9 @@ impl App {
             return Ok("answered by a member".into());
         }
         let detail = serde_json::json!({"post_id": post_id, "title": p.title, "excerpt": p.excerpt});
-        let note = serde_json::json!({"kind": "unanswered_question", "detail": detail}).to_string();
-        let staff = repo::staff(conn, p.community_id).await?;
+        let staff = crate::membership::staff(conn, p.community_id).await?;
         for uid in &staff {
-            notes::notify(conn, *uid, Some(p.community_id), "unanswered_question", &note, now).await?;
+            notify(conn, *uid, Some(p.community_id), NotificationKind::UnansweredQuestion, &detail, now).await?;
         }
         repo::mark_unanswered(conn, post_id, false, now).await?;
         Ok(format!("moderators notified ({})", staff.len()))
@@ -419,6 +389,31 @@ pub fn match_lines(
     }
     out.flush()?;
     Ok(errors)
+}
+
+/// Subscriber: a member's visible question (a post, or a comment by someone
+/// other than staff — staff asking in a thread are usually answering with a
+/// question) goes to the FAQ job, when the community has an FAQ.
+pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
+    let (Some(ctx), Some(text)) = (r.facts.ctx, r.facts.text) else { return Ok(()) };
+    if ctx.c.faq_version == 0 || !yaji_domain::faq::is_question(text) {
+        return Ok(());
+    }
+    let community_id = ctx.c.id;
+    let job = match (r.event.kind, r.event.subject) {
+        (Kind::PostCreated, Subject::Post(post_id))
+            if r.event.payload::<PostCreated>().is_some_and(|p| p.is_visible()) =>
+        {
+            Job::FaqAnswer { community_id, post_id }
+        }
+        (Kind::CommentCreated, Subject::Comment(comment_id))
+            if !ctx.can(Action::Moderate) && r.event.payload::<CommentCreated>().is_some_and(|p| p.is_visible()) =>
+        {
+            Job::FaqAnswerComment { community_id, comment_id }
+        }
+        _ => return Ok(()),
+    };
+    crate::platform::jobs::enqueue(conn, job, now).await
 }
 
 #[cfg(test)]

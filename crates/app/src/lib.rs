@@ -3,21 +3,23 @@
 //! exactly one activity event in one transaction, and commits. The HTTP API,
 //! the web pages and the CLI all call these; none of them touch SQL.
 
+// Shared services (events and subscribers, jobs, notifications, context,
+// caches, CSV, time): see `platform`.
+pub mod platform;
+
+// Capabilities, one module each, named as in every other layer.
 pub mod accounts;
 pub mod analytics;
 pub mod automation;
-mod cache;
 pub mod calendar;
 pub mod communities;
 pub mod content;
 pub mod demo;
-pub mod email;
-mod error;
 pub mod faq;
 pub mod import;
-pub mod jobs;
 pub mod membership;
 pub mod moderation;
+pub mod notifications;
 pub mod onboarding;
 pub mod throttle;
 pub mod views;
@@ -25,9 +27,13 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
+mod error;
+
 pub use error::{AppError, AppResult};
-use yaji_domain::activity::Event;
-use yaji_store::{Db, WriteTx};
+pub(crate) use platform::events::{finish, finish_with, Facts};
+pub(crate) use platform::now;
+pub use platform::rfc3339;
+use yaji_store::Db;
 
 /// How expensive password hashing is. `Standard` is argon2id with OWASP's
 /// recommended parameters; `Fast` exists for test suites and demo seeding only.
@@ -45,7 +51,7 @@ pub struct AppConfig {
     /// (an administrator's explicit choice; empty by default).
     pub webhook_allow: webhooks::AllowPrivate,
     /// SMTP delivery of notifications; `None`: no email.
-    pub mail: Option<email::MailConfig>,
+    pub mail: Option<notifications::email::MailConfig>,
 }
 
 impl Default for AppConfig {
@@ -61,11 +67,11 @@ pub struct App {
     pub(crate) cfg: Arc<AppConfig>,
     pub(crate) throttle: Arc<throttle::LoginThrottle>,
     pub(crate) moderation: Arc<moderation::ModerationState>,
-    pub(crate) jobs: Arc<jobs::JobSignal>,
+    pub(crate) jobs: Arc<platform::jobs::JobSignal>,
     pub(crate) faq: Arc<faq::FaqCache>,
     pub(crate) analytics: Arc<analytics::AnalyticsCache>,
     /// Exact read caches, one database generation long (see `cache`).
-    pub(crate) caches: Arc<cache::Caches>,
+    pub(crate) caches: Arc<platform::cache::Caches>,
     /// The HTTP client for webhooks, with the SSRF guard built in.
     pub(crate) http: reqwest::Client,
 }
@@ -96,20 +102,4 @@ impl App {
         yaji_store::sql::query("SELECT 1").execute(&mut c).await?;
         Ok(())
     }
-}
-
-/// The one way a use case ends: append its activity event and commit.
-pub(crate) async fn finish(mut tx: WriteTx, event: Event, now: i64) -> AppResult<()> {
-    automation::record_event(tx.conn(), &event, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) fn now() -> i64 {
-    yaji_store::now_millis()
-}
-
-/// Formats stored milliseconds as RFC 3339 UTC for API output.
-pub fn rfc3339(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -3,17 +3,22 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{
+    Event, JoinApproved, JoinRejected, Kind, MemberJoined, MemberTagged, MemberUntagged, Subject,
+};
 use yaji_domain::community::{self, JoinPolicy};
 use yaji_domain::error::invalid;
 use yaji_domain::member::{self, MemberState, Role};
+use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_domain::user::Username;
-use yaji_store::repo::{community as repo, user as users};
+use yaji_store::repo::{community as crepo, membership as repo, user as users};
+use yaji_store::Conn;
 
 use crate::accounts::{random_token, Viewer};
 use crate::communities::Ctx;
-use crate::jobs::Job;
+use crate::platform::jobs::Job;
+use crate::platform::notifications::notify;
 use crate::views::{CommunityView, InviteView, JoinRequestView, MemberActions, MemberView};
 use crate::{finish, now, App, AppError, AppResult};
 
@@ -124,11 +129,15 @@ impl App {
         if !repo::upsert_active(tx.conn(), &joining).await? {
             return Err(AppError::conflict("already_member", None, "you are already a member of this community"));
         }
-        repo::add_member_count(tx.conn(), c.id, 1).await?;
-        self.enqueue(tx.conn(), Job::Welcome { community_id: c.id, user_id: viewer.id, joined_at: now }, now).await?;
-        let ev = Event::new(Kind::MemberJoined, Some(c.id), viewer.id, Subject::User(viewer.id)).with(
-            serde_json::json!({"invited_by": invited_by, "invite_id": invite_id, "rules_version": c.rules_version}),
-        );
+        crepo::add_member_count(tx.conn(), c.id, 1).await?;
+        crate::platform::jobs::enqueue(
+            tx.conn(),
+            Job::Welcome { community_id: c.id, user_id: viewer.id, joined_at: now },
+            now,
+        )
+        .await?;
+        let joined = MemberJoined { invited_by, invite_id, rules_version: c.rules_version };
+        let ev = Event::of(Some(c.id), viewer.id, Subject::User(viewer.id), &joined);
         finish(tx, ev, now).await?;
         self.wake_workers();
         let community = self.community(Some(viewer), slug).await?;
@@ -202,7 +211,7 @@ impl App {
             ));
         }
         let kind = if approve {
-            let applicant = repo::membership(tx.conn(), ctx.c.id, req.user_id).await?;
+            let applicant = crepo::membership(tx.conn(), ctx.c.id, req.user_id).await?;
             if applicant.as_ref().is_some_and(|m| m.state == MemberState::Banned.as_str()) {
                 return Err(AppError::conflict(
                     "applicant_banned",
@@ -220,19 +229,22 @@ impl App {
                 now,
             };
             if repo::upsert_active(tx.conn(), &joining).await? {
-                repo::add_member_count(tx.conn(), ctx.c.id, 1).await?;
+                crepo::add_member_count(tx.conn(), ctx.c.id, 1).await?;
                 let welcome = Job::Welcome { community_id: ctx.c.id, user_id: req.user_id, joined_at: now };
-                self.enqueue(tx.conn(), welcome, now).await?;
+                crate::platform::jobs::enqueue(tx.conn(), welcome, now).await?;
             }
             Kind::JoinApproved
         } else {
             Kind::JoinRejected
         };
         let detail = serde_json::json!({"reason": reason, "community": ctx.c.name});
-        let note = serde_json::json!({"kind": kind.as_str(), "detail": detail}).to_string();
-        yaji_store::repo::moderation::notify(tx.conn(), req.user_id, Some(ctx.c.id), kind.as_str(), &note, now).await?;
-        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::JoinRequest(req.id))
-            .with(serde_json::json!({"user_id": req.user_id, "reason": reason}));
+        let note = if approve { NotificationKind::JoinApproved } else { NotificationKind::JoinRejected };
+        notify(tx.conn(), req.user_id, Some(ctx.c.id), note, &detail, now).await?;
+        let (subject, user_id) = (Subject::JoinRequest(req.id), req.user_id);
+        let ev = match kind {
+            Kind::JoinApproved => Event::of(Some(ctx.c.id), viewer.id, subject, &JoinApproved { user_id, reason }),
+            _ => Event::of(Some(ctx.c.id), viewer.id, subject, &JoinRejected { user_id, reason }),
+        };
         finish(tx, ev, now).await?;
         self.wake_workers();
         let mut c = self.db.read().await?;
@@ -292,7 +304,7 @@ impl App {
                 .filter(|c| yaji_domain::text::is_token_shaped(c))
                 .ok_or(AppError::NotFound("invite"))?;
             let inv = repo::invite_by_code(&mut c, code).await?.ok_or(AppError::NotFound("invite"))?;
-            let com = repo::by_id(&mut c, inv.community_id).await?.ok_or(AppError::NotFound("community"))?;
+            let com = crepo::by_id(&mut c, inv.community_id).await?.ok_or(AppError::NotFound("community"))?;
             (inv, com.slug)
         };
         Ok((inv.into(), self.community(viewer, &slug).await?))
@@ -306,7 +318,7 @@ impl App {
         if !repo::set_state(tx.conn(), ctx.c.id, viewer.id, "active", "left", "", now).await? {
             return Err(AppError::conflict("not_member", None, "you are not a member"));
         }
-        repo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
+        crepo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
         finish(tx, Event::new(Kind::MemberLeft, Some(ctx.c.id), viewer.id, Subject::User(viewer.id)), now).await
     }
 
@@ -326,7 +338,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
-        let m = repo::membership(tx.conn(), ctx.c.id, target.id).await?;
+        let m = crepo::membership(tx.conn(), ctx.c.id, target.id).await?;
         let active_role = m.as_ref().filter(|m| m.state == "active").and_then(|m| Role::parse("role", &m.role).ok());
         let (kind, action) = match sanction {
             Sanction::Remove => {
@@ -353,7 +365,7 @@ impl App {
             (Sanction::Remove, None) => unreachable!("handled above"),
         }
         if active_role.is_some() {
-            repo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
+            crepo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
         }
         let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(target.id))
             .with(serde_json::json!({"reason": reason}));
@@ -380,7 +392,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
-        let m = repo::membership(tx.conn(), ctx.c.id, target.id).await?.filter(|m| m.state == "active");
+        let m = crepo::membership(tx.conn(), ctx.c.id, target.id).await?.filter(|m| m.state == "active");
         let Some(m) = m else {
             return Err(AppError::conflict("not_member", Some("username"), "this person is not a member"));
         };
@@ -444,4 +456,119 @@ impl App {
             })
             .collect())
     }
+}
+
+impl App {
+    /// Job: greets a member who just joined. A recipient who left, was
+    /// removed or is muted by send time is skipped; an enabled welcome rule
+    /// (from the automation template) greets instead.
+    pub(crate) async fn welcome_job(&self, conn: &mut Conn, cid: i64, uid: i64) -> AppResult<String> {
+        let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
+            return Ok("skipped: not a member".into());
+        };
+        if m.state != "active" {
+            return Ok(format!("skipped: {}", m.state));
+        }
+        if crate::platform::context::mute_end(m.muted_until, now()).is_some() {
+            return Ok("skipped: muted".into());
+        }
+        if crate::automation::template_enabled(conn, cid, "welcome").await? {
+            return Ok("skipped: the community's welcome rule greets instead".into());
+        }
+        let detail = serde_json::json!({
+            "community": c.name, "slug": c.slug, "rules_link": format!("/c/{}/rules", c.slug),
+        });
+        notify(conn, uid, Some(cid), NotificationKind::Welcome, &detail, now()).await?;
+        Ok("sent".into())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagCount {
+    pub tag: String,
+    pub members: i64,
+}
+
+impl App {
+    /// Tags in use and how many members carry each.
+    pub async fn member_tags(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<TagCount>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        Ok(repo::tag_counts(&mut c, ctx.c.id)
+            .await?
+            .into_iter()
+            .map(|(tag, members)| TagCount { tag, members })
+            .collect())
+    }
+
+    /// Adds or removes a tag on a member; returns the member's tags.
+    pub async fn tag_member(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        username: &str,
+        tag: &str,
+        add: bool,
+    ) -> AppResult<Vec<String>> {
+        let tag = yaji_domain::automation::tag(tag)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::ScheduleContent)?;
+        let uid = yaji_store::repo::user::by_username(tx.conn(), username.trim())
+            .await?
+            .map(|u| u.id)
+            .ok_or(AppError::NotFound("member"))?;
+        if crepo::membership(tx.conn(), ctx.c.id, uid).await?.is_none_or(|m| m.state != "active") {
+            return Err(AppError::NotFound("member"));
+        }
+        let changed = set_tag(tx.conn(), ctx.c.id, uid, &tag, add, now).await?;
+        let tags = repo::tags_of(tx.conn(), ctx.c.id, uid).await?;
+        if !changed {
+            return Ok(tags);
+        }
+        let subject = Subject::User(uid);
+        let ev = if add {
+            Event::of(Some(ctx.c.id), viewer.id, subject, &MemberTagged { tag, rule_id: None })
+        } else {
+            Event::of(Some(ctx.c.id), viewer.id, subject, &MemberUntagged { tag, rule_id: None })
+        };
+        finish(tx, ev, now).await?;
+        Ok(tags)
+    }
+}
+
+/// A member as other capabilities see them (automation conditions, checklist
+/// progress): role, tags, last activity.
+pub(crate) use yaji_store::repo::membership::ActiveMemberRow as ActiveMember;
+
+/// Active members of a community (or just `only`), with tags and last activity.
+pub(crate) async fn active_members(
+    conn: &mut Conn,
+    community_id: i64,
+    only: Option<i64>,
+) -> AppResult<Vec<ActiveMember>> {
+    Ok(repo::active_members(conn, community_id, only).await?)
+}
+
+/// Moderators and above of a community (who get staff notifications).
+pub(crate) async fn staff(conn: &mut Conn, community_id: i64) -> AppResult<Vec<i64>> {
+    Ok(repo::staff(conn, community_id).await?)
+}
+
+/// Tags (`on`) or untags a member; `false` when nothing changed.
+pub(crate) async fn set_tag(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    tag: &str,
+    on: bool,
+    now: i64,
+) -> AppResult<bool> {
+    Ok(if on {
+        repo::add_tag(conn, community_id, user_id, tag, now).await?
+    } else {
+        repo::remove_tag(conn, community_id, user_id, tag).await?
+    })
 }

@@ -21,21 +21,23 @@ use yaji_domain::moderation::{
     ladder_step, ActionKind, Author, Context, Evaluation, ModerationSettings, Recent, RuleSet, Sanction,
     MAX_MUTE_MINUTES,
 };
+use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_domain::user::Username;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as content_repo;
+use yaji_store::repo::membership as mrepo;
 use yaji_store::repo::moderation as repo;
 use yaji_store::repo::user as users;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
+use crate::platform::notifications::notify;
 use crate::views::PersonView;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
-/// "Muted until lifted" is stored as this far-future time (9999-12-31).
-pub const INDEFINITE: i64 = 253_402_300_799_000;
+pub use crate::platform::context::INDEFINITE;
 const DAY_MS: i64 = 86_400_000;
 const RECENT_WINDOW_MS: i64 = 3_600_000;
 
@@ -278,8 +280,12 @@ impl App {
             "author_id": author_id, "state": s.state, "action": s.sanction.action.as_str(), "rule": rule,
             "rules": s.hits, "strike": s.strike.then_some(s.strike_number),
         });
-        crate::automation::record_event(conn, &automod(Kind::ContentFlagged, cid, target.subject(), payload), now)
-            .await?;
+        crate::platform::events::record_event(
+            conn,
+            &automod(Kind::ContentFlagged, cid, target.subject(), payload),
+            now,
+        )
+        .await?;
         if !s.strike {
             return Ok(());
         }
@@ -320,7 +326,7 @@ impl App {
             }
             ActionKind::Remove | ActionKind::Ban => {
                 let to = if sanction.action == ActionKind::Ban { "banned" } else { "removed" };
-                if crepo::set_state(conn, cid, user_id, "active", to, reason, now).await? {
+                if mrepo::set_state(conn, cid, user_id, "active", to, reason, now).await? {
                     crepo::add_member_count(conn, cid, -1).await?;
                 }
                 if sanction.action == ActionKind::Ban {
@@ -330,12 +336,18 @@ impl App {
                 }
             }
         };
-        if matches!(kind, Kind::MemberWarned | Kind::MemberMuted | Kind::MemberRemoved | Kind::MemberBanned) {
-            let note = serde_json::json!({"kind": kind.as_str(), "detail": payload});
-            repo::notify(conn, user_id, Some(cid), kind.as_str(), &note.to_string(), now).await?;
+        let note = match kind {
+            Kind::MemberWarned => Some(NotificationKind::MemberWarned),
+            Kind::MemberMuted => Some(NotificationKind::MemberMuted),
+            Kind::MemberRemoved => Some(NotificationKind::MemberRemoved),
+            Kind::MemberBanned => Some(NotificationKind::MemberBanned),
+            _ => None,
+        };
+        if let Some(note) = note {
+            notify(conn, user_id, Some(cid), note, &payload, now).await?;
         }
         let ev = Event { kind, community_id: Some(cid), actor_id: by, subject: Subject::User(user_id), payload };
-        crate::automation::record_event(conn, &ev, now).await?;
+        crate::platform::events::record_event(conn, &ev, now).await?;
         Ok(())
     }
 }
@@ -446,18 +458,6 @@ pub struct AuditEntry {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct NotificationView {
-    pub id: i64,
-    pub kind: String,
-    pub community_slug: Option<String>,
-    pub community_name: Option<String>,
-    #[schema(value_type = Object)]
-    pub detail: serde_json::Value,
-    pub created_at: String,
-    pub read: bool,
-}
-
 /// What a report is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -540,8 +540,7 @@ impl App {
         repo::set_mute(tx.conn(), ctx.c.id, target, Some(until), &reason).await?;
         let detail =
             serde_json::json!({"reason": reason, "until": minutes.map(|_| rfc3339(until)), "minutes": minutes});
-        let note = serde_json::json!({"kind": "member_muted", "detail": detail});
-        repo::notify(tx.conn(), target, Some(ctx.c.id), "member_muted", &note.to_string(), now).await?;
+        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberMuted, &detail, now).await?;
         let ev = Event::new(Kind::MemberMuted, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
         finish(tx, ev, now).await
     }
@@ -585,8 +584,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
         let detail = serde_json::json!({"reason": reason});
-        let note = serde_json::json!({"kind": "member_warned", "detail": detail});
-        repo::notify(tx.conn(), target, Some(ctx.c.id), "member_warned", &note.to_string(), now).await?;
+        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberWarned, &detail, now).await?;
         let ev = Event::new(Kind::MemberWarned, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
         finish(tx, ev, now).await
     }
@@ -801,7 +799,7 @@ impl App {
                 "reason": reason, "decision": resolution, "flags": n, "author_id": author,
                 "before": before, "after": if decision == Decision::Approve { "visible" } else { "hidden" },
             }));
-            crate::automation::record_event(tx.conn(), &ev, now).await?;
+            crate::platform::events::record_event(tx.conn(), &ev, now).await?;
             let sanction = match decision {
                 Decision::Approve | Decision::Reject => None,
                 Decision::Warn => Some(Sanction::new(ActionKind::Warn)),
@@ -852,33 +850,6 @@ impl App {
             })
             .collect())
     }
-
-    pub async fn notifications(&self, viewer: Viewer) -> AppResult<Vec<NotificationView>> {
-        let mut c = self.db.read().await?;
-        Ok(repo::notifications(&mut c, viewer.id, 100)
-            .await?
-            .into_iter()
-            .map(|n| NotificationView {
-                id: n.id,
-                kind: n.kind,
-                community_slug: n.community_slug,
-                community_name: n.community_name,
-                detail: serde_json::from_str::<serde_json::Value>(&n.payload)
-                    .map(|v| v["detail"].clone())
-                    .unwrap_or_default(),
-                created_at: rfc3339(n.created_at),
-                read: n.read_at.is_some(),
-            })
-            .collect())
-    }
-
-    /// Marks every notification read. Not an activity: reading changes nothing others see.
-    pub async fn mark_notifications_read(&self, viewer: Viewer) -> AppResult<u64> {
-        let mut tx = self.db.write().await?;
-        let n = repo::mark_notifications_read(tx.conn(), viewer.id, now()).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
 }
 
 /// What the rules would do to a message, with the ladder applied for `strikes`.
@@ -906,14 +877,6 @@ pub fn test_with(set: &RuleSet, input: &TestInput) -> TestResult {
         rule_action: e.sanction.action.as_str().to_string(),
         strike_number,
         hits: hit_views(set, &input.text, &e),
-    }
-}
-
-/// Mute end for display: `None` when not muted at `now`, `Some(None)` when until lifted.
-pub fn mute_end(muted_until: Option<i64>, now: i64) -> Option<Option<String>> {
-    match muted_until {
-        Some(u) if u > now => Some((u < INDEFINITE).then(|| rfc3339(u))),
-        _ => None,
     }
 }
 
@@ -1004,63 +967,5 @@ mod tests {
         assert_eq!(lines[0]["rules"][0]["span"], serde_json::json!([0, 12]));
         assert_eq!(lines[1], serde_json::json!({"id": 2, "action": "allow", "rules": []}));
         assert_eq!(lines[2]["line"], 4);
-    }
-}
-
-/// `@username` mentions in a text (at most 10, distinct, in order).
-pub fn mentions(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = vec![];
-    let b = text.as_bytes();
-    for (i, _) in text.match_indices(['@', '＠']) {
-        let start = i + if b[i] == b'@' { 1 } else { '＠'.len_utf8() };
-        let prev_ok = i == 0 || !b[i - 1].is_ascii_alphanumeric();
-        let name: String =
-            text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect();
-        let name = name.trim_end_matches('.').to_lowercase();
-        if prev_ok && (3..=32).contains(&name.len()) && !out.contains(&name) {
-            out.push(name);
-        }
-        if out.len() == 10 {
-            break;
-        }
-    }
-    out
-}
-
-impl App {
-    /// Notifies mentioned members of a new post or comment, in the caller's transaction.
-    pub(crate) async fn notify_mentions(
-        &self,
-        conn: &mut Conn,
-        community_id: i64,
-        author_id: i64,
-        text: &str,
-        detail: serde_json::Value,
-        now: i64,
-    ) -> AppResult<()> {
-        let names = mentions(text);
-        if names.is_empty() {
-            return Ok(());
-        }
-        let note = serde_json::json!({"kind": "mention", "detail": detail}).to_string();
-        for uid in repo::members_named(conn, community_id, &names).await? {
-            if uid != author_id {
-                repo::notify(conn, uid, Some(community_id), "mention", &note, now).await?;
-            }
-        }
-        Ok(())
-    }
-
-    pub async fn unread_notifications(&self, viewer: Viewer) -> AppResult<i64> {
-        let mut c = self.db.read().await?;
-        Ok(repo::unread_count(&mut c, viewer.id).await?)
-    }
-}
-
-#[cfg(test)]
-mod mention_tests {
-    #[test]
-    fn finds_mentions_but_not_emails() {
-        assert_eq!(super::mentions("hi @alice and ＠Bob_2, mail me@example.com, @al"), ["alice", "bob_2"]);
     }
 }

@@ -1,20 +1,21 @@
-//! Onboarding and member bookkeeping: the newcomer checklist (新人任务),
-//! member tags, and the member's "no assistant messages" switch.
+//! Onboarding: the newcomer checklist (新人任务) with its subscriber, and the
+//! member's "no assistant messages" switch.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
-use yaji_domain::automation;
+use yaji_domain::activity::{Event, Kind, PostCreated, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
-use yaji_store::repo::automation as repo;
 use yaji_store::repo::community as crepo;
+use yaji_store::repo::onboarding as repo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
-use crate::automation::record_event;
 use crate::communities::Ctx;
 use crate::content::PostInput;
+use crate::membership::{active_members, ActiveMember};
+use crate::platform::events::{record_event, Recorded};
+use crate::platform::jobs::Job;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
 /// The topic introductions go to when the operator names none.
@@ -61,13 +62,7 @@ pub struct IntroInput {
     pub hope: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TagCount {
-    pub tag: String,
-    pub members: i64,
-}
-
-fn tags_of(m: &repo::MemberRow) -> Vec<String> {
+fn tags_of(m: &ActiveMember) -> Vec<String> {
     let mut t: Vec<String> =
         m.tags.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
     t.sort();
@@ -96,7 +91,7 @@ impl App {
             .filter(|m| m.state == "active")
             .ok_or(AppError::forbidden("members_only", "only members of this community have a checklist"))?;
         let (rules, intro, first) = progress(&mut c, &ctx.c, viewer.id, m.rules_version_accepted).await?;
-        let row = repo::members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
+        let row = active_members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
         let topic = match ctx.c.checklist_intro_topic_id {
             Some(t) => crepo::topic(&mut c, t).await?.map(|t| t.name),
             None => None,
@@ -204,7 +199,7 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::Moderate)?;
-        let mut members = repo::members(&mut c, ctx.c.id, None).await?;
+        let mut members = active_members(&mut c, ctx.c.id, None).await?;
         members.sort_by_key(|m| std::cmp::Reverse(m.joined_at));
         members.truncate(200);
         let mut out = Vec::with_capacity(members.len());
@@ -261,52 +256,19 @@ impl App {
             .with(serde_json::json!({"assistant_opt_out": out}));
         finish(tx, ev, now).await
     }
+}
 
-    /// Tags in use and how many members carry each.
-    pub async fn member_tags(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<TagCount>> {
-        let mut c = self.db.read().await?;
-        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
-        ctx.allow(Action::Moderate)?;
-        Ok(repo::tag_counts(&mut c, ctx.c.id)
-            .await?
-            .into_iter()
-            .map(|(tag, members)| TagCount { tag, members })
-            .collect())
+/// Subscriber: a member's visible post may finish their newcomer checklist
+/// (a job checks, so the post does not wait for it).
+pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
+    let (Some(ctx), Kind::PostCreated, Subject::Post(post_id), Some(user_id)) =
+        (r.facts.ctx, r.event.kind, r.event.subject, r.event.actor_id)
+    else {
+        return Ok(());
+    };
+    if ctx.c.checklist_enabled == 1 && r.event.payload::<PostCreated>().is_some_and(|p| p.is_visible()) {
+        let job = Job::ChecklistCheck { community_id: ctx.c.id, user_id, post_id };
+        crate::platform::jobs::enqueue(conn, job, now).await?;
     }
-
-    /// Adds or removes a tag on a member; returns the member's tags.
-    pub async fn tag_member(
-        &self,
-        viewer: Viewer,
-        slug: &str,
-        username: &str,
-        tag: &str,
-        add: bool,
-    ) -> AppResult<Vec<String>> {
-        let tag = automation::tag(tag)?;
-        let now = now();
-        let mut tx = self.db.write().await?;
-        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
-        ctx.allow(Action::ScheduleContent)?;
-        let uid = yaji_store::repo::user::by_username(tx.conn(), username.trim())
-            .await?
-            .map(|u| u.id)
-            .ok_or(AppError::NotFound("member"))?;
-        if crepo::membership(tx.conn(), ctx.c.id, uid).await?.is_none_or(|m| m.state != "active") {
-            return Err(AppError::NotFound("member"));
-        }
-        let changed = if add {
-            repo::add_tag(tx.conn(), ctx.c.id, uid, &tag, now).await?
-        } else {
-            repo::remove_tag(tx.conn(), ctx.c.id, uid, &tag).await?
-        };
-        let tags = repo::tags_of(tx.conn(), ctx.c.id, uid).await?;
-        if !changed {
-            return Ok(tags);
-        }
-        let kind = if add { Kind::MemberTagged } else { Kind::MemberUntagged };
-        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(uid)).with(serde_json::json!({"tag": tag}));
-        finish(tx, ev, now).await?;
-        Ok(tags)
-    }
+    Ok(())
 }

@@ -173,8 +173,8 @@ pub struct MemberActions {
     pub assign_roles: Vec<String>,
 }
 
-impl From<repo::community::MemberListRow> for MemberView {
-    fn from(m: repo::community::MemberListRow) -> Self {
+impl From<repo::membership::MemberListRow> for MemberView {
+    fn from(m: repo::membership::MemberListRow) -> Self {
         MemberView {
             user: PersonView {
                 id: m.user_id,
@@ -186,8 +186,8 @@ impl From<repo::community::MemberListRow> for MemberView {
             state: m.state,
             joined_at: rfc3339(m.joined_at),
             invited_by: m.invited_by,
-            muted: crate::moderation::mute_end(m.muted_until, crate::now()).is_some(),
-            muted_until: crate::moderation::mute_end(m.muted_until, crate::now()).flatten(),
+            muted: crate::platform::context::mute_end(m.muted_until, crate::now()).is_some(),
+            muted_until: crate::platform::context::mute_end(m.muted_until, crate::now()).flatten(),
             needs_approval: m.needs_approval == 1,
             actions: MemberActions::default(),
         }
@@ -214,7 +214,7 @@ pub struct JoinRequestView {
 }
 
 impl JoinRequestView {
-    pub(crate) fn from_row(r: repo::community::JoinRequestRow, questions: &[String]) -> Self {
+    pub(crate) fn from_row(r: repo::membership::JoinRequestRow, questions: &[String]) -> Self {
         let answers: Vec<String> = serde_json::from_str(&r.answers).unwrap_or_default();
         JoinRequestView {
             id: r.id,
@@ -246,8 +246,8 @@ pub struct InviteView {
     pub created_at: String,
 }
 
-impl From<repo::community::InviteRow> for InviteView {
-    fn from(i: repo::community::InviteRow) -> Self {
+impl From<repo::membership::InviteRow> for InviteView {
+    fn from(i: repo::membership::InviteRow) -> Self {
         InviteView {
             id: i.id,
             path: format!("/invite/{}", i.code),

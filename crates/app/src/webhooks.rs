@@ -22,8 +22,8 @@ use yaji_domain::automation::check_url;
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_store::repo::activity;
-use yaji_store::repo::automation as repo;
 use yaji_store::repo::jobs::JobRow;
+use yaji_store::repo::webhooks as repo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
@@ -326,14 +326,20 @@ impl App {
     }
 
     /// Delivers one webhook job (outside any transaction). `None`: nothing to deliver.
-    pub(crate) async fn deliver_webhook(&self, job: &JobRow, p: &serde_json::Value) -> AppResult<Option<Attempt>> {
-        let webhook_id = p["webhook_id"].as_i64().unwrap_or(0);
+    /// Job: delivers an event (`event_id`) or a rule's payload to a webhook.
+    pub(crate) async fn deliver_webhook(
+        &self,
+        job: &JobRow,
+        webhook_id: i64,
+        event_id: Option<i64>,
+        payload: serde_json::Value,
+    ) -> AppResult<Option<Attempt>> {
         let (hook, body, kind) = {
             let mut c = self.db.read().await?;
             let Some(hook) = repo::webhook(&mut c, webhook_id).await?.filter(|w| w.enabled == 1) else {
                 return Ok(None);
             };
-            let (kind, data) = match p["event_id"].as_i64() {
+            let (kind, data) = match event_id {
                 Some(eid) => {
                     let Some(ev) = activity::get(&mut c, eid).await? else { return Ok(None) };
                     let data = serde_json::json!({
@@ -344,7 +350,7 @@ impl App {
                     });
                     (ev.kind, data)
                 }
-                None => ("automation_fired".to_string(), p["payload"].clone()),
+                None => ("automation_fired".to_string(), payload),
             };
             let body = serde_json::json!({"id": format!("dlv_{}", job.id), "kind": kind, "payload": data});
             (hook, serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?, kind)

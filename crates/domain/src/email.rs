@@ -9,22 +9,6 @@ use crate::error::{invalid, Invalid};
 /// Local hour at which digests go out (or the end of quiet hours, if later).
 pub const DIGEST_HOUR: u32 = 8;
 
-/// Notification kinds members can set a mode for, in the order the UI lists them.
-pub const KINDS: &[&str] = &[
-    "reply",
-    "mention",
-    "welcome",
-    "automation",
-    "join_approved",
-    "join_rejected",
-    "member_warned",
-    "member_muted",
-    "member_removed",
-    "member_banned",
-    "unanswered_question",
-    "automation_mods",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Off,
@@ -34,16 +18,6 @@ pub enum Mode {
 }
 
 crate::community::str_enum!(Mode { Off => "off", Immediate => "immediate", Daily => "daily", Weekly => "weekly" });
-
-impl Mode {
-    /// Conversations and moderation matter now; the assistant's messages can wait for the digest.
-    pub fn default_for(kind: &str) -> Mode {
-        match kind {
-            "welcome" | "automation" | "unanswered_question" | "automation_mods" => Mode::Daily,
-            _ => Mode::Immediate,
-        }
-    }
-}
 
 /// Quiet hours `[start, end)` in local hours; they may wrap midnight. Equal bounds: never quiet.
 pub fn is_quiet(hour: u32, start: u32, end: u32) -> bool {
@@ -176,8 +150,6 @@ mod tests {
         );
         // A digest due during quiet hours waits for their end.
         assert_eq!(decide(Mode::Daily, at("2026-11-23 09:00"), (0, 10), None, None), Decision::Wait);
-        assert_eq!(Mode::default_for("reply"), Mode::Immediate);
-        assert_eq!(Mode::default_for("automation"), Mode::Daily);
     }
 
     #[test]

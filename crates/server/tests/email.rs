@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
-use yaji_app::email::MailConfig;
+use yaji_app::notifications::email::MailConfig;
 
 /// An SMTP server on loopback for the length of a test.
 struct Smtp {

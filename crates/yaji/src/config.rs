@@ -37,7 +37,7 @@ pub struct Settings {
     pub log_json: bool,
     pub demo: bool,
     pub webhook_allow: yaji_app::webhooks::AllowPrivate,
-    pub mail: Option<yaji_app::email::MailConfig>,
+    pub mail: Option<yaji_app::notifications::email::MailConfig>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -74,7 +74,7 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("webhook_allow_private: {e}"))?;
         let listen = env("YAJI_LISTEN").or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         let public_url = env("YAJI_PUBLIC_URL").or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
-        let mail = env("YAJI_SMTP_URL").or(file.smtp_url).map(|smtp_url| yaji_app::email::MailConfig {
+        let mail = env("YAJI_SMTP_URL").or(file.smtp_url).map(|smtp_url| yaji_app::notifications::email::MailConfig {
             smtp_url,
             from: env("YAJI_MAIL_FROM").or(file.mail_from.clone()).unwrap_or_else(|| "Yaji <noreply@localhost>".into()),
             public_url: public_url.clone(),

@@ -10,7 +10,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::automation::{parse_rule, DryRun, RuleView, RunView, TemplateView};
 use yaji_app::calendar::{CalendarView, ScheduleInput, ScheduledView};
-use yaji_app::onboarding::{ChecklistProgress, ChecklistView, IntroInput, TagCount};
+use yaji_app::membership::TagCount;
+use yaji_app::onboarding::{ChecklistProgress, ChecklistView, IntroInput};
 use yaji_app::views::PostView;
 use yaji_app::webhooks::{DeliveryView, WebhookInput, WebhookView};
 

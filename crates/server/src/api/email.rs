@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::email::EmailPreferences;
+use yaji_app::notifications::email::EmailPreferences;
 
 use super::{no_content, ok, ApiResult, Json, Query};
 use crate::auth::Auth;

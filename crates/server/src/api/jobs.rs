@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::jobs::JobView;
+use yaji_app::platform::jobs::JobView;
 
 use super::{no_content, ok, ApiResult, Path, Query};
 use crate::auth::Auth;

@@ -9,8 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::moderation::{
-    AuditEntry, Decision, ModerationSettingsView, NotificationView, QueueItem, ReportKind, TestInput, TestResult,
+    AuditEntry, Decision, ModerationSettingsView, QueueItem, ReportKind, TestInput, TestResult,
 };
+use yaji_app::notifications::NotificationView;
 use yaji_domain::moderation::ModerationSettings;
 
 use super::{created, no_content, ok, ApiResult, Json, Path, Query};

@@ -8,7 +8,8 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use minijinja::context;
-use yaji_app::email::EmailPreferences;
+use yaji_app::notifications::email::EmailPreferences;
+use yaji_domain::notification::NotificationKind;
 
 use super::pages::{field, with_notice, Form};
 use super::{Page, WebForm};
@@ -34,7 +35,7 @@ fn to_form(p: &EmailPreferences) -> Form {
 
 fn render(page: &Page, status: StatusCode, form: Form, errors: HashMap<String, String>) -> Response {
     let configured = page.state.app.mail_configured();
-    let kinds = yaji_domain::email::KINDS;
+    let kinds: Vec<&str> = NotificationKind::ALL.iter().map(|k| k.as_str()).collect();
     page.render(status, "email.html", context! { form, errors, kinds, modes => MODES, configured })
 }
 
@@ -48,9 +49,9 @@ async fn email_page(page: Page) -> Response {
 
 async fn save(page: Page, WebForm(f): WebForm<Form>) -> Response {
     let num = |k: &str| field(&f, k).trim().parse::<i64>().unwrap_or(-1);
-    let modes = yaji_domain::email::KINDS
+    let modes = NotificationKind::ALL
         .iter()
-        .filter_map(|k| f.get(&format!("mode_{k}")).map(|m| (k.to_string(), m.clone())))
+        .filter_map(|k| f.get(&format!("mode_{}", k.as_str())).map(|m| (k.as_str().to_string(), m.clone())))
         .collect();
     let prefs = EmailPreferences {
         email: Some(field(&f, "email").to_string()),

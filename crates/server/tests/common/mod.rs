@@ -60,7 +60,7 @@ impl TestApp {
     pub async fn spawn_cfg(
         backend: Backend,
         webhook_allow: yaji_app::webhooks::AllowPrivate,
-        mail: Option<yaji_app::email::MailConfig>,
+        mail: Option<yaji_app::notifications::email::MailConfig>,
     ) -> TestApp {
         let (url, dir, pg) = match backend {
             Backend::Sqlite => {

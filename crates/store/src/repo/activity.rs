@@ -1,4 +1,4 @@
-use crate::sql::{query_as, query_scalar, Conn};
+use crate::sql::{query, query_as, query_scalar, Conn};
 use yaji_domain::activity::Event;
 
 /// Appends one event. Called inside the use case's transaction.
@@ -100,4 +100,31 @@ pub async fn actors_recent(
     .bind(since)
     .fetch_all(conn)
     .await
+}
+
+/// Enqueues, in the event's own transaction, one job per enabled rule that
+/// listens to this event kind and one per webhook subscribed to it. One
+/// statement; nothing is written for communities without either.
+pub async fn dispatch(conn: &mut Conn, event_id: i64, community_id: i64, kind: &str, now: i64) -> crate::Result<u64> {
+    // The pattern is built in SQL, not bound whole: SQLite re-prepares a
+    // statement on every new binding of a bare LIKE pattern parameter.
+    let r = query(
+        "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
+         SELECT 'automation', '{\"rule_id\":' || id || ',\"event_id\":' || $1 || '}', 'auto:' || id || ':e' || $1,
+                community_id, $2, 8, $2
+         FROM automation_rules WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND trigger_events LIKE '%,' || $4 || ',%'
+         UNION ALL
+         SELECT 'webhook', '{\"webhook_id\":' || id || ',\"event_id\":' || $1 || '}', 'hook:' || id || ':e' || $1,
+                community_id, $2, 8, $2
+         FROM webhooks WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND (events = '*' OR events LIKE '%,' || $4 || ',%')
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(now)
+    .bind(community_id)
+    .bind(kind)
+    .execute(conn)
+    .await?;
+    super::jobs::count_enqueued(r.rows_affected());
+    Ok(r.rows_affected())
 }

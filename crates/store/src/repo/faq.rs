@@ -223,16 +223,6 @@ pub async fn mark_unanswered(conn: &mut Conn, post_id: i64, answered: bool, now:
     Ok(())
 }
 
-/// Active moderators and above of a community (who get "unanswered question" notifications).
-pub async fn staff(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<i64>> {
-    query_scalar(
-        "SELECT user_id FROM memberships WHERE community_id = $1 AND state = 'active' AND role IN ('owner', 'admin', 'moderator')",
-    )
-    .bind(community_id)
-    .fetch_all(conn)
-    .await
-}
-
 pub async fn set_settings(conn: &mut Conn, community_id: i64, threshold: i64, minutes: i64) -> crate::Result<()> {
     query("UPDATE communities SET faq_threshold = $1, faq_unanswered_minutes = $2 WHERE id = $3")
         .bind(threshold)

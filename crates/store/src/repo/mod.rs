@@ -1,12 +1,17 @@
-//! Repositories: plain functions over a connection, grouped by context.
+//! Repositories: plain functions over a connection, one module per
+//! capability (the same names as `yaji_app`'s modules).
 
 pub mod activity;
 pub mod automation;
+pub mod calendar;
 pub mod community;
 pub mod content;
-pub mod email;
 pub mod faq;
 pub mod import;
 pub mod jobs;
+pub mod membership;
 pub mod moderation;
+pub mod notifications;
+pub mod onboarding;
 pub mod user;
+pub mod webhooks;

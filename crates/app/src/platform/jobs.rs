@@ -8,12 +8,10 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use utoipa::ToSchema;
-use yaji_store::repo::community as crepo;
 use yaji_store::repo::jobs as repo;
-use yaji_store::repo::moderation as notes;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
@@ -31,29 +29,161 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3_600);
 #[derive(Default)]
 pub(crate) struct JobSignal(Notify, std::sync::atomic::AtomicU64);
 
-/// A job kind and its payload.
+/// Every job, by kind: the one list of background work. Each capability
+/// performs its own (see [`App::perform`]); the payload column holds the
+/// variant's fields as JSON and the `kind` column its tag. Fields added later
+/// carry `#[serde(default)]` so jobs queued by an older version still run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Job {
-    /// Greet a member who just joined, in their language, with the rules link.
-    Welcome { community_id: i64, user_id: i64, joined_at: i64 },
-    /// Match a question post against the community's FAQ and answer, or list it as unanswered.
+    /// Greet a member who just joined, in their language, with the rules link (membership).
+    Welcome {
+        community_id: i64,
+        user_id: i64,
+        #[serde(default)]
+        joined_at: i64,
+    },
+    /// Match a question post against the community's FAQ and answer, or list it as unanswered (faq).
     FaqAnswer { community_id: i64, post_id: i64 },
-    /// Match a question asked in a comment against the FAQ.
+    /// Match a question asked in a comment against the FAQ (faq).
     FaqAnswerComment { community_id: i64, comment_id: i64 },
-    /// If nobody answered the question by now, tell the moderators.
-    FaqUnansweredCheck { community_id: i64, post_id: i64, at: i64 },
-    /// A timer rule (schedule, date, daily sweep) is due at `at`; stale when the rule's version moved on.
-    AutomationTimer { community_id: i64, rule_id: i64, version: i64, at: i64 },
-    /// A rule's webhook action: deliver `payload` to the webhook (external effect).
-    RuleWebhook { community_id: i64, webhook_id: i64, payload: serde_json::Value, key: String },
-    /// See whether a member just finished the newcomer checklist.
-    ChecklistCheck { community_id: i64, user_id: i64, post_id: i64 },
-    /// Publish a scheduled post due at `at`.
-    PublishScheduled { community_id: i64, id: i64, version: i64, at: i64 },
+    /// If nobody answered the question by now, tell the moderators (faq).
+    #[serde(rename = "faq_unanswered")]
+    FaqUnansweredCheck {
+        community_id: i64,
+        post_id: i64,
+        #[serde(default)]
+        at: i64,
+    },
+    /// An event reached a rule listening to it (automation; queued by the
+    /// outbox's `INSERT … SELECT` in `repo::automation::dispatch`).
+    Automation { rule_id: i64, event_id: i64 },
+    /// A timer rule (schedule, date, daily sweep) is due at `at`; stale when
+    /// the rule's version moved on (automation).
+    AutomationTimer {
+        #[serde(default)]
+        community_id: i64,
+        rule_id: i64,
+        version: i64,
+        at: i64,
+    },
+    /// A rule's webhook action: deliver `payload` to the webhook (webhooks, external effect).
+    RuleWebhook {
+        #[serde(default)]
+        community_id: i64,
+        webhook_id: i64,
+        payload: serde_json::Value,
+        #[serde(default)]
+        key: String,
+    },
+    /// Deliver an event to a webhook subscribed to it (webhooks, external
+    /// effect; queued by the outbox).
+    Webhook { webhook_id: i64, event_id: i64 },
+    /// See whether a member just finished the newcomer checklist (onboarding).
+    #[serde(rename = "checklist")]
+    ChecklistCheck {
+        community_id: i64,
+        user_id: i64,
+        #[serde(default)]
+        post_id: i64,
+    },
+    /// Publish a scheduled post due at `at` (calendar).
+    PublishScheduled {
+        #[serde(default)]
+        community_id: i64,
+        id: i64,
+        version: i64,
+        at: i64,
+    },
+    /// One pass of the mailer (notifications, external effect; re-arms itself).
+    EmailSweep {
+        #[serde(default)]
+        at: i64,
+    },
 }
 
-/// Job kinds whose effect leaves the database (HTTP, SMTP): they run outside
-/// the batch transaction, at least once, with an idempotency key the receiver can use.
-pub(crate) const EXTERNAL: &[&str] = &["webhook", "rule_webhook", "email_sweep"];
+impl Job {
+    /// The `kind` column: the variant's tag.
+    pub(crate) fn kind(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// Reads a queued job from its row's kind and payload.
+    pub(crate) fn decode(kind: &str, payload: &str) -> AppResult<Job> {
+        let mut v = match serde_json::from_str(payload) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        v.insert("kind".into(), kind.into());
+        serde_json::from_value(serde_json::Value::Object(v)).map_err(|e| match e.to_string() {
+            m if m.starts_with("unknown variant") => AppError::Internal(format!("unknown job kind '{kind}'")),
+            m => AppError::Internal(format!("job kind '{kind}': {m}")),
+        })
+    }
+
+    /// The payload column: the variant's fields without the tag.
+    fn payload(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut m)) => {
+                m.remove("kind");
+                serde_json::Value::Object(m).to_string()
+            }
+            _ => "{}".into(),
+        }
+    }
+
+    /// Its effect leaves the database (HTTP, SMTP): it runs outside the batch
+    /// transaction, at least once, with an idempotency key the receiver can use.
+    pub(crate) fn is_external(&self) -> bool {
+        matches!(self, Job::Webhook { .. } | Job::RuleWebhook { .. } | Job::EmailSweep { .. })
+    }
+
+    /// The dedupe key (one queued job per key), when it is due, its community
+    /// and how often it is tried.
+    fn schedule(&self, now: i64) -> (String, i64, Option<i64>, i64) {
+        match self {
+            Job::Welcome { community_id, user_id, joined_at } => {
+                (format!("welcome:{community_id}:{user_id}:{joined_at}"), now, Some(*community_id), 8)
+            }
+            Job::FaqAnswer { community_id, post_id } => (format!("faq_answer:{post_id}"), now, Some(*community_id), 8),
+            Job::FaqAnswerComment { community_id, comment_id } => {
+                (format!("faq_answer_comment:{comment_id}"), now, Some(*community_id), 8)
+            }
+            Job::FaqUnansweredCheck { community_id, post_id, at } => {
+                (format!("faq_unanswered:{post_id}"), *at, Some(*community_id), 8)
+            }
+            Job::Automation { rule_id, event_id } => (format!("auto:{rule_id}:e{event_id}"), now, None, 8),
+            Job::AutomationTimer { community_id, rule_id, version, at } => {
+                (format!("timer:{rule_id}:{version}:{at}"), *at, Some(*community_id), 8)
+            }
+            Job::RuleWebhook { community_id, webhook_id, key, .. } => {
+                (format!("rule_webhook:{webhook_id}:{key}"), now, Some(*community_id), 8)
+            }
+            Job::Webhook { webhook_id, event_id } => (format!("hook:{webhook_id}:e{event_id}"), now, None, 8),
+            Job::ChecklistCheck { community_id, user_id, post_id } => {
+                (format!("checklist:{community_id}:{user_id}:{post_id}"), now, Some(*community_id), 8)
+            }
+            Job::PublishScheduled { community_id, id, version, at } => {
+                (format!("publish:{id}:{version}:{at}"), *at, Some(*community_id), 8)
+            }
+            Job::EmailSweep { at } => (format!("email_sweep:{at}"), *at, None, 3),
+        }
+    }
+}
+
+/// Enqueues a job in the caller's transaction. The use case calls
+/// [`App::wake_workers`] (or `wake_workers_if_queued`) after commit.
+pub(crate) async fn enqueue(conn: &mut Conn, job: Job, now: i64) -> AppResult<()> {
+    let (key, run_at, community_id, max_attempts) = job.schedule(now);
+    let (kind, payload) = (job.kind(), job.payload());
+    let new =
+        repo::NewJob { kind: &kind, payload: &payload, dedupe_key: Some(&key), community_id, run_at, max_attempts };
+    repo::enqueue(conn, &new, now).await?;
+    Ok(())
+}
 
 /// The wait before retry `attempt` (1-based): 5 s, 10 s, 20 s … capped at 1 h.
 pub fn backoff_ms(attempt: i64) -> i64 {
@@ -98,80 +228,6 @@ impl From<repo::JobRow> for JobView {
 }
 
 impl App {
-    /// Enqueues a job in the caller's transaction. Call [`App::wake_workers`] after commit.
-    pub(crate) async fn enqueue(&self, conn: &mut Conn, job: Job, now: i64) -> AppResult<()> {
-        let mut run_at = now;
-        let (kind, payload, key, community) = match job {
-            Job::Welcome { community_id, user_id, joined_at } => (
-                "welcome",
-                serde_json::json!({"community_id": community_id, "user_id": user_id}),
-                format!("welcome:{community_id}:{user_id}:{joined_at}"),
-                Some(community_id),
-            ),
-            Job::FaqAnswer { community_id, post_id } => (
-                "faq_answer",
-                serde_json::json!({"community_id": community_id, "post_id": post_id}),
-                format!("faq_answer:{post_id}"),
-                Some(community_id),
-            ),
-            Job::FaqAnswerComment { community_id, comment_id } => (
-                "faq_answer_comment",
-                serde_json::json!({"community_id": community_id, "comment_id": comment_id}),
-                format!("faq_answer_comment:{comment_id}"),
-                Some(community_id),
-            ),
-            Job::FaqUnansweredCheck { community_id, post_id, at } => {
-                run_at = at;
-                (
-                    "faq_unanswered",
-                    serde_json::json!({"community_id": community_id, "post_id": post_id}),
-                    format!("faq_unanswered:{post_id}"),
-                    Some(community_id),
-                )
-            }
-            Job::AutomationTimer { community_id, rule_id, version, at } => {
-                run_at = at;
-                (
-                    "automation_timer",
-                    serde_json::json!({"rule_id": rule_id, "version": version, "at": at}),
-                    format!("timer:{rule_id}:{version}:{at}"),
-                    Some(community_id),
-                )
-            }
-            Job::RuleWebhook { community_id, webhook_id, payload, key } => (
-                "rule_webhook",
-                serde_json::json!({"webhook_id": webhook_id, "payload": payload}),
-                format!("rule_webhook:{webhook_id}:{key}"),
-                Some(community_id),
-            ),
-            Job::ChecklistCheck { community_id, user_id, post_id } => (
-                "checklist",
-                serde_json::json!({"community_id": community_id, "user_id": user_id}),
-                format!("checklist:{community_id}:{user_id}:{post_id}"),
-                Some(community_id),
-            ),
-            Job::PublishScheduled { community_id, id, version, at } => {
-                run_at = at;
-                (
-                    "publish_scheduled",
-                    serde_json::json!({"id": id, "version": version, "at": at}),
-                    format!("publish:{id}:{version}:{at}"),
-                    Some(community_id),
-                )
-            }
-        };
-        let new = repo::NewJob {
-            kind,
-            payload: &payload.to_string(),
-            dedupe_key: Some(&key),
-            community_id: community,
-            run_at,
-            max_attempts: 8,
-        };
-        repo::enqueue(conn, &new, now).await?;
-        Ok(())
-    }
-
     /// Wakes this process's idle workers (use cases call it after enqueuing).
     pub fn wake_workers(&self) {
         self.jobs.0.notify_waiters();
@@ -207,14 +263,17 @@ impl App {
         let jobs = repo::claim(tx.conn(), self.db.backend(), worker, now, now + LEASE_MS, limit).await?;
         tx.commit().await?;
         let n = jobs.len();
-        let (external, internal): (Vec<_>, Vec<_>) =
-            jobs.into_iter().partition(|j| EXTERNAL.contains(&j.kind.as_str()));
+        let (external, internal): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .map(|row| (Job::decode(&row.kind, &row.payload), row))
+            .partition(|(job, _)| job.as_ref().is_ok_and(Job::is_external));
         if !internal.is_empty() {
             self.run_batch(worker, internal).await?;
         }
         // Concurrently: a batch of deliveries to a dead host costs one timeout, not one each
         // (which could also outlive the lease and let another worker take them again).
-        for r in futures_util::future::join_all(external.into_iter().map(|job| self.run_external(worker, job))).await {
+        let external = external.into_iter().filter_map(|(job, row)| Some((job.ok()?, row)));
+        for r in futures_util::future::join_all(external.map(|(job, row)| self.run_external(worker, job, row))).await {
             r?;
         }
         Ok(n)
@@ -225,11 +284,14 @@ impl App {
     /// job rolls back alone and is rescheduled, and the batch costs one commit
     /// (one fsync on PostgreSQL) instead of one per job. If the process dies
     /// before the commit, nothing of the batch happened and the leases expire.
-    async fn run_batch(&self, worker: &str, jobs: Vec<repo::JobRow>) -> AppResult<()> {
+    async fn run_batch(&self, worker: &str, jobs: Vec<(AppResult<Job>, repo::JobRow)>) -> AppResult<()> {
         let mut tx = self.db.write().await?;
-        for job in jobs {
+        for (decoded, job) in jobs {
             repo::savepoint(tx.conn()).await?;
-            let result = self.perform(tx.conn(), &job).await;
+            let result = match decoded {
+                Ok(j) => self.perform(tx.conn(), j).await,
+                Err(e) => Err(e),
+            };
             let now = now();
             let keep = match result {
                 // A worker that lost its lease must not record the effect.
@@ -250,7 +312,7 @@ impl App {
     }
 
     /// Records a failure: retry later with backoff, or the dead-letter list.
-    async fn fail_job(
+    pub(crate) async fn fail_job(
         &self,
         conn: &mut Conn,
         worker: &str,
@@ -275,97 +337,52 @@ impl App {
 
     /// Runs a job with an external effect: the effect first, outside any
     /// transaction, then its record and the job's mark in one short one.
-    async fn run_external(&self, worker: &str, job: repo::JobRow) -> AppResult<()> {
-        if job.kind == "email_sweep" {
-            let r = self.mail_sweep_job().await;
-            let now = now();
-            let mut tx = self.db.write().await?;
-            match r {
-                Ok(outcome) => {
-                    repo::complete(tx.conn(), job.id, worker, &outcome, now).await?;
-                }
-                Err(e) => self.fail_job(tx.conn(), worker, &job, e, now).await?,
-            }
-            // The mailer re-arms itself whatever happened to this pass.
-            self.enqueue_sweep(tx.conn(), now).await?;
-            tx.commit().await?;
-            return Ok(());
-        }
-        let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-        let attempt = self.deliver_webhook(&job, &p).await;
+    async fn run_external(&self, worker: &str, job: Job, row: repo::JobRow) -> AppResult<()> {
+        let (webhook_id, event_id, payload) = match job {
+            Job::EmailSweep { .. } => return self.mail_sweep_job(worker, &row).await,
+            Job::Webhook { webhook_id, event_id } => (webhook_id, Some(event_id), serde_json::Value::Null),
+            Job::RuleWebhook { webhook_id, payload, .. } => (webhook_id, None, payload),
+            other => return Err(AppError::Internal(format!("job '{}' has no external effect", other.kind()))),
+        };
+        let attempt = self.deliver_webhook(&row, webhook_id, event_id, payload).await;
         let now = now();
         let mut tx = self.db.write().await?;
         match attempt {
             Ok(Some(d)) => {
-                self.record_delivery(tx.conn(), &job, &d, now).await?;
+                self.record_delivery(tx.conn(), &row, &d, now).await?;
                 match d.retry {
                     false => {
-                        repo::complete(tx.conn(), job.id, worker, &d.summary(), now).await?;
+                        repo::complete(tx.conn(), row.id, worker, &d.summary(), now).await?;
                     }
-                    true => self.fail_job(tx.conn(), worker, &job, AppError::Internal(d.summary()), now).await?,
+                    true => self.fail_job(tx.conn(), worker, &row, AppError::Internal(d.summary()), now).await?,
                 }
             }
             Ok(None) => {
-                repo::complete(tx.conn(), job.id, worker, "skipped: webhook gone or off", now).await?;
+                repo::complete(tx.conn(), row.id, worker, "skipped: webhook gone or off", now).await?;
             }
-            Err(e) => self.fail_job(tx.conn(), worker, &job, e, now).await?,
+            Err(e) => self.fail_job(tx.conn(), worker, &row, e, now).await?,
         }
         tx.commit().await?;
         Ok(())
     }
 
     /// Runs one job's effect in the given transaction; returns its outcome.
-    async fn perform(&self, conn: &mut Conn, job: &repo::JobRow) -> AppResult<String> {
-        let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-        match job.kind.as_str() {
-            "welcome" => {
-                let (cid, uid) = (p["community_id"].as_i64().unwrap_or(0), p["user_id"].as_i64().unwrap_or(0));
-                let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
-                    return Ok("skipped: not a member".into());
-                };
-                // A recipient who left, was removed or is muted by send time is skipped.
-                if m.state != "active" {
-                    return Ok(format!("skipped: {}", m.state));
-                }
-                if crate::moderation::mute_end(m.muted_until, now()).is_some() {
-                    return Ok("skipped: muted".into());
-                }
-                // An enabled welcome rule (from the template) replaces the built-in welcome.
-                if yaji_store::repo::automation::template_enabled(conn, cid, "welcome").await? {
-                    return Ok("skipped: the community's welcome rule greets instead".into());
-                }
-                let detail = serde_json::json!({
-                    "community": c.name, "slug": c.slug, "rules_link": format!("/c/{}/rules", c.slug),
-                });
-                let note = serde_json::json!({"kind": "welcome", "detail": detail});
-                notes::notify(conn, uid, Some(cid), "welcome", &note.to_string(), now()).await?;
-                Ok("sent".into())
+    /// Each capability performs its own jobs.
+    async fn perform(&self, conn: &mut Conn, job: Job) -> AppResult<String> {
+        match job {
+            Job::Welcome { community_id, user_id, .. } => self.welcome_job(conn, community_id, user_id).await,
+            Job::FaqAnswer { post_id, .. } => self.faq_answer_job(conn, post_id).await,
+            Job::FaqUnansweredCheck { post_id, .. } => self.faq_unanswered_job(conn, post_id).await,
+            Job::FaqAnswerComment { comment_id, .. } => self.faq_answer_comment_job(conn, comment_id).await,
+            Job::Automation { rule_id, event_id } => self.automation_event_job(conn, rule_id, event_id).await,
+            Job::AutomationTimer { rule_id, version, at, .. } => {
+                self.automation_timer_job(conn, rule_id, version, at).await
             }
-            "faq_answer" => self.faq_answer_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
-            "faq_unanswered" => self.faq_unanswered_job(conn, p["post_id"].as_i64().unwrap_or(0)).await,
-            "faq_answer_comment" => self.faq_answer_comment_job(conn, p["comment_id"].as_i64().unwrap_or(0)).await,
-            "automation" => {
-                self.automation_event_job(conn, p["rule_id"].as_i64().unwrap_or(0), p["event_id"].as_i64().unwrap_or(0))
-                    .await
+            Job::ChecklistCheck { community_id, user_id, .. } => self.checklist_job(conn, community_id, user_id).await,
+            Job::PublishScheduled { id, version, at, .. } => self.publish_scheduled_job(conn, id, version, at).await,
+            external @ (Job::Webhook { .. } | Job::RuleWebhook { .. } | Job::EmailSweep { .. }) => {
+                Err(AppError::Internal(format!("job '{}' runs outside the batch", external.kind())))
             }
-            "automation_timer" => {
-                let (rule, version, at) = (
-                    p["rule_id"].as_i64().unwrap_or(0),
-                    p["version"].as_i64().unwrap_or(0),
-                    p["at"].as_i64().unwrap_or(0),
-                );
-                self.automation_timer_job(conn, rule, version, at).await
-            }
-            "checklist" => {
-                self.checklist_job(conn, p["community_id"].as_i64().unwrap_or(0), p["user_id"].as_i64().unwrap_or(0))
-                    .await
-            }
-            "publish_scheduled" => {
-                let (id, version, at) =
-                    (p["id"].as_i64().unwrap_or(0), p["version"].as_i64().unwrap_or(0), p["at"].as_i64().unwrap_or(0));
-                self.publish_scheduled_job(conn, id, version, at).await
-            }
-            other => Err(AppError::Internal(format!("unknown job kind '{other}'"))),
         }
     }
 

@@ -4,6 +4,9 @@
 
 use serde::Serialize;
 
+mod payloads;
+pub use payloads::*;
+
 macro_rules! kinds {
     ($($v:ident => $s:literal),* $(,)?) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -19,11 +19,13 @@ use utoipa::ToSchema;
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::email::{self as policy, Decision, Mode};
 use yaji_domain::error::invalid;
-use yaji_store::repo::email as repo;
+use yaji_domain::notification::NotificationKind;
 use yaji_store::repo::jobs as jobs_repo;
+use yaji_store::repo::notifications::email as repo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
+use crate::platform::jobs::Job;
 use crate::{finish, now, App, AppError, AppResult};
 
 const SWEEP_EVERY_MS: i64 = 60_000;
@@ -79,33 +81,10 @@ fn zh(locale: &str) -> bool {
 
 /// A notification kind's title in the member's language.
 fn kind_title(kind: &str, zh: bool) -> &'static str {
-    match (kind, zh) {
-        ("reply", true) => "新回复",
-        ("reply", false) => "New reply",
-        ("mention", true) => "有人@了你",
-        ("mention", false) => "You were mentioned",
-        ("welcome", true) => "欢迎",
-        ("welcome", false) => "Welcome",
-        ("automation", true) => "助手消息",
-        ("automation", false) => "From the assistant",
-        ("automation_mods", true) => "助手：给版主",
-        ("automation_mods", false) => "Assistant: for moderators",
-        ("join_approved", true) => "入群申请已通过",
-        ("join_approved", false) => "Application approved",
-        ("join_rejected", true) => "入群申请未通过",
-        ("join_rejected", false) => "Application not approved",
-        ("member_warned", true) => "你收到一条警告",
-        ("member_warned", false) => "You received a warning",
-        ("member_muted", true) => "你被禁言了",
-        ("member_muted", false) => "You were muted",
-        ("member_removed", true) => "你被移出了社群",
-        ("member_removed", false) => "You were removed from a community",
-        ("member_banned", true) => "你被封禁了",
-        ("member_banned", false) => "You were banned from a community",
-        ("unanswered_question", true) => "有问题等待回答",
-        ("unanswered_question", false) => "A question is waiting for an answer",
-        (_, true) => "通知",
-        (_, false) => "Notification",
+    match NotificationKind::parse(kind) {
+        Some(k) => k.title(zh),
+        None if zh => "通知",
+        None => "Notification",
     }
 }
 
@@ -154,7 +133,7 @@ impl App {
 
     /// Unsubscribes from a link in an email: no session needed, the token proves it.
     pub async fn unsubscribe(&self, user_id: i64, kind: &str, token: &str) -> AppResult<()> {
-        if kind != "all" && !policy::KINDS.contains(&kind) {
+        if kind != "all" && NotificationKind::parse(kind).is_none() {
             return Err(AppError::NotFound("unsubscribe link"));
         }
         let now = now();
@@ -166,7 +145,8 @@ impl App {
         if !same {
             return Err(AppError::NotFound("unsubscribe link"));
         }
-        let kinds: Vec<&str> = if kind == "all" { policy::KINDS.to_vec() } else { vec![kind] };
+        let kinds: Vec<&str> =
+            if kind == "all" { NotificationKind::ALL.iter().map(|k| k.as_str()).collect() } else { vec![kind] };
         for k in &kinds {
             repo::set_preference(tx.conn(), user_id, k, Mode::Off.as_str()).await?;
         }
@@ -179,9 +159,12 @@ impl App {
         let mut c = self.db.read().await?;
         let s = repo::settings(&mut c, viewer.id).await?.ok_or(AppError::NotFound("user"))?;
         let set: BTreeMap<String, String> = repo::preferences(&mut c, viewer.id).await?.into_iter().collect();
-        let modes = policy::KINDS
+        let modes = NotificationKind::ALL
             .iter()
-            .map(|k| (k.to_string(), set.get(*k).cloned().unwrap_or_else(|| Mode::default_for(k).as_str().to_string())))
+            .map(|k| {
+                let mode = set.get(k.as_str()).cloned().unwrap_or_else(|| k.default_mode().as_str().to_string());
+                (k.as_str().to_string(), mode)
+            })
             .collect();
         Ok(EmailPreferences { email: s.email, quiet_start: s.quiet_start, quiet_end: s.quiet_end, modes })
     }
@@ -194,7 +177,7 @@ impl App {
         let (qs, qe) = policy::quiet_hours(p.quiet_start, p.quiet_end)?;
         let mut modes = Vec::new();
         for (k, m) in &p.modes {
-            if !policy::KINDS.contains(&k.as_str()) {
+            if NotificationKind::parse(k).is_none() {
                 return Err(invalid("modes", "unknown_kind", format!("'{k}' is not a notification kind")).into());
             }
             modes.push((k.clone(), Mode::parse("modes", m)?));
@@ -226,17 +209,7 @@ impl App {
 
     pub(crate) async fn enqueue_sweep(&self, conn: &mut Conn, after: i64) -> AppResult<()> {
         let at = (after / SWEEP_EVERY_MS + 1) * SWEEP_EVERY_MS;
-        let key = format!("email_sweep:{at}");
-        let j = jobs_repo::NewJob {
-            kind: "email_sweep",
-            payload: "{}",
-            dedupe_key: Some(&key),
-            community_id: None,
-            run_at: at,
-            max_attempts: 3,
-        };
-        jobs_repo::enqueue(conn, &j, now()).await?;
-        Ok(())
+        crate::platform::jobs::enqueue(conn, Job::EmailSweep { at }, now()).await
     }
 
     /// One pass of the mailer at time `now`: decide, send, record.
@@ -287,11 +260,10 @@ impl App {
             let quiet = (first.quiet_start.clamp(0, 23) as u32, first.quiet_end.clamp(0, 23) as u32);
             let (mut immediate, mut daily, mut weekly) = (vec![], vec![], vec![]);
             for p in items {
-                let mode = p
-                    .mode
-                    .as_deref()
-                    .and_then(|m| Mode::parse("mode", m).ok())
-                    .unwrap_or_else(|| Mode::default_for(&p.kind));
+                let mode =
+                    p.mode.as_deref().and_then(|m| Mode::parse("mode", m).ok()).unwrap_or_else(|| {
+                        NotificationKind::parse(&p.kind).map_or(Mode::Immediate, |k| k.default_mode())
+                    });
                 match policy::decide(mode, now_local, quiet, last(p.digest_daily_at), last(p.digest_weekly_at)) {
                     Decision::Skip => {
                         handled.push(p.id);
@@ -409,16 +381,30 @@ impl App {
     }
 
     /// Job: one sweep, then the next one a minute later.
-    pub(crate) async fn mail_sweep_job(&self) -> AppResult<String> {
-        let r = self.run_mail_sweep(now()).await?;
-        Ok(format!(
-            "{} emails ({} notifications), {} skipped, {} waiting{}",
-            r.emails_sent,
-            r.notifications_mailed,
-            r.skipped,
-            r.waiting,
-            if r.errors.is_empty() { String::new() } else { format!("; errors: {}", r.errors.join("; ")) }
-        ))
+    /// Job: one pass of the mailer, then its record; the mailer re-arms
+    /// itself whatever happened to this pass.
+    pub(crate) async fn mail_sweep_job(&self, worker: &str, row: &jobs_repo::JobRow) -> AppResult<()> {
+        let r = self.run_mail_sweep(now()).await.map(|r| {
+            format!(
+                "{} emails ({} notifications), {} skipped, {} waiting{}",
+                r.emails_sent,
+                r.notifications_mailed,
+                r.skipped,
+                r.waiting,
+                if r.errors.is_empty() { String::new() } else { format!("; errors: {}", r.errors.join("; ")) }
+            )
+        });
+        let now = now();
+        let mut tx = self.db.write().await?;
+        match r {
+            Ok(outcome) => {
+                jobs_repo::complete(tx.conn(), row.id, worker, &outcome, now).await?;
+            }
+            Err(e) => self.fail_job(tx.conn(), worker, row, e, now).await?,
+        }
+        self.enqueue_sweep(tx.conn(), now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,71 @@
+//! The activity log and its in-transaction subscribers. Every use case ends
+//! in [`finish`] (or [`finish_with`] when subscribers need what only the use
+//! case knows, such as the text as written): the event is appended and handed
+//! to each subscriber in [`deliver`], in the same transaction, so what they
+//! write commits or rolls back with the change itself. Subscribers never do
+//! slow work here; they queue jobs (the outbox) or write a row.
+
+use yaji_domain::activity::Event;
+use yaji_store::repo::activity;
+use yaji_store::{Conn, WriteTx};
+
+use crate::platform::context::Ctx;
+use crate::AppResult;
+
+/// What subscribers may need beyond the event, without reading it back: the
+/// community context the use case loaded and the content as written.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Facts<'a> {
+    pub ctx: Option<&'a Ctx>,
+    /// The text screened and matched (a post's title and body, a comment's body).
+    pub text: Option<&'a str>,
+    /// The excerpt notifications show.
+    pub excerpt: Option<&'a str>,
+    /// The author's display name, for notifications.
+    pub by: Option<&'a str>,
+}
+
+/// An event appended to the log, as subscribers see it.
+pub(crate) struct Recorded<'a> {
+    pub id: i64,
+    pub event: &'a Event,
+    pub facts: Facts<'a>,
+}
+
+/// The one way a use case ends: append its activity event, hand it to the
+/// subscribers, commit.
+pub(crate) async fn finish(tx: WriteTx, event: Event, now: i64) -> AppResult<()> {
+    finish_with(tx, event, Facts::default(), now).await
+}
+
+/// [`finish`] with what the subscribers need to know about the content.
+pub(crate) async fn finish_with(mut tx: WriteTx, event: Event, facts: Facts<'_>, now: i64) -> AppResult<()> {
+    publish(tx.conn(), &event, facts, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Appends an event and delivers it, inside a transaction someone else ends
+/// (jobs, automated moderation, imports of the assistant's own posts).
+pub(crate) async fn record_event(conn: &mut Conn, e: &Event, now: i64) -> AppResult<i64> {
+    publish(conn, e, Facts::default(), now).await
+}
+
+async fn publish(conn: &mut Conn, e: &Event, facts: Facts<'_>, now: i64) -> AppResult<i64> {
+    let id = activity::record(conn, e, now).await?;
+    deliver(conn, &Recorded { id, event: e, facts }, now).await?;
+    Ok(id)
+}
+
+/// The in-transaction subscribers, in order. A new capability that reacts to
+/// events adds one line here (and its `on_event` in its own module). Events
+/// recorded by jobs carry no [`Facts`]: the content subscribers skip them
+/// (the assistant's posts are not screened for questions, mentions or tasks).
+async fn deliver(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
+    crate::faq::on_event(conn, r, now).await?;
+    crate::onboarding::on_event(conn, r, now).await?;
+    crate::notifications::on_event(conn, r, now).await?;
+    // The outbox: one job per rule and webhook listening to this kind.
+    crate::automation::on_event(conn, r, now).await?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! Shared services every capability uses, and nothing capability-specific:
+//! the event log and its in-transaction subscribers (`events`), the durable
+//! job queue (`jobs`), notifications (`notifications`), the community context
+//! and its permission checks (`context`), the exact read caches (`cache`),
+//! CSV output (`csv`) and time.
+
+pub(crate) mod cache;
+pub(crate) mod context;
+pub mod csv;
+pub(crate) mod events;
+pub mod jobs;
+pub(crate) mod notifications;
+
+/// Milliseconds in a second, minute, hour, day and week: every stored time
+/// is UTC milliseconds.
+pub const SECOND_MS: i64 = 1_000;
+pub const MINUTE_MS: i64 = 60 * SECOND_MS;
+pub const HOUR_MS: i64 = 60 * MINUTE_MS;
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+pub const WEEK_MS: i64 = 7 * DAY_MS;
+
+/// Now, as stored: UTC milliseconds.
+pub(crate) fn now() -> i64 {
+    yaji_store::now_millis()
+}
+
+/// Formats stored milliseconds as RFC 3339 UTC for API output.
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

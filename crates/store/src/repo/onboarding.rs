@@ -1,0 +1,62 @@
+//! Onboarding storage: the newcomer checklist and members' "no assistant
+//! messages" switch (see migrations/0005_automation.sql).
+
+use crate::sql::{query, query_as, Conn};
+
+pub async fn set_opt_out(conn: &mut Conn, community_id: i64, user_id: i64, out: bool) -> crate::Result<()> {
+    query("UPDATE memberships SET assistant_opt_out = $3 WHERE community_id = $1 AND user_id = $2")
+        .bind(community_id)
+        .bind(user_id)
+        .bind(out as i64)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_checklist(
+    conn: &mut Conn,
+    community_id: i64,
+    enabled: bool,
+    intro_topic_id: Option<i64>,
+) -> crate::Result<()> {
+    query("UPDATE communities SET checklist_enabled = $2, checklist_intro_topic_id = $3 WHERE id = $1")
+        .bind(community_id)
+        .bind(enabled as i64)
+        .bind(intro_topic_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// (posts in the intro topic, other posts) by a member, counting only visible ones.
+pub async fn post_counts(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    intro_topic_id: Option<i64>,
+) -> crate::Result<(i64, i64)> {
+    query_as(
+        "SELECT COALESCE(SUM(CASE WHEN topic_id = $3 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN topic_id = $3 THEN 0 ELSE 1 END), 0)
+         FROM posts WHERE community_id = $1 AND author_id = $2 AND deleted_at IS NULL AND moderation = 'visible'",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .bind(intro_topic_id.unwrap_or(-1))
+    .fetch_one(conn)
+    .await
+}
+
+/// Marks the checklist complete; `false` if it already was.
+pub async fn complete_checklist(conn: &mut Conn, community_id: i64, user_id: i64, now: i64) -> crate::Result<bool> {
+    let r = query(
+        "UPDATE memberships SET checklist_completed_at = $3
+         WHERE community_id = $1 AND user_id = $2 AND checklist_completed_at IS NULL",
+    )
+    .bind(community_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
