@@ -303,7 +303,8 @@ impl App {
             return Ok("canceled: author no longer a moderator".into());
         }
         let title = s.title.clone().unwrap_or_default();
-        let post_id = self.publish_post(conn, ctx.c.id, s.author_id, &title, &s.body, s.topic_id, now).await?;
+        let post_id =
+            crate::content::publish_post(conn, ctx.c.id, s.author_id, &title, &s.body, s.topic_id, now).await?;
         repo::record_publication(conn, id, Some(post_id), "", now).await?;
         let next = Cron::parse(&s.repeat_cron).ok().and_then(|c| auto::next_fire(&c, tz_of(&ctx.c), at.max(now)));
         match next {

@@ -14,6 +14,7 @@ use yaji_store::Conn;
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
 use crate::moderation::Target;
+use crate::platform::events::record_event;
 use crate::views::{CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView};
 use crate::{finish, finish_with, now, App, AppError, AppResult, Facts};
 
@@ -440,4 +441,70 @@ pub(crate) enum PageKey {
 
 fn to_json<T: serde::Serialize>(value: &T) -> AppResult<bytes::Bytes> {
     serde_json::to_vec(value).map(bytes::Bytes::from).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Publishes a post without a request: as the assistant (rules) or as a
+/// scheduled post's author (the calendar). It is an ordinary `post_created`
+/// event, which webhooks see; rules ignore the assistant's own posts, and no
+/// content subscriber (FAQ, mentions, checklist) reads it.
+pub(crate) async fn publish_post(
+    conn: &mut Conn,
+    community_id: i64,
+    author_id: i64,
+    title: &str,
+    body: &str,
+    topic_id: Option<i64>,
+    now: i64,
+) -> AppResult<i64> {
+    let html = text::markdown_to_html(body);
+    let excerpt = text::excerpt(body, 160);
+    let new = repo::NewPost {
+        community_id,
+        author_id,
+        topic_id,
+        title: (!title.is_empty()).then_some(title),
+        body,
+        body_html: &html,
+        excerpt: &excerpt,
+        created_at: now,
+        moderation: "visible",
+    };
+    let id = repo::insert_post(conn, &new).await?;
+    crepo::add_post_count(conn, community_id, 1).await?;
+    let payload = PostCreated {
+        topic_id,
+        moderation: "visible".into(),
+        question: yaji_domain::faq::is_question(&format!("{title}\n{body}")),
+        automatic: true,
+    };
+    record_event(conn, &Event::of(Some(community_id), author_id, Subject::Post(id), &payload), now).await?;
+    Ok(id)
+}
+
+/// Comments as the assistant (rule replies, FAQ answers); `payload` carries
+/// what the caller adds (an FAQ answer's entry and score).
+pub(crate) async fn assistant_comment(
+    conn: &mut Conn,
+    community_id: i64,
+    post_id: i64,
+    assistant: i64,
+    body: &str,
+    payload: CommentCreated,
+    now: i64,
+) -> AppResult<i64> {
+    let html = text::markdown_to_html(body);
+    let new = repo::NewComment {
+        post_id,
+        community_id,
+        author_id: assistant,
+        body,
+        body_html: &html,
+        created_at: now,
+        moderation: "visible",
+    };
+    let id = repo::insert_comment(conn, &new).await?;
+    repo::add_comment_count(conn, post_id, 1).await?;
+    let payload = CommentCreated { post_id, automatic: true, ..payload };
+    record_event(conn, &Event::of(Some(community_id), assistant, Subject::Comment(id), &payload), now).await?;
+    Ok(id)
 }

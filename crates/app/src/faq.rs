@@ -24,6 +24,7 @@ use yaji_store::Conn;
 
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
+use crate::content::assistant_comment;
 use crate::platform::events::Recorded;
 use crate::platform::jobs::Job;
 use crate::platform::notifications::notify;
@@ -305,9 +306,13 @@ impl App {
                     Some((_, username)) => format!("@{username} {}", entry.answer),
                     None => entry.answer.clone(),
                 };
-                let extra = serde_json::json!({"faq_entry_id": entry.id, "score": m.score,
-                                               "question_comment_id": in_comment.as_ref().map(|c| c.0)});
-                let comment_id = self.assistant_comment(conn, c.id, post_id, assistant, &body, extra, now).await?;
+                let extra = CommentCreated {
+                    faq_entry_id: Some(entry.id),
+                    score: Some(m.score),
+                    question_comment_id: in_comment.as_ref().map(|c| c.0),
+                    ..Default::default()
+                };
+                let comment_id = assistant_comment(conn, c.id, post_id, assistant, &body, extra, now).await?;
                 let score = (m.score * 1000.0).round() as i64;
                 let reply = repo::NewReply {
                     community_id: c.id,

@@ -357,18 +357,11 @@ impl App {
             (Sanction::Ban, Some(m)) if m.state == "banned" => {
                 return Err(AppError::conflict("already_banned", Some("username"), "this person is already banned"))
             }
-            (Sanction::Ban, None) => repo::insert_banned(tx.conn(), ctx.c.id, target.id, &reason, now).await?,
-            (_, Some(m)) => {
-                let to = if sanction == Sanction::Ban { "banned" } else { "removed" };
-                repo::set_state(tx.conn(), ctx.c.id, target.id, &m.state, to, &reason, now).await?;
-            }
-            (Sanction::Remove, None) => unreachable!("handled above"),
+            _ => {}
         }
-        if active_role.is_some() {
-            crepo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
-        }
-        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(target.id))
-            .with(serde_json::json!({"reason": reason}));
+        let detail = serde_json::json!({"reason": reason});
+        end_membership(tx.conn(), ctx.c.id, target.id, sanction == Sanction::Ban, &reason, &detail, now).await?;
+        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(target.id)).with(detail);
         finish(tx, ev, now).await
     }
 
@@ -537,6 +530,42 @@ impl App {
         finish(tx, ev, now).await?;
         Ok(tags)
     }
+}
+
+/// Removes or bans someone — by a moderator or by the automod, one path —
+/// and tells them. A ban also covers people who are not (or no longer)
+/// members. The member count drops when an active membership ends. Returns
+/// whether anything changed.
+pub(crate) async fn end_membership(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    ban: bool,
+    reason: &str,
+    detail: &serde_json::Value,
+    now: i64,
+) -> AppResult<bool> {
+    let m = crepo::membership(conn, community_id, user_id).await?;
+    let active = m.as_ref().is_some_and(|m| m.state == "active");
+    let to = if ban { "banned" } else { "removed" };
+    let changed = match &m {
+        None if ban => {
+            repo::insert_banned(conn, community_id, user_id, reason, now).await?;
+            true
+        }
+        Some(m) if m.state != to && (ban || active) => {
+            repo::set_state(conn, community_id, user_id, &m.state, to, reason, now).await?
+        }
+        _ => false,
+    };
+    if changed && active {
+        crepo::add_member_count(conn, community_id, -1).await?;
+    }
+    if changed {
+        let note = if ban { NotificationKind::MemberBanned } else { NotificationKind::MemberRemoved };
+        notify(conn, user_id, Some(community_id), note, detail, now).await?;
+    }
+    Ok(changed)
 }
 
 /// A member as other capabilities see them (automation conditions, checklist

@@ -23,14 +23,14 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 }
 
 /// The community's FAQ, with how often each entry answered and whether it helped (moderators).
-#[utoipa::path(get, path = "/api/v1/communities/{slug}/faq", tag = "assistant", params(("slug" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/faq", tag = "faq", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<FaqEntryView>), (status = 403, body = ErrorBody)))]
 async fn list_entries(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.faq_entries(auth.require()?, &slug).await?)
 }
 
 /// Add an FAQ entry: several phrasings, one answer (admins).
-#[utoipa::path(post, path = "/api/v1/communities/{slug}/faq", tag = "assistant", params(("slug" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/faq", tag = "faq", params(("slug" = String, Path)),
     request_body = FaqInput,
     responses((status = 201, body = FaqEntryView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_entry(
@@ -43,7 +43,7 @@ async fn create_entry(
 }
 
 /// Replace an FAQ entry (admins).
-#[utoipa::path(put, path = "/api/v1/faq/{id}", tag = "assistant", params(("id" = i64, Path)), request_body = FaqInput,
+#[utoipa::path(put, path = "/api/v1/faq/{id}", tag = "faq", params(("id" = i64, Path)), request_body = FaqInput,
     responses((status = 200, body = FaqEntryView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn update_entry(
     State(s): State<AppState>,
@@ -55,7 +55,7 @@ async fn update_entry(
 }
 
 /// Delete an FAQ entry (admins).
-#[utoipa::path(delete, path = "/api/v1/faq/{id}", tag = "assistant", params(("id" = i64, Path)),
+#[utoipa::path(delete, path = "/api/v1/faq/{id}", tag = "faq", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_entry(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     s.app.delete_faq_entry(auth.require()?, id).await?;
@@ -63,14 +63,14 @@ async fn delete_entry(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>
 }
 
 /// The confidence threshold and the unanswered-question delay.
-#[utoipa::path(get, path = "/api/v1/communities/{slug}/faq/settings", tag = "assistant", params(("slug" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/faq/settings", tag = "faq", params(("slug" = String, Path)),
     responses((status = 200, body = FaqSettings), (status = 403, body = ErrorBody)))]
 async fn get_settings(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.faq_settings(auth.require()?, &slug).await?)
 }
 
 /// Change the threshold (0.1-1.0) and the delay before moderators hear of unanswered questions (admins).
-#[utoipa::path(put, path = "/api/v1/communities/{slug}/faq/settings", tag = "assistant", params(("slug" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/faq/settings", tag = "faq", params(("slug" = String, Path)),
     request_body = FaqSettings,
     responses((status = 200, body = FaqSettings), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_settings(
@@ -83,7 +83,7 @@ async fn put_settings(
 }
 
 /// Questions the FAQ could not answer and no member has answered yet, oldest first.
-#[utoipa::path(get, path = "/api/v1/communities/{slug}/faq/unanswered", tag = "assistant", params(("slug" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/faq/unanswered", tag = "faq", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<UnansweredView>), (status = 403, body = ErrorBody)))]
 async fn unanswered(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(s.app.faq_unanswered(auth.require()?, &slug).await?)
@@ -95,7 +95,7 @@ struct FeedbackBody {
 }
 
 /// The asker says whether an automatic answer helped.
-#[utoipa::path(post, path = "/api/v1/faq-replies/{id}/feedback", tag = "assistant", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/faq-replies/{id}/feedback", tag = "faq", params(("id" = i64, Path)),
     request_body = FeedbackBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn feedback(

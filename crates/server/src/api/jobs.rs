@@ -24,14 +24,14 @@ struct JobParams {
 }
 
 /// Background jobs by status (site administrators).
-#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", params(JobParams),
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "jobs", params(JobParams),
     responses((status = 200, body = Vec<JobView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn list_jobs(State(s): State<AppState>, auth: Auth, Query(p): Query<JobParams>) -> ApiResult<Response> {
     ok(s.app.jobs(auth.require()?, p.status.as_deref().unwrap_or("dead")).await?)
 }
 
 /// Put a dead job back in the queue with fresh attempts.
-#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn retry_job(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
     s.app.retry_job(auth.require()?, id).await?;

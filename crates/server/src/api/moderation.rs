@@ -11,7 +11,6 @@ use utoipa_axum::routes;
 use yaji_app::moderation::{
     AuditEntry, Decision, ModerationSettingsView, QueueItem, ReportKind, TestInput, TestResult,
 };
-use yaji_app::notifications::NotificationView;
 use yaji_domain::moderation::ModerationSettings;
 
 use super::{created, no_content, ok, ApiResult, Json, Path, Query};
@@ -29,8 +28,6 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(warn))
         .routes(routes!(restrict))
         .routes(routes!(report))
-        .routes(routes!(notifications))
-        .routes(routes!(read_notifications))
 }
 
 /// A community's moderation settings (moderators and above).
@@ -282,19 +279,4 @@ async fn report(
 ) -> ApiResult<Response> {
     let hidden = s.app.report(auth.require()?, &slug, b.kind, b.id, &b.reason).await?;
     created(ReportOutcome { hidden })
-}
-
-/// My notifications (warnings, mutes, removals), newest first.
-#[utoipa::path(get, path = "/api/v1/me/notifications", tag = "accounts",
-    responses((status = 200, body = Vec<NotificationView>), (status = 401, body = ErrorBody)))]
-async fn notifications(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    ok(s.app.notifications(auth.require()?).await?)
-}
-
-/// Mark all my notifications read.
-#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "accounts",
-    responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn read_notifications(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    s.app.mark_notifications_read(auth.require()?).await?;
-    no_content()
 }

@@ -13,12 +13,18 @@ use serde::Serialize;
 use yaji_app::analytics::{ActivitySeries, Dashboard};
 use yaji_app::AppError;
 
-use super::Page;
+use super::{Page, Tab};
 use crate::AppState;
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/analytics", get(dashboard_page)).route("/c/{slug}/analytics.csv", get(csv))
 }
+
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    &[("analytics/analytics.html", include_str!("../../templates/analytics/analytics.html"))];
+
+pub(super) const NAV: &[Tab] =
+    &[Tab { order: 80, key: "analytics", path: "/analytics", label: "stats.tab", show: "manage" }];
 
 /// Chart geometry in the SVG's own units.
 const W: f64 = 600.0;
@@ -253,7 +259,7 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
             let (hours, best_hour) = hour_heat(&d);
             let tiers_now = d.tiers.last();
             page.ok(
-                "analytics.html",
+                "analytics/analytics.html",
                 context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour },
             )
         }

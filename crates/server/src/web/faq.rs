@@ -10,10 +10,10 @@ use minijinja::context;
 use yaji_app::faq::{FaqInput, FaqSettings};
 use yaji_app::AppError;
 
-use super::{Page, WebForm};
+use super::{Page, Tab, WebForm};
 use crate::AppState;
 
-use super::pages::{field, Form};
+use super::form::{field, with_notice, Form};
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/faq", get(faq_page).post(add_entry))
@@ -21,6 +21,10 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/faq/settings", post(save_settings))
         .route("/faq-replies/{id}/feedback", post(feedback))
 }
+
+pub(super) const TEMPLATES: &[(&str, &str)] = &[("faq/faq.html", include_str!("../../templates/faq/faq.html"))];
+
+pub(super) const NAV: &[Tab] = &[Tab { order: 60, key: "faq", path: "/faq", label: "faq.tab", show: "moderate" }];
 
 async fn render(page: &Page, slug: &str, form: Form, errors: HashMap<String, String>) -> Response {
     let app = &page.state.app;
@@ -41,7 +45,7 @@ async fn render(page: &Page, slug: &str, form: Form, errors: HashMap<String, Str
             } else {
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY
             };
-            page.render(status, "faq.html", context! { c, entries, unanswered, settings, form, errors })
+            page.render(status, "faq/faq.html", context! { c, entries, unanswered, settings, form, errors })
         }
         Err(e) => page.fail(e),
     }
@@ -58,7 +62,7 @@ async fn add_entry(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<For
     };
     let r = async { page.state.app.create_faq_entry(page.auth.require()?, &slug, &input).await }.await;
     match r {
-        Ok(_) => super::pages::with_notice(&format!("/c/{slug}/faq"), "saved"),
+        Ok(_) => with_notice(&format!("/c/{slug}/faq"), "saved"),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => render(&page, &slug, f, errors).await,
             None => page.fail(e),
@@ -78,7 +82,7 @@ async fn save_settings(page: Page, Path(slug): Path<String>, WebForm(f): WebForm
     };
     let r = async { page.state.app.set_faq_settings(page.auth.require()?, &slug, &s).await }.await;
     match r {
-        Ok(_) => super::pages::with_notice(&format!("/c/{slug}/faq"), "saved"),
+        Ok(_) => with_notice(&format!("/c/{slug}/faq"), "saved"),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => render(&page, &slug, f, errors).await,
             None => page.fail(e),

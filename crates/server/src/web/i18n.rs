@@ -1,5 +1,6 @@
-//! UI strings: one TOML file per language under `locales/`, flattened to
-//! dotted keys. A test keeps the two files' key sets identical.
+//! UI strings: TOML files under `locales/<language>/<capability>.toml`,
+//! flattened to dotted keys and merged per language. A test keeps the two
+//! languages' key sets identical.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -35,14 +36,34 @@ fn parse(src: &str) -> Table {
     t
 }
 
+/// Locale files, one per capability and language, merged at load (a key
+/// belongs to one file; the tests check both languages have the same keys).
+macro_rules! locale_files {
+    ($lang:literal: $($cap:literal),* $(,)?) => {
+        &[$(($cap, include_str!(concat!("../../locales/", $lang, "/", $cap, ".toml")))),*]
+    };
+}
+
+type Files = &'static [(&'static str, &'static str)];
+
+const EN: Files = locale_files!("en": "platform", "accounts", "communities", "membership", "content", "moderation",
+    "notifications", "automation", "onboarding", "calendar", "webhooks", "faq", "analytics");
+const ZH_CN: Files = locale_files!("zh-CN": "platform", "accounts", "communities", "membership", "content", "moderation",
+    "notifications", "automation", "onboarding", "calendar", "webhooks", "faq", "analytics");
+
+fn merge(files: Files) -> Table {
+    let mut all = Table::new();
+    for (cap, src) in files {
+        for (k, v) in parse(src) {
+            assert!(all.insert(k.clone(), v).is_none(), "locale key {k} is defined again in {cap}.toml");
+        }
+    }
+    all
+}
+
 fn tables() -> &'static HashMap<&'static str, Table> {
     static T: OnceLock<HashMap<&'static str, Table>> = OnceLock::new();
-    T.get_or_init(|| {
-        HashMap::from([
-            ("en", parse(include_str!("../../locales/en.toml"))),
-            ("zh-CN", parse(include_str!("../../locales/zh-CN.toml"))),
-        ])
-    })
+    T.get_or_init(|| HashMap::from([("en", merge(EN)), ("zh-CN", merge(ZH_CN))]))
 }
 
 /// Looks up `key` in `lang`; falls back to English, then to the key itself.
@@ -104,6 +125,23 @@ mod tests {
     }
 
     #[test]
+    fn every_tab_and_notification_kind_has_a_label() {
+        let tabs = super::super::CAPABILITIES.iter().flat_map(|c| c.nav.iter().map(|t| t.label.to_string()));
+        let kinds =
+            yaji_domain::notification::NotificationKind::ALL.iter().map(|k| format!("notes.kind_{}", k.as_str()));
+        for key in tabs.chain(kinds) {
+            for lang in LANGS {
+                assert!(tables()[lang].contains_key(&key), "{lang} lacks {key}");
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_have_the_same_files() {
+        assert_eq!(EN.iter().map(|f| f.0).collect::<Vec<_>>(), ZH_CN.iter().map(|f| f.0).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn accept_language_negotiation() {
         let mut h = HeaderMap::new();
         h.insert("accept-language", "en-US,en;q=0.9,zh-CN;q=0.8".parse().unwrap());
@@ -118,7 +156,7 @@ mod tests {
     #[test]
     fn every_template_key_exists() {
         // Keys used as literal t("...") in templates must be present in both files.
-        let re_src: Vec<&str> = super::super::TEMPLATES.iter().map(|(_, s)| *s).collect();
+        let re_src: Vec<&str> = super::super::templates().map(|(_, s)| *s).collect();
         for src in re_src {
             for part in src.split("t(\"").skip(1).chain(src.split("t('").skip(1)) {
                 let key: String = part.chars().take_while(|c| *c != '"' && *c != '\'').collect();

@@ -2,13 +2,20 @@
 //! as the JSON API: parse the form, call the app, render a template or
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
+mod accounts;
 mod analytics;
-mod assistant;
-mod email;
+mod automation;
+mod calendar;
+mod communities;
+mod content;
 mod faq;
+mod form;
 mod i18n;
+mod membership;
 mod moderation;
-mod pages;
+mod notifications;
+mod onboarding;
+mod webhooks;
 
 use std::collections::HashMap;
 
@@ -16,6 +23,8 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
 use minijinja::value::Kwargs;
 use minijinja::{context, Environment, State, Value};
 use serde::de::DeserializeOwned;
@@ -24,43 +33,73 @@ use yaji_app::AppError;
 use crate::auth::Auth;
 use crate::AppState;
 
-pub use pages::router;
+/// The one registration point of the web UI. A new capability adds its
+/// module above and one entry here: its routes, its templates (under
+/// `templates/<capability>/`) and its community tabs (if any).
+struct Capability {
+    routes: fn(Router<AppState>) -> Router<AppState>,
+    templates: &'static [(&'static str, &'static str)],
+    nav: &'static [Tab],
+}
 
-pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+const CAPABILITIES: &[Capability] = &[
+    Capability { routes: accounts::routes, templates: accounts::TEMPLATES, nav: &[] },
+    Capability { routes: communities::routes, templates: communities::TEMPLATES, nav: communities::NAV },
+    Capability { routes: membership::routes, templates: membership::TEMPLATES, nav: membership::NAV },
+    Capability { routes: content::routes, templates: content::TEMPLATES, nav: &[] },
+    Capability { routes: moderation::routes, templates: moderation::TEMPLATES, nav: moderation::NAV },
+    Capability { routes: notifications::routes, templates: notifications::TEMPLATES, nav: &[] },
+    Capability { routes: automation::routes, templates: automation::TEMPLATES, nav: automation::NAV },
+    Capability { routes: onboarding::routes, templates: onboarding::TEMPLATES, nav: onboarding::NAV },
+    Capability { routes: calendar::routes, templates: calendar::TEMPLATES, nav: &[] },
+    Capability { routes: webhooks::routes, templates: webhooks::TEMPLATES, nav: &[] },
+    Capability { routes: faq::routes, templates: faq::TEMPLATES, nav: faq::NAV },
+    Capability { routes: analytics::routes, templates: analytics::TEMPLATES, nav: analytics::NAV },
+];
+
+/// Templates every page shares: the layout, macros, the error page and the
+/// community header (whose tabs come from the capabilities' [`Tab`]s).
+const SHARED_TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("macros.html", include_str!("../../templates/macros.html")),
-    ("home.html", include_str!("../../templates/home.html")),
-    ("auth.html", include_str!("../../templates/auth.html")),
     ("error.html", include_str!("../../templates/error.html")),
     ("community_header.html", include_str!("../../templates/community_header.html")),
-    ("community.html", include_str!("../../templates/community.html")),
-    ("post.html", include_str!("../../templates/post.html")),
-    ("post_edit.html", include_str!("../../templates/post_edit.html")),
-    ("history.html", include_str!("../../templates/history.html")),
-    ("join.html", include_str!("../../templates/join.html")),
-    ("members.html", include_str!("../../templates/members.html")),
-    ("requests.html", include_str!("../../templates/requests.html")),
-    ("rules.html", include_str!("../../templates/rules.html")),
-    ("settings.html", include_str!("../../templates/settings.html")),
-    ("profile.html", include_str!("../../templates/profile.html")),
-    ("tokens.html", include_str!("../../templates/tokens.html")),
-    ("moderation.html", include_str!("../../templates/moderation.html")),
-    ("queue.html", include_str!("../../templates/queue.html")),
-    ("audit.html", include_str!("../../templates/audit.html")),
-    ("notifications.html", include_str!("../../templates/notifications.html")),
-    ("mod_tabs.html", include_str!("../../templates/mod_tabs.html")),
-    ("faq.html", include_str!("../../templates/faq.html")),
-    ("assistant_tabs.html", include_str!("../../templates/assistant_tabs.html")),
-    ("assistant.html", include_str!("../../templates/assistant.html")),
-    ("assistant_runs.html", include_str!("../../templates/assistant_runs.html")),
-    ("webhooks.html", include_str!("../../templates/webhooks.html")),
-    ("checklist.html", include_str!("../../templates/checklist.html")),
-    ("checklist_progress.html", include_str!("../../templates/checklist_progress.html")),
-    ("calendar.html", include_str!("../../templates/calendar.html")),
-    ("email.html", include_str!("../../templates/email.html")),
-    ("analytics.html", include_str!("../../templates/analytics.html")),
-    ("unsubscribe.html", include_str!("../../templates/unsubscribe.html")),
 ];
+
+/// Every template by name, as the environment loads them.
+pub(crate) fn templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    SHARED_TEMPLATES.iter().chain(CAPABILITIES.iter().flat_map(|c| c.templates))
+}
+
+/// A tab of the community header. `show` says who sees it: `all`, `moderate`
+/// (moderators and above), `manage` (admins and above), `checklist` (active
+/// members of a community with the newcomer checklist on), `assistant`
+/// (moderators; admins land on `path`, moderators on the calendar).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub(crate) struct Tab {
+    pub order: u8,
+    /// The `section` a page passes to mark its tab.
+    pub key: &'static str,
+    /// After `/c/{slug}`.
+    pub path: &'static str,
+    /// Locale key of the label.
+    pub label: &'static str,
+    pub show: &'static str,
+}
+
+/// The web UI's routes: every capability's, and the static assets.
+pub fn router() -> Router<AppState> {
+    let r = Router::new()
+        .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
+        .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON) }));
+    CAPABILITIES.iter().fold(r, |r, c| (c.routes)(r))
+}
+
+fn asset(ct: &'static str, body: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "public, max-age=86400")], body).into_response()
+}
 
 pub(crate) const CSS: &str = include_str!("../../static/app.css");
 pub(crate) const JS: &str = include_str!("../../static/app.js");
@@ -85,9 +124,12 @@ impl Web {
     pub fn new() -> Web {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
-        for (name, src) in TEMPLATES {
+        for (name, src) in templates() {
             env.add_template(name, src).expect("template compiles");
         }
+        let mut tabs: Vec<Tab> = CAPABILITIES.iter().flat_map(|c| c.nav.iter().copied()).collect();
+        tabs.sort_by_key(|t| t.order);
+        env.add_global("community_tabs", Value::from_serialize(&tabs));
         env.add_function("t", |state: &State, key: &str, kwargs: Kwargs| -> String {
             let mut s = i18n::t(&lang_of(state), key);
             for k in kwargs.args() {

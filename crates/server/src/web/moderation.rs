@@ -1,5 +1,5 @@
 //! Moderation pages: rules (with the "test a message" box), review queue,
-//! audit log, member speaking rights, reports, notifications.
+//! audit log, member speaking rights and reports.
 
 use std::collections::HashMap;
 
@@ -16,10 +16,10 @@ use yaji_domain::moderation::{
     ActionKind, CustomRule, Detector, ModerationSettings, PatternKind, Sanction, MAX_MUTE_MINUTES,
 };
 
-use super::{Page, WebForm};
+use super::{Page, Tab, WebForm};
 use crate::AppState;
 
-use super::pages::{field, Form};
+use super::form::{field, lines, with_notice, Form};
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/moderation", get(rules_page).post(save_rules))
@@ -28,8 +28,17 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/moderation/audit", get(audit_page))
         .route("/c/{slug}/members/{username}/speech", post(speech))
         .route("/c/{slug}/report", post(report))
-        .route("/notifications", get(notifications_page).post(read_notifications))
 }
+
+pub(super) const TEMPLATES: &[(&str, &str)] = &[
+    ("moderation/rules.html", include_str!("../../templates/moderation/rules.html")),
+    ("moderation/queue.html", include_str!("../../templates/moderation/queue.html")),
+    ("moderation/audit.html", include_str!("../../templates/moderation/audit.html")),
+    ("moderation/tabs.html", include_str!("../../templates/moderation/tabs.html")),
+];
+
+pub(super) const NAV: &[Tab] =
+    &[Tab { order: 70, key: "moderation", path: "/moderation/queue", label: "mod.title", show: "moderate" }];
 
 /// The detectors on the rules page, in display order: (form name, settings accessor).
 const DETECTORS: [&str; 11] = [
@@ -91,10 +100,6 @@ fn parse_sanction(field_name: &'static str, raw: &str) -> Result<Sanction, AppEr
         .filter(|m| (1..=MAX_MUTE_MINUTES).contains(m))
         .ok_or_else(|| invalid(field_name, "out_of_range", "a mute lasts 1 minute to 365 days"))?;
     Ok(Sanction { action, mute_minutes })
-}
-
-fn lines(raw: &str) -> Vec<String> {
-    raw.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
 /// The form's text view of settings.
@@ -265,7 +270,7 @@ async fn render_rules(
         if errors.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
-        "moderation.html",
+        "moderation/rules.html",
         context! { c, form, errors, detectors => DETECTORS, version => view.version, rules => view.rules,
         test_form, result, pieces, actions => ActionKind::ALL.map(|a| a.as_str()) },
     )
@@ -285,7 +290,7 @@ async fn save_rules(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Fo
     }
     .await;
     match r {
-        Ok(_) => super::pages::with_notice(&format!("/c/{slug}/moderation"), "saved"),
+        Ok(_) => with_notice(&format!("/c/{slug}/moderation"), "saved"),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => render_rules(&page, &slug, Some(f), errors, None).await,
             None => page.fail(e),
@@ -319,7 +324,7 @@ async fn queue_page(page: Page, Path(slug): Path<String>) -> Response {
     }
     .await;
     match r {
-        Ok((c, items)) => page.ok("queue.html", context! { c, items }),
+        Ok((c, items)) => page.ok("moderation/queue.html", context! { c, items }),
         Err(e) => page.fail(e),
     }
 }
@@ -356,7 +361,7 @@ async fn audit_page(page: Page, Path(slug): Path<String>) -> Response {
     }
     .await;
     match r {
-        Ok((c, entries)) => page.ok("audit.html", context! { c, entries }),
+        Ok((c, entries)) => page.ok("moderation/audit.html", context! { c, entries }),
         Err(e) => page.fail(e),
     }
 }
@@ -405,18 +410,6 @@ async fn report(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>)
     let back = if local { back } else { format!("/c/{slug}") };
     let r = async { page.state.app.report(page.auth.require()?, &slug, kind, id, field(&f, "reason")).await }.await;
     page.done(r, |_| back, "reported")
-}
-
-async fn notifications_page(page: Page) -> Response {
-    match async { page.state.app.notifications(page.auth.require()?).await }.await {
-        Ok(items) => page.ok("notifications.html", context! { items }),
-        Err(e) => page.fail(e),
-    }
-}
-
-async fn read_notifications(page: Page) -> Response {
-    let r = async { page.state.app.mark_notifications_read(page.auth.require()?).await }.await;
-    page.done(r, |_| "/notifications".into(), "saved")
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! Speaking rights: mute, unmute, "posts need approval" and warnings, by
+//! moderators on members below their role.
+
+use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::community;
+use yaji_domain::error::invalid;
+use yaji_domain::member::Role;
+use yaji_domain::notification::NotificationKind;
+use yaji_domain::permission::Action;
+use yaji_domain::user::Username;
+use yaji_store::repo::community as crepo;
+use yaji_store::repo::moderation as repo;
+use yaji_store::repo::user as users;
+use yaji_store::Conn;
+
+use crate::accounts::Viewer;
+use crate::communities::Ctx;
+use crate::platform::notifications::notify;
+use crate::{finish, now, rfc3339, App, AppError, AppResult};
+
+use super::*;
+
+impl App {
+    pub async fn mute(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        username: &str,
+        minutes: Option<u32>,
+        reason: &str,
+    ) -> AppResult<()> {
+        let minutes = mute_minutes(minutes)?;
+        let reason = community::reason(reason)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
+        let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * 60_000);
+        repo::set_mute(tx.conn(), ctx.c.id, target, Some(until), &reason).await?;
+        let detail =
+            serde_json::json!({"reason": reason, "until": minutes.map(|_| rfc3339(until)), "minutes": minutes});
+        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberMuted, &detail, now).await?;
+        let ev = Event::new(Kind::MemberMuted, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
+        finish(tx, ev, now).await
+    }
+
+    pub async fn unmute(&self, viewer: Viewer, slug: &str, username: &str) -> AppResult<()> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let (ctx, target, m) = self.member_target(tx.conn(), viewer, slug, username).await?;
+        if m.muted_until.is_none_or(|u| u <= now) {
+            return Err(AppError::conflict("not_muted", Some("username"), "this member is not muted"));
+        }
+        repo::set_mute(tx.conn(), ctx.c.id, target, None, "").await?;
+        let ev = Event::new(Kind::MemberUnmuted, Some(ctx.c.id), viewer.id, Subject::User(target))
+            .with(serde_json::json!({"before_until": m.muted_until.map(rfc3339)}));
+        finish(tx, ev, now).await
+    }
+
+    /// Turns "posts need approval" on or off for a member.
+    pub async fn restrict(&self, viewer: Viewer, slug: &str, username: &str, on: bool, reason: &str) -> AppResult<()> {
+        let reason = community::reason(reason)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let (ctx, target, m) = self.member_target(tx.conn(), viewer, slug, username).await?;
+        if (m.needs_approval == 1) == on {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        repo::set_needs_approval(tx.conn(), ctx.c.id, target, on).await?;
+        let kind = if on { Kind::MemberRestricted } else { Kind::MemberUnrestricted };
+        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(target))
+            .with(serde_json::json!({"reason": reason, "before": m.needs_approval == 1, "after": on}));
+        finish(tx, ev, now).await
+    }
+
+    pub async fn warn(&self, viewer: Viewer, slug: &str, username: &str, reason: &str) -> AppResult<()> {
+        let reason = community::reason(reason)?;
+        if reason.is_empty() {
+            return Err(invalid("reason", "required", "say why you warn this member").into());
+        }
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
+        let detail = serde_json::json!({"reason": reason});
+        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberWarned, &detail, now).await?;
+        let ev = Event::new(Kind::MemberWarned, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
+        finish(tx, ev, now).await
+    }
+
+    /// Loads an active member as the target of a moderator action, checking
+    /// the actor outranks them (moderators never act on their own role or above).
+    async fn member_target(
+        &self,
+        conn: &mut Conn,
+        viewer: Viewer,
+        slug: &str,
+        username: &str,
+    ) -> AppResult<(Ctx, i64, crepo::MembershipRow)> {
+        let username = Username::parse(username)?;
+        let ctx = Ctx::load(conn, slug, Some(viewer)).await?;
+        ctx.allow(Action::Moderate)?;
+        let target = users::by_username(conn, username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
+        let m = crepo::membership(conn, ctx.c.id, target.id)
+            .await?
+            .filter(|m| m.state == "active")
+            .ok_or_else(|| AppError::conflict("not_member", Some("username"), "this person is not a member"))?;
+        if target.id == viewer.id {
+            return Err(AppError::forbidden("target_outranks", "you cannot act on yourself"));
+        }
+        let role = Role::parse("role", &m.role).unwrap_or(Role::Member);
+        ctx.allow(Action::MuteMember { target: role })?;
+        Ok((ctx, target.id, m))
+    }
+}

@@ -1,0 +1,148 @@
+//! Accounts: sign-up, login and logout, the profile, API tokens.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yaji_app::accounts::Registration;
+use yaji_app::views::*;
+use yaji_domain::user::ProfileInput;
+
+use super::{created, no_content, ok, ApiResult, Json, Path};
+use crate::auth::{set_cookie, Auth, Via, SESSION_COOKIE};
+use crate::error::ErrorBody;
+use crate::AppState;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me, update_me))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RegisterBody {
+    username: String,
+    password: String,
+    #[serde(default)]
+    display_name: String,
+    /// zh-CN or en
+    #[serde(default)]
+    locale: String,
+    /// IANA time zone, e.g. Asia/Shanghai
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// Create an account. The first account of a site becomes its administrator.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterBody,
+    responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn register(State(s): State<AppState>, auth: Auth, Json(b): Json<RegisterBody>) -> ApiResult<Response> {
+    let r = Registration {
+        username: &b.username,
+        password: &b.password,
+        display_name: &b.display_name,
+        locale: &b.locale,
+        time_zone: &b.time_zone,
+    };
+    created(s.app.register(r, &auth.client_ip).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LoginBody {
+    username: String,
+    password: String,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct LoginResponse {
+    user: UserView,
+    /// Send as `X-CSRF-Token` on writes authenticated by the session cookie.
+    csrf_token: String,
+}
+
+/// Log in; sets the `yaji_session` cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(State(s): State<AppState>, auth: Auth, Json(b): Json<LoginBody>) -> ApiResult<Response> {
+    let sess = s.app.login(&b.username, &b.password, &auth.client_ip).await?;
+    let mut res = axum::Json(LoginResponse { user: sess.user, csrf_token: sess.csrf }).into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, auth.secure));
+    Ok(res)
+}
+
+/// End the current session.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)))]
+async fn logout(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    if let Via::Session { token } = &auth.via {
+        s.app.logout(token).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true, auth.secure));
+    Ok(res)
+}
+
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
+async fn me(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    ok(s.app.user(auth.require()?.id).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ProfileBody {
+    display_name: Option<String>,
+    /// http(s) URL; empty string clears it
+    avatar_url: Option<String>,
+    bio: Option<String>,
+    locale: Option<String>,
+    time_zone: Option<String>,
+}
+
+/// Update your profile; omitted fields keep their value.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileBody,
+    responses((status = 200, body = UserView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_me(State(s): State<AppState>, auth: Auth, Json(b): Json<ProfileBody>) -> ApiResult<Response> {
+    let v = auth.require()?;
+    let cur = s.app.user(v.id).await?;
+    let avatar = b.avatar_url.or(cur.avatar_url).unwrap_or_default();
+    let input = ProfileInput {
+        display_name: b.display_name.as_deref().unwrap_or(&cur.display_name),
+        avatar_url: &avatar,
+        bio: b.bio.as_deref().unwrap_or(&cur.bio),
+        locale: b.locale.as_deref().unwrap_or(&cur.locale),
+        time_zone: b.time_zone.as_deref().unwrap_or(&cur.time_zone),
+    };
+    ok(s.app.update_profile(v, input).await?)
+}
+
+/// Your API tokens (secrets are never shown again).
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
+async fn list_tokens(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
+    ok(s.app.tokens(auth.require()?).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct TokenBody {
+    name: String,
+}
+
+/// Create a bearer API token; its secret is in this response only.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = TokenBody,
+    responses((status = 201, body = NewToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_token(State(s): State<AppState>, auth: Auth, Json(b): Json<TokenBody>) -> ApiResult<Response> {
+    created(s.app.create_token(auth.require()?, &b.name).await?)
+}
+
+/// Revoke one of your tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_token(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    s.app.revoke_token(auth.require()?, id).await?;
+    no_content()
+}

@@ -1,0 +1,209 @@
+//! Content: feeds, posts, comments, reactions, pin and essence.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yaji_app::content::{Curation, PostInput};
+use yaji_app::views::*;
+use yaji_domain::content::Feed;
+
+use super::{created, json_bytes, no_content, ok, ApiResult, Json, Path, Query};
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(feed, create_post))
+        .routes(routes!(get_post, edit_post, delete_post))
+        .routes(routes!(post_revisions))
+        .routes(routes!(pin_post, unpin_post))
+        .routes(routes!(set_essence, unset_essence))
+        .routes(routes!(create_comment))
+        .routes(routes!(delete_comment))
+        .routes(routes!(add_reaction, remove_reaction))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct FeedParams {
+    /// latest (default) or essence
+    feed: Option<String>,
+    /// A topic id: the topic's feed.
+    topic: Option<i64>,
+    /// From `next_cursor` of the previous page.
+    cursor: Option<String>,
+    /// 1-100, default 20
+    limit: Option<u32>,
+}
+
+/// A community feed, newest first, with cursor pagination.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/posts", tag = "content", params(("slug" = String, Path), FeedParams),
+    responses((status = 200, body = FeedPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn feed(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(p): Query<FeedParams>,
+) -> ApiResult<Response> {
+    let feed = match (p.topic, p.feed.as_deref()) {
+        (Some(t), _) => Feed::Topic(t),
+        (None, None | Some("latest") | Some("")) => Feed::Latest,
+        (None, Some("essence")) => Feed::Essence,
+        (None, Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_choice",
+                "feed must be latest or essence",
+            )
+            .field("feed"))
+        }
+    };
+    json_bytes(s.app.feed_json(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct PostBody {
+    title: Option<String>,
+    /// Markdown, at most 100 KB
+    body: String,
+    topic_id: Option<i64>,
+}
+
+/// Create a post (members).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/posts", tag = "content", params(("slug" = String, Path)), request_body = PostBody,
+    responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_post(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<PostBody>,
+) -> ApiResult<Response> {
+    let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
+    created(s.app.create_post(auth.require()?, &slug, input).await?)
+}
+
+/// A post with its comments and reactions.
+#[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
+    responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    json_bytes(s.app.post_json(auth.viewer(), id).await?)
+}
+
+/// Edit your post; the previous version is kept.
+#[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)), request_body = PostBody,
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn edit_post(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(b): Json<PostBody>,
+) -> ApiResult<Response> {
+    let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
+    ok(s.app.edit_post(auth.require()?, id, input).await?)
+}
+
+/// Delete a post (its author, or moderators and above). Soft delete.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    s.app.delete_post(auth.require()?, id).await?;
+    no_content()
+}
+
+/// Earlier versions of an edited post, newest first.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/revisions", tag = "content", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RevisionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn post_revisions(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(s.app.post_revisions(auth.viewer(), id).await?)
+}
+
+async fn curate(s: &AppState, auth: &Auth, id: i64, what: Curation) -> ApiResult<Response> {
+    ok(s.app.curate(auth.require()?, id, what).await?)
+}
+
+/// Pin a post (moderators and above).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/pin", tag = "content", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn pin_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&s, &auth, id, Curation::Pin).await
+}
+
+/// Unpin a post.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/pin", tag = "content", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unpin_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&s, &auth, id, Curation::Unpin).await
+}
+
+/// Mark a post as essence (精华) (moderators and above).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/essence", tag = "content", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_essence(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&s, &auth, id, Curation::SetEssence).await
+}
+
+/// Remove the essence mark.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/essence", tag = "content", params(("id" = i64, Path)),
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unset_essence(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&s, &auth, id, Curation::UnsetEssence).await
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CommentBody {
+    /// Markdown, at most 100 KB
+    body: String,
+}
+
+/// Comment on a post (members).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "content", params(("id" = i64, Path)), request_body = CommentBody,
+    responses((status = 201, body = CommentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_comment(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(b): Json<CommentBody>,
+) -> ApiResult<Response> {
+    created(s.app.comment(auth.require()?, id, &b.body).await?)
+}
+
+/// Delete a comment (its author, or moderators and above).
+#[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "content", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_comment(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
+    s.app.delete_comment(auth.require()?, id).await?;
+    no_content()
+}
+
+#[derive(Deserialize, ToSchema, IntoParams)]
+struct ReactionBody {
+    /// One of 👍 ❤️ 😂 🎉 🤔 🙏
+    emoji: String,
+}
+
+/// React to a post (members). Reacting twice with the same emoji changes nothing.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/reactions", tag = "content", params(("id" = i64, Path)), request_body = ReactionBody,
+    responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_reaction(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Json(b): Json<ReactionBody>,
+) -> ApiResult<Response> {
+    ok(s.app.react(auth.require()?, id, &b.emoji, true).await?)
+}
+
+/// Take back a reaction.
+#[utoipa::path(delete, path = "/api/v1/posts/{id}/reactions", tag = "content", params(("id" = i64, Path), ReactionBody),
+    responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn remove_reaction(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(b): Query<ReactionBody>,
+) -> ApiResult<Response> {
+    ok(s.app.react(auth.require()?, id, &b.emoji, false).await?)
+}

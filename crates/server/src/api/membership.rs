@@ -1,0 +1,312 @@
+//! Membership: joining, leaving, the member directory, removal and bans,
+//! roles, join requests, invites and member tags.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yaji_app::membership::{JoinInput, JoinOutcome, MemberQuery, Sanction, TagCount};
+use yaji_app::views::*;
+
+use super::{created, no_content, ok, ApiResult, Json, Path, Query};
+use crate::auth::Auth;
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(join))
+        .routes(routes!(leave))
+        .routes(routes!(list_members))
+        .routes(routes!(remove_member))
+        .routes(routes!(ban_member))
+        .routes(routes!(unban_member))
+        .routes(routes!(set_role))
+        .routes(routes!(list_join_requests))
+        .routes(routes!(my_join_requests))
+        .routes(routes!(approve_join_request))
+        .routes(routes!(reject_join_request))
+        .routes(routes!(list_invites, create_invite))
+        .routes(routes!(get_invite))
+        .routes(routes!(tags))
+        .routes(routes!(add_tag, remove_tag))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+struct JoinBody {
+    /// Must be true when the community has rules.
+    #[serde(default)]
+    accept_rules: bool,
+    /// Answers to the entry questions, in order (approval communities).
+    #[serde(default)]
+    answers: Vec<String>,
+    /// Code of an invite link; joins directly under any policy.
+    #[serde(default)]
+    invite_code: Option<String>,
+}
+
+/// Join: directly (open, or with an invite code) or by applying (approval).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/join", tag = "membership", params(("slug" = String, Path)), request_body = JoinBody,
+    responses((status = 200, body = JoinOutcome, description = "joined"), (status = 202, body = JoinOutcome, description = "application pending"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn join(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    body: Option<Json<JoinBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let out = s
+        .app
+        .join(
+            auth.require()?,
+            &slug,
+            JoinInput { accept_rules: b.accept_rules, answers: b.answers, invite_code: b.invite_code },
+        )
+        .await?;
+    let status = if out.status == "pending" { StatusCode::ACCEPTED } else { StatusCode::OK };
+    Ok((status, axum::Json(out)).into_response())
+}
+
+/// Leave a community.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/leave", tag = "membership", params(("slug" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+async fn leave(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    s.app.leave(auth.require()?, &slug).await?;
+    no_content()
+}
+
+#[derive(Deserialize, IntoParams)]
+struct MemberParams {
+    /// Search in username and display name.
+    q: Option<String>,
+    /// owner, admin, moderator or member
+    role: Option<String>,
+    /// active (default); left, removed, banned for moderators
+    state: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// The member directory.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/members", tag = "membership", params(("slug" = String, Path), MemberParams),
+    responses((status = 200, body = Vec<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_members(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(p): Query<MemberParams>,
+) -> ApiResult<Response> {
+    let limit = p.limit.unwrap_or(50) as i64;
+    ok(s.app
+        .members(
+            auth.viewer(),
+            &slug,
+            &MemberQuery {
+                q: p.q.as_deref(),
+                role: p.role.as_deref(),
+                state: p.state.as_deref(),
+                limit,
+                offset: p.offset.unwrap_or(0) as i64,
+            },
+        )
+        .await?)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+struct ReasonBody {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Remove (kick) a member, with a reason. Moderators and above, never against their own role or higher.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/remove", tag = "membership",
+    params(("slug" = String, Path), ("username" = String, Path)), request_body = ReasonBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn remove_member(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+    body: Option<Json<ReasonBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    s.app.sanction(auth.require()?, &slug, &username, Sanction::Remove, &b.reason).await?;
+    no_content()
+}
+
+/// Ban a person, with a reason (members or not).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/ban", tag = "membership",
+    params(("slug" = String, Path), ("username" = String, Path)), request_body = ReasonBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn ban_member(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+    body: Option<Json<ReasonBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    s.app.sanction(auth.require()?, &slug, &username, Sanction::Ban, &b.reason).await?;
+    no_content()
+}
+
+/// Lift a ban (admins).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/unban", tag = "membership",
+    params(("slug" = String, Path), ("username" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn unban_member(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    s.app.unban(auth.require()?, &slug, &username).await?;
+    no_content()
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RoleBody {
+    /// admin, moderator or member
+    role: String,
+}
+
+/// Change a member's role (admins, below their own role).
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/members/{username}/role", tag = "membership",
+    params(("slug" = String, Path), ("username" = String, Path)), request_body = RoleBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_role(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username)): Path<(String, String)>,
+    Json(b): Json<RoleBody>,
+) -> ApiResult<Response> {
+    s.app.change_role(auth.require()?, &slug, &username, &b.role).await?;
+    no_content()
+}
+
+#[derive(Deserialize, IntoParams)]
+struct RequestParams {
+    /// pending (default), approved or rejected
+    status: Option<String>,
+}
+
+/// The join-request queue (admins), oldest first.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/join-requests", tag = "membership", params(("slug" = String, Path), RequestParams),
+    responses((status = 200, body = Vec<JoinRequestView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_join_requests(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(p): Query<RequestParams>,
+) -> ApiResult<Response> {
+    ok(s.app.join_requests(auth.require()?, &slug, p.status.as_deref().unwrap_or("pending")).await?)
+}
+
+/// Your own applications to a community and their outcome.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/join-requests/mine", tag = "membership", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<JoinRequestView>), (status = 401, body = ErrorBody)))]
+async fn my_join_requests(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.my_join_requests(auth.require()?, &slug).await?)
+}
+
+/// Approve an application (admins).
+#[utoipa::path(post, path = "/api/v1/join-requests/{id}/approve", tag = "membership", params(("id" = i64, Path)), request_body = ReasonBody,
+    responses((status = 200, body = JoinRequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve_join_request(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Option<Json<ReasonBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    ok(s.app.decide_join_request(auth.require()?, id, true, &b.reason).await?)
+}
+
+/// Reject an application with a reason the applicant sees (admins).
+#[utoipa::path(post, path = "/api/v1/join-requests/{id}/reject", tag = "membership", params(("id" = i64, Path)), request_body = ReasonBody,
+    responses((status = 200, body = JoinRequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reject_join_request(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Option<Json<ReasonBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    ok(s.app.decide_join_request(auth.require()?, id, false, &b.reason).await?)
+}
+
+/// Invite links you made (admins see all).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/invites", tag = "membership", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<InviteView>), (status = 403, body = ErrorBody)))]
+async fn list_invites(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.invites(auth.require()?, &slug).await?)
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+struct InviteBody {
+    /// 1-100000; unlimited when absent
+    max_uses: Option<i64>,
+    /// 1-8760; never expires when absent
+    expires_in_hours: Option<i64>,
+}
+
+/// Create an invite link (members). Who joins through it is recorded as invited by you.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/invites", tag = "membership", params(("slug" = String, Path)), request_body = InviteBody,
+    responses((status = 201, body = InviteView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_invite(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    body: Option<Json<InviteBody>>,
+) -> ApiResult<Response> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    created(s.app.create_invite(auth.require()?, &slug, b.max_uses, b.expires_in_hours).await?)
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct InviteTarget {
+    invite: InviteView,
+    community: CommunityView,
+}
+
+/// What an invite code leads to.
+#[utoipa::path(get, path = "/api/v1/invites/{code}", tag = "membership", params(("code" = String, Path)),
+    responses((status = 200, body = InviteTarget), (status = 404, body = ErrorBody)))]
+async fn get_invite(State(s): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
+    if !yaji_domain::text::is_token_shaped(&code) {
+        return Err(ApiError::not_found());
+    }
+    let (invite, community) = s.app.invite_target(auth.viewer(), &code).await?;
+    ok(InviteTarget { invite, community })
+}
+
+/// Member tags in use, with counts (moderators).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/tags", tag = "membership", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<TagCount>), (status = 403, body = ErrorBody)))]
+async fn tags(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.member_tags(auth.require()?, &slug).await?)
+}
+
+/// Tag a member (moderators); returns the member's tags.
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/members/{username}/tags/{tag}", tag = "membership",
+    params(("slug" = String, Path), ("username" = String, Path), ("tag" = String, Path)),
+    responses((status = 200, body = Vec<String>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_tag(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username, tag)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    ok(s.app.tag_member(auth.require()?, &slug, &username, &tag, true).await?)
+}
+
+/// Remove a member's tag (moderators).
+#[utoipa::path(delete, path = "/api/v1/communities/{slug}/members/{username}/tags/{tag}", tag = "membership",
+    params(("slug" = String, Path), ("username" = String, Path), ("tag" = String, Path)),
+    responses((status = 200, body = Vec<String>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn remove_tag(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((slug, username, tag)): Path<(String, String, String)>,
+) -> ApiResult<Response> {
+    ok(s.app.tag_member(auth.require()?, &slug, &username, &tag, false).await?)
+}

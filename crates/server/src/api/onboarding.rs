@@ -1,0 +1,91 @@
+//! Onboarding: the newcomer checklist, introductions and the "no assistant
+//! messages" switch.
+
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yaji_app::onboarding::{ChecklistProgress, ChecklistView, IntroInput};
+use yaji_app::views::PostView;
+
+use super::{created, no_content, ok, ApiResult, Json, LangParam, Path, Query};
+use crate::auth::Auth;
+use crate::error::ErrorBody;
+use crate::AppState;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(my_checklist, set_checklist))
+        .routes(routes!(introduce))
+        .routes(routes!(checklist_progress))
+        .routes(routes!(opt_out))
+}
+
+/// The signed-in member's newcomer checklist.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/checklist", tag = "onboarding", params(("slug" = String, Path)),
+    responses((status = 200, body = ChecklistView), (status = 403, body = ErrorBody)))]
+async fn my_checklist(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.checklist(auth.require()?, &slug).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ChecklistSettings {
+    enabled: bool,
+    /// Topic introductions go to (created if missing; default 自我介绍).
+    intro_topic: Option<String>,
+}
+
+/// Turn the newcomer checklist on or off (admins).
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/checklist", tag = "onboarding", params(("slug" = String, Path)),
+    request_body = ChecklistSettings,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_checklist(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<ChecklistSettings>,
+) -> ApiResult<Response> {
+    s.app.set_checklist(auth.require()?, &slug, b.enabled, b.intro_topic.as_deref()).await?;
+    no_content()
+}
+
+/// Introduce yourself with the template (name, city, occupation, what you hope to get).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/checklist/intro", tag = "onboarding",
+    params(("slug" = String, Path), LangParam), request_body = IntroInput,
+    responses((status = 201, body = PostView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn introduce(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(l): Query<LangParam>,
+    Json(b): Json<IntroInput>,
+) -> ApiResult<Response> {
+    created(s.app.introduce(auth.require()?, &slug, &b, l.zh()).await?)
+}
+
+/// Checklist progress of the newest 200 members (moderators).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/checklist/progress", tag = "onboarding", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<ChecklistProgress>), (status = 403, body = ErrorBody)))]
+async fn checklist_progress(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(s.app.checklist_progress(auth.require()?, &slug).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct OptOutBody {
+    opt_out: bool,
+}
+
+/// A member turns the assistant's automated messages to them off or on.
+#[utoipa::path(put, path = "/api/v1/communities/{slug}/assistant-opt-out", tag = "onboarding", params(("slug" = String, Path)),
+    request_body = OptOutBody,
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+async fn opt_out(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(b): Json<OptOutBody>,
+) -> ApiResult<Response> {
+    s.app.set_assistant_opt_out(auth.require()?, &slug, b.opt_out).await?;
+    no_content()
+}

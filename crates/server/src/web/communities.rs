@@ -1,0 +1,224 @@
+//! Community pages: the home page (discovery), create a community, the
+//! community page with its feed, rules, settings and topics.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::context;
+use serde::Deserialize;
+use yaji_app::communities::NewCommunity;
+use yaji_app::views::CommunityView;
+use yaji_app::AppError;
+use yaji_domain::community::SettingsInput;
+use yaji_domain::content::Feed;
+
+use super::form::{field, to, with_notice, Form};
+use super::{Page, Tab, WebForm};
+use crate::AppState;
+
+pub fn routes(r: Router<AppState>) -> Router<AppState> {
+    r.route("/", get(home))
+        .route("/c/new", get(new_community_page).post(create_community))
+        .route("/c/{slug}", get(community))
+        .route("/c/{slug}/rules", get(rules).post(publish_rules))
+        .route("/c/{slug}/settings", get(settings_page).post(save_settings))
+        .route("/c/{slug}/topics", post(create_topic))
+}
+
+pub(super) const TEMPLATES: &[(&str, &str)] = &[
+    ("communities/home.html", include_str!("../../templates/communities/home.html")),
+    ("communities/community.html", include_str!("../../templates/communities/community.html")),
+    ("communities/rules.html", include_str!("../../templates/communities/rules.html")),
+    ("communities/settings.html", include_str!("../../templates/communities/settings.html")),
+];
+
+/// This capability's tabs in the community header.
+pub(super) const NAV: &[Tab] = &[
+    Tab { order: 10, key: "feed", path: "", label: "community.posts", show: "all" },
+    Tab { order: 30, key: "rules", path: "/rules", label: "community.rules_link", show: "all" },
+    Tab { order: 100, key: "settings", path: "/settings", label: "community.manage", show: "manage" },
+];
+
+async fn home(page: Page) -> Response {
+    let app = &page.state.app;
+    let viewer = page.auth.viewer();
+    let mine = match viewer {
+        Some(v) => match app.my_communities(v).await {
+            Ok(m) => m,
+            Err(e) => return page.fail(e),
+        },
+        None => vec![],
+    };
+    let discover = match app.communities(viewer, false, 24, 0).await {
+        Ok(d) => d.into_iter().filter(|c| !mine.iter().any(|m| m.id == c.id)).collect::<Vec<_>>(),
+        Err(e) => return page.fail(e),
+    };
+    let needs_setup = app.needs_setup().await.unwrap_or(false);
+    page.ok("communities/home.html", context! { mine, discover, needs_setup })
+}
+
+fn settings_form(c: Option<&CommunityView>) -> Form {
+    let mut f = Form::new();
+    match c {
+        Some(c) => {
+            for (k, v) in [
+                ("name", &c.name),
+                ("description", &c.description),
+                ("target_members", &c.target_members),
+                ("core_value", &c.core_value),
+                ("visibility", &c.visibility),
+                ("join_policy", &c.join_policy),
+                ("time_zone", &c.time_zone),
+                ("announcement", &c.announcement),
+            ] {
+                f.insert(k.into(), v.clone());
+            }
+            f.insert("entry_questions".into(), c.entry_questions.join("\n"));
+        }
+        None => {
+            f.insert("visibility".into(), "public".into());
+            f.insert("join_policy".into(), "open".into());
+            f.insert("time_zone".into(), "Asia/Shanghai".into());
+        }
+    }
+    f
+}
+
+fn settings_input(f: &Form) -> SettingsInput {
+    SettingsInput {
+        name: field(f, "name").into(),
+        description: field(f, "description").into(),
+        target_members: field(f, "target_members").into(),
+        core_value: field(f, "core_value").into(),
+        visibility: field(f, "visibility").into(),
+        join_policy: field(f, "join_policy").into(),
+        entry_questions: field(f, "entry_questions").lines().map(str::to_string).collect(),
+        time_zone: field(f, "time_zone").into(),
+        announcement: field(f, "announcement").into(),
+    }
+}
+
+async fn new_community_page(page: Page) -> Response {
+    if page.auth.user.is_none() {
+        return page.fail(AppError::Unauthenticated);
+    }
+    page.ok("communities/settings.html", context! { form => settings_form(None), errors => Form::new() })
+}
+
+async fn create_community(page: Page, WebForm(f): WebForm<Form>) -> Response {
+    let v = match page.auth.require() {
+        Ok(v) => v,
+        Err(e) => return page.fail(e),
+    };
+    let input =
+        NewCommunity { slug: field(&f, "slug").into(), settings: settings_input(&f), rules: field(&f, "rules").into() };
+    match page.state.app.create_community(v, input).await {
+        Ok(c) => to(&format!("/c/{}", c.slug)),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => page.render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "communities/settings.html",
+                context! { form => f, errors },
+            ),
+            None => page.fail(e),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct FeedQuery {
+    feed: Option<String>,
+    topic: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub(super) async fn community_page(
+    page: &Page,
+    slug: &str,
+    q: FeedQuery,
+    form: Form,
+    errors: HashMap<String, String>,
+) -> Response {
+    let (tab, feed) = match (q.topic, q.feed.as_deref()) {
+        (Some(t), _) => ("topic", Feed::Topic(t)),
+        (None, Some("essence")) => ("essence", Feed::Essence),
+        _ => ("latest", Feed::Latest),
+    };
+    let (c, feed, topics) =
+        match page.state.app.community_page(page.auth.viewer(), slug, feed, q.cursor.as_deref()).await {
+            Ok(x) => x,
+            Err(e) => return page.fail(e),
+        };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(
+        status,
+        "communities/community.html",
+        context! { c, feed, topics, tab, topic_id => q.topic, cursor => q.cursor, form, errors },
+    )
+}
+
+async fn community(page: Page, Path(slug): Path<String>, Query(q): Query<FeedQuery>) -> Response {
+    community_page(&page, &slug, q, Form::new(), HashMap::new()).await
+}
+
+async fn rules(page: Page, Path(slug): Path<String>) -> Response {
+    let app = &page.state.app;
+    let viewer = page.auth.viewer();
+    let c = match app.community(viewer, &slug).await {
+        Ok(c) => c,
+        Err(e) => return page.fail(e),
+    };
+    let rules = app.rules(viewer, &slug).await.ok().flatten();
+    page.ok("communities/rules.html", context! { c, rules })
+}
+
+async fn publish_rules(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async { page.state.app.publish_rules(page.auth.require()?, &slug, field(&f, "body")).await }.await;
+    page.done(r, |_| format!("/c/{slug}/settings"), "rules_published")
+}
+
+async fn settings_view(page: &Page, slug: &str, form: Option<Form>, errors: HashMap<String, String>) -> Response {
+    let app = &page.state.app;
+    let v = match page.auth.require() {
+        Ok(v) => v,
+        Err(e) => return page.fail(e),
+    };
+    let c = match app.community(Some(v), slug).await {
+        Ok(c) if c.abilities.manage => c,
+        Ok(_) => return page.fail(AppError::forbidden("insufficient_role", "admins only")),
+        Err(e) => return page.fail(e),
+    };
+    let rules = app.rules(Some(v), slug).await.ok().flatten();
+    let topics = app.topics(Some(v), slug).await.unwrap_or_default();
+    let invites = app.invites(v, slug).await.unwrap_or_default();
+    let form = form.unwrap_or_else(|| settings_form(Some(&c)));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(status, "communities/settings.html", context! { c, form, errors, rules, topics, invites })
+}
+
+async fn settings_page(page: Page, Path(slug): Path<String>) -> Response {
+    settings_view(&page, &slug, None, HashMap::new()).await
+}
+
+async fn save_settings(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
+    let r = match page.auth.require() {
+        Ok(v) => page.state.app.update_community(v, &slug, settings_input(&f)).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(_) => with_notice(&format!("/c/{slug}/settings"), "saved"),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => settings_view(&page, &slug, Some(f), errors).await,
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn create_topic(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async { page.state.app.create_topic(page.auth.require()?, &slug, field(&f, "name")).await }.await;
+    page.done(r, |_| format!("/c/{slug}/settings"), "topic_created")
+}

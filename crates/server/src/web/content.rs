@@ -1,0 +1,173 @@
+//! Post pages: write, read, edit, history, comments, reactions, pin,
+//! essence and delete.
+
+use std::collections::HashMap;
+
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use minijinja::context;
+use yaji_app::content::{Curation, PostInput};
+use yaji_app::views::ReactionView;
+use yaji_app::AppError;
+use yaji_domain::content::REACTIONS;
+
+use super::communities::{community_page, FeedQuery};
+use super::form::{field, opt_i64, to, with_notice, Form};
+use super::{Page, WebForm};
+use crate::AppState;
+
+pub fn routes(r: Router<AppState>) -> Router<AppState> {
+    r.route("/c/{slug}/posts", post(create_post))
+        .route("/p/{id}", get(post_page))
+        .route("/p/{id}/edit", get(edit_page).post(edit_post))
+        .route("/p/{id}/history", get(history_page))
+        .route("/p/{id}/comments", post(comment))
+        .route("/p/{id}/react", post(react))
+        .route("/p/{id}/pin", post(pin))
+        .route("/p/{id}/essence", post(essence))
+        .route("/p/{id}/delete", post(delete_post))
+        .route("/comments/{id}/delete", post(delete_comment))
+}
+
+pub(super) const TEMPLATES: &[(&str, &str)] = &[
+    ("content/post.html", include_str!("../../templates/content/post.html")),
+    ("content/post_edit.html", include_str!("../../templates/content/post_edit.html")),
+    ("content/history.html", include_str!("../../templates/content/history.html")),
+];
+
+async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
+    let v = match page.auth.require() {
+        Ok(v) => v,
+        Err(e) => return page.fail(e),
+    };
+    let topic_id = match opt_i64(&f, "topic_id") {
+        Ok(t) => t,
+        Err(e) => return page.fail(e),
+    };
+    let title = field(&f, "title");
+    let input = PostInput { title: Some(title), body: field(&f, "body"), topic_id };
+    match page.state.app.create_post(v, &slug, input).await {
+        Ok(p) => with_notice(&format!("/p/{}", p.id), &format!("posted_{}", p.moderation)),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => community_page(&page, &slug, FeedQuery::default(), f, errors).await,
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn post_view(page: &Page, id: i64, form: Form, errors: HashMap<String, String>) -> Response {
+    let d = match page.state.app.post(page.auth.viewer(), id).await {
+        Ok(d) => d,
+        Err(e) => return page.fail(e),
+    };
+    let reaction_map: HashMap<String, ReactionView> =
+        d.reactions.iter().map(|r| (r.emoji.clone(), r.clone())).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(status, "content/post.html", context! { d, emojis => REACTIONS, reaction_map, form, errors })
+}
+
+async fn post_page(page: Page, Path(id): Path<i64>) -> Response {
+    post_view(&page, id, Form::new(), HashMap::new()).await
+}
+
+async fn history_page(page: Page, Path(id): Path<i64>) -> Response {
+    let app = &page.state.app;
+    let viewer = page.auth.viewer();
+    let r = async { Ok((app.post(viewer, id).await?, app.post_revisions(viewer, id).await?)) }.await;
+    match r {
+        Ok((d, revisions)) => page.ok("content/history.html", context! { d, revisions }),
+        Err(e) => page.fail(e),
+    }
+}
+
+async fn edit_page(page: Page, Path(id): Path<i64>) -> Response {
+    let app = &page.state.app;
+    let d = match app.post(page.auth.viewer(), id).await {
+        Ok(d) if d.is_author => d,
+        Ok(_) => return page.fail(AppError::forbidden("not_author", "only the author can edit")),
+        Err(e) => return page.fail(e),
+    };
+    let topics = app.topics(page.auth.viewer(), &d.community_slug).await.unwrap_or_default();
+    let form = context! { title => d.post.title, body => d.post.body, topic_id => d.post.topic.as_ref().map(|t| t.id) };
+    page.ok("content/post_edit.html", context! { p => d.post, form, topics, errors => Form::new() })
+}
+
+async fn edit_post(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async {
+        let v = page.auth.require()?;
+        let input =
+            PostInput { title: Some(field(&f, "title")), body: field(&f, "body"), topic_id: opt_i64(&f, "topic_id")? };
+        page.state.app.edit_post(v, id, input).await
+    }
+    .await;
+    match r {
+        Ok(_) => with_notice(&format!("/p/{id}"), "saved"),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => {
+                let p = match page.state.app.post(page.auth.viewer(), id).await {
+                    Ok(d) => d.post,
+                    Err(e) => return page.fail(e),
+                };
+                page.render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "content/post_edit.html",
+                    context! { p, form => f, errors, topics => Vec::<()>::new() },
+                )
+            }
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn comment(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let r = match page.auth.require() {
+        Ok(v) => page.state.app.comment(v, id, field(&f, "body")).await,
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(c) if c.moderation == "visible" => to(&format!("/p/{id}#c{}", c.id)),
+        Ok(c) => {
+            to(&format!("{}#c{}", super::notice_url(&format!("/p/{id}"), &format!("comment_{}", c.moderation)), c.id))
+        }
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => post_view(&page, id, f, errors).await,
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn react(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let on = field(&f, "on") != "0";
+    let r = async { page.state.app.react(page.auth.require()?, id, field(&f, "emoji"), on).await }.await;
+    match r {
+        Ok(_) => to(&format!("/p/{id}")),
+        Err(e) => page.fail(e),
+    }
+}
+
+async fn curate(page: Page, id: i64, on: Curation, off: Curation, f: &Form) -> Response {
+    let what = if field(f, "on") == "0" { off } else { on };
+    let r = async { page.state.app.curate(page.auth.require()?, id, what).await }.await;
+    page.done(r, |_| format!("/p/{id}"), "saved")
+}
+
+async fn pin(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    curate(page, id, Curation::Pin, Curation::Unpin, &f).await
+}
+
+async fn essence(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    curate(page, id, Curation::SetEssence, Curation::UnsetEssence, &f).await
+}
+
+async fn delete_post(page: Page, Path(id): Path<i64>) -> Response {
+    let r = async { page.state.app.delete_post(page.auth.require()?, id).await }.await;
+    page.done(r, |slug| format!("/c/{slug}"), "deleted")
+}
+
+async fn delete_comment(page: Page, Path(id): Path<i64>) -> Response {
+    let r = async { page.state.app.delete_comment(page.auth.require()?, id).await }.await;
+    page.done(r, |post_id| format!("/p/{post_id}"), "deleted")
+}

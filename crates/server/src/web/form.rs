@@ -1,0 +1,41 @@
+//! Form helpers every page module uses: the form as a map, its fields,
+//! numbers, and the redirect that ends a POST.
+
+use std::collections::HashMap;
+
+use axum::response::{IntoResponse, Redirect, Response};
+use yaji_app::AppError;
+
+pub(super) fn to(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+pub(super) fn with_notice(path: &str, notice: &str) -> Response {
+    to(&super::notice_url(path, notice))
+}
+
+pub(super) type Form = HashMap<String, String>;
+
+pub(super) fn field<'a>(f: &'a Form, k: &str) -> &'a str {
+    f.get(k).map(String::as_str).unwrap_or("")
+}
+
+pub(super) fn opt_i64(f: &Form, k: &'static str) -> Result<Option<i64>, AppError> {
+    match field(f, k).trim() {
+        "" => Ok(None),
+        s => s
+            .parse()
+            .map(Some)
+            .map_err(|_| yaji_domain::error::invalid(k, "invalid_number", format!("{k} must be a number")).into()),
+    }
+}
+
+/// Non-blank lines, trimmed.
+pub(super) fn lines(s: &str) -> Vec<String> {
+    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// Comma-separated items (ASCII or full-width commas), trimmed, non-empty.
+pub(super) fn commas(s: &str) -> Vec<String> {
+    s.split([',', '，']).map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
