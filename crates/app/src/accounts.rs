@@ -273,7 +273,7 @@ impl App {
         // "Last used" is kept to the minute, written off the request path: a
         // busy bot costs one small write a minute, and the request never waits for it.
         let now = now();
-        if row.last_used_at.is_none_or(|t| now - t >= 60_000) {
+        if row.last_used_at.is_none_or(|t| now - t >= crate::platform::MINUTE_MS) {
             // Until that write commits, the cached row says "just used", so
             // the requests in between do not each write it again.
             let mut touched = (*row).clone();

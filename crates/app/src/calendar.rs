@@ -141,7 +141,7 @@ impl App {
         }
         let tz = tz_of(&ctx.c);
         let at = parse_when(&input.publish_at, tz)?;
-        if at < now - 60_000 {
+        if at < now - crate::platform::MINUTE_MS {
             return Err(invalid("publish_at", "in_the_past", "the publication time has passed").into());
         }
         let repeat = input.repeat.as_deref().map(str::trim).unwrap_or("");

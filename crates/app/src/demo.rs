@@ -16,8 +16,7 @@ use crate::{App, AppError, AppResult, HashCost};
 /// Password of every demo account (documented in the README; demo data only).
 pub const DEMO_PASSWORD: &str = "yaji-demo-2026";
 const SEED: u64 = 0x59_41_4A_49; // "YAJI"
-const DAY: i64 = 86_400_000;
-const HOUR: i64 = 3_600_000;
+use crate::platform::{DAY_MS as DAY, HOUR_MS as HOUR, MINUTE_MS};
 
 #[derive(Debug, Clone, Default)]
 pub struct DemoReport {
@@ -349,7 +348,7 @@ impl App {
                 let n = (expected + rng.f() * 1.5) as usize;
                 for _ in 0..n {
                     let hour = *rng.pick(&[7, 8, 9, 12, 12, 13, 18, 19, 20, 20, 21, 21, 22, 23]) - 8; // UTC for Asia/Shanghai
-                    let at = start + day * DAY + hour as i64 * HOUR + rng.below(3_600_000) as i64;
+                    let at = start + day * DAY + hour as i64 * HOUR + rng.below(HOUR as usize) as i64;
                     let pool: Vec<(usize, f64)> =
                         members[ci].iter().filter(|(_, t)| *t < at).map(|(m, _)| (*m, weight[*m])).collect();
                     let Some(author) = weighted(&mut rng, &pool) else {
@@ -372,7 +371,7 @@ impl App {
                 .collect();
             let n_comments = (rng.f() * rng.f() * 7.0) as usize;
             for _ in 0..n_comments {
-                let at = pt + 5 * 60_000 + (rng.f().powi(2) * 48.0 * HOUR as f64) as i64;
+                let at = pt + 5 * MINUTE_MS + (rng.f().powi(2) * 48.0 * HOUR as f64) as i64;
                 if let Some(who) = weighted(&mut rng, &pool) {
                     steps.push((
                         at,
@@ -383,7 +382,7 @@ impl App {
             let n_reactions = (rng.f() * rng.f() * 12.0) as usize;
             let mut seen = std::collections::HashSet::new();
             for _ in 0..n_reactions {
-                let at = pt + 60_000 + (rng.f().powi(2) * 36.0 * HOUR as f64) as i64;
+                let at = pt + MINUTE_MS + (rng.f().powi(2) * 36.0 * HOUR as f64) as i64;
                 if let Some(who) = weighted(&mut rng, &pool) {
                     let emoji = if rng.chance(0.6) { 0 } else { rng.below(REACTIONS.len()) };
                     if seen.insert((who, emoji)) {
@@ -410,7 +409,7 @@ impl App {
         let conn = tx.conn();
         let mut uid = Vec::with_capacity(200);
         for (i, (username, display, locale)) in people.iter().enumerate() {
-            let at = start - DAY + i as i64 * 60_000;
+            let at = start - DAY + i as i64 * MINUTE_MS;
             let nu = urepo::NewUser {
                 username,
                 display_name: display,

@@ -28,6 +28,7 @@ use crate::content::assistant_comment;
 use crate::platform::events::Recorded;
 use crate::platform::jobs::Job;
 use crate::platform::notifications::notify;
+use crate::platform::MINUTE_MS;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
 /// A community's built index and the entries it was built from (same order).
@@ -330,7 +331,7 @@ impl App {
             None => {
                 let best = best.map(|m| (idx.1[m.entry].id, (m.score * 1000.0).round() as i64));
                 repo::insert_unanswered(conn, c.id, post_id, asker_id, best, now).await?;
-                let at = now + c.faq_unanswered_minutes * 60_000;
+                let at = now + c.faq_unanswered_minutes * MINUTE_MS;
                 crate::platform::jobs::enqueue(conn, Job::FaqUnansweredCheck { community_id: c.id, post_id, at }, now)
                     .await?;
                 Ok("unanswered".into())

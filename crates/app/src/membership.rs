@@ -278,7 +278,7 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::CreateInvite)?;
         let code = random_token(12);
-        let expires_at = expires_in_hours.map(|h| now + h * 3_600_000);
+        let expires_at = expires_in_hours.map(|h| now + h * crate::platform::HOUR_MS);
         let id = repo::insert_invite(tx.conn(), ctx.c.id, &code, viewer.id, max_uses, expires_at, now).await?;
         let ev = Event::new(Kind::InviteCreated, Some(ctx.c.id), viewer.id, Subject::Invite(id))
             .with(serde_json::json!({"max_uses": max_uses, "expires_at": expires_at}));

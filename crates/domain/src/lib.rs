@@ -22,3 +22,10 @@ pub use error::{FieldError, Invalid};
 
 /// Milliseconds since the Unix epoch, UTC. Storage keeps every time in this form.
 pub type Millis = i64;
+
+/// Milliseconds in a second, minute, hour, day and week (every layer uses these).
+pub const SECOND_MS: Millis = 1_000;
+pub const MINUTE_MS: Millis = 60 * SECOND_MS;
+pub const HOUR_MS: Millis = 60 * MINUTE_MS;
+pub const DAY_MS: Millis = 24 * HOUR_MS;
+pub const WEEK_MS: Millis = 7 * DAY_MS;

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod auth;
+mod download;
 mod error;
 mod metrics;
 mod net;

@@ -36,8 +36,8 @@ pub(crate) use screening::Target;
 use screening::{excerpt, state_of};
 
 pub use crate::platform::context::INDEFINITE;
-const DAY_MS: i64 = 86_400_000;
-const RECENT_WINDOW_MS: i64 = 3_600_000;
+use crate::platform::{DAY_MS, HOUR_MS};
+const RECENT_WINDOW_MS: i64 = HOUR_MS;
 
 /// Per-node caches: compiled rule sets (keyed by the settings version stored
 /// on the community, so every node notices a change on its next request) and

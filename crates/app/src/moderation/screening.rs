@@ -237,7 +237,7 @@ impl App {
             ActionKind::Allow | ActionKind::Hold | ActionKind::Hide => return Ok(()),
             ActionKind::Warn => Kind::MemberWarned,
             ActionKind::Mute => {
-                let until = now + i64::from(sanction.mute_minutes) * 60_000;
+                let until = now + i64::from(sanction.mute_minutes) * crate::platform::MINUTE_MS;
                 repo::set_mute(conn, cid, user_id, Some(until), reason).await?;
                 payload["until"] = rfc3339(until).into();
                 payload["minutes"] = sanction.mute_minutes.into();

@@ -34,7 +34,7 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
-        let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * 60_000);
+        let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * crate::platform::MINUTE_MS);
         repo::set_mute(tx.conn(), ctx.c.id, target, Some(until), &reason).await?;
         let detail =
             serde_json::json!({"reason": reason, "until": minutes.map(|_| rfc3339(until)), "minutes": minutes});

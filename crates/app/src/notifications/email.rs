@@ -28,7 +28,7 @@ use crate::accounts::Viewer;
 use crate::platform::jobs::Job;
 use crate::{finish, now, App, AppError, AppResult};
 
-const SWEEP_EVERY_MS: i64 = 60_000;
+const SWEEP_EVERY_MS: i64 = crate::platform::MINUTE_MS;
 const BATCH: i64 = 2_000;
 /// Notifications considered per pass at most; the rest wait for the next minute.
 const MAX_PER_SWEEP: usize = 50_000;

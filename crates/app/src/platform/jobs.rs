@@ -18,7 +18,7 @@ use crate::accounts::Viewer;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
 /// How long a claimed job belongs to its worker before others may take it.
-const LEASE_MS: i64 = 60_000;
+const LEASE_MS: i64 = super::MINUTE_MS;
 /// How often an idle worker looks for due jobs written by other processes.
 const POLL: Duration = Duration::from_millis(200);
 const BATCH: i64 = 32;
@@ -188,7 +188,7 @@ pub(crate) async fn enqueue(conn: &mut Conn, job: Job, now: i64) -> AppResult<()
 /// The wait before retry `attempt` (1-based): 5 s, 10 s, 20 s … capped at 1 h.
 pub fn backoff_ms(attempt: i64) -> i64 {
     let exp = (attempt - 1).clamp(0, 20) as u32;
-    (5_000i64.saturating_mul(1i64 << exp)).min(3_600_000)
+    (5_000i64.saturating_mul(1i64 << exp)).min(super::HOUR_MS)
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -423,7 +423,7 @@ impl App {
     /// Deletes jobs finished more than a week ago (their effects and runs stay).
     pub async fn prune_jobs(&self) -> AppResult<u64> {
         let mut tx = self.db.write().await?;
-        let n = repo::prune_done(tx.conn(), now() - 7 * 86_400_000).await?;
+        let n = repo::prune_done(tx.conn(), now() - super::WEEK_MS).await?;
         tx.commit().await?;
         Ok(n)
     }

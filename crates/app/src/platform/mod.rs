@@ -11,13 +11,8 @@ pub(crate) mod events;
 pub mod jobs;
 pub(crate) mod notifications;
 
-/// Milliseconds in a second, minute, hour, day and week: every stored time
-/// is UTC milliseconds.
-pub const SECOND_MS: i64 = 1_000;
-pub const MINUTE_MS: i64 = 60 * SECOND_MS;
-pub const HOUR_MS: i64 = 60 * MINUTE_MS;
-pub const DAY_MS: i64 = 24 * HOUR_MS;
-pub const WEEK_MS: i64 = 7 * DAY_MS;
+/// Time constants (every stored time is UTC milliseconds).
+pub use yaji_domain::{DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, WEEK_MS};
 
 /// Now, as stored: UTC milliseconds.
 pub(crate) fn now() -> i64 {

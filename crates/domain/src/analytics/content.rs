@@ -155,7 +155,7 @@ impl ActivityLog {
                 posts,
                 answered,
                 rate: ratio(answered, posts),
-                median_minutes: median(waits).map(|ms| ms / 60_000.0),
+                median_minutes: median(waits).map(|ms| ms / crate::MINUTE_MS as f64),
             }
         };
         let active = self.active_between(from, to).len();
@@ -171,7 +171,7 @@ impl ActivityLog {
                 interactions: a.interactions,
                 interaction_rate: ratio(a.interactions, a.posts),
                 response_rate: ratio(a.waits.len() as u64, a.posts),
-                median_first_reply_minutes: median(a.waits).map(|ms| ms / 60_000.0),
+                median_first_reply_minutes: median(a.waits).map(|ms| ms / crate::MINUTE_MS as f64),
             })
             .collect();
         topics.sort_by(|a, b| {

@@ -448,7 +448,7 @@ fn contains_folded(text: &str, needle: &str) -> bool {
 impl Conditions {
     /// Whether a member satisfies the member conditions at time `now`.
     pub fn member_ok(&self, m: &MemberFacts<'_>, now: i64) -> bool {
-        let days = ((now - m.joined_at).max(0) / 86_400_000) as u32;
+        let days = ((now - m.joined_at).max(0) / crate::DAY_MS) as u32;
         (self.roles.is_empty() || self.roles.contains(&m.role))
             && (self.tags_any.is_empty() || self.tags_any.iter().any(|t| m.tags.contains(t)))
             && !self.tags_none.iter().any(|t| m.tags.contains(t))

@@ -380,7 +380,7 @@ impl RuleSet {
             let repeats = ctx
                 .recent
                 .iter()
-                .filter(|r| r.fingerprint == fingerprint && r.at > ctx.now - 3_600_000 && r.at <= ctx.now)
+                .filter(|r| r.fingerprint == fingerprint && r.at > ctx.now - crate::HOUR_MS && r.at <= ctx.now)
                 .count();
             if repeats + 1 >= d.flood_max_repeats as usize {
                 push(&mut hits, b.flood_repeat, (0, text.len()));

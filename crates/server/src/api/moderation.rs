@@ -2,8 +2,7 @@
 //! rights, reports, the audit log (JSON and CSV) and notifications.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -11,6 +10,7 @@ use utoipa_axum::routes;
 use yaji_app::moderation::{
     AuditEntry, Decision, ModerationSettingsView, QueueItem, ReportKind, TestInput, TestResult,
 };
+use yaji_app::platform::csv::Csv;
 use yaji_domain::moderation::ModerationSettings;
 
 use super::{created, no_content, ok, ApiResult, Json, Path, Query};
@@ -136,31 +136,16 @@ async fn audit(
 }
 
 pub fn audit_csv_response(slug: &str, entries: &[AuditEntry]) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-moderation-audit.csv\"")),
-        ],
-        audit_csv(entries),
-    )
-        .into_response()
+    crate::download::csv(&format!("{slug}-moderation-audit.csv"), audit_csv(entries))
 }
 
-/// CSV with a UTF-8 BOM (so spreadsheet apps read Chinese correctly); cells
-/// that a spreadsheet would run as a formula are prefixed with a quote.
+/// The audit log as CSV (the one CSV writer: BOM, quoting, formula guard).
 pub fn audit_csv(entries: &[AuditEntry]) -> String {
-    fn cell(s: &str) -> String {
-        let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s
-        }
-    }
-    let mut out = String::from("\u{feff}id,time,kind,actor,subject_kind,subject_id,reason,detail\n");
+    let mut out = Csv::new();
+    out.row(["id", "time", "kind", "actor", "subject_kind", "subject_id", "reason", "detail"]);
     for e in entries {
         let reason = e.detail.get("reason").or_else(|| e.detail.get("rule")).and_then(|v| v.as_str()).unwrap_or("");
-        let row = [
+        out.row([
             e.id.to_string(),
             e.at.clone(),
             e.kind.clone(),
@@ -169,11 +154,9 @@ pub fn audit_csv(entries: &[AuditEntry]) -> String {
             e.subject_id.to_string(),
             reason.to_string(),
             e.detail.to_string(),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        ]);
     }
-    out
+    out.finish()
 }
 
 #[derive(Deserialize, ToSchema, Default)]

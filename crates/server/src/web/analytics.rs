@@ -4,8 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use minijinja::context;
@@ -15,6 +14,7 @@ use yaji_app::AppError;
 
 use super::{Page, Tab};
 use crate::AppState;
+use yaji_app::platform::csv::{cell, Csv};
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/analytics", get(dashboard_page)).route("/c/{slug}/analytics.csv", get(csv))
@@ -283,17 +283,6 @@ const TABLES: &[&str] = &[
     "silent_members",
 ];
 
-/// One CSV field: quoted when it holds a separator, a quote or a line break, and
-/// prefixed with ' when a spreadsheet would read it as a formula.
-fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 fn opt(v: Option<f64>) -> String {
     v.map_or(String::new(), |x| format!("{x:.1}"))
 }
@@ -316,8 +305,8 @@ fn table_rows(d: &Dashboard, table: &str) -> Vec<Vec<String>> {
         for c in list {
             rows.push(vec![
                 c.person.user_id.to_string(),
-                field(&c.person.username),
-                field(&c.person.display_name),
+                cell(&c.person.username),
+                cell(&c.person.display_name),
                 c.posts.to_string(),
                 c.comments.to_string(),
                 c.replies_received.to_string(),
@@ -369,8 +358,8 @@ fn table_rows(d: &Dashboard, table: &str) -> Vec<Vec<String>> {
             for i in &d.referral.top_inviters {
                 rows.push(vec![
                     i.person.user_id.to_string(),
-                    field(&i.person.username),
-                    field(&i.person.display_name),
+                    cell(&i.person.username),
+                    cell(&i.person.display_name),
                     i.invites_sent.to_string(),
                     i.invited.to_string(),
                     i.tree.to_string(),
@@ -392,7 +381,7 @@ fn table_rows(d: &Dashboard, table: &str) -> Vec<Vec<String>> {
             for t in &d.topics {
                 rows.push(vec![
                     t.topic_id.map_or(String::new(), |i| i.to_string()),
-                    field(t.name.as_deref().unwrap_or("")),
+                    cell(t.name.as_deref().unwrap_or("")),
                     t.posts.to_string(),
                     t.posters.to_string(),
                     format!("{:.4}", t.posting_rate),
@@ -422,8 +411,8 @@ fn table_rows(d: &Dashboard, table: &str) -> Vec<Vec<String>> {
             for m in &d.silent_members {
                 rows.push(vec![
                     m.person.user_id.to_string(),
-                    field(&m.person.username),
-                    field(&m.person.display_name),
+                    cell(&m.person.username),
+                    cell(&m.person.display_name),
                     m.last_active.clone(),
                     m.active_days.to_string(),
                 ]);
@@ -464,18 +453,9 @@ async fn csv(page: Page, Path(slug): Path<String>, Query(q): Query<HashMap<Strin
         Ok(d) => d,
         Err(e) => return page.fail(e),
     };
-    let mut out = String::from("\u{feff}");
+    let mut out = Csv::new();
     for row in table_rows(&d, table) {
-        out.push_str(&row.join(","));
-        out.push('\n');
+        out.raw_row(row);
     }
-    let name = format!("{slug}-{table}-{}-{}.csv", d.from, d.to);
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        out,
-    )
-        .into_response()
+    crate::download::csv(&format!("{slug}-{table}-{}-{}.csv", d.from, d.to), out.finish())
 }
