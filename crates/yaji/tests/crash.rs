@@ -6,7 +6,6 @@
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, Executor};
 use yaji_store::repo::jobs;
 use yaji_store::Db;
 
@@ -121,16 +120,7 @@ async fn welcome_jobs_run_exactly_once_across_a_sigkill() {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("yaji.db").display());
     crash_and_recover(&url, dir.path()).await;
 
-    if let Ok(admin) = std::env::var("YAJI_TEST_DATABASE_URL") {
-        if admin.is_empty() {
-            return;
-        }
-        let name = format!("yaji_crash_{}", std::process::id());
-        let mut c = sqlx::PgConnection::connect(&admin).await.unwrap();
-        c.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
-        crash_and_recover(&url, dir.path()).await;
-        let _ = c.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-    }
+    // The same on PostgreSQL, in a database the kit drops afterwards.
+    let pg = yaji_testkit::TestDb::empty(yaji_testkit::Backend::Postgres).await;
+    crash_and_recover(&pg.url, dir.path()).await;
 }

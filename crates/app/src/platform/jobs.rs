@@ -480,6 +480,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn jobs_round_trip_through_kind_and_payload() {
+        let jobs = [
+            Job::Welcome { community_id: 1, user_id: 2, joined_at: 3 },
+            Job::FaqAnswer { community_id: 1, post_id: 2 },
+            Job::FaqAnswerComment { community_id: 1, comment_id: 2 },
+            Job::FaqUnansweredCheck { community_id: 1, post_id: 2, at: 3 },
+            Job::Automation { rule_id: 1, event_id: 2 },
+            Job::AutomationTimer { community_id: 1, rule_id: 2, version: 3, at: 4 },
+            Job::RuleWebhook { community_id: 1, webhook_id: 2, payload: serde_json::json!({"a": 1}), key: "k".into() },
+            Job::Webhook { webhook_id: 1, event_id: 2 },
+            Job::ChecklistCheck { community_id: 1, user_id: 2, post_id: 3 },
+            Job::PublishScheduled { community_id: 1, id: 2, version: 3, at: 4 },
+            Job::EmailSweep { at: 5 },
+        ];
+        let mut kinds = std::collections::HashSet::new();
+        for j in jobs {
+            assert!(kinds.insert(j.kind()), "{j:?}");
+            assert!(!j.payload().contains("\"kind\""), "the tag lives in its own column");
+            assert_eq!(Job::decode(&j.kind(), &j.payload()).unwrap(), j);
+        }
+        // The kinds and payloads earlier versions queued (and the outbox's SQL writes) still decode.
+        assert_eq!(
+            Job::decode("checklist", r#"{"community_id":1,"user_id":2}"#).unwrap(),
+            Job::ChecklistCheck { community_id: 1, user_id: 2, post_id: 0 }
+        );
+        assert_eq!(
+            Job::decode("automation", r#"{"rule_id":7,"event_id":9}"#).unwrap(),
+            Job::Automation { rule_id: 7, event_id: 9 }
+        );
+        assert_eq!(Job::decode("email_sweep", "{}").unwrap(), Job::EmailSweep { at: 0 });
+        match Job::decode("no_such_job", "{}") {
+            Err(AppError::Internal(m)) => assert_eq!(m, "unknown job kind 'no_such_job'"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn backoff_doubles_and_is_capped() {
         assert_eq!(backoff_ms(1), 5_000);
         assert_eq!(backoff_ms(2), 10_000);

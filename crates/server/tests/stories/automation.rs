@@ -2,15 +2,13 @@
 //! and outgoing webhooks, end to end over the API, on SQLite and (when
 //! configured) PostgreSQL.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode as AxStatus};
-use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use yaji_testkit::*;
 
 async fn notes_of(t: &TestApp, user_id: i64, kind: &str) -> i64 {
     t.count(&format!("SELECT COUNT(*) FROM notifications WHERE user_id = {user_id} AND kind = '{kind}'")).await
@@ -26,9 +24,9 @@ async fn setup(t: &TestApp, policy: &str) -> (User, User) {
     (owner, alice)
 }
 
-#[tokio::test]
-async fn a_rule_fires_once_per_occurrence_and_recipient_and_records_its_runs() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn a_rule_fires_once_per_occurrence_and_recipient_and_records_its_runs(b) {
         let t = TestApp::spawn(b).await;
         let (owner, alice) = setup(&t, "open").await;
         let rule = json!({
@@ -103,9 +101,9 @@ async fn a_rule_fires_once_per_occurrence_and_recipient_and_records_its_runs() {
     }
 }
 
-#[tokio::test]
-async fn muted_opted_out_and_departed_recipients_are_skipped() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn muted_opted_out_and_departed_recipients_are_skipped(b) {
         let t = TestApp::spawn(b).await;
         let (owner, _alice) = setup(&t, "open").await;
         let rule = json!({"name": "hi", "trigger": {"kind": "member_joined"},
@@ -139,9 +137,9 @@ async fn muted_opted_out_and_departed_recipients_are_skipped() {
     }
 }
 
-#[tokio::test]
-async fn rules_are_validated_by_field_and_dry_run_shows_the_audience() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn rules_are_validated_by_field_and_dry_run_shows_the_audience(b) {
         let t = TestApp::spawn(b).await;
         let (owner, alice) = setup(&t, "open").await;
         let bad = |rule: Value| {
@@ -191,9 +189,9 @@ async fn rules_are_validated_by_field_and_dry_run_shows_the_audience() {
     }
 }
 
-#[tokio::test]
-async fn templates_work_in_both_languages_and_replace_the_built_in_welcome() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn templates_work_in_both_languages_and_replace_the_built_in_welcome(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("en-club", "open")).await;
@@ -241,9 +239,9 @@ async fn templates_work_in_both_languages_and_replace_the_built_in_welcome() {
     }
 }
 
-#[tokio::test]
-async fn timers_fire_rearm_and_sweep_inactive_members_once_per_silence() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn timers_fire_rearm_and_sweep_inactive_members_once_per_silence(b) {
         let t = TestApp::spawn(b).await;
         let (owner, alice) = setup(&t, "open").await;
         let rule = json!({"name": "Daily", "trigger": {"kind": "schedule", "cron": "0 9 * * *"},
@@ -286,9 +284,9 @@ async fn timers_fire_rearm_and_sweep_inactive_members_once_per_silence() {
     }
 }
 
-#[tokio::test]
-async fn the_newcomer_checklist_completes_once_and_fires_its_rule() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn the_newcomer_checklist_completes_once_and_fires_its_rule(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -348,9 +346,9 @@ async fn the_newcomer_checklist_completes_once_and_fires_its_rule() {
     }
 }
 
-#[tokio::test]
-async fn the_calendar_publishes_on_time_and_repeats() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn the_calendar_publishes_on_time_and_repeats(b) {
         let t = TestApp::spawn(b).await;
         let (owner, alice) = setup(&t, "open").await;
         let soon = chrono::Utc::now() + chrono::Duration::milliseconds(300);
@@ -456,9 +454,9 @@ impl Receiver {
     }
 }
 
-#[tokio::test]
-async fn webhooks_are_signed_retried_and_logged() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn webhooks_are_signed_retried_and_logged(b) {
         let allow = yaji_app::webhooks::AllowPrivate::parse("127.0.0.1").unwrap();
         let t = TestApp::spawn_with(b, allow).await;
         let (owner, alice) = setup(&t, "open").await;
@@ -535,9 +533,9 @@ async fn webhooks_are_signed_retried_and_logged() {
     }
 }
 
-#[tokio::test]
-async fn the_ssrf_guard_refuses_internal_addresses_by_default() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn the_ssrf_guard_refuses_internal_addresses_by_default(b) {
         let t = TestApp::spawn(b).await;
         let (owner, alice) = setup(&t, "open").await;
         let rx = Receiver::default();

@@ -1,7 +1,4 @@
-//! Test harness: the real application on port 0 against a fresh database —
-//! a temporary SQLite file always, and a fresh PostgreSQL database when
-//! `YAJI_TEST_DATABASE_URL` is set (it names a server we may create databases on).
-#![allow(dead_code)]
+//! The real application on port 0 over a fresh database, and an API client.
 
 use std::net::SocketAddr;
 
@@ -10,20 +7,7 @@ use serde_json::{json, Value};
 use yaji_app::{App, AppConfig, HashCost};
 use yaji_store::Db;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Every backend the suite must run on here.
-pub fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Sqlite];
-    if std::env::var("YAJI_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
-        v.push(Backend::Postgres);
-    }
-    v
-}
+use crate::{Backend, TestDb};
 
 pub struct TestApp {
     pub backend: Backend,
@@ -32,18 +16,8 @@ pub struct TestApp {
     pub db: Db,
     /// The database URL, for a second connection as another process would open.
     pub db_url: String,
-    _dir: Option<tempfile::TempDir>,
-    pg: Option<(String, String)>,
-}
-
-fn pg_admin_url() -> String {
-    std::env::var("YAJI_TEST_DATABASE_URL").expect("YAJI_TEST_DATABASE_URL")
-}
-
-fn with_db(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map(|(b, q)| (b, format!("?{q}"))).unwrap_or((url, String::new()));
-    let cut = base.rfind('/').filter(|i| *i > base.find("://").unwrap_or(0) + 2).unwrap_or(base.len());
-    format!("{}/{db}{query}", &base[..cut])
+    /// The database (dropped with the app).
+    pub store: TestDb,
 }
 
 impl TestApp {
@@ -62,43 +36,22 @@ impl TestApp {
         webhook_allow: yaji_app::webhooks::AllowPrivate,
         mail: Option<yaji_app::notifications::email::MailConfig>,
     ) -> TestApp {
-        let (url, dir, pg) = match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().unwrap();
-                (format!("sqlite://{}?mode=rwc", dir.path().join("yaji.db").display()), Some(dir), None)
-            }
-            Backend::Postgres => {
-                let admin = pg_admin_url();
-                let id: String =
-                    yaji_app::accounts::random_csrf().chars().filter(char::is_ascii_alphanumeric).take(16).collect();
-                let name = format!("yaji_test_{}", id.to_lowercase());
-                let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin)
-                    .await
-                    .expect("PostgreSQL reachable at YAJI_TEST_DATABASE_URL");
-                sqlx::Executor::execute(&mut c, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-                (with_db(&admin, &name), None, Some((admin, name)))
-            }
-        };
-        let db = Db::connect(&url).await.unwrap();
-        db.migrate().await.unwrap();
+        let store = TestDb::new(backend).await;
+        let db = store.db.clone();
         let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow, mail });
         let router = yaji_server::router(app.clone(), yaji_server::ServerConfig::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr: SocketAddr = listener.local_addr().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let addr: SocketAddr = listener.local_addr().expect("its address");
         tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
         });
-        TestApp { backend, base: format!("http://{addr}"), app, db, db_url: url, _dir: dir, pg }
+        let db_url = store.url.clone();
+        TestApp { backend, base: format!("http://{addr}"), app, db, db_url, store }
     }
 
-    /// Drops the PostgreSQL database of this test.
+    /// Closes the pools; the database itself goes when the `TestApp` is dropped.
     pub async fn cleanup(self) {
         self.db.close().await;
-        if let Some((admin, name)) = self.pg {
-            let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
-            let _ =
-                sqlx::Executor::execute(&mut c, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
-        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -110,14 +63,14 @@ impl TestApp {
         let client = Client::builder().cookie_store(true).build().unwrap();
         let r = client
             .post(self.url("/api/v1/auth/register"))
-            .json(&json!({"username": username, "password": "correct horse battery", "display_name": username}))
+            .json(&json!({"username": username, "password": crate::PASSWORD, "display_name": username}))
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED, "register {username}: {}", r.text().await.unwrap());
         let login: Value = client
             .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"username": username, "password": "correct horse battery"}))
+            .json(&json!({"username": username, "password": crate::PASSWORD}))
             .send()
             .await
             .unwrap()

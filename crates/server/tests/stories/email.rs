@@ -2,17 +2,15 @@
 //! loopback, writing a Maildir we read back): per-kind modes, quiet hours,
 //! digests, both languages, one-click unsubscribe.
 
-mod common;
-
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use yaji_app::notifications::email::MailConfig;
+use yaji_testkit::*;
 
 /// An SMTP server on loopback for the length of a test.
 struct Smtp {
@@ -141,7 +139,7 @@ fn at(rfc3339: &str) -> i64 {
 #[tokio::test]
 async fn notifications_become_email_with_modes_quiet_hours_digests_and_unsubscribe() {
     let smtp = Smtp::start();
-    for b in backends() {
+    for b in Backend::ALL {
         let before = smtp.messages().len();
         let mail = MailConfig {
             smtp_url: format!("smtp://127.0.0.1:{}", smtp.port),

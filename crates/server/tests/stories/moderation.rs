@@ -1,10 +1,8 @@
 //! Moderation end to end over the JSON API, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
+use yaji_testkit::*;
 
 async fn setup(t: &TestApp) -> (User, User, User) {
     let owner = t.user("owner").await;
@@ -31,9 +29,9 @@ async fn feed_ids(u: &User) -> Vec<i64> {
     f["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect()
 }
 
-#[tokio::test]
-async fn muted_members_read_but_every_write_is_refused_with_the_end_time() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn muted_members_read_but_every_write_is_refused_with_the_end_time(b) {
         let t = TestApp::spawn(b).await;
         let (owner, moder, member) = setup(&t).await;
         let (_, p) = post(&owner, "welcome").await;
@@ -98,9 +96,9 @@ async fn muted_members_read_but_every_write_is_refused_with_the_end_time() {
     }
 }
 
-#[tokio::test]
-async fn escalation_ladder_across_strikes() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn escalation_ladder_across_strikes(b) {
         let t = TestApp::spawn(b).await;
         let (owner, moder, member) = setup(&t).await;
         let ad = "兼职日结，加微信 abc12345";
@@ -155,9 +153,9 @@ async fn escalation_ladder_across_strikes() {
     }
 }
 
-#[tokio::test]
-async fn reports_reach_the_threshold_and_the_queue_resolves_them() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn reports_reach_the_threshold_and_the_queue_resolves_them(b) {
         let t = TestApp::spawn(b).await;
         let (owner, moder, member) = setup(&t).await;
         let carol = t.user("carol").await;
@@ -217,9 +215,9 @@ async fn reports_reach_the_threshold_and_the_queue_resolves_them() {
     }
 }
 
-#[tokio::test]
-async fn held_content_waits_for_review_and_bulk_actions_apply_in_one_go() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn held_content_waits_for_review_and_bulk_actions_apply_in_one_go(b) {
         let t = TestApp::spawn(b).await;
         let (owner, moder, member) = setup(&t).await;
         // Restricted member: posts need approval.
@@ -282,9 +280,9 @@ async fn held_content_waits_for_review_and_bulk_actions_apply_in_one_go() {
     }
 }
 
-#[tokio::test]
-async fn rules_are_edited_tested_and_validated() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn rules_are_edited_tested_and_validated(b) {
         let t = TestApp::spawn(b).await;
         let (owner, moder, member) = setup(&t).await;
         let bad =
@@ -350,9 +348,9 @@ async fn rules_are_edited_tested_and_validated() {
     }
 }
 
-#[tokio::test]
-async fn flooding_mutes_after_the_limit() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn flooding_mutes_after_the_limit(b) {
         let t = TestApp::spawn(b).await;
         let (_, _, member) = setup(&t).await;
         for i in 0..5 {
@@ -366,9 +364,9 @@ async fn flooding_mutes_after_the_limit() {
     }
 }
 
-#[tokio::test]
-async fn contact_details_asked_for_by_staff_are_not_ads() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn contact_details_asked_for_by_staff_are_not_ads(b) {
         let t = TestApp::spawn(b).await;
         let (owner, _, member) = setup(&t).await;
         let carol = t.user("carol").await;

@@ -1,11 +1,9 @@
 //! The durable job queue, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use yaji_store::repo::jobs;
+use yaji_testkit::*;
 
 async fn welcomes(t: &TestApp, user_id: i64) -> i64 {
     let mut c = t.db.read().await.unwrap();
@@ -28,9 +26,9 @@ async fn drain(t: &TestApp, worker: &str) -> usize {
     }
 }
 
-#[tokio::test]
-async fn joining_enqueues_a_welcome_delivered_once() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn joining_enqueues_a_welcome_delivered_once(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -64,9 +62,9 @@ async fn joining_enqueues_a_welcome_delivered_once() {
     }
 }
 
-#[tokio::test]
-async fn failing_jobs_back_off_then_land_in_the_dead_letter_list() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn failing_jobs_back_off_then_land_in_the_dead_letter_list(b) {
         let t = TestApp::spawn(b).await;
         let admin = t.user("admin").await;
         let now = yaji_store::now_millis();
@@ -108,9 +106,9 @@ async fn failing_jobs_back_off_then_land_in_the_dead_letter_list() {
     }
 }
 
-#[tokio::test]
-async fn two_workers_never_run_the_same_job() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn two_workers_never_run_the_same_job(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -129,9 +127,9 @@ async fn two_workers_never_run_the_same_job() {
     }
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish(b) {
         let t = TestApp::spawn(b).await;
         let backend = t.db.backend();
         let mut tx = t.db.write().await.unwrap();
@@ -151,9 +149,9 @@ async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish() {
     }
 }
 
-#[tokio::test]
-async fn faq_answers_questions_and_lists_the_rest_for_moderators() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn faq_answers_questions_and_lists_the_rest_for_moderators(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -260,9 +258,9 @@ async fn faq_answers_questions_and_lists_the_rest_for_moderators() {
     }
 }
 
-#[tokio::test]
-async fn replies_mentions_and_join_decisions_reach_the_inbox() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn replies_mentions_and_join_decisions_reach_the_inbox(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "approval")).await;
@@ -290,9 +288,9 @@ async fn replies_mentions_and_join_decisions_reach_the_inbox() {
     }
 }
 
-#[tokio::test]
-async fn finished_jobs_are_pruned_after_a_week_but_dead_ones_stay() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn finished_jobs_are_pruned_after_a_week_but_dead_ones_stay(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;

@@ -1,11 +1,9 @@
 //! Analytics figures against an independent SQL computation over the same
 //! activity log, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use yaji_testkit::*;
 
 const DAY: i64 = 86_400_000;
 
@@ -53,9 +51,9 @@ fn day_of(date: &Value) -> i64 {
     (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()).num_days()
 }
 
-#[tokio::test]
-async fn dashboard_figures_match_sql_over_the_same_log() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn dashboard_figures_match_sql_over_the_same_log(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         let (_, c) = owner.post("/api/v1/communities", community("club", "open")).await;
@@ -159,12 +157,12 @@ async fn dashboard_figures_match_sql_over_the_same_log() {
     }
 }
 
-/// The content, member and growth figures of a community used through the API
-/// (real payloads: invites, topics, a question, replies, reactions, a member who
-/// leaves and rejoins, one who leaves for good), against SQL over the content tables.
-#[tokio::test]
-async fn content_and_growth_figures_match_sql() {
-    for b in backends() {
+story! {
+    /// The content, member and growth figures of a community used through the API
+    /// (real payloads: invites, topics, a question, replies, reactions, a member who
+    /// leaves and rejoins, one who leaves for good), against SQL over the content tables.
+    #[tokio::test]
+    async fn content_and_growth_figures_match_sql(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;

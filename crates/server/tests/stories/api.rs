@@ -1,17 +1,15 @@
 //! End-to-end tests of the JSON API, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
 use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
+use yaji_testkit::*;
 
-/// register → create community with approval → apply → approve → post →
-/// comment → react → essence → remove member, checking the activity log.
-#[tokio::test]
-async fn member_story() {
-    for b in backends() {
+story! {
+    /// register → create community with approval → apply → approve → post →
+    /// comment → react → essence → remove member, checking the activity log.
+    #[tokio::test]
+    async fn member_story(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         let alice = t.user("alice").await;
@@ -147,11 +145,11 @@ async fn member_story() {
     }
 }
 
-/// Each state-changing action writes exactly one activity event; refused
-/// actions and no-ops write none.
-#[tokio::test]
-async fn each_action_writes_exactly_one_event() {
-    for b in backends() {
+story! {
+    /// Each state-changing action writes exactly one activity event; refused
+    /// actions and no-ops write none.
+    #[tokio::test]
+    async fn each_action_writes_exactly_one_event(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         let bob = t.user("bob").await;
@@ -261,10 +259,10 @@ async fn each_action_writes_exactly_one_event() {
     }
 }
 
-/// Every limit answers with the right status, code and field, and nothing is half-written.
-#[tokio::test]
-async fn bad_input_gets_clear_errors() {
-    for b in backends() {
+story! {
+    /// Every limit answers with the right status, code and field, and nothing is half-written.
+    #[tokio::test]
+    async fn bad_input_gets_clear_errors(b) {
         let t = TestApp::spawn(b).await;
         let u = t.user("user1").await;
         let long = "x".repeat(101);
@@ -411,9 +409,9 @@ async fn bad_input_gets_clear_errors() {
     }
 }
 
-#[tokio::test]
-async fn login_errors_are_uniform_and_rate_limited() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn login_errors_are_uniform_and_rate_limited(b) {
         let t = TestApp::spawn(b).await;
         t.user("victim").await;
         let c = reqwest::Client::new();
@@ -496,9 +494,9 @@ async fn csrf_protects_cookie_sessions_only() {
     t.cleanup().await;
 }
 
-#[tokio::test]
-async fn roles_never_act_upward_and_private_content_is_for_members() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn roles_never_act_upward_and_private_content_is_for_members(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         let admin = t.user("admin1").await;
@@ -600,9 +598,9 @@ async fn roles_never_act_upward_and_private_content_is_for_members() {
     }
 }
 
-#[tokio::test]
-async fn invites_respect_limits_and_record_the_inviter() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn invites_respect_limits_and_record_the_inviter(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("vip", "invite_only")).await;
@@ -651,9 +649,9 @@ async fn invites_respect_limits_and_record_the_inviter() {
     }
 }
 
-#[tokio::test]
-async fn concurrent_comments_keep_counts_exact() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn concurrent_comments_keep_counts_exact(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("busy", "open")).await;
@@ -671,9 +669,9 @@ async fn concurrent_comments_keep_counts_exact() {
     }
 }
 
-#[tokio::test]
-async fn feeds_paginate_edit_history_and_soft_delete() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn feeds_paginate_edit_history_and_soft_delete(b) {
         let t = TestApp::spawn(b).await;
         let u = t.user("writer").await;
         u.post("/api/v1/communities", community("feed", "open")).await;
@@ -717,9 +715,9 @@ async fn feeds_paginate_edit_history_and_soft_delete() {
     }
 }
 
-#[tokio::test]
-async fn member_directory_searches_and_filters() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn member_directory_searches_and_filters(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("dir", "open")).await;
@@ -785,7 +783,7 @@ async fn demo_seeds_a_living_bilingual_community_deterministically() {
     let mut reports = vec![];
     // One clock for every run: the demo drops what it would schedule after "now".
     let now = yaji_store::now_millis();
-    for b in backends().into_iter().chain([Backend::Sqlite]) {
+    for b in Backend::ALL.into_iter().chain([Backend::Sqlite]) {
         let t = TestApp::spawn(b).await;
         let r = t.app.seed_demo_at(now, true).await.unwrap().expect("fresh database gets the demo");
         assert!(r.communities >= 3 && r.members >= 200, "{r:?}");
@@ -817,10 +815,10 @@ async fn demo_seeds_a_living_bilingual_community_deterministically() {
     assert!(reports.windows(2).all(|w| w[0] == w[1]), "same seed, same data: {reports:?}");
 }
 
-/// Ten simultaneous applications from one person leave exactly one pending request.
-#[tokio::test]
-async fn concurrent_applications_leave_one_pending_request() {
-    for b in backends() {
+story! {
+    /// Ten simultaneous applications from one person leave exactly one pending request.
+    #[tokio::test]
+    async fn concurrent_applications_leave_one_pending_request(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("gate", "approval")).await;
@@ -839,13 +837,13 @@ async fn concurrent_applications_leave_one_pending_request() {
     }
 }
 
-/// Visitors who are not logged in get feed and post pages from a cache (SQLite), which
-/// must never show what was true before a commit: the server's own writes, a
-/// write from another connection (as the CLI next to a server makes), and a
-/// community turning private all show at once.
-#[tokio::test]
-async fn anonymous_feed_cache_is_never_stale() {
-    for b in backends() {
+story! {
+    /// Visitors who are not logged in get feed and post pages from a cache (SQLite), which
+    /// must never show what was true before a commit: the server's own writes, a
+    /// write from another connection (as the CLI next to a server makes), and a
+    /// community turning private all show at once.
+    #[tokio::test]
+    async fn anonymous_feed_cache_is_never_stale(b) {
         let t = TestApp::spawn(b).await;
         let u = t.user("host").await;
         u.post("/api/v1/communities", community("cached", "open")).await;
@@ -901,13 +899,13 @@ async fn anonymous_feed_cache_is_never_stale() {
     }
 }
 
-/// Members' reads are served from caches too (SQLite): their session or
-/// token, their standing in the community, the feed page. None of them may
-/// outlive a commit — a ban, a revoked token, a deleted session, a profile
-/// change from another connection — nor a session's expiry, which no commit marks.
-#[tokio::test]
-async fn member_caches_are_never_stale() {
-    for b in backends() {
+story! {
+    /// Members' reads are served from caches too (SQLite): their session or
+    /// token, their standing in the community, the feed page. None of them may
+    /// outlive a commit — a ban, a revoked token, a deleted session, a profile
+    /// change from another connection — nor a session's expiry, which no commit marks.
+    #[tokio::test]
+    async fn member_caches_are_never_stale(b) {
         let t = TestApp::spawn(b).await;
         let host = t.user("host").await;
         let mut body = community("inner", "open");
@@ -971,4 +969,37 @@ async fn write_elsewhere(url: &str, sql: String) {
     yaji_store::sql::query(&sql).execute(tx.conn()).await.unwrap();
     tx.commit().await.unwrap();
     db.close().await;
+}
+
+story! {
+    /// Removal and ban take one path whoever acts (a moderator here, the
+    /// automod in the moderation stories): the member count drops once and the
+    /// member is told, with the reason.
+    #[tokio::test]
+    async fn removed_and_banned_members_are_told_why(b) {
+        let t = TestApp::spawn(b).await;
+        let owner = t.user("owner").await;
+        let (alice, bob) = (t.user("alice").await, t.user("bob").await);
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        for m in [&alice, &bob] {
+            let (s, _) = m.post("/api/v1/communities/club/join", json!({"accept_rules": true})).await;
+            assert_eq!(s, StatusCode::OK, "{b:?}");
+        }
+        let (s, _) = owner.post("/api/v1/communities/club/members/alice/remove", json!({"reason": "off topic"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{b:?}");
+        let (s, _) = owner.post("/api/v1/communities/club/members/bob/ban", json!({"reason": "spam"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{b:?}");
+        for (who, kind, reason) in [(&alice, "member_removed", "off topic"), (&bob, "member_banned", "spam")] {
+            let (_, notes) = who.get("/api/v1/me/notifications").await;
+            let note = notes.as_array().unwrap().iter().find(|n| n["kind"] == kind).unwrap_or_else(|| panic!("{notes}"));
+            assert_eq!(note["detail"]["reason"], reason, "{b:?}");
+        }
+        let (_, c) = owner.get("/api/v1/communities/club").await;
+        assert_eq!(c["member_count"], 1, "{b:?}: only the owner is left");
+        // Banning someone already removed changes their state but not the count again.
+        let (s, _) = owner.post("/api/v1/communities/club/members/alice/ban", json!({"reason": "again"})).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{b:?}");
+        let (_, c) = owner.get("/api/v1/communities/club").await;
+        assert_eq!(c["member_count"], 1, "{b:?}");
+    }
 }

@@ -1,46 +1,13 @@
 //! The web UI through plain HTTP: language negotiation, security headers,
 //! form flows with CSRF tokens, escaping, redirects.
 
-mod common;
-
-use common::*;
-use reqwest::{redirect::Policy, Client, StatusCode};
-
-fn browser() -> Client {
-    Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
-}
-
-/// Pulls the hidden `_csrf` value out of a page.
-fn csrf_of(html: &str) -> String {
-    let i = html.find("name=\"_csrf\" value=\"").expect("page has a form token") + 20;
-    html[i..].split('"').next().unwrap().to_string()
-}
-
-async fn page(c: &Client, url: &str) -> (StatusCode, String) {
-    let r = c.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-async fn sign_up(t: &TestApp, c: &Client, username: &str) {
-    let (_, html) = page(c, &t.url("/signup")).await;
-    let r = c
-        .post(t.url("/signup"))
-        .form(&[
-            ("_csrf", csrf_of(&html).as_str()),
-            ("username", username),
-            ("display_name", username),
-            ("password", "web password 123"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
-}
+use reqwest::StatusCode;
+use yaji_testkit::*;
 
 #[tokio::test]
 async fn language_follows_accept_language_then_the_switch() {
     let t = TestApp::spawn(Backend::Sqlite).await;
-    let c = browser();
+    let c = Browser::new(&t);
     let zh = c.get(t.url("/")).header("accept-language", "zh-CN,zh;q=0.9").send().await.unwrap().text().await.unwrap();
     let en = c.get(t.url("/")).header("accept-language", "en-US,en;q=0.9").send().await.unwrap().text().await.unwrap();
     assert!(zh.contains("<html lang=\"zh-CN\">") && zh.contains("发现社群"));
@@ -72,9 +39,9 @@ async fn html_pages_carry_security_headers() {
     t.cleanup().await;
 }
 
-#[tokio::test]
-async fn join_with_rules_and_approval_through_forms() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn join_with_rules_and_approval_through_forms(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         let mut body = community("circle", "approval");
@@ -82,9 +49,9 @@ async fn join_with_rules_and_approval_through_forms() {
         body["rules"] = serde_json::json!("Be <b>kind</b>");
         owner.post("/api/v1/communities", body).await;
 
-        let c = browser();
-        sign_up(&t, &c, "webby").await;
-        let (s, html) = page(&c, &t.url("/c/circle/join")).await;
+        let c = Browser::new(&t);
+        c.sign_up("webby").await;
+        let (s, html) = c.page("/c/circle/join").await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("Why join?") && html.contains("accept_rules"));
         assert!(!html.contains("<b>kind</b>"), "rules are sanitized");
@@ -109,14 +76,14 @@ async fn join_with_rules_and_approval_through_forms() {
         // The owner approves from the queue page.
         let (_, queue) = owner.get("/api/v1/communities/circle/join-requests").await;
         let rid = queue[0]["id"].as_i64().unwrap();
-        let oc = browser();
-        let (_, login) = page(&oc, &t.url("/login")).await;
+        let oc = Browser::new(&t);
+        let (_, login) = oc.page("/login").await;
         oc.post(t.url("/login"))
             .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "owner"), ("password", "correct horse battery")])
             .send()
             .await
             .unwrap();
-        let (s, qpage) = page(&oc, &t.url("/c/circle/requests")).await;
+        let (s, qpage) = oc.page("/c/circle/requests").await;
         assert_eq!(s, StatusCode::OK);
         assert!(qpage.contains("books"));
         let r = oc
@@ -128,7 +95,7 @@ async fn join_with_rules_and_approval_through_forms() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
         // The applicant now posts through the composer; markup is escaped.
-        let (_, feed) = page(&c, &t.url("/c/circle")).await;
+        let (_, feed) = c.page("/c/circle").await;
         let r = c
             .post(t.url("/c/circle/posts"))
             .form(&[
@@ -141,7 +108,7 @@ async fn join_with_rules_and_approval_through_forms() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let loc = r.headers()["location"].to_str().unwrap().to_string();
-        let (_, post) = page(&c, &t.url(&loc)).await;
+        let (_, post) = c.page(&loc).await;
         assert!(post.contains("&lt;img src=x onerror=alert(1)&gt;"), "title escaped");
         assert!(!post.contains("<script>alert"), "body sanitized");
         t.cleanup().await;
@@ -152,8 +119,8 @@ async fn join_with_rules_and_approval_through_forms() {
 async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
     let t = TestApp::spawn(Backend::Sqlite).await;
     t.user("sam").await;
-    let c = browser();
-    let (_, html) = page(&c, &t.url("/login?next=https://evil.example/")).await;
+    let c = Browser::new(&t);
+    let (_, html) = c.page("/login?next=https://evil.example/").await;
     let r = c
         .post(t.url("/login?next=https://evil.example/"))
         .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "sam"), ("password", "correct horse battery")])
@@ -161,8 +128,8 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
         .await
         .unwrap();
     assert_eq!(r.headers()["location"], "/");
-    let fresh = browser();
-    let (_, html) = page(&fresh, &t.url("/login")).await;
+    let fresh = Browser::new(&t);
+    let (_, html) = fresh.page("/login").await;
     let r = fresh
         .post(t.url("/login"))
         .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "sam"), ("password", "nope nope nope")])
@@ -170,10 +137,10 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let (s, _) = page(&c, &t.url("/c/nowhere")).await;
+    let (s, _) = c.page("/c/nowhere").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     // Pages that need an account send visitors to log in, then back.
-    let r = browser().get(t.url("/settings/profile")).send().await.unwrap();
+    let r = Browser::new(&t).get(t.url("/settings/profile")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/login?next=%2Fsettings%2Fprofile");
     t.cleanup().await;
 }
@@ -181,10 +148,10 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
 #[tokio::test]
 async fn first_visit_creates_the_site_administrator() {
     let t = TestApp::spawn(Backend::Sqlite).await;
-    let c = browser();
-    let (_, home) = page(&c, &t.url("/")).await;
+    let c = Browser::new(&t);
+    let (_, home) = c.page("/").await;
     assert!(home.contains("/setup"));
-    let (_, setup) = page(&c, &t.url("/setup")).await;
+    let (_, setup) = c.page("/setup").await;
     let r = c
         .post(t.url("/setup"))
         .form(&[
@@ -200,23 +167,23 @@ async fn first_visit_creates_the_site_administrator() {
     let me = c.get(t.url("/api/v1/me")).send().await.unwrap().json::<serde_json::Value>().await.unwrap();
     assert_eq!(me["is_site_admin"], true);
     // Once an administrator exists, /setup is closed.
-    let r = browser().get(t.url("/setup")).send().await.unwrap();
+    let r = Browser::new(&t).get(t.url("/setup")).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/");
     t.cleanup().await;
 }
 
-#[tokio::test]
-async fn moderators_ban_and_admins_unban_through_the_directory() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn moderators_ban_and_admins_unban_through_the_directory(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let troll = t.user("troll").await;
         troll.post("/api/v1/communities/club/join", serde_json::json!({})).await;
 
-        let c = browser();
-        log_in(&t, &c, "owner").await;
-        let (_, dir) = page(&c, &t.url("/c/club/members")).await;
+        let c = Browser::new(&t);
+        c.log_in("owner").await;
+        let (_, dir) = c.page("/c/club/members").await;
         assert!(dir.contains("/c/club/members/troll/sanction"), "moderation actions are offered");
         assert!(!dir.contains("/c/club/members/owner/sanction"), "never on yourself");
         let r = c
@@ -226,7 +193,7 @@ async fn moderators_ban_and_admins_unban_through_the_directory() {
             .await
             .unwrap();
         assert_eq!(r.headers()["location"], "/c/club/members?notice=banned");
-        let (_, banned) = page(&c, &t.url("/c/club/members?state=banned")).await;
+        let (_, banned) = c.page("/c/club/members?state=banned").await;
         assert!(banned.contains("@troll") && banned.contains("/c/club/members/troll/unban"));
         assert_error(&troll.post("/api/v1/communities/club/join", serde_json::json!({})).await, 403, "banned", None);
         let r = c
@@ -253,18 +220,18 @@ async fn edited_posts_link_to_their_history() {
     let id = p["id"].as_i64().unwrap();
     u.call(reqwest::Method::PATCH, &format!("/api/v1/posts/{id}"), Some(serde_json::json!({"body": "final text"})))
         .await;
-    let c = browser();
-    let (_, post) = page(&c, &t.url(&format!("/p/{id}"))).await;
+    let c = Browser::new(&t);
+    let (_, post) = c.page(&format!("/p/{id}")).await;
     assert!(post.contains(&format!("/p/{id}/history")));
-    let (s, history) = page(&c, &t.url(&format!("/p/{id}/history"))).await;
+    let (s, history) = c.page(&format!("/p/{id}/history")).await;
     assert_eq!(s, StatusCode::OK);
     assert!(history.contains("final text") && history.contains("first <strong>draft</strong>"), "{history}");
     // The author deletes it from the post page and lands back on the feed.
-    log_in(&t, &c, "writer").await;
-    let (_, post) = page(&c, &t.url(&format!("/p/{id}"))).await;
+    c.log_in("writer").await;
+    let (_, post) = c.page(&format!("/p/{id}")).await;
     let r = c.post(t.url(&format!("/p/{id}/delete"))).form(&[("_csrf", csrf_of(&post).as_str())]).send().await.unwrap();
     assert_eq!(r.headers()["location"], "/c/notes?notice=deleted");
-    assert_eq!(page(&c, &t.url(&format!("/p/{id}"))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(c.page(&format!("/p/{id}")).await.0, StatusCode::NOT_FOUND);
     t.cleanup().await;
 }
 
@@ -274,20 +241,20 @@ async fn invite_creators_see_the_link_to_share() {
     t.user("host").await;
     let host = t.user("host2").await;
     host.post("/api/v1/communities", community("salon", "invite_only")).await;
-    let c = browser();
-    log_in(&t, &c, "host2").await;
-    let (_, feed) = page(&c, &t.url("/c/salon")).await;
+    let c = Browser::new(&t);
+    c.log_in("host2").await;
+    let (_, feed) = c.page("/c/salon").await;
     let r = c.post(t.url("/c/salon/invites")).form(&[("_csrf", csrf_of(&feed).as_str())]).send().await.unwrap();
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert!(loc.starts_with("/invite/"), "{loc}");
-    let (_, inv) = page(&c, &t.url(&loc)).await;
+    let (_, inv) = c.page(&loc).await;
     let path = loc.split('?').next().unwrap();
     let code = path.trim_start_matches("/invite/");
     assert!(inv.contains("data-copy=") && inv.contains(code), "the creator gets the link and a copy button");
     // A newcomer following the link joins the invite-only community.
-    let guest = browser();
-    sign_up(&t, &guest, "guest").await;
-    let (_, landing) = page(&guest, &t.url(path)).await;
+    let guest = Browser::new(&t);
+    guest.sign_up("guest").await;
+    let (_, landing) = guest.page(path).await;
     let r = guest
         .post(t.url("/c/salon/join"))
         .form(&[("_csrf", csrf_of(&landing).as_str()), ("invite_code", code)])
@@ -298,16 +265,16 @@ async fn invite_creators_see_the_link_to_share() {
     t.cleanup().await;
 }
 
-#[tokio::test]
-async fn discovery_lists_public_communities_only() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn discovery_lists_public_communities_only(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         let mut hidden = community("hidden-circle", "open");
         hidden["visibility"] = serde_json::json!("private");
         owner.post("/api/v1/communities", hidden).await;
         owner.post("/api/v1/communities", community("open-club", "open")).await;
-        let (_, home) = page(&browser(), &t.url("/")).await;
+        let (_, home) = Browser::new(&t).page("/").await;
         assert!(home.contains("/c/open-club") && !home.contains("/c/hidden-circle"), "{b:?}");
         let all: serde_json::Value = reqwest::get(t.url("/api/v1/communities")).await.unwrap().json().await.unwrap();
         assert_eq!(all["communities"].as_array().unwrap().len(), 2);
@@ -315,20 +282,9 @@ async fn discovery_lists_public_communities_only() {
     }
 }
 
-async fn log_in(t: &TestApp, c: &Client, username: &str) {
-    let (_, login) = page(c, &t.url("/login")).await;
-    let r = c
-        .post(t.url("/login"))
-        .form(&[("_csrf", csrf_of(&login).as_str()), ("username", username), ("password", "correct horse battery")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-}
-
-#[tokio::test]
-async fn muting_through_the_directory_blocks_every_web_write() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn muting_through_the_directory_blocks_every_web_write(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -339,9 +295,9 @@ async fn muting_through_the_directory_blocks_every_web_write() {
         let (_, own) = troll.post("/api/v1/communities/club/posts", serde_json::json!({"body": "mine"})).await;
         let own = own["id"].as_i64().unwrap();
 
-        let mc = browser();
-        log_in(&t, &mc, "owner").await;
-        let (_, dir) = page(&mc, &t.url("/c/club/members")).await;
+        let mc = Browser::new(&t);
+        mc.log_in("owner").await;
+        let (_, dir) = mc.page("/c/club/members").await;
         assert!(dir.contains("/c/club/members/troll/speech"), "speaking rights are offered");
         let r = mc
             .post(t.url("/c/club/members/troll/speech"))
@@ -350,12 +306,12 @@ async fn muting_through_the_directory_blocks_every_web_write() {
             .await
             .unwrap();
         assert_eq!(r.headers()["location"], "/c/club/members?notice=muted", "{b:?}");
-        let (_, dir) = page(&mc, &t.url("/c/club/members")).await;
+        let (_, dir) = mc.page("/c/club/members").await;
         assert!(dir.contains("🔇"), "the directory shows the mute");
 
-        let c = browser();
-        log_in(&t, &c, "troll").await;
-        let (_, feed) = page(&c, &t.url("/c/club")).await;
+        let c = Browser::new(&t);
+        c.log_in("troll").await;
+        let (_, feed) = c.page("/c/club").await;
         assert!(feed.contains("flash err") && !feed.contains("action=\"/c/club/posts\""), "banner, no composer");
         let csrf = csrf_of(&feed);
         let writes = [
@@ -370,17 +326,17 @@ async fn muting_through_the_directory_blocks_every_web_write() {
             let r = c.post(t.url(&path)).form(&form).send().await.unwrap();
             assert_eq!(r.status(), StatusCode::FORBIDDEN, "{b:?} {path}");
         }
-        let (_, notes) = page(&c, &t.url("/notifications")).await;
+        let (_, notes) = c.page("/notifications").await;
         assert!(notes.contains("cool down"), "the member sees why");
         // Reading still works.
-        assert_eq!(page(&c, &t.url(&format!("/p/{pid}"))).await.0, StatusCode::OK);
+        assert_eq!(c.page(&format!("/p/{pid}")).await.0, StatusCode::OK);
         t.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn moderation_pages_in_both_languages() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn moderation_pages_in_both_languages(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -390,19 +346,19 @@ async fn moderation_pages_in_both_languages() {
             member.post("/api/v1/communities/club/posts", serde_json::json!({"body": "see https://spam.cn/x"})).await;
         assert_eq!(held["moderation"], "held");
 
-        let c = browser();
-        log_in(&t, &c, "owner").await;
+        let c = Browser::new(&t);
+        c.log_in("owner").await;
         for (lang, queue_word) in [("en", "Review queue"), ("zh-CN", "审核队列")] {
             c.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
-            let (s, q) = page(&c, &t.url("/c/club/moderation/queue")).await;
+            let (s, q) = c.page("/c/club/moderation/queue").await;
             assert_eq!(s, StatusCode::OK);
             assert!(q.contains(queue_word) && q.contains("spam.cn"), "{lang}");
-            let (s, rules) = page(&c, &t.url("/c/club/moderation")).await;
+            let (s, rules) = c.page("/c/club/moderation").await;
             assert_eq!(s, StatusCode::OK, "{lang}");
             assert!(rules.contains("name=\"banned_words\""));
         }
         // The test box highlights what matched.
-        let (_, rules) = page(&c, &t.url("/c/club/moderation")).await;
+        let (_, rules) = c.page("/c/club/moderation").await;
         let r = c
             .post(t.url("/c/club/moderation/test"))
             .form(&[("_csrf", csrf_of(&rules).as_str()), ("text", "快 加 微 信 abc123")])
@@ -463,18 +419,18 @@ async fn moderation_pages_in_both_languages() {
     }
 }
 
-#[tokio::test]
-async fn faq_page_and_did_it_help_in_both_languages() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn faq_page_and_did_it_help_in_both_languages(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let asker = t.user("asker").await;
         asker.post("/api/v1/communities/club/join", serde_json::json!({})).await;
 
-        let oc = browser();
-        log_in(&t, &oc, "owner").await;
-        let (_, page_html) = page(&oc, &t.url("/c/club/faq")).await;
+        let oc = Browser::new(&t);
+        oc.log_in("owner").await;
+        let (_, page_html) = oc.page("/c/club/faq").await;
         let r = oc
             .post(t.url("/c/club/faq"))
             .form(&[
@@ -488,7 +444,7 @@ async fn faq_page_and_did_it_help_in_both_languages() {
         assert_eq!(r.headers()["location"], "/c/club/faq?notice=saved", "{b:?}");
         for (lang, word) in [("en", "FAQ auto-reply"), ("zh-CN", "关键词自动回复")] {
             oc.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
-            let (s, html) = page(&oc, &t.url("/c/club/faq")).await;
+            let (s, html) = oc.page("/c/club/faq").await;
             assert_eq!(s, StatusCode::OK);
             assert!(html.contains(word) && html.contains("会员费多少钱"), "{lang}");
         }
@@ -496,9 +452,9 @@ async fn faq_page_and_did_it_help_in_both_languages() {
         let (_, q) =
             asker.post("/api/v1/communities/club/posts", serde_json::json!({"body": "请问会员费多少钱？"})).await;
         while t.app.work_once("w").await.unwrap() > 0 {}
-        let ac = browser();
-        log_in(&t, &ac, "asker").await;
-        let (_, post) = page(&ac, &t.url(&format!("/p/{}", q["id"]))).await;
+        let ac = Browser::new(&t);
+        ac.log_in("asker").await;
+        let (_, post) = ac.page(&format!("/p/{}", q["id"])).await;
         assert!(post.contains("年费 365 元") && post.contains("/feedback"), "automatic answer with feedback buttons");
         let action = post.split("action=\"/faq-replies/").nth(1).unwrap().split('"').next().unwrap().to_string();
         let r = ac
@@ -514,16 +470,16 @@ async fn faq_page_and_did_it_help_in_both_languages() {
     }
 }
 
-#[tokio::test]
-async fn operators_run_the_assistant_from_the_web_in_both_languages() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn operators_run_the_assistant_from_the_web_in_both_languages(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let mia = t.user("mia").await;
         mia.post("/api/v1/communities/club/join", serde_json::json!({})).await;
-        let c = browser();
-        log_in(&t, &c, "owner").await;
+        let c = Browser::new(&t);
+        c.log_in("owner").await;
         for (lang, words) in
             [("en", ["Templates", "Run history", "Newcomer checklist"]), ("zh-CN", ["模板", "执行记录", "新人任务"])]
         {
@@ -533,17 +489,17 @@ async fn operators_run_the_assistant_from_the_web_in_both_languages() {
                 ("/c/club/assistant/runs", words[1]),
                 ("/c/club/assistant/checklist", words[2]),
             ] {
-                let (st, html) = page(&c, &t.url(path)).await;
+                let (st, html) = c.page(path).await;
                 assert_eq!(st, StatusCode::OK, "{lang} {path}");
                 assert!(html.contains(word), "{lang} {path} has {word}");
             }
-            let (st, _) = page(&c, &t.url("/c/club/calendar")).await;
+            let (st, _) = c.page("/c/club/calendar").await;
             assert_eq!(st, StatusCode::OK);
-            let (st, _) = page(&c, &t.url("/c/club/assistant/webhooks")).await;
+            let (st, _) = c.page("/c/club/assistant/webhooks").await;
             assert_eq!(st, StatusCode::OK);
         }
         // One click: the newcomer checklist template (in Chinese, the current language).
-        let (_, html) = page(&c, &t.url("/c/club/assistant")).await;
+        let (_, html) = c.page("/c/club/assistant").await;
         let r = c
             .post(t.url("/c/club/assistant/templates/newcomer_checklist"))
             .form(&[("_csrf", csrf_of(&html).as_str())])
@@ -596,14 +552,14 @@ async fn operators_run_the_assistant_from_the_web_in_both_languages() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, rules) = owner.get("/api/v1/communities/club/automation/rules").await;
         let weekly = rules.as_array().unwrap().iter().find(|r| r["name"] == "Weekly topic").unwrap().clone();
-        let (st, edit) = page(&c, &t.url(&format!("/c/club/assistant/rules/{}", weekly["id"]))).await;
+        let (st, edit) = c.page(&format!("/c/club/assistant/rules/{}", weekly["id"])).await;
         assert_eq!(st, StatusCode::OK);
         assert!(edit.contains("value=\"0 9 * * 1\""), "the editor is prefilled");
 
         // A member's checklist page and introduction form.
-        let mc = browser();
-        log_in(&t, &mc, "mia").await;
-        let (st, cl) = page(&mc, &t.url("/c/club/checklist")).await;
+        let mc = Browser::new(&t);
+        mc.log_in("mia").await;
+        let (st, cl) = mc.page("/c/club/checklist").await;
         assert_eq!(st, StatusCode::OK);
         assert!(cl.contains("自我介绍") || cl.contains("Introduce yourself"));
         let r = mc
@@ -622,11 +578,11 @@ async fn operators_run_the_assistant_from_the_web_in_both_languages() {
         let (_, cl) = mia.get("/api/v1/communities/club/checklist").await;
         assert_eq!(cl["tasks"][1]["done"], true, "{cl}");
         // Members do not reach the operators' pages.
-        let (st, _) = page(&mc, &t.url("/c/club/assistant")).await;
+        let (st, _) = mc.page("/c/club/assistant").await;
         assert_eq!(st, StatusCode::FORBIDDEN);
 
         // The calendar form schedules a post in the community's time zone.
-        let (_, cal) = page(&c, &t.url("/c/club/calendar")).await;
+        let (_, cal) = c.page("/c/club/calendar").await;
         let r = c
             .post(t.url("/c/club/calendar"))
             .form(&[
@@ -640,15 +596,15 @@ async fn operators_run_the_assistant_from_the_web_in_both_languages() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        let (_, march) = page(&c, &t.url("/c/club/calendar?month=2031-03")).await;
+        let (_, march) = c.page("/c/club/calendar?month=2031-03").await;
         assert!(march.contains("09:00 Launch"), "shown on its day");
         t.cleanup().await;
     }
 }
 
-#[tokio::test]
-async fn the_analytics_dashboard_renders_in_both_languages_with_csv() {
-    for b in backends() {
+story! {
+    #[tokio::test]
+    async fn the_analytics_dashboard_renders_in_both_languages_with_csv(b) {
         let t = TestApp::spawn(b).await;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
@@ -663,14 +619,14 @@ async fn the_analytics_dashboard_renders_in_both_languages_with_csv() {
             elder.id
         ))
         .await;
-        let c = browser();
-        log_in(&t, &c, "owner").await;
+        let c = Browser::new(&t);
+        c.log_in("owner").await;
         for (lang, word, same) in [
             ("en", "Retention by day of first activity", "+100% vs previous period"),
             ("zh-CN", "按首次活动日的留存", "+100% 较上一周期"),
         ] {
             c.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
-            let (st, html) = page(&c, &t.url("/c/club/analytics")).await;
+            let (st, html) = c.page("/c/club/analytics").await;
             assert_eq!(st, StatusCode::OK, "{lang}");
             assert!(html.contains(word) && html.contains("<polyline class=\"series dau\""), "{lang}");
             assert!(html.contains(same), "{lang}: MAU against the previous period");
@@ -681,14 +637,14 @@ async fn the_analytics_dashboard_renders_in_both_languages_with_csv() {
         assert!(body.starts_with("\u{feff}cohort_start,size,p0"), "{body}");
         let series = c.get(t.url("/c/club/analytics.csv")).send().await.unwrap().text().await.unwrap();
         assert!(series.lines().nth(1).unwrap().contains(','), "{series}");
-        let (st, _) = page(&c, &t.url("/c/club/analytics?from=nonsense")).await;
+        let (st, _) = c.page("/c/club/analytics?from=nonsense").await;
         assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
         // Members do not see it.
         let mia = t.user("mia").await;
         mia.post("/api/v1/communities/club/join", serde_json::json!({})).await;
-        let mc = browser();
-        log_in(&t, &mc, "mia").await;
-        let (st, _) = page(&mc, &t.url("/c/club/analytics")).await;
+        let mc = Browser::new(&t);
+        mc.log_in("mia").await;
+        let (st, _) = mc.page("/c/club/analytics").await;
         assert_eq!(st, StatusCode::FORBIDDEN);
         t.cleanup().await;
     }

@@ -1,0 +1,10 @@
+//! The server's story tests, one test binary (one link) with a module per
+//! area. Each story runs on SQLite and on PostgreSQL (`yaji_testkit::story!`).
+
+mod analytics;
+mod api;
+mod automation;
+mod email;
+mod jobs;
+mod moderation;
+mod web;
