@@ -1,6 +1,6 @@
 //! Communities: create, edit, rules, topics, discovery.
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{Event, Kind, RulesPublished, Subject};
 use yaji_domain::community::{self, CommunitySettings, CommunitySlug, SettingsInput};
 use yaji_domain::member::Role;
 use yaji_domain::permission::Action;
@@ -146,8 +146,7 @@ impl App {
         let version = repo::publish_rules(tx.conn(), ctx.c.id, &body, &html, viewer.id, now).await?;
         // The publisher accepts their own rules.
         mrepo::accept_rules(tx.conn(), ctx.c.id, viewer.id, version).await?;
-        let ev = Event::new(Kind::RulesPublished, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"version": version}));
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &RulesPublished { version });
         finish(tx, ev, now).await?;
         Ok(RulesView { version, body, body_html: html, created_at: crate::rfc3339(now) })
     }

@@ -4,7 +4,7 @@
 //! their historical times. Deterministic: the same seed on the same UTC day
 //! gives the same database.
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{CommentCreated, Event, Kind, MemberJoined, PostCreated, ReactionAdded, Subject};
 use yaji_domain::community::{CommunitySettings, SettingsInput};
 use yaji_domain::text::{excerpt, markdown_to_html};
 use yaji_store::repo::membership as mrepo;
@@ -551,8 +551,8 @@ impl App {
                     };
                     mrepo::upsert_active(conn, &j).await?;
                     crepo::add_member_count(conn, community_id, 1).await?;
-                    let ev = Event::new(Kind::MemberJoined, Some(community_id), uid[*user], Subject::User(uid[*user]))
-                        .with(serde_json::json!({"invited_by": invited_by.map(|b| uid[b]), "invite_id": invite_id, "rules_version": 1}));
+                    let joined = MemberJoined { invited_by: invited_by.map(|b| uid[b]), invite_id, rules_version: 1 };
+                    let ev = Event::of(Some(community_id), uid[*user], Subject::User(uid[*user]), &joined);
                     activity::record(conn, &ev, at).await?;
                 }
                 Step::Post { c, author, topic, text, idx } => {
@@ -572,11 +572,16 @@ impl App {
                     crepo::add_post_count(conn, cid[*c], 1).await?;
                     activity::record(
                         conn,
-                        &Event::new(Kind::PostCreated, Some(cid[*c]), uid[*author], Subject::Post(id)).with(
-                            serde_json::json!({
-                                "topic_id": np.topic_id,
-                                "question": yaji_domain::faq::is_question(&format!("{title}\n{body}")),
-                            }),
+                        &Event::of(
+                            Some(cid[*c]),
+                            uid[*author],
+                            Subject::Post(id),
+                            &PostCreated {
+                                topic_id: np.topic_id,
+                                moderation: "visible".into(),
+                                question: yaji_domain::faq::is_question(&format!("{title}\n{body}")),
+                                automatic: false,
+                            },
                         ),
                         at,
                     )
@@ -603,17 +608,25 @@ impl App {
                     };
                     let id = prepo::insert_comment(conn, &nc).await?;
                     prepo::add_comment_count(conn, post_ids[*post], 1).await?;
-                    let ev = Event::new(Kind::CommentCreated, Some(cid[ci]), uid[*author], Subject::Comment(id))
-                        .with(serde_json::json!({"post_id": post_ids[*post], "post_author_id": uid[pauthor]}));
+                    let payload = CommentCreated {
+                        post_id: post_ids[*post],
+                        post_author_id: Some(uid[pauthor]),
+                        moderation: Some("visible".into()),
+                        ..Default::default()
+                    };
+                    let ev = Event::of(Some(cid[ci]), uid[*author], Subject::Comment(id), &payload);
                     activity::record(conn, &ev, at).await?;
                     report.comments += 1;
                 }
                 Step::React { post, user, emoji } => {
                     let (_, ci, pauthor) = posts[*post];
                     if prepo::add_reaction(conn, post_ids[*post], uid[*user], REACTIONS[*emoji], at).await? {
-                        let ev =
-                            Event::new(Kind::ReactionAdded, Some(cid[ci]), uid[*user], Subject::Post(post_ids[*post]))
-                                .with(serde_json::json!({"emoji": REACTIONS[*emoji], "post_author_id": uid[pauthor]}));
+                        let ev = Event::of(
+                            Some(cid[ci]),
+                            uid[*user],
+                            Subject::Post(post_ids[*post]),
+                            &ReactionAdded { emoji: REACTIONS[*emoji].into(), post_author_id: uid[pauthor] },
+                        );
                         activity::record(conn, &ev, at).await?;
                         reactions_per_post[*post] += 1;
                         report.reactions += 1;

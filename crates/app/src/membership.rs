@@ -4,7 +4,8 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::activity::{
-    Event, JoinApproved, JoinRejected, Kind, MemberJoined, MemberTagged, MemberUntagged, Subject,
+    Event, InviteCreated, JoinApproved, JoinRejected, Kind, MemberJoined, MemberTagged, MemberUntagged, RoleChanged,
+    RulesAccepted, Subject,
 };
 use yaji_domain::community::{self, JoinPolicy};
 use yaji_domain::error::invalid;
@@ -160,8 +161,7 @@ impl App {
             ));
         }
         repo::accept_rules(tx.conn(), ctx.c.id, viewer.id, version).await?;
-        let ev = Event::new(Kind::RulesAccepted, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"version": version}));
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &RulesAccepted { version });
         finish(tx, ev, now).await
     }
 
@@ -280,8 +280,7 @@ impl App {
         let code = random_token(12);
         let expires_at = expires_in_hours.map(|h| now + h * crate::platform::HOUR_MS);
         let id = repo::insert_invite(tx.conn(), ctx.c.id, &code, viewer.id, max_uses, expires_at, now).await?;
-        let ev = Event::new(Kind::InviteCreated, Some(ctx.c.id), viewer.id, Subject::Invite(id))
-            .with(serde_json::json!({"max_uses": max_uses, "expires_at": expires_at}));
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Invite(id), &InviteCreated { max_uses, expires_at });
         finish(tx, ev, now).await?;
         let mut c = self.db.read().await?;
         Ok(repo::invite_by_code(&mut c, &code).await?.ok_or(AppError::NotFound("invite"))?.into())
@@ -395,8 +394,8 @@ impl App {
             return Ok(());
         }
         repo::set_role(tx.conn(), ctx.c.id, target.id, to.as_str()).await?;
-        let ev = Event::new(Kind::RoleChanged, Some(ctx.c.id), viewer.id, Subject::User(target.id))
-            .with(serde_json::json!({"from": from.as_str(), "to": to.as_str()}));
+        let change = RoleChanged { from: from.as_str().into(), to: to.as_str().into() };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::User(target.id), &change);
         finish(tx, ev, now).await
     }
 

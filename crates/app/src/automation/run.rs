@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{Event, Subject};
 use yaji_domain::automation::{self as auto, Action as RuleAction, ContentFacts, RuleDef};
 use yaji_domain::member::Role;
 use yaji_domain::moderation::{ActionKind, Sanction};
@@ -24,6 +24,7 @@ use crate::{now, App, AppError, AppResult};
 
 use super::*;
 use crate::content::{assistant_comment, publish_post};
+use yaji_domain::activity::{JoinApproved, MemberTagged, MemberUntagged, Payload};
 
 impl App {
     /// Job: an event reached a rule listening to it.
@@ -44,8 +45,7 @@ impl App {
         let Some((c, _)) = crepo::with_membership(conn, crepo::Key::Id(rule.community_id), None).await? else {
             return Ok("skipped: community gone".into());
         };
-        let payload: serde_json::Value = serde_json::from_str(&ev.payload).unwrap_or_default();
-        let (member_id, post_id, content) = match self.event_subject(conn, &ev, &payload).await? {
+        let (member_id, post_id, content) = match self.event_subject(conn, &ev).await? {
             Some(s) => s,
             None => return Ok("skipped: content not visible".into()),
         };
@@ -87,7 +87,6 @@ impl App {
         &self,
         conn: &mut Conn,
         ev: &ActivityRow,
-        payload: &serde_json::Value,
     ) -> AppResult<Option<(i64, Option<i64>, Option<(String, Option<String>)>)>> {
         let topic_name = |t: Option<crepo::TopicRow>| t.map(|t| t.name);
         Ok(match ev.kind.as_str() {
@@ -118,7 +117,7 @@ impl App {
                 };
                 Some((cm.author_id, Some(cm.post_id), Some((cm.body, topic))))
             }
-            "join_approved" => Some((payload["user_id"].as_i64().unwrap_or(0), None, None)),
+            "join_approved" => Some((JoinApproved::decode(&ev.payload).user_id, None, None)),
             _ => Some((ev.subject_id, None, None)),
         })
     }
@@ -186,12 +185,12 @@ impl App {
         dead: bool,
         now: i64,
     ) -> AppResult<()> {
-        let p: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
-        let Some(rule) = repo::rule(conn, p["rule_id"].as_i64().unwrap_or(0)).await? else { return Ok(()) };
-        let occurrence = match p["event_id"].as_i64() {
-            Some(e) => format!("e{e}"),
-            None => format!("t{}", p["at"].as_i64().unwrap_or(0)),
+        let (rule_id, occurrence) = match Job::decode(&job.kind, &job.payload) {
+            Ok(Job::Automation { rule_id, event_id }) => (rule_id, format!("e{event_id}")),
+            Ok(Job::AutomationTimer { rule_id, at, .. }) => (rule_id, format!("t{at}")),
+            _ => return Ok(()),
         };
+        let Some(rule) = repo::rule(conn, rule_id).await? else { return Ok(()) };
         let retry = if dead { "gave up" } else { "will retry" };
         let run = repo::NewRun {
             community_id: rule.community_id,
@@ -301,13 +300,12 @@ impl App {
                 let add = matches!(a, RuleAction::AddTag { .. });
                 let changed = set_tag(conn, c.id, m.user_id, tag, add, now).await?;
                 if changed {
-                    let kind = if add { Kind::MemberTagged } else { Kind::MemberUntagged };
-                    let ev = Event {
-                        kind,
-                        community_id: Some(c.id),
-                        actor_id: None,
-                        subject: Subject::User(m.user_id),
-                        payload: serde_json::json!({"tag": tag, "rule_id": f.rule_id}),
+                    let (tag, rule_id, subject) = (tag.clone(), Some(f.rule_id), Subject::User(m.user_id));
+                    // The rule acts, not a person: no actor.
+                    let ev = if add {
+                        Event::of(Some(c.id), None, subject, &MemberTagged { tag, rule_id })
+                    } else {
+                        Event::of(Some(c.id), None, subject, &MemberUntagged { tag, rule_id })
                     };
                     record_event(conn, &ev, now).await?;
                 }

@@ -328,9 +328,8 @@ impl App {
         if retry_at.is_none() {
             tracing::warn!(job = job.id, kind = job.kind, error = %msg, "job failed for good: dead-letter list");
         }
-        if job.kind.starts_with("automation") {
-            self.automation_job_failed(conn, job, &msg, retry_at.is_none(), now).await?;
-        }
+        // A failing rule leaves a "failed" run in its history.
+        self.automation_job_failed(conn, job, &msg, retry_at.is_none(), now).await?;
         repo::fail(conn, job.id, worker, &msg, retry_at, now).await?;
         Ok(())
     }

@@ -27,9 +27,16 @@ pub trait Payload: Serialize + DeserializeOwned {
 }
 
 impl Event {
-    /// An event of `P::KIND` carrying `payload`.
-    pub fn of<P: Payload>(community_id: Option<i64>, actor_id: i64, subject: Subject, payload: &P) -> Event {
-        Event::new(P::KIND, community_id, actor_id, subject).with(serde_json::to_value(payload).unwrap_or_default())
+    /// An event of `P::KIND` carrying `payload`; `actor_id` is `None` when
+    /// the system acts (a rule, the automod).
+    pub fn of<P: Payload>(
+        community_id: Option<i64>,
+        actor_id: impl Into<Option<i64>>,
+        subject: Subject,
+        payload: &P,
+    ) -> Event {
+        let payload = serde_json::to_value(payload).unwrap_or_default();
+        Event { kind: P::KIND, community_id, actor_id: actor_id.into(), subject, payload }
     }
 
     /// This event's payload as `P`, when it is of `P`'s kind.
@@ -42,9 +49,19 @@ macro_rules! payload {
     ($(#[$m:meta])* $name:ident => $kind:ident { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-        pub struct $name { $($(#[$fm])* #[serde(default)] pub $f: $t),* }
+        pub struct $name { $($(#[$fm])* #[serde(default, deserialize_with = "null_as_default")] pub $f: $t),* }
         impl Payload for $name { const KIND: Kind = Kind::$kind; }
     };
+}
+
+/// A field written as `null` (or by an older writer with another shape of
+/// nothing) reads as its default, like a missing one.
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn is_false(b: &bool) -> bool {
@@ -190,5 +207,8 @@ mod tests {
         assert_eq!(CommentCreated::decode(r#"{"post_id": 5}"#).post_id, 5);
         assert_eq!(CommentCreated::decode("null"), CommentCreated::default());
         assert_eq!(MemberJoined::decode("not json").invited_by, None);
+        // A null reads as the field's default without losing the other fields.
+        let j = JoinApproved::decode(r#"{"user_id": 11, "reason": null}"#);
+        assert_eq!((j.user_id, j.reason.as_str()), (11, ""));
     }
 }

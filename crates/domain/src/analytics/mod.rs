@@ -111,36 +111,32 @@ pub struct Decoded {
     pub admitted: Option<u32>,
 }
 
-fn member_id(v: &serde_json::Value) -> Option<u32> {
-    v.as_i64().and_then(|i| u32::try_from(i).ok())
+fn member_id(id: Option<i64>) -> Option<u32> {
+    id.and_then(|i| u32::try_from(i).ok())
 }
 
-/// Reads an activity event (`kind`, `subject_id`, JSON `payload`) for the engine.
-/// Events written before a payload field existed read as its absence.
+/// Reads an activity event (`kind`, `subject_id`, JSON `payload`) for the engine,
+/// through the payload types the writers use. Events written before a payload
+/// field existed read as its absence.
 pub fn decode(kind: &str, subject_id: i64, payload: &str) -> Decoded {
-    let parse = || serde_json::from_str::<serde_json::Value>(payload).unwrap_or_default();
+    use crate::activity::{CommentCreated, JoinApproved, MemberJoined, Payload, PostCreated};
     let what = match kind {
         "post_created" => {
-            let p = parse();
-            Contribution::Post {
-                id: subject_id,
-                topic: p["topic_id"].as_i64(),
-                question: p["question"].as_bool().unwrap_or(false),
-            }
+            let p = PostCreated::decode(payload);
+            Contribution::Post { id: subject_id, topic: p.topic_id, question: p.question }
         }
         // No post reference (imports): 0, an unknown post.
-        "comment_created" => Contribution::Comment { post: parse()["post_id"].as_i64().unwrap_or(0) },
+        "comment_created" => Contribution::Comment { post: CommentCreated::decode(payload).post_id },
         "reaction_added" => Contribution::Reaction { post: subject_id },
+        // A join through the product always accepts the current rules (none: nothing to accept).
         "member_joined" => {
-            let p = parse();
-            // A join through the product always accepts the current rules (none: nothing to accept).
-            Contribution::Joined { invited_by: member_id(&p["invited_by"]), rules: true }
+            Contribution::Joined { invited_by: member_id(MemberJoined::decode(payload).invited_by), rules: true }
         }
         "rules_accepted" => Contribution::RulesAccepted,
         "invite_created" => Contribution::InviteSent,
         "join_approved" => {
-            let p = parse();
-            return Decoded { what: Contribution::Other, admitted: member_id(&p["user_id"]) };
+            let admitted = member_id(Some(JoinApproved::decode(payload).user_id).filter(|id| *id != 0));
+            return Decoded { what: Contribution::Other, admitted };
         }
         _ => Contribution::Other,
     };
