@@ -10,6 +10,7 @@ use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::automation::{self as auto, Cron, RuleDef, Trigger};
 use yaji_domain::content::PostDraft;
 use yaji_domain::error::invalid;
+use yaji_domain::member::{MemberState, Role};
 use yaji_domain::permission::Action;
 use yaji_store::repo::calendar as repo;
 use yaji_store::repo::community as crepo;
@@ -294,9 +295,7 @@ impl App {
         // The author must still be allowed to schedule posts at publication time.
         let author_ok = crepo::membership(conn, s.community_id, s.author_id)
             .await?
-            .filter(|m| m.state == "active")
-            .and_then(|m| yaji_domain::member::Role::parse("role", &m.role).ok())
-            .is_some_and(|r| r != yaji_domain::member::Role::Member);
+            .is_some_and(|m| m.state == MemberState::Active && m.role != Role::Member);
         if !author_ok {
             repo::set_scheduled_state(conn, id, "canceled", s.publish_at, now).await?;
             repo::record_publication(conn, id, None, "the author is no longer a moderator here", now).await?;

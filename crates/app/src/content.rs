@@ -3,7 +3,7 @@
 use yaji_domain::activity::{
     CommentCreated, Event, Kind, PostCreated, PostEdited, ReactionAdded, ReactionRemoved, Subject,
 };
-use yaji_domain::content::{self, Cursor, Feed, PostDraft};
+use yaji_domain::content::{self, ContentState, Cursor, Feed, PostDraft};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
@@ -76,7 +76,8 @@ async fn live_post(conn: &mut Conn, post_id: i64) -> AppResult<repo::PostRow> {
 fn readable(p: &repo::PostRow, ctx: &Ctx, viewer: Option<Viewer>) -> AppResult<()> {
     ctx.allow(Action::ReadContent)?;
     // Held or hidden posts exist only for their author and the moderators.
-    if p.moderation != "visible" && viewer.is_none_or(|v| v.id != p.author_id) && !ctx.can(Action::Moderate) {
+    if p.moderation != ContentState::Visible && viewer.is_none_or(|v| v.id != p.author_id) && !ctx.can(Action::Moderate)
+    {
         return Err(AppError::NotFound("post"));
     }
     Ok(())
@@ -122,7 +123,7 @@ impl App {
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
         let payload = PostCreated {
             topic_id: input.topic_id,
-            moderation: screening.state.to_string(),
+            moderation: screening.state.as_str().to_string(),
             question: yaji_domain::faq::is_question(&text),
             automatic: false,
         };
@@ -271,7 +272,7 @@ impl App {
             None => draft.body.clone(),
         };
         let screening = self.screen(tx.conn(), &ctx, viewer, &text, None, now).await?;
-        if screening.state != "visible" && p.moderation == "visible" {
+        if screening.state != ContentState::Visible && p.moderation == ContentState::Visible {
             yaji_store::repo::moderation::set_content_state(tx.conn(), "post", p.id, screening.state).await?;
             self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(p.id), &text, &screening, now).await?;
         }
@@ -280,7 +281,7 @@ impl App {
             Some(ctx.c.id),
             viewer.id,
             Subject::Post(p.id),
-            &PostEdited { moderation: row.moderation.clone() },
+            &PostEdited { moderation: row.moderation.as_str().into() },
         );
         finish(tx, ev, now).await?;
         Ok(PostView::from_row(row, true))
@@ -359,7 +360,7 @@ impl App {
             moderation: screening.state,
         };
         let id = repo::insert_comment(tx.conn(), &new).await?;
-        if screening.state == "visible" {
+        if screening.state == ContentState::Visible {
             repo::add_comment_count(tx.conn(), p.id, 1).await?;
         }
         self.enforce(tx.conn(), &ctx, viewer.id, Target::Comment(id), &body, &screening, now).await?;
@@ -367,7 +368,7 @@ impl App {
         let payload = CommentCreated {
             post_id: p.id,
             post_author_id: Some(p.author_id),
-            moderation: Some(screening.state.to_string()),
+            moderation: Some(screening.state.as_str().to_string()),
             ..Default::default()
         };
         let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Comment(id), &payload);
@@ -392,7 +393,7 @@ impl App {
         if !repo::soft_delete_comment(tx.conn(), cm.id, now).await? {
             return Err(AppError::NotFound("comment"));
         }
-        if cm.moderation == "visible" {
+        if cm.moderation == ContentState::Visible {
             repo::add_comment_count(tx.conn(), cm.post_id, -1).await?;
         }
         finish(tx, Event::new(Kind::CommentDeleted, Some(ctx.c.id), viewer.id, Subject::Comment(cm.id)), now).await?;
@@ -467,7 +468,7 @@ pub(crate) async fn publish_post(
         body_html: &html,
         excerpt: &excerpt,
         created_at: now,
-        moderation: "visible",
+        moderation: ContentState::Visible,
     };
     let id = repo::insert_post(conn, &new).await?;
     crepo::add_post_count(conn, community_id, 1).await?;
@@ -500,7 +501,7 @@ pub(crate) async fn assistant_comment(
         body,
         body_html: &html,
         created_at: now,
-        moderation: "visible",
+        moderation: ContentState::Visible,
     };
     let id = repo::insert_comment(conn, &new).await?;
     repo::add_comment_count(conn, post_id, 1).await?;

@@ -6,6 +6,7 @@
 
 use yaji_domain::activity::{CommentCreated, Event, Kind, MemberJoined, PostCreated, ReactionAdded, Subject};
 use yaji_domain::community::{CommunitySettings, SettingsInput};
+use yaji_domain::content::ContentState;
 use yaji_domain::text::{excerpt, markdown_to_html};
 use yaji_store::repo::membership as mrepo;
 use yaji_store::repo::{activity, community as crepo, content as prepo, user as urepo};
@@ -566,7 +567,7 @@ impl App {
                         body_html: &markdown_to_html(body),
                         excerpt: &excerpt(body, 160),
                         created_at: at,
-                        moderation: "visible",
+                        moderation: ContentState::Visible,
                     };
                     let id = prepo::insert_post(conn, &np).await?;
                     crepo::add_post_count(conn, cid[*c], 1).await?;
@@ -604,7 +605,7 @@ impl App {
                         body,
                         body_html: &html,
                         created_at: at,
-                        moderation: "visible",
+                        moderation: ContentState::Visible,
                     };
                     let id = prepo::insert_comment(conn, &nc).await?;
                     prepo::add_comment_count(conn, post_ids[*post], 1).await?;

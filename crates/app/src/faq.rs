@@ -11,6 +11,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yaji_domain::activity::{CommentCreated, Event, Kind, PostCreated, Subject};
+use yaji_domain::content::ContentState;
 use yaji_domain::error::invalid;
 use yaji_domain::faq::{FaqEntry, FaqIndex};
 use yaji_domain::notification::NotificationKind;
@@ -259,8 +260,9 @@ impl App {
     }
 
     pub(crate) async fn faq_answer_job(&self, conn: &mut Conn, post_id: i64) -> AppResult<String> {
-        let Some(p) =
-            content_repo::post(conn, post_id).await?.filter(|p| p.deleted_at.is_none() && p.moderation == "visible")
+        let Some(p) = content_repo::post(conn, post_id)
+            .await?
+            .filter(|p| p.deleted_at.is_none() && p.moderation == ContentState::Visible)
         else {
             return Ok("skipped: post gone or withheld".into());
         };
@@ -274,7 +276,7 @@ impl App {
     pub(crate) async fn faq_answer_comment_job(&self, conn: &mut Conn, comment_id: i64) -> AppResult<String> {
         let Some(cm) = content_repo::comment(conn, comment_id)
             .await?
-            .filter(|c| c.deleted_at.is_none() && c.moderation == "visible")
+            .filter(|c| c.deleted_at.is_none() && c.moderation == ContentState::Visible)
         else {
             return Ok("skipped: comment gone or withheld".into());
         };

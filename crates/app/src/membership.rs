@@ -212,7 +212,7 @@ impl App {
         }
         let kind = if approve {
             let applicant = crepo::membership(tx.conn(), ctx.c.id, req.user_id).await?;
-            if applicant.as_ref().is_some_and(|m| m.state == MemberState::Banned.as_str()) {
+            if applicant.as_ref().is_some_and(|m| m.state == MemberState::Banned) {
                 return Err(AppError::conflict(
                     "applicant_banned",
                     None,
@@ -338,7 +338,7 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         let m = crepo::membership(tx.conn(), ctx.c.id, target.id).await?;
-        let active_role = m.as_ref().filter(|m| m.state == "active").and_then(|m| Role::parse("role", &m.role).ok());
+        let active_role = m.as_ref().filter(|m| m.state == MemberState::Active).map(|m| m.role);
         let (kind, action) = match sanction {
             Sanction::Remove => {
                 (Kind::MemberRemoved, Action::RemoveMember { target: active_role.unwrap_or(Role::Member) })
@@ -353,7 +353,7 @@ impl App {
             (Sanction::Remove, _) if active_role.is_none() => {
                 return Err(AppError::conflict("not_member", Some("username"), "this person is not a member"))
             }
-            (Sanction::Ban, Some(m)) if m.state == "banned" => {
+            (Sanction::Ban, Some(m)) if m.state == MemberState::Banned => {
                 return Err(AppError::conflict("already_banned", Some("username"), "this person is already banned"))
             }
             _ => {}
@@ -384,11 +384,11 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let target = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
-        let m = crepo::membership(tx.conn(), ctx.c.id, target.id).await?.filter(|m| m.state == "active");
+        let m = crepo::membership(tx.conn(), ctx.c.id, target.id).await?.filter(|m| m.state == MemberState::Active);
         let Some(m) = m else {
             return Err(AppError::conflict("not_member", Some("username"), "this person is not a member"));
         };
-        let from = Role::parse("role", &m.role)?;
+        let from = m.role;
         ctx.allow(Action::ChangeRole { target: from, to })?;
         if from == to {
             return Ok(());
@@ -458,8 +458,8 @@ impl App {
         let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
             return Ok("skipped: not a member".into());
         };
-        if m.state != "active" {
-            return Ok(format!("skipped: {}", m.state));
+        if m.state != MemberState::Active {
+            return Ok(format!("skipped: {}", m.state.as_str()));
         }
         if crate::platform::context::mute_end(m.muted_until, now()).is_some() {
             return Ok("skipped: muted".into());
@@ -512,7 +512,7 @@ impl App {
             .await?
             .map(|u| u.id)
             .ok_or(AppError::NotFound("member"))?;
-        if crepo::membership(tx.conn(), ctx.c.id, uid).await?.is_none_or(|m| m.state != "active") {
+        if crepo::membership(tx.conn(), ctx.c.id, uid).await?.is_none_or(|m| m.state != MemberState::Active) {
             return Err(AppError::NotFound("member"));
         }
         let changed = set_tag(tx.conn(), ctx.c.id, uid, &tag, add, now).await?;
@@ -545,15 +545,15 @@ pub(crate) async fn end_membership(
     now: i64,
 ) -> AppResult<bool> {
     let m = crepo::membership(conn, community_id, user_id).await?;
-    let active = m.as_ref().is_some_and(|m| m.state == "active");
+    let active = m.as_ref().is_some_and(|m| m.state == MemberState::Active);
     let to = if ban { "banned" } else { "removed" };
     let changed = match &m {
         None if ban => {
             repo::insert_banned(conn, community_id, user_id, reason, now).await?;
             true
         }
-        Some(m) if m.state != to && (ban || active) => {
-            repo::set_state(conn, community_id, user_id, &m.state, to, reason, now).await?
+        Some(m) if m.state.as_str() != to && (ban || active) => {
+            repo::set_state(conn, community_id, user_id, m.state.as_str(), to, reason, now).await?
         }
         _ => false,
     };

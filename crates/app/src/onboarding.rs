@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yaji_domain::activity::{Event, Kind, PostCreated, Subject};
 use yaji_domain::error::invalid;
+use yaji_domain::member::MemberState;
 use yaji_domain::permission::Action;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::onboarding as repo;
@@ -88,7 +89,7 @@ impl App {
         let m = ctx
             .membership
             .as_ref()
-            .filter(|m| m.state == "active")
+            .filter(|m| m.state == MemberState::Active)
             .ok_or(AppError::forbidden("members_only", "only members of this community have a checklist"))?;
         let (rules, intro, first) = progress(&mut c, &ctx.c, viewer.id, m.rules_version_accepted).await?;
         let row = active_members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
@@ -227,7 +228,7 @@ impl App {
         let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
             return Ok("skipped: not a member".into());
         };
-        if c.checklist_enabled != 1 || m.state != "active" {
+        if c.checklist_enabled != 1 || m.state != MemberState::Active {
             return Ok("skipped: checklist off or not active".into());
         }
         let (rules, intro, first) = progress(conn, &c, uid, m.rules_version_accepted).await?;
@@ -248,7 +249,7 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
-        if ctx.membership.as_ref().is_none_or(|m| m.state != "active") {
+        if ctx.membership.as_ref().is_none_or(|m| m.state != MemberState::Active) {
             return Err(AppError::forbidden("members_only", "only members can change this"));
         }
         repo::set_opt_out(tx.conn(), ctx.c.id, viewer.id, out).await?;

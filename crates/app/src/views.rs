@@ -314,7 +314,7 @@ impl PostView {
             reaction_count: p.reaction_count,
             created_at: rfc3339(p.created_at),
             edited_at: p.edited_at.map(rfc3339),
-            moderation: p.moderation,
+            moderation: p.moderation.as_str().to_string(),
         }
     }
 }
@@ -359,7 +359,7 @@ impl From<repo::content::CommentRow> for CommentView {
             body: c.body,
             body_html: c.body_html,
             created_at: rfc3339(c.created_at),
-            moderation: c.moderation,
+            moderation: c.moderation.as_str().to_string(),
             automatic,
             faq_reply_id: None,
         }

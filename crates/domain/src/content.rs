@@ -89,3 +89,26 @@ mod tests {
         assert_eq!(page_size(None).unwrap(), 20);
     }
 }
+
+/// Whether members see a post or comment: what screening (and later the
+/// review queue) decided. Stored as its snake_case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentState {
+    /// Everyone who may read the community sees it.
+    Visible,
+    /// Waiting for a moderator (only the author and moderators see it).
+    Held,
+    /// Taken down (only the author and moderators see it).
+    Hidden,
+}
+
+impl ContentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentState::Visible => "visible",
+            ContentState::Held => "held",
+            ContentState::Hidden => "hidden",
+        }
+    }
+}

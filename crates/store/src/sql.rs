@@ -618,9 +618,23 @@ impl<'de> de::Deserializer<'de> for ValDe<'_> {
         v.visit_newtype_struct(self)
     }
 
+    /// Text columns decode into unit enums by name (states, roles), so rows
+    /// carry domain enums rather than strings compared later.
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        v: V,
+    ) -> Result<V::Value, DbError> {
+        match self.0 {
+            Val::Text(s) => v.visit_enum(de::value::StrDeserializer::<DbError>::new(s)),
+            _ => self.deserialize_any(v),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         i8 i16 i32 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct enum identifier ignored_any
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier ignored_any
     }
 }
 
@@ -630,6 +644,23 @@ mod tests {
 
     fn lite() -> Conn {
         Conn { inner: Inner::Lite(rusqlite::Connection::open_in_memory().unwrap()), seen_version: 0 }
+    }
+
+    #[derive(serde::Deserialize, Debug, PartialEq, Clone, Copy)]
+    #[serde(rename_all = "snake_case")]
+    enum State {
+        Active,
+        Banned,
+    }
+
+    #[tokio::test]
+    async fn text_columns_decode_into_enums() {
+        let mut c = lite();
+        let got: Vec<(State, Option<State>)> =
+            query_as("SELECT 'banned', NULL UNION ALL SELECT 'active', 'active'").fetch_all(&mut c).await.unwrap();
+        assert_eq!(got, vec![(State::Banned, None), (State::Active, Some(State::Active))]);
+        let bad = query_as::<(State,)>("SELECT 'nope'").fetch_all(&mut c).await.unwrap_err().to_string();
+        assert!(bad.contains("nope"), "{bad}");
     }
 
     #[derive(serde::Deserialize, Debug, PartialEq)]

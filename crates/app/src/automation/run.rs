@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use yaji_domain::activity::{Event, Subject};
 use yaji_domain::automation::{self as auto, Action as RuleAction, ContentFacts, RuleDef};
+use yaji_domain::content::ContentState;
 use yaji_domain::member::Role;
 use yaji_domain::moderation::{ActionKind, Sanction};
 use yaji_domain::notification::NotificationKind;
@@ -93,7 +94,7 @@ impl App {
             "post_created" => {
                 let Some(p) = content_repo::post(conn, ev.subject_id)
                     .await?
-                    .filter(|p| p.moderation == "visible" && p.deleted_at.is_none())
+                    .filter(|p| p.moderation == ContentState::Visible && p.deleted_at.is_none())
                 else {
                     return Ok(None);
                 };
@@ -107,7 +108,7 @@ impl App {
             "comment_created" => {
                 let Some(cm) = content_repo::comment(conn, ev.subject_id)
                     .await?
-                    .filter(|c| c.moderation == "visible" && c.deleted_at.is_none())
+                    .filter(|c| c.moderation == ContentState::Visible && c.deleted_at.is_none())
                 else {
                     return Ok(None);
                 };

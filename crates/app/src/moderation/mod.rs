@@ -291,7 +291,7 @@ pub fn test_with(set: &RuleSet, input: &TestInput) -> TestResult {
     TestResult {
         action: s.action.as_str().to_string(),
         mute_minutes: (s.action == ActionKind::Mute).then_some(s.mute_minutes),
-        state: state_of(s.action).to_string(),
+        state: state_of(s.action).as_str().to_string(),
         rule_action: e.sanction.action.as_str().to_string(),
         strike_number,
         hits: hit_views(set, &input.text, &e),

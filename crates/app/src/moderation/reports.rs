@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::community;
+use yaji_domain::content::ContentState;
 use yaji_domain::error::invalid;
-use yaji_domain::member::Role;
+use yaji_domain::member::{MemberState, Role};
 use yaji_domain::moderation::{ActionKind, Sanction};
 use yaji_domain::permission::Action;
 use yaji_store::repo::community as crepo;
@@ -55,7 +56,7 @@ impl App {
             ReportKind::Member => {
                 let m = crepo::membership(tx.conn(), ctx.c.id, id)
                     .await?
-                    .filter(|m| m.state == "active")
+                    .filter(|m| m.state == MemberState::Active)
                     .ok_or(AppError::NotFound("member"))?;
                 ("member", m.user_id, String::new(), Subject::User(id))
             }
@@ -82,8 +83,8 @@ impl App {
         let reporters = repo::open_reporters(tx.conn(), target_kind, id).await?;
         let mut hidden = false;
         if target_kind != "member" && reporters >= i64::from(set.settings().report_threshold) {
-            let before = repo::set_content_state(tx.conn(), target_kind, id, "hidden").await?;
-            hidden = before.as_deref() == Some("visible");
+            let before = repo::set_content_state(tx.conn(), target_kind, id, ContentState::Hidden).await?;
+            hidden = before == Some(ContentState::Visible);
         }
         let ev = Event::new(Kind::ReportFiled, Some(ctx.c.id), viewer.id, subject)
             .with(serde_json::json!({"reason": reason, "reporters": reporters, "auto_hidden": hidden}));
@@ -121,9 +122,9 @@ impl App {
                 "post" => (content_repo::post(&mut c, f.target_id).await?.map(|p| p.moderation), Some(f.target_id)),
                 "comment" => {
                     let cm = content_repo::comment(&mut c, f.target_id).await?;
-                    (cm.as_ref().map(|c| c.moderation.clone()), cm.map(|c| c.post_id))
+                    (cm.as_ref().map(|c| c.moderation), cm.map(|c| c.post_id))
                 }
-                _ => (Some("visible".to_string()), None),
+                _ => (Some(ContentState::Visible), None),
             };
             items.push(QueueItem {
                 target_kind: f.target_kind,
@@ -135,7 +136,7 @@ impl App {
                     avatar_url: None,
                 },
                 excerpt: f.excerpt,
-                state: state.unwrap_or_else(|| "deleted".into()),
+                state: state.map_or("deleted", ContentState::as_str).to_string(),
                 post_id,
                 flags: vec![view],
                 strikes: strikes[&f.target_user_id].clone(),
@@ -193,9 +194,9 @@ impl App {
             };
             let mut before = None;
             if kind != "member" {
-                let state = if decision == Decision::Approve { "visible" } else { "hidden" };
+                let state = if decision == Decision::Approve { ContentState::Visible } else { ContentState::Hidden };
                 before = repo::set_content_state(tx.conn(), kind, *id, state).await?;
-                if kind == "comment" && state == "visible" && before.as_deref() != Some("visible") {
+                if kind == "comment" && state == ContentState::Visible && before != Some(ContentState::Visible) {
                     if let Some(cm) = content_repo::comment(tx.conn(), *id).await? {
                         content_repo::add_comment_count(tx.conn(), cm.post_id, 1).await?;
                     }
@@ -204,7 +205,7 @@ impl App {
             let ev_kind = if decision == Decision::Approve { Kind::ContentApproved } else { Kind::ContentRejected };
             let ev = Event::new(ev_kind, Some(ctx.c.id), viewer.id, subject).with(serde_json::json!({
                 "reason": reason, "decision": resolution, "flags": n, "author_id": author,
-                "before": before, "after": if decision == Decision::Approve { "visible" } else { "hidden" },
+                "before": before.map(ContentState::as_str), "after": if decision == Decision::Approve { "visible" } else { "hidden" },
             }));
             crate::platform::events::record_event(tx.conn(), &ev, now).await?;
             let sanction = match decision {
@@ -216,7 +217,7 @@ impl App {
             };
             if let Some(s) = sanction {
                 let m = crepo::membership(tx.conn(), ctx.c.id, author).await?;
-                let role = m.as_ref().and_then(|m| Role::parse("role", &m.role).ok()).unwrap_or(Role::Member);
+                let role = m.as_ref().map(|m| m.role).unwrap_or(Role::Member);
                 ctx.allow(Action::MuteMember { target: role })?;
                 if author == viewer.id {
                     return Err(AppError::forbidden("target_outranks", "you cannot act on yourself"));

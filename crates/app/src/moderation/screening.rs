@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use yaji_domain::activity::{Event, Kind, Subject};
-use yaji_domain::member::Role;
+use yaji_domain::content::ContentState;
+use yaji_domain::member::{MemberState, Role};
 use yaji_domain::moderation::{ladder_step, ActionKind, Author, Context, Evaluation, Recent, RuleSet, Sanction};
 use yaji_domain::notification::NotificationKind;
 use yaji_store::repo::community as crepo;
@@ -22,7 +23,7 @@ use super::*;
 /// What screening decided for one post or comment.
 pub(crate) struct Screening {
     /// visible | held | hidden
-    pub state: &'static str,
+    pub state: ContentState,
     pub sanction: Sanction,
     pub hits: Vec<HitView>,
     /// The rule the strike and notification name.
@@ -31,11 +32,11 @@ pub(crate) struct Screening {
     pub strike_number: i64,
 }
 
-pub(super) fn state_of(a: ActionKind) -> &'static str {
+pub(super) fn state_of(a: ActionKind) -> ContentState {
     match a {
-        ActionKind::Allow => "visible",
-        ActionKind::Hold => "held",
-        _ => "hidden",
+        ActionKind::Allow => ContentState::Visible,
+        ActionKind::Hold => ContentState::Held,
+        _ => ContentState::Hidden,
     }
 }
 
@@ -119,9 +120,9 @@ impl App {
             e.hits.iter().any(|h| matches!(set.rule(h.rule).id.as_str(), "ad.phone" | "ad.contact_id"))
         };
         if let Some(post_author) = reply_to.filter(|a| *a != author.id && contact(&e)) {
-            let staff = crepo::membership(conn, ctx.c.id, post_author).await?.is_some_and(|m| {
-                m.state == "active" && Role::parse("role", &m.role).is_ok_and(|r| r >= Role::Moderator)
-            });
+            let staff = crepo::membership(conn, ctx.c.id, post_author)
+                .await?
+                .is_some_and(|m| m.state == MemberState::Active && m.role >= Role::Moderator);
             if staff {
                 cx.reply_to_staff = true;
                 e = set.evaluate(text, &cx);
@@ -176,7 +177,7 @@ impl App {
         s: &Screening,
         now: i64,
     ) -> AppResult<()> {
-        if s.state == "visible" {
+        if s.state == ContentState::Visible {
             return Ok(());
         }
         let cid = ctx.c.id;
@@ -196,7 +197,7 @@ impl App {
         repo::insert_flag(conn, &flag).await?;
         let rule = s.rule.clone().unwrap_or_default();
         let payload = serde_json::json!({
-            "author_id": author_id, "state": s.state, "action": s.sanction.action.as_str(), "rule": rule,
+            "author_id": author_id, "state": s.state.as_str(), "action": s.sanction.action.as_str(), "rule": rule,
             "rules": s.hits, "strike": s.strike.then_some(s.strike_number),
         });
         crate::platform::events::record_event(

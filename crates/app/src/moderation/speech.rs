@@ -4,7 +4,7 @@
 use yaji_domain::activity::{Event, Kind, Subject};
 use yaji_domain::community;
 use yaji_domain::error::invalid;
-use yaji_domain::member::Role;
+use yaji_domain::member::MemberState;
 use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_domain::user::Username;
@@ -102,12 +102,12 @@ impl App {
         let target = users::by_username(conn, username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         let m = crepo::membership(conn, ctx.c.id, target.id)
             .await?
-            .filter(|m| m.state == "active")
+            .filter(|m| m.state == MemberState::Active)
             .ok_or_else(|| AppError::conflict("not_member", Some("username"), "this person is not a member"))?;
         if target.id == viewer.id {
             return Err(AppError::forbidden("target_outranks", "you cannot act on yourself"));
         }
-        let role = Role::parse("role", &m.role).unwrap_or(Role::Member);
+        let role = m.role;
         ctx.allow(Action::MuteMember { target: role })?;
         Ok((ctx, target.id, m))
     }

@@ -4,7 +4,7 @@
 //! the one permission function, `yaji_domain::permission::decide`.
 
 use yaji_domain::community::{CommunitySlug, JoinPolicy, Visibility};
-use yaji_domain::member::{MemberState, Role};
+use yaji_domain::member::Role;
 use yaji_domain::permission::{decide, Action, Actor, Denial, Policy};
 use yaji_store::repo::community as repo;
 use yaji_store::Conn;
@@ -83,9 +83,7 @@ impl Ctx {
     ) -> Ctx {
         let actor = Actor {
             signed_in: viewer.is_some(),
-            membership: membership
-                .as_ref()
-                .and_then(|m| Some((Role::parse("role", &m.role).ok()?, MemberState::parse("state", &m.state).ok()?))),
+            membership: membership.as_ref().map(|m| (m.role, m.state)),
             site_admin: viewer.is_some_and(|v| v.site_admin),
             muted: membership.as_ref().is_some_and(|m| m.muted_until.is_some_and(|u| u > crate::now())),
         };
@@ -137,8 +135,8 @@ impl Ctx {
             return None;
         }
         Some(ViewerMembership {
-            role: self.membership.as_ref().map(|m| m.role.clone()),
-            state: self.membership.as_ref().map(|m| m.state.clone()),
+            role: self.membership.as_ref().map(|m| m.role.as_str().to_string()),
+            state: self.membership.as_ref().map(|m| m.state.as_str().to_string()),
             rules_version_accepted: self.membership.as_ref().map_or(0, |m| m.rules_version_accepted),
             pending_request,
             muted: self.actor.muted,

@@ -1,5 +1,6 @@
 use crate::sql::{query, query_as, query_scalar, Conn};
 use yaji_domain::community::CommunitySettings;
+use yaji_domain::member::{MemberState, Role};
 
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct CommunityRow {
@@ -187,8 +188,9 @@ pub async fn rules_history(conn: &mut Conn, community_id: i64) -> crate::Result<
 pub struct MembershipRow {
     pub community_id: i64,
     pub user_id: i64,
-    pub role: String,
-    pub state: String,
+    /// Decoded here: a stored value that is not a role or state fails the read.
+    pub role: Role,
+    pub state: MemberState,
     pub rules_version_accepted: i64,
     pub invited_by: Option<i64>,
     pub joined_at: i64,
@@ -223,8 +225,8 @@ pub enum Key<'a> {
 struct WithMembership {
     #[serde(flatten)]
     c: CommunityRow,
-    m_role: Option<String>,
-    m_state: Option<String>,
+    m_role: Option<Role>,
+    m_state: Option<MemberState>,
     m_rules_version_accepted: Option<i64>,
     m_invited_by: Option<i64>,
     m_joined_at: Option<i64>,

@@ -1,5 +1,5 @@
 use crate::sql::{query, query_as, query_scalar, Conn};
-use yaji_domain::content::{Cursor, Feed};
+use yaji_domain::content::{ContentState, Cursor, Feed};
 
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostRow {
@@ -26,7 +26,7 @@ pub struct PostRow {
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
     /// visible | held | hidden
-    pub moderation: String,
+    pub moderation: ContentState,
 }
 
 const POST_SELECT: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
@@ -43,8 +43,8 @@ pub struct NewPost<'a> {
     pub body_html: &'a str,
     pub excerpt: &'a str,
     pub created_at: i64,
-    /// visible | held | hidden, as decided by moderation.
-    pub moderation: &'a str,
+    /// As decided by moderation.
+    pub moderation: ContentState,
 }
 
 pub async fn insert_post(conn: &mut Conn, p: &NewPost<'_>) -> crate::Result<i64> {
@@ -60,7 +60,7 @@ pub async fn insert_post(conn: &mut Conn, p: &NewPost<'_>) -> crate::Result<i64>
     .bind(p.body_html)
     .bind(p.excerpt)
     .bind(p.created_at)
-    .bind(p.moderation);
+    .bind(p.moderation.as_str());
     q.fetch_one(conn).await
 }
 
@@ -225,7 +225,7 @@ pub struct CommentRow {
     pub body_html: String,
     pub created_at: i64,
     pub deleted_at: Option<i64>,
-    pub moderation: String,
+    pub moderation: ContentState,
 }
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_id, u.username AS author_username,
@@ -239,8 +239,8 @@ pub struct NewComment<'a> {
     pub body: &'a str,
     pub body_html: &'a str,
     pub created_at: i64,
-    /// visible | held | hidden, as decided by moderation.
-    pub moderation: &'a str,
+    /// As decided by moderation.
+    pub moderation: ContentState,
 }
 
 pub async fn insert_comment(conn: &mut Conn, c: &NewComment<'_>) -> crate::Result<i64> {
@@ -253,7 +253,7 @@ pub async fn insert_comment(conn: &mut Conn, c: &NewComment<'_>) -> crate::Resul
     .bind(c.body)
     .bind(c.body_html)
     .bind(c.created_at)
-    .bind(c.moderation);
+    .bind(c.moderation.as_str());
     q.fetch_one(conn).await
 }
 

@@ -1,6 +1,8 @@
 //! Moderation storage: settings documents, speaking rights, withheld content,
 //! strikes, flags (rule holds and reports) and the audit view of the log.
 
+use yaji_domain::content::ContentState;
+
 use crate::sql::{query, query_as, query_scalar, Conn};
 
 /// The stored settings document of a community, if it was ever saved.
@@ -98,18 +100,27 @@ pub async fn contributions(conn: &mut Conn, community_id: i64, user_id: i64) -> 
 }
 
 /// Sets a post's or comment's moderation state; returns the previous state.
-pub async fn set_content_state(conn: &mut Conn, kind: &str, id: i64, state: &str) -> crate::Result<Option<String>> {
+pub async fn set_content_state(
+    conn: &mut Conn,
+    kind: &str,
+    id: i64,
+    state: ContentState,
+) -> crate::Result<Option<ContentState>> {
     let table = match kind {
         "post" => "posts",
         "comment" => "comments",
         _ => return Ok(None),
     };
-    let before: Option<String> = query_scalar(&format!("SELECT moderation FROM {table} WHERE id = $1"))
+    let before: Option<ContentState> = query_scalar(&format!("SELECT moderation FROM {table} WHERE id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
     if before.is_some() {
-        query(&format!("UPDATE {table} SET moderation = $1 WHERE id = $2")).bind(state).bind(id).execute(conn).await?;
+        query(&format!("UPDATE {table} SET moderation = $1 WHERE id = $2"))
+            .bind(state.as_str())
+            .bind(id)
+            .execute(conn)
+            .await?;
     }
     Ok(before)
 }
