@@ -200,10 +200,8 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::Moderate)?;
-        Ok(FaqSettings {
-            threshold: ctx.c.faq_threshold as f64 / 1000.0,
-            unanswered_minutes: ctx.c.faq_unanswered_minutes,
-        })
+        let (threshold, unanswered_minutes) = repo::settings(&mut c, ctx.c.id).await?;
+        Ok(FaqSettings { threshold: threshold as f64 / 1000.0, unanswered_minutes })
     }
 
     pub async fn set_faq_settings(&self, viewer: Viewer, slug: &str, s: &FaqSettings) -> AppResult<FaqSettings> {
@@ -300,7 +298,8 @@ impl App {
         let idx = self.faq_index(conn, &c).await?;
         let best = idx.0.best(text);
         let now = now();
-        let threshold = c.faq_threshold as f64 / 1000.0;
+        let (threshold, unanswered_minutes) = repo::settings(conn, c.id).await?;
+        let threshold = threshold as f64 / 1000.0;
         match best.clone().filter(|m| m.score >= threshold) {
             Some(m) => {
                 let entry = &idx.1[m.entry];
@@ -333,7 +332,7 @@ impl App {
             None => {
                 let best = best.map(|m| (idx.1[m.entry].id, (m.score * 1000.0).round() as i64));
                 repo::insert_unanswered(conn, c.id, post_id, asker_id, best, now).await?;
-                let at = now + c.faq_unanswered_minutes * MINUTE_MS;
+                let at = now + unanswered_minutes * MINUTE_MS;
                 crate::platform::jobs::enqueue(conn, Job::FaqUnansweredCheck { community_id: c.id, post_id, at }, now)
                     .await?;
                 Ok("unanswered".into())

@@ -77,7 +77,8 @@ async fn progress(
     user_id: i64,
     rules_accepted: i64,
 ) -> AppResult<(bool, bool, bool)> {
-    let (intro, other) = repo::post_counts(conn, c.id, user_id, c.checklist_intro_topic_id).await?;
+    let intro_topic = repo::intro_topic(conn, c.id).await?;
+    let (intro, other) = repo::post_counts(conn, c.id, user_id, intro_topic).await?;
     Ok((c.rules_version == 0 || rules_accepted >= c.rules_version, intro > 0, other > 0))
 }
 
@@ -93,14 +94,15 @@ impl App {
             .ok_or(AppError::forbidden("members_only", "only members of this community have a checklist"))?;
         let (rules, intro, first) = progress(&mut c, &ctx.c, viewer.id, m.rules_version_accepted).await?;
         let row = active_members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
-        let topic = match ctx.c.checklist_intro_topic_id {
+        let intro_topic_id = repo::intro_topic(&mut c, ctx.c.id).await?;
+        let topic = match intro_topic_id {
             Some(t) => crepo::topic(&mut c, t).await?.map(|t| t.name),
             None => None,
         };
         let task = |key: &str, done| ChecklistTask { key: key.into(), done };
         Ok(ChecklistView {
             enabled: ctx.c.checklist_enabled == 1,
-            intro_topic_id: ctx.c.checklist_intro_topic_id,
+            intro_topic_id,
             intro_topic: topic,
             tasks: vec![task("rules", rules), task("intro", intro), task("first_post", first)],
             completed_at: row.as_ref().and_then(|r| r.checklist_completed_at).map(rfc3339),
@@ -121,7 +123,7 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::ManageAutomation)?;
         let name = intro_topic.map(str::trim).filter(|s| !s.is_empty());
-        let topic_id = match (name, ctx.c.checklist_intro_topic_id) {
+        let topic_id = match (name, repo::intro_topic(tx.conn(), ctx.c.id).await?) {
             (None, Some(id)) => Some(id),
             (name, _) => {
                 let name = yaji_domain::community::topic_name(name.unwrap_or(DEFAULT_INTRO_TOPIC))?;
@@ -148,7 +150,7 @@ impl App {
             if ctx.c.checklist_enabled != 1 {
                 return Err(AppError::conflict("checklist_off", None, "this community has no newcomer checklist"));
             }
-            ctx.c.checklist_intro_topic_id
+            repo::intro_topic(&mut c, ctx.c.id).await?
         };
         let fields =
             [("name", &input.name), ("city", &input.city), ("occupation", &input.occupation), ("hope", &input.hope)];

@@ -133,6 +133,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "automation", include_str!("../migrations/0005_automation.sql")),
     (6, "email", include_str!("../migrations/0006_email.sql")),
     (7, "import", include_str!("../migrations/0007_import.sql")),
+    (8, "capability_settings", include_str!("../migrations/0008_capability_settings.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -23,19 +23,16 @@ pub struct CommunityRow {
     pub updated_at: i64,
     /// Version of the moderation settings (0: never saved, built-in defaults).
     pub moderation_version: i64,
-    /// Version of the FAQ (bumped on every change).
+    /// Version of the FAQ (bumped on every change; 0: no FAQ).
     pub faq_version: i64,
-    /// Confidence (thousandths) the assistant needs to answer from the FAQ.
-    pub faq_threshold: i64,
-    pub faq_unanswered_minutes: i64,
-    /// Whether newcomers see the checklist (新人任务), and the topic introductions go to.
+    /// Whether newcomers see the checklist (新人任务). The capabilities' other
+    /// settings are in their own tables (`faq_settings`, `onboarding_settings`).
     pub checklist_enabled: i64,
-    pub checklist_intro_topic_id: Option<i64>,
 }
 
 const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.core_value, c.visibility, c.join_policy, \
     c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at, \
-    c.moderation_version, c.faq_version, c.faq_threshold, c.faq_unanswered_minutes, c.checklist_enabled, c.checklist_intro_topic_id";
+    c.moderation_version, c.faq_version, c.checklist_enabled";
 
 pub async fn insert(conn: &mut Conn, slug: &str, s: &CommunitySettings, owner_id: i64, now: i64) -> crate::Result<i64> {
     let q = query_scalar(

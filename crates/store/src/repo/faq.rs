@@ -223,12 +223,30 @@ pub async fn mark_unanswered(conn: &mut Conn, post_id: i64, answered: bool, now:
     Ok(())
 }
 
+/// The FAQ settings of a community: (threshold x1000, unanswered minutes);
+/// the defaults until an operator saves them.
+pub async fn settings(conn: &mut Conn, community_id: i64) -> crate::Result<(i64, i64)> {
+    let row: Option<(i64, i64)> =
+        query_as("SELECT threshold, unanswered_minutes FROM faq_settings WHERE community_id = $1")
+            .bind(community_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.unwrap_or((DEFAULT_THRESHOLD, DEFAULT_UNANSWERED_MINUTES)))
+}
+
+/// Defaults of [`settings`].
+pub const DEFAULT_THRESHOLD: i64 = 400;
+pub const DEFAULT_UNANSWERED_MINUTES: i64 = 30;
+
 pub async fn set_settings(conn: &mut Conn, community_id: i64, threshold: i64, minutes: i64) -> crate::Result<()> {
-    query("UPDATE communities SET faq_threshold = $1, faq_unanswered_minutes = $2 WHERE id = $3")
-        .bind(threshold)
-        .bind(minutes)
-        .bind(community_id)
-        .execute(conn)
-        .await?;
+    query(
+        "INSERT INTO faq_settings (community_id, threshold, unanswered_minutes) VALUES ($1, $2, $3)
+         ON CONFLICT (community_id) DO UPDATE SET threshold = excluded.threshold, unanswered_minutes = excluded.unanswered_minutes",
+    )
+    .bind(community_id)
+    .bind(threshold)
+    .bind(minutes)
+    .execute(conn)
+    .await?;
     Ok(())
 }

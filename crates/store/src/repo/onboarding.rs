@@ -1,7 +1,7 @@
 //! Onboarding storage: the newcomer checklist and members' "no assistant
 //! messages" switch (see migrations/0005_automation.sql).
 
-use crate::sql::{query, query_as, Conn};
+use crate::sql::{query, query_as, query_scalar, Conn};
 
 pub async fn set_opt_out(conn: &mut Conn, community_id: i64, user_id: i64, out: bool) -> crate::Result<()> {
     query("UPDATE memberships SET assistant_opt_out = $3 WHERE community_id = $1 AND user_id = $2")
@@ -19,13 +19,29 @@ pub async fn set_checklist(
     enabled: bool,
     intro_topic_id: Option<i64>,
 ) -> crate::Result<()> {
-    query("UPDATE communities SET checklist_enabled = $2, checklist_intro_topic_id = $3 WHERE id = $1")
+    query("UPDATE communities SET checklist_enabled = $2 WHERE id = $1")
         .bind(community_id)
         .bind(enabled as i64)
-        .bind(intro_topic_id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    query(
+        "INSERT INTO onboarding_settings (community_id, intro_topic_id) VALUES ($1, $2)
+         ON CONFLICT (community_id) DO UPDATE SET intro_topic_id = excluded.intro_topic_id",
+    )
+    .bind(community_id)
+    .bind(intro_topic_id)
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// The topic introductions go to, if one was chosen.
+pub async fn intro_topic(conn: &mut Conn, community_id: i64) -> crate::Result<Option<i64>> {
+    let t: Option<Option<i64>> = query_scalar("SELECT intro_topic_id FROM onboarding_settings WHERE community_id = $1")
+        .bind(community_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(t.flatten())
 }
 
 /// (posts in the intro topic, other posts) by a member, counting only visible ones.
