@@ -11,6 +11,8 @@ python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install --quiet --dis
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== import circles (files of a crate never import each other in a circle)"
+python3 scripts/import-cycles.py crates/*/src
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test (SQLite + PostgreSQL at ${YAJI_TEST_DATABASE_URL%%@*}@…)"

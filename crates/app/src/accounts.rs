@@ -17,12 +17,7 @@ use crate::throttle::{FAILED_LOGIN_PER_ACCOUNT, LOGIN_PER_IP, SIGNUP_PER_IP};
 use crate::views::{NewToken, TokenView, UserView};
 use crate::{finish, now, App, AppError, AppResult, HashCost};
 
-/// Who is acting, once authenticated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Viewer {
-    pub id: i64,
-    pub site_admin: bool,
-}
+pub use crate::platform::context::Viewer;
 
 impl UserView {
     pub fn viewer(&self) -> Viewer {

@@ -14,6 +14,7 @@ use yaji_store::Conn;
 use crate::accounts::Viewer;
 use crate::communities::Ctx;
 use crate::moderation::Target;
+use crate::platform::cache::PageKey;
 use crate::platform::events::record_event;
 use crate::views::{CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView};
 use crate::{finish, finish_with, now, App, AppError, AppResult, Facts};
@@ -425,19 +426,6 @@ impl App {
         }
         Ok(self.post(Some(viewer), post_id).await?.reactions)
     }
-}
-
-/// Which cached page: everything it depends on besides the data.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) enum PageKey {
-    Feed {
-        community_id: i64,
-        feed: Feed,
-        cursor: Option<String>,
-        limit: Option<u32>,
-    },
-    /// A post page as a visitor who is not logged in sees it.
-    Post(i64),
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> AppResult<bytes::Bytes> {

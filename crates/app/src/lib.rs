@@ -103,3 +103,20 @@ impl App {
         Ok(())
     }
 }
+
+/// The in-transaction subscribers, in order. A new capability that reacts to
+/// events adds one line here (and its `on_event` in its own module). Events
+/// recorded by jobs carry no [`Facts`]: the content subscribers skip them
+/// (the assistant's posts are not screened for questions, mentions or tasks).
+pub(crate) async fn deliver(
+    conn: &mut yaji_store::Conn,
+    r: &platform::events::Recorded<'_>,
+    now: i64,
+) -> AppResult<()> {
+    crate::faq::on_event(conn, r, now).await?;
+    crate::onboarding::on_event(conn, r, now).await?;
+    crate::notifications::on_event(conn, r, now).await?;
+    // The outbox: one job per rule and webhook listening to this kind.
+    crate::automation::on_event(conn, r, now).await?;
+    Ok(())
+}

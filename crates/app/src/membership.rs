@@ -450,31 +450,6 @@ impl App {
     }
 }
 
-impl App {
-    /// Job: greets a member who just joined. A recipient who left, was
-    /// removed or is muted by send time is skipped; an enabled welcome rule
-    /// (from the automation template) greets instead.
-    pub(crate) async fn welcome_job(&self, conn: &mut Conn, cid: i64, uid: i64) -> AppResult<String> {
-        let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
-            return Ok("skipped: not a member".into());
-        };
-        if m.state != MemberState::Active {
-            return Ok(format!("skipped: {}", m.state.as_str()));
-        }
-        if crate::platform::context::mute_end(m.muted_until, now()).is_some() {
-            return Ok("skipped: muted".into());
-        }
-        if crate::automation::template_enabled(conn, cid, "welcome").await? {
-            return Ok("skipped: the community's welcome rule greets instead".into());
-        }
-        let detail = serde_json::json!({
-            "community": c.name, "slug": c.slug, "rules_link": format!("/c/{}/rules", c.slug),
-        });
-        notify(conn, uid, Some(cid), NotificationKind::Welcome, &detail, now()).await?;
-        Ok("sent".into())
-    }
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TagCount {
     pub tag: String,

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use yaji_domain::activity::{Event, Kind, PostCreated, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::member::MemberState;
+use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::onboarding as repo;
@@ -17,6 +18,7 @@ use crate::content::PostInput;
 use crate::membership::{active_members, ActiveMember};
 use crate::platform::events::{record_event, Recorded};
 use crate::platform::jobs::Job;
+use crate::platform::notifications::notify;
 use crate::{finish, now, rfc3339, App, AppError, AppResult};
 
 /// The topic introductions go to when the operator names none.
@@ -258,6 +260,31 @@ impl App {
         let ev = Event::new(Kind::ProfileUpdated, Some(ctx.c.id), viewer.id, Subject::User(viewer.id))
             .with(serde_json::json!({"assistant_opt_out": out}));
         finish(tx, ev, now).await
+    }
+}
+
+impl App {
+    /// Job: greets a member who just joined. A recipient who left, was
+    /// removed or is muted by send time is skipped; an enabled welcome rule
+    /// (from the automation template) greets instead.
+    pub(crate) async fn welcome_job(&self, conn: &mut Conn, cid: i64, uid: i64) -> AppResult<String> {
+        let Some((c, Some(m))) = crepo::with_membership(conn, crepo::Key::Id(cid), Some(uid)).await? else {
+            return Ok("skipped: not a member".into());
+        };
+        if m.state != MemberState::Active {
+            return Ok(format!("skipped: {}", m.state.as_str()));
+        }
+        if crate::platform::context::mute_end(m.muted_until, now()).is_some() {
+            return Ok("skipped: muted".into());
+        }
+        if crate::automation::template_enabled(conn, cid, "welcome").await? {
+            return Ok("skipped: the community's welcome rule greets instead".into());
+        }
+        let detail = serde_json::json!({
+            "community": c.name, "slug": c.slug, "rules_link": format!("/c/{}/rules", c.slug),
+        });
+        notify(conn, uid, Some(cid), NotificationKind::Welcome, &detail, now()).await?;
+        Ok("sent".into())
     }
 }
 

@@ -46,36 +46,7 @@ pub struct PersonView {
     pub avatar_url: Option<String>,
 }
 
-/// What the viewer may do in a community, computed by the permission core so
-/// the UI shows only buttons that will work.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct Abilities {
-    pub read: bool,
-    pub join: bool,
-    pub apply: bool,
-    pub leave: bool,
-    pub post: bool,
-    pub invite: bool,
-    pub moderate: bool,
-    pub manage: bool,
-    /// Report posts, comments and members to the moderators.
-    pub report: bool,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ViewerMembership {
-    /// owner, admin, moderator or member; absent if never a member.
-    pub role: Option<String>,
-    /// active, left, removed or banned.
-    pub state: Option<String>,
-    pub rules_version_accepted: i64,
-    pub pending_request: bool,
-    /// Muted: they may read but not post, comment or react. `until` absent: until lifted.
-    pub muted: bool,
-    pub muted_until: Option<String>,
-    /// Everything they write waits for a moderator.
-    pub needs_approval: bool,
-}
+pub use crate::platform::context::{Abilities, ViewerMembership};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CommunityView {

@@ -200,7 +200,7 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
                 "csrf_failed",
                 "missing or wrong CSRF token; reload the page and try again",
             );
-            return if is_api { e.into_response() } else { crate::web::csrf_failed_page(&s, &auth, &parts.headers) };
+            return if is_api { e.into_response() } else { (s.csrf_page)(&s, &auth, &parts.headers) };
         }
         body
     } else {

@@ -90,3 +90,8 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+/// JSON 404 for unknown API paths.
+pub fn not_found_json() -> axum::response::Response {
+    ApiError::new(axum::http::StatusCode::NOT_FOUND, "not_found", "no such API endpoint").into_response()
+}

@@ -47,6 +47,9 @@ pub struct Shared {
     pub cfg: ServerConfig,
     pub metrics: metrics::Metrics,
     pub web: web::Web,
+    /// How the authentication layer answers a browser whose CSRF token is
+    /// wrong: the web UI's page (wired here so that `auth` imports no front end).
+    pub csrf_page: fn(&AppState, &Auth, &axum::http::HeaderMap) -> axum::response::Response,
 }
 
 impl std::ops::Deref for AppState {
@@ -58,7 +61,13 @@ impl std::ops::Deref for AppState {
 
 /// Builds the whole HTTP application.
 pub fn router(app: App, cfg: ServerConfig) -> Router {
-    let state = AppState(Arc::new(Shared { app, cfg, metrics: metrics::Metrics::default(), web: web::Web::new() }));
+    let state = AppState(Arc::new(Shared {
+        app,
+        cfg,
+        metrics: metrics::Metrics::default(),
+        web: web::Web::new(),
+        csrf_page: web::csrf_failed_page,
+    }));
     let (api, _) = api::router().split_for_parts();
     Router::new()
         .merge(api)

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
+use yaji_domain::content::Feed;
 use yaji_store::repo::community::{CommunityRow, MembershipRow};
 use yaji_store::repo::user::{SessionRow, TokenUserRow};
 
@@ -22,8 +23,8 @@ pub(crate) enum CommunityKey {
 /// What the read paths keep per generation. Sized for a busy site's working
 /// set: the first pages people hit and the members online now.
 pub(crate) struct Caches {
-    /// Feed and post pages as JSON (see `content::PageKey`).
-    pub pages: GenCache<crate::content::PageKey, bytes::Bytes>,
+    /// Feed and post pages as JSON.
+    pub pages: GenCache<PageKey, bytes::Bytes>,
     /// Community rows, shared by every viewer's context (a row can carry a few KB of text).
     pub communities: GenCache<CommunityKey, Arc<CommunityRow>>,
     /// A member's standing: (community id, user id) → membership, `None` if none.
@@ -82,6 +83,19 @@ impl<K: Hash + Eq, V: Clone> GenCache<K, V> {
         }
         inner.1.insert(key, value);
     }
+}
+
+/// Which cached page: everything it depends on besides the data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum PageKey {
+    Feed {
+        community_id: i64,
+        feed: Feed,
+        cursor: Option<String>,
+        limit: Option<u32>,
+    },
+    /// A post page as a visitor who is not logged in sees it.
+    Post(i64),
 }
 
 #[cfg(test)]

@@ -3,16 +3,54 @@
 //! permission decision goes through [`Ctx::allow`] / [`Ctx::can`], which call
 //! the one permission function, `yaji_domain::permission::decide`.
 
+use serde::Serialize;
+use utoipa::ToSchema;
 use yaji_domain::community::{CommunitySlug, JoinPolicy, Visibility};
 use yaji_domain::member::Role;
 use yaji_domain::permission::{decide, Action, Actor, Denial, Policy};
 use yaji_store::repo::community as repo;
 use yaji_store::Conn;
 
-use crate::accounts::Viewer;
 use crate::platform::cache::CommunityKey;
-use crate::views::{Abilities, ViewerMembership};
 use crate::{App, AppError, AppResult};
+
+/// Who is acting, once authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub id: i64,
+    pub site_admin: bool,
+}
+
+/// What the viewer may do in a community, computed by the permission core so
+/// the UI shows only buttons that will work.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct Abilities {
+    pub read: bool,
+    pub join: bool,
+    pub apply: bool,
+    pub leave: bool,
+    pub post: bool,
+    pub invite: bool,
+    pub moderate: bool,
+    pub manage: bool,
+    /// Report posts, comments and members to the moderators.
+    pub report: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ViewerMembership {
+    /// owner, admin, moderator or member; absent if never a member.
+    pub role: Option<String>,
+    /// active, left, removed or banned.
+    pub state: Option<String>,
+    pub rules_version_accepted: i64,
+    pub pending_request: bool,
+    /// Muted: they may read but not post, comment or react. `until` absent: until lifted.
+    pub muted: bool,
+    pub muted_until: Option<String>,
+    /// Everything they write waits for a moderator.
+    pub needs_approval: bool,
+}
 
 /// A community as seen by one viewer: the row, their standing, and the policy
 /// the permission core needs.

@@ -1,7 +1,8 @@
 //! The activity log and its in-transaction subscribers. Every use case ends
 //! in [`finish`] (or [`finish_with`] when subscribers need what only the use
 //! case knows, such as the text as written): the event is appended and handed
-//! to each subscriber in [`deliver`], in the same transaction, so what they
+//! to each subscriber in `crate::deliver` (the crate root holds the list, so
+//! the platform imports no capability), in the same transaction, so what they
 //! write commits or rolls back with the change itself. Subscribers never do
 //! slow work here; they queue jobs (the outbox) or write a row.
 
@@ -53,19 +54,6 @@ pub(crate) async fn record_event(conn: &mut Conn, e: &Event, now: i64) -> AppRes
 
 async fn publish(conn: &mut Conn, e: &Event, facts: Facts<'_>, now: i64) -> AppResult<i64> {
     let id = activity::record(conn, e, now).await?;
-    deliver(conn, &Recorded { id, event: e, facts }, now).await?;
+    crate::deliver(conn, &Recorded { id, event: e, facts }, now).await?;
     Ok(id)
-}
-
-/// The in-transaction subscribers, in order. A new capability that reacts to
-/// events adds one line here (and its `on_event` in its own module). Events
-/// recorded by jobs carry no [`Facts`]: the content subscribers skip them
-/// (the assistant's posts are not screened for questions, mentions or tasks).
-async fn deliver(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
-    crate::faq::on_event(conn, r, now).await?;
-    crate::onboarding::on_event(conn, r, now).await?;
-    crate::notifications::on_event(conn, r, now).await?;
-    // The outbox: one job per rule and webhook listening to this kind.
-    crate::automation::on_event(conn, r, now).await?;
-    Ok(())
 }

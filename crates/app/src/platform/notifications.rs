@@ -1,5 +1,5 @@
 //! Sending a notification: one row in the member's inbox, which the mailer
-//! later turns into email by the member's choice (see `crate::notifications`).
+//! later turns into email by the member's choice (the notifications capability).
 //! Kinds, titles and default email modes are `NotificationKind`'s.
 
 use yaji_domain::notification::NotificationKind;

@@ -101,11 +101,6 @@ pub async fn openapi_json() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], doc.as_str())
 }
 
-/// JSON 404 for unknown API paths.
-pub fn not_found_json() -> Response {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such API endpoint").into_response()
-}
-
 /// `?locale=` for endpoints that return texts in a language (templates).
 #[derive(Deserialize, IntoParams)]
 struct LangParam {

@@ -326,7 +326,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for WebForm<T> {
 /// 404 for every unknown path: JSON under /api, a page elsewhere.
 pub async fn not_found(page: Result<Page, Response>, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
-        return crate::api::not_found_json();
+        return crate::error::not_found_json();
     }
     match page {
         Ok(p) => {
