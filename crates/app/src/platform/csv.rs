@@ -26,30 +26,19 @@ impl Csv {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        for (i, c) in cells.into_iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            self.0.push_str(c.as_ref());
-        }
+        let cells: Vec<S> = cells.into_iter().collect();
+        self.0.push_str(&cells.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(","));
         self.0.push('\n');
         self
     }
 
-    /// Appends one row.
+    /// Appends one row of text cells (quoted and guarded).
     pub fn row<I, S>(&mut self, cells: I) -> &mut Csv
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        for (i, c) in cells.into_iter().enumerate() {
-            if i > 0 {
-                self.0.push(',');
-            }
-            self.0.push_str(&cell(c.as_ref()));
-        }
-        self.0.push('\n');
-        self
+        self.raw_row(cells.into_iter().map(|c| cell(c.as_ref())))
     }
 
     pub fn finish(self) -> String {

@@ -131,8 +131,20 @@ async fn remove_member(
     Path((slug, username)): Path<(String, String)>,
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
-    let b = body.map(|Json(b)| b).unwrap_or_default();
-    s.app.sanction(auth.require()?, &slug, &username, Sanction::Remove, &b.reason).await?;
+    sanction(s, auth, slug, username, body, Sanction::Remove).await
+}
+
+/// Remove and ban share one use case (and one path in the app).
+async fn sanction(
+    s: AppState,
+    auth: Auth,
+    slug: String,
+    username: String,
+    body: Option<Json<ReasonBody>>,
+    what: Sanction,
+) -> ApiResult<Response> {
+    let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
+    s.app.sanction(auth.require()?, &slug, &username, what, &reason).await?;
     no_content()
 }
 
@@ -146,9 +158,7 @@ async fn ban_member(
     Path((slug, username)): Path<(String, String)>,
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
-    let b = body.map(|Json(b)| b).unwrap_or_default();
-    s.app.sanction(auth.require()?, &slug, &username, Sanction::Ban, &b.reason).await?;
-    no_content()
+    sanction(s, auth, slug, username, body, Sanction::Ban).await
 }
 
 /// Lift a ban (admins).
