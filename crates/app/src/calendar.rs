@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{Event, PostScheduled, Subject};
 use yaji_domain::automation::{self as auto, Cron, RuleDef, Trigger};
 use yaji_domain::content::PostDraft;
 use yaji_domain::error::invalid;
@@ -165,8 +165,13 @@ impl App {
             now,
         )
         .await?;
-        let ev = Event::new(Kind::PostScheduled, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"scheduled_id": id, "publish_at": rfc3339(at), "repeat": repeat}));
+        let scheduled = PostScheduled {
+            scheduled_id: id,
+            publish_at: Some(rfc3339(at)),
+            repeat: Some(repeat.to_string()),
+            canceled: false,
+        };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &scheduled);
         finish(tx, ev, now).await?;
         self.wake_workers();
         let mut c = self.db.read().await?;
@@ -187,8 +192,8 @@ impl App {
             return Err(AppError::conflict("not_scheduled", None, format!("this post is already {}", s.status)));
         }
         repo::set_scheduled_state(tx.conn(), id, "canceled", s.publish_at, now).await?;
-        let ev = Event::new(Kind::PostScheduled, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"scheduled_id": id, "canceled": true}));
+        let canceled = PostScheduled { scheduled_id: id, canceled: true, ..Default::default() };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &canceled);
         finish(tx, ev, now).await
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{CommentCreated, Event, Kind, PostCreated, Subject};
+use yaji_domain::activity::{CommentCreated, Event, FaqUpdated, Kind, PostCreated, Subject};
 use yaji_domain::content::ContentState;
 use yaji_domain::error::invalid;
 use yaji_domain::faq::{FaqEntry, FaqIndex};
@@ -163,8 +163,8 @@ impl App {
         ctx.allow(Action::EditSettings)?;
         let id = repo::insert(tx.conn(), ctx.c.id, &questions, &answer, now).await?;
         let row = repo::entry(tx.conn(), id).await?.ok_or(AppError::NotFound("faq entry"))?;
-        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"entry_id": id, "change": "created"}));
+        let change = FaqUpdated { entry_id: Some(id), change: Some("created".into()), ..Default::default() };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &change);
         finish(tx, ev, now).await?;
         Ok(row.into())
     }
@@ -178,8 +178,8 @@ impl App {
         ctx.allow(Action::EditSettings)?;
         repo::update(tx.conn(), &e, &questions, &answer, now).await?;
         let row = repo::entry(tx.conn(), id).await?.ok_or(AppError::NotFound("faq entry"))?;
-        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"entry_id": id, "change": "updated"}));
+        let change = FaqUpdated { entry_id: Some(id), change: Some("updated".into()), ..Default::default() };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &change);
         finish(tx, ev, now).await?;
         Ok(row.into())
     }
@@ -191,8 +191,8 @@ impl App {
         let ctx = Ctx::load_id(tx.conn(), e.community_id, Some(viewer)).await?;
         ctx.allow(Action::EditSettings)?;
         repo::delete(tx.conn(), &e, now).await?;
-        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"entry_id": id, "change": "deleted"}));
+        let change = FaqUpdated { entry_id: Some(id), change: Some("deleted".into()), ..Default::default() };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &change);
         finish(tx, ev, now).await
     }
 
@@ -217,8 +217,12 @@ impl App {
         ctx.allow(Action::EditSettings)?;
         let t = (s.threshold * 1000.0).round() as i64;
         repo::set_settings(tx.conn(), ctx.c.id, t, s.unanswered_minutes).await?;
-        let ev = Event::new(Kind::FaqUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"threshold": s.threshold, "unanswered_minutes": s.unanswered_minutes}));
+        let change = FaqUpdated {
+            threshold: Some(s.threshold),
+            unanswered_minutes: Some(s.unanswered_minutes),
+            ..Default::default()
+        };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &change);
         finish(tx, ev, now).await?;
         Ok(s.clone())
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{ContentApproved, ContentRejected, Event, Kind, ReportFiled, Subject};
 use yaji_domain::community;
 use yaji_domain::content::ContentState;
 use yaji_domain::error::invalid;
@@ -86,8 +86,8 @@ impl App {
             let before = repo::set_content_state(tx.conn(), target_kind, id, ContentState::Hidden).await?;
             hidden = before == Some(ContentState::Visible);
         }
-        let ev = Event::new(Kind::ReportFiled, Some(ctx.c.id), viewer.id, subject)
-            .with(serde_json::json!({"reason": reason, "reporters": reporters, "auto_hidden": hidden}));
+        let filed = ReportFiled { reason, reporters, auto_hidden: hidden };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, subject, &filed);
         finish(tx, ev, now).await?;
         Ok(hidden)
     }
@@ -202,11 +202,17 @@ impl App {
                     }
                 }
             }
-            let ev_kind = if decision == Decision::Approve { Kind::ContentApproved } else { Kind::ContentRejected };
-            let ev = Event::new(ev_kind, Some(ctx.c.id), viewer.id, subject).with(serde_json::json!({
-                "reason": reason, "decision": resolution, "flags": n, "author_id": author,
-                "before": before.map(ContentState::as_str), "after": if decision == Decision::Approve { "visible" } else { "hidden" },
-            }));
+            let (why, decision_name, flags) = (reason.clone(), resolution.to_string(), n as i64);
+            let (author_id, before) = (Some(author), before.map(|b| b.as_str().to_string()));
+            let ev = if decision == Decision::Approve {
+                let after = ContentState::Visible.as_str().into();
+                let p = ContentApproved { reason: why, decision: decision_name, flags, author_id, before, after };
+                Event::of(Some(ctx.c.id), viewer.id, subject, &p)
+            } else {
+                let after = ContentState::Hidden.as_str().into();
+                let p = ContentRejected { reason: why, decision: decision_name, flags, author_id, before, after };
+                Event::of(Some(ctx.c.id), viewer.id, subject, &p)
+            };
             crate::platform::events::record_event(tx.conn(), &ev, now).await?;
             let sanction = match decision {
                 Decision::Approve | Decision::Reject => None,

@@ -1,7 +1,7 @@
 //! Speaking rights: mute, unmute, "posts need approval" and warnings, by
 //! moderators on members below their role.
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{Event, Kind, MemberRestricted, MemberUnmuted, MemberUnrestricted, Subject};
 use yaji_domain::community;
 use yaji_domain::error::invalid;
 use yaji_domain::member::MemberState;
@@ -51,8 +51,8 @@ impl App {
             return Err(AppError::conflict("not_muted", Some("username"), "this member is not muted"));
         }
         repo::set_mute(tx.conn(), ctx.c.id, target, None, "").await?;
-        let ev = Event::new(Kind::MemberUnmuted, Some(ctx.c.id), viewer.id, Subject::User(target))
-            .with(serde_json::json!({"before_until": m.muted_until.map(rfc3339)}));
+        let unmuted = MemberUnmuted { before_until: m.muted_until.map(rfc3339) };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::User(target), &unmuted);
         finish(tx, ev, now).await
     }
 
@@ -67,9 +67,12 @@ impl App {
             return Ok(());
         }
         repo::set_needs_approval(tx.conn(), ctx.c.id, target, on).await?;
-        let kind = if on { Kind::MemberRestricted } else { Kind::MemberUnrestricted };
-        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(target))
-            .with(serde_json::json!({"reason": reason, "before": m.needs_approval == 1, "after": on}));
+        let (subject, before) = (Subject::User(target), m.needs_approval == 1);
+        let ev = if on {
+            Event::of(Some(ctx.c.id), viewer.id, subject, &MemberRestricted { reason, before, after: on })
+        } else {
+            Event::of(Some(ctx.c.id), viewer.id, subject, &MemberUnrestricted { reason, before, after: on })
+        };
         finish(tx, ev, now).await
     }
 

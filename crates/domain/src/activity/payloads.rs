@@ -187,6 +187,77 @@ payload!(
     }
 );
 
+payload!(
+    /// A member reported a post, comment or member; enough reporters hide the content.
+    ReportFiled => ReportFiled { reason: String, reporters: i64, auto_hidden: bool }
+);
+
+payload!(
+    /// A moderator approved held or reported content (`before` → `after` state).
+    ContentApproved => ContentApproved {
+        reason: String,
+        decision: String,
+        flags: i64,
+        author_id: Option<i64>,
+        before: Option<String>,
+        after: String,
+    }
+);
+
+payload!(
+    /// A moderator rejected (hid) held or reported content.
+    ContentRejected => ContentRejected {
+        reason: String,
+        decision: String,
+        flags: i64,
+        author_id: Option<i64>,
+        before: Option<String>,
+        after: String,
+    }
+);
+
+payload!(
+    /// A moderator lifted a mute (`before_until`: when it would have ended).
+    MemberUnmuted => MemberUnmuted { before_until: Option<String> }
+);
+
+payload!(
+    /// A member's posts now wait for approval.
+    MemberRestricted => MemberRestricted { reason: String, before: bool, after: bool }
+);
+
+payload!(
+    /// A member's posts no longer wait for approval.
+    MemberUnrestricted => MemberUnrestricted { reason: String, before: bool, after: bool }
+);
+
+payload!(
+    /// A post was scheduled (or its schedule canceled).
+    PostScheduled => PostScheduled {
+        scheduled_id: i64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        publish_at: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        repeat: Option<String>,
+        #[serde(skip_serializing_if = "is_false")]
+        canceled: bool,
+    }
+);
+
+payload!(
+    /// The FAQ changed: an entry (`entry_id`, `change`) or the settings.
+    FaqUpdated => FaqUpdated {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        entry_id: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        change: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        threshold: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unanswered_minutes: Option<i64>,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
