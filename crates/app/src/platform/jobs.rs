@@ -103,12 +103,24 @@ pub(crate) enum Job {
 }
 
 impl Job {
-    /// The `kind` column: the variant's tag.
-    pub(crate) fn kind(&self) -> String {
+    /// The `kind` and `payload` columns: the variant's tag, and its fields
+    /// without the tag, from one serialization.
+    pub(crate) fn columns(&self) -> (String, String) {
         match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(m)) => m.get("kind").and_then(|k| k.as_str()).unwrap_or_default().to_string(),
-            _ => String::new(),
+            Ok(serde_json::Value::Object(mut m)) => {
+                let kind = match m.remove("kind") {
+                    Some(serde_json::Value::String(k)) => k,
+                    _ => String::new(),
+                };
+                (kind, serde_json::Value::Object(m).to_string())
+            }
+            _ => (String::new(), "{}".into()),
         }
+    }
+
+    /// The `kind` column alone (for messages).
+    pub(crate) fn kind(&self) -> String {
+        self.columns().0
     }
 
     /// Reads a queued job from its row's kind and payload.
@@ -122,17 +134,6 @@ impl Job {
             m if m.starts_with("unknown variant") => AppError::Internal(format!("unknown job kind '{kind}'")),
             m => AppError::Internal(format!("job kind '{kind}': {m}")),
         })
-    }
-
-    /// The payload column: the variant's fields without the tag.
-    fn payload(&self) -> String {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) => {
-                m.remove("kind");
-                serde_json::Value::Object(m).to_string()
-            }
-            _ => "{}".into(),
-        }
     }
 
     /// Its effect leaves the database (HTTP, SMTP): it runs outside the batch
@@ -178,7 +179,7 @@ impl Job {
 /// [`App::wake_workers`] (or `wake_workers_if_queued`) after commit.
 pub(crate) async fn enqueue(conn: &mut Conn, job: Job, now: i64) -> AppResult<()> {
     let (key, run_at, community_id, max_attempts) = job.schedule(now);
-    let (kind, payload) = (job.kind(), job.payload());
+    let (kind, payload) = job.columns();
     let new =
         repo::NewJob { kind: &kind, payload: &payload, dedupe_key: Some(&key), community_id, run_at, max_attempts };
     repo::enqueue(conn, &new, now).await?;
@@ -495,9 +496,10 @@ mod tests {
         ];
         let mut kinds = std::collections::HashSet::new();
         for j in jobs {
-            assert!(kinds.insert(j.kind()), "{j:?}");
-            assert!(!j.payload().contains("\"kind\""), "the tag lives in its own column");
-            assert_eq!(Job::decode(&j.kind(), &j.payload()).unwrap(), j);
+            let (kind, payload) = j.columns();
+            assert!(kinds.insert(kind.clone()), "{j:?}");
+            assert!(!payload.contains("\"kind\""), "the tag lives in its own column");
+            assert_eq!(Job::decode(&kind, &payload).unwrap(), j);
         }
         // The kinds and payloads earlier versions queued (and the outbox's SQL writes) still decode.
         assert_eq!(
