@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use yaji_store::repo::jobs as repo;
 use yaji_store::Conn;
 
-use crate::accounts::Viewer;
+use crate::platform::context::Viewer;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
 /// How long a claimed job belongs to its worker before others may take it.
