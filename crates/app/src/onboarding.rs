@@ -72,14 +72,15 @@ fn tags_of(m: &ActiveMember) -> Vec<String> {
     t
 }
 
-/// (rules, intro, first post) for a member.
+/// (rules, intro, first post) for a member; `intro_topic` is the
+/// community's (read once by callers that look at many members).
 async fn progress(
     conn: &mut Conn,
     c: &crepo::CommunityRow,
+    intro_topic: Option<i64>,
     user_id: i64,
     rules_accepted: i64,
 ) -> AppResult<(bool, bool, bool)> {
-    let intro_topic = repo::intro_topic(conn, c.id).await?;
     let (intro, other) = repo::post_counts(conn, c.id, user_id, intro_topic).await?;
     Ok((c.rules_version == 0 || rules_accepted >= c.rules_version, intro > 0, other > 0))
 }
@@ -94,9 +95,10 @@ impl App {
             .as_ref()
             .filter(|m| m.state == MemberState::Active)
             .ok_or(AppError::forbidden("members_only", "only members of this community have a checklist"))?;
-        let (rules, intro, first) = progress(&mut c, &ctx.c, viewer.id, m.rules_version_accepted).await?;
-        let row = active_members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
         let intro_topic_id = repo::intro_topic(&mut c, ctx.c.id).await?;
+        let (rules, intro, first) =
+            progress(&mut c, &ctx.c, intro_topic_id, viewer.id, m.rules_version_accepted).await?;
+        let row = active_members(&mut c, ctx.c.id, Some(viewer.id)).await?.into_iter().next();
         let topic = match intro_topic_id {
             Some(t) => crepo::topic(&mut c, t).await?.map(|t| t.name),
             None => None,
@@ -207,11 +209,12 @@ impl App {
         let mut members = active_members(&mut c, ctx.c.id, None).await?;
         members.sort_by_key(|m| std::cmp::Reverse(m.joined_at));
         members.truncate(200);
+        let intro_topic = repo::intro_topic(&mut c, ctx.c.id).await?;
         let mut out = Vec::with_capacity(members.len());
         for m in members {
             let accepted =
                 crepo::membership(&mut c, ctx.c.id, m.user_id).await?.map_or(0, |r| r.rules_version_accepted);
-            let (rules, intro, first_post) = progress(&mut c, &ctx.c, m.user_id, accepted).await?;
+            let (rules, intro, first_post) = progress(&mut c, &ctx.c, intro_topic, m.user_id, accepted).await?;
             out.push(ChecklistProgress {
                 tags: tags_of(&m),
                 user_id: m.user_id,
@@ -235,7 +238,8 @@ impl App {
         if c.checklist_enabled != 1 || m.state != MemberState::Active {
             return Ok("skipped: checklist off or not active".into());
         }
-        let (rules, intro, first) = progress(conn, &c, uid, m.rules_version_accepted).await?;
+        let intro_topic = repo::intro_topic(conn, c.id).await?;
+        let (rules, intro, first) = progress(conn, &c, intro_topic, uid, m.rules_version_accepted).await?;
         if !(rules && intro && first) {
             return Ok(format!("in progress: rules={rules} intro={intro} first_post={first}"));
         }
