@@ -23,20 +23,35 @@ pub const PASSWORD: &str = "correct horse battery";
 
 /// One story test, run on each database: expands to a module named after the
 /// test with a `sqlite` and a `postgres` test (`member_story::postgres`).
-/// The body gets the [`Backend`] as the named argument. The attributes
-/// (the test attribute itself, docs) go on both tests.
+///
+/// Two forms. `async fn name(t: TestApp)` gets a running server on a fresh
+/// database, cleaned up after the body (`#[tokio::test]` is added). `async fn
+/// name(b)` gets the [`Backend`] and sets up what it needs itself; its
+/// attributes must include the test attribute. Other attributes (docs) go on
+/// both tests.
 ///
 /// ```ignore
 /// story! {
-///     #[tokio::test]
-///     async fn member_story(b) {
-///         let t = TestApp::spawn(b).await;
+///     async fn member_story(t: TestApp) {
+///         let owner = t.user("owner").await;
 ///         // ...
 ///     }
 /// }
 /// ```
 #[macro_export]
 macro_rules! story {
+    // A story over a running server: spawned on the backend, cleaned up after.
+    ($(#[$attr:meta])* async fn $name:ident($t:ident: TestApp) $body:block) => {
+        $crate::story! {
+            $(#[$attr])*
+            #[tokio::test]
+            async fn $name(backend) {
+                let $t = $crate::TestApp::spawn(backend).await;
+                $body
+                $t.cleanup().await;
+            }
+        }
+    };
     ($(#[$attr:meta])* async fn $name:ident($b:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]

@@ -1,6 +1,5 @@
 //! Accounts: sign-up, login and logout, the profile, API tokens.
 
-use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -11,8 +10,8 @@ use yaji_app::accounts::Registration;
 use yaji_app::views::*;
 use yaji_domain::user::ProfileInput;
 
-use super::{created, no_content, ok, ApiResult, Json, Path};
-use crate::auth::{set_cookie, Auth, Via, SESSION_COOKIE};
+use super::{created, no_content, ok, ApiResult, Call, Json, Path};
+use crate::auth::{set_cookie, Via, SESSION_COOKIE};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -42,7 +41,7 @@ struct RegisterBody {
 /// Create an account. The first account of a site becomes its administrator.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterBody,
     responses((status = 201, body = UserView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn register(State(s): State<AppState>, auth: Auth, Json(b): Json<RegisterBody>) -> ApiResult<Response> {
+async fn register(c: Call, Json(b): Json<RegisterBody>) -> ApiResult<Response> {
     let r = Registration {
         username: &b.username,
         password: &b.password,
@@ -50,7 +49,7 @@ async fn register(State(s): State<AppState>, auth: Auth, Json(b): Json<RegisterB
         locale: &b.locale,
         time_zone: &b.time_zone,
     };
-    created(s.app.register(r, &auth.client_ip).await?)
+    created(c.app.register(r, &c.auth.client_ip).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -69,29 +68,29 @@ struct LoginResponse {
 /// Log in; sets the `yaji_session` cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginBody,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn login(State(s): State<AppState>, auth: Auth, Json(b): Json<LoginBody>) -> ApiResult<Response> {
-    let sess = s.app.login(&b.username, &b.password, &auth.client_ip).await?;
+async fn login(c: Call, Json(b): Json<LoginBody>) -> ApiResult<Response> {
+    let sess = c.app.login(&b.username, &b.password, &c.auth.client_ip).await?;
     let mut res = axum::Json(LoginResponse { user: sess.user, csrf_token: sess.csrf }).into_response();
     res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, auth.secure));
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, c.auth.secure));
     Ok(res)
 }
 
 /// End the current session.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)))]
-async fn logout(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    if let Via::Session { token } = &auth.via {
-        s.app.logout(token).await?;
+async fn logout(c: Call) -> ApiResult<Response> {
+    if let Via::Session { token } = &c.auth.via {
+        c.app.logout(token).await?;
     }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true, auth.secure));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, true, c.auth.secure));
     Ok(res)
 }
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = UserView), (status = 401, body = ErrorBody)))]
-async fn me(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    ok(s.app.user(auth.require()?.id).await?)
+async fn me(c: Call) -> ApiResult<Response> {
+    ok(c.app.user(c.require()?.id).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -107,9 +106,9 @@ struct ProfileBody {
 /// Update your profile; omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = ProfileBody,
     responses((status = 200, body = UserView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_me(State(s): State<AppState>, auth: Auth, Json(b): Json<ProfileBody>) -> ApiResult<Response> {
-    let v = auth.require()?;
-    let cur = s.app.user(v.id).await?;
+async fn update_me(c: Call, Json(b): Json<ProfileBody>) -> ApiResult<Response> {
+    let v = c.require()?;
+    let cur = c.app.user(v.id).await?;
     let avatar = b.avatar_url.or(cur.avatar_url).unwrap_or_default();
     let input = ProfileInput {
         display_name: b.display_name.as_deref().unwrap_or(&cur.display_name),
@@ -118,13 +117,13 @@ async fn update_me(State(s): State<AppState>, auth: Auth, Json(b): Json<ProfileB
         locale: b.locale.as_deref().unwrap_or(&cur.locale),
         time_zone: b.time_zone.as_deref().unwrap_or(&cur.time_zone),
     };
-    ok(s.app.update_profile(v, input).await?)
+    ok(c.app.update_profile(v, input).await?)
 }
 
 /// Your API tokens (secrets are never shown again).
 #[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", responses((status = 200, body = Vec<TokenView>), (status = 401, body = ErrorBody)))]
-async fn list_tokens(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    ok(s.app.tokens(auth.require()?).await?)
+async fn list_tokens(c: Call) -> ApiResult<Response> {
+    ok(c.app.tokens(c.require()?).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -135,14 +134,14 @@ struct TokenBody {
 /// Create a bearer API token; its secret is in this response only.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = TokenBody,
     responses((status = 201, body = NewToken), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_token(State(s): State<AppState>, auth: Auth, Json(b): Json<TokenBody>) -> ApiResult<Response> {
-    created(s.app.create_token(auth.require()?, &b.name).await?)
+async fn create_token(c: Call, Json(b): Json<TokenBody>) -> ApiResult<Response> {
+    created(c.app.create_token(c.require()?, &b.name).await?)
 }
 
 /// Revoke one of your tokens.
 #[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    s.app.revoke_token(auth.require()?, id).await?;
+async fn revoke_token(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    c.app.revoke_token(c.require()?, id).await?;
     no_content()
 }

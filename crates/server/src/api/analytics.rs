@@ -1,6 +1,5 @@
 //! Analytics endpoints (admins).
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -8,8 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::analytics::Dashboard;
 
-use super::{ok, ApiResult, Path, Query};
-use crate::auth::Auth;
+use super::{ok, ApiResult, Call, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -31,11 +29,6 @@ struct RangeParams {
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/analytics", tag = "analytics",
     params(("slug" = String, Path), RangeParams),
     responses((status = 200, body = Dashboard), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn dashboard(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(p): Query<RangeParams>,
-) -> ApiResult<Response> {
-    ok(s.app.analytics(auth.require()?, &slug, p.from.as_deref(), p.to.as_deref(), p.tz.as_deref()).await?)
+async fn dashboard(c: Call, Path(slug): Path<String>, Query(p): Query<RangeParams>) -> ApiResult<Response> {
+    ok(c.app.analytics(c.require()?, &slug, p.from.as_deref(), p.to.as_deref(), p.tz.as_deref()).await?)
 }

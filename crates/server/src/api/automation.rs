@@ -2,7 +2,6 @@
 //! templates, the newcomer checklist, member tags, the content calendar and
 //! outgoing webhooks.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -10,8 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::automation::{parse_rule, DryRun, RuleView, RunView, TemplateView};
 
-use super::{created, no_content, ok, ApiResult, Json, LangParam, Path, Query};
-use crate::auth::Auth;
+use super::{created, no_content, ok, ApiResult, Call, Json, LangParam, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -42,54 +40,40 @@ fn yes() -> bool {
 /// The community's automation rules (admins).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/automation/rules", tag = "automation", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<RuleView>), (status = 403, body = ErrorBody)))]
-async fn list_rules(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.automation_rules(auth.require()?, &slug).await?)
+async fn list_rules(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.automation_rules(c.require()?, &slug).await?)
 }
 
 /// Create a rule: trigger + conditions + actions (admins). Timer rules are armed at once.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/automation/rules", tag = "automation", params(("slug" = String, Path)),
     request_body = RuleBody,
     responses((status = 201, body = RuleView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_rule(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<RuleBody>,
-) -> ApiResult<Response> {
+async fn create_rule(c: Call, Path(slug): Path<String>, Json(b): Json<RuleBody>) -> ApiResult<Response> {
     let def = parse_rule(&b.rule)?;
-    created(s.app.save_rule(auth.require()?, &slug, None, def, b.enabled).await?)
+    created(c.app.save_rule(c.require()?, &slug, None, def, b.enabled).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/automation/rules/{id}", tag = "automation",
     params(("slug" = String, Path), ("id" = i64, Path)),
     responses((status = 200, body = RuleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_rule(State(s): State<AppState>, auth: Auth, Path((slug, id)): Path<(String, i64)>) -> ApiResult<Response> {
-    ok(s.app.automation_rule(auth.require()?, &slug, id).await?)
+async fn get_rule(c: Call, Path((slug, id)): Path<(String, i64)>) -> ApiResult<Response> {
+    ok(c.app.automation_rule(c.require()?, &slug, id).await?)
 }
 
 /// Replace a rule (admins); pending timers of the old version stop.
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/automation/rules/{id}", tag = "automation",
     params(("slug" = String, Path), ("id" = i64, Path)), request_body = RuleBody,
     responses((status = 200, body = RuleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_rule(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, id)): Path<(String, i64)>,
-    Json(b): Json<RuleBody>,
-) -> ApiResult<Response> {
+async fn update_rule(c: Call, Path((slug, id)): Path<(String, i64)>, Json(b): Json<RuleBody>) -> ApiResult<Response> {
     let def = parse_rule(&b.rule)?;
-    ok(s.app.save_rule(auth.require()?, &slug, Some(id), def, b.enabled).await?)
+    ok(c.app.save_rule(c.require()?, &slug, Some(id), def, b.enabled).await?)
 }
 
 #[utoipa::path(delete, path = "/api/v1/communities/{slug}/automation/rules/{id}", tag = "automation",
     params(("slug" = String, Path), ("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_rule(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, id)): Path<(String, i64)>,
-) -> ApiResult<Response> {
-    s.app.delete_rule(auth.require()?, &slug, id).await?;
+async fn delete_rule(c: Call, Path((slug, id)): Path<(String, i64)>) -> ApiResult<Response> {
+    c.app.delete_rule(c.require()?, &slug, id).await?;
     no_content()
 }
 
@@ -103,26 +87,20 @@ struct EnabledBody {
     params(("slug" = String, Path), ("id" = i64, Path)), request_body = EnabledBody,
     responses((status = 200, body = RuleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn set_enabled(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, id)): Path<(String, i64)>,
     Json(b): Json<EnabledBody>,
 ) -> ApiResult<Response> {
-    ok(s.app.set_rule_enabled(auth.require()?, &slug, id, b.enabled).await?)
+    ok(c.app.set_rule_enabled(c.require()?, &slug, id, b.enabled).await?)
 }
 
 /// Dry run: who would this rule (saved or not) reach right now, and what would it say?
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/automation/dry-run", tag = "automation", params(("slug" = String, Path)),
     request_body = RuleBody,
     responses((status = 200, body = DryRun), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn dry_run(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<RuleBody>,
-) -> ApiResult<Response> {
+async fn dry_run(c: Call, Path(slug): Path<String>, Json(b): Json<RuleBody>) -> ApiResult<Response> {
     let def = parse_rule(&b.rule)?;
-    ok(s.app.dry_run(auth.require()?, &slug, def).await?)
+    ok(c.app.dry_run(c.require()?, &slug, def).await?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -138,26 +116,16 @@ struct RunParams {
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/automation/runs", tag = "automation",
     params(("slug" = String, Path), RunParams),
     responses((status = 200, body = Vec<RunView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn runs(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(p): Query<RunParams>,
-) -> ApiResult<Response> {
-    ok(s.app.automation_runs(auth.require()?, &slug, p.rule_id, p.status.as_deref(), p.before).await?)
+async fn runs(c: Call, Path(slug): Path<String>, Query(p): Query<RunParams>) -> ApiResult<Response> {
+    ok(c.app.automation_runs(c.require()?, &slug, p.rule_id, p.status.as_deref(), p.before).await?)
 }
 
 /// Built-in templates and whether each is enabled here.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/automation/templates", tag = "automation",
     params(("slug" = String, Path), LangParam),
     responses((status = 200, body = Vec<TemplateView>), (status = 403, body = ErrorBody)))]
-async fn templates(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(l): Query<LangParam>,
-) -> ApiResult<Response> {
-    ok(s.app.automation_templates(auth.require()?, &slug, l.zh()).await?)
+async fn templates(c: Call, Path(slug): Path<String>, Query(l): Query<LangParam>) -> ApiResult<Response> {
+    ok(c.app.automation_templates(c.require()?, &slug, l.zh()).await?)
 }
 
 /// One click: create an enabled rule from a template (then edit it like any rule).
@@ -165,10 +133,9 @@ async fn templates(
     params(("slug" = String, Path), ("key" = String, Path), LangParam),
     responses((status = 201, body = RuleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn enable_template(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, key)): Path<(String, String)>,
     Query(l): Query<LangParam>,
 ) -> ApiResult<Response> {
-    created(s.app.enable_template(auth.require()?, &slug, &key, l.zh()).await?)
+    created(c.app.enable_template(c.require()?, &slug, &key, l.zh()).await?)
 }

@@ -1,6 +1,5 @@
 //! The content calendar: scheduled and repeating posts.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -8,8 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::calendar::{CalendarView, ScheduleInput, ScheduledView};
 
-use super::{created, no_content, ok, ApiResult, Json, Path, Query};
-use crate::auth::Auth;
+use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -26,37 +24,23 @@ struct MonthParam {
 /// The content calendar: scheduled posts and timer rules of a month (moderators).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/calendar", tag = "calendar", params(("slug" = String, Path), MonthParam),
     responses((status = 200, body = CalendarView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn calendar(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(m): Query<MonthParam>,
-) -> ApiResult<Response> {
-    ok(s.app.calendar(auth.require()?, &slug, m.month.as_deref()).await?)
+async fn calendar(c: Call, Path(slug): Path<String>, Query(m): Query<MonthParam>) -> ApiResult<Response> {
+    ok(c.app.calendar(c.require()?, &slug, m.month.as_deref()).await?)
 }
 
 /// Write a post now, publish it later, once or on a repeating schedule (moderators).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/calendar", tag = "calendar", params(("slug" = String, Path)),
     request_body = ScheduleInput,
     responses((status = 201, body = ScheduledView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn schedule_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<ScheduleInput>,
-) -> ApiResult<Response> {
-    created(s.app.schedule_post(auth.require()?, &slug, &b).await?)
+async fn schedule_post(c: Call, Path(slug): Path<String>, Json(b): Json<ScheduleInput>) -> ApiResult<Response> {
+    created(c.app.schedule_post(c.require()?, &slug, &b).await?)
 }
 
 /// Cancel a scheduled post.
 #[utoipa::path(delete, path = "/api/v1/communities/{slug}/calendar/{id}", tag = "calendar",
     params(("slug" = String, Path), ("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn cancel_scheduled(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, id)): Path<(String, i64)>,
-) -> ApiResult<Response> {
-    s.app.cancel_scheduled(auth.require()?, &slug, id).await?;
+async fn cancel_scheduled(c: Call, Path((slug, id)): Path<(String, i64)>) -> ApiResult<Response> {
+    c.app.cancel_scheduled(c.require()?, &slug, id).await?;
     no_content()
 }

@@ -1,6 +1,5 @@
 //! Communities: discovery, create and edit, rules, topics.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -11,8 +10,7 @@ use yaji_app::communities::NewCommunity;
 use yaji_app::views::*;
 use yaji_domain::community::SettingsInput;
 
-use super::{created, no_content, ok, ApiResult, Json, Path, Query};
-use crate::auth::Auth;
+use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
@@ -41,13 +39,13 @@ struct CommunityList {
 /// All communities, most members first. Private ones show their card only.
 #[utoipa::path(get, path = "/api/v1/communities", tag = "communities", params(PageParams),
     responses((status = 200, body = CommunityList)))]
-async fn list_communities(State(s): State<AppState>, auth: Auth, Query(p): Query<PageParams>) -> ApiResult<Response> {
+async fn list_communities(c: Call, Query(p): Query<PageParams>) -> ApiResult<Response> {
     let limit = p.limit.unwrap_or(50);
     if !(1..=100).contains(&limit) {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "out_of_range", "limit must be between 1 and 100")
             .field("limit"));
     }
-    let communities = s.app.communities(auth.viewer(), true, limit as i64, p.offset.unwrap_or(0) as i64).await?;
+    let communities = c.app.communities(c.viewer(), true, limit as i64, p.offset.unwrap_or(0) as i64).await?;
     ok(CommunityList { communities })
 }
 
@@ -85,8 +83,8 @@ struct CommunityBody {
 /// Create a community; you become its owner.
 #[utoipa::path(post, path = "/api/v1/communities", tag = "communities", request_body = CommunityBody,
     responses((status = 201, body = CommunityView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_community(State(s): State<AppState>, auth: Auth, Json(b): Json<CommunityBody>) -> ApiResult<Response> {
-    let v = auth.require()?;
+async fn create_community(c: Call, Json(b): Json<CommunityBody>) -> ApiResult<Response> {
+    let v = c.require()?;
     let settings = SettingsInput {
         name: b.name,
         description: b.description,
@@ -98,14 +96,14 @@ async fn create_community(State(s): State<AppState>, auth: Auth, Json(b): Json<C
         time_zone: b.time_zone.unwrap_or_else(|| "Asia/Shanghai".into()),
         announcement: b.announcement,
     };
-    created(s.app.create_community(v, NewCommunity { slug: b.slug, settings, rules: b.rules }).await?)
+    created(c.app.create_community(v, NewCommunity { slug: b.slug, settings, rules: b.rules }).await?)
 }
 
 /// A community, with what the caller may do in it.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}", tag = "communities", params(("slug" = String, Path)),
     responses((status = 200, body = CommunityView), (status = 404, body = ErrorBody)))]
-async fn get_community(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.community(auth.viewer(), &slug).await?)
+async fn get_community(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.community(c.viewer(), &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -124,14 +122,9 @@ struct CommunityPatch {
 /// Edit community settings (admins); omitted fields keep their value.
 #[utoipa::path(patch, path = "/api/v1/communities/{slug}", tag = "communities", params(("slug" = String, Path)), request_body = CommunityPatch,
     responses((status = 200, body = CommunityView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_community(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<CommunityPatch>,
-) -> ApiResult<Response> {
-    let v = auth.require()?;
-    let cur = s.app.community(Some(v), &slug).await?;
+async fn update_community(c: Call, Path(slug): Path<String>, Json(b): Json<CommunityPatch>) -> ApiResult<Response> {
+    let v = c.require()?;
+    let cur = c.app.community(Some(v), &slug).await?;
     // Permission is decided by the use case; this only fills omitted fields.
     let input = SettingsInput {
         name: b.name.unwrap_or(cur.name),
@@ -144,14 +137,14 @@ async fn update_community(
         time_zone: b.time_zone.unwrap_or(cur.time_zone),
         announcement: b.announcement.unwrap_or(cur.announcement),
     };
-    ok(s.app.update_community(v, &slug, input).await?)
+    ok(c.app.update_community(v, &slug, input).await?)
 }
 
 /// The current rules (群规); 404 when none were published.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/rules", tag = "communities", params(("slug" = String, Path)),
     responses((status = 200, body = RulesView), (status = 404, body = ErrorBody)))]
-async fn get_rules(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    match s.app.rules(auth.viewer(), &slug).await? {
+async fn get_rules(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    match c.app.rules(c.viewer(), &slug).await? {
         Some(r) => ok(r),
         None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "this community has no rules yet")),
     }
@@ -166,20 +159,15 @@ struct RulesBody {
 /// Publish a new rules version (admins).
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/rules", tag = "communities", params(("slug" = String, Path)), request_body = RulesBody,
     responses((status = 201, body = RulesView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn publish_rules(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<RulesBody>,
-) -> ApiResult<Response> {
-    created(s.app.publish_rules(auth.require()?, &slug, &b.body).await?)
+async fn publish_rules(c: Call, Path(slug): Path<String>, Json(b): Json<RulesBody>) -> ApiResult<Response> {
+    created(c.app.publish_rules(c.require()?, &slug, &b.body).await?)
 }
 
 /// Every published version of the rules, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/rules/history", tag = "communities", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<RulesView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn rules_history(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.rules_history(auth.require()?, &slug).await?)
+async fn rules_history(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.rules_history(c.require()?, &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -190,21 +178,16 @@ struct AcceptRulesBody {
 /// Accept the current rules version (members, after the rules changed).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/rules/accept", tag = "communities", params(("slug" = String, Path)), request_body = AcceptRulesBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn accept_rules(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<AcceptRulesBody>,
-) -> ApiResult<Response> {
-    s.app.accept_rules(auth.require()?, &slug, b.version).await?;
+async fn accept_rules(c: Call, Path(slug): Path<String>, Json(b): Json<AcceptRulesBody>) -> ApiResult<Response> {
+    c.app.accept_rules(c.require()?, &slug, b.version).await?;
     no_content()
 }
 
 /// Topics (content tags) of a community.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/topics", tag = "communities", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<TopicView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_topics(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.topics(auth.viewer(), &slug).await?)
+async fn list_topics(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.topics(c.viewer(), &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -215,17 +198,12 @@ struct TopicBody {
 /// Create a topic (admins).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/topics", tag = "communities", params(("slug" = String, Path)), request_body = TopicBody,
     responses((status = 201, body = TopicView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_topic(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<TopicBody>,
-) -> ApiResult<Response> {
-    created(s.app.create_topic(auth.require()?, &slug, &b.name).await?)
+async fn create_topic(c: Call, Path(slug): Path<String>, Json(b): Json<TopicBody>) -> ApiResult<Response> {
+    created(c.app.create_topic(c.require()?, &slug, &b.name).await?)
 }
 
 /// Communities you are a member of.
 #[utoipa::path(get, path = "/api/v1/me/communities", tag = "communities", responses((status = 200, body = Vec<CommunityView>), (status = 401, body = ErrorBody)))]
-async fn my_communities(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    ok(s.app.my_communities(auth.require()?).await?)
+async fn my_communities(c: Call) -> ApiResult<Response> {
+    ok(c.app.my_communities(c.require()?).await?)
 }

@@ -1,6 +1,5 @@
 //! Content: feeds, posts, comments, reactions, pin and essence.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -11,8 +10,7 @@ use yaji_app::content::{Curation, PostInput};
 use yaji_app::views::*;
 use yaji_domain::content::Feed;
 
-use super::{created, json_bytes, no_content, ok, ApiResult, Json, Path, Query};
-use crate::auth::Auth;
+use super::{created, json_bytes, no_content, ok, ApiResult, Call, Json, Path, Query};
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
@@ -42,12 +40,7 @@ struct FeedParams {
 /// A community feed, newest first, with cursor pagination.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/posts", tag = "content", params(("slug" = String, Path), FeedParams),
     responses((status = 200, body = FeedPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn feed(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(p): Query<FeedParams>,
-) -> ApiResult<Response> {
+async fn feed(c: Call, Path(slug): Path<String>, Query(p): Query<FeedParams>) -> ApiResult<Response> {
     let feed = match (p.topic, p.feed.as_deref()) {
         (Some(t), _) => Feed::Topic(t),
         (None, None | Some("latest") | Some("")) => Feed::Latest,
@@ -61,7 +54,7 @@ async fn feed(
             .field("feed"))
         }
     };
-    json_bytes(s.app.feed_json(auth.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?)
+    json_bytes(c.app.feed_json(c.viewer(), &slug, feed, p.cursor.as_deref(), p.limit).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -75,81 +68,71 @@ struct PostBody {
 /// Create a post (members).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/posts", tag = "content", params(("slug" = String, Path)), request_body = PostBody,
     responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<PostBody>,
-) -> ApiResult<Response> {
+async fn create_post(c: Call, Path(slug): Path<String>, Json(b): Json<PostBody>) -> ApiResult<Response> {
     let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
-    created(s.app.create_post(auth.require()?, &slug, input).await?)
+    created(c.app.create_post(c.require()?, &slug, input).await?)
 }
 
 /// A post with its comments and reactions.
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    json_bytes(s.app.post_json(auth.viewer(), id).await?)
+async fn get_post(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    json_bytes(c.app.post_json(c.viewer(), id).await?)
 }
 
 /// Edit your post; the previous version is kept.
 #[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)), request_body = PostBody,
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn edit_post(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Json(b): Json<PostBody>,
-) -> ApiResult<Response> {
+async fn edit_post(c: Call, Path(id): Path<i64>, Json(b): Json<PostBody>) -> ApiResult<Response> {
     let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
-    ok(s.app.edit_post(auth.require()?, id, input).await?)
+    ok(c.app.edit_post(c.require()?, id, input).await?)
 }
 
 /// Delete a post (its author, or moderators and above). Soft delete.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    s.app.delete_post(auth.require()?, id).await?;
+async fn delete_post(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    c.app.delete_post(c.require()?, id).await?;
     no_content()
 }
 
 /// Earlier versions of an edited post, newest first.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/revisions", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<RevisionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn post_revisions(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    ok(s.app.post_revisions(auth.viewer(), id).await?)
+async fn post_revisions(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.post_revisions(c.viewer(), id).await?)
 }
 
-async fn curate(s: &AppState, auth: &Auth, id: i64, what: Curation) -> ApiResult<Response> {
-    ok(s.app.curate(auth.require()?, id, what).await?)
+async fn curate(c: &Call, id: i64, what: Curation) -> ApiResult<Response> {
+    ok(c.app.curate(c.require()?, id, what).await?)
 }
 
 /// Pin a post (moderators and above).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/pin", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn pin_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    curate(&s, &auth, id, Curation::Pin).await
+async fn pin_post(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&c, id, Curation::Pin).await
 }
 
 /// Unpin a post.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/pin", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unpin_post(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    curate(&s, &auth, id, Curation::Unpin).await
+async fn unpin_post(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&c, id, Curation::Unpin).await
 }
 
 /// Mark a post as essence (精华) (moderators and above).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/essence", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn set_essence(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    curate(&s, &auth, id, Curation::SetEssence).await
+async fn set_essence(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&c, id, Curation::SetEssence).await
 }
 
 /// Remove the essence mark.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/essence", tag = "content", params(("id" = i64, Path)),
     responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn unset_essence(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    curate(&s, &auth, id, Curation::UnsetEssence).await
+async fn unset_essence(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    curate(&c, id, Curation::UnsetEssence).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -161,20 +144,15 @@ struct CommentBody {
 /// Comment on a post (members).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "content", params(("id" = i64, Path)), request_body = CommentBody,
     responses((status = 201, body = CommentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_comment(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Json(b): Json<CommentBody>,
-) -> ApiResult<Response> {
-    created(s.app.comment(auth.require()?, id, &b.body).await?)
+async fn create_comment(c: Call, Path(id): Path<i64>, Json(b): Json<CommentBody>) -> ApiResult<Response> {
+    created(c.app.comment(c.require()?, id, &b.body).await?)
 }
 
 /// Delete a comment (its author, or moderators and above).
 #[utoipa::path(delete, path = "/api/v1/comments/{id}", tag = "content", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn delete_comment(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    s.app.delete_comment(auth.require()?, id).await?;
+async fn delete_comment(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    c.app.delete_comment(c.require()?, id).await?;
     no_content()
 }
 
@@ -187,23 +165,13 @@ struct ReactionBody {
 /// React to a post (members). Reacting twice with the same emoji changes nothing.
 #[utoipa::path(post, path = "/api/v1/posts/{id}/reactions", tag = "content", params(("id" = i64, Path)), request_body = ReactionBody,
     responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_reaction(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Json(b): Json<ReactionBody>,
-) -> ApiResult<Response> {
-    ok(s.app.react(auth.require()?, id, &b.emoji, true).await?)
+async fn add_reaction(c: Call, Path(id): Path<i64>, Json(b): Json<ReactionBody>) -> ApiResult<Response> {
+    ok(c.app.react(c.require()?, id, &b.emoji, true).await?)
 }
 
 /// Take back a reaction.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}/reactions", tag = "content", params(("id" = i64, Path), ReactionBody),
     responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn remove_reaction(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    Query(b): Query<ReactionBody>,
-) -> ApiResult<Response> {
-    ok(s.app.react(auth.require()?, id, &b.emoji, false).await?)
+async fn remove_reaction(c: Call, Path(id): Path<i64>, Query(b): Query<ReactionBody>) -> ApiResult<Response> {
+    ok(c.app.react(c.require()?, id, &b.emoji, false).await?)
 }

@@ -97,3 +97,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
 fn query_rejection(r: QueryRejection) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())
 }
+
+/// What almost every handler needs: the application and who is calling, in
+/// one extractor (so a handler's signature names only what is its own: path,
+/// query, body).
+pub struct Call {
+    state: crate::AppState,
+    pub auth: crate::auth::Auth,
+}
+
+impl Call {
+    pub fn viewer(&self) -> Option<yaji_app::accounts::Viewer> {
+        self.auth.viewer()
+    }
+    pub fn require(&self) -> Result<yaji_app::accounts::Viewer, yaji_app::AppError> {
+        self.auth.require()
+    }
+}
+
+impl std::ops::Deref for Call {
+    type Target = crate::Shared;
+    fn deref(&self) -> &crate::Shared {
+        &self.state
+    }
+}
+
+impl FromRequestParts<crate::AppState> for Call {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &crate::AppState) -> Result<Self, ApiError> {
+        let auth = crate::auth::Auth::from_request_parts(parts, state).await?;
+        Ok(Call { state: state.clone(), auth })
+    }
+}

@@ -1,6 +1,5 @@
 //! The job queue for site administrators: the dead-letter list and retries.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -8,8 +7,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::platform::jobs::JobView;
 
-use super::{no_content, ok, ApiResult, Path, Query};
-use crate::auth::Auth;
+use super::{no_content, ok, ApiResult, Call, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -26,14 +24,14 @@ struct JobParams {
 /// Background jobs by status (site administrators).
 #[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "jobs", params(JobParams),
     responses((status = 200, body = Vec<JobView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_jobs(State(s): State<AppState>, auth: Auth, Query(p): Query<JobParams>) -> ApiResult<Response> {
-    ok(s.app.jobs(auth.require()?, p.status.as_deref().unwrap_or("dead")).await?)
+async fn list_jobs(c: Call, Query(p): Query<JobParams>) -> ApiResult<Response> {
+    ok(c.app.jobs(c.require()?, p.status.as_deref().unwrap_or("dead")).await?)
 }
 
 /// Put a dead job back in the queue with fresh attempts.
 #[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn retry_job(State(s): State<AppState>, auth: Auth, Path(id): Path<i64>) -> ApiResult<Response> {
-    s.app.retry_job(auth.require()?, id).await?;
+async fn retry_job(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    c.app.retry_job(c.require()?, id).await?;
     no_content()
 }

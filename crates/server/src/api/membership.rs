@@ -1,7 +1,6 @@
 //! Membership: joining, leaving, the member directory, removal and bans,
 //! roles, join requests, invites and member tags.
 
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -11,8 +10,7 @@ use utoipa_axum::routes;
 use yaji_app::membership::{JoinInput, JoinOutcome, MemberQuery, Sanction, TagCount};
 use yaji_app::views::*;
 
-use super::{created, no_content, ok, ApiResult, Json, Path, Query};
-use crate::auth::Auth;
+use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
 
@@ -51,17 +49,12 @@ struct JoinBody {
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/join", tag = "membership", params(("slug" = String, Path)), request_body = JoinBody,
     responses((status = 200, body = JoinOutcome, description = "joined"), (status = 202, body = JoinOutcome, description = "application pending"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn join(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    body: Option<Json<JoinBody>>,
-) -> ApiResult<Response> {
+async fn join(c: Call, Path(slug): Path<String>, body: Option<Json<JoinBody>>) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    let out = s
+    let out = c
         .app
         .join(
-            auth.require()?,
+            c.require()?,
             &slug,
             JoinInput { accept_rules: b.accept_rules, answers: b.answers, invite_code: b.invite_code },
         )
@@ -73,8 +66,8 @@ async fn join(
 /// Leave a community.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/leave", tag = "membership", params(("slug" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody)))]
-async fn leave(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    s.app.leave(auth.require()?, &slug).await?;
+async fn leave(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    c.app.leave(c.require()?, &slug).await?;
     no_content()
 }
 
@@ -93,16 +86,11 @@ struct MemberParams {
 /// The member directory.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/members", tag = "membership", params(("slug" = String, Path), MemberParams),
     responses((status = 200, body = Vec<MemberView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_members(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(p): Query<MemberParams>,
-) -> ApiResult<Response> {
+async fn list_members(c: Call, Path(slug): Path<String>, Query(p): Query<MemberParams>) -> ApiResult<Response> {
     let limit = p.limit.unwrap_or(50) as i64;
-    ok(s.app
+    ok(c.app
         .members(
-            auth.viewer(),
+            c.viewer(),
             &slug,
             &MemberQuery {
                 q: p.q.as_deref(),
@@ -126,25 +114,23 @@ struct ReasonBody {
     params(("slug" = String, Path), ("username" = String, Path)), request_body = ReasonBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn remove_member(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, username)): Path<(String, String)>,
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
-    sanction(s, auth, slug, username, body, Sanction::Remove).await
+    sanction(c, slug, username, body, Sanction::Remove).await
 }
 
 /// Remove and ban share one use case (and one path in the app).
 async fn sanction(
-    s: AppState,
-    auth: Auth,
+    c: Call,
     slug: String,
     username: String,
     body: Option<Json<ReasonBody>>,
     what: Sanction,
 ) -> ApiResult<Response> {
     let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
-    s.app.sanction(auth.require()?, &slug, &username, what, &reason).await?;
+    c.app.sanction(c.require()?, &slug, &username, what, &reason).await?;
     no_content()
 }
 
@@ -153,24 +139,19 @@ async fn sanction(
     params(("slug" = String, Path), ("username" = String, Path)), request_body = ReasonBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn ban_member(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, username)): Path<(String, String)>,
     body: Option<Json<ReasonBody>>,
 ) -> ApiResult<Response> {
-    sanction(s, auth, slug, username, body, Sanction::Ban).await
+    sanction(c, slug, username, body, Sanction::Ban).await
 }
 
 /// Lift a ban (admins).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/unban", tag = "membership",
     params(("slug" = String, Path), ("username" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn unban_member(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, username)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    s.app.unban(auth.require()?, &slug, &username).await?;
+async fn unban_member(c: Call, Path((slug, username)): Path<(String, String)>) -> ApiResult<Response> {
+    c.app.unban(c.require()?, &slug, &username).await?;
     no_content()
 }
 
@@ -185,12 +166,11 @@ struct RoleBody {
     params(("slug" = String, Path), ("username" = String, Path)), request_body = RoleBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn set_role(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, username)): Path<(String, String)>,
     Json(b): Json<RoleBody>,
 ) -> ApiResult<Response> {
-    s.app.change_role(auth.require()?, &slug, &username, &b.role).await?;
+    c.app.change_role(c.require()?, &slug, &username, &b.role).await?;
     no_content()
 }
 
@@ -203,53 +183,38 @@ struct RequestParams {
 /// The join-request queue (admins), oldest first.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/join-requests", tag = "membership", params(("slug" = String, Path), RequestParams),
     responses((status = 200, body = Vec<JoinRequestView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_join_requests(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(p): Query<RequestParams>,
-) -> ApiResult<Response> {
-    ok(s.app.join_requests(auth.require()?, &slug, p.status.as_deref().unwrap_or("pending")).await?)
+async fn list_join_requests(c: Call, Path(slug): Path<String>, Query(p): Query<RequestParams>) -> ApiResult<Response> {
+    ok(c.app.join_requests(c.require()?, &slug, p.status.as_deref().unwrap_or("pending")).await?)
 }
 
 /// Your own applications to a community and their outcome.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/join-requests/mine", tag = "membership", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<JoinRequestView>), (status = 401, body = ErrorBody)))]
-async fn my_join_requests(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.my_join_requests(auth.require()?, &slug).await?)
+async fn my_join_requests(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.my_join_requests(c.require()?, &slug).await?)
 }
 
 /// Approve an application (admins).
 #[utoipa::path(post, path = "/api/v1/join-requests/{id}/approve", tag = "membership", params(("id" = i64, Path)), request_body = ReasonBody,
     responses((status = 200, body = JoinRequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn approve_join_request(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    body: Option<Json<ReasonBody>>,
-) -> ApiResult<Response> {
+async fn approve_join_request(c: Call, Path(id): Path<i64>, body: Option<Json<ReasonBody>>) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    ok(s.app.decide_join_request(auth.require()?, id, true, &b.reason).await?)
+    ok(c.app.decide_join_request(c.require()?, id, true, &b.reason).await?)
 }
 
 /// Reject an application with a reason the applicant sees (admins).
 #[utoipa::path(post, path = "/api/v1/join-requests/{id}/reject", tag = "membership", params(("id" = i64, Path)), request_body = ReasonBody,
     responses((status = 200, body = JoinRequestView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn reject_join_request(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    body: Option<Json<ReasonBody>>,
-) -> ApiResult<Response> {
+async fn reject_join_request(c: Call, Path(id): Path<i64>, body: Option<Json<ReasonBody>>) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    ok(s.app.decide_join_request(auth.require()?, id, false, &b.reason).await?)
+    ok(c.app.decide_join_request(c.require()?, id, false, &b.reason).await?)
 }
 
 /// Invite links you made (admins see all).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/invites", tag = "membership", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<InviteView>), (status = 403, body = ErrorBody)))]
-async fn list_invites(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.invites(auth.require()?, &slug).await?)
+async fn list_invites(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.invites(c.require()?, &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -263,14 +228,9 @@ struct InviteBody {
 /// Create an invite link (members). Who joins through it is recorded as invited by you.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/invites", tag = "membership", params(("slug" = String, Path)), request_body = InviteBody,
     responses((status = 201, body = InviteView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_invite(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    body: Option<Json<InviteBody>>,
-) -> ApiResult<Response> {
+async fn create_invite(c: Call, Path(slug): Path<String>, body: Option<Json<InviteBody>>) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    created(s.app.create_invite(auth.require()?, &slug, b.max_uses, b.expires_in_hours).await?)
+    created(c.app.create_invite(c.require()?, &slug, b.max_uses, b.expires_in_hours).await?)
 }
 
 #[derive(serde::Serialize, ToSchema)]
@@ -282,41 +242,33 @@ struct InviteTarget {
 /// What an invite code leads to.
 #[utoipa::path(get, path = "/api/v1/invites/{code}", tag = "membership", params(("code" = String, Path)),
     responses((status = 200, body = InviteTarget), (status = 404, body = ErrorBody)))]
-async fn get_invite(State(s): State<AppState>, auth: Auth, Path(code): Path<String>) -> ApiResult<Response> {
+async fn get_invite(c: Call, Path(code): Path<String>) -> ApiResult<Response> {
     if !yaji_domain::text::is_token_shaped(&code) {
         return Err(ApiError::not_found());
     }
-    let (invite, community) = s.app.invite_target(auth.viewer(), &code).await?;
+    let (invite, community) = c.app.invite_target(c.viewer(), &code).await?;
     ok(InviteTarget { invite, community })
 }
 
 /// Member tags in use, with counts (moderators).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/tags", tag = "membership", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<TagCount>), (status = 403, body = ErrorBody)))]
-async fn tags(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.member_tags(auth.require()?, &slug).await?)
+async fn tags(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.member_tags(c.require()?, &slug).await?)
 }
 
 /// Tag a member (moderators); returns the member's tags.
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/members/{username}/tags/{tag}", tag = "membership",
     params(("slug" = String, Path), ("username" = String, Path), ("tag" = String, Path)),
     responses((status = 200, body = Vec<String>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_tag(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, username, tag)): Path<(String, String, String)>,
-) -> ApiResult<Response> {
-    ok(s.app.tag_member(auth.require()?, &slug, &username, &tag, true).await?)
+async fn add_tag(c: Call, Path((slug, username, tag)): Path<(String, String, String)>) -> ApiResult<Response> {
+    ok(c.app.tag_member(c.require()?, &slug, &username, &tag, true).await?)
 }
 
 /// Remove a member's tag (moderators).
 #[utoipa::path(delete, path = "/api/v1/communities/{slug}/members/{username}/tags/{tag}", tag = "membership",
     params(("slug" = String, Path), ("username" = String, Path), ("tag" = String, Path)),
     responses((status = 200, body = Vec<String>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn remove_tag(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, username, tag)): Path<(String, String, String)>,
-) -> ApiResult<Response> {
-    ok(s.app.tag_member(auth.require()?, &slug, &username, &tag, false).await?)
+async fn remove_tag(c: Call, Path((slug, username, tag)): Path<(String, String, String)>) -> ApiResult<Response> {
+    ok(c.app.tag_member(c.require()?, &slug, &username, &tag, false).await?)
 }

@@ -24,7 +24,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{IntoParams, Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
-pub use extract::{Json, Path, Query};
+pub use extract::{Call, Json, Path, Query};
 
 use crate::auth::SESSION_COOKIE;
 use crate::error::{ApiError, ErrorBody};

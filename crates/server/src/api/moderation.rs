@@ -1,7 +1,6 @@
 //! Moderation endpoints: rules, the test box, the review queue, speaking
 //! rights, reports, the audit log (JSON and CSV) and notifications.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -13,8 +12,7 @@ use yaji_app::moderation::{
 use yaji_app::platform::csv::Csv;
 use yaji_domain::moderation::ModerationSettings;
 
-use super::{created, no_content, ok, ApiResult, Json, Path, Query};
-use crate::auth::Auth;
+use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -33,8 +31,8 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 /// A community's moderation settings (moderators and above).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/moderation", tag = "moderation", params(("slug" = String, Path)),
     responses((status = 200, body = ModerationSettingsView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_settings(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.moderation_settings(auth.require()?, &slug).await?)
+async fn get_settings(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.moderation_settings(c.require()?, &slug).await?)
 }
 
 /// Replace the moderation settings (admins). Fields left out take their
@@ -42,33 +40,23 @@ async fn get_settings(State(s): State<AppState>, auth: Auth, Path(slug): Path<St
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/moderation", tag = "moderation", params(("slug" = String, Path)),
     request_body(content = Object, description = "ModerationSettings, see docs/moderation.md"),
     responses((status = 200, body = ModerationSettingsView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn put_settings(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<ModerationSettings>,
-) -> ApiResult<Response> {
-    ok(s.app.update_moderation(auth.require()?, &slug, b).await?)
+async fn put_settings(c: Call, Path(slug): Path<String>, Json(b): Json<ModerationSettings>) -> ApiResult<Response> {
+    ok(c.app.update_moderation(c.require()?, &slug, b).await?)
 }
 
 /// What the rules would do to a message and why; changes nothing.
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/moderation/test", tag = "moderation", params(("slug" = String, Path)),
     request_body = TestInput,
     responses((status = 200, body = TestResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn test_message(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<TestInput>,
-) -> ApiResult<Response> {
-    ok(s.app.test_message(auth.require()?, &slug, &b).await?)
+async fn test_message(c: Call, Path(slug): Path<String>, Json(b): Json<TestInput>) -> ApiResult<Response> {
+    ok(c.app.test_message(c.require()?, &slug, &b).await?)
 }
 
 /// The review queue: held content and reports, oldest first, grouped by target.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/moderation/queue", tag = "moderation", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<QueueItem>), (status = 403, body = ErrorBody)))]
-async fn queue(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.review_queue(auth.require()?, &slug).await?)
+async fn queue(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.review_queue(c.require()?, &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -97,14 +85,9 @@ struct Resolved {
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/moderation/queue/resolve", tag = "moderation", params(("slug" = String, Path)),
     request_body = ResolveBody,
     responses((status = 200, body = Resolved), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn resolve(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<ResolveBody>,
-) -> ApiResult<Response> {
+async fn resolve(c: Call, Path(slug): Path<String>, Json(b): Json<ResolveBody>) -> ApiResult<Response> {
     let targets: Vec<(String, i64)> = b.targets.into_iter().map(|t| (t.kind, t.id)).collect();
-    let n = s.app.resolve(auth.require()?, &slug, &targets, b.decision, &b.reason, b.minutes).await?;
+    let n = c.app.resolve(c.require()?, &slug, &targets, b.decision, &b.reason, b.minutes).await?;
     ok(Resolved { resolved: n })
 }
 
@@ -120,15 +103,10 @@ struct AuditParams {
 /// The moderation audit log, newest first; `format=csv` downloads it.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/moderation/audit", tag = "moderation", params(("slug" = String, Path), AuditParams),
     responses((status = 200, body = Vec<AuditEntry>), (status = 403, body = ErrorBody)))]
-async fn audit(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Query(p): Query<AuditParams>,
-) -> ApiResult<Response> {
+async fn audit(c: Call, Path(slug): Path<String>, Query(p): Query<AuditParams>) -> ApiResult<Response> {
     let csv = p.format.as_deref() == Some("csv");
     let limit = p.limit.unwrap_or(if csv { 10_000 } else { 100 });
-    let entries = s.app.audit_log(auth.require()?, &slug, p.before, limit).await?;
+    let entries = c.app.audit_log(c.require()?, &slug, p.before, limit).await?;
     if csv {
         return Ok(audit_csv_response(&slug, &entries));
     }
@@ -172,13 +150,12 @@ struct MuteBody {
     params(("slug" = String, Path), ("username" = String, Path)), request_body = MuteBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn mute(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, username)): Path<(String, String)>,
     body: Option<Json<MuteBody>>,
 ) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    s.app.mute(auth.require()?, &slug, &username, b.minutes, &b.reason).await?;
+    c.app.mute(c.require()?, &slug, &username, b.minutes, &b.reason).await?;
     no_content()
 }
 
@@ -186,12 +163,8 @@ async fn mute(
 #[utoipa::path(delete, path = "/api/v1/communities/{slug}/members/{username}/mute", tag = "moderation",
     params(("slug" = String, Path), ("username" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn unmute(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, username)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    s.app.unmute(auth.require()?, &slug, &username).await?;
+async fn unmute(c: Call, Path((slug, username)): Path<(String, String)>) -> ApiResult<Response> {
+    c.app.unmute(c.require()?, &slug, &username).await?;
     no_content()
 }
 
@@ -204,13 +177,8 @@ struct WarnBody {
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/members/{username}/warn", tag = "moderation",
     params(("slug" = String, Path), ("username" = String, Path)), request_body = WarnBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn warn(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path((slug, username)): Path<(String, String)>,
-    Json(b): Json<WarnBody>,
-) -> ApiResult<Response> {
-    s.app.warn(auth.require()?, &slug, &username, &b.reason).await?;
+async fn warn(c: Call, Path((slug, username)): Path<(String, String)>, Json(b): Json<WarnBody>) -> ApiResult<Response> {
+    c.app.warn(c.require()?, &slug, &username, &b.reason).await?;
     no_content()
 }
 
@@ -227,12 +195,11 @@ struct RestrictBody {
     params(("slug" = String, Path), ("username" = String, Path)), request_body = RestrictBody,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn restrict(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path((slug, username)): Path<(String, String)>,
     Json(b): Json<RestrictBody>,
 ) -> ApiResult<Response> {
-    s.app.restrict(auth.require()?, &slug, &username, b.needs_approval, &b.reason).await?;
+    c.app.restrict(c.require()?, &slug, &username, b.needs_approval, &b.reason).await?;
     no_content()
 }
 
@@ -254,12 +221,7 @@ struct ReportOutcome {
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/reports", tag = "moderation", params(("slug" = String, Path)),
     request_body = ReportBody,
     responses((status = 201, body = ReportOutcome), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn report(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<ReportBody>,
-) -> ApiResult<Response> {
-    let hidden = s.app.report(auth.require()?, &slug, b.kind, b.id, &b.reason).await?;
+async fn report(c: Call, Path(slug): Path<String>, Json(b): Json<ReportBody>) -> ApiResult<Response> {
+    let hidden = c.app.report(c.require()?, &slug, b.kind, b.id, &b.reason).await?;
     created(ReportOutcome { hidden })
 }

@@ -10,8 +10,7 @@ use utoipa_axum::routes;
 use yaji_app::notifications::email::EmailPreferences;
 use yaji_app::notifications::NotificationView;
 
-use super::{no_content, ok, ApiResult, Json, Query};
-use crate::auth::Auth;
+use super::{no_content, ok, ApiResult, Call, Json, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -25,15 +24,15 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 /// Your email address, quiet hours and per-kind modes (off / immediate / daily / weekly).
 #[utoipa::path(get, path = "/api/v1/me/email", tag = "notifications",
     responses((status = 200, body = EmailPreferences), (status = 401, body = ErrorBody)))]
-async fn get_prefs(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    ok(s.app.email_preferences(auth.require()?).await?)
+async fn get_prefs(c: Call) -> ApiResult<Response> {
+    ok(c.app.email_preferences(c.require()?).await?)
 }
 
 /// Change them; kinds left out keep their mode.
 #[utoipa::path(put, path = "/api/v1/me/email", tag = "notifications", request_body = EmailPreferences,
     responses((status = 200, body = EmailPreferences), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn put_prefs(State(s): State<AppState>, auth: Auth, Json(b): Json<EmailPreferences>) -> ApiResult<Response> {
-    ok(s.app.set_email_preferences(auth.require()?, &b).await?)
+async fn put_prefs(c: Call, Json(b): Json<EmailPreferences>) -> ApiResult<Response> {
+    ok(c.app.set_email_preferences(c.require()?, &b).await?)
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -57,14 +56,14 @@ async fn unsubscribe(State(s): State<AppState>, Query(p): Query<UnsubscribeParam
 /// My notifications (warnings, mutes, removals), newest first.
 #[utoipa::path(get, path = "/api/v1/me/notifications", tag = "notifications",
     responses((status = 200, body = Vec<NotificationView>), (status = 401, body = ErrorBody)))]
-async fn notifications(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    ok(s.app.notifications(auth.require()?).await?)
+async fn notifications(c: Call) -> ApiResult<Response> {
+    ok(c.app.notifications(c.require()?).await?)
 }
 
 /// Mark all my notifications read.
 #[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "notifications",
     responses((status = 204), (status = 401, body = ErrorBody)))]
-async fn read_notifications(State(s): State<AppState>, auth: Auth) -> ApiResult<Response> {
-    s.app.mark_notifications_read(auth.require()?).await?;
+async fn read_notifications(c: Call) -> ApiResult<Response> {
+    c.app.mark_notifications_read(c.require()?).await?;
     no_content()
 }

@@ -1,7 +1,6 @@
 //! Onboarding: the newcomer checklist, introductions and the "no assistant
 //! messages" switch.
 
-use axum::extract::State;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -10,8 +9,7 @@ use utoipa_axum::routes;
 use yaji_app::onboarding::{ChecklistProgress, ChecklistView, IntroInput};
 use yaji_app::views::PostView;
 
-use super::{created, no_content, ok, ApiResult, Json, LangParam, Path, Query};
-use crate::auth::Auth;
+use super::{created, no_content, ok, ApiResult, Call, Json, LangParam, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
@@ -25,8 +23,8 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 /// The signed-in member's newcomer checklist.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/checklist", tag = "onboarding", params(("slug" = String, Path)),
     responses((status = 200, body = ChecklistView), (status = 403, body = ErrorBody)))]
-async fn my_checklist(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.checklist(auth.require()?, &slug).await?)
+async fn my_checklist(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.checklist(c.require()?, &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -40,13 +38,8 @@ struct ChecklistSettings {
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/checklist", tag = "onboarding", params(("slug" = String, Path)),
     request_body = ChecklistSettings,
     responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn set_checklist(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<ChecklistSettings>,
-) -> ApiResult<Response> {
-    s.app.set_checklist(auth.require()?, &slug, b.enabled, b.intro_topic.as_deref()).await?;
+async fn set_checklist(c: Call, Path(slug): Path<String>, Json(b): Json<ChecklistSettings>) -> ApiResult<Response> {
+    c.app.set_checklist(c.require()?, &slug, b.enabled, b.intro_topic.as_deref()).await?;
     no_content()
 }
 
@@ -55,20 +48,19 @@ async fn set_checklist(
     params(("slug" = String, Path), LangParam), request_body = IntroInput,
     responses((status = 201, body = PostView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn introduce(
-    State(s): State<AppState>,
-    auth: Auth,
+    c: Call,
     Path(slug): Path<String>,
     Query(l): Query<LangParam>,
     Json(b): Json<IntroInput>,
 ) -> ApiResult<Response> {
-    created(s.app.introduce(auth.require()?, &slug, &b, l.zh()).await?)
+    created(c.app.introduce(c.require()?, &slug, &b, l.zh()).await?)
 }
 
 /// Checklist progress of the newest 200 members (moderators).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/checklist/progress", tag = "onboarding", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<ChecklistProgress>), (status = 403, body = ErrorBody)))]
-async fn checklist_progress(State(s): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult<Response> {
-    ok(s.app.checklist_progress(auth.require()?, &slug).await?)
+async fn checklist_progress(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.checklist_progress(c.require()?, &slug).await?)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -80,12 +72,7 @@ struct OptOutBody {
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/assistant-opt-out", tag = "onboarding", params(("slug" = String, Path)),
     request_body = OptOutBody,
     responses((status = 204), (status = 403, body = ErrorBody)))]
-async fn opt_out(
-    State(s): State<AppState>,
-    auth: Auth,
-    Path(slug): Path<String>,
-    Json(b): Json<OptOutBody>,
-) -> ApiResult<Response> {
-    s.app.set_assistant_opt_out(auth.require()?, &slug, b.opt_out).await?;
+async fn opt_out(c: Call, Path(slug): Path<String>, Json(b): Json<OptOutBody>) -> ApiResult<Response> {
+    c.app.set_assistant_opt_out(c.require()?, &slug, b.opt_out).await?;
     no_content()
 }

@@ -29,11 +29,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("accounts/auth.html", include_str!("../../templates/accounts/auth.html")),
-    ("accounts/profile.html", include_str!("../../templates/accounts/profile.html")),
-    ("accounts/tokens.html", include_str!("../../templates/accounts/tokens.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["accounts/auth.html", "accounts/profile.html", "accounts/tokens.html"];
 
 /// Only local paths are followed after login, never another site.
 fn safe_next(next: Option<&str>) -> String {

@@ -20,8 +20,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/analytics", get(dashboard_page)).route("/c/{slug}/analytics.csv", get(csv))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] =
-    &[("analytics/analytics.html", include_str!("../../templates/analytics/analytics.html"))];
+pub(super) const TEMPLATES: &[(&str, &str)] = templates!["analytics/analytics.html"];
 
 pub(super) const NAV: &[Tab] =
     &[Tab { order: 80, key: "analytics", path: "/analytics", label: "stats.tab", show: "manage" }];

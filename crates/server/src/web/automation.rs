@@ -26,11 +26,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/assistant/runs", get(runs_page))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("automation/rules.html", include_str!("../../templates/automation/rules.html")),
-    ("automation/runs.html", include_str!("../../templates/automation/runs.html")),
-    ("automation/tabs.html", include_str!("../../templates/automation/tabs.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["automation/rules.html", "automation/runs.html", "automation/tabs.html"];
 
 /// The assistant section: automation for admins; moderators land on the calendar.
 pub(super) const NAV: &[Tab] =

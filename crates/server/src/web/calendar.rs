@@ -20,8 +20,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/calendar/{id}/cancel", post(cancel))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] =
-    &[("calendar/calendar.html", include_str!("../../templates/calendar/calendar.html"))];
+pub(super) const TEMPLATES: &[(&str, &str)] = templates!["calendar/calendar.html"];
 
 async fn render_calendar(
     page: &Page,

@@ -29,11 +29,11 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/topics", post(create_topic))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("communities/home.html", include_str!("../../templates/communities/home.html")),
-    ("communities/community.html", include_str!("../../templates/communities/community.html")),
-    ("communities/rules.html", include_str!("../../templates/communities/rules.html")),
-    ("communities/settings.html", include_str!("../../templates/communities/settings.html")),
+pub(super) const TEMPLATES: &[(&str, &str)] = templates![
+    "communities/home.html",
+    "communities/community.html",
+    "communities/rules.html",
+    "communities/settings.html"
 ];
 
 /// This capability's tabs in the community header.

@@ -32,11 +32,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/comments/{id}/delete", post(delete_comment))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("content/post.html", include_str!("../../templates/content/post.html")),
-    ("content/post_edit.html", include_str!("../../templates/content/post_edit.html")),
-    ("content/history.html", include_str!("../../templates/content/history.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["content/post.html", "content/post_edit.html", "content/history.html"];
 
 async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
     let v = match page.auth.require() {

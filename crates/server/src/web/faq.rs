@@ -22,7 +22,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/faq-replies/{id}/feedback", post(feedback))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[("faq/faq.html", include_str!("../../templates/faq/faq.html"))];
+pub(super) const TEMPLATES: &[(&str, &str)] = templates!["faq/faq.html"];
 
 pub(super) const NAV: &[Tab] = &[Tab { order: 60, key: "faq", path: "/faq", label: "faq.tab", show: "moderate" }];
 

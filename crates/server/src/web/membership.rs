@@ -30,11 +30,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/invite/{code}", get(invite_page))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("membership/join.html", include_str!("../../templates/membership/join.html")),
-    ("membership/members.html", include_str!("../../templates/membership/members.html")),
-    ("membership/requests.html", include_str!("../../templates/membership/requests.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["membership/join.html", "membership/members.html", "membership/requests.html"];
 
 /// This capability's tabs in the community header.
 pub(super) const NAV: &[Tab] = &[

@@ -2,6 +2,14 @@
 //! as the JSON API: parse the form, call the app, render a template or
 //! redirect (POST → 303 → GET). No inline script; forms carry `_csrf`.
 
+/// A capability's templates, named by their path under `templates/` and
+/// compiled into the binary.
+macro_rules! templates {
+    [$($name:literal),* $(,)?] => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
 mod accounts;
 mod analytics;
 mod automation;
@@ -59,12 +67,7 @@ const CAPABILITIES: &[Capability] = &[
 
 /// Templates every page shares: the layout, macros, the error page and the
 /// community header (whose tabs come from the capabilities' [`Tab`]s).
-const SHARED_TEMPLATES: &[(&str, &str)] = &[
-    ("base.html", include_str!("../../templates/base.html")),
-    ("macros.html", include_str!("../../templates/macros.html")),
-    ("error.html", include_str!("../../templates/error.html")),
-    ("community_header.html", include_str!("../../templates/community_header.html")),
-];
+const SHARED_TEMPLATES: &[(&str, &str)] = templates!["base.html", "macros.html", "error.html", "community_header.html"];
 
 /// Every template by name, as the environment loads them.
 pub(crate) fn templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {

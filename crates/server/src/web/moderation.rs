@@ -30,12 +30,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/report", post(report))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("moderation/rules.html", include_str!("../../templates/moderation/rules.html")),
-    ("moderation/queue.html", include_str!("../../templates/moderation/queue.html")),
-    ("moderation/audit.html", include_str!("../../templates/moderation/audit.html")),
-    ("moderation/tabs.html", include_str!("../../templates/moderation/tabs.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["moderation/rules.html", "moderation/queue.html", "moderation/audit.html", "moderation/tabs.html"];
 
 pub(super) const NAV: &[Tab] =
     &[Tab { order: 70, key: "moderation", path: "/moderation/queue", label: "mod.title", show: "moderate" }];

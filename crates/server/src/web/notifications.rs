@@ -24,11 +24,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("notifications/inbox.html", include_str!("../../templates/notifications/inbox.html")),
-    ("notifications/email.html", include_str!("../../templates/notifications/email.html")),
-    ("notifications/unsubscribe.html", include_str!("../../templates/notifications/unsubscribe.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["notifications/inbox.html", "notifications/email.html", "notifications/unsubscribe.html"];
 
 fn to_form(p: &EmailPreferences) -> Form {
     let mut f = Form::new();

@@ -22,10 +22,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/checklist/opt-out", post(opt_out))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = &[
-    ("onboarding/checklist.html", include_str!("../../templates/onboarding/checklist.html")),
-    ("onboarding/progress.html", include_str!("../../templates/onboarding/progress.html")),
-];
+pub(super) const TEMPLATES: &[(&str, &str)] = templates!["onboarding/checklist.html", "onboarding/progress.html"];
 
 /// This capability's tabs in the community header.
 pub(super) const NAV: &[Tab] =

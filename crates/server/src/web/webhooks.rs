@@ -20,8 +20,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/assistant/webhooks/{id}/delete", post(delete_webhook))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] =
-    &[("webhooks/webhooks.html", include_str!("../../templates/webhooks/webhooks.html"))];
+pub(super) const TEMPLATES: &[(&str, &str)] = templates!["webhooks/webhooks.html"];
 
 async fn render_webhooks(page: &Page, slug: &str, form: Form, errors: HashMap<String, String>) -> Response {
     let app = &page.state.app;

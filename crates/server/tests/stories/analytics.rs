@@ -52,9 +52,8 @@ fn day_of(date: &Value) -> i64 {
 }
 
 story! {
-    #[tokio::test]
-    async fn dashboard_figures_match_sql_over_the_same_log(b) {
-        let t = TestApp::spawn(b).await;
+    async fn dashboard_figures_match_sql_over_the_same_log(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         let (_, c) = owner.post("/api/v1/communities", community("club", "open")).await;
         let cid = c["id"].as_i64().unwrap();
@@ -153,7 +152,6 @@ story! {
         let member = t.user("lurker").await;
         member.post("/api/v1/communities/club/join", json!({})).await;
         assert_error(&member.get("/api/v1/communities/club/analytics").await, 403, "insufficient_role", None);
-        t.cleanup().await;
     }
 }
 
@@ -161,9 +159,8 @@ story! {
     /// The content, member and growth figures of a community used through the API
     /// (real payloads: invites, topics, a question, replies, reactions, a member who
     /// leaves and rejoins, one who leaves for good), against SQL over the content tables.
-    #[tokio::test]
-    async fn content_and_growth_figures_match_sql(b) {
-        let t = TestApp::spawn(b).await;
+    async fn content_and_growth_figures_match_sql(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let (_, topic) = owner.post("/api/v1/communities/club/topics", json!({"name": "tea"})).await;
@@ -326,6 +323,5 @@ story! {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        t.cleanup().await;
     }
 }

@@ -8,9 +8,8 @@ use yaji_testkit::*;
 story! {
     /// register → create community with approval → apply → approve → post →
     /// comment → react → essence → remove member, checking the activity log.
-    #[tokio::test]
-    async fn member_story(b) {
-        let t = TestApp::spawn(b).await;
+    async fn member_story(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         let alice = t.user("alice").await;
 
@@ -141,16 +140,14 @@ story! {
             ],
             "{b:?}"
         );
-        t.cleanup().await;
     }
 }
 
 story! {
     /// Each state-changing action writes exactly one activity event; refused
     /// actions and no-ops write none.
-    #[tokio::test]
-    async fn each_action_writes_exactly_one_event(b) {
-        let t = TestApp::spawn(b).await;
+    async fn each_action_writes_exactly_one_event(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         let bob = t.user("bob").await;
         let carol = t.user("carol").await;
@@ -255,15 +252,13 @@ story! {
         let evs = t.events(Some(cid)).await;
         let carol_join = evs.iter().find(|e| e.kind == "member_joined" && e.actor_id == Some(carol.id)).unwrap();
         assert!(carol_join.payload.contains(&format!("\"invited_by\":{}", owner.id)), "{}", carol_join.payload);
-        t.cleanup().await;
     }
 }
 
 story! {
     /// Every limit answers with the right status, code and field, and nothing is half-written.
-    #[tokio::test]
-    async fn bad_input_gets_clear_errors(b) {
-        let t = TestApp::spawn(b).await;
+    async fn bad_input_gets_clear_errors(t: TestApp) {
+        let b = t.backend;
         let u = t.user("user1").await;
         let long = "x".repeat(101);
         assert_error(
@@ -405,14 +400,11 @@ story! {
         let id = tokens[0]["id"].as_i64().unwrap();
         assert_eq!(u.delete(&format!("/api/v1/me/tokens/{id}")).await.0, StatusCode::NO_CONTENT);
         assert_error(&u.get("/api/v1/me").await, 401, "invalid_token", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn login_errors_are_uniform_and_rate_limited(b) {
-        let t = TestApp::spawn(b).await;
+    async fn login_errors_are_uniform_and_rate_limited(t: TestApp) {
         t.user("victim").await;
         let c = reqwest::Client::new();
         let attempt = |u: &'static str| {
@@ -440,7 +432,6 @@ story! {
         let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!(retry > 0 && retry <= 900, "{retry}");
         assert_error(&decode(r).await, 429, "rate_limited", None);
-        t.cleanup().await;
     }
 }
 
@@ -495,9 +486,8 @@ async fn csrf_protects_cookie_sessions_only() {
 }
 
 story! {
-    #[tokio::test]
-    async fn roles_never_act_upward_and_private_content_is_for_members(b) {
-        let t = TestApp::spawn(b).await;
+    async fn roles_never_act_upward_and_private_content_is_for_members(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         let admin = t.user("admin1").await;
         let moder = t.user("mod1").await;
@@ -594,14 +584,12 @@ story! {
             "not_author",
             None,
         );
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn invites_respect_limits_and_record_the_inviter(b) {
-        let t = TestApp::spawn(b).await;
+    async fn invites_respect_limits_and_record_the_inviter(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("vip", "invite_only")).await;
         let friend = t.user("friend").await;
@@ -645,14 +633,12 @@ story! {
             "invalid_invite",
             Some("invite_code"),
         );
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn concurrent_comments_keep_counts_exact(b) {
-        let t = TestApp::spawn(b).await;
+    async fn concurrent_comments_keep_counts_exact(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("busy", "open")).await;
         let (_, p) = owner.post("/api/v1/communities/busy/posts", json!({"body": "discuss"})).await;
@@ -665,14 +651,12 @@ story! {
         assert_eq!(d["post"]["comment_count"], 40);
         assert_eq!(d["comments"].as_array().unwrap().len(), 40);
         assert_eq!(t.event_count().await - before, 40);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn feeds_paginate_edit_history_and_soft_delete(b) {
-        let t = TestApp::spawn(b).await;
+    async fn feeds_paginate_edit_history_and_soft_delete(t: TestApp) {
+        let b = t.backend;
         let u = t.user("writer").await;
         u.post("/api/v1/communities", community("feed", "open")).await;
         let mut ids = vec![];
@@ -711,14 +695,12 @@ story! {
         assert_error(&u.get(&format!("/api/v1/posts/{pid}")).await, 404, "not_found", None);
         let (_, page) = u.get("/api/v1/communities/feed/posts?limit=1").await;
         assert_eq!(page["posts"][0]["id"], ids[1]);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn member_directory_searches_and_filters(b) {
-        let t = TestApp::spawn(b).await;
+    async fn member_directory_searches_and_filters(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("dir", "open")).await;
         for name in ["lin.xiaoyu", "emma_chen", "lin.hao"] {
@@ -740,7 +722,6 @@ story! {
             "invalid_choice",
             Some("role"),
         );
-        t.cleanup().await;
     }
 }
 
@@ -817,9 +798,8 @@ async fn demo_seeds_a_living_bilingual_community_deterministically() {
 
 story! {
     /// Ten simultaneous applications from one person leave exactly one pending request.
-    #[tokio::test]
-    async fn concurrent_applications_leave_one_pending_request(b) {
-        let t = TestApp::spawn(b).await;
+    async fn concurrent_applications_leave_one_pending_request(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("gate", "approval")).await;
         let eager = t.user("eager").await;
@@ -833,7 +813,6 @@ story! {
         let kinds: Vec<String> =
             t.events(None).await.into_iter().map(|e| e.kind).filter(|k| k == "join_requested").collect();
         assert_eq!(kinds.len(), 1, "{b:?}");
-        t.cleanup().await;
     }
 }
 

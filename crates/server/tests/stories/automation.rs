@@ -25,9 +25,8 @@ async fn setup(t: &TestApp, policy: &str) -> (User, User) {
 }
 
 story! {
-    #[tokio::test]
-    async fn a_rule_fires_once_per_occurrence_and_recipient_and_records_its_runs(b) {
-        let t = TestApp::spawn(b).await;
+    async fn a_rule_fires_once_per_occurrence_and_recipient_and_records_its_runs(t: TestApp) {
+        let b = t.backend;
         let (owner, alice) = setup(&t, "open").await;
         let rule = json!({
             "name": "Refund questions",
@@ -97,14 +96,12 @@ story! {
         );
         // Members cannot see or write rules.
         assert_error(&alice.get("/api/v1/communities/club/automation/rules").await, 403, "insufficient_role", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn muted_opted_out_and_departed_recipients_are_skipped(b) {
-        let t = TestApp::spawn(b).await;
+    async fn muted_opted_out_and_departed_recipients_are_skipped(t: TestApp) {
+        let b = t.backend;
         let (owner, _alice) = setup(&t, "open").await;
         let rule = json!({"name": "hi", "trigger": {"kind": "member_joined"},
             "actions": [{"kind": "notify", "message": "hi {name}"}]});
@@ -133,14 +130,12 @@ story! {
         for want in ["skipped: muted", "skipped: opted out", "skipped: not a member"] {
             assert!(outcomes.iter().any(|o| o == want), "{want} in {outcomes:?}");
         }
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn rules_are_validated_by_field_and_dry_run_shows_the_audience(b) {
-        let t = TestApp::spawn(b).await;
+    async fn rules_are_validated_by_field_and_dry_run_shows_the_audience(t: TestApp) {
+        let b = t.backend;
         let (owner, alice) = setup(&t, "open").await;
         let bad = |rule: Value| {
             let owner = &owner;
@@ -185,14 +180,11 @@ story! {
             "invalid_rule",
             None,
         );
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn templates_work_in_both_languages_and_replace_the_built_in_welcome(b) {
-        let t = TestApp::spawn(b).await;
+    async fn templates_work_in_both_languages_and_replace_the_built_in_welcome(t: TestApp) {
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("en-club", "open")).await;
         owner.post("/api/v1/communities", community("zh-club", "approval")).await;
@@ -235,14 +227,12 @@ story! {
         assert_eq!(notes_of(&t, dave.id, "welcome").await, 0);
         let (_, tags) = owner.get("/api/v1/communities/zh-club/tags").await;
         assert_eq!(tags[0]["tag"], "新人");
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn timers_fire_rearm_and_sweep_inactive_members_once_per_silence(b) {
-        let t = TestApp::spawn(b).await;
+    async fn timers_fire_rearm_and_sweep_inactive_members_once_per_silence(t: TestApp) {
+        let b = t.backend;
         let (owner, alice) = setup(&t, "open").await;
         let rule = json!({"name": "Daily", "trigger": {"kind": "schedule", "cron": "0 9 * * *"},
             "actions": [{"kind": "post", "title": "Good morning {date}", "body": "Rules: {rules_link}"}]});
@@ -280,14 +270,12 @@ story! {
         t.make_due("automation_timer").await;
         t.drain().await;
         assert_eq!(notes_of(&t, alice.id, "automation").await, 1);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn the_newcomer_checklist_completes_once_and_fires_its_rule(b) {
-        let t = TestApp::spawn(b).await;
+    async fn the_newcomer_checklist_completes_once_and_fires_its_rule(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         owner.post("/api/v1/communities/club/rules", json!({"body": "Be kind."})).await;
@@ -342,14 +330,12 @@ story! {
         assert_eq!((row["intro"].clone(), row["first_post"].clone()), (json!(true), json!(true)));
         assert_eq!(row["tags"], json!([]), "{row}");
         assert_error(&eve.get("/api/v1/communities/club/checklist/progress").await, 403, "insufficient_role", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn the_calendar_publishes_on_time_and_repeats(b) {
-        let t = TestApp::spawn(b).await;
+    async fn the_calendar_publishes_on_time_and_repeats(t: TestApp) {
+        let b = t.backend;
         let (owner, alice) = setup(&t, "open").await;
         let soon = chrono::Utc::now() + chrono::Duration::milliseconds(300);
         let at = soon.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -412,7 +398,6 @@ story! {
             .post("/api/v1/communities/club/calendar", json!({"body": "x", "publish_at": "2031-01-01T09:00"}))
             .await;
         assert_error(&e, 403, "insufficient_role", None);
-        t.cleanup().await;
     }
 }
 
@@ -534,9 +519,8 @@ story! {
 }
 
 story! {
-    #[tokio::test]
-    async fn the_ssrf_guard_refuses_internal_addresses_by_default(b) {
-        let t = TestApp::spawn(b).await;
+    async fn the_ssrf_guard_refuses_internal_addresses_by_default(t: TestApp) {
+        let b = t.backend;
         let (owner, alice) = setup(&t, "open").await;
         let rx = Receiver::default();
         let base = rx.start().await;
@@ -563,6 +547,5 @@ story! {
         );
         // Refused deliveries are final: no retry is queued.
         assert_eq!(t.count("SELECT COUNT(*) FROM jobs WHERE kind = 'webhook' AND status = 'queued'").await, 0);
-        t.cleanup().await;
     }
 }

@@ -27,9 +27,8 @@ async fn drain(t: &TestApp, worker: &str) -> usize {
 }
 
 story! {
-    #[tokio::test]
-    async fn joining_enqueues_a_welcome_delivered_once(b) {
-        let t = TestApp::spawn(b).await;
+    async fn joining_enqueues_a_welcome_delivered_once(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let alice = t.user("alice").await;
@@ -58,14 +57,12 @@ story! {
         assert_eq!(done[0]["outcome"], "skipped: muted", "{done}");
         // Only site administrators see the queue.
         assert_error(&alice.get("/api/v1/admin/jobs").await, 403, "site_admin_only", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn failing_jobs_back_off_then_land_in_the_dead_letter_list(b) {
-        let t = TestApp::spawn(b).await;
+    async fn failing_jobs_back_off_then_land_in_the_dead_letter_list(t: TestApp) {
+        let b = t.backend;
         let admin = t.user("admin").await;
         let now = yaji_store::now_millis();
         {
@@ -102,14 +99,12 @@ story! {
         assert_eq!(s, StatusCode::NO_CONTENT);
         assert!(admin.get("/api/v1/admin/jobs").await.1.as_array().unwrap().is_empty());
         assert_error(&admin.post(&format!("/api/v1/admin/jobs/{id}/retry"), json!({})).await, 404, "not_found", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn two_workers_never_run_the_same_job(b) {
-        let t = TestApp::spawn(b).await;
+    async fn two_workers_never_run_the_same_job(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let mut ids = vec![];
@@ -123,14 +118,11 @@ story! {
         for id in ids {
             assert_eq!(welcomes(&t, id).await, 1, "{b:?} user {id}");
         }
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish(b) {
-        let t = TestApp::spawn(b).await;
+    async fn an_expired_lease_is_claimed_again_and_the_late_worker_cannot_finish(t: TestApp) {
         let backend = t.db.backend();
         let mut tx = t.db.write().await.unwrap();
         let j =
@@ -145,14 +137,12 @@ story! {
         assert!(!jobs::complete(tx.conn(), first[0].id, "a", "late", 61_002).await.unwrap(), "a lost the lease");
         assert!(jobs::complete(tx.conn(), first[0].id, "b", "ok", 61_003).await.unwrap());
         tx.commit().await.unwrap();
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn faq_answers_questions_and_lists_the_rest_for_moderators(b) {
-        let t = TestApp::spawn(b).await;
+    async fn faq_answers_questions_and_lists_the_rest_for_moderators(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let alice = t.user("alice").await;
@@ -254,14 +244,12 @@ story! {
             )
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn replies_mentions_and_join_decisions_reach_the_inbox(b) {
-        let t = TestApp::spawn(b).await;
+    async fn replies_mentions_and_join_decisions_reach_the_inbox(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "approval")).await;
         let alice = t.user("alice").await;
@@ -284,14 +272,12 @@ story! {
         let (s, _) = alice.post("/api/v1/me/notifications/read", json!({})).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         assert_eq!(alice.get("/api/v1/me/notifications").await.1[0]["read"], true);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn finished_jobs_are_pruned_after_a_week_but_dead_ones_stay(b) {
-        let t = TestApp::spawn(b).await;
+    async fn finished_jobs_are_pruned_after_a_week_but_dead_ones_stay(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         for name in ["ann", "ada"] {
@@ -306,6 +292,5 @@ story! {
         t.exec("UPDATE jobs SET status = 'dead', finished_at = 0 WHERE id = (SELECT MAX(id) FROM jobs WHERE status = 'done')").await;
         assert_eq!(t.app.prune_jobs().await.unwrap(), 1, "{b:?}");
         assert_eq!(t.count("SELECT COUNT(*) FROM jobs WHERE status = 'dead'").await, 1);
-        t.cleanup().await;
     }
 }

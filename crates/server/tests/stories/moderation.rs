@@ -30,9 +30,8 @@ async fn feed_ids(u: &User) -> Vec<i64> {
 }
 
 story! {
-    #[tokio::test]
-    async fn muted_members_read_but_every_write_is_refused_with_the_end_time(b) {
-        let t = TestApp::spawn(b).await;
+    async fn muted_members_read_but_every_write_is_refused_with_the_end_time(t: TestApp) {
+        let b = t.backend;
         let (owner, moder, member) = setup(&t).await;
         let (_, p) = post(&owner, "welcome").await;
         let pid = p["id"].as_i64().unwrap();
@@ -92,14 +91,12 @@ story! {
             "out_of_range",
             Some("minutes"),
         );
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn escalation_ladder_across_strikes(b) {
-        let t = TestApp::spawn(b).await;
+    async fn escalation_ladder_across_strikes(t: TestApp) {
+        let b = t.backend;
         let (owner, moder, member) = setup(&t).await;
         let ad = "兼职日结，加微信 abc12345";
         // 1st strike: warn (content hidden, member notified with the rule and the text).
@@ -149,14 +146,12 @@ story! {
         assert!(csv.starts_with("\u{feff}id,time,kind,actor"), "{csv}");
         assert_eq!(csv.lines().count(), audit.as_array().unwrap().len() + 1);
         assert!(csv.contains(",automod,"));
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn reports_reach_the_threshold_and_the_queue_resolves_them(b) {
-        let t = TestApp::spawn(b).await;
+    async fn reports_reach_the_threshold_and_the_queue_resolves_them(t: TestApp) {
+        let b = t.backend;
         let (owner, moder, member) = setup(&t).await;
         let carol = t.user("carol").await;
         carol.post("/api/v1/communities/club/join", json!({})).await;
@@ -211,14 +206,11 @@ story! {
             "not_found",
             None,
         );
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn held_content_waits_for_review_and_bulk_actions_apply_in_one_go(b) {
-        let t = TestApp::spawn(b).await;
+    async fn held_content_waits_for_review_and_bulk_actions_apply_in_one_go(t: TestApp) {
         let (owner, moder, member) = setup(&t).await;
         // Restricted member: posts need approval.
         let (s, v) = moder
@@ -276,14 +268,12 @@ story! {
         let ok = json!({"targets": [{"kind": "post", "id": spam["id"]}], "decision": "mute", "minutes": 5, "reason": "link spam"});
         assert_eq!(moder.post("/api/v1/communities/club/moderation/queue/resolve", ok).await.1["resolved"], 1);
         assert_error(&post(&member, "hi").await, 403, "muted", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn rules_are_edited_tested_and_validated(b) {
-        let t = TestApp::spawn(b).await;
+    async fn rules_are_edited_tested_and_validated(t: TestApp) {
+        let b = t.backend;
         let (owner, moder, member) = setup(&t).await;
         let bad =
             json!({"custom_rules": [{"name": "broken", "kind": "regex", "patterns": ["(unclosed"], "action": "hold"}]});
@@ -344,14 +334,12 @@ story! {
             .await;
         assert_eq!(edited["moderation"], "hidden", "{edited}");
         assert!(!feed_ids(&owner).await.contains(&clean["id"].as_i64().unwrap()));
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn flooding_mutes_after_the_limit(b) {
-        let t = TestApp::spawn(b).await;
+    async fn flooding_mutes_after_the_limit(t: TestApp) {
+        let b = t.backend;
         let (_, _, member) = setup(&t).await;
         for i in 0..5 {
             let (s, p) = post(&member, &format!("message number {i} about tea")).await;
@@ -360,14 +348,12 @@ story! {
         let (_, p) = post(&member, "and one more about tea").await;
         assert_eq!(p["moderation"], "hidden", "{b:?} the sixth in 10 s is a flood");
         assert_error(&post(&member, "hello?").await, 403, "muted", None);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn contact_details_asked_for_by_staff_are_not_ads(b) {
-        let t = TestApp::spawn(b).await;
+    async fn contact_details_asked_for_by_staff_are_not_ads(t: TestApp) {
+        let b = t.backend;
         let (owner, _, member) = setup(&t).await;
         let carol = t.user("carol").await;
         carol.post("/api/v1/communities/club/join", json!({})).await;
@@ -380,6 +366,5 @@ story! {
             .post(&format!("/api/v1/posts/{}/comments", other["id"]), json!({"body": "打我电话 13812345678"}))
             .await;
         assert_eq!(c["moderation"], "held", "{b:?} {c}");
-        t.cleanup().await;
     }
 }

@@ -40,9 +40,7 @@ async fn html_pages_carry_security_headers() {
 }
 
 story! {
-    #[tokio::test]
-    async fn join_with_rules_and_approval_through_forms(b) {
-        let t = TestApp::spawn(b).await;
+    async fn join_with_rules_and_approval_through_forms(t: TestApp) {
         let owner = t.user("owner").await;
         let mut body = community("circle", "approval");
         body["entry_questions"] = serde_json::json!(["Why join?"]);
@@ -111,7 +109,6 @@ story! {
         let (_, post) = c.page(&loc).await;
         assert!(post.contains("&lt;img src=x onerror=alert(1)&gt;"), "title escaped");
         assert!(!post.contains("<script>alert"), "body sanitized");
-        t.cleanup().await;
     }
 }
 
@@ -173,9 +170,8 @@ async fn first_visit_creates_the_site_administrator() {
 }
 
 story! {
-    #[tokio::test]
-    async fn moderators_ban_and_admins_unban_through_the_directory(b) {
-        let t = TestApp::spawn(b).await;
+    async fn moderators_ban_and_admins_unban_through_the_directory(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let troll = t.user("troll").await;
@@ -207,7 +203,6 @@ story! {
         // Plain members see the directory but no ban list.
         let (s, _) = troll.get("/api/v1/communities/club/members?state=banned").await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        t.cleanup().await;
     }
 }
 
@@ -266,9 +261,8 @@ async fn invite_creators_see_the_link_to_share() {
 }
 
 story! {
-    #[tokio::test]
-    async fn discovery_lists_public_communities_only(b) {
-        let t = TestApp::spawn(b).await;
+    async fn discovery_lists_public_communities_only(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         let mut hidden = community("hidden-circle", "open");
         hidden["visibility"] = serde_json::json!("private");
@@ -278,14 +272,12 @@ story! {
         assert!(home.contains("/c/open-club") && !home.contains("/c/hidden-circle"), "{b:?}");
         let all: serde_json::Value = reqwest::get(t.url("/api/v1/communities")).await.unwrap().json().await.unwrap();
         assert_eq!(all["communities"].as_array().unwrap().len(), 2);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn muting_through_the_directory_blocks_every_web_write(b) {
-        let t = TestApp::spawn(b).await;
+    async fn muting_through_the_directory_blocks_every_web_write(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let troll = t.user("troll").await;
@@ -330,14 +322,12 @@ story! {
         assert!(notes.contains("cool down"), "the member sees why");
         // Reading still works.
         assert_eq!(c.page(&format!("/p/{pid}")).await.0, StatusCode::OK);
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn moderation_pages_in_both_languages(b) {
-        let t = TestApp::spawn(b).await;
+    async fn moderation_pages_in_both_languages(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let member = t.user("member").await;
@@ -415,14 +405,12 @@ story! {
         let (_, s) = owner.get("/api/v1/communities/club/moderation").await;
         assert_eq!(s["settings"]["banned_words"], serde_json::json!(["竞品课"]));
         assert_eq!(s["settings"]["custom_rules"][0]["patterns"], serde_json::json!(["ORD-[0-9]+"]));
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn faq_page_and_did_it_help_in_both_languages(b) {
-        let t = TestApp::spawn(b).await;
+    async fn faq_page_and_did_it_help_in_both_languages(t: TestApp) {
+        let b = t.backend;
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let asker = t.user("asker").await;
@@ -466,14 +454,11 @@ story! {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, entries) = owner.get("/api/v1/communities/club/faq").await;
         assert_eq!(entries[0]["helpful_count"], 1, "{b:?}");
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn operators_run_the_assistant_from_the_web_in_both_languages(b) {
-        let t = TestApp::spawn(b).await;
+    async fn operators_run_the_assistant_from_the_web_in_both_languages(t: TestApp) {
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         let mia = t.user("mia").await;
@@ -598,14 +583,11 @@ story! {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, march) = c.page("/c/club/calendar?month=2031-03").await;
         assert!(march.contains("09:00 Launch"), "shown on its day");
-        t.cleanup().await;
     }
 }
 
 story! {
-    #[tokio::test]
-    async fn the_analytics_dashboard_renders_in_both_languages_with_csv(b) {
-        let t = TestApp::spawn(b).await;
+    async fn the_analytics_dashboard_renders_in_both_languages_with_csv(t: TestApp) {
         let owner = t.user("owner").await;
         owner.post("/api/v1/communities", community("club", "open")).await;
         owner.post("/api/v1/communities/club/posts", serde_json::json!({"body": "hello"})).await;
@@ -646,6 +628,5 @@ story! {
         mc.log_in("mia").await;
         let (st, _) = mc.page("/c/club/analytics").await;
         assert_eq!(st, StatusCode::FORBIDDEN);
-        t.cleanup().await;
     }
 }
