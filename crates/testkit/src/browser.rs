@@ -50,6 +50,14 @@ impl Browser {
         (r.status(), location, r.text().await.unwrap_or_default())
     }
 
+    /// POSTs `fields` to `action` with a CSRF token already in hand (from
+    /// [`csrf_of`] on the page the form is on).
+    pub async fn post_form(&self, csrf: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf)];
+        form.extend_from_slice(fields);
+        self.client.post(self.url(action)).form(&form).send().await.expect("POST")
+    }
+
     /// Signs up through the form (password `web password 123`); expects the redirect.
     pub async fn sign_up(&self, username: &str) {
         let fields = [("username", username), ("display_name", username), ("password", "web password 123")];

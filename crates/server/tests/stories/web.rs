@@ -55,19 +55,9 @@ story! {
         assert!(!html.contains("<b>kind</b>"), "rules are sanitized");
         let csrf = csrf_of(&html);
         // Without accepting the rules: the form comes back with the error.
-        let r = c
-            .post(t.url("/c/circle/join"))
-            .form(&[("_csrf", csrf.as_str()), ("answer_0", "books")])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf, "/c/circle/join", &[("answer_0", "books")]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let r = c
-            .post(t.url("/c/circle/join"))
-            .form(&[("_csrf", csrf.as_str()), ("answer_0", "books"), ("accept_rules", "1")])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf, "/c/circle/join", &[("answer_0", "books"), ("accept_rules", "1")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(r.headers()["location"], "/c/circle/join?notice=applied");
 
@@ -76,34 +66,16 @@ story! {
         let rid = queue[0]["id"].as_i64().unwrap();
         let oc = Browser::new(&t);
         let (_, login) = oc.page("/login").await;
-        oc.post(t.url("/login"))
-            .form(&[("_csrf", csrf_of(&login).as_str()), ("username", "owner"), ("password", "correct horse battery")])
-            .send()
-            .await
-            .unwrap();
+        oc.post_form(&csrf_of(&login), "/login", &[("username", "owner"), ("password", "correct horse battery")]).await;
         let (s, qpage) = oc.page("/c/circle/requests").await;
         assert_eq!(s, StatusCode::OK);
         assert!(qpage.contains("books"));
-        let r = oc
-            .post(t.url(&format!("/requests/{rid}/decide")))
-            .form(&[("_csrf", csrf_of(&qpage).as_str()), ("approve", "1")])
-            .send()
-            .await
-            .unwrap();
+        let r = oc.post_form(&csrf_of(&qpage), &format!("/requests/{rid}/decide"), &[("approve", "1")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
         // The applicant now posts through the composer; markup is escaped.
         let (_, feed) = c.page("/c/circle").await;
-        let r = c
-            .post(t.url("/c/circle/posts"))
-            .form(&[
-                ("_csrf", csrf_of(&feed).as_str()),
-                ("title", "<img src=x onerror=alert(1)>"),
-                ("body", "hello <script>alert(1)</script>"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf_of(&feed), "/c/circle/posts", &[("title", "<img src=x onerror=alert(1)>"), ("body", "hello <script>alert(1)</script>")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let loc = r.headers()["location"].to_str().unwrap().to_string();
         let (_, post) = c.page(&loc).await;
@@ -119,20 +91,16 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
     let c = Browser::new(&t);
     let (_, html) = c.page("/login?next=https://evil.example/").await;
     let r = c
-        .post(t.url("/login?next=https://evil.example/"))
-        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "sam"), ("password", "correct horse battery")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &csrf_of(&html),
+            "/login?next=https://evil.example/",
+            &[("username", "sam"), ("password", "correct horse battery")],
+        )
+        .await;
     assert_eq!(r.headers()["location"], "/");
     let fresh = Browser::new(&t);
     let (_, html) = fresh.page("/login").await;
-    let r = fresh
-        .post(t.url("/login"))
-        .form(&[("_csrf", csrf_of(&html).as_str()), ("username", "sam"), ("password", "nope nope nope")])
-        .send()
-        .await
-        .unwrap();
+    let r = fresh.post_form(&csrf_of(&html), "/login", &[("username", "sam"), ("password", "nope nope nope")]).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     let (s, _) = c.page("/c/nowhere").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
@@ -150,16 +118,12 @@ async fn first_visit_creates_the_site_administrator() {
     assert!(home.contains("/setup"));
     let (_, setup) = c.page("/setup").await;
     let r = c
-        .post(t.url("/setup"))
-        .form(&[
-            ("_csrf", csrf_of(&setup).as_str()),
-            ("username", "root"),
-            ("display_name", "Root"),
-            ("password", "admin password 1"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            &csrf_of(&setup),
+            "/setup",
+            &[("username", "root"), ("display_name", "Root"), ("password", "admin password 1")],
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let me = c.get(t.url("/api/v1/me")).send().await.unwrap().json::<serde_json::Value>().await.unwrap();
     assert_eq!(me["is_site_admin"], true);
@@ -182,22 +146,12 @@ story! {
         let (_, dir) = c.page("/c/club/members").await;
         assert!(dir.contains("/c/club/members/troll/sanction"), "moderation actions are offered");
         assert!(!dir.contains("/c/club/members/owner/sanction"), "never on yourself");
-        let r = c
-            .post(t.url("/c/club/members/troll/sanction"))
-            .form(&[("_csrf", csrf_of(&dir).as_str()), ("reason", "spam links"), ("action", "ban")])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf_of(&dir), "/c/club/members/troll/sanction", &[("reason", "spam links"), ("action", "ban")]).await;
         assert_eq!(r.headers()["location"], "/c/club/members?notice=banned");
         let (_, banned) = c.page("/c/club/members?state=banned").await;
         assert!(banned.contains("@troll") && banned.contains("/c/club/members/troll/unban"));
         assert_error(&troll.post("/api/v1/communities/club/join", serde_json::json!({})).await, 403, "banned", None);
-        let r = c
-            .post(t.url("/c/club/members/troll/unban"))
-            .form(&[("_csrf", csrf_of(&banned).as_str())])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf_of(&banned), "/c/club/members/troll/unban", &[]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(troll.post("/api/v1/communities/club/join", serde_json::json!({})).await.0, StatusCode::OK, "{b:?}");
         // Plain members see the directory but no ban list.
@@ -224,7 +178,7 @@ async fn edited_posts_link_to_their_history() {
     // The author deletes it from the post page and lands back on the feed.
     c.log_in("writer").await;
     let (_, post) = c.page(&format!("/p/{id}")).await;
-    let r = c.post(t.url(&format!("/p/{id}/delete"))).form(&[("_csrf", csrf_of(&post).as_str())]).send().await.unwrap();
+    let r = c.post_form(&csrf_of(&post), &format!("/p/{id}/delete"), &[]).await;
     assert_eq!(r.headers()["location"], "/c/notes?notice=deleted");
     assert_eq!(c.page(&format!("/p/{id}")).await.0, StatusCode::NOT_FOUND);
     t.cleanup().await;
@@ -239,7 +193,7 @@ async fn invite_creators_see_the_link_to_share() {
     let c = Browser::new(&t);
     c.log_in("host2").await;
     let (_, feed) = c.page("/c/salon").await;
-    let r = c.post(t.url("/c/salon/invites")).form(&[("_csrf", csrf_of(&feed).as_str())]).send().await.unwrap();
+    let r = c.post_form(&csrf_of(&feed), "/c/salon/invites", &[]).await;
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     assert!(loc.starts_with("/invite/"), "{loc}");
     let (_, inv) = c.page(&loc).await;
@@ -250,12 +204,7 @@ async fn invite_creators_see_the_link_to_share() {
     let guest = Browser::new(&t);
     guest.sign_up("guest").await;
     let (_, landing) = guest.page(path).await;
-    let r = guest
-        .post(t.url("/c/salon/join"))
-        .form(&[("_csrf", csrf_of(&landing).as_str()), ("invite_code", code)])
-        .send()
-        .await
-        .unwrap();
+    let r = guest.post_form(&csrf_of(&landing), "/c/salon/join", &[("invite_code", code)]).await;
     assert_eq!(r.headers()["location"], "/c/salon?notice=joined");
     t.cleanup().await;
 }
@@ -291,12 +240,7 @@ story! {
         mc.log_in("owner").await;
         let (_, dir) = mc.page("/c/club/members").await;
         assert!(dir.contains("/c/club/members/troll/speech"), "speaking rights are offered");
-        let r = mc
-            .post(t.url("/c/club/members/troll/speech"))
-            .form(&[("_csrf", csrf_of(&dir).as_str()), ("action", "mute"), ("minutes", "60"), ("reason", "cool down")])
-            .send()
-            .await
-            .unwrap();
+        let r = mc.post_form(&csrf_of(&dir), "/c/club/members/troll/speech", &[("action", "mute"), ("minutes", "60"), ("reason", "cool down")]).await;
         assert_eq!(r.headers()["location"], "/c/club/members?notice=muted", "{b:?}");
         let (_, dir) = mc.page("/c/club/members").await;
         assert!(dir.contains("🔇"), "the directory shows the mute");
@@ -349,12 +293,7 @@ story! {
         }
         // The test box highlights what matched.
         let (_, rules) = c.page("/c/club/moderation").await;
-        let r = c
-            .post(t.url("/c/club/moderation/test"))
-            .form(&[("_csrf", csrf_of(&rules).as_str()), ("text", "快 加 微 信 abc123")])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf_of(&rules), "/c/club/moderation/test", &[("text", "快 加 微 信 abc123")]).await;
         let html = r.text().await.unwrap();
         assert!(html.contains("<mark title=\"ad.contact_id\">加 微 信 abc123</mark>"), "{html}");
         // Saving the form: a bad custom rule is a field error, a good one is saved.
@@ -419,16 +358,7 @@ story! {
         let oc = Browser::new(&t);
         oc.log_in("owner").await;
         let (_, page_html) = oc.page("/c/club/faq").await;
-        let r = oc
-            .post(t.url("/c/club/faq"))
-            .form(&[
-                ("_csrf", csrf_of(&page_html).as_str()),
-                ("questions", "会员费多少钱\nhow much is the membership fee"),
-                ("answer", "年费 365 元。"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = oc.post_form(&csrf_of(&page_html), "/c/club/faq", &[("questions", "会员费多少钱\nhow much is the membership fee"), ("answer", "年费 365 元。")]).await;
         assert_eq!(r.headers()["location"], "/c/club/faq?notice=saved", "{b:?}");
         for (lang, word) in [("en", "FAQ auto-reply"), ("zh-CN", "关键词自动回复")] {
             oc.get(t.url(&format!("/lang/{lang}"))).send().await.unwrap();
@@ -445,12 +375,7 @@ story! {
         let (_, post) = ac.page(&format!("/p/{}", q["id"])).await;
         assert!(post.contains("年费 365 元") && post.contains("/feedback"), "automatic answer with feedback buttons");
         let action = post.split("action=\"/faq-replies/").nth(1).unwrap().split('"').next().unwrap().to_string();
-        let r = ac
-            .post(t.url(&format!("/faq-replies/{action}")))
-            .form(&[("_csrf", csrf_of(&post).as_str()), ("helpful", "1"), ("back", &format!("/p/{}", q["id"]))])
-            .send()
-            .await
-            .unwrap();
+        let r = ac.post_form(&csrf_of(&post), &format!("/faq-replies/{action}"), &[("helpful", "1"), ("back", &format!("/p/{}", q["id"]))]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, entries) = owner.get("/api/v1/communities/club/faq").await;
         assert_eq!(entries[0]["helpful_count"], 1, "{b:?}");
@@ -485,12 +410,7 @@ story! {
         }
         // One click: the newcomer checklist template (in Chinese, the current language).
         let (_, html) = c.page("/c/club/assistant").await;
-        let r = c
-            .post(t.url("/c/club/assistant/templates/newcomer_checklist"))
-            .form(&[("_csrf", csrf_of(&html).as_str())])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf_of(&html), "/c/club/assistant/templates/newcomer_checklist", &[]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, rules) = owner.get("/api/v1/communities/club/automation/rules").await;
         assert_eq!(rules[0]["name"], "新人任务完成");
@@ -547,18 +467,7 @@ story! {
         let (st, cl) = mc.page("/c/club/checklist").await;
         assert_eq!(st, StatusCode::OK);
         assert!(cl.contains("自我介绍") || cl.contains("Introduce yourself"));
-        let r = mc
-            .post(t.url("/c/club/checklist/intro"))
-            .form(&[
-                ("_csrf", csrf_of(&cl).as_str()),
-                ("name", "Mia"),
-                ("city", "Chengdu"),
-                ("occupation", "teacher"),
-                ("hope", "friends"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = mc.post_form(&csrf_of(&cl), "/c/club/checklist/intro", &[("name", "Mia"), ("city", "Chengdu"), ("occupation", "teacher"), ("hope", "friends")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, cl) = mia.get("/api/v1/communities/club/checklist").await;
         assert_eq!(cl["tasks"][1]["done"], true, "{cl}");
@@ -568,18 +477,7 @@ story! {
 
         // The calendar form schedules a post in the community's time zone.
         let (_, cal) = c.page("/c/club/calendar").await;
-        let r = c
-            .post(t.url("/c/club/calendar"))
-            .form(&[
-                ("_csrf", csrf_of(&cal).as_str()),
-                ("title", "Launch"),
-                ("body", "We are live"),
-                ("publish_at", "2031-03-02T09:00"),
-                ("repeat", ""),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&csrf_of(&cal), "/c/club/calendar", &[("title", "Launch"), ("body", "We are live"), ("publish_at", "2031-03-02T09:00"), ("repeat", "")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let (_, march) = c.page("/c/club/calendar?month=2031-03").await;
         assert!(march.contains("09:00 Launch"), "shown on its day");
