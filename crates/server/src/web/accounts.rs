@@ -170,10 +170,7 @@ async fn profile_page(page: Page) -> Response {
 }
 
 async fn save_profile(page: Page, WebForm(f): WebForm<Form>) -> Response {
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
     let input = ProfileInput {
         display_name: field(&f, "display_name"),
         avatar_url: field(&f, "avatar_url"),
@@ -199,10 +196,7 @@ async fn save_profile(page: Page, WebForm(f): WebForm<Form>) -> Response {
 }
 
 async fn tokens_view(page: &Page, secret: Option<String>) -> Response {
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
     match page.state.app.tokens(v).await {
         Ok(tokens) => page.ok("accounts/tokens.html", context! { tokens, secret }),
         Err(e) => page.fail(e),

@@ -448,10 +448,7 @@ async fn csv(page: Page, Path(slug): Path<String>, Query(q): Query<HashMap<Strin
         page.state.app.analytics(v, &slug, arg("from"), arg("to"), None).await
     }
     .await;
-    let d = match r {
-        Ok(d) => d,
-        Err(e) => return page.fail(e),
-    };
+    let d = or_fail!(page, r);
     let mut out = Csv::new();
     for row in table_rows(&d, table) {
         out.raw_row(row);

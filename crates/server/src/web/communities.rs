@@ -47,10 +47,7 @@ async fn home(page: Page) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
     let mine = match viewer {
-        Some(v) => match app.my_communities(v).await {
-            Ok(m) => m,
-            Err(e) => return page.fail(e),
-        },
+        Some(v) => or_fail!(page, app.my_communities(v).await),
         None => vec![],
     };
     let discover = match app.communities(viewer, false, 24, 0).await {
@@ -110,10 +107,7 @@ async fn new_community_page(page: Page) -> Response {
 }
 
 async fn create_community(page: Page, WebForm(f): WebForm<Form>) -> Response {
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
     let input =
         NewCommunity { slug: field(&f, "slug").into(), settings: settings_input(&f), rules: field(&f, "rules").into() };
     match page.state.app.create_community(v, input).await {
@@ -149,10 +143,7 @@ pub(super) async fn community_page(
         _ => ("latest", Feed::Latest),
     };
     let (c, feed, topics) =
-        match page.state.app.community_page(page.auth.viewer(), slug, feed, q.cursor.as_deref()).await {
-            Ok(x) => x,
-            Err(e) => return page.fail(e),
-        };
+        or_fail!(page, page.state.app.community_page(page.auth.viewer(), slug, feed, q.cursor.as_deref()).await);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
@@ -168,10 +159,7 @@ async fn community(page: Page, Path(slug): Path<String>, Query(q): Query<FeedQue
 async fn rules(page: Page, Path(slug): Path<String>) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
-    let c = match app.community(viewer, &slug).await {
-        Ok(c) => c,
-        Err(e) => return page.fail(e),
-    };
+    let c = or_fail!(page, app.community(viewer, &slug).await);
     let rules = app.rules(viewer, &slug).await.ok().flatten();
     page.ok("communities/rules.html", context! { c, rules })
 }
@@ -183,10 +171,7 @@ async fn publish_rules(page: Page, Path(slug): Path<String>, WebForm(f): WebForm
 
 async fn settings_view(page: &Page, slug: &str, form: Option<Form>, errors: HashMap<String, String>) -> Response {
     let app = &page.state.app;
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
     let c = match app.community(Some(v), slug).await {
         Ok(c) if c.abilities.manage => c,
         Ok(_) => return page.fail(AppError::forbidden("insufficient_role", "admins only")),

@@ -36,14 +36,8 @@ pub(super) const TEMPLATES: &[(&str, &str)] =
     templates!["content/post.html", "content/post_edit.html", "content/history.html"];
 
 async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
-    let topic_id = match opt_i64(&f, "topic_id") {
-        Ok(t) => t,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
+    let topic_id = or_fail!(page, opt_i64(&f, "topic_id"));
     let title = field(&f, "title");
     let input = PostInput { title: Some(title), body: field(&f, "body"), topic_id };
     match page.state.app.create_post(v, &slug, input).await {
@@ -56,10 +50,7 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
 }
 
 async fn post_view(page: &Page, id: i64, form: Form, errors: HashMap<String, String>) -> Response {
-    let d = match page.state.app.post(page.auth.viewer(), id).await {
-        Ok(d) => d,
-        Err(e) => return page.fail(e),
-    };
+    let d = or_fail!(page, page.state.app.post(page.auth.viewer(), id).await);
     let reaction_map: HashMap<String, ReactionView> =
         d.reactions.iter().map(|r| (r.emoji.clone(), r.clone())).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };

@@ -52,10 +52,7 @@ async fn join_view(
 ) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
-    let c = match app.community(viewer, slug).await {
-        Ok(c) => c,
-        Err(e) => return page.fail(e),
-    };
+    let c = or_fail!(page, app.community(viewer, slug).await);
     let rules = app.rules(viewer, slug).await.ok().flatten();
     let my_requests = match viewer {
         Some(v) => app.my_join_requests(v, slug).await.unwrap_or_default(),
@@ -85,10 +82,7 @@ fn now_ms() -> i64 {
 }
 
 async fn join(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
     let answers: Vec<String> = (0..5).map_while(|i| f.get(&format!("answer_{i}")).cloned()).collect();
     let invite_code = f.get("invite_code").cloned().filter(|s| !s.is_empty());
     let input = JoinInput { accept_rules: f.contains_key("accept_rules"), answers, invite_code: invite_code.clone() };
@@ -135,23 +129,18 @@ struct DirectoryQuery {
 async fn members(page: Page, Path(slug): Path<String>, Query(mq): Query<DirectoryQuery>) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
-    let c = match app.community(viewer, &slug).await {
-        Ok(c) => c,
-        Err(e) => return page.fail(e),
-    };
+    let c = or_fail!(page, app.community(viewer, &slug).await);
     let offset = mq.offset.unwrap_or(0).max(0);
     let role = mq.role.clone().unwrap_or_default();
-    let list = match app
-        .members(
+    let list = or_fail!(
+        page,
+        app.members(
             viewer,
             &slug,
             &MemberQuery { q: mq.q.as_deref(), role: Some(&role), state: mq.state.as_deref(), limit: 51, offset },
         )
         .await
-    {
-        Ok(l) => l,
-        Err(e) => return page.fail(e),
-    };
+    );
     let more = list.len() > 50;
     let members: Vec<_> = list.into_iter().take(50).collect();
     page.ok(
@@ -179,14 +168,8 @@ async fn unban(page: Page, Path((slug, username)): Path<(String, String)>) -> Re
 
 async fn requests(page: Page, Path(slug): Path<String>) -> Response {
     let app = &page.state.app;
-    let v = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
-    let c = match app.community(Some(v), &slug).await {
-        Ok(c) => c,
-        Err(e) => return page.fail(e),
-    };
+    let v = or_fail!(page, page.auth.require());
+    let c = or_fail!(page, app.community(Some(v), &slug).await);
     match app.join_requests(v, &slug, "pending").await {
         Ok(requests) => page.ok("membership/requests.html", context! { c, requests }),
         Err(e) => page.fail(e),

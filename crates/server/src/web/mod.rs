@@ -10,6 +10,17 @@ macro_rules! templates {
     };
 }
 
+/// The value of a use case's result, or return its error page (or, for a
+/// visitor who is not signed in, the login redirect) from the handler.
+macro_rules! or_fail {
+    ($page:expr, $result:expr) => {
+        match $result {
+            Ok(v) => v,
+            Err(e) => return $page.fail(e),
+        }
+    };
+}
+
 mod accounts;
 mod analytics;
 mod automation;

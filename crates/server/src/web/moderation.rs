@@ -242,18 +242,12 @@ async fn render_rules(
     test: Option<(Form, TestResult)>,
 ) -> Response {
     let app = &page.state.app;
-    let viewer = match page.auth.require() {
-        Ok(v) => v,
-        Err(e) => return page.fail(e),
-    };
+    let viewer = or_fail!(page, page.auth.require());
     let r = async {
         Ok::<_, AppError>((app.community(Some(viewer), slug).await?, app.moderation_settings(viewer, slug).await?))
     }
     .await;
-    let (c, view) = match r {
-        Ok(x) => x,
-        Err(e) => return page.fail(e),
-    };
+    let (c, view) = or_fail!(page, r);
     let form = form.unwrap_or_else(|| settings_form(&view.settings));
     let (test_form, result, pieces) = match test {
         Some((tf, r)) => {
