@@ -8,7 +8,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{ApiTokenCreated, Event, Kind, ProfileUpdated, Subject};
 use yaji_domain::text;
 use yaji_domain::user::{NewPassword, Profile, ProfileInput, Username};
 use yaji_store::repo::user as users;
@@ -136,18 +136,7 @@ impl App {
             Err(e) => return Err(e.into()),
         };
         let user = users::by_id(tx.conn(), id).await?.ok_or(AppError::NotFound("user"))?;
-        finish(
-            tx,
-            Event {
-                kind: Kind::UserRegistered,
-                community_id: None,
-                actor_id: Some(id),
-                subject: Subject::User(id),
-                payload: serde_json::Value::Null,
-            },
-            now,
-        )
-        .await?;
+        finish(tx, Event::new(Kind::UserRegistered, None, id, Subject::User(id)), now).await?;
         Ok(user.into())
     }
 
@@ -157,8 +146,12 @@ impl App {
         let mut tx = self.db.write().await?;
         let u = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         users::set_site_admin(tx.conn(), u.id, true).await?;
-        let ev = Event::new(Kind::ProfileUpdated, None, u.id, Subject::User(u.id))
-            .with(serde_json::json!({"site_admin": true}));
+        let ev = Event::of(
+            None,
+            u.id,
+            Subject::User(u.id),
+            &ProfileUpdated { site_admin: Some(true), ..Default::default() },
+        );
         finish(tx, ev, now()).await?;
         self.user(u.id).await
     }
@@ -296,13 +289,8 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let id = users::insert_token(tx.conn(), viewer.id, &name, &token_hash(&secret), now).await?;
-        finish(
-            tx,
-            Event::new(Kind::ApiTokenCreated, None, viewer.id, Subject::Token(id))
-                .with(serde_json::json!({"name": name})),
-            now,
-        )
-        .await?;
+        finish(tx, Event::of(None, viewer.id, Subject::Token(id), &ApiTokenCreated { name: name.clone() }), now)
+            .await?;
         let token = TokenView { id, name, created_at: crate::rfc3339(now), last_used_at: None, revoked: false };
         Ok(NewToken { token, secret })
     }
@@ -348,8 +336,12 @@ impl App {
         let mut tx = self.db.write().await?;
         let u = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
         users::set_password(tx.conn(), u.id, &hash).await?;
-        let ev = Event::new(Kind::ProfileUpdated, None, u.id, Subject::User(u.id))
-            .with(serde_json::json!({"password_changed": true}));
+        let ev = Event::of(
+            None,
+            u.id,
+            Subject::User(u.id),
+            &ProfileUpdated { password_changed: Some(true), ..Default::default() },
+        );
         finish(tx, ev, now()).await
     }
 }

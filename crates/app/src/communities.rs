@@ -1,6 +1,6 @@
 //! Communities: create, edit, rules, topics, discovery.
 
-use yaji_domain::activity::{Event, Kind, RulesPublished, Subject};
+use yaji_domain::activity::{CommunityCreated, Event, Kind, RulesPublished, Subject, TopicCreated};
 use yaji_domain::community::{self, CommunitySettings, CommunitySlug, SettingsInput};
 use yaji_domain::member::Role;
 use yaji_domain::permission::Action;
@@ -69,8 +69,12 @@ impl App {
         };
         mrepo::upsert_active(tx.conn(), &joining).await?;
         repo::add_member_count(tx.conn(), id, 1).await?;
-        let ev = Event::new(Kind::CommunityCreated, Some(id), viewer.id, Subject::Community(id))
-            .with(serde_json::json!({"slug": slug.as_str(), "rules_version": rules_version}));
+        let ev = Event::of(
+            Some(id),
+            viewer.id,
+            Subject::Community(id),
+            &CommunityCreated { slug: slug.as_str().to_string(), rules_version },
+        );
         finish(tx, ev, now).await?;
         self.community(Some(viewer), slug.as_str()).await
     }
@@ -179,13 +183,8 @@ impl App {
             }
             Err(e) => return Err(e.into()),
         };
-        finish(
-            tx,
-            Event::new(Kind::TopicCreated, Some(ctx.c.id), viewer.id, Subject::Topic(id))
-                .with(serde_json::json!({"name": name})),
-            now,
-        )
-        .await?;
+        finish(tx, Event::of(Some(ctx.c.id), viewer.id, Subject::Topic(id), &TopicCreated { name: name.clone() }), now)
+            .await?;
         Ok(TopicView { id, name })
     }
 

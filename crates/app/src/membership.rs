@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::activity::{
     Event, InviteCreated, JoinApproved, JoinRejected, Kind, MemberJoined, MemberTagged, MemberUntagged, RoleChanged,
-    RulesAccepted, Subject,
+    RulesAccepted, Sanctioned, Subject,
 };
 use yaji_domain::community::{self, JoinPolicy};
 use yaji_domain::error::invalid;
@@ -358,9 +358,10 @@ impl App {
             }
             _ => {}
         }
-        let detail = serde_json::json!({"reason": reason});
-        end_membership(tx.conn(), ctx.c.id, target.id, sanction == Sanction::Ban, &reason, &detail, now).await?;
-        let ev = Event::new(kind, Some(ctx.c.id), viewer.id, Subject::User(target.id)).with(detail);
+        let detail = Sanctioned { reason: reason.to_string(), ..Default::default() };
+        let json = serde_json::to_value(&detail).unwrap_or_default();
+        end_membership(tx.conn(), ctx.c.id, target.id, sanction == Sanction::Ban, &reason, &json, now).await?;
+        let ev = Event::of_kind(kind, Some(ctx.c.id), viewer.id, Subject::User(target.id), &detail);
         finish(tx, ev, now).await
     }
 

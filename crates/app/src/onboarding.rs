@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, PostCreated, Subject};
+use yaji_domain::activity::{AutomationUpdated, Event, Kind, PostCreated, ProfileUpdated, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::member::MemberState;
 use yaji_domain::notification::NotificationKind;
@@ -135,8 +135,12 @@ impl App {
             }
         };
         repo::set_checklist(tx.conn(), ctx.c.id, enabled, topic_id).await?;
-        let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"checklist": enabled, "intro_topic_id": topic_id}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Community(ctx.c.id),
+            &AutomationUpdated { checklist: Some(enabled), intro_topic_id: topic_id, ..Default::default() },
+        );
         finish(tx, ev, now).await
     }
 
@@ -261,8 +265,12 @@ impl App {
             return Err(AppError::forbidden("members_only", "only members can change this"));
         }
         repo::set_opt_out(tx.conn(), ctx.c.id, viewer.id, out).await?;
-        let ev = Event::new(Kind::ProfileUpdated, Some(ctx.c.id), viewer.id, Subject::User(viewer.id))
-            .with(serde_json::json!({"assistant_opt_out": out}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::User(viewer.id),
+            &ProfileUpdated { assistant_opt_out: Some(out), ..Default::default() },
+        );
         finish(tx, ev, now).await
     }
 }

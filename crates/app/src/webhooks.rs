@@ -17,7 +17,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{AutomationUpdated, Event, Kind, Subject};
 use yaji_domain::automation::check_url;
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
@@ -292,8 +292,18 @@ impl App {
         let id = repo::insert_webhook(tx.conn(), ctx.c.id, url, &secret, &events, viewer.id, now).await?;
         let w = repo::webhook(tx.conn(), id).await?.ok_or(AppError::NotFound("webhook"))?;
         // The secret stays out of the activity log.
-        let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"webhook_id": id, "url": url, "events": events, "action": "created"}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Community(ctx.c.id),
+            &AutomationUpdated {
+                action: Some("created".into()),
+                webhook_id: Some(id),
+                url: Some(url.to_string()),
+                events: Some(events.clone()),
+                ..Default::default()
+            },
+        );
         finish(tx, ev, now).await?;
         Ok(w.into())
     }
@@ -313,8 +323,12 @@ impl App {
             .filter(|w| w.community_id == ctx.c.id)
             .ok_or(AppError::NotFound("webhook"))?;
         repo::delete_webhook(tx.conn(), id, now).await?;
-        let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"webhook_id": id, "action": "deleted"}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Community(ctx.c.id),
+            &AutomationUpdated { action: Some("deleted".into()), webhook_id: Some(id), ..Default::default() },
+        );
         finish(tx, ev, now).await
     }
 

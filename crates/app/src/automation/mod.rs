@@ -12,7 +12,7 @@ use chrono::{Datelike, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{AutomationUpdated, Event, Subject};
 use yaji_domain::automation::{
     self as auto, templates, Action as RuleAction, Conditions, Drive, MemberFacts, RuleDef, Trigger,
 };
@@ -367,8 +367,17 @@ impl App {
         if enabled {
             self.arm_timer(tx.conn(), &ctx.c, rid, version, &def, now).await?;
         }
-        let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)).with(
-            serde_json::json!({"rule_id": rid, "name": def.name, "enabled": enabled, "action": if id.is_some() {"updated"} else {"created"}}),
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Community(ctx.c.id),
+            &AutomationUpdated {
+                action: Some(if id.is_some() { "updated" } else { "created" }.into()),
+                rule_id: Some(rid),
+                name: Some(def.name.clone()),
+                enabled: Some(enabled),
+                ..Default::default()
+            },
         );
         crate::finish(tx, ev, now).await?;
         self.wake_workers();
@@ -412,8 +421,17 @@ impl App {
             .filter(|r| r.community_id == ctx.c.id)
             .ok_or(AppError::NotFound("rule"))?;
         repo::delete_rule(tx.conn(), id, now).await?;
-        let ev = Event::new(Kind::AutomationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"rule_id": id, "name": r.name, "action": "deleted"}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Community(ctx.c.id),
+            &AutomationUpdated {
+                action: Some("deleted".into()),
+                rule_id: Some(id),
+                name: Some(r.name.clone()),
+                ..Default::default()
+            },
+        );
         crate::finish(tx, ev, now).await
     }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use yaji_domain::activity::{Event, Subject};
+use yaji_domain::activity::{Event, Sanctioned, Subject};
 use yaji_domain::automation::{self as auto, Action as RuleAction, ContentFacts, RuleDef};
 use yaji_domain::content::ContentState;
 use yaji_domain::member::Role;
@@ -333,7 +333,11 @@ impl App {
                 }
                 let ctx = Ctx::load_id(conn, c.id, None).await?;
                 let sanction = Sanction { action: ActionKind::Mute, mute_minutes: *minutes };
-                let payload = serde_json::json!({"rule_id": f.rule_id, "automation": f.rule_name});
+                let payload = Sanctioned {
+                    rule_id: Some(f.rule_id),
+                    automation: Some(f.rule_name.to_string()),
+                    ..Default::default()
+                };
                 self.sanction_member(
                     conn,
                     &ctx,

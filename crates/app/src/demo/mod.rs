@@ -6,7 +6,9 @@
 //! events at their times); each capability then shows itself through its own
 //! use cases (`moderation`, `faq`, `automation`, `calendar`).
 
-use yaji_domain::activity::{CommentCreated, Event, Kind, MemberJoined, PostCreated, ReactionAdded, Subject};
+use yaji_domain::activity::{
+    CommentCreated, CommunityCreated, Event, Kind, MemberJoined, PostCreated, ReactionAdded, Subject, TopicCreated,
+};
 use yaji_domain::community::{CommunitySettings, SettingsInput};
 use yaji_domain::content::ContentState;
 use yaji_domain::text::{excerpt, markdown_to_html};
@@ -199,18 +201,7 @@ impl App {
                 created_at: at,
             };
             let id = urepo::insert(conn, &nu).await?;
-            activity::record(
-                conn,
-                &Event {
-                    kind: Kind::UserRegistered,
-                    community_id: None,
-                    actor_id: Some(id),
-                    subject: Subject::User(id),
-                    payload: serde_json::Value::Null,
-                },
-                at,
-            )
-            .await?;
+            activity::record(conn, &Event::new(Kind::UserRegistered, None, id, Subject::User(id)), at).await?;
             uid.push(id);
             if let Some(b) = &bar {
                 b.inc(1);
@@ -250,16 +241,24 @@ impl App {
             crepo::add_member_count(conn, id, 1).await?;
             activity::record(
                 conn,
-                &Event::new(Kind::CommunityCreated, Some(id), owner, Subject::Community(id))
-                    .with(serde_json::json!({"slug": c.slug, "rules_version": v})),
+                &Event::of(
+                    Some(id),
+                    owner,
+                    Subject::Community(id),
+                    &CommunityCreated { slug: c.slug.to_string(), rules_version: v },
+                ),
                 start,
             )
             .await?;
             let mut tids = vec![];
             for t in c.topics {
                 let tid = crepo::insert_topic(conn, id, t, start).await?;
-                activity::record(conn, &Event::new(Kind::TopicCreated, Some(id), owner, Subject::Topic(tid)), start)
-                    .await?;
+                activity::record(
+                    conn,
+                    &Event::of(Some(id), owner, Subject::Topic(tid), &TopicCreated { name: t.to_string() }),
+                    start,
+                )
+                .await?;
                 tids.push(tid);
             }
             topic_ids.push(tids);

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{Event, ModerationUpdated, RuleHit, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::member::Role;
 use yaji_domain::moderation::{
@@ -80,6 +80,19 @@ pub struct HitView {
     pub action: String,
     pub span: [usize; 2],
     pub text: String,
+}
+
+impl HitView {
+    /// As the activity log records it.
+    pub fn to_rule_hit(&self) -> RuleHit {
+        RuleHit {
+            rule: self.rule.clone(),
+            class: self.class.clone(),
+            action: self.action.clone(),
+            span: self.span,
+            text: self.text.clone(),
+        }
+    }
 }
 
 pub fn hit_views(set: &RuleSet, text: &str, e: &Evaluation) -> Vec<HitView> {
@@ -251,8 +264,12 @@ impl App {
         ctx.allow(Action::EditModeration)?;
         let json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.to_string()))?;
         let version = repo::save_settings(tx.conn(), ctx.c.id, &json, viewer.id, now).await?;
-        let ev = Event::new(Kind::ModerationUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id))
-            .with(serde_json::json!({"version": version, "after": settings}));
+        let ev = Event::of(
+            Some(ctx.c.id),
+            viewer.id,
+            Subject::Community(ctx.c.id),
+            &ModerationUpdated { version, after: serde_json::to_value(&settings).unwrap_or_default() },
+        );
         finish(tx, ev, now).await?;
         let rules = set.rules().to_vec();
         self.moderation.rule_sets.lock().insert(ctx.c.id, (version, Arc::new(set)));

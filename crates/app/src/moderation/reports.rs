@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use yaji_domain::activity::{ContentApproved, ContentRejected, Event, Kind, ReportFiled, Subject};
+use yaji_domain::activity::{Event, Kind, QueueDecision, ReportFiled, Sanctioned, Subject};
 use yaji_domain::community;
 use yaji_domain::content::ContentState;
 use yaji_domain::error::invalid;
@@ -204,15 +204,14 @@ impl App {
             }
             let (why, decision_name, flags) = (reason.clone(), resolution.to_string(), n as i64);
             let (author_id, before) = (Some(author), before.map(|b| b.as_str().to_string()));
-            let ev = if decision == Decision::Approve {
-                let after = ContentState::Visible.as_str().into();
-                let p = ContentApproved { reason: why, decision: decision_name, flags, author_id, before, after };
-                Event::of(Some(ctx.c.id), viewer.id, subject, &p)
+            let (event_kind, after) = if decision == Decision::Approve {
+                (Kind::ContentApproved, ContentState::Visible)
             } else {
-                let after = ContentState::Hidden.as_str().into();
-                let p = ContentRejected { reason: why, decision: decision_name, flags, author_id, before, after };
-                Event::of(Some(ctx.c.id), viewer.id, subject, &p)
+                (Kind::ContentRejected, ContentState::Hidden)
             };
+            let after = after.as_str().into();
+            let p = QueueDecision { reason: why, decision: decision_name, flags, author_id, before, after };
+            let ev = Event::of_kind(event_kind, Some(ctx.c.id), viewer.id, subject, &p);
             crate::platform::events::record_event(tx.conn(), &ev, now).await?;
             let sanction = match decision {
                 Decision::Approve | Decision::Reject => None,
@@ -228,7 +227,8 @@ impl App {
                 if author == viewer.id {
                     return Err(AppError::forbidden("target_outranks", "you cannot act on yourself"));
                 }
-                let detail = serde_json::json!({"target_kind": kind, "target_id": id});
+                let detail =
+                    Sanctioned { target_kind: Some(kind.to_string()), target_id: Some(*id), ..Default::default() };
                 self.sanction_member(tx.conn(), &ctx, author, s, Some(viewer.id), &reason, detail, now).await?;
             }
             done += 1;

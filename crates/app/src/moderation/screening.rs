@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{ContentFlagged, Event, Kind, RuleHit, Sanctioned, Subject};
 use yaji_domain::content::ContentState;
 use yaji_domain::member::{MemberState, Role};
 use yaji_domain::moderation::{ladder_step, ActionKind, Author, Context, Evaluation, Recent, RuleSet, Sanction};
@@ -64,10 +64,6 @@ impl Target {
             Target::Comment(i) => Subject::Comment(i),
         }
     }
-}
-
-pub(super) fn automod(kind: Kind, community_id: i64, subject: Subject, payload: serde_json::Value) -> Event {
-    Event { kind, community_id: Some(community_id), actor_id: None, subject, payload }
 }
 
 pub(super) fn excerpt(text: &str) -> String {
@@ -196,26 +192,31 @@ impl App {
         };
         repo::insert_flag(conn, &flag).await?;
         let rule = s.rule.clone().unwrap_or_default();
-        let payload = serde_json::json!({
-            "author_id": author_id, "state": s.state.as_str(), "action": s.sanction.action.as_str(), "rule": rule,
-            "rules": s.hits, "strike": s.strike.then_some(s.strike_number),
-        });
-        crate::platform::events::record_event(
-            conn,
-            &automod(Kind::ContentFlagged, cid, target.subject(), payload),
-            now,
-        )
-        .await?;
+        let hits: Vec<RuleHit> = s.hits.iter().map(HitView::to_rule_hit).collect();
+        let flagged = ContentFlagged {
+            author_id: Some(author_id),
+            state: s.state.as_str().into(),
+            action: s.sanction.action.as_str().into(),
+            rule: rule.clone(),
+            rules: hits.clone(),
+            strike: s.strike.then_some(s.strike_number),
+        };
+        let ev = Event::of(Some(cid), None, target.subject(), &flagged);
+        crate::platform::events::record_event(conn, &ev, now).await?;
         if !s.strike {
             return Ok(());
         }
         repo::add_strike(conn, cid, author_id, &rule, now).await?;
-        let sanction_payload = serde_json::json!({
-            "rule": rule, "strike": s.strike_number, "target_kind": target.kind(), "target_id": target.id(),
-            "text": excerpt(text), "matches": s.hits,
-        });
-        self.sanction_member(conn, ctx, author_id, s.sanction, None, &format!("rule: {rule}"), sanction_payload, now)
-            .await
+        let detail = Sanctioned {
+            strike: Some(s.strike_number),
+            target_kind: Some(target.kind().into()),
+            target_id: Some(target.id()),
+            text: Some(excerpt(text)),
+            matches: hits,
+            rule: Some(rule.clone()),
+            ..Default::default()
+        };
+        self.sanction_member(conn, ctx, author_id, s.sanction, None, &format!("rule: {rule}"), detail, now).await
     }
 
     /// Applies warn / mute / remove / ban to a member, with its event (actor
@@ -229,24 +230,25 @@ impl App {
         sanction: Sanction,
         by: Option<i64>,
         reason: &str,
-        mut payload: serde_json::Value,
+        mut detail: Sanctioned,
         now: i64,
     ) -> AppResult<()> {
         let cid = ctx.c.id;
-        payload["reason"] = reason.into();
+        detail.reason = reason.into();
         let kind = match sanction.action {
             ActionKind::Allow | ActionKind::Hold | ActionKind::Hide => return Ok(()),
             ActionKind::Warn => Kind::MemberWarned,
             ActionKind::Mute => {
                 let until = now + i64::from(sanction.mute_minutes) * crate::platform::MINUTE_MS;
                 repo::set_mute(conn, cid, user_id, Some(until), reason).await?;
-                payload["until"] = rfc3339(until).into();
-                payload["minutes"] = sanction.mute_minutes.into();
+                detail.until = Some(rfc3339(until));
+                detail.minutes = Some(sanction.mute_minutes.into());
                 Kind::MemberMuted
             }
             ActionKind::Remove | ActionKind::Ban => {
                 let ban = sanction.action == ActionKind::Ban;
                 // The same path as a moderator's removal or ban (it notifies the member).
+                let payload = serde_json::to_value(&detail).unwrap_or_default();
                 crate::membership::end_membership(conn, cid, user_id, ban, reason, &payload, now).await?;
                 if ban {
                     Kind::MemberBanned
@@ -261,9 +263,9 @@ impl App {
             _ => None,
         };
         if let Some(note) = note {
-            notify(conn, user_id, Some(cid), note, &payload, now).await?;
+            notify(conn, user_id, Some(cid), note, &serde_json::to_value(&detail).unwrap_or_default(), now).await?;
         }
-        let ev = Event { kind, community_id: Some(cid), actor_id: by, subject: Subject::User(user_id), payload };
+        let ev = Event::of_kind(kind, Some(cid), by, Subject::User(user_id), &detail);
         crate::platform::events::record_event(conn, &ev, now).await?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Speaking rights: mute, unmute, "posts need approval" and warnings, by
 //! moderators on members below their role.
 
-use yaji_domain::activity::{Event, Kind, MemberRestricted, MemberUnmuted, MemberUnrestricted, Subject};
+use yaji_domain::activity::{Event, Kind, MemberRestricted, MemberUnmuted, MemberUnrestricted, Sanctioned, Subject};
 use yaji_domain::community;
 use yaji_domain::error::invalid;
 use yaji_domain::member::MemberState;
@@ -36,10 +36,15 @@ impl App {
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
         let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * crate::platform::MINUTE_MS);
         repo::set_mute(tx.conn(), ctx.c.id, target, Some(until), &reason).await?;
-        let detail =
-            serde_json::json!({"reason": reason, "until": minutes.map(|_| rfc3339(until)), "minutes": minutes});
-        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberMuted, &detail, now).await?;
-        let ev = Event::new(Kind::MemberMuted, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
+        let detail = Sanctioned {
+            reason: reason.to_string(),
+            until: minutes.map(|_| rfc3339(until)),
+            minutes: minutes.map(i64::from),
+            ..Default::default()
+        };
+        let json = serde_json::to_value(&detail).unwrap_or_default();
+        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberMuted, &json, now).await?;
+        let ev = Event::of_kind(Kind::MemberMuted, Some(ctx.c.id), viewer.id, Subject::User(target), &detail);
         finish(tx, ev, now).await
     }
 
@@ -84,9 +89,10 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
-        let detail = serde_json::json!({"reason": reason});
-        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberWarned, &detail, now).await?;
-        let ev = Event::new(Kind::MemberWarned, Some(ctx.c.id), viewer.id, Subject::User(target)).with(detail);
+        let detail = Sanctioned { reason: reason.to_string(), ..Default::default() };
+        let json = serde_json::to_value(&detail).unwrap_or_default();
+        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberWarned, &json, now).await?;
+        let ev = Event::of_kind(Kind::MemberWarned, Some(ctx.c.id), viewer.id, Subject::User(target), &detail);
         finish(tx, ev, now).await
     }
 

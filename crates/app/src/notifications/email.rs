@@ -16,7 +16,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, Subject};
+use yaji_domain::activity::{Event, ProfileUpdated, Subject};
 use yaji_domain::email::{self as policy, Decision, Mode};
 use yaji_domain::error::invalid;
 use yaji_domain::notification::NotificationKind;
@@ -150,8 +150,12 @@ impl App {
         for k in &kinds {
             repo::set_preference(tx.conn(), user_id, k, Mode::Off.as_str()).await?;
         }
-        let ev = Event::new(Kind::ProfileUpdated, None, user_id, Subject::User(user_id))
-            .with(serde_json::json!({"unsubscribed": kind}));
+        let ev = Event::of(
+            None,
+            user_id,
+            Subject::User(user_id),
+            &ProfileUpdated { unsubscribed: Some(kind.to_string()), ..Default::default() },
+        );
         finish(tx, ev, now).await
     }
 
@@ -189,8 +193,12 @@ impl App {
             repo::set_preference(tx.conn(), viewer.id, k, m.as_str()).await?;
         }
         // The address itself stays out of the activity log.
-        let ev = Event::new(Kind::ProfileUpdated, None, viewer.id, Subject::User(viewer.id))
-            .with(serde_json::json!({"email_preferences": true, "has_email": email.is_some()}));
+        let ev = Event::of(
+            None,
+            viewer.id,
+            Subject::User(viewer.id),
+            &ProfileUpdated { email_preferences: Some(true), has_email: Some(email.is_some()), ..Default::default() },
+        );
         finish(tx, ev, now).await?;
         self.email_preferences(viewer).await
     }

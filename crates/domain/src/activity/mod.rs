@@ -142,12 +142,10 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event of a kind that carries no payload (those that do are built
+    /// with [`Event::of`] from their payload type).
     pub fn new(kind: Kind, community_id: Option<i64>, actor_id: i64, subject: Subject) -> Self {
         Event { kind, community_id, actor_id: Some(actor_id), subject, payload: serde_json::Value::Null }
-    }
-    pub fn with(mut self, payload: serde_json::Value) -> Self {
-        self.payload = payload;
-        self
     }
 }
 

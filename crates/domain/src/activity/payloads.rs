@@ -4,8 +4,11 @@
 //! [`Payload::decode`]. Field names are the stored JSON's: events written
 //! before a field existed decode through `#[serde(default)]`.
 //!
-//! Kinds that carry nothing (`post_deleted`, `essence_set`, …) have no struct
-//! and are built with [`Event::new`].
+//! Every kind that carries data has its type; a few types are shared by
+//! kinds of one shape ([`Sanctioned`]: warned, muted, removed, banned;
+//! [`QueueDecision`]: approved, rejected) and are written with
+//! [`Event::of_kind`]. Kinds that carry nothing (`post_deleted`,
+//! `essence_set`, …) have no struct and are built with [`Event::new`].
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -14,7 +17,9 @@ use super::{Event, Kind, Subject};
 
 /// The payload of one event kind.
 pub trait Payload: Serialize + DeserializeOwned {
-    const KIND: Kind;
+    /// The kinds written with this payload: most types have one; a few
+    /// shapes are shared (a sanction is a warning, a mute, a removal or a ban).
+    const KINDS: &'static [Kind];
 
     /// Reads a stored payload; a malformed or missing one reads as the default
     /// of every field (the log is append-only: old rows stay as written).
@@ -27,30 +32,43 @@ pub trait Payload: Serialize + DeserializeOwned {
 }
 
 impl Event {
-    /// An event of `P::KIND` carrying `payload`; `actor_id` is `None` when
-    /// the system acts (a rule, the automod).
+    /// An event of `P`'s kind carrying `payload`; `actor_id` is `None` when
+    /// the system acts (a rule, the automod). For a shared shape, the first
+    /// of its kinds: name the kind with [`Event::of_kind`].
     pub fn of<P: Payload>(
         community_id: Option<i64>,
         actor_id: impl Into<Option<i64>>,
         subject: Subject,
         payload: &P,
     ) -> Event {
-        let payload = serde_json::to_value(payload).unwrap_or_default();
-        Event { kind: P::KIND, community_id, actor_id: actor_id.into(), subject, payload }
+        Event::of_kind(P::KINDS[0], community_id, actor_id, subject, payload)
     }
 
-    /// This event's payload as `P`, when it is of `P`'s kind.
+    /// An event of `kind`, one of the kinds `P` is written for.
+    pub fn of_kind<P: Payload>(
+        kind: Kind,
+        community_id: Option<i64>,
+        actor_id: impl Into<Option<i64>>,
+        subject: Subject,
+        payload: &P,
+    ) -> Event {
+        debug_assert!(P::KINDS.contains(&kind), "{kind:?} is not written with this payload");
+        let payload = serde_json::to_value(payload).unwrap_or_default();
+        Event { kind, community_id, actor_id: actor_id.into(), subject, payload }
+    }
+
+    /// This event's payload as `P`, when it is of one of `P`'s kinds.
     pub fn payload<P: Payload>(&self) -> Option<P> {
-        (self.kind == P::KIND).then(|| serde_json::from_value(self.payload.clone()).ok()).flatten()
+        P::KINDS.contains(&self.kind).then(|| serde_json::from_value(self.payload.clone()).ok()).flatten()
     }
 }
 
 macro_rules! payload {
-    ($(#[$m:meta])* $name:ident => $kind:ident { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident => $($kind:ident)|+ { $($(#[$fm:meta])* $f:ident : $t:ty),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         pub struct $name { $($(#[$fm])* #[serde(default, deserialize_with = "null_as_default")] pub $f: $t),* }
-        impl Payload for $name { const KIND: Kind = Kind::$kind; }
+        impl Payload for $name { const KINDS: &'static [Kind] = &[$(Kind::$kind),+]; }
     };
 }
 
@@ -193,20 +211,9 @@ payload!(
 );
 
 payload!(
-    /// A moderator approved held or reported content (`before` → `after` state).
-    ContentApproved => ContentApproved {
-        reason: String,
-        decision: String,
-        flags: i64,
-        author_id: Option<i64>,
-        before: Option<String>,
-        after: String,
-    }
-);
-
-payload!(
-    /// A moderator rejected (hid) held or reported content.
-    ContentRejected => ContentRejected {
+    /// A moderator approved (`content_approved`) or rejected, that is hid
+    /// (`content_rejected`), held or reported content (`before` → `after` state).
+    QueueDecision => ContentApproved | ContentRejected {
         reason: String,
         decision: String,
         flags: i64,
@@ -258,6 +265,131 @@ payload!(
     }
 );
 
+payload!(
+    /// A member's profile or account settings changed; each field is there
+    /// only when that is what changed (addresses and secrets never are).
+    ProfileUpdated => ProfileUpdated {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        site_admin: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        password_changed: Option<bool>,
+        /// The notification kind (or `all`) unsubscribed from an e-mail link.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        unsubscribed: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email_preferences: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        has_email: Option<bool>,
+        /// The member opted out of (or back into) the assistant's messages here.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        assistant_opt_out: Option<bool>,
+    }
+);
+
+payload!(
+    /// An API token was created (its name; never the secret).
+    ApiTokenCreated => ApiTokenCreated { name: String }
+);
+
+payload!(
+    /// A community was created with its first rules version.
+    CommunityCreated => CommunityCreated { slug: String, rules_version: i64 }
+);
+
+payload!(
+    /// A topic was created.
+    TopicCreated => TopicCreated { name: String }
+);
+
+payload!(
+    /// The moderation settings were saved as `version` (`after`: the settings).
+    ModerationUpdated => ModerationUpdated { version: i64, after: serde_json::Value }
+);
+
+payload!(
+    /// The automation setup changed: a rule (`rule_id`), a webhook
+    /// (`webhook_id`; never its secret) or the newcomer checklist.
+    AutomationUpdated => AutomationUpdated {
+        /// created, updated or deleted (rules and webhooks).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        action: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule_id: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        enabled: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        webhook_id: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        /// The webhook's event filter as stored: `*`, or `,kind,kind,`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        events: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        checklist: Option<bool>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        intro_topic_id: Option<i64>,
+    }
+);
+
+/// One moderation rule that matched a message: which, its class and
+/// action, and where in the text (`span`: byte offsets, `text`: the match).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleHit {
+    pub rule: String,
+    pub class: String,
+    pub action: String,
+    pub span: [usize; 2],
+    pub text: String,
+}
+
+payload!(
+    /// The automod screened a post or comment and acted (`state`, `action`),
+    /// naming the deciding rule and every rule that matched.
+    ContentFlagged => ContentFlagged {
+        author_id: Option<i64>,
+        state: String,
+        action: String,
+        rule: String,
+        rules: Vec<RuleHit>,
+        /// The strike number, when this hit counted as a strike.
+        strike: Option<i64>,
+    }
+);
+
+payload!(
+    /// A member was warned, muted, removed or banned, by a moderator or by the
+    /// automod (which adds the rule, the strike and the offending content).
+    Sanctioned => MemberWarned | MemberMuted | MemberRemoved | MemberBanned {
+        reason: String,
+        /// Mutes: when it ends (absent: until lifted) and for how long.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        until: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        minutes: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        strike: Option<i64>,
+        /// post or comment
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target_kind: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target_id: Option<i64>,
+        /// An excerpt of the content that earned the strike.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        matches: Vec<RuleHit>,
+        /// An automation rule's mute: the rule and its name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rule_id: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        automation: Option<String>,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,5 +413,26 @@ mod tests {
         // A null reads as the field's default without losing the other fields.
         let j = JoinApproved::decode(r#"{"user_id": 11, "reason": null}"#);
         assert_eq!((j.user_id, j.reason.as_str()), (11, ""));
+    }
+
+    #[test]
+    fn a_shared_shape_is_written_and_read_under_each_of_its_kinds() {
+        let d = Sanctioned { reason: "spam".into(), minutes: Some(60), ..Default::default() };
+        let e = Event::of_kind(Kind::MemberMuted, Some(1), None, Subject::User(4), &d);
+        assert_eq!(e.kind, Kind::MemberMuted);
+        assert_eq!(e.payload, serde_json::json!({"reason": "spam", "minutes": 60}), "absent fields stay absent");
+        assert_eq!(e.payload::<Sanctioned>(), Some(d));
+        let warned = Event::of_kind(Kind::MemberWarned, Some(1), 2, Subject::User(4), &Sanctioned::default());
+        assert!(warned.payload::<Sanctioned>().is_some());
+        assert_eq!(warned.payload::<QueueDecision>(), None);
+        // Mutes written before the type existed carried explicit nulls.
+        let old = Sanctioned::decode(r#"{"reason": "x", "until": null, "minutes": null}"#);
+        assert_eq!((old.reason.as_str(), old.until, old.minutes), ("x", None, None));
+    }
+
+    #[test]
+    #[should_panic(expected = "not written with this payload")]
+    fn a_payload_under_a_foreign_kind_is_a_bug() {
+        Event::of_kind(Kind::PostCreated, None, 1, Subject::User(1), &Sanctioned::default());
     }
 }
