@@ -228,9 +228,7 @@ impl Db {
             let wrap = |source| DbError::Migration { version: *version, source: Box::new(source) };
             tx.conn().execute_batch(&sql).await.map_err(wrap)?;
             crate::sql::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(*version)
-                .bind(*name)
-                .bind(now_millis())
+                .binds((*version, *name, now_millis()))
                 .execute(tx.conn())
                 .await
                 .map_err(wrap)?;

@@ -228,7 +228,45 @@ impl<'q, O> Query<'q, O> {
         self.args.push(a.encode());
         self
     }
+
+    /// Binds `$1, $2, …` in order from a tuple: `.binds((id, name, now))`.
+    pub fn binds<B: Binds<'q>>(mut self, b: B) -> Self {
+        b.push_to(&mut self.args);
+        self
+    }
 }
+
+/// A tuple of arguments, bound in order (see [`Query::binds`]).
+pub trait Binds<'q> {
+    fn push_to(self, args: &mut Vec<Arg<'q>>);
+}
+
+macro_rules! binds_tuple {
+    ($($a:ident),+) => {
+        impl<'q, $($a: Encode<'q>),+> Binds<'q> for ($($a,)+) {
+            #[allow(non_snake_case)]
+            fn push_to(self, args: &mut Vec<Arg<'q>>) {
+                let ($($a,)+) = self;
+                $(args.push($a.encode());)+
+            }
+        }
+    };
+}
+binds_tuple!(A, B);
+binds_tuple!(A, B, C);
+binds_tuple!(A, B, C, D);
+binds_tuple!(A, B, C, D, E);
+binds_tuple!(A, B, C, D, E, F);
+binds_tuple!(A, B, C, D, E, F, G);
+binds_tuple!(A, B, C, D, E, F, G, H);
+binds_tuple!(A, B, C, D, E, F, G, H, I);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J, K);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J, K, L);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J, K, L, M);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O);
+binds_tuple!(A, B, C, D, E, F, G, H, I, J, K, L, M, N, O, P);
 
 impl<'q> Query<'q, Whole<()>> {
     /// Runs the statement, discarding any rows it returns.
@@ -677,12 +715,18 @@ mod tests {
         let mut c = lite();
         c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, flag BIGINT NOT NULL)").await.unwrap();
         let n = query("INSERT INTO t (flag, name) VALUES ($2, $1), ($2, NULL)")
-            .bind("a")
-            .bind(1i64)
+            .binds(("a", 1i64))
             .execute(&mut c)
             .await
             .unwrap();
         assert_eq!(n.rows_affected(), 2);
+        let k: i64 = query_scalar("SELECT $1 * 100 + $2 * 10 + $3")
+            .bind(1i64)
+            .binds((2i64, 3i64))
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(k, 123, "bind and binds append in order");
         let rows: Vec<Row2> = query_as("SELECT id, name, flag FROM t ORDER BY id").fetch_all(&mut c).await.unwrap();
         assert_eq!(rows[0], Row2 { id: 1, name: Some("a".into()), flag: true, absent: String::new() });
         assert_eq!(rows[1].name, None);

@@ -7,12 +7,7 @@ pub async fn record(conn: &mut Conn, e: &Event, at: i64) -> crate::Result<i64> {
         "INSERT INTO activity_events (kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(e.kind.as_str())
-    .bind(e.community_id)
-    .bind(e.actor_id)
-    .bind(e.subject.kind())
-    .bind(e.subject.id())
-    .bind(at)
+    .binds((e.kind.as_str(), e.community_id, e.actor_id, e.subject.kind(), e.subject.id(), at))
     .bind(e.payload.to_string());
     q.fetch_one(conn).await
 }
@@ -40,9 +35,7 @@ pub async fn list(
         "SELECT id, kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload FROM activity_events
          WHERE ($1 IS NULL OR community_id = $1) AND id > $2 ORDER BY id LIMIT $3",
     )
-    .bind(community_id)
-    .bind(after_id)
-    .bind(limit)
+    .binds((community_id, after_id, limit))
     .fetch_all(conn)
     .await
 }
@@ -76,8 +69,7 @@ pub async fn actors_since(
         "SELECT id, actor_id, occurred_at, kind, subject_id, payload FROM activity_events
          WHERE community_id = $1 AND id > $2 AND actor_id IS NOT NULL ORDER BY id",
     )
-    .bind(community_id)
-    .bind(after_id)
+    .binds((community_id, after_id))
     .fetch_each(conn, f)
     .await
 }
@@ -95,9 +87,7 @@ pub async fn actors_recent(
         "SELECT id, actor_id, occurred_at, kind, subject_id, payload FROM activity_events
          WHERE community_id = $1 AND occurred_at >= $3 AND id <= $2 AND actor_id IS NOT NULL",
     )
-    .bind(community_id)
-    .bind(upto)
-    .bind(since)
+    .binds((community_id, upto, since))
     .fetch_all(conn)
     .await
 }
@@ -119,10 +109,7 @@ pub async fn dispatch(conn: &mut Conn, event_id: i64, community_id: i64, kind: &
          FROM webhooks WHERE community_id = $3 AND enabled = 1 AND deleted_at IS NULL AND (events = '*' OR events LIKE '%,' || $4 || ',%')
          ON CONFLICT DO NOTHING",
     )
-    .bind(event_id)
-    .bind(now)
-    .bind(community_id)
-    .bind(kind)
+    .binds((event_id, now, community_id, kind))
     .execute(conn)
     .await?;
     super::jobs::count_enqueued(r.rows_affected());

@@ -36,15 +36,7 @@ pub async fn insert_rule(conn: &mut Conn, r: &NewRule<'_>, now: i64) -> crate::R
         "INSERT INTO automation_rules (community_id, name, template, trigger_kind, trigger_events, definition, enabled, created_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
     )
-    .bind(r.community_id)
-    .bind(r.name)
-    .bind(r.template)
-    .bind(r.trigger_kind)
-    .bind(r.trigger_events)
-    .bind(r.definition)
-    .bind(r.enabled as i64)
-    .bind(r.created_by)
-    .bind(now)
+    .binds((r.community_id, r.name, r.template, r.trigger_kind, r.trigger_events, r.definition, r.enabled as i64, r.created_by, now))
     .fetch_one(conn)
     .await
 }
@@ -56,21 +48,14 @@ pub async fn update_rule(conn: &mut Conn, id: i64, r: &NewRule<'_>, now: i64) ->
              version = version + 1, updated_at = $7
          WHERE id = $1 RETURNING version",
     )
-    .bind(id)
-    .bind(r.name)
-    .bind(r.trigger_kind)
-    .bind(r.trigger_events)
-    .bind(r.definition)
-    .bind(r.enabled as i64)
-    .bind(now)
+    .binds((id, r.name, r.trigger_kind, r.trigger_events, r.definition, r.enabled as i64, now))
     .fetch_one(conn)
     .await
 }
 
 pub async fn delete_rule(conn: &mut Conn, id: i64, now: i64) -> crate::Result<()> {
     query("UPDATE automation_rules SET deleted_at = $2, enabled = 0, version = version + 1 WHERE id = $1")
-        .bind(id)
-        .bind(now)
+        .binds((id, now))
         .execute(conn)
         .await?;
     Ok(())
@@ -97,8 +82,7 @@ pub async fn template_enabled(conn: &mut Conn, community_id: i64, template: &str
     Ok(query_scalar::<i64>(
         "SELECT COUNT(*) FROM automation_rules WHERE community_id = $1 AND template = $2 AND enabled = 1 AND deleted_at IS NULL",
     )
-    .bind(community_id)
-    .bind(template)
+    .binds((community_id, template))
     .fetch_one(conn)
     .await?
         > 0)
@@ -118,11 +102,7 @@ pub async fn claim_delivery(
         "INSERT INTO automation_deliveries (rule_id, occurrence, recipient_id, action_index, created_at)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
-    .bind(rule_id)
-    .bind(occurrence)
-    .bind(recipient_id)
-    .bind(action_index)
-    .bind(now)
+    .binds((rule_id, occurrence, recipient_id, action_index, now))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -133,9 +113,7 @@ pub async fn delivered_since(conn: &mut Conn, rule_id: i64, recipient_id: i64, s
     Ok(query_scalar::<i64>(
         "SELECT COUNT(*) FROM automation_deliveries WHERE rule_id = $1 AND recipient_id = $2 AND created_at >= $3",
     )
-    .bind(rule_id)
-    .bind(recipient_id)
-    .bind(since)
+    .binds((rule_id, recipient_id, since))
     .fetch_one(conn)
     .await?
         > 0)
@@ -157,15 +135,7 @@ pub async fn insert_run(conn: &mut Conn, r: &NewRun<'_>, now: i64) -> crate::Res
         "INSERT INTO automation_runs (community_id, rule_id, occurrence, trigger_kind, status, recipients, recipient_count, error, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
-    .bind(r.community_id)
-    .bind(r.rule_id)
-    .bind(r.occurrence)
-    .bind(r.trigger_kind)
-    .bind(r.status)
-    .bind(r.recipients)
-    .bind(r.recipient_count)
-    .bind(r.error)
-    .bind(now)
+    .binds((r.community_id, r.rule_id, r.occurrence, r.trigger_kind, r.status, r.recipients, r.recipient_count, r.error, now))
     .fetch_one(conn)
     .await
 }
@@ -200,11 +170,7 @@ pub async fn runs(
          WHERE r.community_id = $1 AND ($2 IS NULL OR r.rule_id = $2) AND ($3 IS NULL OR r.status = $3) AND r.id < $4
          ORDER BY r.id DESC LIMIT $5",
     )
-    .bind(community_id)
-    .bind(rule_id)
-    .bind(status)
-    .bind(before)
-    .bind(limit)
+    .binds((community_id, rule_id, status, before, limit))
     .fetch_all(conn)
     .await
 }

@@ -41,14 +41,7 @@ pub async fn insert_scheduled(conn: &mut Conn, s: &NewScheduled<'_>, now: i64) -
         "INSERT INTO scheduled_posts (community_id, author_id, topic_id, title, body, publish_at, repeat_cron, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
-    .bind(s.community_id)
-    .bind(s.author_id)
-    .bind(s.topic_id)
-    .bind(s.title)
-    .bind(s.body)
-    .bind(s.publish_at)
-    .bind(s.repeat_cron)
-    .bind(now)
+    .binds((s.community_id, s.author_id, s.topic_id, s.title, s.body, s.publish_at, s.repeat_cron, now))
     .fetch_one(conn)
     .await
 }
@@ -68,9 +61,7 @@ pub async fn calendar(conn: &mut Conn, community_id: i64, from: i64, to: i64) ->
            AND ((s.publish_at >= $2 AND s.publish_at < $3) OR (s.repeat_cron <> '' AND s.status = 'scheduled'))
          ORDER BY s.publish_at, s.id"
     ))
-    .bind(community_id)
-    .bind(from)
-    .bind(to)
+    .binds((community_id, from, to))
     .fetch_all(conn)
     .await
 }
@@ -86,10 +77,7 @@ pub async fn set_scheduled_state(
     query_scalar(
         "UPDATE scheduled_posts SET status = $2, publish_at = $3, version = version + 1, updated_at = $4 WHERE id = $1 RETURNING version",
     )
-    .bind(id)
-    .bind(status)
-    .bind(publish_at)
-    .bind(now)
+    .binds((id, status, publish_at, now))
     .fetch_one(conn)
     .await
 }
@@ -105,10 +93,7 @@ pub async fn record_publication(
         "UPDATE scheduled_posts SET published_count = published_count + CASE WHEN $2 IS NULL THEN 0 ELSE 1 END,
              last_post_id = COALESCE($2, last_post_id), last_error = $3, updated_at = $4 WHERE id = $1",
     )
-    .bind(id)
-    .bind(post_id)
-    .bind(error)
-    .bind(now)
+    .binds((id, post_id, error, now))
     .execute(conn)
     .await?;
     Ok(())

@@ -1,4 +1,4 @@
-use crate::sql::{query, query_as, query_scalar, Conn};
+use crate::sql::{query, query_as, query_scalar, Binds, Conn};
 use yaji_domain::community::CommunitySettings;
 use yaji_domain::member::{MemberState, Role};
 
@@ -34,25 +34,24 @@ const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.cor
     c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at, \
     c.moderation_version, c.faq_version, c.checklist_enabled";
 
+/// The settings columns, in the order both statements below name them.
+fn settings_args(s: &CommunitySettings) -> impl Binds<'_> {
+    let questions = serde_json::to_string(&s.entry_questions).unwrap_or_else(|_| "[]".into());
+    let (v, j) = (s.visibility.as_str(), s.join_policy.as_str());
+    (&s.name, &s.description, &s.target_members, &s.core_value, v, j, questions, &s.time_zone, &s.announcement)
+}
+
 pub async fn insert(conn: &mut Conn, slug: &str, s: &CommunitySettings, owner_id: i64, now: i64) -> crate::Result<i64> {
-    let q = query_scalar(
+    query_scalar(
         "INSERT INTO communities (slug, name, description, target_members, core_value, visibility, join_policy,
             entry_questions, time_zone, announcement, owner_id, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
     )
     .bind(slug)
-    .bind(&s.name)
-    .bind(&s.description)
-    .bind(&s.target_members)
-    .bind(&s.core_value)
-    .bind(s.visibility.as_str())
-    .bind(s.join_policy.as_str())
-    .bind(serde_json::to_string(&s.entry_questions).unwrap_or_else(|_| "[]".into()))
-    .bind(&s.time_zone)
-    .bind(&s.announcement)
-    .bind(owner_id)
-    .bind(now);
-    q.fetch_one(conn).await
+    .binds(settings_args(s))
+    .binds((owner_id, now))
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn update(conn: &mut Conn, id: i64, s: &CommunitySettings, now: i64) -> crate::Result<()> {
@@ -60,17 +59,8 @@ pub async fn update(conn: &mut Conn, id: i64, s: &CommunitySettings, now: i64) -
         "UPDATE communities SET name = $1, description = $2, target_members = $3, core_value = $4, visibility = $5,
             join_policy = $6, entry_questions = $7, time_zone = $8, announcement = $9, updated_at = $10 WHERE id = $11",
     )
-    .bind(&s.name)
-    .bind(&s.description)
-    .bind(&s.target_members)
-    .bind(&s.core_value)
-    .bind(s.visibility.as_str())
-    .bind(s.join_policy.as_str())
-    .bind(serde_json::to_string(&s.entry_questions).unwrap_or_else(|_| "[]".into()))
-    .bind(&s.time_zone)
-    .bind(&s.announcement)
-    .bind(now)
-    .bind(id)
+    .binds(settings_args(s))
+    .binds((now, id))
     .execute(conn)
     .await?;
     Ok(())
@@ -91,9 +81,7 @@ pub async fn list(conn: &mut Conn, public_only: bool, limit: i64, offset: i64) -
         "SELECT {COLS} FROM communities c WHERE ($1 = 0 OR c.visibility = 'public')
          ORDER BY c.member_count DESC, c.id LIMIT $2 OFFSET $3"
     ))
-    .bind(public_only as i64)
-    .bind(limit)
-    .bind(offset)
+    .binds((public_only as i64, limit, offset))
     .fetch_all(conn)
     .await
 }
@@ -111,19 +99,14 @@ pub async fn list_for_member(conn: &mut Conn, user_id: i64) -> crate::Result<Vec
 
 pub async fn add_member_count(conn: &mut Conn, id: i64, delta: i64) -> crate::Result<()> {
     query("UPDATE communities SET member_count = member_count + $1 WHERE id = $2")
-        .bind(delta)
-        .bind(id)
+        .binds((delta, id))
         .execute(conn)
         .await?;
     Ok(())
 }
 
 pub async fn add_post_count(conn: &mut Conn, id: i64, delta: i64) -> crate::Result<()> {
-    query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2")
-        .bind(delta)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    query("UPDATE communities SET post_count = post_count + $1 WHERE id = $2").binds((delta, id)).execute(conn).await?;
     Ok(())
 }
 
@@ -148,17 +131,11 @@ pub async fn publish_rules(
     now: i64,
 ) -> crate::Result<i64> {
     let version: i64 = query_scalar("UPDATE communities SET rules_version = rules_version + 1, updated_at = $1 WHERE id = $2 RETURNING rules_version")
-        .bind(now)
-        .bind(community_id)
+        .binds((now, community_id))
         .fetch_one(&mut *conn)
         .await?;
     query("INSERT INTO community_rules (community_id, version, body, body_html, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(community_id)
-        .bind(version)
-        .bind(body)
-        .bind(html)
-        .bind(by)
-        .bind(now)
+        .binds((community_id, version, body, html, by, now))
         .execute(conn)
         .await?;
     Ok(version)
@@ -166,8 +143,7 @@ pub async fn publish_rules(
 
 pub async fn rules(conn: &mut Conn, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
     query_as("SELECT version, body, body_html, created_by, created_at FROM community_rules WHERE community_id = $1 AND version = $2")
-        .bind(community_id)
-        .bind(version)
+        .binds((community_id, version))
         .fetch_optional(conn)
         .await
 }
@@ -205,8 +181,7 @@ pub async fn membership(conn: &mut Conn, community_id: i64, user_id: i64) -> cra
             muted_until, mute_reason, needs_approval
          FROM memberships WHERE community_id = $1 AND user_id = $2",
     )
-    .bind(community_id)
-    .bind(user_id)
+    .binds((community_id, user_id))
     .fetch_optional(conn)
     .await
 }
@@ -304,8 +279,7 @@ pub struct TopicRow {
 
 pub async fn insert_topic(conn: &mut Conn, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
     let q = query_scalar("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(community_id)
-        .bind(name)
+        .binds((community_id, name))
         .bind(now);
     q.fetch_one(conn).await
 }
@@ -324,14 +298,11 @@ pub async fn topic(conn: &mut Conn, id: i64) -> crate::Result<Option<TopicRow>> 
 /// The id of the community's topic with this name, creating it if missing.
 pub async fn ensure_topic(conn: &mut Conn, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
     query("INSERT INTO topics (community_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(community_id)
-        .bind(name)
-        .bind(now)
+        .binds((community_id, name, now))
         .execute(&mut *conn)
         .await?;
     query_scalar("SELECT id FROM topics WHERE community_id = $1 AND name = $2")
-        .bind(community_id)
-        .bind(name)
+        .binds((community_id, name))
         .fetch_one(conn)
         .await
 }

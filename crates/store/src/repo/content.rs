@@ -52,14 +52,7 @@ pub async fn insert_post(conn: &mut Conn, p: &NewPost<'_>) -> crate::Result<i64>
         "INSERT INTO posts (community_id, author_id, topic_id, title, body, body_html, excerpt, created_at, moderation)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
-    .bind(p.community_id)
-    .bind(p.author_id)
-    .bind(p.topic_id)
-    .bind(p.title)
-    .bind(p.body)
-    .bind(p.body_html)
-    .bind(p.excerpt)
-    .bind(p.created_at)
+    .binds((p.community_id, p.author_id, p.topic_id, p.title, p.body, p.body_html, p.excerpt, p.created_at))
     .bind(p.moderation.as_str());
     q.fetch_one(conn).await
 }
@@ -125,13 +118,7 @@ pub struct PostEdit<'a> {
 
 pub async fn update_post(conn: &mut Conn, id: i64, e: &PostEdit<'_>, now: i64) -> crate::Result<()> {
     query("UPDATE posts SET title = $1, body = $2, body_html = $3, excerpt = $4, topic_id = $5, edited_at = $6 WHERE id = $7")
-        .bind(e.title)
-        .bind(e.body)
-        .bind(e.body_html)
-        .bind(e.excerpt)
-        .bind(e.topic_id)
-        .bind(now)
-        .bind(id)
+        .binds((e.title, e.body, e.body_html, e.excerpt, e.topic_id, now, id))
         .execute(conn)
         .await?;
     Ok(())
@@ -146,11 +133,7 @@ pub async fn insert_revision(
     now: i64,
 ) -> crate::Result<()> {
     query("INSERT INTO post_revisions (post_id, title, body, edited_by, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(post_id)
-        .bind(title)
-        .bind(body)
-        .bind(by)
-        .bind(now)
+        .binds((post_id, title, body, by, now))
         .execute(conn)
         .await?;
     Ok(())
@@ -179,8 +162,7 @@ pub async fn set_flag(conn: &mut Conn, id: i64, column: PostFlag, on: bool) -> c
         PostFlag::Essence => "essence",
     };
     let r = query(&format!("UPDATE posts SET {col} = $1 WHERE id = $2 AND {col} <> $1 AND deleted_at IS NULL"))
-        .bind(on as i64)
-        .bind(id)
+        .binds((on as i64, id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)
@@ -194,8 +176,7 @@ pub enum PostFlag {
 
 pub async fn soft_delete_post(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
     let r = query("UPDATE posts SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-        .bind(now)
-        .bind(id)
+        .binds((now, id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)
@@ -203,8 +184,7 @@ pub async fn soft_delete_post(conn: &mut Conn, id: i64, now: i64) -> crate::Resu
 
 pub async fn add_comment_count(conn: &mut Conn, post_id: i64, delta: i64) -> crate::Result<()> {
     query("UPDATE posts SET comment_count = comment_count + $1 WHERE id = $2")
-        .bind(delta)
-        .bind(post_id)
+        .binds((delta, post_id))
         .execute(conn)
         .await?;
     Ok(())
@@ -247,12 +227,7 @@ pub async fn insert_comment(conn: &mut Conn, c: &NewComment<'_>) -> crate::Resul
     let q = query_scalar(
         "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at, moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(c.post_id)
-    .bind(c.community_id)
-    .bind(c.author_id)
-    .bind(c.body)
-    .bind(c.body_html)
-    .bind(c.created_at)
+    .binds((c.post_id, c.community_id, c.author_id, c.body, c.body_html, c.created_at))
     .bind(c.moderation.as_str());
     q.fetch_one(conn).await
 }
@@ -276,18 +251,14 @@ pub async fn comments(
            AND (c.moderation = 'visible' OR $3 = 1 OR c.author_id = $4)
          ORDER BY c.created_at, c.id LIMIT $2"
     ))
-    .bind(post_id)
-    .bind(limit)
-    .bind(i64::from(all_states))
-    .bind(viewer.unwrap_or(-1))
+    .binds((post_id, limit, i64::from(all_states), viewer.unwrap_or(-1)))
     .fetch_all(conn)
     .await
 }
 
 pub async fn soft_delete_comment(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
     let r = query("UPDATE comments SET deleted_at = $1 WHERE id = $2 AND deleted_at IS NULL")
-        .bind(now)
-        .bind(id)
+        .binds((now, id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)
@@ -300,10 +271,7 @@ pub async fn add_reaction(conn: &mut Conn, post_id: i64, user_id: i64, emoji: &s
     let r = query(
         "INSERT INTO reactions (post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (post_id, user_id, emoji) DO NOTHING",
     )
-    .bind(post_id)
-    .bind(user_id)
-    .bind(emoji)
-    .bind(now)
+    .binds((post_id, user_id, emoji, now))
     .execute(&mut *conn)
     .await?;
     if r.rows_affected() == 1 {
@@ -315,9 +283,7 @@ pub async fn add_reaction(conn: &mut Conn, post_id: i64, user_id: i64, emoji: &s
 
 pub async fn remove_reaction(conn: &mut Conn, post_id: i64, user_id: i64, emoji: &str) -> crate::Result<bool> {
     let r = query("DELETE FROM reactions WHERE post_id = $1 AND user_id = $2 AND emoji = $3")
-        .bind(post_id)
-        .bind(user_id)
-        .bind(emoji)
+        .binds((post_id, user_id, emoji))
         .execute(&mut *conn)
         .await?;
     if r.rows_affected() == 1 {
@@ -336,8 +302,7 @@ pub async fn reaction_summary(
     query_as(
         "SELECT emoji, COUNT(*) AS n, SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) AS mine FROM reactions WHERE post_id = $1 GROUP BY emoji",
     )
-    .bind(post_id)
-    .bind(viewer.unwrap_or(-1))
+    .binds((post_id, viewer.unwrap_or(-1)))
     .fetch_all(conn)
     .await
 }

@@ -45,10 +45,7 @@ pub async fn insert(conn: &mut Conn, community_id: i64, questions: &str, answer:
     let id = query_scalar(
         "INSERT INTO faq_entries (community_id, questions, answer, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
     )
-    .bind(community_id)
-    .bind(questions)
-    .bind(answer)
-    .bind(now)
+    .binds((community_id, questions, answer, now))
     .fetch_one(&mut *conn)
     .await?;
     bump(conn, community_id).await?;
@@ -57,10 +54,7 @@ pub async fn insert(conn: &mut Conn, community_id: i64, questions: &str, answer:
 
 pub async fn update(conn: &mut Conn, e: &EntryRow, questions: &str, answer: &str, now: i64) -> crate::Result<()> {
     query("UPDATE faq_entries SET questions = $1, answer = $2, updated_at = $3 WHERE id = $4")
-        .bind(questions)
-        .bind(answer)
-        .bind(now)
-        .bind(e.id)
+        .binds((questions, answer, now, e.id))
         .execute(&mut *conn)
         .await?;
     bump(conn, e.community_id).await
@@ -87,13 +81,7 @@ pub async fn insert_reply(conn: &mut Conn, r: &NewReply) -> crate::Result<i64> {
         "INSERT INTO faq_replies (community_id, entry_id, post_id, comment_id, asker_id, score, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(r.community_id)
-    .bind(r.entry_id)
-    .bind(r.post_id)
-    .bind(r.comment_id)
-    .bind(r.asker_id)
-    .bind(r.score)
-    .bind(r.created_at)
+    .binds((r.community_id, r.entry_id, r.post_id, r.comment_id, r.asker_id, r.score, r.created_at))
     .fetch_one(&mut *conn)
     .await?;
     query("UPDATE faq_entries SET answered_count = answered_count + 1 WHERE id = $1")
@@ -131,8 +119,7 @@ pub async fn reply(conn: &mut Conn, id: i64) -> crate::Result<Option<ReplyRow>> 
 /// Records the asker's feedback once; returns false if already given.
 pub async fn set_feedback(conn: &mut Conn, r: &ReplyRow, helpful: bool) -> crate::Result<bool> {
     let done = query("UPDATE faq_replies SET feedback = $1 WHERE id = $2 AND feedback IS NULL")
-        .bind(if helpful { "helpful" } else { "unhelpful" })
-        .bind(r.id)
+        .binds((if helpful { "helpful" } else { "unhelpful" }, r.id))
         .execute(&mut *conn)
         .await?
         .rows_affected()
@@ -159,12 +146,7 @@ pub async fn insert_unanswered(
         "INSERT INTO faq_unanswered (community_id, post_id, asker_id, best_entry_id, best_score, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
-    .bind(community_id)
-    .bind(post_id)
-    .bind(asker_id)
-    .bind(best.map(|b| b.0))
-    .bind(best.map_or(0, |b| b.1))
-    .bind(now)
+    .binds((community_id, post_id, asker_id, best.map(|b| b.0), best.map_or(0, |b| b.1), now))
     .execute(conn)
     .await?;
     Ok(())
@@ -195,8 +177,7 @@ pub async fn unanswered(conn: &mut Conn, community_id: i64, limit: i64) -> crate
                            AND c.deleted_at IS NULL AND c.moderation = 'visible')
          ORDER BY q.created_at, q.id LIMIT $2",
     )
-    .bind(community_id)
-    .bind(limit)
+    .binds((community_id, limit))
     .fetch_all(conn)
     .await
 }
@@ -206,8 +187,7 @@ pub async fn answered_by_member(conn: &mut Conn, post_id: i64, asker_id: i64) ->
     Ok(query_scalar::<i64>(
         "SELECT id FROM comments WHERE post_id = $1 AND author_id <> $2 AND deleted_at IS NULL AND moderation = 'visible' LIMIT 1",
     )
-    .bind(post_id)
-    .bind(asker_id)
+    .binds((post_id, asker_id))
     .fetch_optional(conn)
     .await?
     .is_some())
@@ -216,8 +196,7 @@ pub async fn answered_by_member(conn: &mut Conn, post_id: i64, asker_id: i64) ->
 pub async fn mark_unanswered(conn: &mut Conn, post_id: i64, answered: bool, now: i64) -> crate::Result<()> {
     let col = if answered { "answered_at" } else { "notified_at" };
     query(&format!("UPDATE faq_unanswered SET {col} = $1 WHERE post_id = $2"))
-        .bind(now)
-        .bind(post_id)
+        .binds((now, post_id))
         .execute(conn)
         .await?;
     Ok(())
@@ -243,9 +222,7 @@ pub async fn set_settings(conn: &mut Conn, community_id: i64, threshold: i64, mi
         "INSERT INTO faq_settings (community_id, threshold, unanswered_minutes) VALUES ($1, $2, $3)
          ON CONFLICT (community_id) DO UPDATE SET threshold = excluded.threshold, unanswered_minutes = excluded.unanswered_minutes",
     )
-    .bind(community_id)
-    .bind(threshold)
-    .bind(minutes)
+    .binds((community_id, threshold, minutes))
     .execute(conn)
     .await?;
     Ok(())

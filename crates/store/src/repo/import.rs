@@ -9,10 +9,7 @@ pub async fn ensure_community(conn: &mut Conn, slug: &str, name: &str, owner: i6
         "INSERT INTO communities (slug, name, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
          VALUES ($1, $2, 'public', 'open', 'Asia/Shanghai', $3, $4, $4) ON CONFLICT (slug) DO NOTHING",
     )
-    .bind(slug)
-    .bind(name)
-    .bind(owner)
-    .bind(now)
+    .binds((slug, name, owner, now))
     .execute(&mut *conn)
     .await?;
     query_scalar("SELECT id FROM communities WHERE slug = $1").bind(slug).fetch_one(conn).await
@@ -24,9 +21,7 @@ pub async fn ensure_user(conn: &mut Conn, username: &str, display_name: &str, no
         "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, '!', $3)
          ON CONFLICT (username) DO NOTHING",
     )
-    .bind(username)
-    .bind(display_name)
-    .bind(now)
+    .binds((username, display_name, now))
     .execute(&mut *conn)
     .await?;
     query_scalar("SELECT id FROM users WHERE username = $1").bind(username).fetch_one(conn).await
@@ -40,9 +35,7 @@ pub async fn ensure_membership(conn: &mut Conn, community_id: i64, user_id: i64,
          ON CONFLICT (community_id, user_id) DO UPDATE SET joined_at =
              CASE WHEN excluded.joined_at < memberships.joined_at THEN excluded.joined_at ELSE memberships.joined_at END",
     )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(at)
+    .binds((community_id, user_id, at))
     .execute(conn)
     .await?;
     Ok(())
@@ -61,11 +54,7 @@ pub async fn insert_event(
         "INSERT INTO activity_events (kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload, import_key)
          VALUES ($1, $2, $3, 'import', 0, $4, '{\"imported\":true}', $5) ON CONFLICT DO NOTHING",
     )
-    .bind(kind)
-    .bind(community_id)
-    .bind(actor_id)
-    .bind(at)
-    .bind(key)
+    .binds((kind, community_id, actor_id, at, key))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)

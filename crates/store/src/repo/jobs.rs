@@ -35,13 +35,7 @@ pub async fn enqueue(conn: &mut Conn, j: &NewJob<'_>, now: i64) -> crate::Result
         "INSERT INTO jobs (kind, payload, dedupe_key, community_id, run_at, max_attempts, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
     )
-    .bind(j.kind)
-    .bind(j.payload)
-    .bind(j.dedupe_key)
-    .bind(j.community_id)
-    .bind(j.run_at)
-    .bind(j.max_attempts)
-    .bind(now)
+    .binds((j.kind, j.payload, j.dedupe_key, j.community_id, j.run_at, j.max_attempts, now))
     .fetch_optional(conn)
     .await?;
     count_enqueued(u64::from(id.is_some()));
@@ -102,10 +96,7 @@ pub async fn complete(conn: &mut Conn, id: i64, worker: &str, outcome: &str, now
         "UPDATE jobs SET status = 'done', outcome = $1, finished_at = $2, locked_until = NULL
          WHERE id = $3 AND worker = $4 AND status = 'running'",
     )
-    .bind(outcome)
-    .bind(now)
-    .bind(id)
-    .bind(worker)
+    .binds((outcome, now, id, worker))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -132,9 +123,7 @@ pub async fn fail(
         )
         .bind(now),
     }
-    .bind(error)
-    .bind(id)
-    .bind(worker)
+    .binds((error, id, worker))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -143,8 +132,7 @@ pub async fn fail(
 /// Jobs by status, newest first (the dead-letter list is `status = 'dead'`).
 pub async fn list(conn: &mut Conn, status: &str, limit: i64) -> crate::Result<Vec<JobRow>> {
     query_as(&format!("SELECT {COLS} FROM jobs WHERE status = $1 ORDER BY id DESC LIMIT $2"))
-        .bind(status)
-        .bind(limit)
+        .binds((status, limit))
         .fetch_all(conn)
         .await
 }
@@ -154,8 +142,7 @@ pub async fn retry(conn: &mut Conn, id: i64, now: i64) -> crate::Result<bool> {
     let r = query(
         "UPDATE jobs SET status = 'queued', run_at = $1, attempts = 0, finished_at = NULL WHERE id = $2 AND status = 'dead'",
     )
-    .bind(now)
-    .bind(id)
+    .binds((now, id))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)

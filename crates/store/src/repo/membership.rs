@@ -25,13 +25,7 @@ pub async fn upsert_active(conn: &mut Conn, j: &Joining<'_>) -> crate::Result<bo
             invite_id = excluded.invite_id, joined_at = excluded.joined_at, state_changed_at = excluded.state_changed_at, state_reason = ''
          WHERE memberships.state <> 'active'",
     )
-    .bind(j.community_id)
-    .bind(j.user_id)
-    .bind(j.role)
-    .bind(j.rules_version)
-    .bind(j.invited_by)
-    .bind(j.invite_id)
-    .bind(j.now)
+    .binds((j.community_id, j.user_id, j.role, j.rules_version, j.invited_by, j.invite_id, j.now))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -50,12 +44,7 @@ pub async fn set_state(
     let r = query(
         "UPDATE memberships SET state = $1, state_reason = $2, state_changed_at = $3 WHERE community_id = $4 AND user_id = $5 AND state = $6",
     )
-    .bind(to)
-    .bind(reason)
-    .bind(now)
-    .bind(community_id)
-    .bind(user_id)
-    .bind(from)
+    .binds((to, reason, now, community_id, user_id, from))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -73,10 +62,7 @@ pub async fn insert_banned(
         "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at, state_reason)
          VALUES ($1, $2, 'member', 'banned', $3, $3, $4)",
     )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(now)
-    .bind(reason)
+    .binds((community_id, user_id, now, reason))
     .execute(conn)
     .await?;
     Ok(())
@@ -84,9 +70,7 @@ pub async fn insert_banned(
 
 pub async fn set_role(conn: &mut Conn, community_id: i64, user_id: i64, role: &str) -> crate::Result<()> {
     query("UPDATE memberships SET role = $1 WHERE community_id = $2 AND user_id = $3")
-        .bind(role)
-        .bind(community_id)
-        .bind(user_id)
+        .binds((role, community_id, user_id))
         .execute(conn)
         .await?;
     Ok(())
@@ -94,9 +78,7 @@ pub async fn set_role(conn: &mut Conn, community_id: i64, user_id: i64, role: &s
 
 pub async fn accept_rules(conn: &mut Conn, community_id: i64, user_id: i64, version: i64) -> crate::Result<()> {
     query("UPDATE memberships SET rules_version_accepted = $1 WHERE community_id = $2 AND user_id = $3")
-        .bind(version)
-        .bind(community_id)
-        .bind(user_id)
+        .binds((version, community_id, user_id))
         .execute(conn)
         .await?;
     Ok(())
@@ -137,12 +119,7 @@ pub async fn members(
          ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'moderator' THEN 2 ELSE 3 END, m.joined_at, m.user_id
          LIMIT $5 OFFSET $6",
     )
-    .bind(community_id)
-    .bind(state)
-    .bind(role)
-    .bind(pattern)
-    .bind(limit)
-    .bind(offset)
+    .binds((community_id, state, role, pattern, limit, offset))
     .fetch_all(conn)
     .await
 }
@@ -179,18 +156,14 @@ pub async fn insert_join_request(
     let q = query_scalar(
         "INSERT INTO join_requests (community_id, user_id, answers, rules_version, status, created_at) VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
     )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(serde_json::to_string(answers).unwrap_or_else(|_| "[]".into()))
-    .bind(rules_version)
+    .binds((community_id, user_id, serde_json::to_string(answers).unwrap_or_else(|_| "[]".into()), rules_version))
     .bind(now);
     q.fetch_one(conn).await
 }
 
 pub async fn pending_request_of(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Option<i64>> {
     query_scalar("SELECT id FROM join_requests WHERE community_id = $1 AND user_id = $2 AND status = 'pending'")
-        .bind(community_id)
-        .bind(user_id)
+        .binds((community_id, user_id))
         .fetch_optional(conn)
         .await
 }
@@ -212,9 +185,7 @@ pub async fn join_requests(
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
          WHERE r.community_id = $1 AND r.status = $2 ORDER BY r.created_at, r.id LIMIT $3"
     ))
-    .bind(community_id)
-    .bind(status)
-    .bind(limit)
+    .binds((community_id, status, limit))
     .fetch_all(conn)
     .await
 }
@@ -225,8 +196,7 @@ pub async fn my_join_requests(conn: &mut Conn, community_id: i64, user_id: i64) 
         "SELECT {JR_COLS} FROM join_requests r JOIN users u ON u.id = r.user_id
          WHERE r.community_id = $1 AND r.user_id = $2 ORDER BY r.id DESC LIMIT 10"
     ))
-    .bind(community_id)
-    .bind(user_id)
+    .binds((community_id, user_id))
     .fetch_all(conn)
     .await
 }
@@ -241,11 +211,7 @@ pub async fn decide_join_request(
     now: i64,
 ) -> crate::Result<bool> {
     let r = query("UPDATE join_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND status = 'pending'")
-        .bind(status)
-        .bind(reason)
-        .bind(by)
-        .bind(now)
-        .bind(id)
+        .binds((status, reason, by, now, id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)
@@ -278,11 +244,7 @@ pub async fn insert_invite(
     let q = query_scalar(
         "INSERT INTO invites (community_id, code, created_by, max_uses, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(community_id)
-    .bind(code)
-    .bind(by)
-    .bind(max_uses)
-    .bind(expires_at)
+    .binds((community_id, code, by, max_uses, expires_at))
     .bind(now);
     q.fetch_one(conn).await
 }
@@ -298,8 +260,7 @@ pub async fn use_invite(conn: &mut Conn, id: i64, now: i64) -> crate::Result<boo
         "UPDATE invites SET uses = uses + 1 WHERE id = $1 AND revoked_at IS NULL
            AND (max_uses IS NULL OR uses < max_uses) AND (expires_at IS NULL OR expires_at > $2)",
     )
-    .bind(id)
-    .bind(now)
+    .binds((id, now))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -309,8 +270,7 @@ pub async fn invites_by(conn: &mut Conn, community_id: i64, created_by: Option<i
     query_as(&format!(
         "SELECT {INV_COLS} FROM invites WHERE community_id = $1 AND ($2 IS NULL OR created_by = $2) ORDER BY id DESC LIMIT 100"
     ))
-    .bind(community_id)
-    .bind(created_by)
+    .binds((community_id, created_by))
     .fetch_all(conn)
     .await
 }
@@ -319,10 +279,7 @@ pub async fn add_tag(conn: &mut Conn, community_id: i64, user_id: i64, tag: &str
     let r = query(
         "INSERT INTO member_tags (community_id, user_id, tag, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(tag)
-    .bind(now)
+    .binds((community_id, user_id, tag, now))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -330,9 +287,7 @@ pub async fn add_tag(conn: &mut Conn, community_id: i64, user_id: i64, tag: &str
 
 pub async fn remove_tag(conn: &mut Conn, community_id: i64, user_id: i64, tag: &str) -> crate::Result<bool> {
     let r = query("DELETE FROM member_tags WHERE community_id = $1 AND user_id = $2 AND tag = $3")
-        .bind(community_id)
-        .bind(user_id)
-        .bind(tag)
+        .binds((community_id, user_id, tag))
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)
@@ -340,8 +295,7 @@ pub async fn remove_tag(conn: &mut Conn, community_id: i64, user_id: i64, tag: &
 
 pub async fn tags_of(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Vec<String>> {
     query_scalar("SELECT tag FROM member_tags WHERE community_id = $1 AND user_id = $2 ORDER BY tag")
-        .bind(community_id)
-        .bind(user_id)
+        .binds((community_id, user_id))
         .fetch_all(conn)
         .await
 }
@@ -389,8 +343,7 @@ pub async fn active_members(
          WHERE m.community_id = $1 AND m.state = 'active' AND ($2 IS NULL OR m.user_id = $2)
          ORDER BY m.user_id",
     )
-    .bind(community_id)
-    .bind(only)
+    .binds((community_id, only))
     .fetch_all(conn)
     .await
 }

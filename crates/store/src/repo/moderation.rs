@@ -20,10 +20,7 @@ pub async fn save_settings(conn: &mut Conn, community_id: i64, json: &str, by: i
          ON CONFLICT (community_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at,
            updated_by = excluded.updated_by",
     )
-    .bind(community_id)
-    .bind(json)
-    .bind(now)
-    .bind(by)
+    .binds((community_id, json, now, by))
     .execute(&mut *conn)
     .await?;
     query_scalar(
@@ -45,10 +42,7 @@ pub async fn set_mute(
     let r = query(
         "UPDATE memberships SET muted_until = $1, mute_reason = $2 WHERE community_id = $3 AND user_id = $4 AND state = 'active'",
     )
-    .bind(until)
-    .bind(reason)
-    .bind(community_id)
-    .bind(user_id)
+    .binds((until, reason, community_id, user_id))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -58,9 +52,7 @@ pub async fn set_needs_approval(conn: &mut Conn, community_id: i64, user_id: i64
     let r = query(
         "UPDATE memberships SET needs_approval = $1 WHERE community_id = $2 AND user_id = $3 AND state = 'active'",
     )
-    .bind(i64::from(on))
-    .bind(community_id)
-    .bind(user_id)
+    .binds((i64::from(on), community_id, user_id))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)
@@ -68,10 +60,7 @@ pub async fn set_needs_approval(conn: &mut Conn, community_id: i64, user_id: i64
 
 pub async fn add_strike(conn: &mut Conn, community_id: i64, user_id: i64, rule: &str, at: i64) -> crate::Result<()> {
     query("INSERT INTO strikes (community_id, user_id, rule, at) VALUES ($1, $2, $3, $4)")
-        .bind(community_id)
-        .bind(user_id)
-        .bind(rule)
-        .bind(at)
+        .binds((community_id, user_id, rule, at))
         .execute(conn)
         .await?;
     Ok(())
@@ -80,9 +69,7 @@ pub async fn add_strike(conn: &mut Conn, community_id: i64, user_id: i64, rule: 
 /// Strikes at or after `since` (the decay window).
 pub async fn live_strikes(conn: &mut Conn, community_id: i64, user_id: i64, since: i64) -> crate::Result<i64> {
     query_scalar("SELECT COUNT(*) FROM strikes WHERE community_id = $1 AND user_id = $2 AND at >= $3")
-        .bind(community_id)
-        .bind(user_id)
-        .bind(since)
+        .binds((community_id, user_id, since))
         .fetch_one(conn)
         .await
 }
@@ -93,8 +80,7 @@ pub async fn contributions(conn: &mut Conn, community_id: i64, user_id: i64) -> 
         "SELECT (SELECT COUNT(*) FROM posts WHERE author_id = $2 AND community_id = $1)
               + (SELECT COUNT(*) FROM comments WHERE author_id = $2 AND community_id = $1)",
     )
-    .bind(community_id)
-    .bind(user_id)
+    .binds((community_id, user_id))
     .fetch_one(conn)
     .await
 }
@@ -117,8 +103,7 @@ pub async fn set_content_state(
         .await?;
     if before.is_some() {
         query(&format!("UPDATE {table} SET moderation = $1 WHERE id = $2"))
-            .bind(state.as_str())
-            .bind(id)
+            .binds((state.as_str(), id))
             .execute(conn)
             .await?;
     }
@@ -144,16 +129,7 @@ pub async fn insert_flag(conn: &mut Conn, f: &NewFlag<'_>) -> crate::Result<Opti
         "INSERT INTO mod_flags (community_id, target_kind, target_id, target_user_id, source, reporter_id, rules, reason, excerpt, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id",
     )
-    .bind(f.community_id)
-    .bind(f.target_kind)
-    .bind(f.target_id)
-    .bind(f.target_user_id)
-    .bind(f.source)
-    .bind(f.reporter_id)
-    .bind(f.rules)
-    .bind(f.reason)
-    .bind(f.excerpt)
-    .bind(f.created_at)
+    .binds((f.community_id, f.target_kind, f.target_id, f.target_user_id, f.source, f.reporter_id, f.rules, f.reason, f.excerpt, f.created_at))
     .fetch_optional(conn)
     .await?;
     Ok(r)
@@ -165,8 +141,7 @@ pub async fn open_reporters(conn: &mut Conn, kind: &str, id: i64) -> crate::Resu
         "SELECT COUNT(DISTINCT reporter_id) FROM mod_flags
          WHERE target_kind = $1 AND target_id = $2 AND source = 'report' AND resolved_at IS NULL",
     )
-    .bind(kind)
-    .bind(id)
+    .binds((kind, id))
     .fetch_one(conn)
     .await
 }
@@ -197,8 +172,7 @@ pub async fn queue(conn: &mut Conn, community_id: i64, limit: i64) -> crate::Res
          WHERE f.community_id = $1 AND f.resolved_at IS NULL
          ORDER BY f.created_at, f.id LIMIT $2",
     )
-    .bind(community_id)
-    .bind(limit)
+    .binds((community_id, limit))
     .fetch_all(conn)
     .await
 }
@@ -217,21 +191,14 @@ pub async fn resolve_target(
         "SELECT target_user_id FROM mod_flags WHERE community_id = $1 AND target_kind = $2 AND target_id = $3
          AND resolved_at IS NULL LIMIT 1",
     )
-    .bind(community_id)
-    .bind(kind)
-    .bind(id)
+    .binds((community_id, kind, id))
     .fetch_optional(&mut *conn)
     .await?;
     let r = query(
         "UPDATE mod_flags SET resolved_at = $1, resolved_by = $2, resolution = $3
          WHERE community_id = $4 AND target_kind = $5 AND target_id = $6 AND resolved_at IS NULL",
     )
-    .bind(now)
-    .bind(by)
-    .bind(resolution)
-    .bind(community_id)
-    .bind(kind)
-    .bind(id)
+    .binds((now, by, resolution, community_id, kind, id))
     .execute(conn)
     .await?;
     Ok((r.rows_affected(), author))
@@ -245,9 +212,7 @@ pub struct StrikeRow {
 
 pub async fn strikes_of(conn: &mut Conn, community_id: i64, user_id: i64, limit: i64) -> crate::Result<Vec<StrikeRow>> {
     query_as("SELECT rule, at FROM strikes WHERE community_id = $1 AND user_id = $2 ORDER BY at DESC LIMIT $3")
-        .bind(community_id)
-        .bind(user_id)
-        .bind(limit)
+        .binds((community_id, user_id, limit))
         .fetch_all(conn)
         .await
 }
@@ -279,9 +244,7 @@ pub async fn audit(
          WHERE e.community_id = $1 AND e.kind IN ({list}) AND e.id < $2
          ORDER BY e.id DESC LIMIT $3"
     ))
-    .bind(community_id)
-    .bind(before)
-    .bind(limit)
+    .binds((community_id, before, limit))
     .fetch_all(conn)
     .await
 }

@@ -5,9 +5,7 @@ use crate::sql::{query, query_as, query_scalar, Conn};
 
 pub async fn set_opt_out(conn: &mut Conn, community_id: i64, user_id: i64, out: bool) -> crate::Result<()> {
     query("UPDATE memberships SET assistant_opt_out = $3 WHERE community_id = $1 AND user_id = $2")
-        .bind(community_id)
-        .bind(user_id)
-        .bind(out as i64)
+        .binds((community_id, user_id, out as i64))
         .execute(conn)
         .await?;
     Ok(())
@@ -20,16 +18,14 @@ pub async fn set_checklist(
     intro_topic_id: Option<i64>,
 ) -> crate::Result<()> {
     query("UPDATE communities SET checklist_enabled = $2 WHERE id = $1")
-        .bind(community_id)
-        .bind(enabled as i64)
+        .binds((community_id, enabled as i64))
         .execute(&mut *conn)
         .await?;
     query(
         "INSERT INTO onboarding_settings (community_id, intro_topic_id) VALUES ($1, $2)
          ON CONFLICT (community_id) DO UPDATE SET intro_topic_id = excluded.intro_topic_id",
     )
-    .bind(community_id)
-    .bind(intro_topic_id)
+    .binds((community_id, intro_topic_id))
     .execute(conn)
     .await?;
     Ok(())
@@ -56,9 +52,7 @@ pub async fn post_counts(
                 COALESCE(SUM(CASE WHEN topic_id = $3 THEN 0 ELSE 1 END), 0)
          FROM posts WHERE community_id = $1 AND author_id = $2 AND deleted_at IS NULL AND moderation = 'visible'",
     )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(intro_topic_id.unwrap_or(-1))
+    .binds((community_id, user_id, intro_topic_id.unwrap_or(-1)))
     .fetch_one(conn)
     .await
 }
@@ -69,9 +63,7 @@ pub async fn complete_checklist(conn: &mut Conn, community_id: i64, user_id: i64
         "UPDATE memberships SET checklist_completed_at = $3
          WHERE community_id = $1 AND user_id = $2 AND checklist_completed_at IS NULL",
     )
-    .bind(community_id)
-    .bind(user_id)
-    .bind(now)
+    .binds((community_id, user_id, now))
     .execute(conn)
     .await?;
     Ok(r.rows_affected() == 1)

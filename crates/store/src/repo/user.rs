@@ -34,12 +34,7 @@ pub async fn insert(conn: &mut Conn, u: &NewUser<'_>) -> crate::Result<i64> {
         "INSERT INTO users (username, display_name, password_hash, locale, time_zone, is_site_admin, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
-    .bind(u.username)
-    .bind(u.display_name)
-    .bind(u.password_hash)
-    .bind(u.locale)
-    .bind(u.time_zone)
-    .bind(u.is_site_admin as i64)
+    .binds((u.username, u.display_name, u.password_hash, u.locale, u.time_zone, u.is_site_admin as i64))
     .bind(u.created_at);
     q.fetch_one(conn).await
 }
@@ -71,9 +66,7 @@ pub async fn assistant(conn: &mut Conn, now: i64) -> crate::Result<i64> {
         "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ($1, $2, '!', $3)
          ON CONFLICT (username) DO NOTHING",
     )
-    .bind(ASSISTANT_USERNAME)
-    .bind("雅集助手 Assistant")
-    .bind(now)
+    .binds((ASSISTANT_USERNAME, "雅集助手 Assistant", now))
     .execute(&mut *conn)
     .await?;
     query_scalar("SELECT id FROM users WHERE username = $1").bind(ASSISTANT_USERNAME).fetch_one(conn).await
@@ -104,12 +97,7 @@ pub async fn set_password(conn: &mut Conn, id: i64, hash: &str) -> crate::Result
 
 pub async fn update_profile(conn: &mut Conn, id: i64, p: &yaji_domain::user::Profile) -> crate::Result<()> {
     query("UPDATE users SET display_name = $1, avatar_url = $2, bio = $3, locale = $4, time_zone = $5 WHERE id = $6")
-        .bind(&p.display_name)
-        .bind(&p.avatar_url)
-        .bind(&p.bio)
-        .bind(&p.locale)
-        .bind(&p.time_zone)
-        .bind(id)
+        .binds((&p.display_name, &p.avatar_url, &p.bio, &p.locale, &p.time_zone, id))
         .execute(conn)
         .await?;
     Ok(())
@@ -126,11 +114,7 @@ pub async fn insert_session(
     expires_at: i64,
 ) -> crate::Result<()> {
     query("INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(csrf)
-        .bind(now)
-        .bind(expires_at)
+        .binds((token_hash, user_id, csrf, now, expires_at))
         .execute(conn)
         .await?;
     Ok(())
@@ -148,8 +132,7 @@ pub async fn session(conn: &mut Conn, token_hash: &str, now: i64) -> crate::Resu
     query_as(&format!(
         "SELECT s.csrf_token, s.expires_at, {USER_COLS_U} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2"
     ))
-        .bind(token_hash)
-        .bind(now)
+        .binds((token_hash, now))
         .fetch_optional(conn)
         .await
 }
@@ -179,9 +162,7 @@ pub async fn insert_token(conn: &mut Conn, user_id: i64, name: &str, token_hash:
     let q = query_scalar(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(user_id)
-    .bind(name)
-    .bind(token_hash)
+    .binds((user_id, name, token_hash))
     .bind(now);
     q.fetch_one(conn).await
 }
@@ -223,9 +204,7 @@ pub async fn tokens(conn: &mut Conn, user_id: i64) -> crate::Result<Vec<TokenRow
 
 pub async fn revoke_token(conn: &mut Conn, user_id: i64, id: i64, now: i64) -> crate::Result<bool> {
     let r = query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .bind(user_id)
+        .binds((now, id, user_id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)

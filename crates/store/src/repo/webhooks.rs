@@ -25,12 +25,7 @@ pub async fn insert_webhook(
     query_scalar(
         "INSERT INTO webhooks (community_id, url, secret, events, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(community_id)
-    .bind(url)
-    .bind(secret)
-    .bind(events)
-    .bind(by)
-    .bind(now)
+    .binds((community_id, url, secret, events, by, now))
     .fetch_one(conn)
     .await
 }
@@ -76,16 +71,7 @@ pub async fn insert_delivery(conn: &mut Conn, d: &NewDelivery<'_>, now: i64) -> 
         "INSERT INTO webhook_deliveries (webhook_id, community_id, job_id, event_kind, attempt, status, response_status, error, duration_ms, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
-    .bind(d.webhook_id)
-    .bind(d.community_id)
-    .bind(d.job_id)
-    .bind(d.event_kind)
-    .bind(d.attempt)
-    .bind(d.status)
-    .bind(d.response_status)
-    .bind(d.error)
-    .bind(d.duration_ms)
-    .bind(now)
+    .binds((d.webhook_id, d.community_id, d.job_id, d.event_kind, d.attempt, d.status, d.response_status, d.error, d.duration_ms, now))
     .execute(conn)
     .await?;
     Ok(())
@@ -110,8 +96,7 @@ pub async fn deliveries(conn: &mut Conn, community_id: i64, limit: i64) -> crate
         "SELECT id, webhook_id, job_id, event_kind, attempt, status, response_status, error, duration_ms, created_at
          FROM webhook_deliveries WHERE community_id = $1 ORDER BY id DESC LIMIT $2",
     )
-    .bind(community_id)
-    .bind(limit)
+    .binds((community_id, limit))
     .fetch_all(conn)
     .await
 }

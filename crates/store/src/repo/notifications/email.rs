@@ -29,10 +29,7 @@ pub async fn save_settings(
     quiet_end: i64,
 ) -> crate::Result<()> {
     query("UPDATE users SET email = $2, quiet_start = $3, quiet_end = $4 WHERE id = $1")
-        .bind(user_id)
-        .bind(email)
-        .bind(quiet_start)
-        .bind(quiet_end)
+        .binds((user_id, email, quiet_start, quiet_end))
         .execute(conn)
         .await?;
     Ok(())
@@ -43,9 +40,7 @@ pub async fn set_preference(conn: &mut Conn, user_id: i64, kind: &str, mode: &st
         "INSERT INTO email_preferences (user_id, kind, mode) VALUES ($1, $2, $3)
          ON CONFLICT (user_id, kind) DO UPDATE SET mode = excluded.mode",
     )
-    .bind(user_id)
-    .bind(kind)
-    .bind(mode)
+    .binds((user_id, kind, mode))
     .execute(conn)
     .await?;
     Ok(())
@@ -84,9 +79,7 @@ pub async fn pending(conn: &mut Conn, after: (i64, i64), limit: i64) -> crate::R
          WHERE n.emailed_at IS NULL AND u.email IS NOT NULL AND (n.user_id > $1 OR (n.user_id = $1 AND n.id > $2))
          ORDER BY n.user_id, n.id LIMIT $3",
     )
-    .bind(after.0)
-    .bind(after.1)
-    .bind(limit)
+    .binds((after.0, after.1, limit))
     .fetch_all(conn)
     .await
 }
@@ -112,8 +105,7 @@ pub async fn set_digest_sent(conn: &mut Conn, user_id: i64, weekly: bool, now: i
 /// A site-wide secret, created with `fresh` on first use (the first writer wins).
 pub async fn secret(conn: &mut Conn, name: &str, fresh: &str) -> crate::Result<String> {
     query("INSERT INTO site_secrets (name, value) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-        .bind(name)
-        .bind(fresh)
+        .binds((name, fresh))
         .execute(&mut *conn)
         .await?;
     query_scalar("SELECT value FROM site_secrets WHERE name = $1").bind(name).fetch_one(conn).await

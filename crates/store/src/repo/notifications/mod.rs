@@ -18,11 +18,7 @@ pub async fn notify(
         "INSERT INTO notifications (user_id, community_id, kind, payload, created_at, emailed_at)
          SELECT $1, $2, $3, $4, $5, CASE WHEN u.email IS NULL THEN 0 ELSE NULL END FROM users u WHERE u.id = $1",
     )
-    .bind(user_id)
-    .bind(community_id)
-    .bind(kind)
-    .bind(payload)
-    .bind(now)
+    .binds((user_id, community_id, kind, payload, now))
     .execute(conn)
     .await?;
     Ok(())
@@ -45,16 +41,14 @@ pub async fn notifications(conn: &mut Conn, user_id: i64, limit: i64) -> crate::
          FROM notifications n LEFT JOIN communities c ON c.id = n.community_id
          WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
     )
-    .bind(user_id)
-    .bind(limit)
+    .binds((user_id, limit))
     .fetch_all(conn)
     .await
 }
 
 pub async fn mark_notifications_read(conn: &mut Conn, user_id: i64, now: i64) -> crate::Result<u64> {
     let r = query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-        .bind(now)
-        .bind(user_id)
+        .binds((now, user_id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected())
@@ -75,8 +69,7 @@ pub async fn members_named(conn: &mut Conn, community_id: i64, names: &[String])
             "SELECT u.id FROM users u JOIN memberships m ON m.user_id = u.id
              WHERE u.username = $1 AND m.community_id = $2 AND m.state = 'active'",
         )
-        .bind(n)
-        .bind(community_id)
+        .binds((n, community_id))
         .fetch_optional(&mut *conn)
         .await?;
         ids.extend(id);
