@@ -9,6 +9,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use yaji_domain::activity::{ApiTokenCreated, Event, Kind, ProfileUpdated, Subject};
+use yaji_domain::error::invalid;
 use yaji_domain::text;
 use yaji_domain::user::{NewPassword, Profile, ProfileInput, Username};
 use yaji_store::repo::user as users;
@@ -154,6 +155,26 @@ impl App {
         );
         finish(tx, ev, now()).await?;
         self.user(u.id).await
+    }
+
+    /// The one-time token `/setup` asks for while the site has no
+    /// administrator. Whoever can read the server's console or log owns the
+    /// server; a visitor who merely finds an unset-up site cannot claim it.
+    pub fn setup_token(&self) -> &str {
+        &self.setup_token
+    }
+
+    /// First-run setup: creates the site administrator, given the setup token.
+    pub async fn set_up_site(&self, r: Registration<'_>, setup_token: &str) -> AppResult<UserView> {
+        if !self.needs_setup().await? {
+            return Err(AppError::conflict("already_set_up", None, "this site already has an administrator"));
+        }
+        // Compared as hashes: the time taken says nothing about the token.
+        if token_hash(setup_token.trim()) != token_hash(&self.setup_token) {
+            let msg = "enter the setup token printed in the server's console and log at start";
+            return Err(invalid("setup_token", "mismatch", msg).into());
+        }
+        self.create_user(r, true).await
     }
 
     /// Whether the site still needs its administrator (no admin account yet).

@@ -74,6 +74,9 @@ pub struct App {
     pub(crate) caches: Arc<platform::cache::Caches>,
     /// The HTTP client for webhooks, with the SSRF guard built in.
     pub(crate) http: reqwest::Client,
+    /// Proof of owning the server for the first-run setup: made at start,
+    /// shown on the console and in the log, never stored.
+    pub(crate) setup_token: Arc<String>,
 }
 
 impl App {
@@ -89,6 +92,7 @@ impl App {
             faq: Arc::default(),
             analytics: Arc::default(),
             caches: Arc::default(),
+            setup_token: Arc::new(accounts::random_token(18)),
         }
     }
 

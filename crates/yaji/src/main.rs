@@ -236,7 +236,16 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             let router = yaji_server::router(app.clone(), cfg);
             println!("Yaji is running at http://{addr}/  (database: {})", yaji_store::redact(&settings.database_url));
             if app.needs_setup().await.unwrap_or(false) {
-                println!("First visit: open http://{addr}/setup to create the site administrator.");
+                // The token proves ownership of the server: it is shown where only the
+                // operator looks, and stops working once an administrator exists.
+                println!(
+                    "First visit: open http://{addr}/setup and enter the setup token {} to create the site administrator.",
+                    app.setup_token()
+                );
+                tracing::warn!(
+                    setup_token = app.setup_token(),
+                    "no site administrator yet: /setup asks for this token"
+                );
             }
             // The job worker runs beside the server and stops after it.
             let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

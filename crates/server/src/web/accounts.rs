@@ -33,9 +33,15 @@ pub(super) const TEMPLATES: &[(&str, &str)] =
     templates!["accounts/auth.html", "accounts/profile.html", "accounts/tokens.html"];
 
 /// Only local paths are followed after login, never another site.
+/// Where to go after logging in or switching language: a path on this site,
+/// else `/`. The target is parsed as a browser would read it (tabs and
+/// newlines dropped, `\\` as `/`, control characters escaped) against a
+/// placeholder origin, and kept only if it stays on that origin.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+    let Some(next) = next.filter(|n| n.starts_with('/')) else { return "/".into() };
+    let base = url::Url::parse("http://yaji.invalid/").expect("a valid base");
+    match base.join(next) {
+        Ok(u) if u.origin() == base.origin() => u[url::Position::BeforePath..].to_string(),
         _ => "/".into(),
     }
 }
@@ -103,7 +109,7 @@ async fn register_and_login(page: Page, q: Form, f: Form, mode: &str) -> Respons
     };
     let created = if mode == "setup" {
         match app.needs_setup().await {
-            Ok(true) => app.create_user(r, true).await,
+            Ok(true) => app.set_up_site(r, field(&f, "setup_token")).await,
             Ok(false) => return to("/login"),
             Err(e) => Err(e),
         }
@@ -115,6 +121,7 @@ async fn register_and_login(page: Page, q: Form, f: Form, mode: &str) -> Respons
             Some(errors) => {
                 let mut form = f.clone();
                 form.remove("password");
+                form.remove("setup_token");
                 auth_form(&page, mode, &form, errors, StatusCode::UNPROCESSABLE_ENTITY)
             }
             None => page.fail(e),
@@ -224,5 +231,29 @@ async fn revoke_token(page: Page, Path(id): Path<i64>) -> Response {
     match r {
         Ok(()) => to("/settings/tokens"),
         Err(e) => page.fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        for (given, want) in [
+            ("/c/tea?x=1#top", "/c/tea?x=1#top"),
+            ("/\t/evil.example", "/"),
+            ("/\n/evil.example/x", "/"),
+            ("//evil.example", "/"),
+            ("/\\evil.example", "/"),
+            ("https://evil.example/", "/"),
+            ("javascript:alert(1)", "/"),
+            ("/a\u{1}b", "/a%01b"),
+            ("/a\rb", "/ab"),
+            ("/../../etc", "/etc"),
+        ] {
+            assert_eq!(safe_next(Some(given)), want, "{given:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }

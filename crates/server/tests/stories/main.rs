@@ -1,6 +1,7 @@
 //! The server's story tests, one test binary (one link) with a module per
 //! area. Each story runs on SQLite and on PostgreSQL (`yaji_testkit::story!`).
 
+mod accounts;
 mod analytics;
 mod api;
 mod automation;

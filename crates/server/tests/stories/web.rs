@@ -110,29 +110,6 @@ async fn login_page_refuses_foreign_redirects_and_unknown_pages_are_404() {
     t.cleanup().await;
 }
 
-#[tokio::test]
-async fn first_visit_creates_the_site_administrator() {
-    let t = TestApp::spawn(Backend::Sqlite).await;
-    let c = Browser::new(&t);
-    let (_, home) = c.page("/").await;
-    assert!(home.contains("/setup"));
-    let (_, setup) = c.page("/setup").await;
-    let r = c
-        .post_form(
-            &csrf_of(&setup),
-            "/setup",
-            &[("username", "root"), ("display_name", "Root"), ("password", "admin password 1")],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let me = c.get(t.url("/api/v1/me")).send().await.unwrap().json::<serde_json::Value>().await.unwrap();
-    assert_eq!(me["is_site_admin"], true);
-    // Once an administrator exists, /setup is closed.
-    let r = Browser::new(&t).get(t.url("/setup")).send().await.unwrap();
-    assert_eq!(r.headers()["location"], "/");
-    t.cleanup().await;
-}
-
 story! {
     async fn moderators_ban_and_admins_unban_through_the_directory(t: TestApp) {
         let b = t.backend;
