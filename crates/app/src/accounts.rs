@@ -349,21 +349,77 @@ impl App {
         self.user(viewer.id).await
     }
 
-    /// Sets a new password (admin CLI `reset-password`).
+    /// Sets a new password (admin CLI `reset-password`) and ends every session
+    /// and API token of the account: whoever held them must sign in again.
     pub async fn set_password(&self, username: &str, password: &str) -> AppResult<()> {
         let username = Username::parse(username)?;
         let password = NewPassword::parse(password)?;
         let hash = hash_password(password.expose().to_string(), self.cfg.hash_cost).await?;
         let mut tx = self.db.write().await?;
         let u = users::by_username(tx.conn(), username.as_str()).await?.ok_or(AppError::NotFound("user"))?;
-        users::set_password(tx.conn(), u.id, &hash).await?;
+        self.replace_password(tx, u.id, &hash, None).await
+    }
+
+    /// A member changes their own password, proving the current one. Every
+    /// other session and every API token ends; `keep` (the caller's session
+    /// token, when the change comes from a browser) stays signed in.
+    pub async fn change_password(&self, viewer: Viewer, current: &str, new: &str, keep: Option<&str>) -> AppResult<()> {
+        let key = format!("password-change:{}", viewer.id);
+        let now_i = Instant::now();
+        if let Some(s) = self.throttle.blocked(&key, &FAILED_LOGIN_PER_ACCOUNT, now_i) {
+            return Err(AppError::RateLimited { retry_after_secs: s });
+        }
+        let password = NewPassword::parse(new).map_err(|e| invalid("new_password", e.code, e.message))?;
+        if new == current {
+            return Err(invalid("new_password", "unchanged", "choose a password different from the current one").into());
+        }
+        let row = {
+            let mut c = self.db.read().await?;
+            users::by_id(&mut c, viewer.id).await?.ok_or(AppError::NotFound("user"))?
+        };
+        if !verify_password(current.to_string(), row.password_hash).await {
+            self.throttle.hit(&key, &FAILED_LOGIN_PER_ACCOUNT, now_i);
+            return Err(invalid("current_password", "wrong", "the current password is not right").into());
+        }
+        self.throttle.clear(&key);
+        let hash = hash_password(password.expose().to_string(), self.cfg.hash_cost).await?;
+        let tx = self.db.write().await?;
+        self.replace_password(tx, viewer.id, &hash, keep.map(token_hash).as_deref()).await
+    }
+
+    async fn replace_password(
+        &self,
+        mut tx: yaji_store::WriteTx,
+        user_id: i64,
+        hash: &str,
+        keep: Option<&str>,
+    ) -> AppResult<()> {
+        let now = now();
+        users::set_password(tx.conn(), user_id, hash).await?;
+        users::delete_sessions_of(tx.conn(), user_id, keep).await?;
+        users::revoke_tokens_of(tx.conn(), user_id, now).await?;
         let ev = Event::of(
             None,
-            u.id,
-            Subject::User(u.id),
+            user_id,
+            Subject::User(user_id),
             &ProfileUpdated { password_changed: Some(true), ..Default::default() },
         );
-        finish(tx, ev, now()).await
+        finish(tx, ev, now).await
+    }
+
+    /// Signs out every other browser: all sessions but `keep` (the caller's).
+    /// Returns how many ended.
+    pub async fn end_other_sessions(&self, viewer: Viewer, keep: Option<&str>) -> AppResult<u64> {
+        let mut tx = self.db.write().await?;
+        let n = users::delete_sessions_of(tx.conn(), viewer.id, keep.map(token_hash).as_deref()).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// How many sessions the viewer has besides `keep` (the caller's).
+    pub async fn other_sessions(&self, viewer: Viewer, keep: Option<&str>) -> AppResult<i64> {
+        let mut c = self.db.read().await?;
+        Ok(users::other_sessions(&mut c, viewer.id, keep.map(token_hash).as_deref(), now()).await?)
     }
 }
 

@@ -22,6 +22,16 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(me, update_me))
         .routes(routes!(list_tokens, create_token))
         .routes(routes!(revoke_token))
+        .routes(routes!(change_password))
+        .routes(routes!(sessions, end_other_sessions))
+}
+
+/// The caller's own session token, kept signed in when they end the others.
+fn own_session(c: &Call) -> Option<&str> {
+    match &c.auth.via {
+        Via::Session { token } => Some(token),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -144,4 +154,46 @@ async fn create_token(c: Call, Json(b): Json<TokenBody>) -> ApiResult<Response> 
 async fn revoke_token(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
     c.app.revoke_token(c.require()?, id).await?;
     no_content()
+}
+
+#[derive(Deserialize, ToSchema)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
+/// Change your password (the current one is required). Every other session
+/// and every API token ends, the token making this call included; a browser
+/// session making it stays signed in.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordBody,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn change_password(c: Call, Json(b): Json<PasswordBody>) -> ApiResult<Response> {
+    c.app.change_password(c.require()?, &b.current_password, &b.new_password, own_session(&c)).await?;
+    no_content()
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct SessionsView {
+    /// Signed-in browsers besides this one.
+    other_sessions: i64,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct EndedView {
+    /// How many sessions were signed out.
+    ended: u64,
+}
+
+/// How many other browsers are signed in to your account.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "accounts",
+    responses((status = 200, body = SessionsView), (status = 401, body = ErrorBody)))]
+async fn sessions(c: Call) -> ApiResult<Response> {
+    ok(SessionsView { other_sessions: c.app.other_sessions(c.require()?, own_session(&c)).await? })
+}
+
+/// Sign out everywhere else: every session but the one making this call.
+#[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "accounts",
+    responses((status = 200, body = EndedView), (status = 401, body = ErrorBody)))]
+async fn end_other_sessions(c: Call) -> ApiResult<Response> {
+    ok(EndedView { ended: c.app.end_other_sessions(c.require()?, own_session(&c)).await? })
 }

@@ -25,6 +25,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/setup", get(setup_page).post(setup))
         .route("/logout", post(logout))
         .route("/settings/profile", get(profile_page).post(save_profile))
+        .route("/settings/password", post(change_password))
+        .route("/settings/sessions/end", post(end_other_sessions))
         .route("/settings/tokens", get(tokens_page).post(create_token))
         .route("/settings/tokens/{id}/revoke", post(revoke_token))
 }
@@ -173,7 +175,48 @@ async fn profile_page(page: Page) -> Response {
         return page.fail(AppError::Unauthenticated);
     };
     let form = context! { display_name => u.display_name, avatar_url => u.avatar_url, bio => u.bio, locale => u.locale, time_zone => u.time_zone };
-    page.ok("accounts/profile.html", context! { form, errors => Form::new() })
+    profile_view(&page, form, HashMap::new(), StatusCode::OK).await
+}
+
+/// The profile page: the profile form, the password form and the sessions
+/// card; `errors` are either form's field errors.
+async fn profile_view(
+    page: &Page,
+    form: minijinja::Value,
+    errors: HashMap<String, String>,
+    status: StatusCode,
+) -> Response {
+    let v = or_fail!(page, page.auth.require());
+    let other_sessions = or_fail!(page, page.state.app.other_sessions(v, own_session(page)).await);
+    page.render(status, "accounts/profile.html", context! { form, errors, other_sessions })
+}
+
+fn own_session(page: &Page) -> Option<&str> {
+    match &page.auth.via {
+        Via::Session { token } => Some(token),
+        _ => None,
+    }
+}
+
+async fn change_password(page: Page, WebForm(f): WebForm<Form>) -> Response {
+    let v = or_fail!(page, page.auth.require());
+    let (current, new) = (field(&f, "current_password"), field(&f, "new_password"));
+    match page.state.app.change_password(v, current, new, own_session(&page)).await {
+        Ok(()) => with_notice("/settings/profile", "password_changed"),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => {
+                let Some(u) = page.auth.user.clone() else { return page.fail(AppError::Unauthenticated) };
+                let form = context! { display_name => u.display_name, avatar_url => u.avatar_url, bio => u.bio, locale => u.locale, time_zone => u.time_zone };
+                profile_view(&page, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn end_other_sessions(page: Page) -> Response {
+    let r = async { page.state.app.end_other_sessions(page.auth.require()?, own_session(&page)).await }.await;
+    page.done(r, |_| "/settings/profile".into(), "sessions_ended")
 }
 
 async fn save_profile(page: Page, WebForm(f): WebForm<Form>) -> Response {
@@ -195,7 +238,8 @@ async fn save_profile(page: Page, WebForm(f): WebForm<Form>) -> Response {
         }
         Err(e) => match page.field_errors(&e) {
             Some(errors) => {
-                page.render(StatusCode::UNPROCESSABLE_ENTITY, "accounts/profile.html", context! { form => f, errors })
+                profile_view(&page, minijinja::Value::from_serialize(&f), errors, StatusCode::UNPROCESSABLE_ENTITY)
+                    .await
             }
             None => page.fail(e),
         },

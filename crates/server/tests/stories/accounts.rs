@@ -73,3 +73,94 @@ story! {
         }
     }
 }
+
+story! {
+    /// Changing a password proves the current one, and ends every other
+    /// session and every API token; the browser that changed it stays in.
+    async fn a_password_change_ends_other_sessions_and_tokens(t: TestApp) {
+        let sam = t.user("sam").await;
+        let (here, there) = (Browser::new(&t), Browser::new(&t));
+        here.log_in("sam").await;
+        there.log_in("sam").await;
+        let (_, profile) = here.page("/settings/profile").await;
+        // The sign-up session of `t.user` is the other one besides `there`.
+        assert!(profile.contains("2 other browser(s)") || profile.contains("2 个浏览器"), "{profile}");
+
+        let change = |current: &'static str, new: &'static str| {
+            let here = &here;
+            let profile = profile.clone();
+            async move {
+                here.post_form(&csrf_of(&profile), "/settings/password", &[("current_password", current), ("new_password", new)]).await
+            }
+        };
+        let r = change("wrong password 1", "brand new password 9").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("has-error"));
+        let r = change(PASSWORD, "short").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = change(PASSWORD, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "the same password is no change");
+        assert_eq!(sam.get("/api/v1/me").await.0, StatusCode::OK, "failed attempts change nothing");
+
+        let r = change(PASSWORD, "brand new password 9").await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], "/settings/profile?notice=password_changed");
+        assert_eq!(here.page("/settings/profile").await.0, StatusCode::OK, "this browser stays signed in");
+        let r = there.get(t.url("/settings/profile")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "the other browser is signed out");
+        assert_error(&sam.get("/api/v1/me").await, 401, "invalid_token", None);
+        assert_eq!(t.count("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL").await, 0);
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM sessions WHERE user_id = {}", sam.id)).await, 1);
+
+        // Old password out, new one in.
+        let c = reqwest::Client::new();
+        let login = |p: &'static str| c.post(t.url("/api/v1/auth/login")).json(&serde_json::json!({"username": "sam", "password": p})).send();
+        assert_eq!(login(PASSWORD).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(login("brand new password 9").await.unwrap().status(), StatusCode::OK);
+    }
+}
+
+story! {
+    /// Through the API: a token that changes the password is revoked with the
+    /// rest; wrong current passwords are throttled like logins.
+    async fn the_api_changes_passwords_and_throttles_guessing(t: TestApp) {
+        let sam = t.user("sam").await;
+        let (st, body) = sam.put("/api/v1/me/password", serde_json::json!({"current_password": "nope nope nope", "new_password": "brand new password 9"})).await;
+        assert_error(&(st, body), 422, "wrong", Some("current_password"));
+        let (st, body) = sam.put("/api/v1/me/password", serde_json::json!({"current_password": PASSWORD, "new_password": "x"})).await;
+        assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("new_password")));
+        for _ in 0..9 {
+            sam.put("/api/v1/me/password", serde_json::json!({"current_password": "nope nope nope", "new_password": "brand new password 9"})).await;
+        }
+        let limited = sam.put("/api/v1/me/password", serde_json::json!({"current_password": PASSWORD, "new_password": "brand new password 9"})).await;
+        assert_error(&limited, 429, "rate_limited", None);
+        let other = t.user("kim").await;
+        let (st, _) = other.put("/api/v1/me/password", serde_json::json!({"current_password": PASSWORD, "new_password": "brand new password 9"})).await;
+        assert_eq!(st, StatusCode::NO_CONTENT);
+        assert_error(&other.get("/api/v1/me").await, 401, "invalid_token", None);
+    }
+}
+
+story! {
+    /// "Sign out everywhere else" ends the other sessions, not this one; a
+    /// password reset from the command line ends them all, tokens included.
+    async fn signing_out_elsewhere_and_resets_end_sessions(t: TestApp) {
+        let sam = t.user("sam").await;
+        let (here, there) = (Browser::new(&t), Browser::new(&t));
+        here.log_in("sam").await;
+        there.log_in("sam").await;
+        let (_, profile) = here.page("/settings/profile").await;
+        let r = here.post_form(&csrf_of(&profile), "/settings/sessions/end", &[]).await;
+        assert_eq!(r.headers()["location"], "/settings/profile?notice=sessions_ended");
+        assert_eq!(here.page("/settings/profile").await.0, StatusCode::OK);
+        assert_eq!(there.get(t.url("/settings/profile")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+        assert_eq!(sam.get("/api/v1/me").await.0, StatusCode::OK, "API tokens are not sessions");
+        let (_, n) = sam.get("/api/v1/me/sessions").await;
+        assert_eq!(n["other_sessions"], 1, "from a token, every session is another one");
+
+        t.app.set_password("sam", "reset password 77").await.unwrap();
+        assert_eq!(here.get(t.url("/settings/profile")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+        assert_error(&sam.get("/api/v1/me").await, 401, "invalid_token", None);
+        assert_eq!(t.count("SELECT COUNT(*) FROM sessions").await, 0);
+    }
+}

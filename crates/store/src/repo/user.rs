@@ -142,6 +142,27 @@ pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> crate::Result<
     Ok(())
 }
 
+/// Ends every session of a user except `keep` (the caller's own, by hash).
+pub async fn delete_sessions_of(conn: &mut Conn, user_id: i64, keep: Option<&str>) -> crate::Result<u64> {
+    let q = query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").binds((user_id, keep.unwrap_or("")));
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
+/// How many live sessions a user has besides `keep`.
+pub async fn other_sessions(conn: &mut Conn, user_id: i64, keep: Option<&str>, now: i64) -> crate::Result<i64> {
+    query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND token_hash <> $2 AND expires_at > $3")
+        .binds((user_id, keep.unwrap_or(""), now))
+        .fetch_one(conn)
+        .await
+}
+
+/// Revokes every live API token of a user.
+pub async fn revoke_tokens_of(conn: &mut Conn, user_id: i64, now: i64) -> crate::Result<u64> {
+    let q =
+        query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL").binds((user_id, now));
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
 pub async fn delete_expired_sessions(conn: &mut Conn, now: i64) -> crate::Result<u64> {
     Ok(query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(conn).await?.rows_affected())
 }
