@@ -13,6 +13,7 @@ pub mod error;
 pub mod faq;
 pub mod member;
 pub mod moderation;
+pub mod net;
 pub mod notification;
 pub mod permission;
 pub mod text;

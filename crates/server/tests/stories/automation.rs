@@ -530,6 +530,12 @@ story! {
             format!("http://localhost:{port}/hook"),
             "http://10.0.0.1/hook".into(),
             "http://[::1]/hook".into(),
+            // IPv6 forms that reach IPv4 or site-local space (6to4, site-local,
+            // IPv4-compatible, IPv4-translated).
+            "http://[2002:7f00:1::1]/hook".into(),
+            "http://[fec0::1]/hook".into(),
+            "http://[::7f00:1]/hook".into(),
+            "http://[::ffff:0:7f00:1]/hook".into(),
         ] {
             let (st, _) = owner.post("/api/v1/communities/club/webhooks", json!({"url": url, "events": ["*"]})).await;
             assert_eq!(st, StatusCode::CREATED);
@@ -539,7 +545,7 @@ story! {
         assert_eq!(rx.count(), 0, "{b:?}: nothing reached the loopback receiver");
         let (_, log) = owner.get("/api/v1/communities/club/webhooks/deliveries").await;
         let log: Vec<&Value> = log.as_array().unwrap().iter().filter(|d| d["event_kind"] == "post_created").collect();
-        assert_eq!(log.len(), 4, "{log:?}");
+        assert_eq!(log.len(), 8, "{log:?}");
         assert!(log.iter().all(|d| d["status"] == "refused"), "{log:?}");
         assert!(
             log.iter().any(|d| d["error"].as_str().unwrap().contains("resolves only to internal addresses")),
