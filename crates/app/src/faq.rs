@@ -97,12 +97,14 @@ pub struct UnansweredView {
 }
 
 fn parse_input(i: &FaqInput) -> AppResult<(String, String)> {
-    let qs: Vec<String> = i.questions.iter().map(|q| q.trim().to_string()).filter(|q| !q.is_empty()).collect();
+    // Each phrasing is a single line like any other name-sized field: no NUL,
+    // no control characters, at most 200 characters.
+    let mut qs = Vec::new();
+    for q in &i.questions {
+        qs.extend(text::optional_line("questions", q, 200)?);
+    }
     if qs.is_empty() || qs.len() > 20 {
         return Err(invalid("questions", "out_of_range", "give 1-20 phrasings of the question").into());
-    }
-    if qs.iter().any(|q| q.chars().count() > 200) {
-        return Err(invalid("questions", "too_long", "each phrasing is at most 200 characters").into());
     }
     let answer = text::body("answer", &i.answer)?;
     if answer.len() > 10_000 {

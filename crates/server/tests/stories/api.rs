@@ -366,6 +366,12 @@ story! {
             "invalid_characters",
             Some("body"),
         );
+        // FAQ phrasings refuse NUL like every other field; nothing is written.
+        for q in ["a\u{0}b", "two\nlines"] {
+            let body = json!({"questions": ["how much", q], "answer": "Free."});
+            assert_error(&u.post("/api/v1/communities/dup/faq", body).await, 422, "invalid_characters", Some("questions"));
+        }
+        assert_eq!(t.count("SELECT COUNT(*) FROM faq_entries").await, 0);
         let (s, _) = u.get("/api/v1/communities/dup/members?q=%00").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         // Strings PostgreSQL would refuse never reach it: they are simply not found.
