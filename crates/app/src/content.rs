@@ -75,7 +75,11 @@ async fn live_post(conn: &mut Conn, post_id: i64) -> AppResult<repo::PostRow> {
 }
 
 fn readable(p: &repo::PostRow, ctx: &Ctx, viewer: Option<Viewer>) -> AppResult<()> {
-    ctx.allow(Action::ReadContent)?;
+    // Who may not read the community's content is not told the post exists:
+    // the same 404 as for an id that was never used.
+    if !ctx.can(Action::ReadContent) {
+        return Err(AppError::NotFound("post"));
+    }
     // Held or hidden posts exist only for their author and the moderators.
     if p.moderation != ContentState::Visible && viewer.is_none_or(|v| v.id != p.author_id) && !ctx.can(Action::Moderate)
     {

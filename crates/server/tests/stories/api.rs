@@ -572,14 +572,30 @@ story! {
         assert_error(&outsider.get("/api/v1/communities/secret/posts").await, 403, "members_only", None);
         assert_error(&outsider.get("/api/v1/communities/secret/members").await, 403, "members_only", None);
         let (_, p) = owner.post("/api/v1/communities/secret/posts", json!({"body": "inside"})).await;
-        assert_error(&outsider.get(&format!("/api/v1/posts/{}", p["id"])).await, 403, "members_only", None);
+        // A private post is not there for those who may not read it: the same
+        // answer as for an id never used, for outsiders and visitors, on every route.
+        let hidden = outsider.get(&format!("/api/v1/posts/{}", p["id"])).await;
+        assert_eq!(hidden, outsider.get("/api/v1/posts/99999999").await);
+        assert_error(&hidden, 404, "not_found", None);
+        let anon_post = decode(reqwest::get(t.url(&format!("/api/v1/posts/{}", p["id"]))).await.unwrap()).await;
+        assert_error(&anon_post, 404, "not_found", None);
+        for (path, body) in [("comments", json!({"body": "hi"})), ("reactions", json!({"emoji": "👍"}))] {
+            let r = outsider.post(&format!("/api/v1/posts/{}/{path}", p["id"]), body.clone()).await;
+            assert_eq!(r, outsider.post(&format!("/api/v1/posts/99999999/{path}"), body).await, "{path}");
+        }
+        let web = reqwest::get(t.url(&format!("/p/{}", p["id"]))).await.unwrap();
+        assert_eq!(web.status(), StatusCode::NOT_FOUND, "the page too");
         let anon = decode(reqwest::get(t.url("/api/v1/communities/secret/posts")).await.unwrap()).await;
         assert_error(&anon, 401, "unauthenticated", None);
-        // Members can't curate; authors can't be edited by others.
+        // A removed member no longer sees the post; members can't curate;
+        // authors can't be edited by others.
+        assert_error(&member.post(&format!("/api/v1/posts/{}/pin", p["id"]), json!({})).await, 404, "not_found", None);
+        let (_, card) = outsider.post("/api/v1/communities/secret/join", json!({})).await;
+        assert_eq!(card["status"], "joined", "{card}");
         assert_error(
-            &member.post(&format!("/api/v1/posts/{}/pin", p["id"]), json!({})).await,
+            &outsider.post(&format!("/api/v1/posts/{}/pin", p["id"]), json!({})).await,
             403,
-            "members_only",
+            "insufficient_role",
             None,
         );
         assert_error(
