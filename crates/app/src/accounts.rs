@@ -14,7 +14,7 @@ use yaji_domain::text;
 use yaji_domain::user::{NewPassword, Profile, ProfileInput, Username};
 use yaji_store::repo::user as users;
 
-use crate::throttle::{FAILED_LOGIN_PER_ACCOUNT, LOGIN_PER_IP, SIGNUP_PER_IP};
+use crate::throttle::{FAILED_LOGIN_PER_IP, FAILED_PASSWORD_CHECK, LOGIN_BACKOFF, SIGNUP_PER_IP};
 use crate::views::{NewToken, TokenView, UserView};
 use crate::{finish, now, App, AppError, AppResult, HashCost};
 
@@ -194,13 +194,12 @@ impl App {
         let now_i = Instant::now();
         let ip_key = format!("login-ip:{client}");
         let name = username.trim().to_ascii_lowercase();
-        let acct_key = format!("login-user:{name}");
-        for (k, l) in [(&ip_key, &LOGIN_PER_IP), (&acct_key, &FAILED_LOGIN_PER_ACCOUNT)] {
-            if let Some(s) = self.throttle.blocked(k, l, now_i) {
-                return Err(AppError::RateLimited { retry_after_secs: s });
-            }
+        // The pair (account, source): a guesser slows down only themselves.
+        let pair_key = format!("login:{name}@{client}");
+        let wait = self.throttle.blocked(&ip_key, &FAILED_LOGIN_PER_IP, now_i);
+        if let Some(s) = wait.or_else(|| self.backoff.wait(&pair_key, &LOGIN_BACKOFF, now_i)) {
+            return Err(AppError::RateLimited { retry_after_secs: s });
         }
-        self.throttle.hit(&ip_key, &LOGIN_PER_IP, now_i);
         // A name that cannot exist is looked up as nobody (same answer, same work).
         let row = match Username::parse(&name) {
             Ok(u) => {
@@ -221,10 +220,11 @@ impl App {
         };
         let ok = verify_password(password.to_string(), hash).await;
         let Some(user) = row.filter(|_| ok) else {
-            self.throttle.hit(&acct_key, &FAILED_LOGIN_PER_ACCOUNT, now_i);
+            self.throttle.hit(&ip_key, &FAILED_LOGIN_PER_IP, now_i);
+            self.backoff.fail(&pair_key, &LOGIN_BACKOFF, now_i);
             return Err(AppError::BadCredentials);
         };
-        self.throttle.clear(&acct_key);
+        self.backoff.clear(&pair_key);
         let token = random_token(32);
         let csrf = random_token(24);
         let now = now();
@@ -366,7 +366,7 @@ impl App {
     pub async fn change_password(&self, viewer: Viewer, current: &str, new: &str, keep: Option<&str>) -> AppResult<()> {
         let key = format!("password-change:{}", viewer.id);
         let now_i = Instant::now();
-        if let Some(s) = self.throttle.blocked(&key, &FAILED_LOGIN_PER_ACCOUNT, now_i) {
+        if let Some(s) = self.throttle.blocked(&key, &FAILED_PASSWORD_CHECK, now_i) {
             return Err(AppError::RateLimited { retry_after_secs: s });
         }
         let password = NewPassword::parse(new).map_err(|e| invalid("new_password", e.code, e.message))?;
@@ -378,7 +378,7 @@ impl App {
             users::by_id(&mut c, viewer.id).await?.ok_or(AppError::NotFound("user"))?
         };
         if !verify_password(current.to_string(), row.password_hash).await {
-            self.throttle.hit(&key, &FAILED_LOGIN_PER_ACCOUNT, now_i);
+            self.throttle.hit(&key, &FAILED_PASSWORD_CHECK, now_i);
             return Err(invalid("current_password", "wrong", "the current password is not right").into());
         }
         self.throttle.clear(&key);

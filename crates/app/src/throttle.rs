@@ -1,8 +1,16 @@
-//! Login and sign-up throttling: fixed windows per key, in memory.
+//! Login and sign-up throttling, in memory.
 //!
 //! Per-node memory is enough here: the limits bound guessing speed, and with N
-//! nodes an attacker gets at most N times the budget. Failed logins count per
-//! account and every attempt counts per client IP.
+//! nodes an attacker gets at most N times the budget.
+//!
+//! Failed logins slow down the pair (account, source address) with a delay
+//! that doubles with each failure past a few free ones ([`Backoff`]), the
+//! "soft lock" of kanidm: someone guessing from one place waits longer and
+//! longer, while the account's owner signing in from anywhere else is not
+//! held up, and no one can lock an account by failing on purpose. Against
+//! spraying many accounts from one address, failed logins per address have a
+//! ceiling ([`FAILED_LOGIN_PER_IP`]); successful ones do not count, so a
+//! venue's Wi-Fi or a company's NAT full of members signing in is not blocked.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -14,8 +22,10 @@ pub struct Limit {
     pub window: Duration,
 }
 
-pub const LOGIN_PER_IP: Limit = Limit { max: 30, window: Duration::from_secs(300) };
-pub const FAILED_LOGIN_PER_ACCOUNT: Limit = Limit { max: 10, window: Duration::from_secs(900) };
+/// Failed logins from one address, whatever the accounts.
+pub const FAILED_LOGIN_PER_IP: Limit = Limit { max: 100, window: Duration::from_secs(300) };
+/// Wrong current passwords when changing a password (the caller is signed in).
+pub const FAILED_PASSWORD_CHECK: Limit = Limit { max: 10, window: Duration::from_secs(900) };
 pub const SIGNUP_PER_IP: Limit = Limit { max: 20, window: Duration::from_secs(3600) };
 
 #[derive(Default)]
@@ -54,6 +64,67 @@ impl LoginThrottle {
     }
 }
 
+/// Growing delays per key: the first `free` failures cost nothing, then each
+/// one doubles the wait before the next attempt (from `base`, at most `max`).
+/// A success clears the key; failures older than `forget` are forgotten.
+pub struct BackoffPolicy {
+    pub free: u32,
+    pub base: Duration,
+    pub max: Duration,
+    pub forget: Duration,
+}
+
+/// Failed logins per (account, source address).
+pub const LOGIN_BACKOFF: BackoffPolicy = BackoffPolicy {
+    free: 5,
+    base: Duration::from_secs(1),
+    max: Duration::from_secs(900),
+    forget: Duration::from_secs(86_400),
+};
+
+impl BackoffPolicy {
+    /// The wait after `failures` failures.
+    pub fn delay(&self, failures: u32) -> Duration {
+        match failures.checked_sub(self.free + 1) {
+            None => Duration::ZERO,
+            Some(n) => self.base.saturating_mul(1u32 << n.min(20)).min(self.max),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Backoff {
+    keys: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl Backoff {
+    /// Seconds until `key` may try again, if it must wait.
+    pub fn wait(&self, key: &str, p: &BackoffPolicy, now: Instant) -> Option<u64> {
+        let map = self.keys.lock();
+        let (last, failures) = map.get(key)?;
+        let since = now.saturating_duration_since(*last);
+        let delay = p.delay(*failures);
+        (since < delay && since < p.forget).then(|| (delay - since).as_secs_f64().ceil().max(1.0) as u64)
+    }
+
+    /// Records a failure of `key`.
+    pub fn fail(&self, key: &str, p: &BackoffPolicy, now: Instant) {
+        let mut map = self.keys.lock();
+        if map.len() > 100_000 {
+            map.retain(|_, (last, _)| now.saturating_duration_since(*last) < p.forget);
+        }
+        let e = map.entry(key.to_string()).or_insert((now, 0));
+        if now.saturating_duration_since(e.0) >= p.forget {
+            e.1 = 0;
+        }
+        *e = (now, e.1 + 1);
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.keys.lock().remove(key);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +141,35 @@ mod tests {
         assert_eq!(wait, 50);
         assert_eq!(t.blocked("k", &l, t0 + Duration::from_secs(61)), None);
         assert_eq!(t.blocked("other", &l, t0), None);
+    }
+
+    #[test]
+    fn backoff_doubles_past_the_free_failures_and_forgets() {
+        let p = BackoffPolicy {
+            free: 2,
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(10),
+            forget: Duration::from_secs(100),
+        };
+        assert_eq!(
+            (0..8).map(|n| p.delay(n).as_secs()).collect::<Vec<_>>(),
+            [0, 0, 0, 1, 2, 4, 8, 10],
+            "free, then doubling, capped"
+        );
+        let b = Backoff::default();
+        let t0 = Instant::now();
+        b.fail("k", &p, t0);
+        b.fail("k", &p, t0);
+        assert_eq!(b.wait("k", &p, t0), None, "two failures are free");
+        b.fail("k", &p, t0);
+        assert_eq!(b.wait("k", &p, t0), Some(1));
+        b.fail("k", &p, t0);
+        assert_eq!(b.wait("k", &p, t0), Some(2));
+        assert_eq!(b.wait("k", &p, t0 + Duration::from_secs(2)), None, "the wait passes");
+        assert_eq!(b.wait("other", &p, t0), None, "keys are separate");
+        b.fail("k", &p, t0 + Duration::from_secs(200));
+        assert_eq!(b.wait("k", &p, t0 + Duration::from_secs(200)), None, "old failures are forgotten");
+        b.clear("k");
+        assert_eq!(b.wait("k", &p, t0), None);
     }
 }

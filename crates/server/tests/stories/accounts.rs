@@ -164,3 +164,60 @@ story! {
         assert_eq!(t.count("SELECT COUNT(*) FROM sessions").await, 0);
     }
 }
+
+story! {
+    /// Wrong passwords slow down the pair (account, source) with growing
+    /// delays; the owner signing in from elsewhere is never held up, and many
+    /// members behind one address sign in freely.
+    async fn guessing_slows_the_guesser_not_the_account(t: TestApp) {
+        t.user("victim").await;
+        let (attacker, home, venue) = ("203.0.113.66", "198.51.100.7", "192.0.2.1");
+        let mut waits = vec![];
+        for _ in 0..12 {
+            match t.app.login("victim", "wrong password!", attacker).await {
+                Err(yaji_app::AppError::BadCredentials) => waits.push(0),
+                Err(yaji_app::AppError::RateLimited { retry_after_secs }) => {
+                    waits.push(retry_after_secs);
+                    break;
+                }
+                other => panic!("{:?}", other.map(|s| s.user.username)),
+            }
+        }
+        assert_eq!(&waits[..6], &[0; 6], "the first failures cost nothing: {waits:?}");
+        assert!(waits.last().is_some_and(|w| *w >= 1), "then the guesser waits: {waits:?}");
+        // The right password from the attacker's address waits too…
+        assert!(matches!(
+            t.app.login("victim", PASSWORD, attacker).await,
+            Err(yaji_app::AppError::RateLimited { .. })
+        ));
+        // …but the owner, from anywhere else, signs in at once.
+        assert!(t.app.login("victim", PASSWORD, home).await.is_ok());
+        // Forty members behind one NAT sign in, each once: nothing is blocked.
+        for i in 0..40 {
+            let name = format!("member{i}");
+            let r = yaji_app::accounts::Registration {
+                username: &name,
+                password: PASSWORD,
+                display_name: "",
+                locale: "",
+                time_zone: "",
+            };
+            t.app.create_user(r, false).await.unwrap();
+        }
+        for i in 0..40 {
+            assert!(t.app.login(&format!("member{i}"), PASSWORD, venue).await.is_ok(), "member{i}");
+        }
+        // Spraying many accounts from one address meets the per-address ceiling.
+        let mut limited = false;
+        for i in 0..150 {
+            if let Err(yaji_app::AppError::RateLimited { .. }) =
+                t.app.login(&format!("member{}", i % 40), "wrong password!", "192.0.2.99").await
+            {
+                limited = true;
+                break;
+            }
+        }
+        assert!(limited, "the per-address ceiling stops spraying");
+        assert!(t.app.login("member1", PASSWORD, venue).await.is_ok(), "other addresses are unaffected");
+    }
+}
