@@ -75,16 +75,18 @@ impl App {
             Ok(())
         };
         let invite_code = input.invite_code.as_deref().map(str::trim).filter(|s| !s.is_empty());
-        let (invited_by, invite_id) = if let Some(code) = invite_code {
-            ctx.allow(Action::JoinWithInvite)?;
+        let invite = match invite_code {
+            Some(code) => {
+                ctx.allow(Action::JoinWithInvite)?;
+                Some(valid_invite(tx.conn(), c.id, code).await?)
+            }
+            None => None,
+        };
+        // A member's link to an approval community leads to the application;
+        // staff's links (and any link elsewhere) let the person straight in.
+        let invite = invite.filter(|(_, by_staff)| *by_staff || ctx.policy.join_policy != JoinPolicy::Approval);
+        let (invited_by, invite_id) = if let Some((inv, _)) = invite {
             rules_check()?;
-            let inv = match yaji_domain::text::is_token_shaped(code) {
-                true => repo::invite_by_code(tx.conn(), code).await?.filter(|i| i.community_id == c.id),
-                false => None,
-            };
-            let Some(inv) = inv else {
-                return Err(invalid("invite_code", "invalid_invite", "this invite link does not exist").into());
-            };
             if !repo::use_invite(tx.conn(), inv.id, now).await? {
                 return Err(AppError::conflict(
                     "invite_exhausted",
@@ -296,17 +298,24 @@ impl App {
     }
 
     /// Resolves an invite code to its community (for the invite landing page).
+    /// A link whose maker is no longer an active member shows as revoked; one
+    /// that leads to an application says so (`applies`).
     pub async fn invite_target(&self, viewer: Option<Viewer>, code: &str) -> AppResult<(InviteView, CommunityView)> {
-        let (inv, slug) = {
+        let (view, slug) = {
             let mut c = self.db.read().await?;
             let code = Some(code.trim())
                 .filter(|c| yaji_domain::text::is_token_shaped(c))
                 .ok_or(AppError::NotFound("invite"))?;
             let inv = repo::invite_by_code(&mut c, code).await?.ok_or(AppError::NotFound("invite"))?;
             let com = crepo::by_id(&mut c, inv.community_id).await?.ok_or(AppError::NotFound("community"))?;
-            (inv, com.slug)
+            let maker = inviter(&mut c, &inv).await?;
+            let approval = com.join_policy == JoinPolicy::Approval.as_str();
+            let mut view = InviteView::from(inv);
+            view.revoked |= maker.is_none();
+            view.applies = approval && maker.is_some_and(|staff| !staff);
+            (view, com.slug)
         };
-        Ok((inv.into(), self.community(viewer, &slug).await?))
+        Ok((view, self.community(viewer, &slug).await?))
     }
 
     pub async fn leave(&self, viewer: Viewer, slug: &str) -> AppResult<()> {
@@ -318,6 +327,7 @@ impl App {
             return Err(AppError::conflict("not_member", None, "you are not a member"));
         }
         crepo::add_member_count(tx.conn(), ctx.c.id, -1).await?;
+        repo::revoke_invites_of(tx.conn(), ctx.c.id, viewer.id, now).await?;
         finish(tx, Event::new(Kind::MemberLeft, Some(ctx.c.id), viewer.id, Subject::User(viewer.id)), now).await
     }
 
@@ -537,6 +547,10 @@ pub(crate) async fn end_membership(
         crepo::add_member_count(conn, community_id, -1).await?;
     }
     if changed {
+        // Their invite links stop bringing people in.
+        repo::revoke_invites_of(conn, community_id, user_id, now).await?;
+    }
+    if changed {
         let note = if ban { NotificationKind::MemberBanned } else { NotificationKind::MemberRemoved };
         notify(conn, user_id, Some(community_id), note, detail, now).await?;
     }
@@ -575,4 +589,31 @@ pub(crate) async fn set_tag(
     } else {
         repo::remove_tag(conn, community_id, user_id, tag).await?
     })
+}
+
+/// Whether an invite's maker is still an active member, and if so whether
+/// they are staff (moderator or above): `None` when their links are dead.
+async fn inviter(conn: &mut Conn, inv: &repo::InviteRow) -> AppResult<Option<bool>> {
+    let m = crepo::membership(conn, inv.community_id, inv.created_by).await?;
+    Ok(m.filter(|m| m.state == MemberState::Active).map(|m| m.role >= Role::Moderator))
+}
+
+/// An invite of this community by code, whose maker is still an active
+/// member, with whether the maker is staff.
+async fn valid_invite(conn: &mut Conn, community_id: i64, code: &str) -> AppResult<(repo::InviteRow, bool)> {
+    let inv = match yaji_domain::text::is_token_shaped(code) {
+        true => repo::invite_by_code(conn, code).await?.filter(|i| i.community_id == community_id),
+        false => None,
+    };
+    let Some(inv) = inv else {
+        return Err(invalid("invite_code", "invalid_invite", "this invite link does not exist").into());
+    };
+    match inviter(conn, &inv).await? {
+        Some(staff) => Ok((inv, staff)),
+        None => Err(AppError::conflict(
+            "invite_exhausted",
+            Some("invite_code"),
+            "this invite link has expired, been revoked or used up",
+        )),
+    }
 }

@@ -214,6 +214,9 @@ pub struct InviteView {
     pub uses: i64,
     pub expires_at: Option<String>,
     pub revoked: bool,
+    /// Joining through this link is an application the admins decide on (a
+    /// member's link to an approval community).
+    pub applies: bool,
     pub created_at: String,
 }
 
@@ -227,6 +230,7 @@ impl From<repo::membership::InviteRow> for InviteView {
             uses: i.uses,
             expires_at: i.expires_at.map(rfc3339),
             revoked: i.revoked_at.is_some(),
+            applies: false,
             created_at: rfc3339(i.created_at),
         }
     }

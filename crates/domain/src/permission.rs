@@ -227,7 +227,16 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 Ok(())
             }
         }
-        CreateInvite | Report => need_member(),
+        // A muted member may still report what they see, but not bring people in.
+        Report => need_member(),
+        CreateInvite => {
+            need_member()?;
+            if actor.muted {
+                Err(Denial::Muted)
+            } else {
+                Ok(())
+            }
+        }
         EditPost { own } => {
             need_member()?;
             if actor.muted {
@@ -410,10 +419,10 @@ mod tests {
     #[test]
     fn muted_members_read_but_do_not_speak() {
         let muted = Actor { muted: true, ..Actor::member(Role::Member) };
-        for a in [CreatePost, Comment, React, EditPost { own: true }] {
+        for a in [CreatePost, Comment, React, EditPost { own: true }, CreateInvite] {
             assert_eq!(decide(muted, a, OPEN_PUBLIC), Err(Denial::Muted), "{a:?}");
         }
-        for a in [ReadContent, Leave, Report, CreateInvite, DeletePost { own: true }] {
+        for a in [ReadContent, Leave, Report, DeletePost { own: true }] {
             assert_eq!(decide(muted, a, OPEN_PUBLIC), Ok(()), "{a:?}");
         }
     }

@@ -67,7 +67,8 @@ async fn join_view(
         .membership
         .as_ref()
         .is_none_or(|m| m.state.as_deref() != Some("active") && m.state.as_deref() != Some("banned"));
-    let applying = invite.is_none() && c.abilities.apply;
+    // A member's link to an approval community leads to the application form.
+    let applying = invite.as_ref().is_none_or(|i| i.applies) && c.abilities.apply;
     let can_join = viewer.is_some() && outsider && (c.abilities.join || applying || invite.is_some());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(

@@ -7,5 +7,6 @@ mod api;
 mod automation;
 mod email;
 mod jobs;
+mod membership;
 mod moderation;
 mod web;

@@ -266,6 +266,15 @@ pub async fn use_invite(conn: &mut Conn, id: i64, now: i64) -> crate::Result<boo
     Ok(r.rows_affected() == 1)
 }
 
+/// Revokes every live invite a person made in a community (they left, were
+/// removed or were banned: their links stop working).
+pub async fn revoke_invites_of(conn: &mut Conn, community_id: i64, created_by: i64, now: i64) -> crate::Result<u64> {
+    let q =
+        query("UPDATE invites SET revoked_at = $3 WHERE community_id = $1 AND created_by = $2 AND revoked_at IS NULL")
+            .binds((community_id, created_by, now));
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
 pub async fn invites_by(conn: &mut Conn, community_id: i64, created_by: Option<i64>) -> crate::Result<Vec<InviteRow>> {
     query_as(&format!(
         "SELECT {INV_COLS} FROM invites WHERE community_id = $1 AND ($2 IS NULL OR created_by = $2) ORDER BY id DESC LIMIT 100"
