@@ -1,11 +1,13 @@
 //! Communities: create, edit, rules, topics, discovery.
 
+use crate::platform::limits;
 use yaji_domain::activity::{CommunityCreated, Event, Kind, RulesPublished, Subject, TopicCreated};
 use yaji_domain::community::{self, CommunitySettings, CommunitySlug, SettingsInput};
 use yaji_domain::member::Role;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::community as repo;
+use yaji_store::repo::limits::Counted;
 use yaji_store::repo::membership as mrepo;
 use yaji_store::Conn;
 
@@ -41,6 +43,9 @@ impl App {
         let rules = text::optional_text("rules", &input.rules, text::MAX_BODY_BYTES)?;
         let now = now();
         let mut tx = self.db.write().await?;
+        if !viewer.site_admin {
+            limits::check(tx.conn(), &self.cfg.limits, Counted::Communities, viewer.id, now).await?;
+        }
         let id = match repo::insert(tx.conn(), slug.as_str(), &settings, viewer.id, now).await {
             Ok(id) => id,
             Err(e) if e.is_unique_violation() => {

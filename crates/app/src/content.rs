@@ -1,5 +1,6 @@
 //! Content: posts, comments, reactions, pin and essence, feeds.
 
+use crate::platform::limits;
 use yaji_domain::activity::{
     CommentCreated, Event, Kind, PostCreated, PostEdited, ReactionAdded, ReactionRemoved, Subject,
 };
@@ -9,6 +10,7 @@ use yaji_domain::permission::Action;
 use yaji_domain::text;
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::content as repo;
+use yaji_store::repo::limits::Counted;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
@@ -106,6 +108,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::CreatePost)?;
+        limits::check(tx.conn(), &self.cfg.limits, Counted::Posts, viewer.id, now).await?;
         check_topic(tx.conn(), ctx.c.id, input.topic_id).await?;
         let text = match draft.title.as_deref() {
             Some(t) => format!("{t}\n{}", draft.body),
@@ -354,6 +357,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::Comment)?;
+        limits::check(tx.conn(), &self.cfg.limits, Counted::Comments, viewer.id, now).await?;
         let screening = self.screen(tx.conn(), &ctx, viewer, &body, Some(p.author_id), now).await?;
         let new = repo::NewComment {
             post_id: p.id,

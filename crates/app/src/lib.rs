@@ -52,11 +52,19 @@ pub struct AppConfig {
     pub webhook_allow: webhooks::AllowPrivate,
     /// SMTP delivery of notifications; `None`: no email.
     pub mail: Option<notifications::email::MailConfig>,
+    /// Per-member write limits.
+    pub limits: platform::limits::Limits,
 }
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { hash_cost: HashCost::Standard, session_days: 30, webhook_allow: Default::default(), mail: None }
+        AppConfig {
+            hash_cost: HashCost::Standard,
+            session_days: 30,
+            webhook_allow: Default::default(),
+            mail: None,
+            limits: Default::default(),
+        }
     }
 }
 

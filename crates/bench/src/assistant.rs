@@ -49,10 +49,7 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
         }
         tx.commit().await?;
     }
-    let app = App::new(
-        db.clone(),
-        AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow: Default::default(), mail: None },
-    );
+    let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, ..Default::default() });
     // Several workers stand for several nodes (PostgreSQL); SQLite has one writer anyway.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let handles: Vec<_> = (0..workers.max(1))

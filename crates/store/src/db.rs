@@ -134,6 +134,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "email", include_str!("../migrations/0006_email.sql")),
     (7, "import", include_str!("../migrations/0007_import.sql")),
     (8, "capability_settings", include_str!("../migrations/0008_capability_settings.sql")),
+    (9, "write_limits", include_str!("../migrations/0009_write_limits.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

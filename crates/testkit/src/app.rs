@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
+use yaji_app::platform::limits::Limits;
 use yaji_app::{App, AppConfig, HashCost};
 use yaji_store::Db;
 
@@ -36,10 +37,33 @@ impl TestApp {
         webhook_allow: yaji_app::webhooks::AllowPrivate,
         mail: Option<yaji_app::notifications::email::MailConfig>,
     ) -> TestApp {
+        // Stories that are not about write limits post as fast as they like; the
+        // limit check still runs on every write, far from its ceiling.
+        let n = 1_000_000;
+        let limits = Limits {
+            posts_per_minute: n,
+            posts_per_hour: n,
+            comments_per_minute: n,
+            comments_per_hour: n,
+            communities_per_day: n,
+            reports_per_hour: n,
+        };
+        let cfg = AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow, mail, limits };
+        Self::spawn_app(backend, cfg, yaji_server::ServerConfig::default()).await
+    }
+
+    /// The product's own defaults for write limits (stories about the limits).
+    pub async fn spawn_default_limits(backend: Backend) -> TestApp {
+        let cfg = AppConfig { hash_cost: HashCost::Fast, ..Default::default() };
+        Self::spawn_app(backend, cfg, yaji_server::ServerConfig::default()).await
+    }
+
+    /// The app with any configuration, served on a free port.
+    pub async fn spawn_app(backend: Backend, cfg: AppConfig, server: yaji_server::ServerConfig) -> TestApp {
         let store = TestDb::new(backend).await;
         let db = store.db.clone();
-        let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, webhook_allow, mail });
-        let router = yaji_server::router(app.clone(), yaji_server::ServerConfig::default());
+        let app = App::new(db.clone(), cfg);
+        let router = yaji_server::router(app.clone(), server);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let addr: SocketAddr = listener.local_addr().expect("its address");
         tokio::spawn(async move {

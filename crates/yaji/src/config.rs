@@ -24,6 +24,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
+    limits: Option<yaji_app::platform::limits::Limits>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +39,7 @@ pub struct Settings {
     pub demo: bool,
     pub webhook_allow: yaji_app::webhooks::AllowPrivate,
     pub mail: Option<yaji_app::notifications::email::MailConfig>,
+    pub limits: yaji_app::platform::limits::Limits,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -90,6 +92,7 @@ impl Settings {
             log: env("YAJI_LOG").or(env("RUST_LOG")).or(file.log).unwrap_or_else(|| "info,sqlx=warn".into()),
             log_json: env("YAJI_LOG_FORMAT").or(file.log_format).is_some_and(|f| f == "json"),
             demo: file.demo.unwrap_or(false),
+            limits: file.limits.unwrap_or_default(),
         })
     }
 }

@@ -196,6 +196,7 @@ async fn open(settings: &Settings) -> Result<App> {
         AppConfig {
             webhook_allow: settings.webhook_allow.clone(),
             mail: settings.mail.clone(),
+            limits: settings.limits,
             ..AppConfig::default()
         },
     ))

@@ -1,7 +1,9 @@
 //! Reports from members, the review queue with its decisions, and the
 //! audit log.
 
+use crate::platform::limits;
 use std::collections::HashMap;
+use yaji_store::repo::limits::Counted;
 
 use yaji_domain::activity::{Event, Kind, QueueDecision, ReportFiled, Sanctioned, Subject};
 use yaji_domain::community;
@@ -33,6 +35,9 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::Report)?;
+        // Muted members may still report (abuse aimed at them included), within
+        // the same hourly limit as everyone.
+        limits::check(tx.conn(), &self.cfg.limits, Counted::Reports, viewer.id, now).await?;
         let (target_kind, author, text, subject) = match kind {
             ReportKind::Post => {
                 let p = content_repo::post(tx.conn(), id)

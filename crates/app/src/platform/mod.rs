@@ -2,13 +2,14 @@
 //! the event log and its in-transaction subscribers (`events`), the durable
 //! job queue (`jobs`), notifications (`notifications`), the community context
 //! and its permission checks (`context`), the exact read caches (`cache`),
-//! CSV output (`csv`) and time.
+//! CSV output (`csv`), per-member write limits (`limits`) and time.
 
 pub(crate) mod cache;
 pub(crate) mod context;
 pub mod csv;
 pub(crate) mod events;
 pub mod jobs;
+pub mod limits;
 pub(crate) mod notifications;
 
 /// Time constants (every stored time is UTC milliseconds).

@@ -5,6 +5,7 @@ mod accounts;
 mod analytics;
 mod api;
 mod automation;
+mod content;
 mod email;
 mod jobs;
 mod membership;

@@ -9,6 +9,7 @@ pub mod content;
 pub mod faq;
 pub mod import;
 pub mod jobs;
+pub mod limits;
 pub mod membership;
 pub mod moderation;
 pub mod notifications;

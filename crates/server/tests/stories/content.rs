@@ -1,0 +1,93 @@
+//! Content: per-member write limits, comment paging.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::json;
+use yaji_testkit::*;
+
+story! {
+    /// With the product's default limits, one member racing fifty posts gets
+    /// exactly five through in a minute, and sixty comments exactly twenty:
+    /// the count and the insert cannot be raced past the limit.
+    #[tokio::test]
+    async fn racing_writers_stop_exactly_at_the_limits(b) {
+        let t = TestApp::spawn_default_limits(b).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let sam = t.user("sam").await;
+        sam.post("/api/v1/communities/club/join", json!({})).await;
+        let posts = join_all(
+            (0..50).map(|i| sam.post("/api/v1/communities/club/posts", json!({"body": format!("post {i}")}))),
+        )
+        .await;
+        let ok = posts.iter().filter(|r| r.0 == StatusCode::CREATED).count();
+        let limited = posts.iter().filter(|r| r.0 == StatusCode::TOO_MANY_REQUESTS).count();
+        assert_eq!((ok, limited), (5, 45), "{b:?} {posts:?}");
+        assert_error(posts.iter().find(|r| r.0 == StatusCode::TOO_MANY_REQUESTS).unwrap(), 429, "rate_limited", None);
+        let r = reqwest::Client::new()
+            .post(t.url("/api/v1/communities/club/posts"))
+            .bearer_auth(&sam.token)
+            .json(&json!({"body": "one more"}))
+            .send()
+            .await
+            .unwrap();
+        let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry), "{retry}");
+        assert_eq!(t.count("SELECT COUNT(*) FROM posts").await, 5);
+
+        let (_, p) = owner.post("/api/v1/communities/club/posts", json!({"body": "talk here"})).await;
+        let path = format!("/api/v1/posts/{}/comments", p["id"]);
+        // The owner comments (the automod's flood rule leaves staff alone, so
+        // only the write limit speaks).
+        let comments = join_all((0..60).map(|i| owner.post(&path, json!({"body": format!("c{i}")})))).await;
+        let ok = comments.iter().filter(|r| r.0 == StatusCode::CREATED).count();
+        assert_eq!(ok, 20, "{b:?} {:?}", comments.iter().map(|r| r.0).collect::<Vec<_>>());
+        assert_eq!(t.count("SELECT comment_count FROM posts WHERE id = (SELECT MAX(id) FROM posts)").await, 20);
+        // Another member is not held up by Sam's limit.
+        let kim = t.user("kim").await;
+        kim.post("/api/v1/communities/club/join", json!({})).await;
+        assert_eq!(kim.post("/api/v1/communities/club/posts", json!({"body": "hi"})).await.0, StatusCode::CREATED);
+        t.cleanup().await;
+    }
+}
+
+story! {
+    /// Five new communities a day per person (site administrators are not
+    /// limited); muted members may still report, within the hourly limit.
+    #[tokio::test]
+    async fn communities_and_reports_have_limits_too(b) {
+        let t = TestApp::spawn_default_limits(b).await;
+        t.user("root").await; // the first account is the site administrator
+        let ann = t.user("ann").await;
+        let made = join_all((0..8).map(|i| ann.post("/api/v1/communities", community(&format!("c{i}x"), "open")))).await;
+        assert_eq!(made.iter().filter(|r| r.0 == StatusCode::CREATED).count(), 5, "{made:?}");
+        assert_eq!(t.count("SELECT COUNT(*) FROM communities").await, 5);
+        // Which five won the race differs by database; report in one of them.
+        let slug = made.iter().find(|r| r.0 == StatusCode::CREATED).unwrap().1["slug"].as_str().unwrap().to_string();
+        t.app.make_site_admin("ann").await.unwrap();
+        assert_eq!(ann.post("/api/v1/communities", community("admin-made", "open")).await.0, StatusCode::CREATED);
+
+        let mia = t.user("mia").await;
+        mia.post(&format!("/api/v1/communities/{slug}/join"), json!({})).await;
+        ann.post(&format!("/api/v1/communities/{slug}/members/mia/mute"), json!({"minutes": 60})).await;
+        // 25 posts to report, from five writers (each within the post limit).
+        let mut ids = vec![];
+        for w in 0..5 {
+            let writer = t.user(&format!("writer{w}")).await;
+            writer.post(&format!("/api/v1/communities/{slug}/join"), json!({})).await;
+            for i in 0..5 {
+                let (_, p) = writer.post(&format!("/api/v1/communities/{slug}/posts"), json!({"body": format!("p{w}-{i}")})).await;
+                ids.push(p["id"].as_i64().unwrap_or_else(|| panic!("{p}")));
+            }
+        }
+        let mut codes = vec![];
+        for id in ids {
+            let (st, _) =
+                mia.post(&format!("/api/v1/communities/{slug}/reports"), json!({"kind": "post", "id": id, "reason": "rude"})).await;
+            codes.push(st.as_u16());
+        }
+        assert_eq!(codes.iter().filter(|c| **c == 201).count(), 20, "a muted member still reports: {codes:?}");
+        assert!(codes[20..].iter().all(|c| *c == 429), "{codes:?}");
+        t.cleanup().await;
+    }
+}
