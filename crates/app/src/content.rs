@@ -18,7 +18,9 @@ use crate::communities::Ctx;
 use crate::moderation::Target;
 use crate::platform::cache::PageKey;
 use crate::platform::events::record_event;
-use crate::views::{CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView};
+use crate::views::{
+    CommentPage, CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView,
+};
 use crate::{finish, finish_with, now, App, AppError, AppResult, Facts};
 
 pub struct PostInput<'a> {
@@ -62,6 +64,38 @@ async fn feed_page(
         vec![]
     };
     Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
+}
+
+/// Comments shown with a post; the rest come page by page.
+const POST_COMMENTS: u32 = 100;
+
+/// One page of a post's comments after `after`, in reading order.
+async fn comment_page(
+    c: &mut Conn,
+    p: &repo::PostRow,
+    ctx: &Ctx,
+    viewer: Option<Viewer>,
+    after: Option<Cursor>,
+    limit: u32,
+) -> AppResult<CommentPage> {
+    let after = after.map(|k| (k.at, k.id));
+    let mut rows =
+        repo::comments(c, p.id, after, i64::from(limit) + 1, ctx.can(Action::Moderate), viewer.map(|v| v.id)).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|r| Cursor { at: r.created_at, id: r.id }.encode()) } else { None };
+    let mut comments = rows.into_iter().map(CommentView::from).collect::<Vec<_>>();
+    if comments.iter().any(|c| c.automatic) {
+        let replies = yaji_store::repo::faq::replies_on(c, p.id).await?;
+        for cm in comments.iter_mut().filter(|c| c.automatic) {
+            // Only the asker rates an answer, once.
+            cm.faq_reply_id = replies
+                .iter()
+                .find(|r| r.comment_id == cm.id && r.feedback.is_none() && viewer.is_some_and(|v| v.id == r.asker_id))
+                .map(|r| r.id);
+        }
+    }
+    Ok(CommentPage { comments, next_cursor })
 }
 
 /// Loads a live post and its community context, refusing readers who may not see it.
@@ -212,30 +246,30 @@ impl App {
         Ok((view, page, topics))
     }
 
-    /// A post with its comments (reading order) and reactions.
+    /// A post's comments after `cursor` (from `comments_next_cursor` or a
+    /// previous page), in reading order; `limit` 1-100, default 50.
+    pub async fn comments(
+        &self,
+        viewer: Option<Viewer>,
+        post_id: i64,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> AppResult<CommentPage> {
+        let after = cursor.map(Cursor::parse).transpose()?;
+        let limit = content::page_size(Some(limit.unwrap_or(50)))?;
+        let mut c = self.db.read().await?;
+        let (p, ctx) = post_ctx(&mut c, post_id, viewer).await?;
+        comment_page(&mut c, &p, &ctx, viewer, after, limit).await
+    }
+
+    /// A post with its first comments (reading order) and reactions.
     pub async fn post(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<PostDetail> {
         let mut c = self.db.read().await?;
         let generation = self.db.generation(&mut c).await?;
         let p = live_post(&mut c, post_id).await?;
         let ctx = self.read_ctx(&mut c, generation, crepo::Key::Id(p.community_id), viewer).await?;
         readable(&p, &ctx, viewer)?;
-        let mut comments = repo::comments(&mut c, p.id, 500, ctx.can(Action::Moderate), viewer.map(|v| v.id))
-            .await?
-            .into_iter()
-            .map(CommentView::from)
-            .collect::<Vec<_>>();
-        if comments.iter().any(|c| c.automatic) {
-            let replies = yaji_store::repo::faq::replies_on(&mut c, p.id).await?;
-            for cm in comments.iter_mut().filter(|c| c.automatic) {
-                // Only the asker rates an answer, once.
-                cm.faq_reply_id = replies
-                    .iter()
-                    .find(|r| {
-                        r.comment_id == cm.id && r.feedback.is_none() && viewer.is_some_and(|v| v.id == r.asker_id)
-                    })
-                    .map(|r| r.id);
-            }
-        }
+        let page = comment_page(&mut c, &p, &ctx, viewer, None, POST_COMMENTS).await?;
         let reactions = repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?;
         let reactions = content::REACTIONS
             .iter()
@@ -247,7 +281,8 @@ impl App {
             post: PostView::from_row(p, true),
             community_slug: ctx.c.slug.clone(),
             community_name: ctx.c.name.clone(),
-            comments,
+            comments: page.comments,
+            comments_next_cursor: page.next_cursor,
             reactions,
             abilities: ctx.abilities(),
             is_author,

@@ -354,13 +354,23 @@ pub struct PostDetail {
     pub post: PostView,
     pub community_slug: String,
     pub community_name: String,
+    /// The first 100 comments; more with `GET /api/v1/posts/{id}/comments?cursor=`.
     pub comments: Vec<CommentView>,
+    /// Where the next page of comments starts; absent when these are all.
+    pub comments_next_cursor: Option<String>,
     pub reactions: Vec<ReactionView>,
     pub abilities: Abilities,
     /// The viewer wrote this post.
     pub is_author: bool,
     /// The viewer is muted here (reads, but may not comment or react).
     pub muted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentPage {
+    pub comments: Vec<CommentView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -20,7 +20,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(post_revisions))
         .routes(routes!(pin_post, unpin_post))
         .routes(routes!(set_essence, unset_essence))
-        .routes(routes!(create_comment))
+        .routes(routes!(list_comments, create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction))
 }
@@ -146,6 +146,21 @@ struct CommentBody {
     responses((status = 201, body = CommentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_comment(c: Call, Path(id): Path<i64>, Json(b): Json<CommentBody>) -> ApiResult<Response> {
     created(c.app.comment(c.require()?, id, &b.body).await?)
+}
+
+#[derive(Deserialize, IntoParams)]
+struct CommentParams {
+    /// From `next_cursor` of the previous page (or the post's `comments_next_cursor`).
+    cursor: Option<String>,
+    /// 1-100, default 50
+    limit: Option<u32>,
+}
+
+/// A post's comments, oldest first, a page at a time.
+#[utoipa::path(get, path = "/api/v1/posts/{id}/comments", tag = "content", params(("id" = i64, Path), CommentParams),
+    responses((status = 200, body = CommentPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_comments(c: Call, Path(id): Path<i64>, Query(q): Query<CommentParams>) -> ApiResult<Response> {
+    ok(c.app.comments(c.viewer(), id, q.cursor.as_deref(), q.limit).await?)
 }
 
 /// Delete a comment (its author, or moderators and above).

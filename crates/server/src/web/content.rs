@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -50,15 +50,37 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
 }
 
 async fn post_view(page: &Page, id: i64, form: Form, errors: HashMap<String, String>) -> Response {
-    let d = or_fail!(page, page.state.app.post(page.auth.viewer(), id).await);
+    post_view_from(page, id, None, form, errors).await
+}
+
+/// The post page; with `after`, the comments shown are the page after that cursor.
+async fn post_view_from(
+    page: &Page,
+    id: i64,
+    after: Option<&str>,
+    form: Form,
+    errors: HashMap<String, String>,
+) -> Response {
+    let mut d = or_fail!(page, page.state.app.post(page.auth.viewer(), id).await);
+    if let Some(after) = after {
+        let more = or_fail!(page, page.state.app.comments(page.auth.viewer(), id, Some(after), Some(100)).await);
+        d.comments = more.comments;
+        d.comments_next_cursor = more.next_cursor;
+    }
     let reaction_map: HashMap<String, ReactionView> =
         d.reactions.iter().map(|r| (r.emoji.clone(), r.clone())).collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(status, "content/post.html", context! { d, emojis => REACTIONS, reaction_map, form, errors })
 }
 
-async fn post_page(page: Page, Path(id): Path<i64>) -> Response {
-    post_view(&page, id, Form::new(), HashMap::new()).await
+#[derive(serde::Deserialize)]
+struct PostQuery {
+    /// Show the comments after this cursor ("more comments").
+    comments_after: Option<String>,
+}
+
+async fn post_page(page: Page, Path(id): Path<i64>, Query(q): Query<PostQuery>) -> Response {
+    post_view_from(&page, id, q.comments_after.as_deref(), Form::new(), HashMap::new()).await
 }
 
 async fn history_page(page: Page, Path(id): Path<i64>) -> Response {

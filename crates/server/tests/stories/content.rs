@@ -91,3 +91,44 @@ story! {
         t.cleanup().await;
     }
 }
+
+story! {
+    /// A post carries its first 100 comments and a cursor; the rest come a page
+    /// at a time, in order, none twice, none lost, on the API and the page.
+    async fn comments_page_by_cursor(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (_, p) = owner.post("/api/v1/communities/club/posts", json!({"body": "a long thread"})).await;
+        let id = p["id"].as_i64().unwrap();
+        for i in 0..130 {
+            owner.post(&format!("/api/v1/posts/{id}/comments"), json!({"body": format!("comment number {i}")})).await;
+        }
+        let (_, d) = owner.get(&format!("/api/v1/posts/{id}")).await;
+        assert_eq!(d["comments"].as_array().unwrap().len(), 100);
+        let mut seen: Vec<String> = d["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap().to_string()).collect();
+        let mut cursor = d["comments_next_cursor"].as_str().map(str::to_string);
+        while let Some(k) = cursor {
+            let (st, page) = owner.get(&format!("/api/v1/posts/{id}/comments?cursor={k}&limit=7")).await;
+            assert_eq!(st, StatusCode::OK);
+            assert!(page["comments"].as_array().unwrap().len() <= 7);
+            seen.extend(page["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap().to_string()));
+            cursor = page["next_cursor"].as_str().map(str::to_string);
+        }
+        let want: Vec<String> = (0..130).map(|i| format!("comment number {i}")).collect();
+        assert_eq!(seen, want, "every comment once, in order");
+        let (_, first) = owner.get(&format!("/api/v1/posts/{id}/comments")).await;
+        assert_eq!(first["comments"].as_array().unwrap().len(), 50, "default page");
+        assert_error(&owner.get(&format!("/api/v1/posts/{id}/comments?limit=0")).await, 422, "out_of_range", Some("limit"));
+        assert_error(&owner.get(&format!("/api/v1/posts/{id}/comments?cursor=nope")).await, 422, "invalid_cursor", Some("cursor"));
+        assert_error(&owner.get("/api/v1/posts/999999/comments").await, 404, "not_found", None);
+        // The page links to the next comments.
+        let c = Browser::new(&t);
+        let (_, html) = c.page(&format!("/p/{id}")).await;
+        assert!(html.contains("comment number 99") && !html.contains("comment number 100<"), "first 100 only");
+        let i = html.find("comments_after=").expect("a link to more comments");
+        let link = html[i - 20..].split('"').find(|s| s.contains("comments_after=")).unwrap().replace("&amp;", "&");
+        let (st, more) = c.page(&link).await;
+        assert_eq!(st, StatusCode::OK);
+        assert!(more.contains("comment number 100") && more.contains("comment number 129"), "{link}");
+    }
+}

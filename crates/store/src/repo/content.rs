@@ -239,19 +239,23 @@ pub async fn comment(conn: &mut Conn, id: i64) -> crate::Result<Option<CommentRo
 /// Comments of a post in reading order (oldest first), deleted ones excluded.
 /// Comments of a post in order. Withheld comments are shown to moderators
 /// (`all_states`) and to their own author (`viewer`).
+/// A post's comments in reading order, after `after` (time, id) when given.
 pub async fn comments(
     conn: &mut Conn,
     post_id: i64,
+    after: Option<(i64, i64)>,
     limit: i64,
     all_states: bool,
     viewer: Option<i64>,
 ) -> crate::Result<Vec<CommentRow>> {
+    let (at, id) = after.unwrap_or((i64::MIN, i64::MIN));
     query_as(&format!(
         "{COMMENT_SELECT} WHERE c.post_id = $1 AND c.deleted_at IS NULL
            AND (c.moderation = 'visible' OR $3 = 1 OR c.author_id = $4)
+           AND (c.created_at > $5 OR (c.created_at = $5 AND c.id > $6))
          ORDER BY c.created_at, c.id LIMIT $2"
     ))
-    .binds((post_id, limit, i64::from(all_states), viewer.unwrap_or(-1)))
+    .binds((post_id, limit, i64::from(all_states), viewer.unwrap_or(-1), at, id))
     .fetch_all(conn)
     .await
 }
