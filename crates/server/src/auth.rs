@@ -93,6 +93,31 @@ fn form_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned())
 }
 
+/// Where a browser says a request comes from: `Origin`, else `Referer`.
+fn claimed_origin(h: &axum::http::HeaderMap) -> Option<String> {
+    h.get(header::ORIGIN).or_else(|| h.get(header::REFERER)).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// The host the client asked for: a trusted proxy's `X-Forwarded-Host`, else `Host`.
+fn forwarded_host(h: &axum::http::HeaderMap, from_proxy: bool) -> Option<&str> {
+    let fwd = from_proxy.then(|| h.get("x-forwarded-host")).flatten();
+    fwd.or_else(|| h.get(header::HOST)).and_then(|v| v.to_str().ok()).map(|v| v.split(',').next().unwrap_or(v).trim())
+}
+
+/// Whether `origin` (a URL, or `null`) names the host this request was sent
+/// to. The scheme is not compared: a TLS-terminating proxy changes it.
+fn same_site(origin: &str, host: Option<&str>) -> bool {
+    let (Ok(u), Some(host)) = (url::Url::parse(origin), host) else { return false };
+    let Some(h) = u.host_str() else { return false };
+    let theirs = match u.port() {
+        Some(p) => format!("{h}:{p}"),
+        None => h.to_string(),
+    };
+    let ours = host.to_ascii_lowercase();
+    let ours = ours.strip_suffix(":80").or_else(|| ours.strip_suffix(":443")).unwrap_or(&ours);
+    theirs.eq_ignore_ascii_case(ours)
+}
+
 fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
@@ -170,6 +195,15 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
     let needs_csrf =
         unsafe_method && (matches!(auth.via, Via::Session { .. }) || (!is_api && auth.via == Via::Anonymous));
     let body = if needs_csrf {
+        // A second line behind the token: a write that says where it comes from
+        // must come from this site (a browser always sends Origin on a cross-site POST).
+        if let Some(from) = claimed_origin(&parts.headers) {
+            let host = forwarded_host(&parts.headers, from_proxy).or_else(|| parts.uri.authority().map(|a| a.as_str()));
+            if !same_site(&from, host) {
+                let e = ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", "this request comes from another site");
+                return if is_api { e.into_response() } else { (s.csrf_page)(&s, &auth, &parts.headers) };
+            }
+        }
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)

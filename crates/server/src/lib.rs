@@ -33,6 +33,11 @@ pub struct ServerConfig {
     /// Mark cookies `Secure`. Set when served over HTTPS (also inferred from
     /// `X-Forwarded-Proto: https` sent by a trusted proxy).
     pub secure_cookies: bool,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// Serve `/metrics` only on the separate router of [`routers`] (its own
+    /// listen address), not beside the site.
+    pub metrics_separate: bool,
 }
 
 /// What every handler and middleware gets. axum clones the state for each
@@ -61,6 +66,13 @@ impl std::ops::Deref for AppState {
 
 /// Builds the whole HTTP application.
 pub fn router(app: App, cfg: ServerConfig) -> Router {
+    routers(app, cfg).0
+}
+
+/// The site, and a router with only `/metrics` for a separate listen address
+/// (used when `metrics_separate` is set; both share one set of counters).
+pub fn routers(app: App, cfg: ServerConfig) -> (Router, Router) {
+    let separate = cfg.metrics_separate;
     let state = AppState(Arc::new(Shared {
         app,
         cfg,
@@ -69,18 +81,27 @@ pub fn router(app: App, cfg: ServerConfig) -> Router {
         csrf_page: web::csrf_failed_page,
     }));
     let (api, _) = api::router().split_for_parts();
-    Router::new()
+    let mut site = Router::new()
         .merge(api)
         .merge(web::router())
         .route("/healthz", axum::routing::get(health))
-        .route("/metrics", axum::routing::get(metrics::render))
         .route("/api/v1/openapi.json", axum::routing::get(api::openapi_json))
         .fallback(web::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track));
+    if !separate {
+        // Outside the authentication layer: its bearer token is the metrics token, not an API token.
+        site = site.route("/metrics", axum::routing::get(metrics::render));
+    }
+    let site = site
         .layer(axum::middleware::from_fn(security::headers))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
-        .with_state(state)
+        .with_state(state.clone());
+    let metrics_only = Router::new()
+        .route("/metrics", axum::routing::get(metrics::render))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state);
+    (site, metrics_only)
 }
 
 async fn health(axum::extract::State(s): axum::extract::State<AppState>) -> impl axum::response::IntoResponse {

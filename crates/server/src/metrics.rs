@@ -53,7 +53,27 @@ pub async fn track(State(s): State<AppState>, req: Request, next: Next) -> Respo
     res
 }
 
-pub async fn render(State(s): State<AppState>) -> impl IntoResponse {
+pub async fn render(State(s): State<AppState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    if let Some(token) = &s.cfg.metrics_token {
+        let given = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let want = format!("Bearer {token}");
+        let same = given.is_some_and(|g| constant_time_eq(g.as_bytes(), want.as_bytes()));
+        if !same {
+            let mut res = (axum::http::StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
+            res.headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+            return res;
+        }
+    }
+    render_all(&s).into_response()
+}
+
+/// Equality whose time does not depend on where the strings differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn render_all(s: &AppState) -> impl IntoResponse {
     let mut out = String::new();
     out.push_str("# HELP yaji_http_requests_total HTTP requests by method, route and status.\n# TYPE yaji_http_requests_total counter\n");
     for ((m, r, st), n) in s.metrics.requests.lock().iter() {

@@ -25,6 +25,8 @@ struct FileConfig {
     mail_from: Option<String>,
     public_url: Option<String>,
     limits: Option<yaji_app::platform::limits::Limits>,
+    metrics_listen: Option<String>,
+    metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +42,10 @@ pub struct Settings {
     pub webhook_allow: yaji_app::webhooks::AllowPrivate,
     pub mail: Option<yaji_app::notifications::email::MailConfig>,
     pub limits: yaji_app::platform::limits::Limits,
+    /// Serve `/metrics` on this address only (not beside the site).
+    pub metrics_listen: Option<String>,
+    /// Require `Authorization: Bearer <token>` on `/metrics`.
+    pub metrics_token: Option<String>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -93,6 +99,8 @@ impl Settings {
             log_json: env("YAJI_LOG_FORMAT").or(file.log_format).is_some_and(|f| f == "json"),
             demo: file.demo.unwrap_or(false),
             limits: file.limits.unwrap_or_default(),
+            metrics_listen: env("YAJI_METRICS_LISTEN").or(file.metrics_listen),
+            metrics_token: env("YAJI_METRICS_TOKEN").or(file.metrics_token),
         })
     }
 }

@@ -233,8 +233,15 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             let cfg = yaji_server::ServerConfig {
                 trusted_proxies: settings.trusted_proxies.clone(),
                 secure_cookies: settings.secure_cookies,
+                metrics_token: settings.metrics_token.clone(),
+                metrics_separate: settings.metrics_listen.is_some(),
             };
-            let router = yaji_server::router(app.clone(), cfg);
+            let (router, metrics_router) = yaji_server::routers(app.clone(), cfg);
+            if let Some(addr) = &settings.metrics_listen {
+                let l = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("listening on {addr}"))?;
+                println!("Metrics at http://{}/metrics", l.local_addr()?);
+                tokio::spawn(async move { yaji_server::serve(l, metrics_router).await });
+            }
             println!("Yaji is running at http://{addr}/  (database: {})", yaji_store::redact(&settings.database_url));
             if app.needs_setup().await.unwrap_or(false) {
                 // The token proves ownership of the server: it is shown where only the

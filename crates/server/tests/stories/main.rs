@@ -10,4 +10,5 @@ mod email;
 mod jobs;
 mod membership;
 mod moderation;
+mod platform;
 mod web;
