@@ -82,6 +82,18 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// Logs `username` in through the API on `client` (keep its cookies to
+    /// stay signed in): the answer, with `csrf_token`.
+    pub async fn log_in(&self, client: &Client, username: &str) -> Value {
+        let r = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": crate::PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        r.json().await.unwrap()
+    }
+
     /// Registers over HTTP, logs in, and creates a bearer token over HTTP.
     pub async fn user(&self, username: &str) -> User {
         let client = Client::builder().cookie_store(true).build().unwrap();
@@ -92,15 +104,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED, "register {username}: {}", r.text().await.unwrap());
-        let login: Value = client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"username": username, "password": crate::PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let login = self.log_in(&client, username).await;
         let csrf = login["csrf_token"].as_str().unwrap().to_string();
         let tok: Value = client
             .post(self.url("/api/v1/me/tokens"))

@@ -61,8 +61,9 @@ pub(crate) async fn check(conn: &mut Conn, limits: &Limits, what: Counted, user_
     repo::lock_user(conn, user_id).await?;
     for (max, window) in windows {
         let since = now - window;
-        if repo::recent(conn, what, user_id, since).await? >= i64::from(max) {
-            let oldest = repo::oldest_since(conn, what, user_id, since).await?.unwrap_or(now);
+        let (count, oldest) = repo::recent(conn, what, user_id, since).await?;
+        if count >= i64::from(max) {
+            let oldest = oldest.unwrap_or(now);
             let retry_after_secs = ((oldest + window - now).max(1000) as u64).div_ceil(1000);
             return Err(AppError::RateLimited { retry_after_secs });
         }

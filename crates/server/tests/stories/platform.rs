@@ -2,7 +2,7 @@
 //! who may read /metrics.
 
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 use yaji_testkit::*;
 
 story! {
@@ -12,15 +12,7 @@ story! {
     async fn writes_from_another_site_are_refused(t: TestApp) {
         let sam = t.user("sam").await;
         let c = reqwest::Client::builder().cookie_store(true).build().unwrap();
-        let login: Value = c
-            .post(t.url("/api/v1/auth/login"))
-            .json(&json!({"username": "sam", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let login = t.log_in(&c, "sam").await;
         let csrf = login["csrf_token"].as_str().unwrap().to_string();
         let ours = t.base.clone();
         let write = |slug: &'static str, header: Option<(&'static str, String)>| {

@@ -1,6 +1,6 @@
 //! What per-member write limits count.
 
-use crate::sql::{query, query_scalar, Conn};
+use crate::sql::{query, query_as, Conn};
 
 /// A kind of row a member writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,24 +19,15 @@ pub async fn lock_user(conn: &mut Conn, user_id: i64) -> crate::Result<()> {
     Ok(())
 }
 
-/// How many rows of `what` the user wrote after `since`.
-pub async fn recent(conn: &mut Conn, what: Counted, user_id: i64, since: i64) -> crate::Result<i64> {
-    let sql = match what {
-        Counted::Posts => "SELECT COUNT(*) FROM posts WHERE author_id = $1 AND created_at > $2",
-        Counted::Comments => "SELECT COUNT(*) FROM comments WHERE author_id = $1 AND created_at > $2",
-        Counted::Communities => "SELECT COUNT(*) FROM communities WHERE owner_id = $1 AND created_at > $2",
-        Counted::Reports => "SELECT COUNT(*) FROM mod_flags WHERE reporter_id = $1 AND created_at > $2",
+/// How many rows of `what` the user wrote after `since`, and when the
+/// oldest of them was written.
+pub async fn recent(conn: &mut Conn, what: Counted, user_id: i64, since: i64) -> crate::Result<(i64, Option<i64>)> {
+    let (table, who) = match what {
+        Counted::Posts => ("posts", "author_id"),
+        Counted::Comments => ("comments", "author_id"),
+        Counted::Communities => ("communities", "owner_id"),
+        Counted::Reports => ("mod_flags", "reporter_id"),
     };
-    query_scalar(sql).binds((user_id, since)).fetch_one(conn).await
-}
-
-/// When the oldest of the user's `what` rows after `since` was written.
-pub async fn oldest_since(conn: &mut Conn, what: Counted, user_id: i64, since: i64) -> crate::Result<Option<i64>> {
-    let sql = match what {
-        Counted::Posts => "SELECT MIN(created_at) FROM posts WHERE author_id = $1 AND created_at > $2",
-        Counted::Comments => "SELECT MIN(created_at) FROM comments WHERE author_id = $1 AND created_at > $2",
-        Counted::Communities => "SELECT MIN(created_at) FROM communities WHERE owner_id = $1 AND created_at > $2",
-        Counted::Reports => "SELECT MIN(created_at) FROM mod_flags WHERE reporter_id = $1 AND created_at > $2",
-    };
-    query_scalar(sql).binds((user_id, since)).fetch_one(conn).await
+    let sql = format!("SELECT COUNT(*), MIN(created_at) FROM {table} WHERE {who} = $1 AND created_at > $2");
+    query_as(&sql).binds((user_id, since)).fetch_one(conn).await
 }
