@@ -172,7 +172,7 @@ impl App {
         // Compared as hashes: the time taken says nothing about the token.
         if token_hash(setup_token.trim()) != token_hash(&self.setup_token) {
             let msg = "enter the setup token printed in the server's console and log at start";
-            return Err(invalid("setup_token", "mismatch", msg).into());
+            return Err(invalid("setup_token", "invalid_setup_token", msg).into());
         }
         self.create_user(r, true).await
     }
@@ -371,7 +371,7 @@ impl App {
         }
         let password = NewPassword::parse(new).map_err(|e| invalid("new_password", e.code, e.message))?;
         if new == current {
-            return Err(invalid("new_password", "unchanged", "choose a password different from the current one").into());
+            return Err(invalid("new_password", "password_unchanged", "choose a password different from the current one").into());
         }
         let row = {
             let mut c = self.db.read().await?;
@@ -379,7 +379,7 @@ impl App {
         };
         if !verify_password(current.to_string(), row.password_hash).await {
             self.throttle.hit(&key, &FAILED_PASSWORD_CHECK, now_i);
-            return Err(invalid("current_password", "wrong", "the current password is not right").into());
+            return Err(invalid("current_password", "wrong_password", "the current password is not right").into());
         }
         self.throttle.clear(&key);
         let hash = hash_password(password.expose().to_string(), self.cfg.hash_cost).await?;

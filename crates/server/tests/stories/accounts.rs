@@ -126,7 +126,7 @@ story! {
     async fn the_api_changes_passwords_and_throttles_guessing(t: TestApp) {
         let sam = t.user("sam").await;
         let (st, body) = sam.put("/api/v1/me/password", serde_json::json!({"current_password": "nope nope nope", "new_password": "brand new password 9"})).await;
-        assert_error(&(st, body), 422, "wrong", Some("current_password"));
+        assert_error(&(st, body), 422, "wrong_password", Some("current_password"));
         let (st, body) = sam.put("/api/v1/me/password", serde_json::json!({"current_password": PASSWORD, "new_password": "x"})).await;
         assert_eq!((st, body["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("new_password")));
         for _ in 0..9 {
