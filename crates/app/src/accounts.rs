@@ -371,7 +371,12 @@ impl App {
         }
         let password = NewPassword::parse(new).map_err(|e| invalid("new_password", e.code, e.message))?;
         if new == current {
-            return Err(invalid("new_password", "password_unchanged", "choose a password different from the current one").into());
+            return Err(invalid(
+                "new_password",
+                "password_unchanged",
+                "choose a password different from the current one",
+            )
+            .into());
         }
         let row = {
             let mut c = self.db.read().await?;

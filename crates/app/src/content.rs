@@ -540,3 +540,8 @@ pub(crate) async fn assistant_comment(
     record_event(conn, &Event::of(Some(community_id), assistant, Subject::Comment(id), &payload), now).await?;
     Ok(id)
 }
+
+/// A person's latest visible posts anywhere (their profile keeps those a reader may read).
+pub(crate) async fn recent_posts_of(conn: &mut Conn, author_id: i64, limit: i64) -> AppResult<Vec<repo::PostRow>> {
+    Ok(repo::recent_by_author(conn, author_id, limit).await?)
+}

@@ -21,6 +21,7 @@ pub mod membership;
 pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
+pub mod profiles;
 pub mod throttle;
 pub mod views;
 pub mod webhooks;

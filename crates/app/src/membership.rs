@@ -617,3 +617,9 @@ async fn valid_invite(conn: &mut Conn, community_id: i64, code: &str) -> AppResu
         )),
     }
 }
+
+/// A person's active memberships (their profile lists those a reader may see).
+pub(crate) async fn active_memberships_of(conn: &mut Conn, user_id: i64) -> AppResult<Vec<crepo::MembershipRow>> {
+    let all = crepo::memberships_of(conn, user_id).await?;
+    Ok(all.into_iter().filter(|m| m.state == MemberState::Active).collect())
+}

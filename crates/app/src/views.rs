@@ -48,6 +48,37 @@ pub struct PersonView {
 
 pub use crate::platform::context::{Abilities, ViewerMembership};
 
+/// A member's public profile, as one reader may see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProfileView {
+    pub user: PersonView,
+    pub bio: String,
+    /// When they joined the site.
+    pub joined_at: String,
+    /// The communities they are an active member of that the reader may see.
+    pub communities: Vec<ProfileCommunity>,
+    /// Their latest visible posts in communities whose content the reader may read.
+    pub recent_posts: Vec<ProfilePost>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProfileCommunity {
+    pub slug: String,
+    pub name: String,
+    /// owner, admin, moderator or member
+    pub role: String,
+    pub joined_at: String,
+    /// The reader is an active member too.
+    pub in_common: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProfilePost {
+    pub post: PostView,
+    pub community_slug: String,
+    pub community_name: String,
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CommunityView {
     pub id: i64,

@@ -15,6 +15,7 @@ pub mod membership;
 pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
+pub mod profiles;
 pub mod webhooks;
 
 use axum::http::{header, StatusCode};
@@ -90,6 +91,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         webhooks::routes,
         faq::routes,
         analytics::routes,
+        profiles::routes,
         jobs::routes,
     ];
     capabilities.iter().fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), |r, routes| routes(r))

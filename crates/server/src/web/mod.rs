@@ -34,6 +34,7 @@ mod membership;
 mod moderation;
 mod notifications;
 mod onboarding;
+mod profiles;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -74,6 +75,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: webhooks::routes, templates: webhooks::TEMPLATES, nav: &[] },
     Capability { routes: faq::routes, templates: faq::TEMPLATES, nav: faq::NAV },
     Capability { routes: analytics::routes, templates: analytics::TEMPLATES, nav: analytics::NAV },
+    Capability { routes: profiles::routes, templates: profiles::TEMPLATES, nav: &[] },
 ];
 
 /// Templates every page shares: the layout, macros, the error page and the

@@ -221,3 +221,52 @@ story! {
         assert!(t.app.login("member1", PASSWORD, venue).await.is_ok(), "other addresses are unaffected");
     }
 }
+
+story! {
+    /// `/u/<name>` shows who someone is, the communities of theirs the reader
+    /// may see (those in common first) and their posts the reader may read:
+    /// nothing from a private community leaks to outsiders.
+    async fn member_profiles_show_what_the_reader_may_see(t: TestApp) {
+        let mia = t.user("mia").await;
+        mia.patch("/api/v1/me", serde_json::json!({"bio": "Tea and books"})).await;
+        mia.post("/api/v1/communities", community("tea", "open")).await;
+        let mut private = community("inner", "open");
+        private["visibility"] = serde_json::json!("private");
+        mia.post("/api/v1/communities", private).await;
+        mia.post("/api/v1/communities/tea/posts", serde_json::json!({"title": "Oolong notes", "body": "public thoughts"})).await;
+        mia.post("/api/v1/communities/inner/posts", serde_json::json!({"title": "Members only", "body": "secret plans"})).await;
+
+        let kim = t.user("kim").await;
+        kim.post("/api/v1/communities/tea/join", serde_json::json!({})).await;
+        let (st, p) = kim.get("/api/v1/users/mia").await;
+        assert_eq!(st, StatusCode::OK);
+        assert_eq!(p["bio"], "Tea and books");
+        let slugs: Vec<&str> = p["communities"].as_array().unwrap().iter().map(|c| c["slug"].as_str().unwrap()).collect();
+        assert_eq!(slugs, ["tea"], "the private community is not listed to outsiders");
+        assert_eq!(p["communities"][0]["in_common"], true);
+        assert_eq!(p["communities"][0]["role"], "owner");
+        let titles: Vec<&str> =
+            p["recent_posts"].as_array().unwrap().iter().map(|r| r["post"]["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Oolong notes"]);
+
+        // A member of the private community sees it and its posts.
+        kim.post("/api/v1/communities/inner/join", serde_json::json!({})).await;
+        let (_, p) = kim.get("/api/v1/users/mia").await;
+        assert_eq!(p["communities"].as_array().unwrap().len(), 2);
+        assert_eq!(p["recent_posts"].as_array().unwrap().len(), 2);
+
+        // Visitors get the page; unknown names are 404.
+        let page = reqwest::get(t.url("/u/mia")).await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Tea and books") && html.contains("Oolong notes") && !html.contains("Members only"));
+        assert_eq!(reqwest::get(t.url("/u/nobody-here")).await.unwrap().status(), StatusCode::NOT_FOUND);
+        assert_error(&kim.get("/api/v1/users/no%00body").await, 404, "not_found", None);
+        // Names on a post link to the profile.
+        let b = Browser::new(&t);
+        let (_, feed) = b.page("/c/tea").await;
+        let id = feed.split("/p/").nth(1).unwrap().split('"').next().unwrap().to_string();
+        let (_, post) = b.page(&format!("/p/{id}")).await;
+        assert!(post.contains("href=\"/u/mia\""));
+    }
+}

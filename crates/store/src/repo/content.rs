@@ -66,6 +66,18 @@ const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS
     u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
     FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
 
+/// A person's most recent visible posts, wherever they wrote them (the caller
+/// keeps those the reader may see).
+pub async fn recent_by_author(conn: &mut Conn, author_id: i64, limit: i64) -> crate::Result<Vec<PostRow>> {
+    query_as(&format!(
+        "{POST_LIST} WHERE p.author_id = $1 AND p.deleted_at IS NULL AND p.moderation = 'visible'
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $2"
+    ))
+    .binds((author_id, limit))
+    .fetch_all(conn)
+    .await
+}
+
 /// One page of a feed, newest first, keyset-paginated on (created_at, id).
 pub async fn feed(
     conn: &mut Conn,
