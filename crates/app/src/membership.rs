@@ -549,8 +549,6 @@ pub(crate) async fn end_membership(
     if changed {
         // Their invite links stop bringing people in.
         repo::revoke_invites_of(conn, community_id, user_id, now).await?;
-    }
-    if changed {
         let note = if ban { NotificationKind::MemberBanned } else { NotificationKind::MemberRemoved };
         notify(conn, user_id, Some(community_id), note, detail, now).await?;
     }

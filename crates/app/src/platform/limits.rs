@@ -61,7 +61,7 @@ pub(crate) async fn check(conn: &mut Conn, limits: &Limits, what: Counted, user_
     repo::lock_user(conn, user_id).await?;
     for (max, window) in windows {
         let since = now - window;
-        let (count, oldest) = repo::recent(conn, what, user_id, since).await?;
+        let (count, oldest) = repo::recent(conn, what, user_id, since, i64::from(max)).await?;
         if count >= i64::from(max) {
             let oldest = oldest.unwrap_or(now);
             let retry_after_secs = ((oldest + window - now).max(1000) as u64).div_ceil(1000);
