@@ -50,6 +50,13 @@ impl Auth {
     pub fn require(&self) -> Result<Viewer, yaji_app::AppError> {
         self.viewer().ok_or(yaji_app::AppError::Unauthenticated)
     }
+    /// The caller's own session token (kept signed in when they end the others).
+    pub fn session_token(&self) -> Option<&str> {
+        match &self.via {
+            Via::Session { token } => Some(token),
+            _ => None,
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Auth {
@@ -118,7 +125,7 @@ fn same_site(origin: &str, host: Option<&str>) -> bool {
     theirs.eq_ignore_ascii_case(ours)
 }
 
-fn constant_time_eq(a: &str, b: &str) -> bool {
+pub(crate) fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -57,7 +57,7 @@ pub async fn render(State(s): State<AppState>, headers: axum::http::HeaderMap) -
     if let Some(token) = &s.cfg.metrics_token {
         let given = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let want = format!("Bearer {token}");
-        let same = given.is_some_and(|g| constant_time_eq(g.as_bytes(), want.as_bytes()));
+        let same = given.is_some_and(|g| crate::auth::constant_time_eq(g, &want));
         if !same {
             let mut res = (axum::http::StatusCode::UNAUTHORIZED, "metrics need the bearer token\n").into_response();
             res.headers_mut()
@@ -66,11 +66,6 @@ pub async fn render(State(s): State<AppState>, headers: axum::http::HeaderMap) -
         }
     }
     render_all(&s).into_response()
-}
-
-/// Equality whose time does not depend on where the strings differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn render_all(s: &AppState) -> impl IntoResponse {

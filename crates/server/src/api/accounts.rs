@@ -26,14 +26,6 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(sessions, end_other_sessions))
 }
 
-/// The caller's own session token, kept signed in when they end the others.
-fn own_session(c: &Call) -> Option<&str> {
-    match &c.auth.via {
-        Via::Session { token } => Some(token),
-        _ => None,
-    }
-}
-
 #[derive(Deserialize, ToSchema)]
 struct RegisterBody {
     username: String,
@@ -168,7 +160,7 @@ struct PasswordBody {
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordBody,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn change_password(c: Call, Json(b): Json<PasswordBody>) -> ApiResult<Response> {
-    c.app.change_password(c.require()?, &b.current_password, &b.new_password, own_session(&c)).await?;
+    c.app.change_password(c.require()?, &b.current_password, &b.new_password, c.auth.session_token()).await?;
     no_content()
 }
 
@@ -188,12 +180,12 @@ struct EndedView {
 #[utoipa::path(get, path = "/api/v1/me/sessions", tag = "accounts",
     responses((status = 200, body = SessionsView), (status = 401, body = ErrorBody)))]
 async fn sessions(c: Call) -> ApiResult<Response> {
-    ok(SessionsView { other_sessions: c.app.other_sessions(c.require()?, own_session(&c)).await? })
+    ok(SessionsView { other_sessions: c.app.other_sessions(c.require()?, c.auth.session_token()).await? })
 }
 
 /// Sign out everywhere else: every session but the one making this call.
 #[utoipa::path(delete, path = "/api/v1/me/sessions", tag = "accounts",
     responses((status = 200, body = EndedView), (status = 401, body = ErrorBody)))]
 async fn end_other_sessions(c: Call) -> ApiResult<Response> {
-    ok(EndedView { ended: c.app.end_other_sessions(c.require()?, own_session(&c)).await? })
+    ok(EndedView { ended: c.app.end_other_sessions(c.require()?, c.auth.session_token()).await? })
 }

@@ -187,21 +187,14 @@ async fn profile_view(
     status: StatusCode,
 ) -> Response {
     let v = or_fail!(page, page.auth.require());
-    let other_sessions = or_fail!(page, page.state.app.other_sessions(v, own_session(page)).await);
+    let other_sessions = or_fail!(page, page.state.app.other_sessions(v, page.auth.session_token()).await);
     page.render(status, "accounts/profile.html", context! { form, errors, other_sessions })
-}
-
-fn own_session(page: &Page) -> Option<&str> {
-    match &page.auth.via {
-        Via::Session { token } => Some(token),
-        _ => None,
-    }
 }
 
 async fn change_password(page: Page, WebForm(f): WebForm<Form>) -> Response {
     let v = or_fail!(page, page.auth.require());
     let (current, new) = (field(&f, "current_password"), field(&f, "new_password"));
-    match page.state.app.change_password(v, current, new, own_session(&page)).await {
+    match page.state.app.change_password(v, current, new, page.auth.session_token()).await {
         Ok(()) => with_notice("/settings/profile", "password_changed"),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => {
@@ -215,7 +208,7 @@ async fn change_password(page: Page, WebForm(f): WebForm<Form>) -> Response {
 }
 
 async fn end_other_sessions(page: Page) -> Response {
-    let r = async { page.state.app.end_other_sessions(page.auth.require()?, own_session(&page)).await }.await;
+    let r = async { page.state.app.end_other_sessions(page.auth.require()?, page.auth.session_token()).await }.await;
     page.done(r, |_| "/settings/profile".into(), "sessions_ended")
 }
 
