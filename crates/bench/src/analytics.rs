@@ -8,6 +8,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use yaji_domain::analytics::{ActivityLog, At, Contribution, Day, Reuse};
 
 fn rss_mib() -> f64 {
@@ -17,20 +19,6 @@ fn rss_mib() -> f64 {
             s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
         })
         .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// xorshift64*: fast and reproducible.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
 }
 
 /// A generated event: member, day, kind, and the post it is about (or the post's own id).
@@ -56,17 +44,18 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
     // and a day on or after their join. Kinds: 8% posts, 25% comments, 50%
     // reactions (on a recent post, popular ones more), 1% invites, the rest
     // other activity (check-ins, votes…).
-    let mut rng = Rng(0x5eed);
-    let joins: Vec<Day> = (0..members).map(|_| first_day + ((rng.unit().sqrt()) * days as f64) as Day).collect();
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    let joins: Vec<Day> =
+        (0..members).map(|_| first_day + ((rng.random::<f64>().sqrt()) * days as f64) as Day).collect();
     let mut log: Vec<Ev> = Vec::with_capacity(events);
     for m in 0..members.min(events as u32) {
         log.push(Ev { member: m, day: joins[m as usize], kind: JOIN, post: 0 });
     }
     while log.len() < events {
-        let m = (rng.unit().powi(4) * members as f64) as u32 % members;
+        let m = (rng.random::<f64>().powi(4) * members as f64) as u32 % members;
         let j = joins[m as usize];
-        let d = (j + (rng.unit() * (last - j + 1) as f64) as Day).min(last);
-        let kind = match rng.unit() {
+        let d = (j + (rng.random::<f64>() * (last - j + 1) as f64) as Day).min(last);
+        let kind = match rng.random::<f64>() {
             x if x < 0.08 => POST,
             x if x < 0.33 => COMMENT,
             x if x < 0.83 => REACTION,
@@ -86,7 +75,7 @@ pub fn run(events: usize, members: u32, days: Day) -> Result<()> {
             }
             COMMENT | REACTION if !posts.is_empty() => {
                 let window = posts.len().min(20_000);
-                e.post = posts[posts.len() - 1 - (rng.unit().powi(3) * window as f64) as usize % window];
+                e.post = posts[posts.len() - 1 - (rng.random::<f64>().powi(3) * window as f64) as usize % window];
             }
             COMMENT | REACTION => e.kind = OTHER,
             _ => {}

@@ -8,39 +8,27 @@ use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::{Context as _, Result};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 use yaji_domain::moderation::{lists, normalize::normalize_word, Context, ModerationSettings, RuleSet, Scratch};
-
-/// A small deterministic generator (xorshift), so every run sees the same data.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const CJK: &str = "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可里后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单据导影失拿网香似斯专石若兵弟谁校读志飞观争究包组造落视济喜离虽坏兴";
 
-fn words(n: usize, rng: &mut Rng) -> Vec<String> {
+fn words(n: usize, rng: &mut StdRng) -> Vec<String> {
     let cjk: Vec<char> = CJK.chars().collect();
     let mut out = std::collections::BTreeSet::new();
     while out.len() < n {
-        let w: String = if rng.below(3) == 0 {
-            (0..5 + rng.below(5)).map(|_| (b'a' + rng.below(26) as u8) as char).collect()
+        let w: String = if rng.random_range(0..3) == 0 {
+            (0..5 + rng.random_range(0..5)).map(|_| (b'a' + rng.random_range(0..26) as u8) as char).collect()
         } else {
-            (0..3 + rng.below(2)).map(|_| cjk[rng.below(cjk.len())]).collect()
+            (0..3 + rng.random_range(0..2)).map(|_| cjk[rng.random_range(0..cjk.len())]).collect()
         };
         out.insert(w);
     }
     out.into_iter().collect()
 }
 
-fn messages(n: usize, rng: &mut Rng) -> Result<Vec<String>> {
+fn messages(n: usize, rng: &mut StdRng) -> Result<Vec<String>> {
     let data = std::fs::read_to_string("data/moderation/eval.jsonl").context("run from the repository root")?;
     let base: Vec<String> = data
         .lines()
@@ -50,8 +38,8 @@ fn messages(n: usize, rng: &mut Rng) -> Result<Vec<String>> {
     let suffixes = ["", "", "", "！", " 谢谢", " ok", "～", "?", " 😂", "。"];
     Ok((0..n)
         .map(|i| {
-            let b = &base[rng.below(base.len())];
-            format!("{b}{}{}", suffixes[rng.below(suffixes.len())], if i % 7 == 0 { " #" } else { "" })
+            let b = &base[rng.random_range(0..base.len())];
+            format!("{b}{}{}", suffixes[rng.random_range(0..suffixes.len())], if i % 7 == 0 { " #" } else { "" })
         })
         .collect())
 }
@@ -62,7 +50,7 @@ fn percentile(mut v: Vec<u64>, p: f64) -> f64 {
 }
 
 pub fn run(n: usize) -> Result<()> {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = StdRng::seed_from_u64(0x9e37_79b9_7f4a_7c15);
     let banned = words(2000, &mut rng);
     let msgs = messages(n, &mut rng)?;
     let bytes: usize = msgs.iter().map(String::len).sum();

@@ -3,28 +3,20 @@
 use std::collections::{HashMap, HashSet};
 
 use super::*;
-
-/// A tiny deterministic generator (xorshift), so failures reproduce.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
 
 fn random_log(seed: u64, members: u64, days: i32, events: usize) -> Vec<(u32, Day)> {
-    let mut r = Rng(seed);
+    let mut r = StdRng::seed_from_u64(seed);
     (0..events)
         .map(|_| {
             // Skew: a few members do most of it.
-            let m = if r.below(4) == 0 { r.below(members) } else { r.below(members.max(10) / 10) };
-            (m as u32, 20_000 + r.below(days as u64) as Day)
+            let m = if r.random_range(0..4) == 0 {
+                r.random_range(0..members)
+            } else {
+                r.random_range(0..members.max(10) / 10)
+            };
+            (m as u32, 20_000 + r.random_range(0..days as u64) as Day)
         })
         .collect()
 }
@@ -149,15 +141,16 @@ fn a_member_who_leaves_and_rejoins_keeps_their_first_cohort() {
 
 #[test]
 fn posting_and_interaction_rates_match_a_naive_count() {
-    let mut r = Rng(5);
+    let mut r = StdRng::seed_from_u64(5);
     let mut a = ActivityLog::new();
     let mut events: Vec<(u32, Day, u8)> = Vec::new();
     for i in 0..3_000 {
-        let (m, d, k) = (r.below(200) as u32, 20_000 + r.below(20) as Day, r.below(4) as u8);
+        let (m, d, k) =
+            (r.random_range(0..200) as u32, 20_000 + r.random_range(0..20) as Day, r.random_range(0..4) as u8);
         let what = match k {
             0 => Contribution::Post { id: i, topic: None, question: false },
-            1 => Contribution::Comment { post: r.below(i as u64 + 1) as i64 },
-            2 => Contribution::Reaction { post: r.below(i as u64 + 1) as i64 },
+            1 => Contribution::Comment { post: r.random_range(0..i as u64 + 1) as i64 },
+            2 => Contribution::Reaction { post: r.random_range(0..i as u64 + 1) as i64 },
             _ => Contribution::Other,
         };
         a.record_event(m, At { ms: i64::from(d) * 86_400_000, day: d, hour_of_week: 0 }, what);
@@ -263,11 +256,11 @@ fn naive_page_rank(n: usize, links: &[(usize, usize)]) -> Vec<f64> {
 
 #[test]
 fn page_rank_matches_the_dense_definition() {
-    let mut r = Rng(42);
+    let mut r = StdRng::seed_from_u64(42);
     for _ in 0..5 {
-        let n = 2 + r.below(30) as usize;
-        let links: Vec<(usize, usize)> = (0..r.below(120))
-            .map(|_| (r.below(n as u64) as usize, r.below(n as u64) as usize))
+        let n = 2 + r.random_range(0..30) as usize;
+        let links: Vec<(usize, usize)> = (0..r.random_range(0..120))
+            .map(|_| (r.random_range(0..n as u64) as usize, r.random_range(0..n as u64) as usize))
             .filter(|(s, t)| s != t)
             .collect();
         let fast = page_rank(n, &links.iter().map(|&(s, t)| (s as u32, t as u32)).collect::<Vec<_>>());

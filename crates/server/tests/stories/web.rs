@@ -505,3 +505,42 @@ story! {
         assert_eq!(st, StatusCode::FORBIDDEN);
     }
 }
+
+story! {
+    async fn members_report_a_post_and_a_comment_from_the_post_page(t: TestApp) {
+        let b = t.backend;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let troll = t.user("troll").await;
+        troll.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let mia = t.user("mia").await;
+        mia.post("/api/v1/communities/club/join", serde_json::json!({})).await;
+        let (_, p) = troll.post("/api/v1/communities/club/posts", serde_json::json!({"body": "my first words here"})).await;
+        let pid = p["id"].as_i64().unwrap();
+        let (_, cm) = troll.post(&format!("/api/v1/posts/{pid}/comments"), serde_json::json!({"body": "and a reply"})).await;
+        let cid = cm["id"].as_i64().unwrap();
+
+        let c = Browser::new(&t);
+        c.log_in("mia").await;
+        let (_, html) = c.page(&format!("/p/{pid}")).await;
+        for (kind, id) in [("post", pid), ("comment", cid)] {
+            assert!(html.contains(&format!(r#"name="kind" value="{kind}"><input type="hidden" name="id" value="{id}">"#)), "{b:?} {kind}");
+        }
+        let back = format!("/p/{pid}#c{cid}");
+        let id = cid.to_string();
+        let r = c.post_form(&csrf_of(&html), "/c/club/report", &[("kind", "comment"), ("id", &id), ("back", &back), ("reason", "spam")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{b:?}");
+        assert!(r.headers()["location"].to_str().unwrap().starts_with(&format!("/p/{pid}")), "back to the post");
+        let id = pid.to_string();
+        let r = c.post_form(&csrf_of(&html), "/c/club/report", &[("kind", "post"), ("id", &id), ("back", "//evil.example"), ("reason", "spam")]).await;
+        assert!(r.headers()["location"].to_str().unwrap().starts_with("/c/club"), "a foreign back address is not followed");
+
+        let (_, queue) = owner.get("/api/v1/communities/club/moderation/queue").await;
+        assert_eq!(queue.as_array().map(Vec::len), Some(2), "{b:?} {queue}");
+        // The author is not offered a report of their own post.
+        let tc = Browser::new(&t);
+        tc.log_in("troll").await;
+        let (_, own) = tc.page(&format!("/p/{pid}")).await;
+        assert!(!own.contains("/c/club/report"), "{b:?}");
+    }
+}

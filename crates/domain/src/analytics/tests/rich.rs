@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Datelike, TimeZone, Timelike};
 
 use super::super::*;
-use super::{naive_page_rank, Rng};
+use rand::rngs::StdRng;
+use rand::{Rng as _, SeedableRng as _};
+
+use super::naive_page_rank;
 
 #[derive(Clone, Copy, Debug)]
 enum What {
@@ -52,27 +55,27 @@ fn local(ms: i64) -> (Day, u8) {
 }
 
 fn random_events(seed: u64) -> Vec<Ev> {
-    let mut r = Rng(seed);
+    let mut r = StdRng::seed_from_u64(seed);
     let members = 120u32;
     let span = 70 * 86_400_000i64;
     let mut evs = Vec::new();
     let mut posts: Vec<(i64, i64)> = Vec::new();
     // Joins first (some through an earlier member's invite, some twice: leave and rejoin).
-    let mut joined_at: Vec<i64> = (0..members).map(|_| T0 + r.below(span as u64 / 2) as i64).collect();
+    let mut joined_at: Vec<i64> = (0..members).map(|_| T0 + r.random_range(0..span as u64 / 2) as i64).collect();
     joined_at.sort_unstable();
     for m in 0..members {
         let at = joined_at[m as usize];
-        let invited_by = (m > 0 && r.below(3) == 0).then(|| r.below(u64::from(m)) as u32);
-        let what = if r.below(6) == 0 {
-            What::Admitted { rules: r.below(2) == 0 }
+        let invited_by = (m > 0 && r.random_range(0..3) == 0).then(|| r.random_range(0..u64::from(m)) as u32);
+        let what = if r.random_range(0..6) == 0 {
+            What::Admitted { rules: r.random_range(0..2) == 0 }
         } else {
-            What::Join { invited_by, rules: r.below(4) != 0 }
+            What::Join { invited_by, rules: r.random_range(0..4) != 0 }
         };
         evs.push(Ev { member: m, ms: at, what });
-        if r.below(8) == 0 {
+        if r.random_range(0..8) == 0 {
             evs.push(Ev {
                 member: m,
-                ms: at + r.below(span as u64 / 2) as i64,
+                ms: at + r.random_range(0..span as u64 / 2) as i64,
                 what: What::Join { invited_by: None, rules: true },
             });
         }
@@ -80,28 +83,36 @@ fn random_events(seed: u64) -> Vec<Ev> {
     let mut next_post = 1;
     for _ in 0..2_500 {
         // Skewed: a fifth of the members do most of it.
-        let m = if r.below(3) == 0 { r.below(u64::from(members)) } else { r.below(u64::from(members) / 5) } as u32;
+        let m = if r.random_range(0..3) == 0 {
+            r.random_range(0..u64::from(members))
+        } else {
+            r.random_range(0..u64::from(members) / 5)
+        } as u32;
         // Some members drop out within days of joining (they churn).
         let dropout = m % 6 == 5 && m >= 24;
         let stay = if dropout { 5 * 86_400_000 } else { span as u64 / 2 };
-        let ms = joined_at[m as usize] + r.below(stay) as i64;
-        let what = match if dropout { 9 } else { r.below(10) } {
+        let ms = joined_at[m as usize] + r.random_range(0..stay) as i64;
+        let what = match if dropout { 9 } else { r.random_range(0..10) } {
             0 | 1 => {
                 next_post += 1;
                 posts.push((next_post, ms));
-                let topic = [None, Some(1), Some(2), Some(3)][r.below(4) as usize];
-                What::Post { id: next_post, topic, question: r.below(3) == 0 }
+                let topic = [None, Some(1), Some(2), Some(3)][r.random_range(0..4) as usize];
+                What::Post { id: next_post, topic, question: r.random_range(0..3) == 0 }
             }
-            2..=4 if !posts.is_empty() => What::Comment { post: posts[r.below(posts.len() as u64) as usize].0 },
-            5..=7 if !posts.is_empty() => What::Reaction { post: posts[r.below(posts.len() as u64) as usize].0 },
-            8 if r.below(4) == 0 => What::Invite,
-            8 if r.below(3) == 0 => What::Rules,
+            2..=4 if !posts.is_empty() => {
+                What::Comment { post: posts[r.random_range(0..posts.len() as u64) as usize].0 }
+            }
+            5..=7 if !posts.is_empty() => {
+                What::Reaction { post: posts[r.random_range(0..posts.len() as u64) as usize].0 }
+            }
+            8 if r.random_range(0..4) == 0 => What::Invite,
+            8 if r.random_range(0..3) == 0 => What::Rules,
             _ => What::Other,
         };
         // Replies come after their post.
         let ms = match what {
             What::Comment { post } | What::Reaction { post } => {
-                posts.iter().find(|p| p.0 == post).unwrap().1 + r.below(3 * 86_400_000) as i64
+                posts.iter().find(|p| p.0 == post).unwrap().1 + r.random_range(0..3 * 86_400_000) as i64
             }
             _ => ms,
         };
