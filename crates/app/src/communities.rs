@@ -9,10 +9,11 @@ use yaji_domain::text;
 use yaji_store::repo::community as repo;
 use yaji_store::repo::limits::Counted;
 use yaji_store::repo::membership as mrepo;
+use yaji_store::repo::moderation as modrepo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
-use crate::views::{CommunityView, RulesView, TopicView};
+use crate::views::{CommunityView, PendingWork, RulesView, TopicView};
 use crate::{finish, now, App, AppError, AppResult};
 
 pub(crate) use crate::platform::context::Ctx;
@@ -25,7 +26,28 @@ pub(crate) async fn community_view(c: &mut Conn, ctx: Ctx, viewer: Option<Viewer
     };
     let abilities = ctx.abilities();
     let membership = ctx.viewer_membership(pending);
-    Ok(CommunityView::from_row(std::sync::Arc::unwrap_or_clone(ctx.c), abilities, membership))
+    let work = pending_work(c, &ctx).await?;
+    let mut view = CommunityView::from_row(std::sync::Arc::unwrap_or_clone(ctx.c), abilities, membership);
+    view.pending = work;
+    Ok(view)
+}
+
+/// What waits for staff, for the badges on their tabs. Reads the two tables'
+/// counts directly (bounded, indexed) rather than going through the membership
+/// and moderation use cases, which themselves build on this module.
+async fn pending_work(c: &mut Conn, ctx: &Ctx) -> AppResult<Option<PendingWork>> {
+    let (requests, queue) = (ctx.can(Action::ReviewJoinRequests), ctx.can(Action::Moderate));
+    if !requests && !queue {
+        return Ok(None);
+    }
+    let mut work = PendingWork::default();
+    if requests {
+        work.join_requests = mrepo::pending_request_count(c, ctx.c.id, PendingWork::MAX).await?;
+    }
+    if queue {
+        work.review_queue = modrepo::open_target_count(c, ctx.c.id, PendingWork::MAX).await?;
+    }
+    Ok(Some(work))
 }
 
 /// Input for creating a community.

@@ -102,6 +102,22 @@ pub struct CommunityView {
     pub checklist: bool,
     pub abilities: Abilities,
     pub membership: Option<ViewerMembership>,
+    /// Work waiting for this viewer as staff; absent for members and on lists.
+    pub pending: Option<PendingWork>,
+}
+
+/// Counts behind the staff tabs' badges, each counted up to [`PendingWork::MAX`].
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct PendingWork {
+    /// Pending join requests (0 when the viewer cannot review them).
+    pub join_requests: i64,
+    /// Posts, comments and members waiting in the review queue (0 when the viewer does not moderate).
+    pub review_queue: i64,
+}
+
+impl PendingWork {
+    /// Counting stops here; pages show "99+".
+    pub const MAX: i64 = 100;
 }
 
 impl CommunityView {
@@ -131,6 +147,7 @@ impl CommunityView {
             checklist: c.checklist_enabled == 1,
             abilities,
             membership,
+            pending: None,
         }
     }
 }

@@ -10,3 +10,10 @@ document.addEventListener('click', function (e) {
   if (navigator.clipboard) navigator.clipboard.writeText(text);
   btn.textContent = '✓';
 });
+// A menu (details.menu) closes when the reader taps elsewhere or presses Escape.
+document.addEventListener('click', function (e) {
+  document.querySelectorAll('details.menu[open]').forEach(function (d) { if (!d.contains(e.target)) d.open = false; });
+});
+document.addEventListener('keydown', function (e) {
+  if (e.key === 'Escape') document.querySelectorAll('details.menu[open]').forEach(function (d) { d.open = false; });
+});

@@ -23,7 +23,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 pub(super) const TEMPLATES: &[(&str, &str)] = templates!["analytics/analytics.html"];
 
 pub(super) const NAV: &[Tab] =
-    &[Tab { order: 80, key: "analytics", path: "/analytics", label: "stats.tab", show: "manage" }];
+    &[Tab { order: 80, key: "analytics", path: "/analytics", label: "stats.tab", show: "manage", badge: "" }];
 
 /// Chart geometry in the SVG's own units.
 const W: f64 = 600.0;

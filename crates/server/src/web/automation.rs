@@ -31,7 +31,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] =
 
 /// The assistant section: automation for admins; moderators land on the calendar.
 pub(super) const NAV: &[Tab] =
-    &[Tab { order: 50, key: "assistant", path: "/assistant", label: "auto.tab", show: "assistant" }];
+    &[Tab { order: 50, key: "assistant", path: "/assistant", label: "auto.tab", show: "assistant", badge: "" }];
 
 const ACTION_SLOTS: usize = 3;
 const ROLES: [&str; 4] = ["member", "moderator", "admin", "owner"];

@@ -38,9 +38,9 @@ pub(super) const TEMPLATES: &[(&str, &str)] = templates![
 
 /// This capability's tabs in the community header.
 pub(super) const NAV: &[Tab] = &[
-    Tab { order: 10, key: "feed", path: "", label: "community.posts", show: "all" },
-    Tab { order: 30, key: "rules", path: "/rules", label: "community.rules_link", show: "all" },
-    Tab { order: 100, key: "settings", path: "/settings", label: "community.manage", show: "manage" },
+    Tab { order: 10, key: "feed", path: "", label: "community.posts", show: "all", badge: "" },
+    Tab { order: 30, key: "rules", path: "/rules", label: "community.rules_link", show: "all", badge: "" },
+    Tab { order: 100, key: "settings", path: "/settings", label: "community.settings_tab", show: "manage", badge: "" },
 ];
 
 async fn home(page: Page) -> Response {

@@ -24,7 +24,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 
 pub(super) const TEMPLATES: &[(&str, &str)] = templates!["faq/faq.html"];
 
-pub(super) const NAV: &[Tab] = &[Tab { order: 60, key: "faq", path: "/faq", label: "faq.tab", show: "moderate" }];
+pub(super) const NAV: &[Tab] =
+    &[Tab { order: 60, key: "faq", path: "/faq", label: "faq.tab", show: "moderate", badge: "" }];
 
 async fn render(page: &Page, slug: &str, form: Form, errors: HashMap<String, String>) -> Response {
     let app = &page.state.app;

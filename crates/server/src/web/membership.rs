@@ -35,8 +35,15 @@ pub(super) const TEMPLATES: &[(&str, &str)] =
 
 /// This capability's tabs in the community header.
 pub(super) const NAV: &[Tab] = &[
-    Tab { order: 20, key: "members", path: "/members", label: "community.members", show: "all" },
-    Tab { order: 90, key: "requests", path: "/requests", label: "community.requests", show: "manage" },
+    Tab { order: 20, key: "members", path: "/members", label: "community.members", show: "all", badge: "" },
+    Tab {
+        order: 90,
+        key: "requests",
+        path: "/requests",
+        label: "community.requests",
+        show: "manage",
+        badge: "join_requests",
+    },
 ];
 
 async fn join_page(page: Page, Path(slug): Path<String>) -> Response {

@@ -102,6 +102,8 @@ pub(crate) struct Tab {
     /// Locale key of the label.
     pub label: &'static str,
     pub show: &'static str,
+    /// The `CommunityView.pending` count shown on the tab ("" for none).
+    pub badge: &'static str,
 }
 
 /// The web UI's routes: every capability's, and the static assets.
@@ -110,6 +112,7 @@ pub fn router() -> Router<AppState> {
         .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", JS) }))
         .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/static/icons.svg", get(|| async { asset("image/svg+xml", ICONS) }))
         .route("/favicon.ico", get(|| async { asset("image/svg+xml", ICON) }));
     CAPABILITIES.iter().fold(r, |r, c| (c.routes)(r))
 }
@@ -121,6 +124,8 @@ fn asset(ct: &'static str, body: &'static str) -> Response {
 pub(crate) const CSS: &str = include_str!("../../static/app.css");
 pub(crate) const JS: &str = include_str!("../../static/app.js");
 pub(crate) const ICON: &str = include_str!("../../static/favicon.svg");
+/// Lucide icons (ISC), built by `scripts/icons.py`.
+pub(crate) const ICONS: &str = include_str!("../../static/icons.svg");
 
 pub struct Web {
     env: Environment<'static>,
@@ -187,8 +192,17 @@ impl Web {
             }
         });
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        std::hash::Hash::hash(&(CSS, JS), &mut h);
+        std::hash::Hash::hash(&(CSS, JS, ICONS), &mut h);
         let asset_version = format!("{:x}", std::hash::Hasher::finish(&h) & 0xffff_ffff);
+        // `icon("bell")`: a Lucide icon from the sprite, drawn in the text colour.
+        // Decorative: the link or button around it carries the words.
+        let sprite = format!("/static/icons.svg?v={asset_version}");
+        env.add_function("icon", move |name: &str| -> Value {
+            let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            Value::from_safe_string(format!(
+                r#"<svg class="i" aria-hidden="true" focusable="false"><use href="{sprite}#{name}"></use></svg>"#
+            ))
+        });
         Web { env, asset_version }
     }
 }

@@ -33,8 +33,14 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 pub(super) const TEMPLATES: &[(&str, &str)] =
     templates!["moderation/rules.html", "moderation/queue.html", "moderation/audit.html", "moderation/tabs.html"];
 
-pub(super) const NAV: &[Tab] =
-    &[Tab { order: 70, key: "moderation", path: "/moderation/queue", label: "mod.title", show: "moderate" }];
+pub(super) const NAV: &[Tab] = &[Tab {
+    order: 70,
+    key: "moderation",
+    path: "/moderation/queue",
+    label: "mod.title",
+    show: "moderate",
+    badge: "review_queue",
+}];
 
 /// The detectors on the rules page, in display order: (form name, settings accessor).
 const DETECTORS: [&str; 11] = [

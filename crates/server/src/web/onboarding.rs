@@ -26,7 +26,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = templates!["onboarding/checklist.h
 
 /// This capability's tabs in the community header.
 pub(super) const NAV: &[Tab] =
-    &[Tab { order: 40, key: "checklist", path: "/checklist", label: "check.title", show: "checklist" }];
+    &[Tab { order: 40, key: "checklist", path: "/checklist", label: "check.title", show: "checklist", badge: "" }];
 
 async fn progress_page(page: Page, Path(slug): Path<String>) -> Response {
     let app = &page.state.app;

@@ -190,6 +190,16 @@ pub async fn join_requests(
     .await
 }
 
+/// Pending join requests, counted up to `max` (the tab shows "99+" beyond).
+pub async fn pending_request_count(conn: &mut Conn, community_id: i64, max: i64) -> crate::Result<i64> {
+    query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM join_requests WHERE community_id = $1 AND status = 'pending' LIMIT $2) p",
+    )
+    .binds((community_id, max))
+    .fetch_one(conn)
+    .await
+}
+
 /// The applicant's own requests in a community, newest first.
 pub async fn my_join_requests(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Vec<JoinRequestRow>> {
     query_as(&format!(

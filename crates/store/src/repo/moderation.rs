@@ -177,6 +177,17 @@ pub async fn queue(conn: &mut Conn, community_id: i64, limit: i64) -> crate::Res
     .await
 }
 
+/// Targets waiting in the review queue (a post with three reports is one), counted up to `max`.
+pub async fn open_target_count(conn: &mut Conn, community_id: i64, max: i64) -> crate::Result<i64> {
+    query_scalar(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT target_kind, target_id FROM mod_flags
+         WHERE community_id = $1 AND resolved_at IS NULL LIMIT $2) q",
+    )
+    .binds((community_id, max))
+    .fetch_one(conn)
+    .await
+}
+
 /// Resolves every open flag on a target; returns (flags resolved, target author).
 pub async fn resolve_target(
     conn: &mut Conn,
