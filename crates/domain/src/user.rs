@@ -27,6 +27,16 @@ impl Username {
     }
 }
 
+/// Every problem with a sign-up form at once (the use case stops at the first),
+/// so a person fixes all fields in one go.
+pub fn registration_problems(username: &str, password: &str, display_name: &str) -> Vec<crate::error::FieldError> {
+    let display = match display_name.trim() {
+        "" => Ok(String::new()),
+        d => text::required_line("display_name", d, MAX_NAME_CHARS),
+    };
+    [Username::parse(username).err(), NewPassword::parse(password).err(), display.err()].into_iter().flatten().collect()
+}
+
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// A new password: 10–256 characters. Checked only at registration and change;
@@ -90,6 +100,14 @@ pub fn token_name(raw: &str) -> Invalid<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn registration_problems_names_every_bad_field() {
+        let p = super::registration_problems("陈语嫣", "short", "陈语嫣");
+        assert_eq!(p.iter().map(|e| e.field).collect::<Vec<_>>(), ["username", "password"]);
+        assert!(super::registration_problems("chen.yuyan", "long enough pass", "陈语嫣").is_empty());
+        assert_eq!(super::registration_problems("ok_name", "long enough pass", "a\u{0}b")[0].field, "display_name");
+    }
+
     use super::*;
 
     #[test]

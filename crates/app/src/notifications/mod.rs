@@ -51,8 +51,23 @@ impl App {
 
     /// Marks every notification read. Not an activity: reading changes nothing others see.
     pub async fn mark_notifications_read(&self, viewer: Viewer) -> AppResult<u64> {
+        self.mark_read_through(viewer, i64::MAX).await
+    }
+
+    /// The inbox as a person opens it: the list (unread ones still marked
+    /// unread, so the page can highlight them), and everything shown becomes
+    /// read. One arriving meanwhile stays unread.
+    pub async fn open_inbox(&self, viewer: Viewer) -> AppResult<Vec<NotificationView>> {
+        let items = self.notifications(viewer).await?;
+        if let Some(newest) = items.iter().filter(|n| !n.read).map(|n| n.id).max() {
+            self.mark_read_through(viewer, newest).await?;
+        }
+        Ok(items)
+    }
+
+    async fn mark_read_through(&self, viewer: Viewer, through_id: i64) -> AppResult<u64> {
         let mut tx = self.db.write().await?;
-        let n = repo::mark_notifications_read(tx.conn(), viewer.id, now()).await?;
+        let n = repo::mark_notifications_read(tx.conn(), viewer.id, through_id, now()).await?;
         tx.commit().await?;
         Ok(n)
     }
@@ -73,6 +88,8 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
     let cid = ctx.c.id;
     let by = r.facts.by.unwrap_or_default();
     let excerpt = r.facts.excerpt.unwrap_or_default();
+    // Who already heard of this one (a reply), so an @mention of them is not a second notice.
+    let mut told = None;
     let detail = match (r.event.kind, r.event.subject) {
         (Kind::PostCreated, Subject::Post(id)) if r.event.payload::<PostCreated>().is_some_and(|p| p.is_visible()) => {
             serde_json::json!({"post_id": id, "by": by, "excerpt": excerpt})
@@ -84,6 +101,7 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
             let detail = serde_json::json!({"post_id": p.post_id, "comment_id": id, "by": by, "excerpt": excerpt});
             if let Some(author) = p.post_author_id.filter(|a| *a != actor) {
                 notify(conn, author, Some(cid), NotificationKind::Reply, &detail, now).await?;
+                told = Some(author);
             }
             detail
         }
@@ -94,7 +112,7 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
         return Ok(());
     }
     for uid in repo::members_named(conn, cid, &names).await? {
-        if uid != actor {
+        if uid != actor && Some(uid) != told {
             notify(conn, uid, Some(cid), NotificationKind::Mention, &detail, now).await?;
         }
     }

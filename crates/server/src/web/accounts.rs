@@ -11,7 +11,7 @@ use axum::Router;
 use minijinja::context;
 use yaji_app::accounts::Registration;
 use yaji_app::AppError;
-use yaji_domain::user::ProfileInput;
+use yaji_domain::user::{registration_problems, ProfileInput};
 
 use super::form::{field, to, with_notice, Form};
 use super::{Page, WebForm};
@@ -120,9 +120,17 @@ async fn register_and_login(page: Page, q: Form, f: Form, mode: &str) -> Respons
     };
     if let Err(e) = created {
         return match page.field_errors(&e) {
-            Some(errors) => {
+            Some(mut errors) => {
+                let problems =
+                    registration_problems(field(&f, "username"), field(&f, "password"), field(&f, "display_name"));
                 let mut form = f.clone();
-                form.remove("password");
+                // Keep a password that passed, so fixing the name does not mean typing it again.
+                if errors.contains_key("password") || problems.iter().any(|p| p.field == "password") {
+                    form.remove("password");
+                }
+                for p in problems {
+                    errors.entry(p.field.to_string()).or_insert_with(|| page.error_text(p.code, &p.message));
+                }
                 form.remove("setup_token");
                 auth_form(&page, mode, &form, errors, StatusCode::UNPROCESSABLE_ENTITY)
             }

@@ -76,7 +76,8 @@ async fn join_view(
         .is_none_or(|m| m.state.as_deref() != Some("active") && m.state.as_deref() != Some("banned"));
     // A member's link to an approval community leads to the application form.
     let applying = invite.as_ref().is_none_or(|i| i.applies) && c.abilities.apply;
-    let can_join = viewer.is_some() && outsider && (c.abilities.join || applying || invite.is_some());
+    let waiting = c.membership.as_ref().is_some_and(|m| m.pending_request);
+    let can_join = viewer.is_some() && outsider && !waiting && (c.abilities.join || applying || invite.is_some());
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
@@ -97,6 +98,8 @@ async fn join(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -
     match page.state.app.join(v, &slug, input).await {
         Ok(out) if out.status == "pending" => with_notice(&format!("/c/{slug}/join"), "applied"),
         Ok(_) => with_notice(&format!("/c/{slug}"), "joined"),
+        // A second submit (back button, double tap) finds the first application.
+        Err(AppError::Conflict { code: "request_pending", .. }) => with_notice(&format!("/c/{slug}/join"), "applied"),
         Err(e) => match page.field_errors(&e) {
             Some(errors) => {
                 let invite = match invite_code {

@@ -93,9 +93,13 @@ async fn unsubscribe(page: Page, Query(q): Query<HashMap<String, String>>) -> Re
     }
 }
 
-async fn notifications_page(page: Page) -> Response {
-    match async { page.state.app.notifications(page.auth.require()?).await }.await {
-        Ok(items) => page.ok("notifications/inbox.html", context! { items }),
+async fn notifications_page(mut page: Page) -> Response {
+    match async { page.state.app.open_inbox(page.auth.require()?).await }.await {
+        Ok(items) => {
+            // Opening the inbox reads them: the bell on this very page shows none.
+            page.unread = 0;
+            page.ok("notifications/inbox.html", context! { items })
+        }
         Err(e) => page.fail(e),
     }
 }

@@ -262,16 +262,29 @@ story! {
         let (_, p) = alice.post("/api/v1/communities/club/posts", json!({"body": "hello @owner, and @nobody"})).await;
         let (_, notes) = owner.get("/api/v1/me/notifications").await;
         assert_eq!(notes[0]["kind"], "mention", "{b:?} {notes}");
-        owner.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "hi alice"})).await;
+        // A reply that also @mentions the author is one notice (a reply), not two.
+        owner.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "hi @alice"})).await;
         alice.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "own reply, no notice"})).await;
         let (_, notes) = alice.get("/api/v1/me/notifications").await;
         let replies: Vec<_> = notes.as_array().unwrap().iter().filter(|n| n["kind"] == "reply").collect();
         assert_eq!(replies.len(), 1, "{b:?} {notes}");
         assert_eq!(replies[0]["detail"]["by"], "owner");
         assert_eq!(replies[0]["read"], false);
+        assert!(!notes.as_array().unwrap().iter().any(|n| n["kind"] == "mention"), "{b:?} {notes}");
         let (s, _) = alice.post("/api/v1/me/notifications/read", json!({})).await;
         assert_eq!(s, StatusCode::NO_CONTENT);
         assert_eq!(alice.get("/api/v1/me/notifications").await.1[0]["read"], true);
+
+        // Opening the inbox page reads what it shows; the page still highlights them this once.
+        let (_, notes) = owner.get("/api/v1/me/notifications").await;
+        assert_eq!(notes[0]["read"], false, "{b:?} {notes}");
+        let web = Browser::new(&t);
+        web.log_in("owner").await;
+        let (_, inbox) = web.page("/notifications").await;
+        assert!(inbox.contains("unread"), "{b:?}");
+        assert!(!inbox.contains("class=\"count\""), "the bell on the inbox page shows nothing waiting");
+        let (_, notes) = owner.get("/api/v1/me/notifications").await;
+        assert!(notes.as_array().unwrap().iter().all(|n| n["read"] == true), "{b:?} {notes}");
     }
 }
 

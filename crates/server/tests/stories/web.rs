@@ -60,6 +60,16 @@ story! {
         let r = c.post_form(&csrf, "/c/circle/join", &[("answer_0", "books"), ("accept_rules", "1")]).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(r.headers()["location"], "/c/circle/join?notice=applied");
+        // Applied: the page says so and offers no second form; a second submit lands there too.
+        let (_, waiting) = c.page("/c/circle/join").await;
+        assert!(!waiting.contains("name=\"answer_0\"") && waiting.contains("flash info"), "no second form");
+        let r = c.post_form(&csrf, "/c/circle/join", &[("answer_0", "books"), ("accept_rules", "1")]).await;
+        assert_eq!(r.headers()["location"], "/c/circle/join?notice=applied", "a double submit is not a dead end");
+        // The owner sees the waiting application counted on the staff menu.
+        let oc = Browser::new(&t);
+        oc.log_in("owner").await;
+        let (_, feed) = oc.page("/c/circle").await;
+        assert!(feed.contains(r#"<span class="count">1</span>"#), "the join-requests count");
 
         // The owner approves from the queue page.
         let (_, queue) = owner.get("/api/v1/communities/circle/join-requests").await;
@@ -542,5 +552,50 @@ story! {
         tc.log_in("troll").await;
         let (_, own) = tc.page(&format!("/p/{pid}")).await;
         assert!(!own.contains("/c/club/report"), "{b:?}");
+    }
+}
+
+story! {
+    /// Visitors see the button their path takes: Apply for approval communities,
+    /// none for invite-only ones; a private circle taking applications is discoverable.
+    async fn visitors_see_apply_or_nothing_and_find_private_circles_that_take_applications(t: TestApp) {
+        let b = t.backend;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "approval")).await;
+        owner.post("/api/v1/communities", community("inner", "invite_only")).await;
+        let mut circle = community("circle", "approval");
+        circle["visibility"] = serde_json::json!("private");
+        owner.post("/api/v1/communities", circle).await;
+        let mut hidden = community("hidden", "invite_only");
+        hidden["visibility"] = serde_json::json!("private");
+        owner.post("/api/v1/communities", hidden).await;
+
+        let v = Browser::new(&t);
+        let (_, club) = v.page("/c/club").await;
+        assert!(club.contains("/login?next=/c/club/join") && (club.contains("申请加入") || club.contains("Apply")), "{b:?}");
+        let (_, inner) = v.page("/c/inner").await;
+        assert!(!inner.contains("/login?next=/c/inner/join"), "{b:?} no Join button for invite-only");
+        let (_, home) = v.page("/").await;
+        assert!(home.contains("/c/circle") && !home.contains("/c/hidden"), "{b:?}");
+    }
+}
+
+story! {
+    /// A sign-up form with several mistakes names each of them, and keeps a
+    /// password that was fine so the person does not type it again.
+    async fn sign_up_names_every_bad_field_and_keeps_a_good_password(t: TestApp) {
+        let b = t.backend;
+        let c = Browser::new(&t);
+        let (_, html) = c.page("/signup").await;
+        let r = c.post_form(&csrf_of(&html), "/signup", &[("username", "陈语嫣"), ("password", "short"), ("display_name", "陈语嫣")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
+        let page = r.text().await.unwrap();
+        assert_eq!(page.matches("field-error").count(), 2, "{b:?} username and password: {page}");
+        assert!(page.contains("昵称") || page.contains("Display name"), "the hint points to the display name");
+        let r = c.post_form(&csrf_of(&html), "/signup", &[("username", "陈语嫣"), ("password", "a fine long password"), ("display_name", "陈语嫣")]).await;
+        let page = r.text().await.unwrap();
+        assert_eq!(page.matches("field-error").count(), 1, "{b:?}");
+        assert!(page.contains(r#"value="a fine long password""#), "{b:?} the good password stays");
+        assert!(page.contains(r#"value="陈语嫣""#), "the display name stays");
     }
 }

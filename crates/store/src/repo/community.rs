@@ -76,9 +76,12 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> crate::Result<Option<CommunityRo
 
 /// Communities for discovery, most members first: public ones only, or all
 /// (private ones then show their card only).
+/// `public_only`: public communities, and private ones that take applications
+/// (their cards: a private circle that wants members must be findable).
 pub async fn list(conn: &mut Conn, public_only: bool, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
     query_as(&format!(
-        "SELECT {COLS} FROM communities c WHERE ($1 = 0 OR c.visibility = 'public')
+        "SELECT {COLS} FROM communities c
+         WHERE ($1 = 0 OR c.visibility = 'public' OR c.join_policy = 'approval')
          ORDER BY c.member_count DESC, c.id LIMIT $2 OFFSET $3"
     ))
     .binds((public_only as i64, limit, offset))

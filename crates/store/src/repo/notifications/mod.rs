@@ -46,9 +46,10 @@ pub async fn notifications(conn: &mut Conn, user_id: i64, limit: i64) -> crate::
     .await
 }
 
-pub async fn mark_notifications_read(conn: &mut Conn, user_id: i64, now: i64) -> crate::Result<u64> {
-    let r = query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-        .binds((now, user_id))
+/// Marks the user's unread notifications read, those up to `through_id` (all: `i64::MAX`).
+pub async fn mark_notifications_read(conn: &mut Conn, user_id: i64, through_id: i64, now: i64) -> crate::Result<u64> {
+    let r = query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL AND id <= $3")
+        .binds((now, user_id, through_id))
         .execute(conn)
         .await?;
     Ok(r.rows_affected())
