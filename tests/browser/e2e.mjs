@@ -80,7 +80,9 @@ for (const lang of ['zh-CN', 'en']) {
 
     // Moderation, as the demo community's owner: the review queue the demo
     // filled, the rules page's test box, the audit log.
-    await page.click('header form button[type=submit]'); // log out
+    // Log out from the member's own page (phones have no header button).
+    await page.goto(`${base}/u/${user}`);
+    await page.click('form[action="/logout"] button[type=submit]');
     await page.goto(base + '/login');
     await page.fill('#username', 'chen.yuyan');
     await page.fill('#password', 'yaji-demo-2026');
