@@ -27,9 +27,11 @@ for (const lang of ['zh-CN', 'en']) {
   const shot = async (name) => {
     await page.screenshot({ path: `out/${lang}-${name}.png` });
     const overflow = await page.evaluate(() => Math.max(...[...document.querySelectorAll('body *')]
-      .filter((el) => !el.closest('.tabs, .table-wrap'))
+      .filter((el) => !el.closest('.tabs, .table-wrap, details:not([open]) > :not(summary)'))
       .map((el) => el.getBoundingClientRect().right)) - window.innerWidth);
     assert.ok(overflow <= 1, `${name}: content overflows 375 px by ${overflow}px`);
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(scroll <= 0, `${name}: the page scrolls sideways by ${scroll}px`);
   };
   try {
     await page.goto(base + '/');
@@ -82,12 +84,26 @@ for (const lang of ['zh-CN', 'en']) {
     // filled, the rules page's test box, the audit log.
     // Log out from the member's own page (phones have no header button).
     await page.goto(`${base}/u/${user}`);
-    await page.click('form[action="/logout"] button[type=submit]');
+    await page.click('main form[action="/logout"] button[type=submit]');
     await page.goto(base + '/login');
     await page.fill('#username', 'chen.yuyan');
     await page.fill('#password', 'yaji-demo-2026');
     await page.click('main form button[type=submit]');
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    // Phone navigation: the bottom bar, and the staff menu with its waiting work.
+    assert.ok(await page.isVisible('nav.bottom a[href="/notifications"]'), 'bottom bar');
+    await page.goto(`${base}/c/tea-house`);
+    assert.ok(await page.isVisible('.announcement'), 'announcement above the feed');
+    await page.click('details.tab-more > summary');
+    assert.ok(await page.isVisible('.menu-list a[href$="/moderation/queue"] .count'), 'review queue counted');
+    await shot('staff-menu');
+    await page.goto(`${base}/c/tea-house/members`);
+    await page.click('details.member-menu > summary >> nth=0');
+    await shot('member-actions');
+    await page.goto(`${base}/notifications`);
+    await shot('notifications');
+    await page.goto(`${base}/u/chen.yuyan`);
+    await shot('profile');
     await page.goto(`${base}/c/tea-house/moderation/queue`);
     assert.ok((await page.locator('.queue-item').count()) >= 3, 'demo queue has items');
     await shot('mod-queue');
