@@ -153,7 +153,13 @@ impl Web {
         tabs.sort_by_key(|t| t.order);
         env.add_global("community_tabs", Value::from_serialize(&tabs));
         env.add_function("t", |state: &State, key: &str, kwargs: Kwargs| -> String {
-            let mut s = i18n::t(&lang_of(state), key);
+            let lang = lang_of(state);
+            // English singular: `key_one` where it exists, when `n` is 1.
+            let one = kwargs.get::<Option<i64>>("n").ok().flatten() == Some(1);
+            let mut s = match one.then(|| i18n::lookup(&lang, &format!("{key}_one"))).flatten() {
+                Some(singular) => singular.to_string(),
+                None => i18n::t(&lang, key),
+            };
             for k in kwargs.args() {
                 let v: Value = kwargs.get(k).unwrap_or_default();
                 s = s.replace(&format!("{{{k}}}"), &v.to_string());
@@ -374,4 +380,20 @@ pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Respo
     let page = Page { state: s.clone(), auth: auth.clone(), lang, path: "/".into(), notice: None, unread: 0 };
     let msg = page.t("err.csrf_failed");
     page.render(StatusCode::FORBIDDEN, "error.html", context! { message => msg })
+}
+
+#[cfg(test)]
+mod tests {
+    use minijinja::context;
+
+    #[test]
+    fn english_counts_of_one_read_singular() {
+        let web = super::Web::new();
+        let render = |lang: &str, n: i64| {
+            web.env.render_str(r#"{{ t("mod.strikes", n=n) }}"#, context! { lang, n }).expect("renders")
+        };
+        assert_eq!(render("en", 1), "1 strike");
+        assert_eq!(render("en", 3), "3 strikes");
+        assert_eq!(render("zh-CN", 1), "1 次违规");
+    }
 }

@@ -84,7 +84,7 @@ story! {
         there.log_in("sam").await;
         let (_, profile) = here.page("/settings/profile").await;
         // The sign-up session of `t.user` is the other one besides `there`.
-        assert!(profile.contains("2 other browser(s)") || profile.contains("2 个浏览器"), "{profile}");
+        assert!(profile.contains("2 other browsers besides") || profile.contains("2 个浏览器"), "{profile}");
 
         let change = |current: &'static str, new: &'static str| {
             let here = &here;
