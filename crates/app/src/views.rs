@@ -102,11 +102,13 @@ pub struct CommunityView {
     pub checklist: bool,
     pub abilities: Abilities,
     pub membership: Option<ViewerMembership>,
-    /// Work waiting for this viewer as staff; absent for members and on lists.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pending: Option<PendingWork>,
 }
 
-/// Counts behind the staff tabs' badges, each counted up to [`PendingWork::MAX`].
+/// Work waiting for the viewer as staff (`CommunityView.pending`, absent for
+/// members and on lists): the counts behind the staff menu's badges, each
+/// counted up to [`PendingWork::MAX`].
 #[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
 pub struct PendingWork {
     /// Pending join requests (0 when the viewer cannot review them).
