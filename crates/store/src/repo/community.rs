@@ -74,10 +74,9 @@ pub async fn by_id(conn: &mut Conn, id: i64) -> crate::Result<Option<CommunityRo
     query_as(&format!("SELECT {COLS} FROM communities c WHERE c.id = $1")).bind(id).fetch_optional(conn).await
 }
 
-/// Communities for discovery, most members first: public ones only, or all
-/// (private ones then show their card only).
-/// `public_only`: public communities, and private ones that take applications
-/// (their cards: a private circle that wants members must be findable).
+/// Communities for discovery, most members first. `public_only`: public ones and
+/// private ones that take applications (a private circle that wants members must
+/// be findable); otherwise all. Private ones show their card only.
 pub async fn list(conn: &mut Conn, public_only: bool, limit: i64, offset: i64) -> crate::Result<Vec<CommunityRow>> {
     query_as(&format!(
         "SELECT {COLS} FROM communities c
