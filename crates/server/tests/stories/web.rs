@@ -577,6 +577,10 @@ story! {
         assert!(!inner.contains("/login?next=/c/inner/join"), "{b:?} no Join button for invite-only");
         let (_, home) = v.page("/").await;
         assert!(home.contains("/c/circle") && !home.contains("/c/hidden"), "{b:?}");
+        // A visitor reading a post is offered a way in, back to the same post.
+        let (_, p) = owner.post("/api/v1/communities/club/posts", serde_json::json!({"body": "open house"})).await;
+        let (_, post) = v.page(&format!("/p/{}", p["id"])).await;
+        assert!(post.contains(&format!("/login?next=/p/{}", p["id"])), "{b:?}");
     }
 }
 
