@@ -50,6 +50,20 @@ async fn pending_work(c: &mut Conn, ctx: &Ctx) -> AppResult<Option<PendingWork>>
     Ok(Some(work))
 }
 
+/// Work waiting in one community the viewer helps run.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StaffWork {
+    pub slug: String,
+    pub name: String,
+    pub pending: PendingWork,
+}
+
+impl StaffWork {
+    pub fn total(&self) -> i64 {
+        self.pending.join_requests + self.pending.review_queue
+    }
+}
+
 /// Input for creating a community.
 pub struct NewCommunity {
     pub slug: String,
@@ -59,6 +73,32 @@ pub struct NewCommunity {
 }
 
 impl App {
+    /// Join requests and review-queue items waiting for the viewer, in every
+    /// community where their role lets them act on them (the bell's count
+    /// for operators, and the top of their inbox). Communities with nothing
+    /// waiting are left out.
+    pub async fn pending_work_for(&self, viewer: Viewer) -> AppResult<Vec<StaffWork>> {
+        let mut c = self.db.read().await?;
+        let staff: Vec<i64> = repo::memberships_of(&mut c, viewer.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.state == yaji_domain::member::MemberState::Active && m.role != Role::Member)
+            .map(|m| m.community_id)
+            .collect();
+        let mut out = Vec::new();
+        for id in staff {
+            let ctx = Ctx::load_id(&mut c, id, Some(viewer)).await?;
+            if let Some(pending) = pending_work(&mut c, &ctx).await? {
+                let work = StaffWork { slug: ctx.c.slug.clone(), name: ctx.c.name.clone(), pending };
+                if work.total() > 0 {
+                    out.push(work);
+                }
+            }
+        }
+        out.sort_by(|a, b| b.total().cmp(&a.total()).then_with(|| a.slug.cmp(&b.slug)));
+        Ok(out)
+    }
+
     pub async fn create_community(&self, viewer: Viewer, input: NewCommunity) -> AppResult<CommunityView> {
         let slug = CommunitySlug::parse(&input.slug)?;
         let settings = CommunitySettings::parse(&input.settings)?;

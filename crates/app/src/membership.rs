@@ -18,6 +18,7 @@ use yaji_store::Conn;
 
 use crate::accounts::{random_token, Viewer};
 use crate::communities::Ctx;
+use crate::platform::events::record_event;
 use crate::platform::jobs::Job;
 use crate::platform::notifications::notify;
 use crate::views::{CommunityView, InviteView, JoinRequestView, MemberActions, MemberView};
@@ -204,55 +205,65 @@ impl App {
         let req = repo::join_request(tx.conn(), request_id).await?.ok_or(AppError::NotFound("join request"))?;
         let ctx = Ctx::load_id(tx.conn(), req.community_id, Some(viewer)).await?;
         ctx.allow(Action::ReviewJoinRequests)?;
-        let status = if approve { "approved" } else { "rejected" };
-        if !repo::decide_join_request(tx.conn(), req.id, status, &reason, viewer.id, now).await? {
-            return Err(AppError::conflict(
-                "already_decided",
-                None,
-                format!("this request was already {}", req.status),
-            ));
-        }
-        let kind = if approve {
-            let applicant = crepo::membership(tx.conn(), ctx.c.id, req.user_id).await?;
-            if applicant.as_ref().is_some_and(|m| m.state == MemberState::Banned) {
-                return Err(AppError::conflict(
-                    "applicant_banned",
-                    None,
-                    "the applicant is banned from this community",
-                ));
-            }
-            let joining = repo::Joining {
-                community_id: ctx.c.id,
-                user_id: req.user_id,
-                role: Role::Member.as_str(),
-                rules_version: req.rules_version,
-                invited_by: None,
-                invite_id: None,
-                now,
-            };
-            if repo::upsert_active(tx.conn(), &joining).await? {
-                crepo::add_member_count(tx.conn(), ctx.c.id, 1).await?;
-                let welcome = Job::Welcome { community_id: ctx.c.id, user_id: req.user_id, joined_at: now };
-                crate::platform::jobs::enqueue(tx.conn(), welcome, now).await?;
-            }
-            Kind::JoinApproved
-        } else {
-            Kind::JoinRejected
-        };
-        let detail = serde_json::json!({"reason": reason, "community": ctx.c.name});
-        let note = if approve { NotificationKind::JoinApproved } else { NotificationKind::JoinRejected };
-        notify(tx.conn(), req.user_id, Some(ctx.c.id), note, &detail, now).await?;
-        let (subject, user_id) = (Subject::JoinRequest(req.id), req.user_id);
-        let ev = match kind {
-            Kind::JoinApproved => Event::of(Some(ctx.c.id), viewer.id, subject, &JoinApproved { user_id, reason }),
-            _ => Event::of(Some(ctx.c.id), viewer.id, subject, &JoinRejected { user_id, reason }),
-        };
+        let ev = decide_one(tx.conn(), &ctx, viewer, &req, approve, &reason, now).await?;
         finish(tx, ev, now).await?;
         self.wake_workers();
         let mut c = self.db.read().await?;
         let row = repo::join_request(&mut c, request_id).await?.ok_or(AppError::NotFound("join request"))?;
         let questions: Vec<String> = serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
         Ok(JoinRequestView::from_row(row, &questions))
+    }
+
+    /// Approves or rejects several applications to one community in one
+    /// transaction. Requests already decided, of another community or of a
+    /// banned applicant are skipped with the reason, not failed: two staff
+    /// members working the same queue must not undo each other's batch.
+    pub async fn decide_join_requests(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        ids: &[i64],
+        approve: bool,
+        reason: &str,
+    ) -> AppResult<BulkDecision> {
+        if ids.is_empty() {
+            return Err(invalid("ids", "required", "choose at least one request").into());
+        }
+        if ids.len() > MAX_BULK {
+            return Err(invalid("ids", "too_many", format!("at most {MAX_BULK} requests at once")).into());
+        }
+        let reason = community::reason(reason)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::ReviewJoinRequests)?;
+        let mut out = BulkDecision::default();
+        let mut seen = std::collections::HashSet::new();
+        for &id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let req = match repo::join_request(tx.conn(), id).await? {
+                Some(r) if r.community_id == ctx.c.id => r,
+                _ => {
+                    out.skipped.push(Skipped { id, code: "not_found".into(), message: "no such request here".into() });
+                    continue;
+                }
+            };
+            match decide_one(tx.conn(), &ctx, viewer, &req, approve, &reason, now).await {
+                Ok(ev) => {
+                    record_event(tx.conn(), &ev, now).await?;
+                    out.decided.push(id);
+                }
+                Err(AppError::Conflict { code, message, .. }) => {
+                    out.skipped.push(Skipped { id, code: code.into(), message })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await?;
+        self.wake_workers();
+        Ok(out)
     }
 
     /// Creates an invite link. `max_uses` and `expires_in_hours` are optional limits.
@@ -620,4 +631,72 @@ async fn valid_invite(conn: &mut Conn, community_id: i64, code: &str) -> AppResu
 pub(crate) async fn active_memberships_of(conn: &mut Conn, user_id: i64) -> AppResult<Vec<crepo::MembershipRow>> {
     let all = crepo::memberships_of(conn, user_id).await?;
     Ok(all.into_iter().filter(|m| m.state == MemberState::Active).collect())
+}
+
+/// The most applications decided in one batch.
+pub const MAX_BULK: usize = 200;
+
+/// What a batch decision did.
+#[derive(Serialize, ToSchema, Default, Debug)]
+pub struct BulkDecision {
+    /// Requests approved or rejected, in the order given.
+    pub decided: Vec<i64>,
+    /// Requests left alone, each with why.
+    pub skipped: Vec<Skipped>,
+}
+
+#[derive(Serialize, ToSchema, Debug)]
+pub struct Skipped {
+    pub id: i64,
+    /// `not_found`, `already_decided` or `applicant_banned`
+    pub code: String,
+    pub message: String,
+}
+
+/// Decides one application inside the caller's transaction: the state
+/// change, membership, welcome job and notice. Returns the event to record.
+async fn decide_one(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    viewer: Viewer,
+    req: &repo::JoinRequestRow,
+    approve: bool,
+    reason: &str,
+    now: i64,
+) -> AppResult<Event> {
+    let status = if approve { "approved" } else { "rejected" };
+    if approve {
+        let applicant = crepo::membership(conn, ctx.c.id, req.user_id).await?;
+        if applicant.as_ref().is_some_and(|m| m.state == MemberState::Banned) {
+            return Err(AppError::conflict("applicant_banned", None, "the applicant is banned from this community"));
+        }
+    }
+    if !repo::decide_join_request(conn, req.id, status, reason, viewer.id, now).await? {
+        return Err(AppError::conflict("already_decided", None, format!("this request was already {}", req.status)));
+    }
+    if approve {
+        let joining = repo::Joining {
+            community_id: ctx.c.id,
+            user_id: req.user_id,
+            role: Role::Member.as_str(),
+            rules_version: req.rules_version,
+            invited_by: None,
+            invite_id: None,
+            now,
+        };
+        if repo::upsert_active(conn, &joining).await? {
+            crepo::add_member_count(conn, ctx.c.id, 1).await?;
+            let welcome = Job::Welcome { community_id: ctx.c.id, user_id: req.user_id, joined_at: now };
+            crate::platform::jobs::enqueue(conn, welcome, now).await?;
+        }
+    }
+    let detail = serde_json::json!({"reason": reason, "community": ctx.c.name});
+    let note = if approve { NotificationKind::JoinApproved } else { NotificationKind::JoinRejected };
+    notify(conn, req.user_id, Some(ctx.c.id), note, &detail, now).await?;
+    let (subject, user_id, reason) = (Subject::JoinRequest(req.id), req.user_id, reason.to_string());
+    Ok(if approve {
+        Event::of(Some(ctx.c.id), viewer.id, subject, &JoinApproved { user_id, reason })
+    } else {
+        Event::of(Some(ctx.c.id), viewer.id, subject, &JoinRejected { user_id, reason })
+    })
 }

@@ -17,3 +17,9 @@ document.addEventListener('click', function (e) {
 document.addEventListener('keydown', function (e) {
   if (e.key === 'Escape') document.querySelectorAll('details.menu[open]').forEach(function (d) { d.open = false; });
 });
+// "Select all" ticks every checkbox of the class it names.
+document.addEventListener('change', function (e) {
+  var cls = e.target.getAttribute && e.target.getAttribute('data-select-all');
+  if (!cls) return;
+  document.querySelectorAll('input.' + cls).forEach(function (b) { b.checked = e.target.checked; });
+});

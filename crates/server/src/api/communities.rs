@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::communities::NewCommunity;
+use yaji_app::communities::{NewCommunity, StaffWork};
 use yaji_app::views::*;
 use yaji_domain::community::SettingsInput;
 
@@ -16,6 +16,7 @@ use crate::AppState;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(my_communities))
+        .routes(routes!(my_pending_work))
         .routes(routes!(list_communities, create_community))
         .routes(routes!(get_community, update_community))
         .routes(routes!(get_rules, publish_rules))
@@ -206,4 +207,11 @@ async fn create_topic(c: Call, Path(slug): Path<String>, Json(b): Json<TopicBody
 #[utoipa::path(get, path = "/api/v1/me/communities", tag = "communities", responses((status = 200, body = Vec<CommunityView>), (status = 401, body = ErrorBody)))]
 async fn my_communities(c: Call) -> ApiResult<Response> {
     ok(c.app.my_communities(c.require()?).await?)
+}
+
+/// Join requests and review-queue items waiting for you, per community you
+/// help run (only where there is something; each count stops at 100).
+#[utoipa::path(get, path = "/api/v1/me/pending-work", tag = "communities", responses((status = 200, body = Vec<StaffWork>), (status = 401, body = ErrorBody)))]
+async fn my_pending_work(c: Call) -> ApiResult<Response> {
+    ok(c.app.pending_work_for(c.require()?).await?)
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::membership::{JoinInput, JoinOutcome, MemberQuery, Sanction, TagCount};
+use yaji_app::membership::{BulkDecision, JoinInput, JoinOutcome, MemberQuery, Sanction, TagCount};
 use yaji_app::views::*;
 
 use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
@@ -24,6 +24,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(set_role))
         .routes(routes!(list_join_requests))
         .routes(routes!(my_join_requests))
+        .routes(routes!(decide_join_requests))
         .routes(routes!(approve_join_request))
         .routes(routes!(reject_join_request))
         .routes(routes!(list_invites, create_invite))
@@ -208,6 +209,26 @@ async fn approve_join_request(c: Call, Path(id): Path<i64>, body: Option<Json<Re
 async fn reject_join_request(c: Call, Path(id): Path<i64>, body: Option<Json<ReasonBody>>) -> ApiResult<Response> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
     ok(c.app.decide_join_request(c.require()?, id, false, &b.reason).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct BatchBody {
+    /// The requests to decide (at most 200), all of this community.
+    ids: Vec<i64>,
+    /// true approves, false rejects
+    approve: bool,
+    /// Shown to the applicants (rejections).
+    #[serde(default)]
+    reason: String,
+}
+
+/// Approve or reject several applications at once (admins). Requests already
+/// decided, of another community or of a banned applicant are listed under
+/// `skipped` and left as they were; the rest are decided in one transaction.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/join-requests/decide", tag = "membership", params(("slug" = String, Path)), request_body = BatchBody,
+    responses((status = 200, body = BulkDecision), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn decide_join_requests(c: Call, Path(slug): Path<String>, Json(b): Json<BatchBody>) -> ApiResult<Response> {
+    ok(c.app.decide_join_requests(c.require()?, &slug, &b.ids, b.approve, &b.reason).await?)
 }
 
 /// Invite links you made (admins see all).

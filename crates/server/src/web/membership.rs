@@ -25,6 +25,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/members/{username}/role", post(set_role))
         .route("/c/{slug}/members/{username}/unban", post(unban))
         .route("/c/{slug}/requests", get(requests))
+        .route("/c/{slug}/requests/decide", post(decide_requests))
         .route("/requests/{id}/decide", post(decide_request))
         .route("/c/{slug}/invites", post(create_invite))
         .route("/invite/{code}", get(invite_page))
@@ -196,6 +197,24 @@ async fn decide_request(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<For
     }
     .await;
     page.done(r, |slug| format!("/c/{slug}/requests"), if approve { "approved" } else { "rejected" })
+}
+
+/// The batch form: every ticked `id`, approve or reject, one reason.
+async fn decide_requests(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Vec<(String, String)>>) -> Response {
+    let value = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let approve = value("approve") == "1";
+    let ids: Vec<i64> = f.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).collect();
+    let r = async {
+        page.state.app.decide_join_requests(page.auth.require()?, &slug, &ids, approve, value("reason")).await
+    }
+    .await;
+    let notice = match (&r, approve) {
+        (Ok(b), _) if !b.skipped.is_empty() => "requests_skipped",
+        (_, true) => "requests_approved",
+        (_, false) => "requests_rejected",
+    };
+    let n = r.as_ref().map(|b| b.decided.len()).unwrap_or(0);
+    page.done(r, |_| format!("/c/{slug}/requests?n={n}"), notice)
 }
 
 async fn create_invite(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {

@@ -228,8 +228,13 @@ pub struct Page {
     pub lang: &'static str,
     pub path: String,
     pub notice: Option<String>,
+    /// A count the notice reports ("3 applications approved"), from `n=`.
+    pub notice_n: Option<i64>,
     /// Unread notifications of the signed-in person.
     pub unread: i64,
+    /// Join requests and review items waiting for them as staff; the bell
+    /// counts these too, the inbox lists them.
+    pub work: Vec<yaji_app::communities::StaffWork>,
 }
 
 impl FromRequestParts<AppState> for Page {
@@ -244,13 +249,21 @@ impl FromRequestParts<AppState> for Page {
             .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("notice=")))
             .filter(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
             .map(str::to_string);
+        let notice_n = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("n=")))
+            .and_then(|n| n.parse().ok());
         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
         // The inbox badge: one small read per page for signed-in people.
-        let unread = match auth.viewer() {
-            Some(v) => state.app.unread_notifications(v).await.unwrap_or(0),
-            None => 0,
+        let (unread, work) = match auth.viewer() {
+            Some(v) => (
+                state.app.unread_notifications(v).await.unwrap_or(0),
+                state.app.pending_work_for(v).await.unwrap_or_default(),
+            ),
+            None => (0, Vec::new()),
         };
-        Ok(Page { state: state.clone(), auth, lang, path, notice, unread })
+        Ok(Page { state: state.clone(), auth, lang, path, notice, notice_n, unread, work })
     }
 }
 
@@ -271,10 +284,11 @@ impl Page {
             user => self.auth.user,
             csrf => self.auth.csrf,
             notice => self.notice,
+            notice_n => self.notice_n,
             path => self.path,
             tz => self.auth.user.as_ref().map(|u| u.time_zone.clone()).unwrap_or_else(|| "Asia/Shanghai".into()),
             asset_version => self.state.web.asset_version,
-            unread => self.unread,
+            unread => self.unread + self.work.iter().map(|w| w.total()).sum::<i64>(),
         };
         let ctx = context! { ..ctx, ..base };
         match self.state.web.env.get_template(name).and_then(|t| t.render(ctx)) {
@@ -377,7 +391,16 @@ pub async fn not_found(page: Result<Page, Response>, uri: axum::http::Uri) -> Re
 /// The CSRF failure page (rendered by the auth layer, before any handler).
 pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Response {
     let lang = i18n::choose(auth.lang_cookie.as_deref(), auth.user.as_ref().map(|u| u.locale.as_str()), headers);
-    let page = Page { state: s.clone(), auth: auth.clone(), lang, path: "/".into(), notice: None, unread: 0 };
+    let page = Page {
+        state: s.clone(),
+        auth: auth.clone(),
+        lang,
+        path: "/".into(),
+        notice: None,
+        notice_n: None,
+        unread: 0,
+        work: Vec::new(),
+    };
     let msg = page.t("err.csrf_failed");
     page.render(StatusCode::FORBIDDEN, "error.html", context! { message => msg })
 }

@@ -98,7 +98,8 @@ async fn notifications_page(mut page: Page) -> Response {
         Ok(items) => {
             // Opening the inbox reads them: the bell on this very page shows none.
             page.unread = 0;
-            page.ok("notifications/inbox.html", context! { items })
+            let work = page.work.clone();
+            page.ok("notifications/inbox.html", context! { items, work })
         }
         Err(e) => page.fail(e),
     }

@@ -1,5 +1,6 @@
 //! Membership: invites under each join policy and who may make them.
 
+use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 use yaji_testkit::*;
@@ -95,5 +96,92 @@ story! {
             "invite_exhausted",
             Some("invite_code"),
         );
+    }
+}
+
+story! {
+    /// Staff decide many applications at once. Racing batches over the same
+    /// queue decide each application exactly once: every member is counted
+    /// once, and requests decided by someone else or of another community are
+    /// reported as skipped, not failed.
+    async fn batches_of_applications_are_decided_once(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("circle", "approval")).await;
+        owner.post("/api/v1/communities", community("other", "approval")).await;
+        let mut applicants = Vec::new();
+        for i in 0..12 {
+            let u = t.user(&format!("ap{i}")).await;
+            let (st, _) = u.post("/api/v1/communities/circle/join", json!({})).await;
+            assert_eq!(st, StatusCode::ACCEPTED);
+            applicants.push(u);
+        }
+        applicants[0].post("/api/v1/communities/other/join", json!({})).await;
+        let (_, queue) = owner.get("/api/v1/communities/circle/join-requests").await;
+        let mut ids: Vec<i64> = queue.as_array().unwrap().iter().map(|r| r["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.len(), 12);
+        let (_, other) = owner.get("/api/v1/communities/other/join-requests").await;
+        let foreign = other[0]["id"].as_i64().unwrap();
+
+        // Bad input: nothing chosen, too many, not staff.
+        let path = "/api/v1/communities/circle/join-requests/decide";
+        assert_error(&owner.post(path, json!({"ids": [], "approve": true})).await, 422, "required", Some("ids"));
+        let many: Vec<i64> = (1..=201).collect();
+        assert_error(&owner.post(path, json!({"ids": many, "approve": true})).await, 422, "too_many", Some("ids"));
+        assert_error(&applicants[1].post(path, json!({"ids": ids, "approve": true})).await, 403, "insufficient_role", None);
+
+        // One is rejected alone first; then 60 batches race over all of them.
+        owner.post(&format!("/api/v1/join-requests/{}/reject", ids[11]), json!({"reason": "later"})).await;
+        ids.push(foreign);
+        let results = join_all((0..60).map(|_| owner.post(path, json!({"ids": ids, "approve": true})))).await;
+        let mut decided = Vec::new();
+        for (st, out) in &results {
+            assert_eq!(*st, StatusCode::OK, "{out}");
+            decided.extend(out["decided"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()));
+            let skipped = out["skipped"].as_array().unwrap();
+            assert!(skipped.iter().any(|s| s["id"] == foreign && s["code"] == "not_found"), "{out}");
+            assert!(skipped.iter().any(|s| s["id"] == ids[11] && s["code"] == "already_decided"), "{out}");
+        }
+        decided.sort();
+        let mut expected = ids[..11].to_vec();
+        expected.sort();
+        assert_eq!(decided, expected, "each application decided by exactly one batch");
+        let (_, c) = owner.get("/api/v1/communities/circle").await;
+        assert_eq!(c["member_count"], 12, "the owner and eleven approved applicants");
+        assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'join_approved'").await, 11);
+        assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'join_approved'").await, 11);
+    }
+}
+
+story! {
+    /// The queue page: tick applications, approve them together, see how many.
+    async fn the_queue_page_approves_the_ticked_applications(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("circle", "approval")).await;
+        for name in ["ann", "bob", "cyd"] {
+            t.user(name).await.post("/api/v1/communities/circle/join", json!({})).await;
+        }
+        let (_, queue) = owner.get("/api/v1/communities/circle/join-requests").await;
+        let id = |i: usize| queue[i]["id"].as_i64().unwrap().to_string();
+        let (_, work) = owner.get("/api/v1/me/pending-work").await;
+        assert_eq!(work, json!([{"slug": "circle", "name": "Community circle", "pending": {"join_requests": 3, "review_queue": 0}}]));
+        let (_, none) = t.user("dee").await.get("/api/v1/me/pending-work").await;
+        assert_eq!(none, json!([]), "members have no staff work");
+        let browser = Browser::new(&t);
+        browser.log_in("owner").await;
+        let (_, inbox) = browser.page("/notifications").await;
+        assert!(inbox.contains(r#"href="/c/circle/requests""#), "the inbox lists the waiting applications");
+        assert!(inbox.contains(r#"<span class="count">3</span>"#), "the bell counts them");
+        let (_, page) = browser.page("/c/circle/requests").await;
+        assert!(page.contains(r#"form="bulk""#) && page.contains("data-select-all"), "checkboxes and select-all");
+        let (a, b) = (id(0), id(1));
+        let r = browser
+            .post_form(&csrf_of(&page), "/c/circle/requests/decide", &[("id", &a), ("id", &b), ("approve", "1")])
+            .await;
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.contains("notice=requests_approved") && to.contains("n=2"), "{to}");
+        let (_, after) = browser.page(&to).await;
+        assert!(after.contains("2 applications approved") || after.contains("已通过 2 条申请"), "the count is shown");
+        let (_, left) = owner.get("/api/v1/communities/circle/join-requests").await;
+        assert_eq!(left.as_array().unwrap().len(), 1);
     }
 }
