@@ -3,6 +3,7 @@
 use crate::platform::limits;
 use yaji_domain::activity::{CommunityCreated, Event, Kind, RulesPublished, Subject, TopicCreated};
 use yaji_domain::community::{self, CommunitySettings, CommunitySlug, SettingsInput};
+use yaji_domain::error::{invalid, FieldError};
 use yaji_domain::member::Role;
 use yaji_domain::permission::Action;
 use yaji_domain::text;
@@ -70,6 +71,8 @@ pub struct NewCommunity {
     pub settings: SettingsInput,
     /// Optional first version of the rules (Markdown).
     pub rules: String,
+    /// Topics to start with (from a template, or typed), at most 20.
+    pub topics: Vec<String>,
 }
 
 impl App {
@@ -103,6 +106,16 @@ impl App {
         let slug = CommunitySlug::parse(&input.slug)?;
         let settings = CommunitySettings::parse(&input.settings)?;
         let rules = text::optional_text("rules", &input.rules, text::MAX_BODY_BYTES)?;
+        if input.topics.len() > 20 {
+            return Err(invalid("topics", "too_many", "at most 20 topics").into());
+        }
+        let mut topics: Vec<String> = Vec::new();
+        for t in &input.topics {
+            let name = community::topic_name(t).map_err(|e| FieldError { field: "topics", ..e })?;
+            if !topics.contains(&name) {
+                topics.push(name);
+            }
+        }
         let now = now();
         let mut tx = self.db.write().await?;
         if !viewer.site_admin {
@@ -136,6 +149,11 @@ impl App {
         };
         mrepo::upsert_active(tx.conn(), &joining).await?;
         repo::add_member_count(tx.conn(), id, 1).await?;
+        for name in topics {
+            let topic = repo::insert_topic(tx.conn(), id, &name, now).await?;
+            let ev = Event::of(Some(id), viewer.id, Subject::Topic(topic), &TopicCreated { name });
+            crate::platform::events::record_event(tx.conn(), &ev, now).await?;
+        }
         let ev = Event::of(
             Some(id),
             viewer.id,

@@ -1,5 +1,6 @@
-//! Onboarding: the newcomer checklist (新人任务) with its subscriber, and the
-//! member's "no assistant messages" switch.
+//! Onboarding: the newcomer checklist (新人任务) with its subscriber, the
+//! member's "no assistant messages" switch, and the operators' setup guide
+//! for a new community.
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,6 +9,7 @@ use yaji_domain::error::invalid;
 use yaji_domain::member::MemberState;
 use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
+use yaji_domain::setup::{self, SetupFacts, SetupStep};
 use yaji_store::repo::community as crepo;
 use yaji_store::repo::onboarding as repo;
 use yaji_store::Conn;
@@ -65,6 +67,24 @@ pub struct IntroInput {
     pub hope: String,
 }
 
+/// The operators' setup guide: what a new community still lacks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SetupGuide {
+    pub steps: Vec<SetupStepView>,
+    pub done: usize,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SetupStepView {
+    /// describe | rules | questions | topics | welcome | first_post | invite
+    #[schema(value_type = String)]
+    pub step: SetupStep,
+    pub done: bool,
+}
+
+/// The guide is offered for a community's first month.
+const SETUP_GUIDE_DAYS: i64 = 30;
+
 fn tags_of(m: &ActiveMember) -> Vec<String> {
     let mut t: Vec<String> =
         m.tags.as_deref().unwrap_or("").split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
@@ -86,6 +106,48 @@ async fn progress(
 }
 
 impl App {
+    /// The setup guide for staff who may edit the community's settings:
+    /// `None` for everyone else, once every step is done, after staff hid
+    /// it, and after the community's first month.
+    pub async fn setup_guide(&self, viewer: Viewer, slug: &str) -> AppResult<Option<SetupGuide>> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        if !ctx.can(Action::EditSettings) || now() - ctx.c.created_at > SETUP_GUIDE_DAYS * yaji_domain::DAY_MS {
+            return Ok(None);
+        }
+        if repo::setup_dismissed_at(&mut c, ctx.c.id).await?.is_some() {
+            return Ok(None);
+        }
+        let questions: Vec<String> = serde_json::from_str(&ctx.c.entry_questions).unwrap_or_default();
+        let facts = SetupFacts {
+            has_description: !ctx.c.description.trim().is_empty(),
+            has_announcement: !ctx.c.announcement.trim().is_empty(),
+            rules_version: ctx.c.rules_version,
+            approval: ctx.c.join_policy == "approval",
+            entry_questions: questions.len(),
+            topics: crepo::topics(&mut c, ctx.c.id).await?.len(),
+            welcome_on: ctx.c.checklist_enabled == 1
+                || crate::automation::template_enabled(&mut c, ctx.c.id, "welcome").await?,
+            posts: ctx.c.post_count,
+            members: ctx.c.member_count,
+            invites: yaji_store::repo::membership::invite_count(&mut c, ctx.c.id).await?,
+        };
+        let steps: Vec<SetupStepView> =
+            setup::steps(&facts).into_iter().map(|(step, done)| SetupStepView { step, done }).collect();
+        let done = steps.iter().filter(|s| s.done).count();
+        Ok((done < steps.len()).then_some(SetupGuide { steps, done }))
+    }
+
+    /// Hides the setup guide for every staff member of the community.
+    pub async fn dismiss_setup_guide(&self, viewer: Viewer, slug: &str) -> AppResult<()> {
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::EditSettings)?;
+        repo::dismiss_setup(tx.conn(), ctx.c.id, now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The signed-in member's checklist in a community.
     pub async fn checklist(&self, viewer: Viewer, slug: &str) -> AppResult<ChecklistView> {
         let mut c = self.db.read().await?;

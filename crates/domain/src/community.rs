@@ -89,8 +89,9 @@ pub struct CommunitySettings {
     pub announcement: String,
 }
 
-/// Raw settings as they arrive from a form or JSON.
-#[derive(Debug, Clone, Default)]
+/// Raw settings as they arrive from a form or JSON (absent fields empty).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SettingsInput {
     pub name: String,
     pub description: String,

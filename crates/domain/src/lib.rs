@@ -16,6 +16,7 @@ pub mod moderation;
 pub mod net;
 pub mod notification;
 pub mod permission;
+pub mod setup;
 pub mod text;
 pub mod user;
 

@@ -79,6 +79,9 @@ struct CommunityBody {
     /// First version of the rules (Markdown), optional.
     #[serde(default)]
     rules: String,
+    /// Topics to start with (creation only), at most 20.
+    #[serde(default)]
+    topics: Vec<String>,
 }
 
 /// Create a community; you become its owner.
@@ -97,7 +100,7 @@ async fn create_community(c: Call, Json(b): Json<CommunityBody>) -> ApiResult<Re
         time_zone: b.time_zone.unwrap_or_else(|| "Asia/Shanghai".into()),
         announcement: b.announcement,
     };
-    created(c.app.create_community(v, NewCommunity { slug: b.slug, settings, rules: b.rules }).await?)
+    created(c.app.create_community(v, NewCommunity { slug: b.slug, settings, rules: b.rules, topics: b.topics }).await?)
 }
 
 /// A community, with what the caller may do in it.

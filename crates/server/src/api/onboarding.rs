@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::onboarding::{ChecklistProgress, ChecklistView, IntroInput};
+use yaji_app::onboarding::{ChecklistProgress, ChecklistView, IntroInput, SetupGuide};
 use yaji_app::views::PostView;
 
 use super::{created, no_content, ok, ApiResult, Call, Json, LangParam, Path, Query};
@@ -18,6 +18,24 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(introduce))
         .routes(routes!(checklist_progress))
         .routes(routes!(opt_out))
+        .routes(routes!(setup_guide))
+        .routes(routes!(dismiss_setup_guide))
+}
+
+/// What a new community still lacks (staff who edit settings; null when
+/// nothing is left, the guide was hidden, or the community is past its first month).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/setup-guide", tag = "onboarding", params(("slug" = String, Path)),
+    responses((status = 200, body = Option<SetupGuide>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn setup_guide(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.setup_guide(c.require()?, &slug).await?)
+}
+
+/// Hide the setup guide for all staff (admins).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/setup-guide/dismiss", tag = "onboarding", params(("slug" = String, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody)))]
+async fn dismiss_setup_guide(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    c.app.dismiss_setup_guide(c.require()?, &slug).await?;
+    no_content()
 }
 
 /// The signed-in member's newcomer checklist.

@@ -15,8 +15,9 @@ use yaji_app::views::CommunityView;
 use yaji_app::AppError;
 use yaji_domain::community::SettingsInput;
 use yaji_domain::content::Feed;
+use yaji_domain::setup;
 
-use super::form::{field, to, with_notice, Form};
+use super::form::{commas, field, to, with_notice, Form};
 use super::{Page, Tab, WebForm};
 use crate::AppState;
 
@@ -58,31 +59,47 @@ async fn home(page: Page) -> Response {
     page.ok("communities/home.html", context! { mine, discover, needs_setup })
 }
 
-fn settings_form(c: Option<&CommunityView>) -> Form {
+/// The settings form's fields, from settings.
+fn settings_form(s: &SettingsInput) -> Form {
     let mut f = Form::new();
-    match c {
-        Some(c) => {
-            for (k, v) in [
-                ("name", &c.name),
-                ("description", &c.description),
-                ("target_members", &c.target_members),
-                ("core_value", &c.core_value),
-                ("visibility", &c.visibility),
-                ("join_policy", &c.join_policy),
-                ("time_zone", &c.time_zone),
-                ("announcement", &c.announcement),
-            ] {
-                f.insert(k.into(), v.clone());
-            }
-            f.insert("entry_questions".into(), c.entry_questions.join("\n"));
-        }
-        None => {
-            f.insert("visibility".into(), "public".into());
-            f.insert("join_policy".into(), "open".into());
-            f.insert("time_zone".into(), "Asia/Shanghai".into());
-        }
+    for (k, v) in [
+        ("name", &s.name),
+        ("description", &s.description),
+        ("target_members", &s.target_members),
+        ("core_value", &s.core_value),
+        ("visibility", &s.visibility),
+        ("join_policy", &s.join_policy),
+        ("time_zone", &s.time_zone),
+        ("announcement", &s.announcement),
+    ] {
+        f.insert(k.into(), v.clone());
     }
+    f.insert("entry_questions".into(), s.entry_questions.join("\n"));
     f
+}
+
+/// A new community's defaults, under a template's texts if one is chosen.
+fn new_settings(template: Option<&SettingsInput>) -> SettingsInput {
+    let base = template.cloned().unwrap_or_else(|| SettingsInput {
+        visibility: "public".into(),
+        join_policy: "open".into(),
+        ..Default::default()
+    });
+    SettingsInput { time_zone: "Asia/Shanghai".into(), ..base }
+}
+
+fn current_settings(c: &CommunityView) -> SettingsInput {
+    SettingsInput {
+        name: c.name.clone(),
+        description: c.description.clone(),
+        target_members: c.target_members.clone(),
+        core_value: c.core_value.clone(),
+        visibility: c.visibility.clone(),
+        join_policy: c.join_policy.clone(),
+        entry_questions: c.entry_questions.clone(),
+        time_zone: c.time_zone.clone(),
+        announcement: c.announcement.clone(),
+    }
 }
 
 fn settings_input(f: &Form) -> SettingsInput {
@@ -99,25 +116,47 @@ fn settings_input(f: &Form) -> SettingsInput {
     }
 }
 
-async fn new_community_page(page: Page) -> Response {
+#[derive(Deserialize)]
+struct NewQuery {
+    template: Option<String>,
+}
+
+/// The new-community form, pre-filled from a template when one is chosen.
+async fn new_community_page(page: Page, Query(q): Query<NewQuery>) -> Response {
     if page.auth.user.is_none() {
         return page.fail(AppError::Unauthenticated);
     }
-    page.ok("communities/settings.html", context! { form => settings_form(None), errors => Form::new() })
+    let zh = page.lang != "en";
+    let chosen = q.template.as_deref().and_then(|k| setup::template(k, zh));
+    let mut form = settings_form(&new_settings(chosen.as_ref().map(|t| &t.settings)));
+    if let Some(t) = &chosen {
+        form.insert("rules".into(), t.rules.clone());
+        form.insert("topics".into(), t.topics.join(if zh { "，" } else { ", " }));
+    }
+    let templates: Vec<setup::Template> = setup::TEMPLATE_KEYS.iter().filter_map(|k| setup::template(k, zh)).collect();
+    let template = chosen.map(|t| t.key);
+    page.ok("communities/settings.html", context! { form, errors => Form::new(), templates, template })
 }
 
 async fn create_community(page: Page, WebForm(f): WebForm<Form>) -> Response {
     let v = or_fail!(page, page.auth.require());
-    let input =
-        NewCommunity { slug: field(&f, "slug").into(), settings: settings_input(&f), rules: field(&f, "rules").into() };
+    let input = NewCommunity {
+        slug: field(&f, "slug").into(),
+        settings: settings_input(&f),
+        rules: field(&f, "rules").into(),
+        topics: commas(field(&f, "topics")),
+    };
     match page.state.app.create_community(v, input).await {
         Ok(c) => to(&format!("/c/{}", c.slug)),
         Err(e) => match page.field_errors(&e) {
-            Some(errors) => page.render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "communities/settings.html",
-                context! { form => f, errors },
-            ),
+            Some(errors) => {
+                let template = f.get("template").cloned();
+                page.render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "communities/settings.html",
+                    context! { form => f, errors, template },
+                )
+            }
             None => page.fail(e),
         },
     }
@@ -142,13 +181,18 @@ pub(super) async fn community_page(
         (None, Some("essence")) => ("essence", Feed::Essence),
         _ => ("latest", Feed::Latest),
     };
+    let app = &page.state.app;
     let (c, feed, topics) =
-        or_fail!(page, page.state.app.community_page(page.auth.viewer(), slug, feed, q.cursor.as_deref()).await);
+        or_fail!(page, app.community_page(page.auth.viewer(), slug, feed, q.cursor.as_deref()).await);
+    let setup = match page.auth.viewer() {
+        Some(v) if c.abilities.manage => app.setup_guide(v, slug).await.ok().flatten(),
+        _ => None,
+    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
         "communities/community.html",
-        context! { c, feed, topics, tab, topic_id => q.topic, cursor => q.cursor, form, errors },
+        context! { c, feed, topics, tab, topic_id => q.topic, cursor => q.cursor, form, errors, setup },
     )
 }
 
@@ -180,7 +224,7 @@ async fn settings_view(page: &Page, slug: &str, form: Option<Form>, errors: Hash
     let rules = app.rules(Some(v), slug).await.ok().flatten();
     let topics = app.topics(Some(v), slug).await.unwrap_or_default();
     let invites = app.invites(v, slug).await.unwrap_or_default();
-    let form = form.unwrap_or_else(|| settings_form(Some(&c)));
+    let form = form.unwrap_or_else(|| settings_form(&current_settings(&c)));
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(status, "communities/settings.html", context! { c, form, errors, rules, topics, invites })
 }

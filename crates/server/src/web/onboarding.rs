@@ -1,5 +1,6 @@
 //! The newcomer checklist: the member's own page (introduce yourself, opt
-//! out of assistant messages) and the operators' progress page and settings.
+//! out of assistant messages) and the operators' progress page and settings;
+//! the setup guide's "hide" (the guide itself is a card on the community page).
 
 use std::collections::HashMap;
 
@@ -20,9 +21,16 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/checklist", get(checklist_page))
         .route("/c/{slug}/checklist/intro", post(introduce))
         .route("/c/{slug}/checklist/opt-out", post(opt_out))
+        .route("/c/{slug}/setup/dismiss", post(dismiss_setup))
 }
 
-pub(super) const TEMPLATES: &[(&str, &str)] = templates!["onboarding/checklist.html", "onboarding/progress.html"];
+async fn dismiss_setup(page: Page, Path(slug): Path<String>) -> Response {
+    let r = async { page.state.app.dismiss_setup_guide(page.auth.require()?, &slug).await }.await;
+    page.done(r, |_| format!("/c/{slug}"), "setup_hidden")
+}
+
+pub(super) const TEMPLATES: &[(&str, &str)] =
+    templates!["onboarding/checklist.html", "onboarding/progress.html", "onboarding/setup_guide.html"];
 
 /// This capability's tabs in the community header.
 pub(super) const NAV: &[Tab] =

@@ -10,5 +10,6 @@ mod email;
 mod jobs;
 mod membership;
 mod moderation;
+mod onboarding;
 mod platform;
 mod web;

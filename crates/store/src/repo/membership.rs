@@ -242,6 +242,11 @@ pub struct InviteRow {
 
 const INV_COLS: &str = "id, community_id, code, created_by, max_uses, uses, expires_at, revoked_at, created_at";
 
+/// How many invite links a community has had (revoked ones included).
+pub async fn invite_count(conn: &mut Conn, community_id: i64) -> crate::Result<i64> {
+    query_scalar("SELECT COUNT(*) FROM invites WHERE community_id = $1").bind(community_id).fetch_one(conn).await
+}
+
 pub async fn insert_invite(
     conn: &mut Conn,
     community_id: i64,

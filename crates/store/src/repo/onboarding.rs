@@ -21,11 +21,16 @@ pub async fn set_checklist(
         .binds((community_id, enabled as i64))
         .execute(&mut *conn)
         .await?;
-    query(
-        "INSERT INTO onboarding_settings (community_id, intro_topic_id) VALUES ($1, $2)
-         ON CONFLICT (community_id) DO UPDATE SET intro_topic_id = excluded.intro_topic_id",
-    )
-    .binds((community_id, intro_topic_id))
+    set_setting(conn, community_id, "intro_topic_id", intro_topic_id).await
+}
+
+/// Writes one column of the community's onboarding settings row, creating it.
+async fn set_setting(conn: &mut Conn, community_id: i64, column: &'static str, v: Option<i64>) -> crate::Result<()> {
+    query(&format!(
+        "INSERT INTO onboarding_settings (community_id, {column}) VALUES ($1, $2)
+         ON CONFLICT (community_id) DO UPDATE SET {column} = excluded.{column}"
+    ))
+    .binds((community_id, v))
     .execute(conn)
     .await?;
     Ok(())
@@ -38,6 +43,20 @@ pub async fn intro_topic(conn: &mut Conn, community_id: i64) -> crate::Result<Op
         .fetch_optional(conn)
         .await?;
     Ok(t.flatten())
+}
+
+/// When staff hid the setup guide, if they did.
+pub async fn setup_dismissed_at(conn: &mut Conn, community_id: i64) -> crate::Result<Option<i64>> {
+    let t: Option<Option<i64>> =
+        query_scalar("SELECT setup_dismissed_at FROM onboarding_settings WHERE community_id = $1")
+            .bind(community_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(t.flatten())
+}
+
+pub async fn dismiss_setup(conn: &mut Conn, community_id: i64, now: i64) -> crate::Result<()> {
+    set_setting(conn, community_id, "setup_dismissed_at", Some(now)).await
 }
 
 /// (posts in the intro topic, other posts) by a member, counting only visible ones.
