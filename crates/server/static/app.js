@@ -23,3 +23,16 @@ document.addEventListener('change', function (e) {
   if (!cls) return;
   document.querySelectorAll('input.' + cls).forEach(function (b) { b.checked = e.target.checked; });
 });
+// Fields that apply only to some choices carry data-when="field=a,b": they
+// show while the form's field `field` has one of those values. Without this
+// script every field shows, and the server ignores the ones that do not apply.
+function yajiWhen(form) {
+  form.querySelectorAll('[data-when]').forEach(function (el) {
+    var spec = el.getAttribute('data-when').split('=');
+    var ctl = form.elements[spec[0]];
+    if (!ctl) return;
+    el.hidden = spec[1].split(',').indexOf(ctl.value) < 0;
+  });
+}
+document.querySelectorAll('form').forEach(yajiWhen);
+document.addEventListener('change', function (e) { if (e.target.form) yajiWhen(e.target.form); });

@@ -5,6 +5,7 @@
 //! does the loading and the writing.
 
 mod cron;
+pub mod repeat;
 pub mod templates;
 
 use std::collections::BTreeMap;

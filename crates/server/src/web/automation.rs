@@ -43,13 +43,17 @@ fn num(s: &str) -> Value {
     }
 }
 
-/// The rule editor's flat form → the rule's JSON.
-fn form_to_rule(f: &Form) -> Value {
+/// The rule editor's flat form → the rule's JSON (the schedule picker's
+/// fields become the trigger's cron expression).
+fn form_to_rule(f: &Form) -> Result<Value, AppError> {
     let kind = field(f, "trigger");
     let trigger = match kind {
         "keyword_matched" => json!({"kind": kind, "keywords": lines(field(f, "keywords"))}),
         "member_inactive" => json!({"kind": kind, "days": num(field(f, "days"))}),
-        "schedule" => json!({"kind": kind, "cron": field(f, "cron")}),
+        "schedule" => {
+            let cron = super::repeat::read(f, "sched_", "trigger.cron")?.unwrap_or_default();
+            json!({"kind": kind, "cron": cron})
+        }
         "date" => json!({"kind": kind, "at": field(f, "at")}),
         _ => json!({"kind": kind}),
     };
@@ -78,7 +82,7 @@ fn form_to_rule(f: &Form) -> Value {
         };
         actions.push(a);
     }
-    json!({"name": field(f, "name"), "trigger": trigger, "conditions": conditions, "actions": actions})
+    Ok(json!({"name": field(f, "name"), "trigger": trigger, "conditions": conditions, "actions": actions}))
 }
 
 /// A saved rule's JSON → the editor's flat form.
@@ -96,7 +100,7 @@ fn rule_to_form(def: &Value, enabled: bool) -> Form {
     f.insert("trigger".into(), s(&t["kind"]));
     f.insert("keywords".into(), join(&t["keywords"], "\n"));
     f.insert("days".into(), s(&t["days"]));
-    f.insert("cron".into(), s(&t["cron"]));
+    super::repeat::fill(&mut f, "sched_", t["cron"].as_str());
     f.insert("at".into(), s(&t["at"]));
     let c = &def["conditions"];
     for r in c["roles"].as_array().into_iter().flatten() {
@@ -172,6 +176,7 @@ async fn rules_page(page: Page, Path(slug): Path<String>) -> Response {
     f.insert("enabled".into(), "on".into());
     f.insert("trigger".into(), "member_joined".into());
     f.insert("a0_kind".into(), "notify".into());
+    super::repeat::fill(&mut f, "sched_", Some("0 9 * * 1"));
     render_rules(&page, &slug, None, f, HashMap::new(), None).await
 }
 
@@ -191,7 +196,7 @@ async fn submit(page: Page, slug: String, id: Option<i64>, f: Form) -> Response 
     let dry_run = field(&f, "do") == "dry_run";
     let r = async {
         let v = page.auth.require()?;
-        let def = parse_rule(&form_to_rule(&f))?;
+        let def = parse_rule(&form_to_rule(&f)?)?;
         if dry_run {
             Ok(Err(app.dry_run(v, &slug, def).await?))
         } else {
@@ -266,9 +271,18 @@ mod tests {
                            "text_contains": [], "topics": []},
             "actions": [{"kind": "notify", "message": "{name}: {days_inactive}"}, {"kind": "add_tag", "tag": "quiet"}]});
         let f = rule_to_form(&rule, true);
-        let back = form_to_rule(&f);
+        let back = form_to_rule(&f).unwrap();
         let a = parse_rule(&rule).unwrap();
         let b = parse_rule(&back).unwrap();
         assert_eq!(a, b);
+        // A schedule goes through the repeat picker and comes back the same.
+        let weekly = json!({"name": "Weekly", "trigger": {"kind": "schedule", "cron": "0 20 * * 5"}, "conditions": {},
+            "actions": [{"kind": "post", "title": "t", "body": "b", "reply": false}]});
+        let f = rule_to_form(&weekly, true);
+        assert_eq!(
+            (field(&f, "sched_every"), field(&f, "sched_time"), field(&f, "sched_wd_5")),
+            ("week", "20:00", "on")
+        );
+        assert_eq!(parse_rule(&form_to_rule(&f).unwrap()).unwrap(), parse_rule(&weekly).unwrap());
     }
 }

@@ -69,14 +69,17 @@ async fn calendar_page(page: Page, Path(slug): Path<String>, Query(q): Query<Has
 }
 
 async fn schedule(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
-    let input = ScheduleInput {
-        title: Some(field(&f, "title").to_string()).filter(|t| !t.trim().is_empty()),
-        body: field(&f, "body").to_string(),
-        topic_id: field(&f, "topic_id").trim().parse().ok(),
-        publish_at: field(&f, "publish_at").to_string(),
-        repeat: Some(field(&f, "repeat").to_string()),
-    };
-    let r = async { page.state.app.schedule_post(page.auth.require()?, &slug, &input).await }.await;
+    let r = async {
+        let input = ScheduleInput {
+            title: Some(field(&f, "title").to_string()).filter(|t| !t.trim().is_empty()),
+            body: field(&f, "body").to_string(),
+            topic_id: field(&f, "topic_id").trim().parse().ok(),
+            publish_at: field(&f, "publish_at").to_string(),
+            repeat: super::repeat::read(&f, "repeat_", "repeat")?,
+        };
+        page.state.app.schedule_post(page.auth.require()?, &slug, &input).await
+    }
+    .await;
     match r {
         Ok(_) => with_notice(&format!("/c/{slug}/calendar"), "saved"),
         Err(e) => match page.field_errors(&e) {

@@ -32,9 +32,11 @@ mod form;
 mod i18n;
 mod membership;
 mod moderation;
+mod moderation_form;
 mod notifications;
 mod onboarding;
 mod profiles;
+mod repeat;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -142,6 +144,27 @@ fn lang_of(state: &State) -> String {
     state.lookup("lang").and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| "zh-CN".into())
 }
 
+/// A moderation rule's plain name: an operator's own rule by the name they
+/// gave it, a built-in one from the locale (`mod.rule_ad_contact_id`), else
+/// its class ("ad"), else the id itself.
+pub fn rule_name(lang: &str, id: &str) -> String {
+    if let Some(own) = id.strip_prefix("custom.") {
+        return own.to_string();
+    }
+    let key = format!("mod.rule_{}", id.replace('.', "_"));
+    let class = format!("mod.class_{}", id.split('.').next().unwrap_or(id));
+    i18n::lookup(lang, &key).or_else(|| i18n::lookup(lang, &class)).unwrap_or(id).to_string()
+}
+
+/// A sanction's reason as a member reads it: "rule: ad.phrase" (the automod's)
+/// becomes "Broke a rule: ad phrases"; a moderator's own words stay as written.
+pub fn reason_text(lang: &str, reason: &str) -> String {
+    match reason.trim().strip_prefix("rule: ") {
+        Some(id) => i18n::t(lang, "mod.reason_rule").replace("{rule}", &rule_name(lang, id.trim())),
+        None => reason.trim().to_string(),
+    }
+}
+
 impl Web {
     pub fn new() -> Web {
         let mut env = Environment::new();
@@ -166,6 +189,11 @@ impl Web {
             }
             s
         });
+        env.add_function("rule_name", |state: &State, id: &str| -> String { rule_name(&lang_of(state), id) });
+        env.add_function("repeat_text", |state: &State, cron: &str| -> String {
+            repeat::describe(&lang_of(state), cron)
+        });
+        env.add_function("reason_text", |state: &State, r: &str| -> String { reason_text(&lang_of(state), r) });
         env.add_filter("ago", |state: &State, v: &str| -> String {
             let lang = lang_of(state);
             let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) else {
@@ -408,6 +436,16 @@ pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Respo
 #[cfg(test)]
 mod tests {
     use minijinja::context;
+
+    #[test]
+    fn rule_ids_read_as_plain_names() {
+        assert_eq!(super::rule_name("en", "ad.contact_id"), "WeChat / QQ / Telegram ID");
+        assert_eq!(super::rule_name("zh-CN", "newcomer.link"), "新成员发链接");
+        assert_eq!(super::rule_name("en", "custom.No crypto"), "No crypto");
+        assert_eq!(super::rule_name("en", "ad.someday"), "ad", "an unknown id of a known class");
+        assert_eq!(super::reason_text("en", "rule: flood.repeat"), "Broke a rule: the same message repeated");
+        assert_eq!(super::reason_text("zh-CN", "刷屏"), "刷屏");
+    }
 
     #[test]
     fn english_counts_of_one_read_singular() {

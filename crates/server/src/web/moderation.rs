@@ -12,14 +12,13 @@ use serde::Serialize;
 use yaji_app::moderation::{Decision, HitView, ReportKind, TestInput, TestResult};
 use yaji_app::AppError;
 use yaji_domain::error::invalid;
-use yaji_domain::moderation::{
-    ActionKind, CustomRule, Detector, ModerationSettings, PatternKind, Sanction, MAX_MUTE_MINUTES,
-};
+use yaji_domain::moderation::ActionKind;
 
 use super::{Page, Tab, WebForm};
 use crate::AppState;
 
-use super::form::{field, lines, with_notice, Form};
+use super::form::{field, with_notice, Form};
+use super::moderation_form::{parse_form, settings_form, DETECTORS, LADDER_STEPS};
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/moderation", get(rules_page).post(save_rules))
@@ -41,179 +40,6 @@ pub(super) const NAV: &[Tab] = &[Tab {
     show: "moderate",
     badge: "review_queue",
 }];
-
-/// The detectors on the rules page, in display order: (form name, settings accessor).
-const DETECTORS: [&str; 11] = [
-    "abuse_words",
-    "default_banned_words",
-    "links",
-    "group_invites",
-    "phones",
-    "contact_ids",
-    "ad_phrases",
-    "flood",
-    "junk",
-    "mass_mentions",
-    "newcomer",
-];
-
-fn detector_mut<'a>(s: &'a mut ModerationSettings, name: &str) -> Option<(&'a mut bool, &'a mut Sanction)> {
-    let d = &mut s.detectors;
-    let det = |d: &'a mut Detector| Some((&mut d.enabled, &mut d.sanction));
-    match name {
-        "abuse_words" => det(&mut d.abuse_words),
-        "default_banned_words" => det(&mut d.default_banned_words),
-        "links" => det(&mut d.links),
-        "group_invites" => det(&mut d.group_invites),
-        "phones" => det(&mut d.phones),
-        "contact_ids" => det(&mut d.contact_ids),
-        "ad_phrases" => det(&mut d.ad_phrases),
-        "flood" => det(&mut d.flood),
-        "junk" => det(&mut d.junk),
-        "mass_mentions" => det(&mut d.mass_mentions),
-        "newcomer" => Some((&mut s.newcomer.enabled, &mut s.newcomer.sanction)),
-        _ => None,
-    }
-}
-
-/// "mute:60" / "warn" ↔ a sanction.
-fn sanction_text(s: Sanction) -> String {
-    if s.action == ActionKind::Mute {
-        format!("mute:{}", s.mute_minutes)
-    } else {
-        s.action.as_str().to_string()
-    }
-}
-
-fn parse_sanction(field_name: &'static str, raw: &str) -> Result<Sanction, AppError> {
-    let raw = raw.trim();
-    let (a, m) = raw.split_once(':').unwrap_or((raw, "60"));
-    let action = ActionKind::parse(field_name, a.trim()).map_err(|_| {
-        invalid(
-            field_name,
-            "invalid_choice",
-            format!("'{raw}': use allow, hold, hide, warn, mute:MINUTES, remove or ban"),
-        )
-    })?;
-    let mute_minutes = m
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|m| (1..=MAX_MUTE_MINUTES).contains(m))
-        .ok_or_else(|| invalid(field_name, "out_of_range", "a mute lasts 1 minute to 365 days"))?;
-    Ok(Sanction { action, mute_minutes })
-}
-
-/// The form's text view of settings.
-fn settings_form(s: &ModerationSettings) -> Form {
-    let mut f = Form::new();
-    f.insert("enabled".into(), if s.enabled { "on".into() } else { String::new() });
-    f.insert("banned_words".into(), s.banned_words.join("\n"));
-    f.insert("banned_words_action".into(), sanction_text(s.banned_words_sanction));
-    f.insert("allowed_domains".into(), s.allowed_domains.join("\n"));
-    let mut copy = s.clone();
-    for name in DETECTORS {
-        if let Some((on, sanction)) = detector_mut(&mut copy, name) {
-            f.insert(format!("{name}_on"), if *on { "on".into() } else { String::new() });
-            f.insert(format!("{name}_action"), sanction_text(*sanction));
-        }
-    }
-    let d = &s.detectors;
-    for (k, v) in [
-        ("ad_phrase_threshold", d.ad_phrase_threshold),
-        ("flood_max_messages", d.flood_max_messages),
-        ("flood_window_secs", d.flood_window_secs),
-        ("flood_max_repeats", d.flood_max_repeats),
-        ("max_mentions", d.max_mentions),
-        ("newcomer_days", s.newcomer.days),
-        ("newcomer_posts", s.newcomer.posts),
-        ("strike_decay_days", s.strike_decay_days),
-        ("report_threshold", s.report_threshold),
-    ] {
-        f.insert(k.into(), v.to_string());
-    }
-    f.insert("ladder".into(), s.ladder.iter().map(|x| sanction_text(*x)).collect::<Vec<_>>().join(", "));
-    let custom = s
-        .custom_rules
-        .iter()
-        .map(|r| {
-            let kind = if r.kind == PatternKind::Regex { "regex" } else { "words" };
-            let pattern = if r.kind == PatternKind::Regex { r.patterns.join("") } else { r.patterns.join(", ") };
-            format!("{} | {kind} | {} | {pattern}", r.name, sanction_text(r.sanction))
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    f.insert("custom_rules".into(), custom);
-    f
-}
-
-fn number(f: &Form, k: &'static str) -> Result<u32, AppError> {
-    field(f, k).trim().parse().map_err(|_| invalid(k, "invalid_number", format!("{k} must be a whole number")).into())
-}
-
-/// Parses the rules form over the current settings (so what the form leaves out is kept).
-fn parse_form(f: &Form, mut s: ModerationSettings) -> Result<ModerationSettings, AppError> {
-    s.enabled = field(f, "enabled") == "on";
-    s.banned_words = lines(field(f, "banned_words"));
-    s.banned_words_sanction = parse_sanction("banned_words", field(f, "banned_words_action"))?;
-    s.allowed_domains = lines(field(f, "allowed_domains")).into_iter().map(|d| d.to_lowercase()).collect();
-    for name in DETECTORS {
-        let on = field(f, &format!("{name}_on")) == "on";
-        let sanction = parse_sanction("detectors", field(f, &format!("{name}_action")))?;
-        if let Some((e, sa)) = detector_mut(&mut s, name) {
-            *e = on;
-            *sa = sanction;
-        }
-    }
-    s.detectors.ad_phrase_threshold = number(f, "ad_phrase_threshold")?;
-    s.detectors.flood_max_messages = number(f, "flood_max_messages")?;
-    s.detectors.flood_window_secs = number(f, "flood_window_secs")?;
-    s.detectors.flood_max_repeats = number(f, "flood_max_repeats")?;
-    s.detectors.max_mentions = number(f, "max_mentions")?;
-    s.newcomer.days = number(f, "newcomer_days")?;
-    s.newcomer.posts = number(f, "newcomer_posts")?;
-    s.strike_decay_days = number(f, "strike_decay_days")?;
-    s.report_threshold = number(f, "report_threshold")?;
-    s.ladder = field(f, "ladder")
-        .split([',', '，', '\n'])
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(|x| parse_sanction("ladder", x))
-        .collect::<Result<_, _>>()?;
-    s.custom_rules = lines(field(f, "custom_rules"))
-        .iter()
-        .map(|l| {
-            let parts: Vec<&str> = l.splitn(4, '|').map(str::trim).collect();
-            let [name, kind, action, pattern] = parts[..] else {
-                return Err(invalid(
-                    "custom_rules",
-                    "invalid_format",
-                    format!("'{l}': use name | words or regex | action | pattern"),
-                )
-                .into());
-            };
-            let kind = match kind {
-                "words" => PatternKind::Words,
-                "regex" => PatternKind::Regex,
-                _ => return Err(invalid("custom_rules", "invalid_format", format!("'{kind}': words or regex")).into()),
-            };
-            let patterns = match kind {
-                PatternKind::Words => {
-                    pattern.split([',', '，']).map(str::trim).filter(|w| !w.is_empty()).map(str::to_string).collect()
-                }
-                PatternKind::Regex => vec![pattern.to_string()],
-            };
-            Ok(CustomRule {
-                name: name.to_string(),
-                kind,
-                patterns,
-                sanction: parse_sanction("custom_rules", action)?,
-                enabled: true,
-            })
-        })
-        .collect::<Result<_, AppError>>()?;
-    Ok(s)
-}
 
 /// Text cut into pieces, with the matched ones marked, for highlighting.
 #[derive(Serialize)]
@@ -268,8 +94,14 @@ async fn render_rules(
         status,
         "moderation/rules.html",
         context! { c, form, errors, detectors => DETECTORS, version => view.version, rules => view.rules,
-        test_form, result, pieces, actions => ActionKind::ALL.map(|a| a.as_str()) },
+        test_form, result, pieces, actions => ActionKind::ALL.map(|a| a.as_str()),
+        ladder_steps => LADDER_STEPS, custom_rows => form_rows(&form) },
     )
+}
+
+/// How many custom-rule rows the form shows (the saved ones and two blank).
+fn form_rows(f: &Form) -> usize {
+    field(f, "custom_rows").parse().unwrap_or(0)
 }
 
 async fn rules_page(page: Page, Path(slug): Path<String>) -> Response {
@@ -411,37 +243,6 @@ async fn report(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_form_round_trips_settings() {
-        let mut s = ModerationSettings {
-            banned_words: vec!["竞品".into(), "spam word".into()],
-            allowed_domains: vec!["example.com".into()],
-            custom_rules: vec![CustomRule {
-                name: "orders".into(),
-                kind: PatternKind::Regex,
-                patterns: vec![r"ORD-\d+|PO-\d+".into()],
-                sanction: Sanction::mute(30),
-                enabled: true,
-            }],
-            ..ModerationSettings::default()
-        };
-        s.detectors.links.enabled = false;
-        let f = settings_form(&s);
-        assert_eq!(parse_form(&f, ModerationSettings::default()).unwrap(), s);
-    }
-
-    #[test]
-    fn bad_form_values_name_their_field() {
-        let mut f = settings_form(&ModerationSettings::default());
-        f.insert("ladder".into(), "warn, mute:0".into());
-        let AppError::Invalid(e) = parse_form(&f, ModerationSettings::default()).unwrap_err() else { panic!() };
-        assert_eq!(e.field, "ladder");
-        f.insert("ladder".into(), "warn".into());
-        f.insert("custom_rules".into(), "just a name".into());
-        let AppError::Invalid(e) = parse_form(&f, ModerationSettings::default()).unwrap_err() else { panic!() };
-        assert_eq!((e.field, e.code), ("custom_rules", "invalid_format"));
-    }
 
     #[test]
     fn highlight_marks_matched_characters() {

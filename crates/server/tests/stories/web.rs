@@ -282,7 +282,9 @@ story! {
         let (_, rules) = c.page("/c/club/moderation").await;
         let r = c.post_form(&csrf_of(&rules), "/c/club/moderation/test", &[("text", "快 加 微 信 abc123")]).await;
         let html = r.text().await.unwrap();
-        assert!(html.contains("<mark title=\"ad.contact_id\">加 微 信 abc123</mark>"), "{html}");
+        // Rules are named in plain words, not by their ids.
+        assert!(html.contains("<mark title=\"微信 &#x2f; QQ &#x2f; Telegram 号\">加 微 信 abc123</mark>"), "{html}");
+        assert!(!html.contains("ad.contact_id"), "no rule ids on the page");
         // Saving the form: a bad custom rule is a field error, a good one is saved.
         let mut form = vec![("_csrf".to_string(), csrf_of(&rules))];
         let keep = [
@@ -295,7 +297,6 @@ story! {
             "newcomer_posts",
             "strike_decay_days",
             "report_threshold",
-            "ladder",
         ];
         for k in keep {
             let i = rules.find(&format!("name=\"{k}\" value=\"")).unwrap() + k.len() + 15;
@@ -320,17 +321,32 @@ story! {
         form.push(("enabled".into(), "on".into()));
         form.push(("banned_words_action".into(), "hide".into()));
         form.push(("banned_words".into(), "竞品课".into()));
-        form.push(("custom_rules".into(), "broken | regex | hold | (unclosed".into()));
+        // The ladder: warn, then a day's mute; the third step left empty ends it.
+        form.push(("ladder_0_action".into(), "warn".into()));
+        form.push(("ladder_1_action".into(), "mute".into()));
+        form.push(("ladder_1_minutes".into(), "1440".into()));
+        form.push(("ladder_2_action".into(), String::new()));
+        form.push(("ladder_3_action".into(), "ban".into()));
+        for (k, v) in [("custom_rows", "2"), ("cr0_name", "broken"), ("cr0_kind", "regex"), ("cr0_action", "hold"), ("cr0_on", "on")] {
+            form.push((k.into(), v.into()));
+        }
+        form.push(("cr0_pattern".into(), "(unclosed".into()));
         let r = c.post(t.url("/c/club/moderation")).form(&form).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.text().await.unwrap().contains("unclosed group"));
         form.pop();
-        form.push(("custom_rules".into(), "orders | regex | hide | ORD-[0-9]+".into()));
+        form.push(("cr0_pattern".into(), "ORD-[0-9]+".into()));
         let r = c.post(t.url("/c/club/moderation")).form(&form).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{b:?} {}", r.text().await.unwrap());
         let (_, s) = owner.get("/api/v1/communities/club/moderation").await;
         assert_eq!(s["settings"]["banned_words"], serde_json::json!(["竞品课"]));
         assert_eq!(s["settings"]["custom_rules"][0]["patterns"], serde_json::json!(["ORD-[0-9]+"]));
+        assert_eq!(s["settings"]["custom_rules"].as_array().unwrap().len(), 1, "the blank row adds nothing");
+        let ladder: Vec<_> = s["settings"]["ladder"].as_array().unwrap().iter().map(|x| (x["action"].clone(), x["mute_minutes"].clone())).collect();
+        assert_eq!(ladder, [(serde_json::json!("warn"), serde_json::json!(60)), (serde_json::json!("mute"), serde_json::json!(1440))]);
+        // The saved form reads back as selects, not codes.
+        let (_, rules) = c.page("/c/club/moderation").await;
+        assert!(rules.contains(r#"<option value="1440" selected>"#) && rules.contains(r#"name="cr0_name" value="broken""#));
     }
 }
 
@@ -408,7 +424,8 @@ story! {
                 ("_csrf".into(), csrf_of(&html)),
                 ("name".into(), "Weekly topic".into()),
                 ("trigger".into(), "schedule".into()),
-                ("cron".into(), "0 9 * *".into()),
+                ("sched_every".into(), "week".into()),
+                ("sched_time".into(), "09:00".into()),
                 ("a0_kind".into(), "post".into()),
                 ("a0_title".into(), "Topic {date}".into()),
                 ("a0_text".into(), "What are you reading?".into()),
@@ -423,12 +440,12 @@ story! {
         let r = c.post(t.url("/c/club/assistant")).form(&form(&[("do", "save")])).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = r.text().await.unwrap();
-        assert!(body.contains("field-error") && body.contains("five fields"), "{body}");
+        assert!(body.contains("field-error") && body.contains("此项必填"), "{body}");
         assert_eq!(t.count("SELECT COUNT(*) FROM automation_rules").await, 1);
         // Dry run, then save.
         let r = c
             .post(t.url("/c/club/assistant"))
-            .form(&form(&[("cron", "0 9 * * 1"), ("do", "dry_run")]))
+            .form(&form(&[("sched_wd_1", "on"), ("do", "dry_run")]))
             .send()
             .await
             .unwrap();
@@ -437,7 +454,7 @@ story! {
         assert!(body.contains("id=\"dry-run\"") && body.contains("What are you reading?"), "dry run preview");
         let r = c
             .post(t.url("/c/club/assistant"))
-            .form(&form(&[("cron", "0 9 * * 1"), ("do", "save")]))
+            .form(&form(&[("sched_wd_1", "on"), ("do", "save")]))
             .send()
             .await
             .unwrap();
@@ -446,7 +463,9 @@ story! {
         let weekly = rules.as_array().unwrap().iter().find(|r| r["name"] == "Weekly topic").unwrap().clone();
         let (st, edit) = c.page(&format!("/c/club/assistant/rules/{}", weekly["id"])).await;
         assert_eq!(st, StatusCode::OK);
-        assert!(edit.contains("value=\"0 9 * * 1\""), "the editor is prefilled");
+        assert_eq!(weekly["definition"]["trigger"]["cron"], "0 9 * * 1", "{weekly}");
+        assert!(edit.contains(r#"name="sched_wd_1" checked"#), "the editor shows the schedule as picked");
+        assert!(edit.contains(r#"data-when="a0_kind=post""#), "fields say which action they belong to");
 
         // A member's checklist page and introduction form.
         let mc = Browser::new(&t);
