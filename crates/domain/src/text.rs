@@ -122,14 +122,79 @@ pub fn markdown_to_html(md: &str) -> String {
         .to_string()
 }
 
+/// Plain text as HTML with its links clickable: `http(s)://` addresses and
+/// this site's own paths (`/c/…`, `/p/…`, `/u/…`, as the assistant's
+/// `{rules_link}` writes them). Everything else is escaped; a path counts
+/// only where it starts a word, so "and/or" stays text. Trailing
+/// punctuation (ASCII or full-width) is not part of a link.
+pub fn linkify(text: &str) -> String {
+    static LINK: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = LINK.get_or_init(|| {
+        regex::Regex::new(r"https?://[^\s<>\x22'，。！？、；：）」』】]+|/[cpu]/[A-Za-z0-9_\-./?=&#%]+").expect("valid")
+    });
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut last = 0;
+    for m in re.find_iter(text) {
+        let before = text[..m.start()].chars().next_back();
+        if m.as_str().starts_with('/') && before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '/') {
+            continue;
+        }
+        let link = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?', ')']);
+        out.push_str(&escape_html(&text[last..m.start()]));
+        let href = escape_html(link);
+        out.push_str(&format!(r#"<a href="{href}" rel="noopener noreferrer nofollow">{href}</a>"#));
+        last = m.start() + link.len();
+    }
+    out.push_str(&escape_html(&text[last..]));
+    out
+}
+
+/// Han, kana, hangul and the full-width punctuation that goes with them.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3000..=0x303F | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF)
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// A plain-text excerpt of a Markdown body for feeds (first `max` chars).
 pub fn excerpt(md: &str, max: usize) -> String {
-    use pulldown_cmark::{Event, Parser};
+    use pulldown_cmark::{Event, Parser, TagEnd};
     let mut out = String::new();
+    // Blocks and line breaks become one space, except beside Chinese or
+    // Japanese text (which has none); inline markup (bold, links) none.
+    let mut gap = false;
     for e in Parser::new(md) {
         match e {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => out.push(' '),
+            Event::Text(t) | Event::Code(t) => {
+                let joins_cjk = out.chars().next_back().is_some_and(is_cjk) || t.chars().next().is_some_and(is_cjk);
+                if gap && !out.is_empty() && !out.ends_with(' ') && !joins_cjk {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push_str(&t);
+            }
+            Event::SoftBreak | Event::HardBreak => gap = true,
+            Event::End(tag)
+                if !matches!(
+                    tag,
+                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image
+                ) =>
+            {
+                gap = true
+            }
             _ => {}
         }
         if out.chars().count() > max {
@@ -149,6 +214,27 @@ pub fn excerpt(md: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_add_no_spaces_inside_chinese() {
+        assert_eq!(excerpt("**宋代点茶**，两小时。", 50), "宋代点茶，两小时。");
+        assert_eq!(excerpt("第一段。\n\n第二段", 50), "第一段。第二段");
+        assert_eq!(excerpt("first line\nsecond *line*.\n\n- a\n- b", 50), "first line second line. a b");
+        assert_eq!(excerpt("读 [这本书](https://x.org) 吧", 50), "读 这本书 吧");
+    }
+
+    #[test]
+    fn linkify_makes_addresses_and_site_paths_links() {
+        assert_eq!(
+            linkify("请先读群规：/c/tea/rules，再看 https://ex.com/a?b=1."),
+            r#"请先读群规：<a href="/c/tea/rules" rel="noopener noreferrer nofollow">/c/tea/rules</a>，再看 <a href="https://ex.com/a?b=1" rel="noopener noreferrer nofollow">https://ex.com/a?b=1</a>."#
+        );
+        assert_eq!(linkify("and/or a/c/b <b>"), "and/or a/c/b &lt;b&gt;", "not inside words; escaped");
+        assert_eq!(
+            linkify(r#"https://x.io/"onmouseover=1"#),
+            r#"<a href="https://x.io/" rel="noopener noreferrer nofollow">https://x.io/</a>&quot;onmouseover=1"#
+        );
+    }
 
     #[test]
     fn markdown_strips_script_and_js_links() {

@@ -583,7 +583,7 @@ fn describe(a: &RuleAction, vars: &BTreeMap<&str, String>) -> String {
                 (false, false) => format!("{t}\n{b}"),
             }
         }
-        RuleAction::Notify { message } | RuleAction::NotifyModerators { message } => auto::render(message, vars),
+        RuleAction::Notify { message, .. } | RuleAction::NotifyModerators { message } => auto::render(message, vars),
         RuleAction::AddTag { tag } => format!("+{tag}"),
         RuleAction::RemoveTag { tag } => format!("-{tag}"),
         RuleAction::Mute { minutes } => format!("{minutes} min"),

@@ -290,9 +290,18 @@ impl App {
                     }
                 }
             }
-            RuleAction::Notify { message } => {
+            RuleAction::Notify { message, translations } => {
                 let Some(m) = m else { return Ok("no recipient".into()) };
-                let detail = serde_json::json!({"rule": f.rule_name, "message": auto::render(message, vars), "community": c.name});
+                // In the member's language when the rule has it.
+                let text = match translations.is_empty() {
+                    true => message,
+                    false => {
+                        let locale = users::by_id(conn, m.user_id).await?.map(|u| u.locale).unwrap_or_default();
+                        translations.get(&locale).unwrap_or(message)
+                    }
+                };
+                let detail =
+                    serde_json::json!({"rule": f.rule_name, "message": auto::render(text, vars), "community": c.name});
                 notify(conn, m.user_id, Some(c.id), NotificationKind::Automation, &detail, now).await?;
                 "sent".into()
             }

@@ -143,9 +143,12 @@ pub enum Action {
         #[serde(default)]
         reply: bool,
     },
-    /// A private notification to the member.
+    /// A private notification to the member, in the member's language when
+    /// `translations` has it (keys `zh-CN`, `en`), else `message`.
     Notify {
         message: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        translations: BTreeMap<String, String>,
     },
     AddTag {
         tag: String,
@@ -165,6 +168,9 @@ pub enum Action {
         webhook_id: i64,
     },
 }
+
+/// The languages a message may be translated into (the UI's).
+pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
 
 impl Action {
     pub fn kind(&self) -> &'static str {
@@ -305,9 +311,21 @@ impl RuleDef {
                         ));
                     }
                 }
-                Action::Notify { message } | Action::NotifyModerators { message } => {
-                    check_template(message, "actions.message", n, vars)?
+                Action::Notify { message, translations } => {
+                    check_template(message, "actions.message", n, vars)?;
+                    translations.retain(|_, text| !text.trim().is_empty());
+                    for (lang, text) in translations.iter_mut() {
+                        if !LANGUAGES.contains(&lang.as_str()) {
+                            return Err(invalid(
+                                "actions.translations",
+                                "invalid_choice",
+                                format!("action {n}: translations are for zh-CN or en, not '{lang}'"),
+                            ));
+                        }
+                        check_template(text, "actions.translations", n, vars)?;
+                    }
                 }
+                Action::NotifyModerators { message } => check_template(message, "actions.message", n, vars)?,
                 Action::AddTag { tag: t } | Action::RemoveTag { tag: t } => {
                     *t = tag(t).map_err(|e| FieldError { field: "actions.tag", ..e })?
                 }

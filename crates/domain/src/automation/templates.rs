@@ -35,17 +35,17 @@ fn next_date(dates: &[&str], today: NaiveDate) -> String {
 pub fn build(key: &str, zh: bool, approval: bool, today: NaiveDate) -> Option<RuleDef> {
     let t = |zh_text: &str, en_text: &str| if zh { zh_text.to_string() } else { en_text.to_string() };
     let post = |title: String, body: String| Action::Post { title, body, reply: false };
+    // Private messages go out in each member's language; posts are the operator's.
+    let notify = |zh_text: &str, en_text: &str| Action::Notify {
+        message: t(zh_text, en_text),
+        translations: [("zh-CN".to_string(), zh_text.to_string()), ("en".to_string(), en_text.to_string())].into(),
+    };
     let (name, trigger, actions) = match key {
         "welcome" => (
             t("欢迎新成员", "Welcome newcomers"),
             if approval { Trigger::JoinApproved } else { Trigger::MemberJoined },
             vec![
-                Action::Notify {
-                    message: t(
-                        "{name}，欢迎加入{community}！请先读一读群规：{rules_link}，再完成新人任务：{checklist_link}",
-                        "Welcome to {community}, {name}! Please read the rules: {rules_link}, then try the newcomer checklist: {checklist_link}",
-                    ),
-                },
+                notify("{name}，欢迎加入{community}！请先读一读群规：{rules_link}，再完成新人任务：{checklist_link}", "Welcome to {community}, {name}! Please read the rules: {rules_link}, then try the newcomer checklist: {checklist_link}"),
                 Action::AddTag { tag: t("新人", "newcomer") },
             ],
         ),
@@ -53,7 +53,7 @@ pub fn build(key: &str, zh: bool, approval: bool, today: NaiveDate) -> Option<Ru
             t("新人任务完成", "Newcomer checklist completed"),
             Trigger::ChecklistCompleted,
             vec![
-                Action::Notify { message: t("{name}，恭喜完成新人任务！欢迎正式成为{community}的一员。", "Well done, {name}: you finished the newcomer checklist. Welcome to {community} for real!") },
+                notify("{name}，恭喜完成新人任务！欢迎正式成为{community}的一员。", "Well done, {name}: you finished the newcomer checklist. Welcome to {community} for real!"),
                 Action::RemoveTag { tag: t("新人", "newcomer") },
             ],
         ),
@@ -76,12 +76,7 @@ pub fn build(key: &str, zh: bool, approval: bool, today: NaiveDate) -> Option<Ru
         "inactivity_nudge" => (
             t("沉默成员提醒", "Nudge quiet members"),
             Trigger::MemberInactive { days: 14 },
-            vec![Action::Notify {
-                message: t(
-                    "{name}，已经{days_inactive}天没在{community}见到你了，最近大家聊了不少新话题，回来看看吧！",
-                    "{name}, we have not seen you in {community} for {days_inactive} days. There is a lot new to catch up on: come and have a look!",
-                ),
-            }],
+            vec![notify("{name}，已经{days_inactive}天没在{community}见到你了，最近大家聊了不少新话题，回来看看吧！", "{name}, we have not seen you in {community} for {days_inactive} days. There is a lot new to catch up on: come and have a look!")],
         ),
         "festival_spring" => (
             t("春节祝福", "Spring Festival greetings"),

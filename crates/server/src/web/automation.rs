@@ -12,6 +12,7 @@ use minijinja::context;
 use serde_json::{json, Value};
 use yaji_app::automation::parse_rule;
 use yaji_app::AppError;
+use yaji_domain::automation::LANGUAGES;
 
 use super::form::{commas, field, lines, with_notice, Form};
 use super::{Page, Tab, WebForm};
@@ -74,7 +75,12 @@ fn form_to_rule(f: &Form) -> Result<Value, AppError> {
         let a = match kind.as_str() {
             "" => continue,
             "post" => json!({"kind": kind, "title": k("title"), "body": k("text"), "reply": k("reply") == "on"}),
-            "notify" | "notify_moderators" => json!({"kind": kind, "message": k("text")}),
+            "notify" => {
+                let tr: serde_json::Map<String, Value> =
+                    LANGUAGES.iter().map(|l| (l.to_string(), Value::from(k(&format!("tr_{l}"))))).collect();
+                json!({"kind": kind, "message": k("text"), "translations": tr})
+            }
+            "notify_moderators" => json!({"kind": kind, "message": k("text")}),
             "add_tag" | "remove_tag" => json!({"kind": kind, "tag": k("tag")}),
             "mute" => json!({"kind": kind, "minutes": num(&k("minutes"))}),
             "webhook" => json!({"kind": kind, "webhook_id": num(&k("webhook_id"))}),
@@ -120,6 +126,9 @@ fn rule_to_form(def: &Value, enabled: bool) -> Form {
         put("title", s(&a["title"]));
         put("text", if a["body"].is_null() { s(&a["message"]) } else { s(&a["body"]) });
         put("tag", s(&a["tag"]));
+        for l in LANGUAGES {
+            put(&format!("tr_{l}"), s(&a["translations"][l]));
+        }
         put("minutes", s(&a["minutes"]));
         put("webhook_id", s(&a["webhook_id"]));
         if a["reply"] == true {
@@ -269,7 +278,8 @@ mod tests {
         let rule = json!({"name": "Nudge", "trigger": {"kind": "member_inactive", "days": 14},
             "conditions": {"roles": ["member"], "tags_any": ["vip", "早鸟"], "tags_none": [], "min_member_days": 3, "max_member_days": null,
                            "text_contains": [], "topics": []},
-            "actions": [{"kind": "notify", "message": "{name}: {days_inactive}"}, {"kind": "add_tag", "tag": "quiet"}]});
+            "actions": [{"kind": "notify", "message": "{name}: {days_inactive}", "translations": {"en": "{name}, {days_inactive} days"}},
+                        {"kind": "add_tag", "tag": "quiet"}]});
         let f = rule_to_form(&rule, true);
         let back = form_to_rule(&f).unwrap();
         let a = parse_rule(&rule).unwrap();

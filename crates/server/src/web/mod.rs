@@ -194,6 +194,8 @@ impl Web {
             repeat::describe(&lang_of(state), cron)
         });
         env.add_function("reason_text", |state: &State, r: &str| -> String { reason_text(&lang_of(state), r) });
+        // Escapes, then links addresses and site paths (the assistant's messages).
+        env.add_filter("linkify", |v: &str| Value::from_safe_string(yaji_domain::text::linkify(v)));
         env.add_filter("ago", |state: &State, v: &str| -> String {
             let lang = lang_of(state);
             let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) else {

@@ -205,7 +205,9 @@ story! {
             None,
         );
 
+        // Dave reads English; the welcome reaches him in English in both clubs.
         let dave = t.user("dave").await;
+        dave.call(reqwest::Method::PATCH, "/api/v1/me", Some(json!({"locale": "en"}))).await;
         dave.post("/api/v1/communities/en-club/join", json!({})).await;
         dave.post("/api/v1/communities/zh-club/join", json!({"answers": []})).await;
         let (_, reqs) = owner.get("/api/v1/communities/zh-club/join-requests").await;
@@ -222,7 +224,19 @@ story! {
             .collect();
         assert_eq!(msgs.len(), 2, "{notes}");
         assert!(msgs.iter().any(|m| m.starts_with("Welcome to Community en-club, dave!")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.starts_with("dave，欢迎加入Community zh-club！")), "{msgs:?}");
+        assert!(msgs.iter().any(|m| m.starts_with("Welcome to Community zh-club, dave!")), "{msgs:?}");
+        // Zoe reads Chinese: the English club's welcome reaches her in Chinese.
+        let zoe = t.user("zoe").await;
+        zoe.post("/api/v1/communities/en-club/join", json!({})).await;
+        t.drain().await;
+        let (_, notes) = zoe.get("/api/v1/me/notifications").await;
+        let welcome = notes.as_array().unwrap().iter().find(|n| n["kind"] == "automation").expect("welcomed");
+        assert_eq!(welcome["detail"]["message"].as_str().unwrap().split('！').next(), Some("zoe，欢迎加入Community en-club"));
+        // The inbox shows the rules link as a link.
+        let browser = Browser::new(&t);
+        browser.log_in("zoe").await;
+        let (_, inbox) = browser.page("/notifications").await;
+        assert!(inbox.contains(r#"<a href="/c/en-club/rules""#), "links are links");
         // The template's rule replaced the built-in welcome notification.
         assert_eq!(notes_of(&t, dave.id, "welcome").await, 0);
         let (_, tags) = owner.get("/api/v1/communities/zh-club/tags").await;
