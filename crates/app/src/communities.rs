@@ -14,6 +14,7 @@ use yaji_store::repo::moderation as modrepo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
+use crate::platform::jobs::Job;
 use crate::views::{CommunityView, PendingWork, RulesView, TopicView};
 use crate::{finish, now, App, AppError, AppResult};
 
@@ -135,7 +136,8 @@ impl App {
         let mut rules_version = 0;
         if !rules.is_empty() {
             rules_version =
-                repo::publish_rules(tx.conn(), id, &rules, &text::markdown_to_html(&rules), viewer.id, now).await?;
+                repo::publish_rules(tx.conn(), id, &rules, &text::markdown_to_html(&rules), viewer.id, false, now)
+                    .await?;
         }
         // The owner is the first member; their membership begins with the community.
         let joining = mrepo::Joining {
@@ -224,19 +226,32 @@ impl App {
         Ok(out)
     }
 
-    /// Publishes a new version of the rules; members accept it on their next visit.
-    pub async fn publish_rules(&self, viewer: Viewer, slug: &str, body: &str) -> AppResult<RulesView> {
+    /// Publishes a new version of the rules and tells the members (a job).
+    /// With `require_acceptance`, members accept it before they post,
+    /// comment or react again; without, it simply applies.
+    pub async fn publish_rules(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        body: &str,
+        require_acceptance: bool,
+    ) -> AppResult<RulesView> {
         let body = text::body("body", body)?;
         let html = text::markdown_to_html(&body);
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::EditRules)?;
-        let version = repo::publish_rules(tx.conn(), ctx.c.id, &body, &html, viewer.id, now).await?;
+        let version =
+            repo::publish_rules(tx.conn(), ctx.c.id, &body, &html, viewer.id, require_acceptance, now).await?;
         // The publisher accepts their own rules.
         mrepo::accept_rules(tx.conn(), ctx.c.id, viewer.id, version).await?;
-        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &RulesPublished { version });
+        let notice = Job::RulesNotice { community_id: ctx.c.id, version, publisher: viewer.id };
+        crate::platform::jobs::enqueue(tx.conn(), notice, now).await?;
+        let published = RulesPublished { version, require_acceptance };
+        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &published);
         finish(tx, ev, now).await?;
+        self.wake_workers();
         Ok(RulesView { version, body, body_html: html, created_at: crate::rfc3339(now) })
     }
 

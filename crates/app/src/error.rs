@@ -51,6 +51,7 @@ impl From<Denial> for AppError {
             Denial::NotAuthor => "only the author can do this",
             Denial::OwnerCannotLeave => "the owner cannot leave their community",
             Denial::Muted => "you are muted in this community",
+            Denial::RulesNotAccepted => "the rules changed: read and accept the new version first",
         };
         AppError::forbidden(d.code(), message)
     }

@@ -48,13 +48,15 @@ notification_kinds! {
     MemberBanned => "member_banned", "你被封禁了", "You were banned from a community", Immediate;
     UnansweredQuestion => "unanswered_question", "有问题等待回答", "A question is waiting for an answer", Daily;
     AutomationMods => "automation_mods", "助手：给版主", "Assistant: for moderators", Daily;
+    RulesChanged => "rules_changed", "社群公约更新了", "The community's rules changed", Daily;
 }
 
 impl NotificationKind {
     /// Where the notification leads, from its stored detail: the post (and
     /// comment) it is about, the community's rules for a welcome, else none.
     pub fn link(self, detail: &serde_json::Value) -> Option<String> {
-        if let Some(link) = detail["rules_link"].as_str().filter(|_| self == NotificationKind::Welcome) {
+        let to_rules = matches!(self, NotificationKind::Welcome | NotificationKind::RulesChanged);
+        if let Some(link) = detail["rules_link"].as_str().filter(|_| to_rules) {
             return Some(link.to_string());
         }
         let post = detail["post_id"].as_i64()?;

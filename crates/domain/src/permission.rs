@@ -16,13 +16,23 @@ pub struct Actor {
     /// A moderator took away this member's voice for now: they keep membership
     /// and read access but may not post, comment or react.
     pub muted: bool,
+    /// The community requires a rules version this member has not accepted:
+    /// they read, but accept before they post, comment or react.
+    pub rules_pending: bool,
 }
 
 impl Actor {
-    pub const ANONYMOUS: Actor = Actor { signed_in: false, membership: None, site_admin: false, muted: false };
+    pub const ANONYMOUS: Actor =
+        Actor { signed_in: false, membership: None, site_admin: false, muted: false, rules_pending: false };
 
     pub fn member(role: Role) -> Actor {
-        Actor { signed_in: true, membership: Some((role, MemberState::Active)), site_admin: false, muted: false }
+        Actor {
+            signed_in: true,
+            membership: Some((role, MemberState::Active)),
+            site_admin: false,
+            muted: false,
+            rules_pending: false,
+        }
     }
 
     /// Role while the membership is active.
@@ -131,6 +141,8 @@ pub enum Denial {
     OwnerCannotLeave,
     /// Muted: the API adds when the mute ends.
     Muted,
+    /// The rules changed and this member has not accepted the new version.
+    RulesNotAccepted,
 }
 
 impl Denial {
@@ -148,6 +160,7 @@ impl Denial {
             Denial::NotAuthor => "not_author",
             Denial::OwnerCannotLeave => "owner_cannot_leave",
             Denial::Muted => "muted",
+            Denial::RulesNotAccepted => "rules_acceptance_required",
         }
     }
 }
@@ -223,6 +236,8 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
             need_member()?;
             if actor.muted {
                 Err(Denial::Muted)
+            } else if actor.rules_pending {
+                Err(Denial::RulesNotAccepted)
             } else {
                 Ok(())
             }
@@ -281,7 +296,7 @@ mod tests {
     fn actors() -> [Actor; 6] {
         [
             Actor::ANONYMOUS,
-            Actor { signed_in: true, membership: None, site_admin: false, muted: false },
+            Actor { signed_in: true, membership: None, site_admin: false, muted: false, rules_pending: false },
             Actor::member(Role::Member),
             Actor::member(Role::Moderator),
             Actor::member(Role::Admin),
@@ -304,6 +319,7 @@ mod tests {
             Err(Denial::NotAuthor) => "author",
             Err(Denial::OwnerCannotLeave) => "ownerstay",
             Err(Denial::Muted) => "muted",
+            Err(Denial::RulesNotAccepted) => "rules",
         }
     }
 
@@ -378,7 +394,7 @@ mod tests {
         let p = Policy { visibility: Visibility::Private, join_policy: JoinPolicy::Open };
         let got: Vec<_> = actors().into_iter().map(|a| code(decide(a, ReadContent, p))).collect();
         assert_eq!(got, ["signin", "members", "Y", "Y", "Y", "Y"]);
-        let site_admin = Actor { signed_in: true, membership: None, site_admin: true, muted: false };
+        let site_admin = Actor { site_admin: true, membership: None, ..Actor::member(Role::Member) };
         assert_eq!(decide(site_admin, ReadContent, p), Ok(()));
     }
 
@@ -401,12 +417,14 @@ mod tests {
             membership: Some((Role::Member, MemberState::Banned)),
             site_admin: false,
             muted: false,
+            rules_pending: false,
         };
         let left = Actor {
             signed_in: true,
             membership: Some((Role::Moderator, MemberState::Left)),
             site_admin: false,
             muted: false,
+            rules_pending: false,
         };
         for a in [Join, JoinWithInvite, CreatePost] {
             assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(Denial::Banned), "{a:?}");
@@ -428,8 +446,21 @@ mod tests {
     }
 
     #[test]
+    fn members_accept_required_rules_before_they_speak() {
+        let pending = Actor { rules_pending: true, ..Actor::member(Role::Moderator) };
+        for a in [CreatePost, Comment, React] {
+            assert_eq!(decide(pending, a, OPEN_PUBLIC), Err(Denial::RulesNotAccepted), "{a:?}");
+        }
+        for a in [ReadContent, Leave, Report, Moderate, CreateInvite] {
+            assert_eq!(decide(pending, a, OPEN_PUBLIC), Ok(()), "{a:?}");
+        }
+        let both = Actor { muted: true, ..pending };
+        assert_eq!(decide(both, CreatePost, OPEN_PUBLIC), Err(Denial::Muted), "a mute says when it ends");
+    }
+
+    #[test]
     fn site_admins_manage_like_admins() {
-        let sa = Actor { signed_in: true, membership: None, site_admin: true, muted: false };
+        let sa = Actor { signed_in: true, membership: None, site_admin: true, muted: false, rules_pending: false };
         assert_eq!(decide(sa, EditSettings, OPEN_PUBLIC), Ok(()));
         assert_eq!(decide(sa, RemoveMember { target: Role::Admin }, OPEN_PUBLIC), Err(Denial::TargetOutranks));
         assert_eq!(decide(sa, CreatePost, OPEN_PUBLIC), Err(Denial::MembersOnly));

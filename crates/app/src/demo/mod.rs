@@ -224,7 +224,7 @@ impl App {
             .map_err(AppError::from)?;
             let owner = uid[ci];
             let id = crepo::insert(conn, c.slug, &settings, owner, start).await?;
-            let v = crepo::publish_rules(conn, id, c.rules, &markdown_to_html(c.rules), owner, start).await?;
+            let v = crepo::publish_rules(conn, id, c.rules, &markdown_to_html(c.rules), owner, false, start).await?;
             mrepo::upsert_active(
                 conn,
                 &mrepo::Joining {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::activity::{CommentCreated, Kind, PostCreated, Subject};
 use yaji_domain::notification::NotificationKind;
+use yaji_store::repo::community as crepo;
 use yaji_store::repo::notifications as repo;
 use yaji_store::Conn;
 
@@ -145,4 +146,28 @@ mod tests {
     fn finds_mentions_but_not_emails() {
         assert_eq!(super::mentions("hi @alice and ＠Bob_2, mail me@example.com, @al"), ["alice", "bob_2"]);
     }
+}
+
+/// Job: tells every active member but the publisher that the rules changed,
+/// with a link to them and whether they must accept the new version. A
+/// version superseded before the job ran is left to its successor's notice.
+pub(crate) async fn rules_notice_job(
+    conn: &mut Conn,
+    community_id: i64,
+    version: i64,
+    publisher: i64,
+) -> AppResult<String> {
+    let Some(c) = crepo::by_id(conn, community_id).await? else { return Ok("skipped: no community".into()) };
+    if c.rules_version != version {
+        return Ok(format!("skipped: version {} is current", c.rules_version));
+    }
+    let detail = serde_json::json!({
+        "community": c.name, "rules_link": format!("/c/{}/rules", c.slug), "version": version,
+        "required": c.rules_required_version >= version,
+    });
+    let members = crepo::active_member_ids(conn, community_id, publisher).await?;
+    for m in &members {
+        notify(conn, *m, Some(community_id), NotificationKind::RulesChanged, &detail, crate::now()).await?;
+    }
+    Ok(format!("sent to {}", members.len()))
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::community::{CommunitySlug, JoinPolicy, Visibility};
-use yaji_domain::member::Role;
+use yaji_domain::member::{MemberState, Role};
 use yaji_domain::permission::{decide, Action, Actor, Denial, Policy};
 use yaji_store::repo::community as repo;
 use yaji_store::Conn;
@@ -44,6 +44,9 @@ pub struct ViewerMembership {
     /// active, left, removed or banned.
     pub state: Option<String>,
     pub rules_version_accepted: i64,
+    /// The community requires a newer rules version than they accepted:
+    /// they accept it (`POST …/rules/accept`) before they write again.
+    pub rules_pending: bool,
     pub pending_request: bool,
     /// Muted: they may read but not post, comment or react. `until` absent: until lifted.
     pub muted: bool,
@@ -124,8 +127,15 @@ impl Ctx {
             membership: membership.as_ref().map(|m| (m.role, m.state)),
             site_admin: viewer.is_some_and(|v| v.site_admin),
             muted: membership.as_ref().is_some_and(|m| m.muted_until.is_some_and(|u| u > crate::now())),
+            rules_pending: false,
         };
-        let c = c.into();
+        let c: std::sync::Arc<repo::CommunityRow> = c.into();
+        let actor = Actor {
+            rules_pending: membership
+                .as_ref()
+                .is_some_and(|m| m.state == MemberState::Active && m.rules_version_accepted < c.rules_required_version),
+            ..actor
+        };
         let policy = policy_of(&c);
         Ctx { c, actor, policy, membership }
     }
@@ -176,6 +186,7 @@ impl Ctx {
             role: self.membership.as_ref().map(|m| m.role.as_str().to_string()),
             state: self.membership.as_ref().map(|m| m.state.as_str().to_string()),
             rules_version_accepted: self.membership.as_ref().map_or(0, |m| m.rules_version_accepted),
+            rules_pending: self.actor.rules_pending,
             pending_request,
             muted: self.actor.muted,
             muted_until: self.membership.as_ref().and_then(|m| mute_end(m.muted_until, crate::now())).flatten(),

@@ -95,6 +95,14 @@ pub(crate) enum Job {
         version: i64,
         at: i64,
     },
+    /// Tell a community's members that its rules changed (and whether they
+    /// must accept them), once per published version.
+    RulesNotice {
+        community_id: i64,
+        version: i64,
+        #[serde(default)]
+        publisher: i64,
+    },
     /// One pass of the mailer (notifications, external effect; re-arms itself).
     EmailSweep {
         #[serde(default)]
@@ -169,6 +177,9 @@ impl Job {
             }
             Job::PublishScheduled { community_id, id, version, at } => {
                 (format!("publish:{id}:{version}:{at}"), *at, Some(*community_id), 8)
+            }
+            Job::RulesNotice { community_id, version, .. } => {
+                (format!("rules_notice:{community_id}:{version}"), now, Some(*community_id), 8)
             }
             Job::EmailSweep { at } => (format!("email_sweep:{at}"), *at, None, 3),
         }
@@ -380,6 +391,9 @@ impl App {
             }
             Job::ChecklistCheck { community_id, user_id, .. } => self.checklist_job(conn, community_id, user_id).await,
             Job::PublishScheduled { id, version, at, .. } => self.publish_scheduled_job(conn, id, version, at).await,
+            Job::RulesNotice { community_id, version, publisher } => {
+                crate::notifications::rules_notice_job(conn, community_id, version, publisher).await
+            }
             external @ (Job::Webhook { .. } | Job::RuleWebhook { .. } | Job::EmailSweep { .. }) => {
                 Err(AppError::Internal(format!("job '{}' runs outside the batch", external.kind())))
             }
@@ -483,6 +497,7 @@ mod tests {
     fn jobs_round_trip_through_kind_and_payload() {
         let jobs = [
             Job::Welcome { community_id: 1, user_id: 2, joined_at: 3 },
+            Job::RulesNotice { community_id: 1, version: 2, publisher: 3 },
             Job::FaqAnswer { community_id: 1, post_id: 2 },
             Job::FaqAnswerComment { community_id: 1, comment_id: 2 },
             Job::FaqUnansweredCheck { community_id: 1, post_id: 2, at: 3 },

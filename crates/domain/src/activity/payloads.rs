@@ -173,8 +173,13 @@ payload!(
 );
 
 payload!(
-    /// A new version of the rules was published.
-    RulesPublished => RulesPublished { version: i64 }
+    /// A new version of the rules was published; with `require_acceptance`
+    /// members accept it before they post, comment or react again.
+    RulesPublished => RulesPublished {
+        version: i64,
+        #[serde(skip_serializing_if = "is_false")]
+        require_acceptance: bool,
+    }
 );
 
 payload!(

@@ -158,13 +158,17 @@ async fn get_rules(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
 struct RulesBody {
     /// Markdown
     body: String,
+    /// Members accept this version before they post, comment or react again.
+    #[serde(default)]
+    require_acceptance: bool,
 }
 
-/// Publish a new rules version (admins).
+/// Publish a new rules version (admins). Members are notified; with
+/// `require_acceptance` they accept it before writing again.
 #[utoipa::path(put, path = "/api/v1/communities/{slug}/rules", tag = "communities", params(("slug" = String, Path)), request_body = RulesBody,
     responses((status = 201, body = RulesView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn publish_rules(c: Call, Path(slug): Path<String>, Json(b): Json<RulesBody>) -> ApiResult<Response> {
-    created(c.app.publish_rules(c.require()?, &slug, &b.body).await?)
+    created(c.app.publish_rules(c.require()?, &slug, &b.body, b.require_acceptance).await?)
 }
 
 /// Every published version of the rules, newest first (admins).

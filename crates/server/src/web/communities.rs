@@ -26,6 +26,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/new", get(new_community_page).post(create_community))
         .route("/c/{slug}", get(community))
         .route("/c/{slug}/rules", get(rules).post(publish_rules))
+        .route("/c/{slug}/rules/accept", post(accept_rules))
         .route("/c/{slug}/settings", get(settings_page).post(save_settings))
         .route("/c/{slug}/topics", post(create_topic))
 }
@@ -208,8 +209,18 @@ async fn rules(page: Page, Path(slug): Path<String>) -> Response {
     page.ok("communities/rules.html", context! { c, rules })
 }
 
+async fn accept_rules(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async {
+        let version = field(&f, "version").trim().parse().unwrap_or(0);
+        page.state.app.accept_rules(page.auth.require()?, &slug, version).await
+    }
+    .await;
+    page.done(r, |_| format!("/c/{slug}"), "rules_accepted")
+}
+
 async fn publish_rules(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>) -> Response {
-    let r = async { page.state.app.publish_rules(page.auth.require()?, &slug, field(&f, "body")).await }.await;
+    let require = field(&f, "require_acceptance") == "on";
+    let r = async { page.state.app.publish_rules(page.auth.require()?, &slug, field(&f, "body"), require).await }.await;
     page.done(r, |_| format!("/c/{slug}/settings"), "rules_published")
 }
 

@@ -185,3 +185,58 @@ story! {
         assert_eq!(left.as_array().unwrap().len(), 1);
     }
 }
+
+story! {
+    /// A new rules version reaches every member; when publishing requires it,
+    /// members accept it before they write again (and can still read).
+    async fn published_rules_reach_members_and_may_require_acceptance(t: TestApp) {
+        let owner = t.user("owner").await;
+        let mut body = community("club", "open");
+        body["rules"] = json!("1. Be kind.");
+        owner.post("/api/v1/communities", body).await;
+        let mia = t.user("mia").await;
+        mia.post("/api/v1/communities/club/join", json!({"accept_rules": true})).await;
+        let (_, post) = owner.post("/api/v1/communities/club/posts", json!({"body": "hello"})).await;
+        let post_id = post["id"].as_i64().unwrap();
+
+        // A plain new version: everyone is told, nobody is stopped.
+        let (st, _) = owner.call(reqwest::Method::PUT, "/api/v1/communities/club/rules", Some(json!({"body": "1. Be kind.\n2. No ads."}))).await;
+        assert_eq!(st, StatusCode::CREATED);
+        t.drain().await;
+        let (_, notes) = mia.get("/api/v1/me/notifications").await;
+        let note = notes.as_array().unwrap().iter().find(|n| n["kind"] == "rules_changed").expect("told").clone();
+        assert_eq!((note["detail"]["version"].clone(), note["detail"]["required"].clone()), (json!(2), json!(false)));
+        assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'rules_changed'").await, 1, "not the publisher");
+        let (st, _) = mia.post(&format!("/api/v1/posts/{post_id}/comments"), json!({"body": "ok"})).await;
+        assert_eq!(st, StatusCode::CREATED);
+
+        // Version 3 must be accepted: reading works, writing waits.
+        let (_, _) = owner
+            .call(reqwest::Method::PUT, "/api/v1/communities/club/rules", Some(json!({"body": "3 rules", "require_acceptance": true})))
+            .await;
+        let (_, c) = mia.get("/api/v1/communities/club").await;
+        assert_eq!(c["membership"]["rules_pending"], true, "{c}");
+        let (st, _) = mia.get(&format!("/api/v1/posts/{post_id}")).await;
+        assert_eq!(st, StatusCode::OK);
+        for (path, body) in [("/api/v1/communities/club/posts", json!({"body": "x"})), (&*format!("/api/v1/posts/{post_id}/comments"), json!({"body": "y"}))] {
+            assert_error(&mia.post(path, body).await, 403, "rules_acceptance_required", None);
+        }
+        let browser = Browser::new(&t);
+        browser.log_in("mia").await;
+        let (_, page) = browser.page("/c/club").await;
+        assert!(page.contains(r#"href="/c/club/rules""#) && page.contains("flash warn"), "the banner leads to the rules");
+        let (_, rules) = browser.page("/c/club/rules").await;
+        assert!(rules.contains(r#"action="/c/club/rules/accept""#));
+        // Accepting an outdated version is refused; the current one lets her speak.
+        assert_error(&mia.post("/api/v1/communities/club/rules/accept", json!({"version": 2})).await, 409, "rules_changed", Some("version"));
+        let r = browser.post_form(&csrf_of(&rules), "/c/club/rules/accept", &[("version", "3")]).await;
+        assert_eq!(r.headers()["location"], "/c/club?notice=rules_accepted");
+        let (st, _) = mia.post("/api/v1/communities/club/posts", json!({"body": "back"})).await;
+        assert_eq!(st, StatusCode::CREATED);
+        // Newcomers accept the current rules on joining and are not stopped.
+        let ned = t.user("ned").await;
+        ned.post("/api/v1/communities/club/join", json!({"accept_rules": true})).await;
+        let (st, _) = ned.post("/api/v1/communities/club/posts", json!({"body": "hi"})).await;
+        assert_eq!(st, StatusCode::CREATED);
+    }
+}

@@ -28,11 +28,14 @@ pub struct CommunityRow {
     /// Whether newcomers see the checklist (新人任务). The capabilities' other
     /// settings are in their own tables (`faq_settings`, `onboarding_settings`).
     pub checklist_enabled: i64,
+    /// Members who accepted an older rules version may not post, comment or
+    /// react until they accept (0: no version is required).
+    pub rules_required_version: i64,
 }
 
 const COLS: &str = "c.id, c.slug, c.name, c.description, c.target_members, c.core_value, c.visibility, c.join_policy, \
     c.entry_questions, c.time_zone, c.announcement, c.rules_version, c.owner_id, c.member_count, c.post_count, c.created_at, c.updated_at, \
-    c.moderation_version, c.faq_version, c.checklist_enabled";
+    c.moderation_version, c.faq_version, c.checklist_enabled, c.rules_required_version";
 
 /// The settings columns, in the order both statements below name them.
 fn settings_args(s: &CommunitySettings) -> impl Binds<'_> {
@@ -123,24 +126,38 @@ pub struct RulesRow {
     pub created_at: i64,
 }
 
-/// Publishes a new rules version and makes it current; returns the version.
+/// Publishes a new rules version and makes it current; with `require`,
+/// members must accept it before they write again. Returns the version.
 pub async fn publish_rules(
     conn: &mut Conn,
     community_id: i64,
     body: &str,
     html: &str,
     by: i64,
+    require: bool,
     now: i64,
 ) -> crate::Result<i64> {
-    let version: i64 = query_scalar("UPDATE communities SET rules_version = rules_version + 1, updated_at = $1 WHERE id = $2 RETURNING rules_version")
-        .binds((now, community_id))
-        .fetch_one(&mut *conn)
-        .await?;
+    let version: i64 = query_scalar(
+        "UPDATE communities SET rules_version = rules_version + 1, updated_at = $1,
+             rules_required_version = CASE WHEN $3 = 1 THEN rules_version + 1 ELSE rules_required_version END
+         WHERE id = $2 RETURNING rules_version",
+    )
+    .binds((now, community_id, require as i64))
+    .fetch_one(&mut *conn)
+    .await?;
     query("INSERT INTO community_rules (community_id, version, body, body_html, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .binds((community_id, version, body, html, by, now))
         .execute(conn)
         .await?;
     Ok(version)
+}
+
+/// Active members' ids (for fan-out notices), the one to leave out excepted.
+pub async fn active_member_ids(conn: &mut Conn, community_id: i64, except: i64) -> crate::Result<Vec<i64>> {
+    query_scalar("SELECT user_id FROM memberships WHERE community_id = $1 AND state = 'active' AND user_id <> $2 ORDER BY user_id")
+        .binds((community_id, except))
+        .fetch_all(conn)
+        .await
 }
 
 pub async fn rules(conn: &mut Conn, community_id: i64, version: i64) -> crate::Result<Option<RulesRow>> {
