@@ -212,6 +212,12 @@ pub struct AuditEntry {
     pub actor: Option<String>,
     pub subject_kind: String,
     pub subject_id: i64,
+    /// The subject by name: a member's display name, a post's title or first words.
+    pub target_name: Option<String>,
+    /// The member's username, for a link to their profile (member subjects).
+    pub target_username: Option<String>,
+    /// The post a comment is under, for a link (comment subjects).
+    pub target_post_id: Option<i64>,
     pub at: String,
     #[schema(value_type = Object)]
     pub detail: serde_json::Value,

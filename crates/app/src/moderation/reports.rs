@@ -264,6 +264,9 @@ impl App {
                 actor: r.actor_username,
                 subject_kind: r.subject_kind,
                 subject_id: r.subject_id,
+                target_name: r.target_name,
+                target_username: r.target_username,
+                target_post_id: r.target_post_id,
                 at: rfc3339(r.occurred_at),
                 detail: serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null),
             })

@@ -120,7 +120,7 @@ pub fn audit_csv_response(slug: &str, entries: &[AuditEntry]) -> Response {
 /// The audit log as CSV (the one CSV writer: BOM, quoting, formula guard).
 pub fn audit_csv(entries: &[AuditEntry]) -> String {
     let mut out = Csv::new();
-    out.row(["id", "time", "kind", "actor", "subject_kind", "subject_id", "reason", "detail"]);
+    out.row(["id", "time", "kind", "actor", "subject_kind", "subject_id", "target", "reason", "detail"]);
     for e in entries {
         let reason = e.detail.get("reason").or_else(|| e.detail.get("rule")).and_then(|v| v.as_str()).unwrap_or("");
         out.row([
@@ -130,6 +130,7 @@ pub fn audit_csv(entries: &[AuditEntry]) -> String {
             e.actor.clone().unwrap_or_else(|| "automod".into()),
             e.subject_kind.clone(),
             e.subject_id.to_string(),
+            e.target_name.clone().unwrap_or_default(),
             reason.to_string(),
             e.detail.to_string(),
         ]);

@@ -131,6 +131,11 @@ story! {
         let removed = audit.as_array().unwrap().iter().find(|e| e["kind"] == "member_removed").unwrap();
         assert_eq!(removed["actor"], Value::Null);
         assert_eq!(removed["detail"]["strike"], 4);
+        // Targets are named, not numbered.
+        assert_eq!((removed["subject_kind"].as_str(), removed["target_username"].as_str()), (Some("user"), Some("member")));
+        assert!(removed["target_name"].as_str().is_some_and(|n| !n.is_empty()), "{removed}");
+        let flagged = audit.as_array().unwrap().iter().find(|e| e["kind"] == "content_flagged").unwrap();
+        assert!(flagged["target_name"].as_str().is_some_and(|n| !n.is_empty() && !n.contains('#')), "{flagged}");
         let unmuted = audit.as_array().unwrap().iter().find(|e| e["kind"] == "member_unmuted").unwrap();
         assert_eq!(unmuted["actor"], "mod");
 

@@ -237,6 +237,13 @@ pub struct AuditRow {
     pub subject_id: i64,
     pub occurred_at: i64,
     pub payload: String,
+    /// What the subject is called: a member's display name, a post's title
+    /// (or its first words), a comment's first words.
+    pub target_name: Option<String>,
+    /// The member's username (member subjects).
+    pub target_username: Option<String>,
+    /// The post a comment belongs to (comment subjects).
+    pub target_post_id: Option<i64>,
 }
 
 /// Activity events of the given kinds in a community, newest first, before event id `before`.
@@ -250,8 +257,13 @@ pub async fn audit(
     // Kinds are compile-time constants of the activity vocabulary, never user input.
     let list = kinds.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(",");
     query_as(&format!(
-        "SELECT e.id, e.kind, u.username AS actor_username, e.subject_kind, e.subject_id, e.occurred_at, e.payload
+        "SELECT e.id, e.kind, u.username AS actor_username, e.subject_kind, e.subject_id, e.occurred_at, e.payload,
+                COALESCE(tu.display_name, NULLIF(tp.title, ''), SUBSTR(tp.body, 1, 40), SUBSTR(tc.body, 1, 40)) AS target_name,
+                tu.username AS target_username, tc.post_id AS target_post_id
          FROM activity_events e LEFT JOIN users u ON u.id = e.actor_id
+         LEFT JOIN users tu ON e.subject_kind = 'user' AND tu.id = e.subject_id
+         LEFT JOIN posts tp ON e.subject_kind = 'post' AND tp.id = e.subject_id
+         LEFT JOIN comments tc ON e.subject_kind = 'comment' AND tc.id = e.subject_id
          WHERE e.community_id = $1 AND e.kind IN ({list}) AND e.id < $2
          ORDER BY e.id DESC LIMIT $3"
     ))
