@@ -890,14 +890,14 @@ impl ActivityLog {
             let walk = s.spawn(|| self.walk(from, to, silent, reuse.walk.as_ref()));
             let content = s.spawn(|| self.content_pass(from, to));
             let cohorts = s.spawn(|| {
+                // Daily cohorts of the range's last month; weekly cohorts of the
+                // whole range, each followed as far as the data goes. Newest first.
                 let daily_from = from.max(to - DAILY_OFFSETS as Day + 1);
-                let weekly_from = from.max(week_start(to) - 7 * (WEEKLY_OFFSETS as Day - 1));
-                (
-                    self.retention_daily(daily_from, to, DAILY_OFFSETS, to),
-                    self.retention_weekly(weekly_from, to, WEEKLY_OFFSETS, to),
-                    self.funnel(from, to),
-                    self.referral(from, to, top),
-                )
+                let mut daily = self.retention_daily(daily_from, to, DAILY_OFFSETS, to);
+                let mut weekly = self.retention_weekly(from, to, WEEKLY_OFFSETS, to);
+                daily.reverse();
+                weekly.reverse();
+                (daily, weekly, self.funnel(from, to), self.referral(from, to, top))
             });
             let dau = self.dau(from, to);
             let (posting_rate, interaction_rate) = (self.posting_rate(from, to), self.interaction_rate(from, to));

@@ -302,7 +302,18 @@ fn figures_agree_with_the_single_figures() {
     assert_eq!(f.dau, a.dau(20_020, 20_059));
     assert_eq!([f.wau, f.mau], [a.wau(20_020, 20_059), a.mau(20_020, 20_059)]);
     assert_eq!((f.tiers, f.silent), a.tiers(20_020, 20_059, 50));
-    assert_eq!(f.retention_daily, a.retention_daily(20_030, 20_059, 30, 20_059));
+    let newest_first = |mut v: Vec<Cohort>| {
+        v.reverse();
+        v
+    };
+    assert_eq!(f.retention_daily, newest_first(a.retention_daily(20_030, 20_059, 30, 20_059)));
+    // Weekly cohorts: every week of the range, not only its last twelve.
+    assert_eq!(f.retention_weekly, newest_first(a.retention_weekly(20_020, 20_059, 12, 20_059)));
+    assert_eq!(
+        f.retention_weekly.last().map(|c| c.cohort_start.as_str()),
+        Some("2024-10-21"),
+        "the week the range starts in"
+    );
     assert_eq!(f.topics, a.topics(20_020, 20_059));
 }
 

@@ -206,21 +206,30 @@ fn headlines(now: &Dashboard, before: &ActivitySeries) -> Vec<Headline> {
 struct HeatRow {
     start: String,
     size: u64,
-    cells: Vec<(u64, u32)>,
+    /// (percent, shade 0-10) per shown offset; `None` where the data does not reach yet.
+    cells: Vec<Option<(u64, u32)>>,
 }
 
-fn heat(cohorts: &[yaji_domain::analytics::Cohort]) -> Vec<HeatRow> {
+/// Day offsets the daily table shows (the CSV has every one): the usual
+/// D1/D3/D7/D14/D30 checkpoints fit a phone; day 0 is always 100 %.
+const DAILY_COLUMNS: [usize; 9] = [1, 2, 3, 5, 7, 10, 14, 21, 28];
+const WEEKLY_COLUMNS: [usize; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+/// Newest weekly cohorts on the page (half a year); the CSV has them all.
+const WEEKLY_ROWS: usize = 26;
+
+fn heat(cohorts: &[yaji_domain::analytics::Cohort], columns: &[usize], rows: usize) -> Vec<HeatRow> {
     cohorts
         .iter()
+        .take(rows)
         .map(|c| HeatRow {
             start: c.cohort_start.clone(),
             size: c.size,
-            cells: c
-                .retained
+            cells: columns
                 .iter()
-                .map(|n| {
+                .map(|&k| {
+                    let n = *c.retained.get(k)?;
                     let pct = (n * 100).checked_div(c.size).unwrap_or(0);
-                    (pct, (pct / 10).min(10) as u32)
+                    Some((pct, (pct / 10).min(10) as u32))
                 })
                 .collect(),
         })
@@ -251,15 +260,16 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
         Ok((c, d, before)) => {
             let heads = headlines(&d, &before);
             let chart = chart(&d);
-            let daily = heat(&d.retention_daily);
-            let weekly = heat(&d.retention_weekly);
+            let daily = heat(&d.retention_daily, &DAILY_COLUMNS, usize::MAX);
+            let weekly = heat(&d.retention_weekly, &WEEKLY_COLUMNS, WEEKLY_ROWS);
             let tiers = tier_chart(&d);
             let funnel = funnel_bars(&d);
             let (hours, best_hour) = hour_heat(&d);
             let tiers_now = d.tiers.last();
             page.ok(
                 "analytics/analytics.html",
-                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour },
+                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour,
+                daily_columns => DAILY_COLUMNS, weekly_columns => WEEKLY_COLUMNS },
             )
         }
         Err(e) => page.fail(e),
