@@ -28,6 +28,7 @@ use crate::communities::Ctx;
 use crate::views::PersonView;
 use crate::{finish, now, App, AppError, AppResult};
 
+mod bulk;
 mod reports;
 mod screening;
 mod speech;
@@ -37,6 +38,7 @@ use screening::{excerpt, state_of};
 
 pub use crate::platform::context::INDEFINITE;
 use crate::platform::{DAY_MS, HOUR_MS};
+pub use bulk::{BulkMemberAction, BulkMembersOutcome, SkippedMember, MAX_BULK_MEMBERS};
 const RECENT_WINDOW_MS: i64 = HOUR_MS;
 
 /// Per-node caches: compiled rule sets (keyed by the settings version stored

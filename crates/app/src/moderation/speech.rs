@@ -34,17 +34,7 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
-        let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * crate::platform::MINUTE_MS);
-        repo::set_mute(tx.conn(), ctx.c.id, target, Some(until), &reason).await?;
-        let detail = Sanctioned {
-            reason: reason.to_string(),
-            until: minutes.map(|_| rfc3339(until)),
-            minutes: minutes.map(i64::from),
-            ..Default::default()
-        };
-        let json = serde_json::to_value(&detail).unwrap_or_default();
-        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberMuted, &json, now).await?;
-        let ev = Event::of_kind(Kind::MemberMuted, Some(ctx.c.id), viewer.id, Subject::User(target), &detail);
+        let ev = mute_member(tx.conn(), ctx.c.id, viewer, target, minutes, &reason, now).await?;
         finish(tx, ev, now).await
     }
 
@@ -89,10 +79,7 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (ctx, target, _) = self.member_target(tx.conn(), viewer, slug, username).await?;
-        let detail = Sanctioned { reason: reason.to_string(), ..Default::default() };
-        let json = serde_json::to_value(&detail).unwrap_or_default();
-        notify(tx.conn(), target, Some(ctx.c.id), NotificationKind::MemberWarned, &json, now).await?;
-        let ev = Event::of_kind(Kind::MemberWarned, Some(ctx.c.id), viewer.id, Subject::User(target), &detail);
+        let ev = warn_member(tx.conn(), ctx.c.id, viewer, target, &reason, now).await?;
         finish(tx, ev, now).await
     }
 
@@ -120,4 +107,43 @@ impl App {
         ctx.allow(Action::MuteMember { target: role })?;
         Ok((ctx, target.id, m))
     }
+}
+
+/// Mutes a member (by a moderator) inside the caller's transaction and tells
+/// them; `minutes` absent: until lifted. Returns the event to record.
+pub(super) async fn mute_member(
+    conn: &mut Conn,
+    cid: i64,
+    viewer: Viewer,
+    target: i64,
+    minutes: Option<u32>,
+    reason: &str,
+    now: i64,
+) -> AppResult<Event> {
+    let until = minutes.map_or(INDEFINITE, |m| now + i64::from(m) * crate::platform::MINUTE_MS);
+    repo::set_mute(conn, cid, target, Some(until), reason).await?;
+    let detail = Sanctioned {
+        reason: reason.to_string(),
+        until: minutes.map(|_| rfc3339(until)),
+        minutes: minutes.map(i64::from),
+        ..Default::default()
+    };
+    let json = serde_json::to_value(&detail).unwrap_or_default();
+    notify(conn, target, Some(cid), NotificationKind::MemberMuted, &json, now).await?;
+    Ok(Event::of_kind(Kind::MemberMuted, Some(cid), viewer.id, Subject::User(target), &detail))
+}
+
+/// Warns a member inside the caller's transaction and tells them why.
+pub(super) async fn warn_member(
+    conn: &mut Conn,
+    cid: i64,
+    viewer: Viewer,
+    target: i64,
+    reason: &str,
+    now: i64,
+) -> AppResult<Event> {
+    let detail = Sanctioned { reason: reason.to_string(), ..Default::default() };
+    let json = serde_json::to_value(&detail).unwrap_or_default();
+    notify(conn, target, Some(cid), NotificationKind::MemberWarned, &json, now).await?;
+    Ok(Event::of_kind(Kind::MemberWarned, Some(cid), viewer.id, Subject::User(target), &detail))
 }

@@ -7,7 +7,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::moderation::{
-    AuditEntry, Decision, ModerationSettingsView, QueueItem, ReportKind, TestInput, TestResult,
+    AuditEntry, BulkMemberAction, BulkMembersOutcome, Decision, ModerationSettingsView, QueueItem, ReportKind,
+    TestInput, TestResult,
 };
 use yaji_app::platform::csv::Csv;
 use yaji_domain::moderation::ModerationSettings;
@@ -26,6 +27,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(warn))
         .routes(routes!(restrict))
         .routes(routes!(report))
+        .routes(routes!(bulk_members))
 }
 
 /// A community's moderation settings (moderators and above).
@@ -225,4 +227,25 @@ struct ReportOutcome {
 async fn report(c: Call, Path(slug): Path<String>, Json(b): Json<ReportBody>) -> ApiResult<Response> {
     let hidden = c.app.report(c.require()?, &slug, b.kind, b.id, &b.reason).await?;
     created(ReportOutcome { hidden })
+}
+
+#[derive(Deserialize, ToSchema)]
+struct BulkBody {
+    /// Up to 200 usernames.
+    usernames: Vec<String>,
+    /// `{"action": "tag", "tag": "vip"}`, `untag`, `mute` (`minutes`, absent: until lifted), `unmute`, `warn`, `remove`
+    #[serde(flatten)]
+    action: BulkMemberAction,
+    /// What the members read (required for warn).
+    #[serde(default)]
+    reason: String,
+}
+
+/// One action on many members (moderators), in one transaction. Members the
+/// caller may not act on are listed under `skipped` with a code.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/members/bulk", tag = "moderation", params(("slug" = String, Path)),
+    request_body = BulkBody,
+    responses((status = 200, body = BulkMembersOutcome), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn bulk_members(c: Call, Path(slug): Path<String>, Json(b): Json<BulkBody>) -> ApiResult<Response> {
+    ok(c.app.bulk_members(c.require()?, &slug, &b.usernames, b.action, &b.reason).await?)
 }

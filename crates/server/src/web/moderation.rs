@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::context;
 use serde::Serialize;
-use yaji_app::moderation::{Decision, HitView, ReportKind, TestInput, TestResult};
+use yaji_app::moderation::{BulkMemberAction, Decision, HitView, ReportKind, TestInput, TestResult};
 use yaji_app::AppError;
 use yaji_domain::error::invalid;
 use yaji_domain::moderation::ActionKind;
@@ -26,6 +26,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/moderation/queue", get(queue_page).post(resolve))
         .route("/c/{slug}/moderation/audit", get(audit_page))
         .route("/c/{slug}/members/{username}/speech", post(speech))
+        .route("/c/{slug}/members/bulk", post(bulk_members))
         .route("/c/{slug}/report", post(report))
 }
 
@@ -238,6 +239,31 @@ async fn report(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>)
     let back = if local { back } else { format!("/c/{slug}") };
     let r = async { page.state.app.report(page.auth.require()?, &slug, kind, id, field(&f, "reason")).await }.await;
     page.done(r, |_| back, "reported")
+}
+
+/// The directory's batch bar: every ticked `member`, one action.
+async fn bulk_members(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Vec<(String, String)>>) -> Response {
+    let value = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let usernames: Vec<String> = f.iter().filter(|(k, _)| k == "member").map(|(_, v)| v.clone()).collect();
+    let r = async {
+        let action = match value("action") {
+            "tag" => BulkMemberAction::Tag { tag: value("tag").into() },
+            "untag" => BulkMemberAction::Untag { tag: value("tag").into() },
+            "mute" => BulkMemberAction::Mute { minutes: value("minutes").parse().ok().filter(|m| *m > 0) },
+            "unmute" => BulkMemberAction::Unmute,
+            "warn" => BulkMemberAction::Warn,
+            "remove" => BulkMemberAction::Remove,
+            _ => return Err(invalid("action", "invalid_choice", "choose what to do").into()),
+        };
+        page.state.app.bulk_members(page.auth.require()?, &slug, &usernames, action, value("reason")).await
+    }
+    .await;
+    let notice = match &r {
+        Ok(o) if !o.skipped.is_empty() => "members_bulk_skipped",
+        _ => "members_bulk_done",
+    };
+    let n = r.as_ref().map(|o| o.done.len()).unwrap_or(0);
+    page.done(r, |_| format!("/c/{slug}/members?n={n}"), notice)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Moderation end to end over the JSON API, on SQLite and (when configured) PostgreSQL.
 
+use futures::future::join_all;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use yaji_testkit::*;
@@ -371,5 +372,63 @@ story! {
             .post(&format!("/api/v1/posts/{}/comments", other["id"]), json!({"body": "打我电话 13812345678"}))
             .await;
         assert_eq!(c["moderation"], "held", "{b:?} {c}");
+    }
+}
+
+story! {
+    /// Moderators act on many members at once; those they may not act on are
+    /// skipped with the reason; racing removals of the same members count
+    /// each removal once.
+    async fn bulk_member_actions_skip_whom_they_must_and_count_once(t: TestApp) {
+        let (owner, moder, _member) = setup(&t).await;
+        let mut names = Vec::new();
+        for i in 0..8 {
+            let u = t.user(&format!("bulk{i}")).await;
+            u.post("/api/v1/communities/club/join", json!({})).await;
+            names.push(format!("bulk{i}"));
+        }
+        let (_, c) = owner.get("/api/v1/communities/club").await;
+        let before = c["member_count"].as_i64().unwrap();
+        let path = "/api/v1/communities/club/members/bulk";
+
+        // Tags: everyone named; the moderator's own role is no obstacle for tags.
+        let (st, out) = moder.post(path, json!({"usernames": [&names[0], &names[1], "mod"], "action": "tag", "tag": "vip"})).await;
+        assert_eq!(st, StatusCode::OK, "{out}");
+        assert_eq!(out["done"].as_array().unwrap().len(), 3, "{out}");
+        // Mutes skip the owner (above the moderator) and people who are not members.
+        let (_, out) = moder.post(path, json!({"usernames": [&names[0], "owner", "nobody-here"], "action": "mute", "minutes": 60, "reason": "cool down"})).await;
+        assert_eq!(out["done"], json!([&names[0]]));
+        let codes: Vec<_> = out["skipped"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap().to_string()).collect();
+        assert_eq!(codes, ["target_outranks", "not_member"]);
+        assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'member_muted'").await, 1);
+        // Bad input names its field.
+        assert_error(&moder.post(path, json!({"usernames": [&names[0]], "action": "warn"})).await, 422, "required", Some("reason"));
+        assert_error(&moder.post(path, json!({"usernames": [], "action": "unmute"})).await, 422, "required", Some("usernames"));
+        assert_error(&moder.post(path, json!({"usernames": [&names[0]], "action": "mute", "minutes": 0})).await, 422, "out_of_range", Some("minutes"));
+
+        // Thirty racing removals of the same five members: five removals, counted once.
+        let five: Vec<&String> = names[3..8].iter().collect();
+        let results = join_all((0..30).map(|_| moder.post(path, json!({"usernames": five, "action": "remove", "reason": "spam ring"})))).await;
+        let removed: usize = results.iter().map(|(st, out)| {
+            assert_eq!(*st, StatusCode::OK, "{out}");
+            out["done"].as_array().unwrap().len()
+        }).sum();
+        assert_eq!(removed, 5, "each member removed by exactly one batch");
+        let (_, c) = owner.get("/api/v1/communities/club").await;
+        assert_eq!(c["member_count"].as_i64().unwrap(), before - 5);
+        assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'member_removed'").await, 5);
+
+        // The directory: checkboxes and one bar; the form applies a tag to the ticked.
+        let browser = Browser::new(&t);
+        browser.log_in("mod").await;
+        let (_, page) = browser.page("/c/club/members").await;
+        assert!(page.contains(r#"form="bulk-members""#) && page.contains(r#"data-when="action=tag,untag""#));
+        let r = browser
+            .post_form(&csrf_of(&page), "/c/club/members/bulk", &[("member", &names[1]), ("member", &names[2]), ("action", "tag"), ("tag", "早鸟")])
+            .await;
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.contains("notice=members_bulk_done") && to.contains("n=2"), "{to}");
+        let (_, tags) = owner.get("/api/v1/communities/club/tags").await;
+        assert!(tags.as_array().unwrap().iter().any(|t| t["tag"] == "早鸟" && t["members"] == 2), "{tags}");
     }
 }
