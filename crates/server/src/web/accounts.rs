@@ -19,7 +19,7 @@ use crate::auth::{set_cookie, Via, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
-    r.route("/lang/{code}", get(switch_lang))
+    r.route("/lang/{code}", get(switch_lang).post(switch_lang_and_profile))
         .route("/login", get(login_page).post(login))
         .route("/signup", get(signup_page).post(signup))
         .route("/setup", get(setup_page).post(setup))
@@ -53,6 +53,35 @@ async fn switch_lang(page: Page, Path(code): Path<String>, Query(q): Query<HashM
     let mut res = to(&safe_next(q.get("next").map(String::as_str)));
     res.headers_mut().append(header::SET_COOKIE, set_cookie(LANG_COOKIE, lang, 86_400 * 365, false, page.auth.secure));
     res
+}
+
+/// The signed-in switch: the cookie, and the profile's language with it, so
+/// notices, the assistant's messages and email follow the language read.
+async fn switch_lang_and_profile(
+    page: Page,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = super::i18n::normalize(&code).unwrap_or("zh-CN");
+    if let Some(v) = page.auth.viewer() {
+        let app = &page.state.app;
+        let r = async {
+            let u = app.user(v.id).await?;
+            let input = ProfileInput {
+                display_name: &u.display_name,
+                avatar_url: u.avatar_url.as_deref().unwrap_or(""),
+                bio: &u.bio,
+                locale: lang,
+                time_zone: &u.time_zone,
+            };
+            app.update_profile(v, input).await
+        }
+        .await;
+        if let Err(e) = r {
+            return page.fail(e);
+        }
+    }
+    switch_lang(page, Path(code), Query(q)).await
 }
 
 fn auth_form(page: &Page, mode: &str, form: &Form, errors: HashMap<String, String>, status: StatusCode) -> Response {

@@ -270,3 +270,21 @@ story! {
         assert!(post.contains("href=\"/u/mia\""));
     }
 }
+
+story! {
+    /// Signed in, the language switch is a form: it changes the profile's
+    /// language too (notices and email follow), and the profile shows it.
+    async fn the_language_switch_follows_into_the_profile(t: TestApp) {
+        let mia = t.user("mia").await;
+        let browser = Browser::new(&t);
+        browser.log_in("mia").await;
+        let (_, home) = browser.page("/").await;
+        assert!(home.contains(r#"action="/lang/en?next="#), "a form, not a link, when signed in");
+        let r = browser.post_form(&csrf_of(&home), "/lang/en?next=/settings/profile", &[]).await;
+        assert_eq!(r.headers()["location"], "/settings/profile");
+        let (_, me) = mia.get("/api/v1/me").await;
+        assert_eq!(me["locale"], "en");
+        let (_, profile) = browser.page("/settings/profile").await;
+        assert!(profile.contains(r#"<html lang="en">"#) && profile.contains(r#"<option value="en" selected"#), "{profile}");
+    }
+}
