@@ -19,7 +19,8 @@ use crate::moderation::Target;
 use crate::platform::cache::PageKey;
 use crate::platform::events::record_event;
 use crate::views::{
-    CommentPage, CommentView, CommunityView, FeedPage, PostDetail, PostView, ReactionView, RevisionView, TopicView,
+    CommentPage, CommentView, CommunityView, FeedPage, HomeFeed, PostDetail, PostView, ProfilePost, ReactionView,
+    RevisionView, TopicView,
 };
 use crate::{finish, finish_with, now, App, AppError, AppResult, Facts};
 
@@ -203,6 +204,31 @@ impl App {
         let json = to_json(&feed_page(&mut c, &ctx, feed, cursor, limit).await?)?;
         self.caches.pages.put(generation, key, json.clone());
         Ok(json)
+    }
+
+    /// The reader's home feed across their communities, newest first;
+    /// `limit` 1-100, default 20.
+    pub async fn home_feed(&self, viewer: Viewer, cursor: Option<&str>, limit: Option<u32>) -> AppResult<HomeFeed> {
+        let before = cursor.map(Cursor::parse).transpose()?;
+        let limit = i64::from(content::page_size(Some(limit.unwrap_or(20)))?);
+        let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.at, c.id));
+        let mut c = self.db.read().await?;
+        let mut rows = repo::home_feed(&mut c, viewer.id, at, id, limit + 1).await?;
+        let next_cursor = (rows.len() as i64 > limit).then(|| {
+            rows.truncate(limit as usize);
+            rows.last().map(|p| Cursor { at: p.created_at, id: p.id }.encode())
+        });
+        let mut names: std::collections::HashMap<i64, (String, String)> = std::collections::HashMap::new();
+        let mut items = Vec::with_capacity(rows.len());
+        for p in rows {
+            if !names.contains_key(&p.community_id) {
+                let row = crepo::by_id(&mut c, p.community_id).await?.ok_or(AppError::NotFound("community"))?;
+                names.insert(row.id, (row.slug, row.name));
+            }
+            let (slug, name) = names[&p.community_id].clone();
+            items.push(ProfilePost { post: PostView::from_row(p, false), community_slug: slug, community_name: name });
+        }
+        Ok(HomeFeed { items, next_cursor: next_cursor.flatten() })
     }
 
     /// A post with its comments as the JSON of a [`PostDetail`]. Visitors who

@@ -72,11 +72,20 @@ pub struct ProfileCommunity {
     pub in_common: bool,
 }
 
+/// A post with the community it is in (profiles, the home feed).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProfilePost {
     pub post: PostView,
     pub community_slug: String,
     pub community_name: String,
+}
+
+/// The home feed: the newest visible posts of every community the reader is an active member of.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HomeFeed {
+    pub items: Vec<ProfilePost>,
+    /// Pass as `cursor` for older posts; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -16,6 +16,7 @@ use crate::AppState;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(feed, create_post))
+        .routes(routes!(home_feed))
         .routes(routes!(get_post, edit_post, delete_post))
         .routes(routes!(post_revisions))
         .routes(routes!(pin_post, unpin_post))
@@ -189,4 +190,18 @@ async fn add_reaction(c: Call, Path(id): Path<i64>, Json(b): Json<ReactionBody>)
     responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn remove_reaction(c: Call, Path(id): Path<i64>, Query(b): Query<ReactionBody>) -> ApiResult<Response> {
     ok(c.app.react(c.require()?, id, &b.emoji, false).await?)
+}
+
+#[derive(Deserialize, IntoParams)]
+struct HomeParams {
+    cursor: Option<String>,
+    /// 1-100, default 20
+    limit: Option<u32>,
+}
+
+/// Your home feed: the newest posts of every community you are a member of.
+#[utoipa::path(get, path = "/api/v1/me/feed", tag = "content", params(HomeParams),
+    responses((status = 200, body = HomeFeed), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn home_feed(c: Call, Query(p): Query<HomeParams>) -> ApiResult<Response> {
+    ok(c.app.home_feed(c.require()?, p.cursor.as_deref(), p.limit).await?)
 }

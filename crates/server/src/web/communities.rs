@@ -45,19 +45,27 @@ pub(super) const NAV: &[Tab] = &[
     Tab { order: 100, key: "settings", path: "/settings", label: "community.settings_tab", show: "manage", badge: "" },
 ];
 
-async fn home(page: Page) -> Response {
+#[derive(Deserialize)]
+struct HomeQuery {
+    cursor: Option<String>,
+}
+
+async fn home(page: Page, Query(q): Query<HomeQuery>) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
-    let mine = match viewer {
-        Some(v) => or_fail!(page, app.my_communities(v).await),
-        None => vec![],
+    let (mine, feed) = match viewer {
+        Some(v) => (
+            or_fail!(page, app.my_communities(v).await),
+            Some(or_fail!(page, app.home_feed(v, q.cursor.as_deref(), Some(10)).await)),
+        ),
+        None => (vec![], None),
     };
     let discover = match app.communities(viewer, false, 24, 0).await {
         Ok(d) => d.into_iter().filter(|c| !mine.iter().any(|m| m.id == c.id)).collect::<Vec<_>>(),
         Err(e) => return page.fail(e),
     };
     let needs_setup = app.needs_setup().await.unwrap_or(false);
-    page.ok("communities/home.html", context! { mine, discover, needs_setup })
+    page.ok("communities/home.html", context! { mine, discover, needs_setup, feed, cursor => q.cursor })
 }
 
 /// The settings form's fields, from settings.

@@ -132,3 +132,44 @@ story! {
         assert!(more.contains("comment number 100") && more.contains("comment number 129"), "{link}");
     }
 }
+
+story! {
+    /// The home feed gathers the newest posts of the reader's communities,
+    /// names the community of each, pages with a cursor, and forgets a
+    /// community the reader left.
+    async fn the_home_feed_spans_my_communities(t: TestApp) {
+        let owner = t.user("owner").await;
+        for slug in ["tea", "run", "other"] {
+            owner.post("/api/v1/communities", community(slug, "open")).await;
+        }
+        let mia = t.user("mia").await;
+        for slug in ["tea", "run"] {
+            mia.post(&format!("/api/v1/communities/{slug}/join"), json!({})).await;
+        }
+        for i in 0..3 {
+            for slug in ["tea", "run", "other"] {
+                owner.post(&format!("/api/v1/communities/{slug}/posts"), json!({"body": format!("{slug} {i}")})).await;
+            }
+        }
+        let (st, page) = mia.get("/api/v1/me/feed?limit=4").await;
+        assert_eq!(st, StatusCode::OK, "{page}");
+        let bodies = |p: &serde_json::Value| -> Vec<String> {
+            p["items"].as_array().unwrap().iter().map(|i| i["post"]["excerpt"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(bodies(&page), ["run 2", "tea 2", "run 1", "tea 1"]);
+        assert_eq!(page["items"][0]["community_slug"], "run");
+        let cursor = page["next_cursor"].as_str().unwrap().to_string();
+        let (_, rest) = mia.get(&format!("/api/v1/me/feed?limit=4&cursor={cursor}")).await;
+        assert_eq!(bodies(&rest), ["run 0", "tea 0"]);
+        assert_eq!(rest["next_cursor"], serde_json::Value::Null);
+        assert_error(&mia.get("/api/v1/me/feed?cursor=nope").await, 422, "invalid_cursor", Some("cursor"));
+
+        mia.post("/api/v1/communities/run/leave", json!({})).await;
+        let (_, page) = mia.get("/api/v1/me/feed").await;
+        assert!(bodies(&page).iter().all(|b| b.starts_with("tea")), "left communities drop out");
+        let browser = Browser::new(&t);
+        browser.log_in("mia").await;
+        let (_, home) = browser.page("/").await;
+        assert!(home.contains(r#"id="feed""#) && home.contains("tea 2"), "the home page shows the feed");
+    }
+}

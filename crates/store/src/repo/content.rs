@@ -66,6 +66,19 @@ const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS
     u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
     FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
 
+/// The newest visible posts of the communities `user_id` is an active member
+/// of, before the cursor (`at`, `id`), newest first.
+pub async fn home_feed(conn: &mut Conn, user_id: i64, at: i64, id: i64, limit: i64) -> crate::Result<Vec<PostRow>> {
+    query_as(&format!(
+        "{POST_LIST} JOIN memberships m ON m.community_id = p.community_id AND m.user_id = $1 AND m.state = 'active'
+         WHERE p.deleted_at IS NULL AND p.moderation = 'visible' AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3))
+         ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
+    ))
+    .binds((user_id, at, id, limit))
+    .fetch_all(conn)
+    .await
+}
+
 /// A person's most recent visible posts, wherever they wrote them (the caller
 /// keeps those the reader may see).
 pub async fn recent_by_author(conn: &mut Conn, author_id: i64, limit: i64) -> crate::Result<Vec<PostRow>> {
