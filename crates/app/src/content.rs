@@ -411,13 +411,31 @@ impl App {
         Ok(PostView::from_row(row, true))
     }
 
-    pub async fn comment(&self, viewer: Viewer, post_id: i64, body: &str) -> AppResult<CommentView> {
+    /// Comments on a post, or with `reply_to` replies to one of its comments:
+    /// the reply joins that comment's thread (threads are one level deep) and
+    /// its author is told.
+    pub async fn comment(
+        &self,
+        viewer: Viewer,
+        post_id: i64,
+        body: &str,
+        reply_to: Option<i64>,
+    ) -> AppResult<CommentView> {
         let body = text::body("body", body)?;
         let html = text::markdown_to_html(&body);
         let now = now();
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::Comment)?;
+        let replied = match reply_to {
+            None => None,
+            Some(id) => Some(
+                repo::comment(tx.conn(), id)
+                    .await?
+                    .filter(|c| c.post_id == p.id && c.deleted_at.is_none() && c.moderation == ContentState::Visible)
+                    .ok_or_else(|| invalid("reply_to", "not_found", "no such comment on this post"))?,
+            ),
+        };
         limits::check(tx.conn(), &self.cfg.limits, Counted::Comments, viewer.id, now).await?;
         let screening = self.screen(tx.conn(), &ctx, viewer, &body, Some(p.author_id), now).await?;
         let new = repo::NewComment {
@@ -428,6 +446,7 @@ impl App {
             body_html: &html,
             created_at: now,
             moderation: screening.state,
+            parent_id: replied.as_ref().map(|c| c.parent_id.unwrap_or(c.id)),
         };
         let id = repo::insert_comment(tx.conn(), &new).await?;
         if screening.state == ContentState::Visible {
@@ -439,6 +458,8 @@ impl App {
             post_id: p.id,
             post_author_id: Some(p.author_id),
             moderation: Some(screening.state.as_str().to_string()),
+            parent_id: new.parent_id,
+            replied_to_author_id: replied.as_ref().map(|c| c.author_id),
             ..Default::default()
         };
         let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Comment(id), &payload);
@@ -559,6 +580,7 @@ pub(crate) async fn assistant_comment(
         body_html: &html,
         created_at: now,
         moderation: ContentState::Visible,
+        parent_id: None,
     };
     let id = repo::insert_comment(conn, &new).await?;
     repo::add_comment_count(conn, post_id, 1).await?;

@@ -376,6 +376,8 @@ pub struct CommentView {
     pub automatic: bool,
     /// For automatic answers: the reply to give "did this help?" feedback on.
     pub faq_reply_id: Option<i64>,
+    /// In a thread: the top-level comment it replies under.
+    pub parent_id: Option<i64>,
 }
 
 impl From<repo::content::CommentRow> for CommentView {
@@ -396,6 +398,7 @@ impl From<repo::content::CommentRow> for CommentView {
             moderation: c.moderation.as_str().to_string(),
             automatic,
             faq_reply_id: None,
+            parent_id: c.parent_id,
         }
     }
 }

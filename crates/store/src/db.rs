@@ -137,6 +137,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (9, "write_limits", include_str!("../migrations/0009_write_limits.sql")),
     (10, "setup_guide", include_str!("../migrations/0010_setup_guide.sql")),
     (11, "rules_acceptance", include_str!("../migrations/0011_rules_acceptance.sql")),
+    (12, "comment_threads", include_str!("../migrations/0012_comment_threads.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -383,6 +383,7 @@ impl App {
                         body_html: &html,
                         created_at: at,
                         moderation: ContentState::Visible,
+                        parent_id: None,
                     };
                     let id = prepo::insert_comment(conn, &nc).await?;
                     prepo::add_comment_count(conn, post_ids[*post], 1).await?;

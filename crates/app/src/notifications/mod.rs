@@ -80,7 +80,8 @@ impl App {
 }
 
 /// Subscriber: a visible post or comment notifies the members it @mentions,
-/// and a comment the post's author (a reply). Only members' own writes carry
+/// and a comment the post's author and, in a thread, the author of the
+/// comment it replies to (a reply). Only members' own writes carry
 /// the text (the assistant's posts mention no one).
 pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
     let (Some(ctx), Some(text), Some(actor)) = (r.facts.ctx, r.facts.text, r.event.actor_id) else {
@@ -90,7 +91,7 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
     let by = r.facts.by.unwrap_or_default();
     let excerpt = r.facts.excerpt.unwrap_or_default();
     // Who already heard of this one (a reply), so an @mention of them is not a second notice.
-    let mut told = None;
+    let mut told: Vec<i64> = Vec::new();
     let detail = match (r.event.kind, r.event.subject) {
         (Kind::PostCreated, Subject::Post(id)) if r.event.payload::<PostCreated>().is_some_and(|p| p.is_visible()) => {
             serde_json::json!({"post_id": id, "by": by, "excerpt": excerpt})
@@ -100,9 +101,12 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
                 return Ok(());
             };
             let detail = serde_json::json!({"post_id": p.post_id, "comment_id": id, "by": by, "excerpt": excerpt});
-            if let Some(author) = p.post_author_id.filter(|a| *a != actor) {
-                notify(conn, author, Some(cid), NotificationKind::Reply, &detail, now).await?;
-                told = Some(author);
+            // The post's author, and in a thread the author of the comment replied to.
+            for author in [p.post_author_id, p.replied_to_author_id].into_iter().flatten() {
+                if author != actor && !told.contains(&author) {
+                    notify(conn, author, Some(cid), NotificationKind::Reply, &detail, now).await?;
+                    told.push(author);
+                }
             }
             detail
         }
@@ -113,7 +117,7 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
         return Ok(());
     }
     for uid in repo::members_named(conn, cid, &names).await? {
-        if uid != actor && Some(uid) != told {
+        if uid != actor && !told.contains(&uid) {
             notify(conn, uid, Some(cid), NotificationKind::Mention, &detail, now).await?;
         }
     }

@@ -116,6 +116,12 @@ payload!(
         /// An FAQ answer to a question asked in a comment: that comment.
         #[serde(skip_serializing_if = "Option::is_none")]
         question_comment_id: Option<i64>,
+        /// A reply: the thread's top-level comment, and the author of the
+        /// comment replied to (who is told).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parent_id: Option<i64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        replied_to_author_id: Option<i64>,
     }
 );
 

@@ -140,13 +140,16 @@ async fn unset_essence(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
 struct CommentBody {
     /// Markdown, at most 100 KB
     body: String,
+    /// Reply to this comment of the post: the reply joins its thread and its author is told.
+    #[serde(default)]
+    reply_to: Option<i64>,
 }
 
-/// Comment on a post (members).
+/// Comment on a post, or reply to one of its comments (members).
 #[utoipa::path(post, path = "/api/v1/posts/{id}/comments", tag = "content", params(("id" = i64, Path)), request_body = CommentBody,
     responses((status = 201, body = CommentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_comment(c: Call, Path(id): Path<i64>, Json(b): Json<CommentBody>) -> ApiResult<Response> {
-    created(c.app.comment(c.require()?, id, &b.body).await?)
+    created(c.app.comment(c.require()?, id, &b.body, b.reply_to).await?)
 }
 
 #[derive(Deserialize, IntoParams)]

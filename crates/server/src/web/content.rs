@@ -134,7 +134,7 @@ async fn edit_post(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -
 
 async fn comment(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
     let r = match page.auth.require() {
-        Ok(v) => page.state.app.comment(v, id, field(&f, "body")).await,
+        Ok(v) => page.state.app.comment(v, id, field(&f, "body"), field(&f, "reply_to").trim().parse().ok()).await,
         Err(e) => Err(e),
     };
     match r {

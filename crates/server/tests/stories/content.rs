@@ -173,3 +173,41 @@ story! {
         assert!(home.contains(r#"id="feed""#) && home.contains("tea 2"), "the home page shows the feed");
     }
 }
+
+story! {
+    /// Replies form one-level threads: a reply to a reply joins the same
+    /// thread, the person replied to is told once, and the page nests them.
+    async fn comments_have_threads_and_replies_notify(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (mia, ned) = (t.user("mia").await, t.user("ned").await);
+        for u in [&mia, &ned] {
+            u.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        let (_, post) = owner.post("/api/v1/communities/club/posts", json!({"body": "what are you reading?"})).await;
+        let pid = post["id"].as_i64().unwrap();
+        let path = format!("/api/v1/posts/{pid}/comments");
+        let (_, top) = mia.post(&path, json!({"body": "Dream of the Red Chamber"})).await;
+        let top_id = top["id"].as_i64().unwrap();
+        let (st, reply) = ned.post(&path, json!({"body": "which edition?", "reply_to": top_id})).await;
+        assert_eq!((st, reply["parent_id"].as_i64()), (StatusCode::CREATED, Some(top_id)), "{reply}");
+        // Mia answers Ned's reply: it stays in the same thread, and Ned is told.
+        let (_, again) = mia.post(&path, json!({"body": "@ned the Zhiyan", "reply_to": reply["id"]})).await;
+        assert_eq!(again["parent_id"].as_i64(), Some(top_id));
+        let replies = |uid: i64| format!("SELECT COUNT(*) FROM notifications WHERE user_id = {uid} AND kind = 'reply'");
+        assert_eq!(t.count(&replies(mia.id)).await, 1, "Mia heard of Ned's reply");
+        assert_eq!(t.count(&replies(ned.id)).await, 1, "Ned heard of Mia's answer once, not also as a mention");
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM notifications WHERE user_id = {} AND kind = 'mention'", ned.id)).await, 0);
+        // A reply to a comment of another post is refused with the field.
+        let (_, other) = owner.post("/api/v1/communities/club/posts", json!({"body": "other"})).await;
+        let other_path = format!("/api/v1/posts/{}/comments", other["id"]);
+        assert_error(&mia.post(&other_path, json!({"body": "x", "reply_to": top_id})).await, 422, "not_found", Some("reply_to"));
+
+        let browser = Browser::new(&t);
+        browser.log_in("ned").await;
+        let (_, page) = browser.page(&format!("/p/{pid}")).await;
+        let (top_at, reply_at) = (page.find(&format!(r#"id="c{top_id}""#)).unwrap(), page.find(r#"class="comment reply""#).unwrap());
+        assert!(top_at < reply_at, "replies follow their thread");
+        assert!(page.contains(&format!(r#"name="reply_to" value="{top_id}""#)), "every comment has a reply box");
+    }
+}

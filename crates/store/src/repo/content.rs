@@ -231,10 +231,13 @@ pub struct CommentRow {
     pub created_at: i64,
     pub deleted_at: Option<i64>,
     pub moderation: ContentState,
+    /// The top-level comment this one replies under (threads are one level deep).
+    pub parent_id: Option<i64>,
 }
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_id, u.username AS author_username,
-    u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at, c.moderation
+    u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at, c.moderation,
+    c.parent_id
     FROM comments c JOIN users u ON u.id = c.author_id";
 
 pub struct NewComment<'a> {
@@ -246,14 +249,17 @@ pub struct NewComment<'a> {
     pub created_at: i64,
     /// As decided by moderation.
     pub moderation: ContentState,
+    /// The top-level comment it replies under.
+    pub parent_id: Option<i64>,
 }
 
 pub async fn insert_comment(conn: &mut Conn, c: &NewComment<'_>) -> crate::Result<i64> {
     let q = query_scalar(
-        "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at, moderation) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "INSERT INTO comments (post_id, community_id, author_id, body, body_html, created_at, moderation, parent_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .binds((c.post_id, c.community_id, c.author_id, c.body, c.body_html, c.created_at))
-    .bind(c.moderation.as_str());
+    .bind(c.moderation.as_str())
+    .bind(c.parent_id);
     q.fetch_one(conn).await
 }
 
