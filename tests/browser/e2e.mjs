@@ -48,15 +48,20 @@ for (const lang of ['zh-CN', 'en']) {
     await page.waitForURL(/notice=welcome/);
     assert.ok((await page.textContent('.flash.ok')).includes(t.welcome));
 
+    // A new community from a template: the form comes filled in, then the
+    // setup guide says what is left.
     await page.goto(base + '/c/new');
+    await page.click('.template-list a[href$="template=reading_club"]');
+    await page.waitForURL(/template=reading_club/);
+    assert.ok((await page.inputValue('#topics')).length > 0, 'the template fills the topics');
     const slug = `e2e-${lang.toLowerCase()}-${Date.now() % 100000}`;
     await page.fill('#slug', slug);
     await page.fill('#name', lang === 'en' ? 'Browser Book Club' : '浏览器读书会');
-    await page.fill('#description', lang === 'en' ? 'Made by the browser test.' : '由浏览器测试创建。');
-    await page.fill('#rules', lang === 'en' ? '1. Be kind.' : '1. 友善交流。');
     await shot('new-community');
     await page.click(`button:has-text("${t.create}")`);
     await page.waitForURL(new RegExp(`/c/${slug}$`));
+    assert.ok(await page.isVisible('.setup-guide'), 'the setup guide');
+    await shot('setup-guide');
 
     const title = lang === 'en' ? 'Hello from Chromium' : '来自浏览器的问候';
     await page.fill('input[name=title]', title);
@@ -67,6 +72,22 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.textContent('article h1'), title);
     assert.equal(await page.textContent('article .prose strong'), 'Markdown');
     await shot('post');
+
+    // A comment and a reply in its thread.
+    await page.fill('section textarea[name=body] >> nth=-1', lang === 'en' ? 'A first comment.' : '第一条评论。');
+    await page.click('section form[action$="/comments"] > .btn-row button[type=submit] >> nth=-1');
+    await page.waitForURL(/#c\d+$/);
+    await page.click('.reply-box > summary >> nth=0');
+    await page.fill('.reply-box[open] textarea[name=body]', lang === 'en' ? 'And a reply.' : '再回复一条。');
+    await page.click('.reply-box[open] button[type=submit]');
+    await page.waitForURL(/#c\d+$/);
+    assert.equal(await page.locator('.comment.reply').count(), 1, 'the reply sits in the thread');
+    await shot('thread');
+
+    // The home feed gathers it.
+    await page.goto(base + '/');
+    assert.ok(await page.isVisible(`#feed ~ .post-item >> text=${title}`), 'home feed');
+    await shot('home-feed');
 
     await page.goto(`${base}/c/${slug}`);
     assert.ok(await page.isVisible(`text=${title}`), 'post visible in the feed');
@@ -101,13 +122,25 @@ for (const lang of ['zh-CN', 'en']) {
     await page.click('details.member-menu > summary >> nth=0');
     await shot('member-actions');
     await page.goto(`${base}/notifications`);
+    assert.ok(await page.isVisible('.waiting a[href$="/moderation/queue"]'), 'work waiting for staff');
     await shot('notifications');
+    // Bulk member actions: tick two members, tag them.
+    await page.goto(`${base}/c/tea-house/members`);
+    await page.check('input.pick-member >> nth=0');
+    await page.check('input.pick-member >> nth=1');
+    await page.selectOption('#bulk-members select[name=action]', 'tag');
+    await page.fill('#bulk-members input[name=tag]', 'e2e');
+    page.once('dialog', (d) => d.accept());
+    await page.click('#bulk-members button[type=submit]');
+    await page.waitForURL(/notice=members_bulk/);
+    await shot('members-bulk');
     await page.goto(`${base}/u/chen.yuyan`);
     await shot('profile');
     await page.goto(`${base}/c/tea-house/moderation/queue`);
     assert.ok((await page.locator('.queue-item').count()) >= 3, 'demo queue has items');
     await shot('mod-queue');
     await page.goto(`${base}/c/tea-house/moderation`);
+    assert.ok(await page.isHidden('select[name="ladder_0_minutes"]') || (await page.inputValue('select[name="ladder_0_action"]')) === 'mute', 'mute length only for mutes');
     await page.fill('textarea[name=text]', '兼职日结！加 微 信 abc123 👉 https://spam.example.cn');
     await page.click(`#test button[type=submit]`);
     await page.waitForURL(/moderation\/test/);
