@@ -210,3 +210,249 @@ pub(super) const COMMENTS_EN: &[&str] = &[
     "Welcome aboard!",
 ];
 pub(super) const REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "🤔", "🙏"];
+
+/// Everyday posts beyond each community's handwritten ones, composed so that
+/// no two posts of a community read the same: a frame (title and body with
+/// `{s}` for a subject and `{d}` for a detail), a subject and a detail in the
+/// frame's language, taken in turn (every combination once before any repeats).
+pub(super) struct Everyday {
+    pub frames: &'static [(&'static str, &'static str)],
+    pub subjects: &'static [&'static str],
+    pub details: &'static [&'static str],
+}
+
+fn chinese(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+impl Everyday {
+    /// Subjects and details in the language of frame `i`.
+    fn parts(&self, i: usize) -> (Vec<&'static str>, Vec<&'static str>) {
+        let zh = chinese(self.frames[i].0);
+        let keep = |v: &[&'static str]| v.iter().copied().filter(|x| chinese(x) == zh).collect::<Vec<_>>();
+        (keep(self.subjects), keep(self.details))
+    }
+
+    /// The `n`-th composed post (title, body).
+    pub fn post(&self, n: usize) -> (String, String) {
+        let i = n % self.frames.len();
+        let (subjects, details) = self.parts(i);
+        let m = n / self.frames.len();
+        let (s, d) = (subjects[m % subjects.len()], details[(m / subjects.len()) % details.len()]);
+        let fill = |t: &str| t.replace("{s}", s).replace("{d}", d);
+        (fill(self.frames[i].0), fill(self.frames[i].1))
+    }
+
+    /// How many posts come out before any repeats.
+    pub fn len(&self) -> usize {
+        let per_frame = (0..self.frames.len()).map(|i| {
+            let (s, d) = self.parts(i);
+            s.len() * d.len()
+        });
+        per_frame.min().unwrap_or(0) * self.frames.len()
+    }
+}
+
+/// Per community, in the order of [`COMMUNITIES`].
+pub(super) const EVERYDAY: [Everyday; 4] = [
+    Everyday {
+        frames: &[
+            ("今日茶记：{s}", "今天泡的是{s}，{d}。大家最近在喝什么？"),
+            ("{s}怎么泡更好喝？", "手上有一泡{s}，{d}。求有经验的茶友指点水温和投茶量。"),
+            ("Tasting note: {s}", "Brewed {s} this afternoon; {d}. Anyone else tried it this season?"),
+            ("周末茶席分享｜{s}", "周末在家摆了个小茶席，主角是{s}，{d}。"),
+            ("{s}, this year and last", "Compared this year's {s} with last year's: {d}."),
+            ("请教：{s}的储存", "{s}买多了，{d}。应该怎么存放比较好？"),
+        ],
+        subjects: &[
+            "凤凰单丛",
+            "正山小种",
+            "白毫银针",
+            "铁观音",
+            "大红袍",
+            "西湖龙井",
+            "碧螺春",
+            "六堡茶",
+            "滇红",
+            "Oriental Beauty",
+            "Darjeeling",
+            "Sencha",
+            "Da Hong Pao",
+            "Silver Needle",
+            "Lapsang Souchong",
+            "a Yunnan black",
+        ],
+        details: &[
+            "第二泡开始出花香",
+            "汤色很亮，回甘明显",
+            "有点苦涩，可能水太烫了",
+            "配了一块桂花糕刚刚好",
+            "朋友从产区带回来的",
+            "the third infusion was the best",
+            "a little astringent at 95°C",
+            "sweet finish that lasts",
+            "paired well with almond cookies",
+            "a gift from a friend in Fujian",
+        ],
+    },
+    Everyday {
+        frames: &[
+            ("读书打卡｜{s}", "今天读《{s}》，{d}。"),
+            ("Reading log: {s}", "Progress on {s}: {d}."),
+            ("《{s}》里的一句话", "读《{s}》时停下来想了很久，{d}。"),
+            ("有人读过《{s}》吗？", "准备开始读《{s}》，{d}。值得投入一个月吗？"),
+            ("Notes: {s}", "Three takeaways from {s} so far: {d}."),
+        ],
+        subjects: &[
+            "置身事内",
+            "枪炮、病菌与钢铁",
+            "人类简史",
+            "原则",
+            "思考，快与慢",
+            "乡土中国",
+            "活着",
+            "三体",
+            "Sapiens",
+            "Thinking, Fast and Slow",
+            "The Almanack of Naval Ravikant",
+            "Guns, Germs, and Steel",
+            "Atomic Habits",
+            "The Three-Body Problem",
+        ],
+        details: &[
+            "读了 30 页，做了两页笔记",
+            "第五章的论证特别有说服力",
+            "有些地方读得很慢，需要反复看",
+            "和上个月读的书可以对照着看",
+            "read 40 pages and wrote two pages of notes",
+            "chapter five is the strongest argument so far",
+            "slow going, but worth rereading",
+            "it pairs well with last month's book",
+            "书里的案例放到今天依然成立",
+            "和书友在群里争论了一晚上",
+            "准备下周写一篇长笔记",
+            "作者的结论我并不完全同意",
+            "the examples still hold up today",
+            "we argued about it all evening",
+            "planning a long write-up next week",
+            "I don't fully agree with the conclusion",
+        ],
+    },
+    Everyday {
+        frames: &[
+            ("晨跑打卡｜{s}", "今早跑了{s}，{d}。"),
+            ("Morning run: {s}", "Did {s} this morning: {d}."),
+            ("周末约跑：{s}", "这周末想跑{s}，{d}。有人一起吗？"),
+            ("Pacing advice for {s}?", "Training for {s} lately; {d}. How do you plan your intervals?"),
+        ],
+        subjects: &[
+            "5 公里",
+            "10 公里",
+            "半马",
+            "滨江 8 公里",
+            "世纪公园两圈",
+            "徐汇滨江到外滩",
+            "400 米间歇",
+            "an easy 6 km",
+            "a 12 km long run",
+            "hill repeats",
+            "a half marathon",
+            "a 10K race",
+            "a riverside loop",
+        ],
+        details: &[
+            "配速 5 分 40 秒，心率稳定",
+            "有点冷，但跑完很舒服",
+            "膝盖有点不适，放慢了",
+            "和跑团的朋友一起，聊着就跑完了",
+            "新跑鞋还在磨合",
+            "5:40 per km and a steady heart rate",
+            "cold, but great once warmed up",
+            "my knee complained, so I slowed down",
+            "ran it with two club friends",
+            "new shoes, still breaking them in",
+            "下雨也坚持跑完了",
+            "最后一公里冲刺了一下",
+            "跑后拉伸了十五分钟",
+            "看到了江边的日出",
+            "补水没跟上，有点累",
+            "kept going through the rain",
+            "sprinted the last kilometre",
+            "stretched for fifteen minutes after",
+            "caught the sunrise by the river",
+            "forgot to drink enough water",
+        ],
+    },
+    Everyday {
+        frames: &[
+            ("Build log: {s}", "Week update on {s}: {d}."),
+            ("做了一个{s}", "周末做了一个{s}，{d}。欢迎试用和提意见！"),
+            ("Feedback wanted: {s}", "I'm working on {s}; {d}. Would love honest feedback."),
+            ("{s}的定价怎么定？", "{s}准备收费了，{d}。大家的定价经验是？"),
+        ],
+        subjects: &[
+            "a habit tracker",
+            "a Markdown notes app",
+            "a CLI for invoices",
+            "an open-source CMS theme",
+            "a tea shop POS",
+            "a newsletter tool",
+            "微信小程序记账工具",
+            "独立播客网站",
+            "跑步数据看板",
+            "读书笔记导出插件",
+            "家庭菜谱小程序",
+            "二手书交换平台",
+            "社区团购表格工具",
+            "番茄钟桌面应用",
+        ],
+        details: &[
+            "the first 20 users signed up",
+            "I rewrote the sign-in flow",
+            "I moved the database to SQLite",
+            "dark mode is in",
+            "launched it on a small forum",
+            "已经有 20 位用户",
+            "重写了登录流程",
+            "加了深色模式",
+            "在小红书上发了第一篇介绍",
+            "数据库换成了 SQLite",
+            "第一笔付费到账了",
+            "修了一个很难复现的 bug",
+            "写好了使用文档",
+            "the first payment came in",
+            "I fixed a bug that was hard to reproduce",
+            "the docs are written",
+        ],
+    },
+];
+
+/// Answers applicants give to the approval community's two entry questions.
+pub(super) const APPLICATIONS: &[(&str, &str)] = &[
+    ("《百年孤独》，重读了第三遍。", "希望养成每周读完一本书的习惯，也想认识一起读书的朋友。"),
+    ("Sapiens — it changed how I think about history.", "A reading rhythm, and people to argue with about books."),
+    ("《置身事内》，终于看懂了一点地方财政。", "想有人一起讨论，写出更好的读书笔记。"),
+    ("最近在读《乡土中国》，很薄但很耐读。", "工作太忙读不进去，希望被大家督促。"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn everyday_posts_never_repeat_within_a_community() {
+        assert_eq!(EVERYDAY.len(), COMMUNITIES.len());
+        for (c, e) in COMMUNITIES.iter().zip(&EVERYDAY) {
+            let mut seen = std::collections::HashSet::new();
+            for (t, b) in c.posts {
+                assert!(seen.insert((t.to_string(), b.to_string())), "{}: {t}", c.slug);
+            }
+            for n in 0..e.len() {
+                let p = e.post(n);
+                assert!(!p.0.contains('{') && !p.1.contains('{'), "{}: every slot filled: {p:?}", c.slug);
+                assert!(seen.insert(p.clone()), "{}: {p:?} twice", c.slug);
+            }
+            assert!(e.len() >= 150, "{}: enough for three months of posts", c.slug);
+        }
+    }
+}

@@ -121,11 +121,12 @@ impl App {
         // Posts: weekly rhythm (more on weekends and evenings), growing over time.
         let mut posts: Vec<(i64, usize, usize)> = vec![]; // (time, community, author)
         let mut post_count = 0;
+        let mut written = vec![0usize; COMMUNITIES.len()];
         for day in 0..90i64 {
             let weekday = (day + 4) % 7; // 1970-01-01 was a Thursday
             let weekend = weekday == 2 || weekday == 3;
             for (ci, c) in COMMUNITIES.iter().enumerate() {
-                let expected = c.weight * (1.2 + 1.8 * day as f64 / 90.0) * if weekend { 1.4 } else { 1.0 };
+                let expected = 0.8 * c.weight * (1.2 + 1.8 * day as f64 / 90.0) * if weekend { 1.4 } else { 1.0 };
                 let n = (expected + rng.f() * 1.5) as usize;
                 for _ in 0..n {
                     let hour = *rng.pick(&[7, 8, 9, 12, 12, 13, 18, 19, 20, 20, 21, 21, 22, 23]) - 8; // UTC for Asia/Shanghai
@@ -136,7 +137,12 @@ impl App {
                         continue;
                     };
                     let topic = if rng.chance(0.65) { Some(rng.below(c.topics.len())) } else { None };
-                    let text = rng.below(c.posts.len());
+                    // Each handwritten post once, then composed everyday posts, none twice.
+                    if written[ci] >= c.posts.len() + EVERYDAY[ci].len() {
+                        continue;
+                    }
+                    let text = written[ci];
+                    written[ci] += 1;
                     steps.push((at, Step::Post { c: ci, author, topic, text, idx: post_count }));
                     posts.push((at, ci, author));
                     post_count += 1;
@@ -334,7 +340,12 @@ impl App {
                     activity::record(conn, &ev, at).await?;
                 }
                 Step::Post { c, author, topic, text, idx } => {
-                    let (title, body) = COMMUNITIES[*c].posts[*text];
+                    let own = COMMUNITIES[*c].posts;
+                    let (title, body) = match own.get(*text) {
+                        Some((t, b)) => (t.to_string(), b.to_string()),
+                        None => EVERYDAY[*c].post(*text - own.len()),
+                    };
+                    let (title, body) = (title.as_str(), body.as_str());
                     let np = prepo::NewPost {
                         community_id: cid[*c],
                         author_id: uid[*author],
@@ -447,10 +458,8 @@ impl App {
                 (12..200).filter(|u| !members[ci].iter().any(|(m, _)| m == u)).take(4).collect();
             for (k, u) in outsiders.into_iter().enumerate() {
                 let at = now - (k as i64 + 1) * 5 * HOUR;
-                let answers = vec![
-                    "《百年孤独》，重读了第三遍。".to_string(),
-                    "希望养成每周读完一本书的习惯，也想认识一起读书的朋友。".to_string(),
-                ];
+                let (a, b) = APPLICATIONS[k % APPLICATIONS.len()];
+                let answers = vec![a.to_string(), b.to_string()];
                 let id = mrepo::insert_join_request(conn, cid[ci], uid[u], &answers, 1, at).await?;
                 activity::record(
                     conn,
