@@ -144,14 +144,6 @@ pub fn mentions(text: &str) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn finds_mentions_but_not_emails() {
-        assert_eq!(super::mentions("hi @alice and ＠Bob_2, mail me@example.com, @al"), ["alice", "bob_2"]);
-    }
-}
-
 /// Job: tells every active member but the publisher that the rules changed,
 /// with a link to them and whether they must accept the new version. A
 /// version superseded before the job ran is left to its successor's notice.
@@ -174,4 +166,12 @@ pub(crate) async fn rules_notice_job(
         notify(conn, *m, Some(community_id), NotificationKind::RulesChanged, &detail, crate::now()).await?;
     }
     Ok(format!("sent to {}", members.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_mentions_but_not_emails() {
+        assert_eq!(super::mentions("hi @alice and ＠Bob_2, mail me@example.com, @al"), ["alice", "bob_2"]);
+    }
 }
