@@ -73,8 +73,13 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.textContent('article .prose strong'), 'Markdown');
     await shot('post');
 
-    // A comment and a reply in its thread.
-    await page.fill('section textarea[name=body] >> nth=-1', lang === 'en' ? 'A first comment.' : '第一条评论。');
+    // @mention suggestions while typing, then a comment and a reply in its thread.
+    const box = page.locator('section textarea[name=body] >> nth=-1');
+    await box.click();
+    await box.pressSequentially('@' + user.slice(0, 5));
+    await page.click('.mention-list button >> nth=0');
+    assert.equal(await box.inputValue(), `@${user} `, 'the suggestion completes the name');
+    await box.fill(lang === 'en' ? 'A first comment.' : '第一条评论。');
     await page.click('section form[action$="/comments"] > .btn-row button[type=submit] >> nth=-1');
     await page.waitForURL(/#c\d+$/);
     await page.click('.reply-box > summary >> nth=0');

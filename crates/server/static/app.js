@@ -36,3 +36,56 @@ function yajiWhen(form) {
 }
 document.querySelectorAll('form').forEach(yajiWhen);
 document.addEventListener('change', function (e) { if (e.target.form) yajiWhen(e.target.form); });
+// @mention suggestions: a textarea with data-mention="<members API URL>"
+// offers members whose name starts like the word being typed after "@".
+(function () {
+  var timer = null;
+  function close(ta) {
+    var list = ta.parentNode.querySelector('.mention-list');
+    if (list) list.remove();
+  }
+  function typed(ta) {
+    var before = ta.value.slice(0, ta.selectionStart);
+    var m = /(^|[\s(（，,])[@＠]([A-Za-z0-9_.\-]{1,32})$/.exec(before);
+    return m ? m[2] : null;
+  }
+  function pick(ta, username) {
+    var pos = ta.selectionStart, before = ta.value.slice(0, pos), q = typed(ta);
+    var start = before.length - q.length;
+    ta.value = before.slice(0, start) + username + ' ' + ta.value.slice(pos);
+    ta.selectionStart = ta.selectionEnd = start + username.length + 1;
+    close(ta);
+    ta.focus();
+  }
+  document.addEventListener('input', function (e) {
+    var ta = e.target;
+    if (!ta.matches || !ta.matches('textarea[data-mention]')) return;
+    var q = typed(ta);
+    clearTimeout(timer);
+    if (!q) { close(ta); return; }
+    timer = setTimeout(function () {
+      fetch(ta.getAttribute('data-mention') + '?limit=6&q=' + encodeURIComponent(q), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .then(function (members) {
+          close(ta);
+          if (!members.length || typed(ta) !== q) return;
+          var list = document.createElement('ul');
+          list.className = 'mention-list';
+          list.setAttribute('role', 'listbox');
+          members.forEach(function (m) {
+            var li = document.createElement('li'), b = document.createElement('button');
+            b.type = 'button';
+            b.textContent = m.user.display_name + ' @' + m.user.username;
+            b.addEventListener('click', function () { pick(ta, m.user.username); });
+            li.appendChild(b);
+            list.appendChild(li);
+          });
+          ta.insertAdjacentElement('afterend', list);
+        })
+        .catch(function () {});
+    }, 150);
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && e.target.matches && e.target.matches('textarea[data-mention]')) close(e.target);
+  });
+})();
