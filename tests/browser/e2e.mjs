@@ -87,6 +87,11 @@ for (const lang of ['zh-CN', 'en']) {
     await page.click('.reply-box[open] button[type=submit]');
     await page.waitForURL(/#c\d+$/);
     assert.equal(await page.locator('.comment.reply').count(), 1, 'the reply sits in the thread');
+    // A reaction on the reply from the picker: it lands back on the comment with its count.
+    await page.click('.comment.reply .react-more > summary');
+    await page.click('.comment.reply .react-menu button:has-text("🎉")');
+    await page.waitForURL(/#c\d+$/);
+    assert.equal((await page.textContent('.comment.reply button.mine')).trim(), '🎉 1', 'the reaction counts');
     await shot('thread');
 
     // The home feed gathers it.

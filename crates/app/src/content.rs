@@ -2,7 +2,7 @@
 
 use crate::platform::limits;
 use yaji_domain::activity::{
-    CommentCreated, Event, Kind, PostCreated, PostEdited, ReactionAdded, ReactionRemoved, Subject,
+    CommentCreated, CommentReaction, Event, Kind, PostCreated, PostEdited, ReactionAdded, ReactionRemoved, Subject,
 };
 use yaji_domain::content::{self, ContentState, Cursor, Feed, PostDraft};
 use yaji_domain::error::invalid;
@@ -67,6 +67,16 @@ async fn feed_page(
     Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
 }
 
+/// (emoji, count, viewer's own) rows as views, in the order of the reaction set.
+fn reaction_views(rows: impl Iterator<Item = (String, i64, i64)>) -> Vec<ReactionView> {
+    let rows: Vec<_> = rows.collect();
+    content::REACTIONS
+        .iter()
+        .filter_map(|e| rows.iter().find(|r| r.0 == *e))
+        .map(|(emoji, count, mine)| ReactionView { emoji: emoji.clone(), count: *count, mine: *mine > 0 })
+        .collect()
+}
+
 /// Comments shown with a post; the rest come page by page.
 const POST_COMMENTS: u32 = 100;
 
@@ -85,7 +95,15 @@ async fn comment_page(
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(|r| Cursor { at: r.created_at, id: r.id }.encode()) } else { None };
+    let any_reactions = rows.iter().any(|r| r.reaction_count > 0);
     let mut comments = rows.into_iter().map(CommentView::from).collect::<Vec<_>>();
+    if any_reactions {
+        let summary = repo::comment_reaction_summary(c, p.id, viewer.map(|v| v.id)).await?;
+        for cm in &mut comments {
+            let mine = summary.iter().filter(|r| r.0 == cm.id).map(|(_, e, n, m)| (e.clone(), *n, *m));
+            cm.reactions = reaction_views(mine);
+        }
+    }
     if comments.iter().any(|c| c.automatic) {
         let replies = yaji_store::repo::faq::replies_on(c, p.id).await?;
         for cm in comments.iter_mut().filter(|c| c.automatic) {
@@ -296,12 +314,7 @@ impl App {
         let ctx = self.read_ctx(&mut c, generation, crepo::Key::Id(p.community_id), viewer).await?;
         readable(&p, &ctx, viewer)?;
         let page = comment_page(&mut c, &p, &ctx, viewer, None, POST_COMMENTS).await?;
-        let reactions = repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?;
-        let reactions = content::REACTIONS
-            .iter()
-            .filter_map(|e| reactions.iter().find(|r| r.0 == *e))
-            .map(|(emoji, count, mine)| ReactionView { emoji: emoji.clone(), count: *count, mine: *mine > 0 })
-            .collect();
+        let reactions = reaction_views(repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?.into_iter());
         let is_author = viewer.is_some_and(|v| v.id == p.author_id);
         Ok(PostDetail {
             post: PostView::from_row(p, true),
@@ -515,6 +528,41 @@ impl App {
             tx.rollback().await?;
         }
         Ok(self.post(Some(viewer), post_id).await?.reactions)
+    }
+
+    /// Adds (`on`) or removes a reaction on a comment; returns the comment's
+    /// reactions. Repeating it changes nothing and writes no event.
+    pub async fn react_to_comment(
+        &self,
+        viewer: Viewer,
+        comment_id: i64,
+        emoji: &str,
+        on: bool,
+    ) -> AppResult<Vec<ReactionView>> {
+        let emoji = content::reaction(emoji)?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let cm = repo::comment(tx.conn(), comment_id)
+            .await?
+            .filter(|c| c.deleted_at.is_none() && c.moderation == ContentState::Visible)
+            .ok_or(AppError::NotFound("comment"))?;
+        let (p, ctx) = post_ctx(tx.conn(), cm.post_id, Some(viewer)).await?;
+        ctx.allow(Action::React)?;
+        let changed = if on {
+            repo::add_comment_reaction(tx.conn(), (cm.id, p.id), viewer.id, &emoji, now).await?
+        } else {
+            repo::remove_comment_reaction(tx.conn(), cm.id, viewer.id, &emoji).await?
+        };
+        if changed {
+            let kind = if on { Kind::CommentReactionAdded } else { Kind::CommentReactionRemoved };
+            let payload = CommentReaction { emoji, post_id: p.id, comment_author_id: cm.author_id };
+            finish(tx, Event::of_kind(kind, Some(ctx.c.id), viewer.id, Subject::Comment(cm.id), &payload), now).await?;
+        } else {
+            tx.rollback().await?;
+        }
+        let mut c = self.db.read().await?;
+        let rows = repo::comment_reaction_summary(&mut c, cm.post_id, Some(viewer.id)).await?;
+        Ok(reaction_views(rows.into_iter().filter(|r| r.0 == cm.id).map(|(_, e, n, m)| (e, n, m))))
     }
 }
 

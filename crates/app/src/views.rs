@@ -378,6 +378,8 @@ pub struct CommentView {
     pub faq_reply_id: Option<i64>,
     /// In a thread: the top-level comment it replies under.
     pub parent_id: Option<i64>,
+    /// Reactions on this comment, in the order of the reaction set.
+    pub reactions: Vec<ReactionView>,
 }
 
 impl From<repo::content::CommentRow> for CommentView {
@@ -399,6 +401,7 @@ impl From<repo::content::CommentRow> for CommentView {
             automatic,
             faq_reply_id: None,
             parent_id: c.parent_id,
+            reactions: vec![],
         }
     }
 }

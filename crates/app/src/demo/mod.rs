@@ -7,7 +7,8 @@
 //! use cases (`moderation`, `faq`, `automation`, `calendar`).
 
 use yaji_domain::activity::{
-    CommentCreated, CommunityCreated, Event, Kind, MemberJoined, PostCreated, ReactionAdded, Subject, TopicCreated,
+    CommentCreated, CommentReaction, CommunityCreated, Event, Kind, MemberJoined, PostCreated, ReactionAdded, Subject,
+    TopicCreated,
 };
 use yaji_domain::community::{CommunitySettings, SettingsInput};
 use yaji_domain::content::ContentState;
@@ -44,10 +45,30 @@ pub struct DemoReport {
 }
 
 enum Step {
-    Join { c: usize, user: usize, invited_by: Option<usize> },
-    Post { c: usize, author: usize, topic: Option<usize>, text: usize, idx: usize },
-    Comment { post: usize, author: usize, text: usize },
-    React { post: usize, user: usize, emoji: usize },
+    Join {
+        c: usize,
+        user: usize,
+        invited_by: Option<usize>,
+    },
+    Post {
+        c: usize,
+        author: usize,
+        topic: Option<usize>,
+        text: usize,
+        idx: usize,
+    },
+    /// `likes`: members who give the comment a 👍 (not its author).
+    Comment {
+        post: usize,
+        author: usize,
+        text: usize,
+        likes: Vec<usize>,
+    },
+    React {
+        post: usize,
+        user: usize,
+        emoji: usize,
+    },
 }
 
 impl App {
@@ -160,10 +181,14 @@ impl App {
             for _ in 0..n_comments {
                 let at = pt + 5 * MINUTE_MS + (rng.f().powi(2) * 48.0 * HOUR as f64) as i64;
                 if let Some(who) = weighted(&mut rng, &pool) {
-                    steps.push((
-                        at,
-                        Step::Comment { post: pi, author: who, text: rng.below(COMMENTS_ZH.len() + COMMENTS_EN.len()) },
-                    ));
+                    let text = rng.below(COMMENTS_ZH.len() + COMMENTS_EN.len());
+                    let mut likes: Vec<usize> = (0..(rng.f() * rng.f() * 4.0) as usize)
+                        .filter_map(|_| weighted(&mut rng, &pool))
+                        .filter(|m| *m != who)
+                        .collect();
+                    likes.sort_unstable();
+                    likes.dedup();
+                    steps.push((at, Step::Comment { post: pi, author: who, text, likes }));
                 }
             }
             let n_reactions = (rng.f() * rng.f() * 12.0) as usize;
@@ -378,7 +403,7 @@ impl App {
                     post_ids[*idx] = id;
                     report.posts += 1;
                 }
-                Step::Comment { post, author, text } => {
+                Step::Comment { post, author, text, likes } => {
                     let body = if *text < COMMENTS_ZH.len() {
                         COMMENTS_ZH[*text]
                     } else {
@@ -407,6 +432,21 @@ impl App {
                     let ev = Event::of(Some(cid[ci]), uid[*author], Subject::Comment(id), &payload);
                     activity::record(conn, &ev, at).await?;
                     report.comments += 1;
+                    for (i, m) in likes.iter().enumerate() {
+                        let liked_at = at + (i as i64 + 1) * 7 * MINUTE_MS;
+                        if liked_at < now
+                            && prepo::add_comment_reaction(conn, (id, post_ids[*post]), uid[*m], REACTIONS[0], liked_at)
+                                .await?
+                        {
+                            let payload = CommentReaction {
+                                emoji: REACTIONS[0].into(),
+                                post_id: post_ids[*post],
+                                comment_author_id: uid[*author],
+                            };
+                            let ev = Event::of(Some(cid[ci]), uid[*m], Subject::Comment(id), &payload);
+                            activity::record(conn, &ev, liked_at).await?;
+                        }
+                    }
                 }
                 Step::React { post, user, emoji } => {
                     let (_, ci, pauthor) = posts[*post];

@@ -51,6 +51,8 @@ kinds! {
     CommentDeleted => "comment_deleted",
     ReactionAdded => "reaction_added",
     ReactionRemoved => "reaction_removed",
+    CommentReactionAdded => "comment_reaction_added",
+    CommentReactionRemoved => "comment_reaction_removed",
     ModerationUpdated => "moderation_updated",
     ContentFlagged => "content_flagged",
     ContentApproved => "content_approved",

@@ -155,6 +155,11 @@ payload!(
 );
 
 payload!(
+    /// A reaction was added to or taken back from a comment (subject: the comment).
+    CommentReaction => CommentReactionAdded | CommentReactionRemoved { emoji: String, post_id: i64, comment_author_id: i64 }
+);
+
+payload!(
     /// A member joined (open community, invite, or approved application).
     MemberJoined => MemberJoined {
         invited_by: Option<i64>,

@@ -24,6 +24,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(list_comments, create_comment))
         .routes(routes!(delete_comment))
         .routes(routes!(add_reaction, remove_reaction))
+        .routes(routes!(add_comment_reaction, remove_comment_reaction))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -193,6 +194,20 @@ async fn add_reaction(c: Call, Path(id): Path<i64>, Json(b): Json<ReactionBody>)
     responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn remove_reaction(c: Call, Path(id): Path<i64>, Query(b): Query<ReactionBody>) -> ApiResult<Response> {
     ok(c.app.react(c.require()?, id, &b.emoji, false).await?)
+}
+
+/// React to a comment (members). Reacting twice with the same emoji changes nothing.
+#[utoipa::path(post, path = "/api/v1/comments/{id}/reactions", tag = "content", params(("id" = i64, Path)), request_body = ReactionBody,
+    responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_comment_reaction(c: Call, Path(id): Path<i64>, Json(b): Json<ReactionBody>) -> ApiResult<Response> {
+    ok(c.app.react_to_comment(c.require()?, id, &b.emoji, true).await?)
+}
+
+/// Take back a reaction on a comment.
+#[utoipa::path(delete, path = "/api/v1/comments/{id}/reactions", tag = "content", params(("id" = i64, Path), ReactionBody),
+    responses((status = 200, body = Vec<ReactionView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn remove_comment_reaction(c: Call, Path(id): Path<i64>, Query(b): Query<ReactionBody>) -> ApiResult<Response> {
+    ok(c.app.react_to_comment(c.require()?, id, &b.emoji, false).await?)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -26,6 +26,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/p/{id}/history", get(history_page))
         .route("/p/{id}/comments", post(comment))
         .route("/p/{id}/react", post(react))
+        .route("/comments/{id}/react", post(react_to_comment))
         .route("/p/{id}/pin", post(pin))
         .route("/p/{id}/essence", post(essence))
         .route("/p/{id}/delete", post(delete_post))
@@ -154,6 +155,17 @@ async fn react(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Re
     let r = async { page.state.app.react(page.auth.require()?, id, field(&f, "emoji"), on).await }.await;
     match r {
         Ok(_) => to(&format!("/p/{id}")),
+        Err(e) => page.fail(e),
+    }
+}
+
+/// Back to the comment on its post; the form says which post.
+async fn react_to_comment(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let on = field(&f, "on") != "0";
+    let r = async { page.state.app.react_to_comment(page.auth.require()?, id, field(&f, "emoji"), on).await }.await;
+    let post: i64 = field(&f, "post").parse().unwrap_or(0);
+    match r {
+        Ok(_) => to(&format!("/p/{post}#c{id}")),
         Err(e) => page.fail(e),
     }
 }

@@ -198,6 +198,10 @@ story! {
         );
         one!("", carol.post(&format!("/api/v1/posts/{pid}/reactions"), json!({"emoji": "👍"})).await, 200);
         one!("reaction_removed", carol.delete(&format!("/api/v1/posts/{pid}/reactions?emoji=%F0%9F%91%8D")).await, 200);
+        let cr = format!("/api/v1/comments/{}/reactions", cm["id"]);
+        one!("comment_reaction_added", bob.post(&cr, json!({"emoji": "🙏"})).await, 200);
+        one!("", bob.post(&cr, json!({"emoji": "🙏"})).await, 200);
+        one!("comment_reaction_removed", bob.delete(&format!("{cr}?emoji=%F0%9F%99%8F")).await, 200);
         one!("post_pinned", owner.post(&format!("/api/v1/posts/{pid}/pin"), json!({})).await, 200);
         one!("", owner.post(&format!("/api/v1/posts/{pid}/pin"), json!({})).await, 200);
         one!("post_unpinned", owner.delete(&format!("/api/v1/posts/{pid}/pin")).await, 200);

@@ -211,3 +211,49 @@ story! {
         assert!(page.contains(&format!(r#"name="reply_to" value="{top_id}""#)), "every comment has a reply box");
     }
 }
+
+story! {
+    /// Members react to comments as to posts: each (member, emoji) counts once
+    /// even when sent many times at once, taking it back counts down, the post
+    /// page shows the counts and the button, and outsiders may not react.
+    async fn comments_take_reactions(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (mia, ned, out) = (t.user("mia").await, t.user("ned").await, t.user("out").await);
+        for u in [&mia, &ned] {
+            u.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        let (_, post) = owner.post("/api/v1/communities/club/posts", json!({"body": "favourite tea?"})).await;
+        let pid = post["id"].as_i64().unwrap();
+        let (_, cm) = mia.post(&format!("/api/v1/posts/{pid}/comments"), json!({"body": "Longjing"})).await;
+        let cid = cm["id"].as_i64().unwrap();
+        let path = format!("/api/v1/comments/{cid}/reactions");
+        let racing = join_all((0..40).map(|_| ned.post(&path, json!({"emoji": "👍"})))).await;
+        assert!(racing.iter().all(|(s, _)| *s == StatusCode::OK), "{racing:?}");
+        let (_, r) = owner.post(&path, json!({"emoji": "👍"})).await;
+        assert_eq!(r, json!([{"emoji": "👍", "count": 2, "mine": true}]));
+        assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'comment_reaction_added'").await, 2);
+        assert_eq!(t.count(&format!("SELECT reaction_count FROM comments WHERE id = {cid}")).await, 2);
+        let (_, r) = ned.delete(&format!("{path}?emoji=%F0%9F%91%8D")).await;
+        assert_eq!(r, json!([{"emoji": "👍", "count": 1, "mine": false}]));
+        assert_error(&ned.post(&path, json!({"emoji": "💩"})).await, 422, "invalid_choice", Some("emoji"));
+        assert_eq!(out.post(&path, json!({"emoji": "👍"})).await.0, StatusCode::FORBIDDEN, "only members react");
+        assert_eq!(ned.post("/api/v1/comments/999999/reactions", json!({"emoji": "👍"})).await.0, StatusCode::NOT_FOUND);
+        let (_, page) = ned.get(&format!("/api/v1/posts/{pid}")).await;
+        assert_eq!(page["comments"][0]["reactions"], json!([{"emoji": "👍", "count": 1, "mine": false}]));
+
+        // The post page: Ned taps 🎉 under Mia's comment and lands back on it.
+        let browser = Browser::new(&t);
+        browser.log_in("ned").await;
+        let (_, html) = browser.page(&format!("/p/{pid}")).await;
+        assert!(html.contains(&format!(r#"action="/comments/{cid}/react""#)), "the comment has reaction buttons");
+        let pid_s = pid.to_string();
+        let r = browser
+            .post_form(&csrf_of(&html), &format!("/comments/{cid}/react"), &[("post", &pid_s), ("emoji", "🎉"), ("on", "1")])
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(r.headers()["location"], format!("/p/{pid}#c{cid}").as_str());
+        let (_, html) = browser.page(&format!("/p/{pid}")).await;
+        assert!(html.contains("🎉 1</button>"), "the count shows");
+    }
+}

@@ -233,11 +233,12 @@ pub struct CommentRow {
     pub moderation: ContentState,
     /// The top-level comment this one replies under (threads are one level deep).
     pub parent_id: Option<i64>,
+    pub reaction_count: i64,
 }
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.post_id, c.community_id, c.author_id, u.username AS author_username,
     u.display_name AS author_display_name, u.avatar_url AS author_avatar_url, c.body, c.body_html, c.created_at, c.deleted_at, c.moderation,
-    c.parent_id
+    c.parent_id, c.reaction_count
     FROM comments c JOIN users u ON u.id = c.author_id";
 
 pub struct NewComment<'a> {
@@ -326,6 +327,67 @@ pub async fn remove_reaction(conn: &mut Conn, post_id: i64, user_id: i64, emoji:
         return Ok(true);
     }
     Ok(false)
+}
+
+/// Adds a reaction to a comment; false if this user already reacted with this emoji.
+pub async fn add_comment_reaction(
+    conn: &mut Conn,
+    comment: (i64, i64),
+    user_id: i64,
+    emoji: &str,
+    now: i64,
+) -> crate::Result<bool> {
+    let (comment_id, post_id) = comment;
+    let r = query(
+        "INSERT INTO comment_reactions (comment_id, post_id, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (comment_id, user_id, emoji) DO NOTHING",
+    )
+    .binds((comment_id, post_id, user_id, emoji, now))
+    .execute(&mut *conn)
+    .await?;
+    let added = r.rows_affected() == 1;
+    if added {
+        query("UPDATE comments SET reaction_count = reaction_count + 1 WHERE id = $1")
+            .bind(comment_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(added)
+}
+
+pub async fn remove_comment_reaction(
+    conn: &mut Conn,
+    comment_id: i64,
+    user_id: i64,
+    emoji: &str,
+) -> crate::Result<bool> {
+    let r = query("DELETE FROM comment_reactions WHERE comment_id = $1 AND user_id = $2 AND emoji = $3")
+        .binds((comment_id, user_id, emoji))
+        .execute(&mut *conn)
+        .await?;
+    let removed = r.rows_affected() == 1;
+    if removed {
+        query("UPDATE comments SET reaction_count = reaction_count - 1 WHERE id = $1")
+            .bind(comment_id)
+            .execute(conn)
+            .await?;
+    }
+    Ok(removed)
+}
+
+/// Reaction counts per (comment, emoji) over a post's comments, and whether `viewer` used each.
+pub async fn comment_reaction_summary(
+    conn: &mut Conn,
+    post_id: i64,
+    viewer: Option<i64>,
+) -> crate::Result<Vec<(i64, String, i64, i64)>> {
+    query_as(
+        "SELECT comment_id, emoji, COUNT(*) AS n, SUM(CASE WHEN user_id = $2 THEN 1 ELSE 0 END) AS mine \
+         FROM comment_reactions WHERE post_id = $1 GROUP BY comment_id, emoji",
+    )
+    .binds((post_id, viewer.unwrap_or(-1)))
+    .fetch_all(conn)
+    .await
 }
 
 /// Reaction counts per emoji on a post, and whether `viewer` used each.
