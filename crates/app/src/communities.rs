@@ -83,6 +83,10 @@ impl App {
     /// waiting are left out.
     pub async fn pending_work_for(&self, viewer: Viewer) -> AppResult<Vec<StaffWork>> {
         let mut c = self.db.read().await?;
+        let generation = self.db.generation(&mut c).await?;
+        if let Some(work) = self.caches.staff_work.get(generation, &viewer.id) {
+            return Ok(work.as_ref().clone());
+        }
         let staff: Vec<i64> = repo::memberships_of(&mut c, viewer.id)
             .await?
             .into_iter()
@@ -100,6 +104,7 @@ impl App {
             }
         }
         out.sort_by(|a, b| b.total().cmp(&a.total()).then_with(|| a.slug.cmp(&b.slug)));
+        self.caches.staff_work.put(generation, viewer.id, std::sync::Arc::new(out.clone()));
         Ok(out)
     }
 

@@ -226,23 +226,14 @@ impl App {
         approve: bool,
         reason: &str,
     ) -> AppResult<BulkDecision> {
-        if ids.is_empty() {
-            return Err(invalid("ids", "required", "choose at least one request").into());
-        }
-        if ids.len() > MAX_BULK {
-            return Err(invalid("ids", "too_many", format!("at most {MAX_BULK} requests at once")).into());
-        }
+        let ids = yaji_domain::batch::distinct("ids", ids, "request")?;
         let reason = community::reason(reason)?;
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::ReviewJoinRequests)?;
         let mut out = BulkDecision::default();
-        let mut seen = std::collections::HashSet::new();
-        for &id in ids {
-            if !seen.insert(id) {
-                continue;
-            }
+        for id in ids {
             let req = match repo::join_request(tx.conn(), id).await? {
                 Some(r) if r.community_id == ctx.c.id => r,
                 _ => {
@@ -632,9 +623,6 @@ pub(crate) async fn active_memberships_of(conn: &mut Conn, user_id: i64) -> AppR
     let all = crepo::memberships_of(conn, user_id).await?;
     Ok(all.into_iter().filter(|m| m.state == MemberState::Active).collect())
 }
-
-/// The most applications decided in one batch.
-pub const MAX_BULK: usize = 200;
 
 /// What a batch decision did.
 #[derive(Serialize, ToSchema, Default, Debug)]

@@ -24,9 +24,6 @@ use crate::{now, rfc3339, App, AppResult};
 use super::mute_minutes;
 use super::speech::{mute_member, warn_member};
 
-/// The most members one bulk action touches.
-pub const MAX_BULK_MEMBERS: usize = 200;
-
 /// What to do to every chosen member.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
@@ -72,12 +69,8 @@ impl App {
         action: BulkMemberAction,
         reason: &str,
     ) -> AppResult<BulkMembersOutcome> {
-        if usernames.is_empty() {
-            return Err(invalid("usernames", "required", "choose at least one member").into());
-        }
-        if usernames.len() > MAX_BULK_MEMBERS {
-            return Err(invalid("usernames", "too_many", format!("at most {MAX_BULK_MEMBERS} members at once")).into());
-        }
+        let trimmed: Vec<&str> = usernames.iter().map(|n| n.trim()).collect();
+        let usernames = yaji_domain::batch::distinct("usernames", &trimmed, "member")?;
         let reason = community::reason(reason)?;
         let action = match action {
             BulkMemberAction::Tag { tag } => BulkMemberAction::Tag { tag: yaji_domain::automation::tag(&tag)? },
@@ -93,12 +86,7 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::Moderate)?;
         let mut out = BulkMembersOutcome::default();
-        let mut seen = std::collections::HashSet::new();
         for name in usernames {
-            let name = name.trim();
-            if !seen.insert(name.to_string()) {
-                continue;
-            }
             let skip = |code: &str| SkippedMember { username: name.to_string(), code: code.into() };
             let Some(user) = users::by_username(tx.conn(), name).await? else {
                 out.skipped.push(skip("not_member"));

@@ -38,7 +38,7 @@ use screening::{excerpt, state_of};
 
 pub use crate::platform::context::INDEFINITE;
 use crate::platform::{DAY_MS, HOUR_MS};
-pub use bulk::{BulkMemberAction, BulkMembersOutcome, SkippedMember, MAX_BULK_MEMBERS};
+pub use bulk::{BulkMemberAction, BulkMembersOutcome, SkippedMember};
 const RECENT_WINDOW_MS: i64 = HOUR_MS;
 
 /// Per-node caches: compiled rule sets (keyed by the settings version stored

@@ -32,6 +32,8 @@ pub(crate) struct Caches {
     /// Sessions and API tokens by the hash of their secret.
     pub sessions: GenCache<String, Arc<SessionRow>>,
     pub tokens: GenCache<String, Arc<TokenUserRow>>,
+    /// What waits for each person who helps run communities (the bell on every page).
+    pub staff_work: GenCache<i64, Arc<Vec<crate::communities::StaffWork>>>,
 }
 
 impl Default for Caches {
@@ -42,6 +44,7 @@ impl Default for Caches {
             memberships: GenCache::new(4096),
             sessions: GenCache::new(4096),
             tokens: GenCache::new(1024),
+            staff_work: GenCache::new(4096),
         }
     }
 }

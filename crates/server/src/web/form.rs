@@ -16,6 +16,19 @@ pub(super) fn with_notice(path: &str, notice: &str) -> Response {
 
 pub(super) type Form = HashMap<String, String>;
 
+/// A form whose fields repeat (ticked boxes), in the order sent.
+pub(super) type Pairs = Vec<(String, String)>;
+
+/// The first value of `k` in a repeating form, or "".
+pub(super) fn first<'a>(f: &'a Pairs, k: &str) -> &'a str {
+    f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// Every value of `k` in a repeating form.
+pub(super) fn all<'a>(f: &'a Pairs, k: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    f.iter().filter(move |(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
 pub(super) fn field<'a>(f: &'a Form, k: &str) -> &'a str {
     f.get(k).map(String::as_str).unwrap_or("")
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use yaji_app::membership::{JoinInput, MemberQuery, Sanction};
 use yaji_app::AppError;
 
-use super::form::{field, opt_i64, with_notice, Form};
+use super::form::{all, field, first, opt_i64, with_notice, Form, Pairs};
 use super::{Page, Tab, WebForm};
 use crate::AppState;
 
@@ -200,12 +200,11 @@ async fn decide_request(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<For
 }
 
 /// The batch form: every ticked `id`, approve or reject, one reason.
-async fn decide_requests(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Vec<(String, String)>>) -> Response {
-    let value = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
-    let approve = value("approve") == "1";
-    let ids: Vec<i64> = f.iter().filter(|(k, _)| k == "id").filter_map(|(_, v)| v.parse().ok()).collect();
+async fn decide_requests(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Pairs>) -> Response {
+    let approve = first(&f, "approve") == "1";
+    let ids: Vec<i64> = all(&f, "id").filter_map(|v| v.parse().ok()).collect();
     let r = async {
-        page.state.app.decide_join_requests(page.auth.require()?, &slug, &ids, approve, value("reason")).await
+        page.state.app.decide_join_requests(page.auth.require()?, &slug, &ids, approve, first(&f, "reason")).await
     }
     .await;
     let notice = match (&r, approve) {

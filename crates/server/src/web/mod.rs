@@ -165,6 +165,18 @@ pub fn reason_text(lang: &str, reason: &str) -> String {
     }
 }
 
+/// A length of time in minutes in the largest whole unit: 1440 → "1 天" / "1 day".
+pub fn duration_text(lang: &str, minutes: i64) -> String {
+    let (n, unit) = match minutes {
+        m if m > 0 && m % 1440 == 0 => (m / 1440, "mod.days"),
+        m if m > 0 && m % 60 == 0 => (m / 60, "mod.hours"),
+        m => (m, "mod.minutes"),
+    };
+    let key = format!("{unit}_one");
+    let pattern = if n == 1 { i18n::lookup(lang, &key).map(str::to_string) } else { None };
+    pattern.unwrap_or_else(|| i18n::t(lang, unit)).replace("{n}", &n.to_string())
+}
+
 impl Web {
     pub fn new() -> Web {
         let mut env = Environment::new();
@@ -188,6 +200,9 @@ impl Web {
                 s = s.replace(&format!("{{{k}}}"), &v.to_string());
             }
             s
+        });
+        env.add_function("duration", |state: &State, minutes: i64| -> String {
+            duration_text(&lang_of(state), minutes)
         });
         env.add_function("rule_name", |state: &State, id: &str| -> String { rule_name(&lang_of(state), id) });
         env.add_function("repeat_text", |state: &State, cron: &str| -> String {
@@ -438,6 +453,16 @@ pub fn csrf_failed_page(s: &AppState, auth: &Auth, headers: &HeaderMap) -> Respo
 #[cfg(test)]
 mod tests {
     use minijinja::context;
+
+    #[test]
+    fn durations_read_in_the_largest_whole_unit() {
+        assert_eq!(super::duration_text("zh-CN", 1440), "1 天");
+        assert_eq!(super::duration_text("en", 1440), "1 day");
+        assert_eq!(super::duration_text("en", 4320), "3 days");
+        assert_eq!(super::duration_text("en", 120), "2 hours");
+        assert_eq!(super::duration_text("en", 90), "90 min");
+        assert_eq!(super::duration_text("zh-CN", 10), "10 分钟");
+    }
 
     #[test]
     fn rule_ids_read_as_plain_names() {

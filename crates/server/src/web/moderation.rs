@@ -17,7 +17,7 @@ use yaji_domain::moderation::ActionKind;
 use super::{Page, Tab, WebForm};
 use crate::AppState;
 
-use super::form::{field, with_notice, Form};
+use super::form::{all, field, first, with_notice, Form, Pairs};
 use super::moderation_form::{parse_form, settings_form, DETECTORS, LADDER_STEPS};
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
@@ -158,13 +158,13 @@ async fn queue_page(page: Page, Path(slug): Path<String>) -> Response {
     }
 }
 
-async fn resolve(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Vec<(String, String)>>) -> Response {
-    let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+async fn resolve(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Pairs>) -> Response {
+    let get = |k: &str| first(&f, k);
     let target = |v: &str| v.split_once(':').and_then(|(k, id)| Some((k.to_string(), id.parse::<i64>().ok()?)));
     // A button on one item carries "decision|kind:id"; the bulk bar acts on the ticked boxes.
     let (decision, targets): (&str, Vec<(String, i64)>) = match get("act").split_once('|') {
         Some((d, t)) => (d, target(t).into_iter().collect()),
-        None => (get("decision"), f.iter().filter(|(k, _)| k == "t").filter_map(|(_, v)| target(v)).collect()),
+        None => (get("decision"), all(&f, "t").filter_map(target).collect()),
     };
     let decision = match decision {
         "approve" => Decision::Approve,
@@ -242,9 +242,9 @@ async fn report(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Form>)
 }
 
 /// The directory's batch bar: every ticked `member`, one action.
-async fn bulk_members(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Vec<(String, String)>>) -> Response {
-    let value = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
-    let usernames: Vec<String> = f.iter().filter(|(k, _)| k == "member").map(|(_, v)| v.clone()).collect();
+async fn bulk_members(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Pairs>) -> Response {
+    let value = |k: &str| first(&f, k);
+    let usernames: Vec<String> = all(&f, "member").map(str::to_string).collect();
     let r = async {
         let action = match value("action") {
             "tag" => BulkMemberAction::Tag { tag: value("tag").into() },
