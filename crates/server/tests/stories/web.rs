@@ -70,6 +70,10 @@ story! {
         oc.log_in("owner").await;
         let (_, feed) = oc.page("/c/circle").await;
         assert!(feed.contains(r#"<span class="count">1</span>"#), "the join-requests count");
+        // On another staff page the menu is named after it: the application is a dot, not its count.
+        let (_, audit) = oc.page("/c/circle/moderation/audit").await;
+        let summary = audit.split("<summary>").nth(1).and_then(|s| s.split("</summary>").next()).unwrap_or_default();
+        assert!(summary.contains(r#"class="dot""#) && !summary.contains(r#"class="count""#), "{summary}");
 
         // The owner approves from the queue page.
         let (_, queue) = owner.get("/api/v1/communities/circle/join-requests").await;
