@@ -17,6 +17,7 @@ pub mod moderation;
 pub mod net;
 pub mod notification;
 pub mod permission;
+pub mod points;
 pub mod setup;
 pub mod text;
 pub mod user;
