@@ -52,19 +52,7 @@ async fn pending_work(c: &mut Conn, ctx: &Ctx) -> AppResult<Option<PendingWork>>
     Ok(Some(work))
 }
 
-/// Work waiting in one community the viewer helps run.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct StaffWork {
-    pub slug: String,
-    pub name: String,
-    pub pending: PendingWork,
-}
-
-impl StaffWork {
-    pub fn total(&self) -> i64 {
-        self.pending.join_requests + self.pending.review_queue
-    }
-}
+pub use crate::staff_work::StaffWork;
 
 /// Input for creating a community.
 pub struct NewCommunity {

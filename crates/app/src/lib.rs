@@ -21,7 +21,9 @@ pub mod membership;
 pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
+pub mod points;
 pub mod profiles;
+pub mod staff_work;
 pub mod throttle;
 pub mod views;
 pub mod webhooks;
@@ -119,6 +121,21 @@ impl App {
     }
 }
 
+/// Events a subscriber writes itself (a level reached while paying points):
+/// appended and handed to the notifications and the outbox, not back to the
+/// subscriber that wrote them.
+pub(crate) async fn deliver_derived(
+    conn: &mut yaji_store::Conn,
+    e: &yaji_domain::activity::Event,
+    now: i64,
+) -> AppResult<()> {
+    let id = yaji_store::repo::activity::record(conn, e, now).await?;
+    let r = platform::events::Recorded { id, event: e, facts: Default::default() };
+    crate::notifications::on_event(conn, &r, now).await?;
+    crate::automation::on_event(conn, &r, now).await?;
+    Ok(())
+}
+
 /// The in-transaction subscribers, in order. A new capability that reacts to
 /// events adds one line here (and its `on_event` in its own module). Events
 /// recorded by jobs carry no [`Facts`]: the content subscribers skip them
@@ -131,6 +148,7 @@ pub(crate) async fn deliver(
     crate::faq::on_event(conn, r, now).await?;
     crate::onboarding::on_event(conn, r, now).await?;
     crate::notifications::on_event(conn, r, now).await?;
+    crate::points::on_event(conn, r, now).await?;
     // The outbox: one job per rule and webhook listening to this kind.
     crate::automation::on_event(conn, r, now).await?;
     Ok(())

@@ -115,21 +115,7 @@ pub struct CommunityView {
     pub pending: Option<PendingWork>,
 }
 
-/// Work waiting for the viewer as staff (`CommunityView.pending`, absent for
-/// members and on lists): the counts behind the staff menu's badges, each
-/// counted up to [`PendingWork::MAX`].
-#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
-pub struct PendingWork {
-    /// Pending join requests (0 when the viewer cannot review them).
-    pub join_requests: i64,
-    /// Posts, comments and members waiting in the review queue (0 when the viewer does not moderate).
-    pub review_queue: i64,
-}
-
-impl PendingWork {
-    /// Counting stops here; pages show "99+".
-    pub const MAX: i64 = 100;
-}
+pub use crate::staff_work::PendingWork;
 
 impl CommunityView {
     pub(crate) fn from_row(

@@ -49,6 +49,7 @@ notification_kinds! {
     UnansweredQuestion => "unanswered_question", "有问题等待回答", "A question is waiting for an answer", Daily;
     AutomationMods => "automation_mods", "助手：给版主", "Assistant: for moderators", Daily;
     RulesChanged => "rules_changed", "社群公约更新了", "The community's rules changed", Daily;
+    LevelReached => "level_reached", "你升级了", "You reached a new level", Daily;
 }
 
 impl NotificationKind {
@@ -57,6 +58,9 @@ impl NotificationKind {
     pub fn link(self, detail: &serde_json::Value) -> Option<String> {
         let to_rules = matches!(self, NotificationKind::Welcome | NotificationKind::RulesChanged);
         if let Some(link) = detail["rules_link"].as_str().filter(|_| to_rules) {
+            return Some(link.to_string());
+        }
+        if let Some(link) = detail["link"].as_str().filter(|_| self == NotificationKind::LevelReached) {
             return Some(link.to_string());
         }
         let post = detail["post_id"].as_i64()?;

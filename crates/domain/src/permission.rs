@@ -112,6 +112,10 @@ pub enum Action {
     ScheduleContent,
     /// See the community's analytics dashboard.
     ViewAnalytics,
+    /// Award or deduct a member's points by hand, with a reason; read anyone's points history.
+    AdjustPoints,
+    /// Set what earns points and the levels; recompute the ledger.
+    ManagePoints,
     BanMember {
         target: Role,
     },
@@ -269,9 +273,9 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 need_role(Role::Moderator)
             }
         }
-        PinPost | SetEssence | Moderate | ScheduleContent => need_role(Role::Moderator),
+        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints => need_role(Role::Moderator),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
-        | ManageAutomation | ViewAnalytics => need_role(Role::Admin),
+        | ManageAutomation | ViewAnalytics | ManagePoints => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
         ChangeRole { target, to } => {
             outrank(Role::Admin, target)?;
@@ -342,6 +346,8 @@ mod tests {
             (ManageAutomation,                      ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (ScheduleContent,                       ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ViewAnalytics,                         ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (AdjustPoints,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ManagePoints,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),

@@ -68,8 +68,19 @@ pub struct RuleSetting {
 /// A level: reached at `min_points`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Level {
+    /// Optional ("" shows just the number).
+    #[serde(default)]
     pub name: String,
     pub min_points: i64,
+}
+
+/// How a level reads next to a name: "Lv3" or "Lv3 骨干" (`index` 0-based).
+pub fn level_label(index: usize, name: &str) -> String {
+    if name.is_empty() {
+        format!("Lv{}", index + 1)
+    } else {
+        format!("Lv{} {name}", index + 1)
+    }
 }
 
 /// A community's points settings; absent rules read as their defaults.
@@ -94,11 +105,8 @@ impl Default for PointsSettings {
             (Rule::Essence, rule(20, 0, 0)),
             (Rule::InviteAccepted, rule(10, 50, 0)),
         ]);
-        let levels = [0, 50, 200, 500, 1000, 3000]
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Level { name: format!("Lv{}", i + 1), min_points: *p })
-            .collect();
+        let levels =
+            [0, 50, 200, 500, 1000, 3000].iter().map(|p| Level { name: String::new(), min_points: *p }).collect();
         PointsSettings { enabled: true, rules, member_daily_cap: 100, levels }
     }
 }
@@ -139,13 +147,13 @@ impl PointsSettings {
         let mut levels = Vec::with_capacity(self.levels.len());
         for l in self.levels {
             let name = l.name.trim().to_string();
-            if name.is_empty() || name.chars().count() > 20 {
-                return Err(invalid("levels", "invalid", "each level has a name of 1–20 characters"));
+            if name.chars().count() > 20 {
+                return Err(invalid("levels", "invalid", "a level's name is at most 20 characters"));
             }
             if levels.last().is_some_and(|p: &Level| p.min_points >= l.min_points) {
                 return Err(invalid("levels", "invalid", "each level needs more points than the one before"));
             }
-            if levels.iter().any(|p: &Level| p.name == name) {
+            if !name.is_empty() && levels.iter().any(|p: &Level| p.name == name) {
                 return Err(invalid("levels", "duplicate", format!("two levels are named {name}")));
             }
             levels.push(Level { name, min_points: l.min_points });

@@ -139,6 +139,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (11, "rules_acceptance", include_str!("../migrations/0011_rules_acceptance.sql")),
     (12, "comment_threads", include_str!("../migrations/0012_comment_threads.sql")),
     (13, "comment_reactions", include_str!("../migrations/0013_comment_reactions.sql")),
+    (14, "points", include_str!("../migrations/0014_points.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -33,7 +33,7 @@ pub(crate) struct Caches {
     pub sessions: GenCache<String, Arc<SessionRow>>,
     pub tokens: GenCache<String, Arc<TokenUserRow>>,
     /// What waits for each person who helps run communities (the bell on every page).
-    pub staff_work: GenCache<i64, Arc<Vec<crate::communities::StaffWork>>>,
+    pub staff_work: GenCache<i64, Arc<Vec<crate::staff_work::StaffWork>>>,
 }
 
 impl Default for Caches {

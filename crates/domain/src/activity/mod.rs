@@ -69,6 +69,9 @@ kinds! {
     MemberTagged => "member_tagged",
     MemberUntagged => "member_untagged",
     PostScheduled => "post_scheduled",
+    PointsAdjusted => "points_adjusted",
+    PointsSettingsUpdated => "points_settings_updated",
+    LevelReached => "level_reached",
 }
 
 impl Kind {
@@ -107,6 +110,21 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The subject an event row names (`subject_kind`, `subject_id`).
+    pub fn from_parts(kind: &str, id: i64) -> Option<Subject> {
+        Some(match kind {
+            "user" => Subject::User(id),
+            "community" => Subject::Community(id),
+            "post" => Subject::Post(id),
+            "comment" => Subject::Comment(id),
+            "join_request" => Subject::JoinRequest(id),
+            "invite" => Subject::Invite(id),
+            "topic" => Subject::Topic(id),
+            "token" => Subject::Token(id),
+            _ => return None,
+        })
+    }
+
     pub fn kind(self) -> &'static str {
         match self {
             Subject::User(_) => "user",

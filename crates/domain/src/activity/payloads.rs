@@ -160,6 +160,16 @@ payload!(
 );
 
 payload!(
+    /// Staff awarded (`amount` > 0) or deducted points by hand (subject: the member).
+    PointsAdjusted => PointsAdjusted { amount: i64, reason: String, balance: i64 }
+);
+
+payload!(
+    /// A member's points reached a level for the first time (subject: the member; 0-based `level`).
+    LevelReached => LevelReached { level: i64, name: String, balance: i64 }
+);
+
+payload!(
     /// A member joined (open community, invite, or approved application).
     MemberJoined => MemberJoined {
         invited_by: Option<i64>,

@@ -15,6 +15,7 @@ pub mod membership;
 pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
+pub mod points;
 pub mod profiles;
 pub mod webhooks;
 
@@ -92,6 +93,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         faq::routes,
         analytics::routes,
         profiles::routes,
+        points::routes,
         jobs::routes,
     ];
     capabilities.iter().fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), |r, routes| routes(r))

@@ -12,4 +12,5 @@ mod membership;
 mod moderation;
 mod onboarding;
 mod platform;
+mod points;
 mod web;

@@ -14,5 +14,6 @@ pub mod membership;
 pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
+pub mod points;
 pub mod user;
 pub mod webhooks;

@@ -1,0 +1,515 @@
+//! Points: the in-transaction subscriber that turns activity into ledger
+//! rows (and takes them back), staff adjustments, balances and history,
+//! leaderboards, settings and the recompute from the activity log.
+//!
+//! Awards are decided at the event's own time with the community's settings,
+//! so replaying the log (`recompute_points`) pays exactly what live awarding
+//! paid. Each award is keyed (event, rule, member) in the ledger: a replayed
+//! or re-delivered event pays nothing twice.
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yaji_domain::activity::{Event, Kind, LevelReached, PointsAdjusted, Subject};
+use yaji_domain::error::invalid;
+use yaji_domain::permission::Action;
+use yaji_domain::points::{self, Candidate, PointsSettings, Recipient, Rule, Undo};
+use yaji_store::repo::community as crepo;
+use yaji_store::repo::content as content_repo;
+use yaji_store::repo::points as repo;
+use yaji_store::repo::user as users;
+use yaji_store::Conn;
+
+use crate::accounts::Viewer;
+use crate::platform::context::Ctx;
+use crate::platform::events::{finish, Recorded};
+use crate::platform::notifications::notify;
+use crate::platform::{now, rfc3339};
+use crate::views::PersonView;
+use crate::{App, AppError, AppResult};
+use yaji_domain::notification::NotificationKind;
+
+/// A community's points settings (defaults when never saved).
+pub(crate) async fn settings_of(conn: &mut Conn, community_id: i64) -> AppResult<PointsSettings> {
+    Ok(repo::settings(conn, community_id).await?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
+}
+
+fn tz_of(c: &crepo::CommunityRow) -> Tz {
+    c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+/// What the ledger needs to know about the community while applying events.
+struct Book {
+    community_id: i64,
+    slug: String,
+    name: String,
+    tz: Tz,
+    settings: PointsSettings,
+    /// Live awarding announces new levels; a recompute does not.
+    announce: bool,
+}
+
+/// The subscriber: pays and takes back what `r`'s event earns.
+pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
+    let e = r.event;
+    let Some(community_id) = e.community_id else { return Ok(()) };
+    let (cands, undo) = (points::candidates(e), points::undo(e));
+    if cands.is_empty() && undo.is_none() {
+        return Ok(());
+    }
+    let c = match r.facts.ctx {
+        Some(ctx) => ctx.c.clone(),
+        None => match crepo::by_id(conn, community_id).await? {
+            Some(c) => std::sync::Arc::new(c),
+            None => return Ok(()),
+        },
+    };
+    let settings = settings_of(conn, community_id).await?;
+    if !settings.enabled {
+        return Ok(());
+    }
+    let book =
+        Book { community_id, slug: c.slug.clone(), name: c.name.clone(), tz: tz_of(&c), settings, announce: true };
+    apply(conn, &book, r.id, e, now).await
+}
+
+async fn apply(conn: &mut Conn, book: &Book, event_id: i64, e: &Event, at: i64) -> AppResult<()> {
+    if let Some(u) = points::undo(e) {
+        take_back(conn, book, u, at).await?;
+    }
+    let mut cands = points::candidates(e);
+    // One lock order for every member an event pays (no deadlock on PostgreSQL).
+    let mut resolved = Vec::new();
+    for c in cands.drain(..) {
+        let to = match c.to {
+            Recipient::User(u) => Some(u),
+            Recipient::AuthorOf(s) => author_of(conn, s).await?,
+        };
+        if let Some(to) = to.filter(|to| Some(*to) != c.from) {
+            resolved.push((to, c));
+        }
+    }
+    resolved.sort_by_key(|(to, _)| *to);
+    for (to, c) in resolved {
+        pay(conn, book, event_id, to, &c, at).await?;
+    }
+    Ok(())
+}
+
+async fn author_of(conn: &mut Conn, s: Subject) -> AppResult<Option<i64>> {
+    Ok(match s {
+        Subject::Post(id) => content_repo::post(conn, id).await?.map(|p| p.author_id),
+        Subject::Comment(id) => content_repo::comment(conn, id).await?.map(|c| c.author_id),
+        _ => None,
+    })
+}
+
+async fn pay(conn: &mut Conn, book: &Book, event_id: i64, to: i64, c: &Candidate, at: i64) -> AppResult<()> {
+    let setting = book.settings.rule(c.rule);
+    if setting.points <= 0 {
+        return Ok(());
+    }
+    let subject = (c.subject.kind(), c.subject.id());
+    let (_, top_level) = repo::lock_balance(conn, book.community_id, to).await?;
+    // A reaction pays once per person per item, however many emoji they use.
+    if c.rule == Rule::ReactionReceived
+        && repo::standing_given(conn, book.community_id, c.rule.as_str(), subject, c.from).await?.is_some()
+    {
+        return Ok(());
+    }
+    let p = points::periods(at, book.tz);
+    let (rule_today, member_today) = repo::paid_on(conn, book.community_id, to, p.day, c.rule.as_str()).await?;
+    let since_last = repo::last_paid(conn, book.community_id, to, c.rule.as_str()).await?.map(|t| at - t);
+    let amount = points::grant(setting, book.settings.member_daily_cap, rule_today, member_today, since_last);
+    if amount <= 0 {
+        return Ok(());
+    }
+    let entry = repo::NewEntry {
+        community_id: book.community_id,
+        user_id: to,
+        amount,
+        rule: c.rule.as_str(),
+        event_id: Some(event_id),
+        subject: Some(subject),
+        from_user_id: c.from,
+        reason: "",
+        reverses_id: None,
+        day: p.day,
+        created_at: at,
+    };
+    if repo::insert(conn, &entry).await?.is_none() {
+        return Ok(()); // this event already paid this rule to this member
+    }
+    let balance = repo::add_to_totals(conn, book.community_id, to, amount, &[&p.week, &p.month]).await?;
+    reached(conn, book, to, balance, top_level, at).await
+}
+
+/// Announces a level the member reaches for the first time.
+async fn reached(conn: &mut Conn, book: &Book, user_id: i64, balance: i64, top_level: i64, at: i64) -> AppResult<()> {
+    let level = book.settings.level(balance) as i64;
+    if level <= top_level {
+        return Ok(());
+    }
+    repo::set_top_level(conn, book.community_id, user_id, level).await?;
+    if book.announce {
+        let name = book.settings.levels[level as usize].name.clone();
+        let username = users::by_id(conn, user_id).await?.map(|u| u.username).unwrap_or_default();
+        let detail = serde_json::json!({
+            "community": book.name, "level": level + 1, "name": points::level_label(level as usize, &name),
+            "balance": balance, "message": format!("{} · {balance}", points::level_label(level as usize, &name)),
+            "link": format!("/c/{}/members/{username}/points", book.slug),
+        });
+        notify(conn, user_id, Some(book.community_id), NotificationKind::LevelReached, &detail, at).await?;
+        let ev =
+            Event::of(Some(book.community_id), None, Subject::User(user_id), &LevelReached { level, name, balance });
+        crate::deliver_derived(conn, &ev, at).await?;
+    }
+    Ok(())
+}
+
+async fn take_back(conn: &mut Conn, book: &Book, u: Undo, at: i64) -> AppResult<()> {
+    let rows = match u {
+        Undo::Earned(s) => repo::standing_earned(conn, book.community_id, (s.kind(), s.id())).await?,
+        Undo::Given { rule, subject, from } => {
+            repo::standing_given(conn, book.community_id, rule.as_str(), (subject.kind(), subject.id()), from)
+                .await?
+                .into_iter()
+                .collect()
+        }
+    };
+    let mut rows = rows;
+    rows.sort_by_key(|r| r.user_id);
+    for row in rows {
+        repo::lock_balance(conn, book.community_id, row.user_id).await?;
+        // The award's own period loses it: "this week" stays what the week earned.
+        let p = points::periods(row.created_at, book.tz);
+        let entry = repo::NewEntry {
+            community_id: book.community_id,
+            user_id: row.user_id,
+            amount: -row.amount,
+            rule: "reversal",
+            event_id: None,
+            subject: row.subject_kind.as_deref().zip(row.subject_id),
+            from_user_id: row.from_user_id,
+            reason: "",
+            reverses_id: Some(row.id),
+            day: points::periods(at, book.tz).day,
+            created_at: at,
+        };
+        if repo::insert(conn, &entry).await?.is_some() {
+            repo::add_to_totals(conn, book.community_id, row.user_id, -row.amount, &[&p.week, &p.month]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A member's level as shown next to their name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LevelView {
+    /// 1-based.
+    pub number: i64,
+    /// The operator's name for it ("" when unnamed).
+    pub name: String,
+    /// How it reads next to a name: "Lv3" or "Lv3 骨干".
+    pub label: String,
+    pub min_points: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PointsEntry {
+    pub id: i64,
+    pub amount: i64,
+    /// A points rule (`post`, `comment`, `reply_received`, `reaction_received`, `essence`,
+    /// `invite_accepted`), `manual` or `reversal`.
+    pub rule: String,
+    pub reason: String,
+    /// `post` / `comment` / `user` and its id, when content or a member earned it.
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<i64>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberPoints {
+    pub member: PersonView,
+    pub balance: i64,
+    pub level: LevelView,
+    /// The next level and the points still needed; absent at the top.
+    pub next_level: Option<LevelView>,
+    pub to_next: Option<i64>,
+    /// Newest first; only for the member themselves and staff (empty otherwise).
+    pub history: Vec<PointsEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    Week,
+    Month,
+    #[default]
+    All,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> AppResult<Period> {
+        match s {
+            "week" => Ok(Period::Week),
+            "month" => Ok(Period::Month),
+            "all" | "" => Ok(Period::All),
+            _ => Err(invalid("period", "invalid_choice", "period is week, month or all").into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LeaderboardEntry {
+    pub rank: i64,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+    pub points: i64,
+    pub level: LevelView,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Leaderboard {
+    pub period: Period,
+    /// Highest first (ties: who got there first by member id).
+    pub entries: Vec<LeaderboardEntry>,
+}
+
+fn level_view(s: &PointsSettings, i: usize) -> LevelView {
+    let l = &s.levels[i];
+    LevelView {
+        number: i as i64 + 1,
+        name: l.name.clone(),
+        label: points::level_label(i, &l.name),
+        min_points: l.min_points,
+    }
+}
+
+fn entry_view(r: repo::EntryRow) -> PointsEntry {
+    PointsEntry {
+        id: r.id,
+        amount: r.amount,
+        rule: r.rule,
+        reason: r.reason,
+        subject_kind: r.subject_kind,
+        subject_id: r.subject_id,
+        created_at: rfc3339(r.created_at),
+    }
+}
+
+/// Leaderboards return at most this many members.
+pub const LEADERBOARD_SIZE: i64 = 50;
+
+impl App {
+    /// A member's balance, level and (for themselves and staff) history.
+    pub async fn member_points(&self, viewer: Option<Viewer>, slug: &str, username: &str) -> AppResult<MemberPoints> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, viewer).await?;
+        ctx.allow(Action::ReadContent)?;
+        let user = member_of(&mut c, &ctx, username).await?;
+        let settings = settings_of(&mut c, ctx.c.id).await?;
+        let balance = repo::balance(&mut c, ctx.c.id, user.id).await?.map_or(0, |b| b.0);
+        let own = viewer.is_some_and(|v| v.id == user.id);
+        let history = if own || ctx.can(Action::AdjustPoints) {
+            repo::history(&mut c, ctx.c.id, user.id, i64::MAX, 100).await?.into_iter().map(entry_view).collect()
+        } else {
+            vec![]
+        };
+        let i = settings.level(balance);
+        let next_level = (i + 1 < settings.levels.len()).then(|| level_view(&settings, i + 1));
+        Ok(MemberPoints {
+            to_next: next_level.as_ref().map(|n| n.min_points - balance),
+            next_level,
+            level: level_view(&settings, i),
+            balance,
+            history,
+            member: PersonView {
+                id: user.id,
+                username: user.username,
+                display_name: user.display_name,
+                avatar_url: user.avatar_url,
+            },
+        })
+    }
+
+    /// Staff award (`amount` > 0) or deduct points by hand, with a reason; audited.
+    pub async fn adjust_points(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        username: &str,
+        amount: i64,
+        reason: &str,
+    ) -> AppResult<MemberPoints> {
+        if amount == 0 || amount.abs() > points::MAX_MANUAL {
+            return Err(
+                invalid("amount", "out_of_range", format!("a non-zero number up to ±{}", points::MAX_MANUAL)).into()
+            );
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 {
+            return Err(invalid("reason", "required", "say why, in at most 200 characters").into());
+        }
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::AdjustPoints)?;
+        let user = member_of(tx.conn(), &ctx, username).await?;
+        let settings = settings_of(tx.conn(), ctx.c.id).await?;
+        let book = Book {
+            community_id: ctx.c.id,
+            slug: ctx.c.slug.clone(),
+            name: ctx.c.name.clone(),
+            tz: tz_of(&ctx.c),
+            settings,
+            announce: true,
+        };
+        let balance = manual(tx.conn(), &book, user.id, amount, reason, Some(viewer.id), now).await?;
+        let payload = PointsAdjusted { amount, reason: reason.to_string(), balance };
+        finish(tx, Event::of(Some(ctx.c.id), viewer.id, Subject::User(user.id), &payload), now).await?;
+        self.member_points(Some(viewer), slug, username).await
+    }
+
+    /// The highest balances of the week, the month (community calendar) or all time.
+    pub async fn leaderboard(&self, viewer: Option<Viewer>, slug: &str, period: Period) -> AppResult<Leaderboard> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, viewer).await?;
+        ctx.allow(Action::ReadContent)?;
+        let settings = settings_of(&mut c, ctx.c.id).await?;
+        let p = points::periods(now(), tz_of(&ctx.c));
+        let key = match period {
+            Period::Week => Some(p.week.as_str()),
+            Period::Month => Some(p.month.as_str()),
+            Period::All => None,
+        };
+        let rows = repo::leaderboard(&mut c, ctx.c.id, key, LEADERBOARD_SIZE).await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for (i, (id, username, display_name, avatar_url, pts)) in rows.into_iter().enumerate() {
+            // Levels follow the balance, not the period's points.
+            let balance =
+                if key.is_none() { pts } else { repo::balance(&mut c, ctx.c.id, id).await?.map_or(0, |b| b.0) };
+            let level = level_view(&settings, settings.level(balance));
+            entries.push(LeaderboardEntry {
+                rank: i as i64 + 1,
+                username,
+                display_name,
+                avatar_url,
+                points: pts,
+                level,
+            });
+        }
+        Ok(Leaderboard { period, entries })
+    }
+
+    pub async fn points_settings(&self, viewer: Viewer, slug: &str) -> AppResult<PointsSettings> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::ManagePoints)?;
+        settings_of(&mut c, ctx.c.id).await
+    }
+
+    /// Saves the settings; they apply to what happens next (recompute to apply them to the past).
+    pub async fn set_points_settings(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        s: PointsSettings,
+    ) -> AppResult<PointsSettings> {
+        let s = s.validate()?;
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::ManagePoints)?;
+        let json = serde_json::to_string(&s).map_err(|e| AppError::Internal(e.to_string()))?;
+        repo::put_settings(tx.conn(), ctx.c.id, &json).await?;
+        finish(
+            tx,
+            Event::new(Kind::PointsSettingsUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)),
+            now,
+        )
+        .await?;
+        Ok(s)
+    }
+
+    /// Rebuilds the community's ledger from its activity log with today's
+    /// settings (staff adjustments replayed as they were). Returns the number
+    /// of ledger rows written.
+    pub async fn recompute_points(&self, viewer: Viewer, slug: &str) -> AppResult<u64> {
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        ctx.allow(Action::ManagePoints)?;
+        let settings = settings_of(tx.conn(), ctx.c.id).await?;
+        let book = Book {
+            community_id: ctx.c.id,
+            slug: ctx.c.slug.clone(),
+            name: ctx.c.name.clone(),
+            tz: tz_of(&ctx.c),
+            settings,
+            announce: false,
+        };
+        repo::clear(tx.conn(), ctx.c.id).await?;
+        let mut after = 0;
+        loop {
+            let page = yaji_store::repo::activity::list(tx.conn(), Some(ctx.c.id), after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for row in page {
+                let Some(kind) = Kind::parse(&row.kind) else { continue };
+                let Some(subject) = Subject::from_parts(&row.subject_kind, row.subject_id) else { continue };
+                let payload = serde_json::from_str(&row.payload).unwrap_or_default();
+                let e = Event { kind, community_id: row.community_id, actor_id: row.actor_id, subject, payload };
+                if kind == Kind::PointsAdjusted {
+                    if let (Some(p), Subject::User(u)) = (e.payload::<PointsAdjusted>(), subject) {
+                        manual(tx.conn(), &book, u, p.amount, &p.reason, row.actor_id, row.occurred_at).await?;
+                    }
+                } else if book.settings.enabled {
+                    apply(tx.conn(), &book, row.id, &e, row.occurred_at).await?;
+                }
+            }
+        }
+        let rows = repo::count(tx.conn(), ctx.c.id).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+}
+
+/// A staff row: not capped, never taken back by content removals.
+async fn manual(
+    conn: &mut Conn,
+    book: &Book,
+    user_id: i64,
+    amount: i64,
+    reason: &str,
+    by: Option<i64>,
+    at: i64,
+) -> AppResult<i64> {
+    let (_, top_level) = repo::lock_balance(conn, book.community_id, user_id).await?;
+    let p = points::periods(at, book.tz);
+    let entry = repo::NewEntry {
+        community_id: book.community_id,
+        user_id,
+        amount,
+        rule: "manual",
+        event_id: None,
+        subject: None,
+        from_user_id: by,
+        reason,
+        reverses_id: None,
+        day: p.day,
+        created_at: at,
+    };
+    repo::insert(conn, &entry).await?;
+    let balance = repo::add_to_totals(conn, book.community_id, user_id, amount, &[&p.week, &p.month]).await?;
+    reached(conn, book, user_id, balance, top_level, at).await?;
+    Ok(balance)
+}
+
+/// The member `username` of this community (active or not: history stays readable).
+async fn member_of(conn: &mut Conn, ctx: &Ctx, username: &str) -> AppResult<users::UserRow> {
+    let user = users::by_username(conn, username.trim()).await?.ok_or(AppError::NotFound("member"))?;
+    crepo::membership(conn, ctx.c.id, user.id).await?.ok_or(AppError::NotFound("member"))?;
+    Ok(user)
+}

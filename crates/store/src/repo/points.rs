@@ -1,0 +1,263 @@
+//! Points storage: the ledger, its cached balances and period totals, and
+//! the settings row (migrations/0014_points.sql).
+
+use crate::sql::{query, query_as, query_scalar, Conn};
+
+/// Sums are cast: PostgreSQL sums BIGINT as NUMERIC.
+const ENTRY: &str =
+    "id, user_id, amount, rule, event_id, subject_kind, subject_id, from_user_id, reason, reverses_id, created_at";
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct EntryRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub amount: i64,
+    pub rule: String,
+    pub event_id: Option<i64>,
+    pub subject_kind: Option<String>,
+    pub subject_id: Option<i64>,
+    pub from_user_id: Option<i64>,
+    pub reason: String,
+    pub reverses_id: Option<i64>,
+    pub created_at: i64,
+}
+
+pub struct NewEntry<'a> {
+    pub community_id: i64,
+    pub user_id: i64,
+    pub amount: i64,
+    pub rule: &'a str,
+    pub event_id: Option<i64>,
+    pub subject: Option<(&'a str, i64)>,
+    pub from_user_id: Option<i64>,
+    pub reason: &'a str,
+    pub reverses_id: Option<i64>,
+    pub day: i64,
+    pub created_at: i64,
+}
+
+pub async fn settings(conn: &mut Conn, community_id: i64) -> crate::Result<Option<String>> {
+    query_scalar("SELECT settings FROM points_settings WHERE community_id = $1")
+        .bind(community_id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn put_settings(conn: &mut Conn, community_id: i64, json: &str) -> crate::Result<()> {
+    query(
+        "INSERT INTO points_settings (community_id, settings) VALUES ($1, $2)
+         ON CONFLICT (community_id) DO UPDATE SET settings = excluded.settings",
+    )
+    .binds((community_id, json))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The member's (balance, top level), creating the row. On PostgreSQL the
+/// upsert also locks it, so one member's awards are decided one at a time
+/// (caps are read after this).
+pub async fn lock_balance(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<(i64, i64)> {
+    query_as(
+        "INSERT INTO points_balances (community_id, user_id, balance, top_level) VALUES ($1, $2, 0, 0)
+         ON CONFLICT (community_id, user_id) DO UPDATE SET balance = points_balances.balance
+         RETURNING balance, top_level",
+    )
+    .binds((community_id, user_id))
+    .fetch_one(conn)
+    .await
+}
+
+/// Points `rule` and all rules paid the member on `day` (awards as paid, reversals not netted).
+pub async fn paid_on(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    day: i64,
+    rule: &str,
+) -> crate::Result<(i64, i64)> {
+    query_as(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN rule = $4 THEN amount ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(amount), 0) AS BIGINT)
+         FROM points_ledger WHERE community_id = $1 AND user_id = $2 AND day = $3
+           AND event_id IS NOT NULL AND amount > 0",
+    )
+    .binds((community_id, user_id, day, rule))
+    .fetch_one(conn)
+    .await
+}
+
+/// When `rule` last paid the member.
+pub async fn last_paid(conn: &mut Conn, community_id: i64, user_id: i64, rule: &str) -> crate::Result<Option<i64>> {
+    query_scalar("SELECT MAX(created_at) FROM points_ledger WHERE community_id = $1 AND user_id = $2 AND rule = $3")
+        .binds((community_id, user_id, rule))
+        .fetch_one(conn)
+        .await
+}
+
+/// Appends a row; `None` when this (event, rule, member) or this reversal is already there.
+pub async fn insert(conn: &mut Conn, e: &NewEntry<'_>) -> crate::Result<Option<i64>> {
+    let (sk, sid) = e.subject.map_or((None, None), |(k, id)| (Some(k), Some(id)));
+    query_scalar(
+        "INSERT INTO points_ledger (community_id, user_id, amount, rule, event_id, subject_kind, subject_id,
+             from_user_id, reason, reverses_id, day, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING id",
+    )
+    .binds((e.community_id, e.user_id, e.amount, e.rule, e.event_id, sk))
+    .binds((sid, e.from_user_id, e.reason, e.reverses_id, e.day, e.created_at))
+    .fetch_optional(conn)
+    .await
+}
+
+/// Moves the cached balance and the period totals by `amount`; returns the new balance.
+pub async fn add_to_totals(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    amount: i64,
+    periods: &[&str],
+) -> crate::Result<i64> {
+    let balance = query_scalar(
+        "UPDATE points_balances SET balance = balance + $3 WHERE community_id = $1 AND user_id = $2 RETURNING balance",
+    )
+    .binds((community_id, user_id, amount))
+    .fetch_one(&mut *conn)
+    .await?;
+    for p in periods {
+        query(
+            "INSERT INTO points_periods (community_id, period, user_id, points) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (community_id, period, user_id) DO UPDATE SET points = points_periods.points + excluded.points",
+        )
+        .binds((community_id, *p, user_id, amount))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(balance)
+}
+
+pub async fn set_top_level(conn: &mut Conn, community_id: i64, user_id: i64, level: i64) -> crate::Result<()> {
+    query("UPDATE points_balances SET top_level = $3 WHERE community_id = $1 AND user_id = $2")
+        .binds((community_id, user_id, level))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Awards this content earned that nothing has taken back yet.
+pub async fn standing_earned(conn: &mut Conn, community_id: i64, subject: (&str, i64)) -> crate::Result<Vec<EntryRow>> {
+    query_as(&format!(
+        "SELECT {ENTRY} FROM points_ledger l WHERE community_id = $1 AND subject_kind = $2 AND subject_id = $3
+           AND event_id IS NOT NULL AND amount > 0
+           AND NOT EXISTS (SELECT 1 FROM points_ledger r WHERE r.reverses_id = l.id) ORDER BY id"
+    ))
+    .binds((community_id, subject.0, subject.1))
+    .fetch_all(conn)
+    .await
+}
+
+/// The standing award `from` gave through `rule` on this content, newest first.
+pub async fn standing_given(
+    conn: &mut Conn,
+    community_id: i64,
+    rule: &str,
+    subject: (&str, i64),
+    from: Option<i64>,
+) -> crate::Result<Option<EntryRow>> {
+    query_as(&format!(
+        "SELECT {ENTRY} FROM points_ledger l WHERE community_id = $1 AND rule = $2 AND subject_kind = $3 AND subject_id = $4
+           AND ($5 IS NULL OR from_user_id = $5) AND event_id IS NOT NULL AND amount > 0
+           AND NOT EXISTS (SELECT 1 FROM points_ledger r WHERE r.reverses_id = l.id) ORDER BY id DESC LIMIT 1"
+    ))
+    .binds((community_id, rule, subject.0, subject.1, from))
+    .fetch_optional(conn)
+    .await
+}
+
+/// A member's rows, newest first, before `before_id`.
+pub async fn history(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    before_id: i64,
+    limit: i64,
+) -> crate::Result<Vec<EntryRow>> {
+    query_as(&format!(
+        "SELECT {ENTRY} FROM points_ledger WHERE community_id = $1 AND user_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+    ))
+    .binds((community_id, user_id, before_id, limit))
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn balance(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Option<(i64, i64)>> {
+    query_as("SELECT balance, top_level FROM points_balances WHERE community_id = $1 AND user_id = $2")
+        .binds((community_id, user_id))
+        .fetch_optional(conn)
+        .await
+}
+
+/// The sum of a member's ledger (what the cached balance must equal).
+pub async fn ledger_sum(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<i64> {
+    query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM points_ledger WHERE community_id = $1 AND user_id = $2",
+    )
+    .binds((community_id, user_id))
+    .fetch_one(conn)
+    .await
+}
+
+/// (user id, username, display name, avatar, points), highest first; `period` `None` is all time.
+pub type Ranked = (i64, String, String, Option<String>, i64);
+
+pub async fn leaderboard(
+    conn: &mut Conn,
+    community_id: i64,
+    period: Option<&str>,
+    limit: i64,
+) -> crate::Result<Vec<Ranked>> {
+    match period {
+        None => {
+            query_as(
+                "SELECT u.id, u.username, u.display_name, u.avatar_url, b.balance FROM points_balances b
+             JOIN users u ON u.id = b.user_id
+             WHERE b.community_id = $1 AND b.balance > 0 ORDER BY b.balance DESC, b.user_id LIMIT $2",
+            )
+            .binds((community_id, limit))
+            .fetch_all(conn)
+            .await
+        }
+        Some(p) => {
+            query_as(
+                "SELECT u.id, u.username, u.display_name, u.avatar_url, t.points FROM points_periods t
+             JOIN users u ON u.id = t.user_id
+             WHERE t.community_id = $1 AND t.period = $2 AND t.points > 0 ORDER BY t.points DESC, t.user_id LIMIT $3",
+            )
+            .binds((community_id, p, limit))
+            .fetch_all(conn)
+            .await
+        }
+    }
+}
+
+/// Drops a community's ledger and caches before a recompute rebuilds them.
+pub async fn clear(conn: &mut Conn, community_id: i64) -> crate::Result<()> {
+    for table in ["points_periods", "points_balances"] {
+        query(&format!("DELETE FROM {table} WHERE community_id = $1")).bind(community_id).execute(&mut *conn).await?;
+    }
+    // Reversals first: they point at the rows they take back.
+    query("DELETE FROM points_ledger WHERE community_id = $1 AND reverses_id IS NOT NULL")
+        .bind(community_id)
+        .execute(&mut *conn)
+        .await?;
+    query("DELETE FROM points_ledger WHERE community_id = $1").bind(community_id).execute(conn).await?;
+    Ok(())
+}
+
+/// How many ledger rows the community has.
+pub async fn count(conn: &mut Conn, community_id: i64) -> crate::Result<u64> {
+    let n: i64 = query_scalar("SELECT COUNT(*) FROM points_ledger WHERE community_id = $1")
+        .bind(community_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(n as u64)
+}
