@@ -92,6 +92,8 @@ impl Kind {
         Kind::MemberUnbanned,
         Kind::PostDeleted,
         Kind::CommentDeleted,
+        Kind::PointsAdjusted,
+        Kind::PointsSettingsUpdated,
     ];
 }
 

@@ -35,6 +35,7 @@ mod moderation;
 mod moderation_form;
 mod notifications;
 mod onboarding;
+mod points;
 mod profiles;
 mod repeat;
 mod webhooks;
@@ -78,6 +79,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: faq::routes, templates: faq::TEMPLATES, nav: faq::NAV },
     Capability { routes: analytics::routes, templates: analytics::TEMPLATES, nav: analytics::NAV },
     Capability { routes: profiles::routes, templates: profiles::TEMPLATES, nav: &[] },
+    Capability { routes: points::routes, templates: points::TEMPLATES, nav: points::NAV },
 ];
 
 /// Templates every page shares: the layout, macros, the error page and the

@@ -13,4 +13,5 @@ mod moderation;
 mod onboarding;
 mod platform;
 mod points;
+mod points_web;
 mod web;
