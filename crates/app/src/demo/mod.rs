@@ -24,6 +24,7 @@ mod cast;
 mod data;
 mod faq;
 mod moderation;
+mod points;
 mod rng;
 
 use cast::Cast;
@@ -511,12 +512,15 @@ impl App {
         }
         tx.commit().await?;
         // Each capability's showcase, through its real use cases, in the first community.
-        if let Some(cast) = Cast::pick(COMMUNITIES[0].slug, &people, &members[0], &uid) {
-            moderation::seed(self, &cast).await?;
-            faq::seed(self, &cast).await?;
-            automation::seed(self, &cast).await?;
-            calendar::seed(self, &cast, now).await?;
+        let cast = Cast::pick(COMMUNITIES[0].slug, &people, &members[0], &uid);
+        if let Some(cast) = &cast {
+            moderation::seed(self, cast).await?;
+            faq::seed(self, cast).await?;
+            automation::seed(self, cast).await?;
+            calendar::seed(self, cast, now).await?;
         }
+        let owners: Vec<(&str, i64)> = COMMUNITIES.iter().enumerate().map(|(ci, c)| (c.slug, uid[ci])).collect();
+        points::seed(self, &owners, cast.as_ref()).await?;
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");
         }

@@ -84,8 +84,14 @@ const CAPABILITIES: &[Capability] = &[
 
 /// Templates every page shares: the layout, macros, the error page and the
 /// community header (whose tabs come from the capabilities' [`Tab`]s).
-const SHARED_TEMPLATES: &[(&str, &str)] =
-    templates!["base.html", "macros.html", "error.html", "community_header.html", "community_page.html"];
+const SHARED_TEMPLATES: &[(&str, &str)] = templates![
+    "base.html",
+    "macros.html",
+    "error.html",
+    "community_header.html",
+    "community_page.html",
+    "people_tabs.html"
+];
 
 /// Every template by name, as the environment loads them.
 pub(crate) fn templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {

@@ -29,10 +29,14 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 pub(super) const TEMPLATES: &[(&str, &str)] =
     templates!["points/leaderboard.html", "points/member.html", "points/settings.html"];
 
-pub(super) const NAV: &[Tab] = &[
-    Tab { order: 25, key: "leaderboard", path: "/leaderboard", label: "points.tab", show: "all", badge: "" },
-    Tab { order: 95, key: "points", path: "/settings/points", label: "points.settings_tab", show: "manage", badge: "" },
-];
+pub(super) const NAV: &[Tab] = &[Tab {
+    order: 95,
+    key: "points",
+    path: "/settings/points",
+    label: "points.settings_tab",
+    show: "manage",
+    badge: "",
+}];
 
 async fn leaderboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let app = &page.state.app;
