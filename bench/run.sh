@@ -5,6 +5,7 @@
 #   moderation  full rule evaluation vs a raw Aho-Corasick scan, one thread
 #   assistant   welcome jobs for members joining in a burst; scheduler precision
 #   analytics   the analytics engine vs DuckDB over the same 10M generated events
+#   points      leaderboards and points pages over a 10M-row ledger and 1M members vs the raw query
 # Extra arguments go to the workload, e.g. `bench/run.sh api --posts 100000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +36,18 @@ case "$workload" in
     if [ "$#" -eq 0 ]; then set -- --posts 10000000 --members 1000000 --secs 90; fi
     exec target/release/yaji-bench analytics "$@"
     ;;
+  points)
+    # 10,000,000 ledger rows for 1,000,000 members by default (--posts ROWS --members N;
+    # --database-url for PostgreSQL).
+    cargo build --release --quiet -p yaji-bench
+    if [ "$#" -eq 0 ]; then set -- --posts 10000000 --members 1000000; fi
+    exec target/release/yaji-bench points "$@"
+    ;;
+  -h|--help|help)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    ;;
   *)
-    echo "usage: bench/run.sh api|moderation|assistant|analytics [options]" >&2
+    echo "usage: bench/run.sh api|moderation|assistant|analytics|points [options]" >&2
     exit 2
     ;;
 esac

@@ -64,7 +64,11 @@ async fn feed_page(
     } else {
         vec![]
     };
-    Ok(FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor })
+    let mut page =
+        FeedPage { posts: rows.into_iter().map(|p| PostView::from_row(p, false)).collect(), pinned, next_cursor };
+    let authors = page.posts.iter_mut().chain(page.pinned.iter_mut()).map(|p| &mut p.author);
+    crate::points::label_levels(c, ctx.c.id, authors).await?;
+    Ok(page)
 }
 
 /// (emoji, count, viewer's own) rows as views, in the order of the reaction set.
@@ -114,6 +118,7 @@ async fn comment_page(
                 .map(|r| r.id);
         }
     }
+    crate::points::label_levels(c, ctx.c.id, comments.iter_mut().map(|c| &mut c.author)).await?;
     Ok(CommentPage { comments, next_cursor })
 }
 
@@ -316,8 +321,10 @@ impl App {
         let page = comment_page(&mut c, &p, &ctx, viewer, None, POST_COMMENTS).await?;
         let reactions = reaction_views(repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?.into_iter());
         let is_author = viewer.is_some_and(|v| v.id == p.author_id);
+        let mut post = PostView::from_row(p, true);
+        crate::points::label_levels(&mut c, ctx.c.id, [&mut post.author]).await?;
         Ok(PostDetail {
-            post: PostView::from_row(p, true),
+            post,
             community_slug: ctx.c.slug.clone(),
             community_name: ctx.c.name.clone(),
             comments: page.comments,

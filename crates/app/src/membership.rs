@@ -440,7 +440,7 @@ impl App {
         }
         let rows = repo::members(&mut c, ctx.c.id, state.as_str(), role.map(Role::as_str), q, limit, offset).await?;
         let me = viewer.map(|v| v.id);
-        Ok(rows
+        let mut members: Vec<MemberView> = rows
             .into_iter()
             .map(|row| {
                 let target = Role::parse("role", &row.role).unwrap_or(Role::Member);
@@ -459,7 +459,9 @@ impl App {
                 };
                 m
             })
-            .collect())
+            .collect();
+        crate::points::label_levels(&mut c, ctx.c.id, members.iter_mut().map(|m| &mut m.user)).await?;
+        Ok(members)
     }
 }
 

@@ -29,6 +29,35 @@ use crate::views::PersonView;
 use crate::{App, AppError, AppResult};
 use yaji_domain::notification::NotificationKind;
 
+/// Sets the level shown next to each of these people's names in a community
+/// (from the second level up; nothing while points are off).
+pub(crate) async fn label_levels<'a>(
+    conn: &mut Conn,
+    community_id: i64,
+    people: impl IntoIterator<Item = &'a mut PersonView>,
+) -> AppResult<()> {
+    let mut people: Vec<&mut PersonView> = people.into_iter().collect();
+    let mut ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let balances = repo::balances_of(conn, community_id, &ids).await?;
+    if balances.is_empty() {
+        return Ok(());
+    }
+    let settings = settings_of(conn, community_id).await?;
+    if !settings.enabled {
+        return Ok(());
+    }
+    for p in people.iter_mut() {
+        let Some((_, b)) = balances.iter().find(|(id, _)| *id == p.id) else { continue };
+        let i = settings.level(*b);
+        if i > 0 {
+            p.level = Some(points::level_label(i, &settings.levels[i].name));
+        }
+    }
+    Ok(())
+}
+
 /// A community's points settings (defaults when never saved).
 pub(crate) async fn settings_of(conn: &mut Conn, community_id: i64) -> AppResult<PointsSettings> {
     Ok(repo::settings(conn, community_id).await?.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default())
@@ -331,6 +360,7 @@ impl App {
                 username: user.username,
                 display_name: user.display_name,
                 avatar_url: user.avatar_url,
+                level: None,
             },
         })
     }
@@ -387,10 +417,8 @@ impl App {
         };
         let rows = repo::leaderboard(&mut c, ctx.c.id, key, LEADERBOARD_SIZE).await?;
         let mut entries = Vec::with_capacity(rows.len());
-        for (i, (id, username, display_name, avatar_url, pts)) in rows.into_iter().enumerate() {
+        for (i, (_, username, display_name, avatar_url, pts, balance)) in rows.into_iter().enumerate() {
             // Levels follow the balance, not the period's points.
-            let balance =
-                if key.is_none() { pts } else { repo::balance(&mut c, ctx.c.id, id).await?.map_or(0, |b| b.0) };
             let level = level_view(&settings, settings.level(balance));
             entries.push(LeaderboardEntry {
                 rank: i as i64 + 1,

@@ -53,7 +53,13 @@ impl App {
             .take(10)
             .collect();
         Ok(ProfileView {
-            user: PersonView { id: u.id, username: u.username, display_name: u.display_name, avatar_url: u.avatar_url },
+            user: PersonView {
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                avatar_url: u.avatar_url,
+                level: None,
+            },
             bio: u.bio,
             joined_at: rfc3339(u.created_at),
             communities,

@@ -44,6 +44,10 @@ pub struct PersonView {
     pub username: String,
     pub display_name: String,
     pub avatar_url: Option<String>,
+    /// Their level in this community ("Lv3 骨干") where a page shows one: from
+    /// the second level up (the first is everyone's), when points are on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
 }
 
 pub use crate::platform::context::{Abilities, ViewerMembership};
@@ -197,6 +201,7 @@ impl From<repo::membership::MemberListRow> for MemberView {
                 username: m.username,
                 display_name: m.display_name,
                 avatar_url: m.avatar_url,
+                level: None,
             },
             role: m.role,
             state: m.state,
@@ -235,7 +240,13 @@ impl JoinRequestView {
         JoinRequestView {
             id: r.id,
             community_id: r.community_id,
-            user: PersonView { id: r.user_id, username: r.username, display_name: r.display_name, avatar_url: None },
+            user: PersonView {
+                id: r.user_id,
+                username: r.username,
+                display_name: r.display_name,
+                avatar_url: None,
+                level: None,
+            },
             answers: answers
                 .into_iter()
                 .enumerate()
@@ -322,6 +333,7 @@ impl PostView {
                 username: p.author_username,
                 display_name: p.author_display_name,
                 avatar_url: p.author_avatar_url,
+                level: None,
             },
             topic: p.topic_id.zip(p.topic_name).map(|(id, name)| TopicView { id, name }),
             title: p.title,
@@ -379,6 +391,7 @@ impl From<repo::content::CommentRow> for CommentView {
                 username: c.author_username,
                 display_name: c.author_display_name,
                 avatar_url: c.author_avatar_url,
+                level: None,
             },
             body: c.body,
             body_html: c.body_html,

@@ -9,6 +9,7 @@ mod analytics;
 mod assistant;
 mod load;
 mod moderation;
+mod points;
 mod seed;
 
 use std::net::SocketAddr;
@@ -74,8 +75,9 @@ fn main() -> Result<()> {
         "moderation" => moderation::run(a.posts.min(100_000_000)),
         "assistant" => rt.block_on(assistant::run(a.database_url.clone(), a.members, a.secs, a.conns.min(64))),
         "analytics" => analytics::run(a.posts, a.members as u32, a.secs as i32),
+        "points" => rt.block_on(points::run(a.database_url.clone(), a.posts, a.members)),
         "probe" => rt.block_on(probe(a.database_url.as_deref().context("probe needs --database-url")?)),
-        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | moderation [--posts N] | assistant [--members N] [--secs WINDOW] [--conns WORKERS] [--database-url URL] | probe --database-url URL"),
+        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | moderation [--posts N] | assistant [--members N] [--secs WINDOW] [--conns WORKERS] [--database-url URL] | points [--posts LEDGER_ROWS] [--members N] [--database-url URL] | probe --database-url URL"),
     }
 }
 

@@ -139,6 +139,7 @@ impl App {
                     username: f.target_username,
                     display_name: f.target_display_name,
                     avatar_url: None,
+                    level: None,
                 },
                 excerpt: f.excerpt,
                 state: state.map_or("deleted", ContentState::as_str).to_string(),

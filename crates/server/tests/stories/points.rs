@@ -99,6 +99,18 @@ story! {
         owner.post("/api/v1/communities/club/members/ann/points", json!({"amount": 20, "reason": "sorted"})).await;
         assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'level_reached'").await, 1, "a level is announced once");
 
+        // Levels from the second up show next to names: feeds, comments, the directory.
+        let (_, again) = ann.post("/api/v1/communities/club/posts", json!({"body": "back again"})).await;
+        bob.post(&format!("/api/v1/posts/{}/comments", again["id"]), json!({"body": "welcome back"})).await;
+        let (_, feed) = bob.get("/api/v1/communities/club/posts").await;
+        assert_eq!(feed["posts"][0]["author"]["level"], "Lv2", "{feed}");
+        let (_, post) = bob.get(&format!("/api/v1/posts/{}", again["id"])).await;
+        assert_eq!(post["post"]["author"]["level"], "Lv2");
+        assert!(post["comments"][0]["author"].get("level").is_none(), "Lv1 is everyone's: not shown");
+        let (_, dir) = bob.get("/api/v1/communities/club/members?q=ann").await;
+        assert_eq!(dir[0]["user"]["level"], "Lv2", "{dir}");
+        owner.post("/api/v1/communities/club/members/ann/points", json!({"amount": -6, "reason": "tidy"})).await;
+
         // Leaderboards: all time, this week, this month; bad periods are named.
         let (_, lb) = bob.get("/api/v1/communities/club/leaderboard?period=week").await;
         assert_eq!(lb["entries"][0]["username"], "ann", "{lb}");

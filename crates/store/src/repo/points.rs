@@ -206,8 +206,9 @@ pub async fn ledger_sum(conn: &mut Conn, community_id: i64, user_id: i64) -> cra
     .await
 }
 
-/// (user id, username, display name, avatar, points), highest first; `period` `None` is all time.
-pub type Ranked = (i64, String, String, Option<String>, i64);
+/// (user id, username, display name, avatar, points, balance), highest first;
+/// `period` `None` is all time (points = balance).
+pub type Ranked = (i64, String, String, Option<String>, i64, i64);
 
 pub async fn leaderboard(
     conn: &mut Conn,
@@ -218,7 +219,7 @@ pub async fn leaderboard(
     match period {
         None => {
             query_as(
-                "SELECT u.id, u.username, u.display_name, u.avatar_url, b.balance FROM points_balances b
+                "SELECT u.id, u.username, u.display_name, u.avatar_url, b.balance, b.balance FROM points_balances b
              JOIN users u ON u.id = b.user_id
              WHERE b.community_id = $1 AND b.balance > 0 ORDER BY b.balance DESC, b.user_id LIMIT $2",
             )
@@ -228,8 +229,9 @@ pub async fn leaderboard(
         }
         Some(p) => {
             query_as(
-                "SELECT u.id, u.username, u.display_name, u.avatar_url, t.points FROM points_periods t
+                "SELECT u.id, u.username, u.display_name, u.avatar_url, t.points, COALESCE(b.balance, 0) FROM points_periods t
              JOIN users u ON u.id = t.user_id
+             LEFT JOIN points_balances b ON b.community_id = t.community_id AND b.user_id = t.user_id
              WHERE t.community_id = $1 AND t.period = $2 AND t.points > 0 ORDER BY t.points DESC, t.user_id LIMIT $3",
             )
             .binds((community_id, p, limit))
@@ -260,4 +262,17 @@ pub async fn count(conn: &mut Conn, community_id: i64) -> crate::Result<u64> {
         .fetch_one(conn)
         .await?;
     Ok(n as u64)
+}
+
+/// (user id, balance) of these members who have a balance.
+pub async fn balances_of(conn: &mut Conn, community_id: i64, ids: &[i64]) -> crate::Result<Vec<(i64, i64)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    // Integers only: safe to inline, and one statement for both databases.
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    query_as(&format!("SELECT user_id, balance FROM points_balances WHERE community_id = $1 AND user_id IN ({list})"))
+        .bind(community_id)
+        .fetch_all(conn)
+        .await
 }
