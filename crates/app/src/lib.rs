@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod points;
 pub mod profiles;
+pub mod segments;
 pub mod staff_work;
 pub mod throttle;
 pub mod views;

@@ -374,32 +374,15 @@ impl App {
         amount: i64,
         reason: &str,
     ) -> AppResult<MemberPoints> {
-        if amount == 0 || amount.abs() > points::MAX_MANUAL {
-            return Err(
-                invalid("amount", "out_of_range", format!("a non-zero number up to ±{}", points::MAX_MANUAL)).into()
-            );
-        }
-        let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > 200 {
-            return Err(invalid("reason", "required", "say why, in at most 200 characters").into());
-        }
+        let reason = manual_input(amount, reason)?;
+        let reason = reason.as_str();
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::AdjustPoints)?;
         let user = member_of(tx.conn(), &ctx, username).await?;
-        let settings = settings_of(tx.conn(), ctx.c.id).await?;
-        let book = Book {
-            community_id: ctx.c.id,
-            slug: ctx.c.slug.clone(),
-            name: ctx.c.name.clone(),
-            tz: tz_of(&ctx.c),
-            settings,
-            announce: true,
-        };
-        let balance = manual(tx.conn(), &book, user.id, amount, reason, Some(viewer.id), now).await?;
-        let payload = PointsAdjusted { amount, reason: reason.to_string(), balance };
-        finish(tx, Event::of(Some(ctx.c.id), viewer.id, Subject::User(user.id), &payload), now).await?;
+        let ev = adjust_in(tx.conn(), &ctx, viewer, user.id, amount, reason, now).await?;
+        finish(tx, ev, now).await?;
         self.member_points(Some(viewer), slug, username).await
     }
 
@@ -502,6 +485,46 @@ impl App {
         tx.commit().await?;
         Ok(rows)
     }
+}
+
+/// Staff award or deduct points for `user_id` inside the caller's
+/// transaction (the caller checked the permission and the input); returns
+/// the audit event to record.
+pub(crate) async fn adjust_in(
+    conn: &mut Conn,
+    ctx: &Ctx,
+    by: Viewer,
+    user_id: i64,
+    amount: i64,
+    reason: &str,
+    now: i64,
+) -> AppResult<Event> {
+    let settings = settings_of(conn, ctx.c.id).await?;
+    let book = Book {
+        community_id: ctx.c.id,
+        slug: ctx.c.slug.clone(),
+        name: ctx.c.name.clone(),
+        tz: tz_of(&ctx.c),
+        settings,
+        announce: true,
+    };
+    let balance = manual(conn, &book, user_id, amount, reason, Some(by.id), now).await?;
+    let payload = PointsAdjusted { amount, reason: reason.to_string(), balance };
+    Ok(Event::of(Some(ctx.c.id), by.id, Subject::User(user_id), &payload))
+}
+
+/// Checks a manual amount and reason as staff typed them.
+pub(crate) fn manual_input(amount: i64, reason: &str) -> AppResult<String> {
+    if amount == 0 || amount.abs() > points::MAX_MANUAL {
+        return Err(
+            invalid("amount", "out_of_range", format!("a non-zero number up to ±{}", points::MAX_MANUAL)).into()
+        );
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(invalid("reason", "required", "say why, in at most 200 characters").into());
+    }
+    Ok(reason.to_string())
 }
 
 /// A staff row: not capped, never taken back by content removals.

@@ -18,6 +18,7 @@ pub mod net;
 pub mod notification;
 pub mod permission;
 pub mod points;
+pub mod segments;
 pub mod setup;
 pub mod text;
 pub mod user;

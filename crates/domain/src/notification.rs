@@ -50,6 +50,7 @@ notification_kinds! {
     AutomationMods => "automation_mods", "助手：给版主", "Assistant: for moderators", Daily;
     RulesChanged => "rules_changed", "社群公约更新了", "The community's rules changed", Daily;
     LevelReached => "level_reached", "你升级了", "You reached a new level", Daily;
+    CommunityMessage => "community_message", "社群消息", "A message from a community", Immediate;
 }
 
 impl NotificationKind {

@@ -116,6 +116,8 @@ pub enum Action {
     AdjustPoints,
     /// Set what earns points and the levels; recompute the ledger.
     ManagePoints,
+    /// Define member segments and act on them in bulk (tag, message, award).
+    ManageSegments,
     BanMember {
         target: Role,
     },
@@ -273,7 +275,7 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 need_role(Role::Moderator)
             }
         }
-        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints => need_role(Role::Moderator),
+        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints | ManageSegments => need_role(Role::Moderator),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
         | ManageAutomation | ViewAnalytics | ManagePoints => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
@@ -348,6 +350,7 @@ mod tests {
             (ViewAnalytics,                         ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (AdjustPoints,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ManagePoints,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (ManageSegments,                        ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),

@@ -72,6 +72,7 @@ kinds! {
     PointsAdjusted => "points_adjusted",
     PointsSettingsUpdated => "points_settings_updated",
     LevelReached => "level_reached",
+    SegmentActed => "segment_acted",
 }
 
 impl Kind {
@@ -94,6 +95,7 @@ impl Kind {
         Kind::CommentDeleted,
         Kind::PointsAdjusted,
         Kind::PointsSettingsUpdated,
+        Kind::SegmentActed,
     ];
 }
 

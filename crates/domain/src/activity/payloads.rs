@@ -165,6 +165,13 @@ payload!(
 );
 
 payload!(
+    /// Staff acted on every member of a segment at once (subject: the
+    /// community): `action` is `tag`, `untag`, `award` or `message`; `count`
+    /// members were acted on, `skipped` left out (opted out or unchanged).
+    SegmentActed => SegmentActed { segment_id: i64, name: String, action: String, detail: String, count: i64, skipped: i64 }
+);
+
+payload!(
     /// A member's points reached a level for the first time (subject: the member; 0-based `level`).
     LevelReached => LevelReached { level: i64, name: String, balance: i64 }
 );

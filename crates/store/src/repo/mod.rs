@@ -15,5 +15,6 @@ pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
 pub mod points;
+pub mod segments;
 pub mod user;
 pub mod webhooks;
