@@ -78,6 +78,12 @@ struct Book {
     announce: bool,
 }
 
+impl Book {
+    fn of(c: &crepo::CommunityRow, settings: PointsSettings, announce: bool) -> Book {
+        Book { community_id: c.id, slug: c.slug.clone(), name: c.name.clone(), tz: tz_of(c), settings, announce }
+    }
+}
+
 /// The subscriber: pays and takes back what `r`'s event earns.
 pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> AppResult<()> {
     let e = r.event;
@@ -97,9 +103,7 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
     if !settings.enabled {
         return Ok(());
     }
-    let book =
-        Book { community_id, slug: c.slug.clone(), name: c.name.clone(), tz: tz_of(&c), settings, announce: true };
-    apply(conn, &book, r.id, e, now).await
+    apply(conn, &Book::of(&c, settings, true), r.id, e, now).await
 }
 
 async fn apply(conn: &mut Conn, book: &Book, event_id: i64, e: &Event, at: i64) -> AppResult<()> {
@@ -453,14 +457,7 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::ManagePoints)?;
         let settings = settings_of(tx.conn(), ctx.c.id).await?;
-        let book = Book {
-            community_id: ctx.c.id,
-            slug: ctx.c.slug.clone(),
-            name: ctx.c.name.clone(),
-            tz: tz_of(&ctx.c),
-            settings,
-            announce: false,
-        };
+        let book = Book::of(&ctx.c, settings, false);
         repo::clear(tx.conn(), ctx.c.id).await?;
         let mut after = 0;
         loop {
@@ -500,14 +497,7 @@ pub(crate) async fn adjust_in(
     now: i64,
 ) -> AppResult<Event> {
     let settings = settings_of(conn, ctx.c.id).await?;
-    let book = Book {
-        community_id: ctx.c.id,
-        slug: ctx.c.slug.clone(),
-        name: ctx.c.name.clone(),
-        tz: tz_of(&ctx.c),
-        settings,
-        announce: true,
-    };
+    let book = Book::of(&ctx.c, settings, true);
     let balance = manual(conn, &book, user_id, amount, reason, Some(by.id), now).await?;
     let payload = PointsAdjusted { amount, reason: reason.to_string(), balance };
     Ok(Event::of(Some(ctx.c.id), by.id, Subject::User(user_id), &payload))

@@ -22,33 +22,7 @@ pub async fn run(url: Option<String>, members: usize, window_secs: u64, workers:
     let db = Db::connect(&url).await?;
     db.migrate().await?;
     let backend = if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" };
-    {
-        let mut tx = db.write().await?;
-        let c = tx.conn();
-        c.execute_batch(
-            "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('owner', 'Owner', '!', 0)",
-        )
-        .await?;
-        c.execute_batch(
-            "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
-             VALUES ('club', 'Club', '', 'public', 'open', 'Asia/Shanghai', 1, 0, 0)",
-        )
-        .await?;
-        for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
-            let users: Vec<String> = chunk.iter().map(|i| format!("('m{i}', 'Member {i}', '!', 0)")).collect();
-            c.execute_batch(
-                format!(
-                    "INSERT INTO users (username, display_name, password_hash, created_at) VALUES {}",
-                    users.join(",")
-                )
-                .as_str(),
-            )
-            .await?;
-            let ms: Vec<String> = chunk.iter().map(|i| format!("(1, {}, 'member', 'active', 0, 0)", i + 2)).collect();
-            c.execute_batch(format!("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}", ms.join(",")).as_str()).await?;
-        }
-        tx.commit().await?;
-    }
+    crate::seed::club_with_members(&db, members, false).await?;
     let app = App::new(db.clone(), AppConfig { hash_cost: HashCost::Fast, session_days: 30, ..Default::default() });
     // Several workers stand for several nodes (PostgreSQL); SQLite has one writer anyway.
     let (stop, stopped) = tokio::sync::watch::channel(false);

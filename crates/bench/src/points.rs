@@ -59,36 +59,7 @@ pub async fn run(url: Option<String>, events: usize, members: usize) -> Result<(
     let tz = chrono_tz::Asia::Shanghai;
     let now = yaji_store::now_millis();
     let seeding = Instant::now();
-    let mut tx = db.write().await?;
-    let c = tx.conn();
-    c.execute_batch(
-        "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('owner', 'Owner', '!', 0)",
-    )
-    .await?;
-    c.execute_batch(
-        "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
-         VALUES ('club', 'Club', '', 'public', 'open', 'Asia/Shanghai', 1, 0, 0)",
-    )
-    .await?;
-    c.execute_batch("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES (1, 1, 'owner', 'active', 0, 0)").await?;
-    for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
-        let users: Vec<String> = chunk.iter().map(|i| format!("('m{i}', 'Member {i}', '!', 0)")).collect();
-        c.execute_batch(
-            format!("INSERT INTO users (username, display_name, password_hash, created_at) VALUES {}", users.join(","))
-                .as_str(),
-        )
-        .await?;
-        let ms: Vec<String> = chunk.iter().map(|i| format!("(1, {}, 'member', 'active', 0, 0)", i + 2)).collect();
-        c.execute_batch(
-            format!(
-                "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}",
-                ms.join(",")
-            )
-            .as_str(),
-        )
-        .await?;
-    }
-    tx.commit().await?;
+    crate::seed::club_with_members(&db, members, true).await?;
 
     // The ledger: skewed recipients (a few very active members, a long tail),
     // 90 local days ending today; balances and period totals summed alongside.

@@ -151,3 +151,42 @@ pub async fn seed(url: &str, members: usize, posts: usize) -> Result<Seeded> {
     db.close().await;
     Ok(Seeded { token: token.into(), post_with_comments: post, recent_posts: recent })
 }
+
+/// One open community `club` (id 1) owned by user 1, with `members` active
+/// members `m0…` (user ids 2…), committed: the stage of the assistant and
+/// points workloads.
+pub async fn club_with_members(db: &Db, members: usize, owner_member: bool) -> Result<()> {
+    let mut tx = db.write().await?;
+    let c = tx.conn();
+    c.execute_batch(
+        "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('owner', 'Owner', '!', 0)",
+    )
+    .await?;
+    c.execute_batch(
+        "INSERT INTO communities (slug, name, description, visibility, join_policy, time_zone, owner_id, created_at, updated_at)
+         VALUES ('club', 'Club', '', 'public', 'open', 'Asia/Shanghai', 1, 0, 0)",
+    )
+    .await?;
+    if owner_member {
+        c.execute_batch("INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES (1, 1, 'owner', 'active', 0, 0)").await?;
+    }
+    for chunk in (0..members).collect::<Vec<_>>().chunks(2000) {
+        let users: Vec<String> = chunk.iter().map(|i| format!("('m{i}', 'Member {i}', '!', 0)")).collect();
+        c.execute_batch(
+            format!("INSERT INTO users (username, display_name, password_hash, created_at) VALUES {}", users.join(","))
+                .as_str(),
+        )
+        .await?;
+        let ms: Vec<String> = chunk.iter().map(|i| format!("(1, {}, 'member', 'active', 0, 0)", i + 2)).collect();
+        c.execute_batch(
+            format!(
+                "INSERT INTO memberships (community_id, user_id, role, state, joined_at, state_changed_at) VALUES {}",
+                ms.join(",")
+            )
+            .as_str(),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
