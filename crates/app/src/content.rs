@@ -645,6 +645,17 @@ pub(crate) async fn assistant_comment(
 }
 
 /// A person's latest visible posts anywhere (their profile keeps those a reader may read).
+/// Who wrote a post or comment (deleted ones too), for subscribers that
+/// credit the author of what an event is about.
+pub(crate) async fn author_of(conn: &mut Conn, s: yaji_domain::activity::Subject) -> AppResult<Option<i64>> {
+    use yaji_domain::activity::Subject;
+    Ok(match s {
+        Subject::Post(id) => repo::post(conn, id).await?.map(|p| p.author_id),
+        Subject::Comment(id) => repo::comment(conn, id).await?.map(|c| c.author_id),
+        _ => None,
+    })
+}
+
 pub(crate) async fn recent_posts_of(conn: &mut Conn, author_id: i64, limit: i64) -> AppResult<Vec<repo::PostRow>> {
     Ok(repo::recent_by_author(conn, author_id, limit).await?)
 }

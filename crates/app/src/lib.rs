@@ -11,6 +11,7 @@ pub mod platform;
 pub mod accounts;
 pub mod analytics;
 pub mod automation;
+pub mod badges;
 pub mod calendar;
 pub mod communities;
 pub mod content;
@@ -150,6 +151,8 @@ pub(crate) async fn deliver(
     crate::onboarding::on_event(conn, r, now).await?;
     crate::notifications::on_event(conn, r, now).await?;
     crate::points::on_event(conn, r, now).await?;
+    // After points: a points badge sees the balance this event paid.
+    crate::badges::on_event(conn, r, now).await?;
     // The outbox: one job per rule and webhook listening to this kind.
     crate::automation::on_event(conn, r, now).await?;
     Ok(())

@@ -471,17 +471,22 @@ pub struct TagCount {
     pub members: i64,
 }
 
+/// Tags in use in a community and how many members carry each.
+pub(crate) async fn tags_in_use(conn: &mut Conn, community_id: i64) -> AppResult<Vec<TagCount>> {
+    Ok(repo::tag_counts(conn, community_id)
+        .await?
+        .into_iter()
+        .map(|(tag, members)| TagCount { tag, members })
+        .collect())
+}
+
 impl App {
     /// Tags in use and how many members carry each.
     pub async fn member_tags(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<TagCount>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::Moderate)?;
-        Ok(repo::tag_counts(&mut c, ctx.c.id)
-            .await?
-            .into_iter()
-            .map(|(tag, members)| TagCount { tag, members })
-            .collect())
+        tags_in_use(&mut c, ctx.c.id).await
     }
 
     /// Adds or removes a tag on a member; returns the member's tags.

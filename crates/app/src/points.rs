@@ -15,7 +15,6 @@ use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_domain::points::{self, Candidate, PointsSettings, Recipient, Rule, Undo};
 use yaji_store::repo::community as crepo;
-use yaji_store::repo::content as content_repo;
 use yaji_store::repo::points as repo;
 use yaji_store::repo::user as users;
 use yaji_store::Conn;
@@ -92,13 +91,7 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
     if cands.is_empty() && undo.is_none() {
         return Ok(());
     }
-    let c = match r.facts.ctx {
-        Some(ctx) => ctx.c.clone(),
-        None => match crepo::by_id(conn, community_id).await? {
-            Some(c) => std::sync::Arc::new(c),
-            None => return Ok(()),
-        },
-    };
+    let Some(c) = r.community(conn).await? else { return Ok(()) };
     let settings = settings_of(conn, community_id).await?;
     if !settings.enabled {
         return Ok(());
@@ -116,7 +109,7 @@ async fn apply(conn: &mut Conn, book: &Book, event_id: i64, e: &Event, at: i64) 
     for c in cands.drain(..) {
         let to = match c.to {
             Recipient::User(u) => Some(u),
-            Recipient::AuthorOf(s) => author_of(conn, s).await?,
+            Recipient::AuthorOf(s) => crate::content::author_of(conn, s).await?,
         };
         if let Some(to) = to.filter(|to| Some(*to) != c.from) {
             resolved.push((to, c));
@@ -127,14 +120,6 @@ async fn apply(conn: &mut Conn, book: &Book, event_id: i64, e: &Event, at: i64) 
         pay(conn, book, event_id, to, &c, at).await?;
     }
     Ok(())
-}
-
-async fn author_of(conn: &mut Conn, s: Subject) -> AppResult<Option<i64>> {
-    Ok(match s {
-        Subject::Post(id) => content_repo::post(conn, id).await?.map(|p| p.author_id),
-        Subject::Comment(id) => content_repo::comment(conn, id).await?.map(|c| c.author_id),
-        _ => None,
-    })
 }
 
 async fn pay(conn: &mut Conn, book: &Book, event_id: i64, to: i64, c: &Candidate, at: i64) -> AppResult<()> {
@@ -321,6 +306,12 @@ fn level_view(s: &PointsSettings, i: usize) -> LevelView {
     }
 }
 
+/// The community's levels, lowest first (for choosers such as segments).
+pub(crate) async fn levels_of(conn: &mut Conn, community_id: i64) -> AppResult<Vec<LevelView>> {
+    let s = settings_of(conn, community_id).await?;
+    Ok((0..s.levels.len()).map(|i| level_view(&s, i)).collect())
+}
+
 fn entry_view(r: repo::EntryRow) -> PointsEntry {
     PointsEntry {
         id: r.id,
@@ -342,7 +333,7 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
-        let user = member_of(&mut c, &ctx, username).await?;
+        let user = ctx.member_named(&mut c, username).await?;
         let settings = settings_of(&mut c, ctx.c.id).await?;
         let balance = repo::balance(&mut c, ctx.c.id, user.id).await?.map_or(0, |b| b.0);
         let own = viewer.is_some_and(|v| v.id == user.id);
@@ -384,7 +375,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::AdjustPoints)?;
-        let user = member_of(tx.conn(), &ctx, username).await?;
+        let user = ctx.member_named(tx.conn(), username).await?;
         let ev = adjust_in(tx.conn(), &ctx, viewer, user.id, amount, reason, now).await?;
         finish(tx, ev, now).await?;
         self.member_points(Some(viewer), slug, username).await
@@ -546,11 +537,4 @@ async fn manual(
     let balance = repo::add_to_totals(conn, book.community_id, user_id, amount, &[&p.week, &p.month]).await?;
     reached(conn, book, user_id, balance, top_level, at).await?;
     Ok(balance)
-}
-
-/// The member `username` of this community (active or not: history stays readable).
-async fn member_of(conn: &mut Conn, ctx: &Ctx, username: &str) -> AppResult<users::UserRow> {
-    let user = users::by_username(conn, username.trim()).await?.ok_or(AppError::NotFound("member"))?;
-    crepo::membership(conn, ctx.c.id, user.id).await?.ok_or(AppError::NotFound("member"))?;
-    Ok(user)
 }

@@ -15,10 +15,11 @@ use yaji_store::repo::segments as repo;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
-use crate::membership::set_tag;
+use crate::membership::{set_tag, tags_in_use, TagCount};
 use crate::platform::context::Ctx;
 use crate::platform::events::{finish, record_event};
 use crate::platform::notifications::notify;
+use crate::points::LevelView;
 use crate::views::PersonView;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
@@ -74,6 +75,13 @@ pub enum SegmentAction {
     Message {
         text: String,
     },
+}
+
+/// What a segment's conditions can name in this community.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SegmentChoices {
+    pub tags: Vec<TagCount>,
+    pub levels: Vec<LevelView>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -156,6 +164,16 @@ fn page_size(limit: Option<u32>) -> AppResult<i64> {
 }
 
 impl App {
+    /// The tags in use and the levels, for building a segment.
+    pub async fn segment_choices(&self, viewer: Viewer, slug: &str) -> AppResult<SegmentChoices> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::ManageSegments)?;
+        let tags = tags_in_use(&mut c, ctx.c.id).await?;
+        let levels = crate::points::levels_of(&mut c, ctx.c.id).await?;
+        Ok(SegmentChoices { tags, levels })
+    }
+
     pub async fn segments(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<SegmentView>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;

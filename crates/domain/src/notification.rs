@@ -51,6 +51,7 @@ notification_kinds! {
     RulesChanged => "rules_changed", "社群公约更新了", "The community's rules changed", Daily;
     LevelReached => "level_reached", "你升级了", "You reached a new level", Daily;
     CommunityMessage => "community_message", "社群消息", "A message from a community", Immediate;
+    BadgeEarned => "badge_earned", "你获得了一枚徽章", "You earned a badge", Daily;
 }
 
 impl NotificationKind {
@@ -61,7 +62,10 @@ impl NotificationKind {
         if let Some(link) = detail["rules_link"].as_str().filter(|_| to_rules) {
             return Some(link.to_string());
         }
-        if let Some(link) = detail["link"].as_str().filter(|_| self == NotificationKind::LevelReached) {
+        if let Some(link) = detail["link"]
+            .as_str()
+            .filter(|_| matches!(self, NotificationKind::LevelReached | NotificationKind::BadgeEarned))
+        {
             return Some(link.to_string());
         }
         let post = detail["post_id"].as_i64()?;

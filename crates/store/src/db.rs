@@ -141,6 +141,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (13, "comment_reactions", include_str!("../migrations/0013_comment_reactions.sql")),
     (14, "points", include_str!("../migrations/0014_points.sql")),
     (15, "segments", include_str!("../migrations/0015_segments.sql")),
+    (16, "badges", include_str!("../migrations/0016_badges.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -140,6 +140,15 @@ impl Ctx {
         Ctx { c, actor, policy, membership }
     }
 
+    /// A member of this community by username, in any state (their history
+    /// stays readable after they leave); 404 otherwise.
+    pub async fn member_named(&self, conn: &mut Conn, username: &str) -> AppResult<yaji_store::repo::user::UserRow> {
+        let user =
+            yaji_store::repo::user::by_username(conn, username.trim()).await?.ok_or(AppError::NotFound("member"))?;
+        repo::membership(conn, self.c.id, user.id).await?.ok_or(AppError::NotFound("member"))?;
+        Ok(user)
+    }
+
     pub fn allow(&self, action: Action) -> AppResult<()> {
         decide(self.actor, action, self.policy).map_err(|d| match d {
             // A muted member is told when they may speak again.

@@ -8,6 +8,7 @@
 
 use yaji_domain::activity::Event;
 use yaji_store::repo::activity;
+use yaji_store::repo::community::CommunityRow;
 use yaji_store::{Conn, WriteTx};
 
 use crate::platform::context::Ctx;
@@ -31,6 +32,18 @@ pub(crate) struct Recorded<'a> {
     pub id: i64,
     pub event: &'a Event,
     pub facts: Facts<'a>,
+}
+
+impl Recorded<'_> {
+    /// The event's community: from the use case's context when it passed
+    /// one, else read (jobs and derived events carry none).
+    pub async fn community(&self, conn: &mut Conn) -> AppResult<Option<std::sync::Arc<CommunityRow>>> {
+        if let Some(ctx) = self.facts.ctx {
+            return Ok(Some(ctx.c.clone()));
+        }
+        let Some(id) = self.event.community_id else { return Ok(None) };
+        Ok(yaji_store::repo::community::by_id(conn, id).await?.map(std::sync::Arc::new))
+    }
 }
 
 /// The one way a use case ends: append its activity event, hand it to the

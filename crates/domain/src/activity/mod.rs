@@ -73,6 +73,9 @@ kinds! {
     PointsSettingsUpdated => "points_settings_updated",
     LevelReached => "level_reached",
     SegmentActed => "segment_acted",
+    BadgeEarned => "badge_earned",
+    BadgeRevoked => "badge_revoked",
+    BadgesUpdated => "badges_updated",
 }
 
 impl Kind {
@@ -96,6 +99,8 @@ impl Kind {
         Kind::PointsAdjusted,
         Kind::PointsSettingsUpdated,
         Kind::SegmentActed,
+        Kind::BadgeRevoked,
+        Kind::BadgesUpdated,
     ];
 }
 

@@ -172,6 +172,17 @@ payload!(
 );
 
 payload!(
+    /// A member earned a badge (subject: the member): by its rule (no actor)
+    /// or granted by staff (the actor, with `reason`).
+    BadgeEarned => BadgeEarned { badge_id: i64, key: String, name: String, reason: String }
+);
+
+payload!(
+    /// Staff took a badge back (subject: the member).
+    BadgeRevoked => BadgeRevoked { badge_id: i64, name: String, reason: String }
+);
+
+payload!(
     /// A member's points reached a level for the first time (subject: the member; 0-based `level`).
     LevelReached => LevelReached { level: i64, name: String, balance: i64 }
 );

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod automation;
+pub mod badges;
 pub mod calendar;
 pub mod communities;
 pub mod content;
@@ -17,6 +18,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod points;
 pub mod profiles;
+pub mod segments;
 pub mod webhooks;
 
 use axum::http::{header, StatusCode};
@@ -94,6 +96,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         analytics::routes,
         profiles::routes,
         points::routes,
+        badges::routes,
+        segments::routes,
         jobs::routes,
     ];
     capabilities.iter().fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), |r, routes| routes(r))

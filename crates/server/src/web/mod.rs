@@ -24,6 +24,7 @@ macro_rules! or_fail {
 mod accounts;
 mod analytics;
 mod automation;
+mod badges;
 mod calendar;
 mod communities;
 mod content;
@@ -38,6 +39,7 @@ mod onboarding;
 mod points;
 mod profiles;
 mod repeat;
+mod segments;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -80,6 +82,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: analytics::routes, templates: analytics::TEMPLATES, nav: analytics::NAV },
     Capability { routes: profiles::routes, templates: profiles::TEMPLATES, nav: &[] },
     Capability { routes: points::routes, templates: points::TEMPLATES, nav: points::NAV },
+    Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
+    Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },
 ];
 
 /// Templates every page shares: the layout, macros, the error page and the
@@ -90,7 +94,8 @@ const SHARED_TEMPLATES: &[(&str, &str)] = templates![
     "error.html",
     "community_header.html",
     "community_page.html",
-    "people_tabs.html"
+    "people_tabs.html",
+    "points_tabs.html"
 ];
 
 /// Every template by name, as the environment loads them.

@@ -64,15 +64,28 @@ async fn member_view(page: &Page, slug: &str, username: &str, errors: HashMap<St
     let app = &page.state.app;
     let viewer = page.auth.viewer();
     let r = async {
+        let zh = page.lang != "en";
         let c = app.community(viewer, slug).await?;
         let p = app.member_points(viewer, slug, username).await?;
-        Ok::<_, AppError>((c, p))
+        let badges = app.member_badges(viewer, slug, username, zh).await?;
+        // Staff may grant the custom badges that are on and not held yet.
+        let grantable: Vec<_> = if c.abilities.moderate {
+            let held: Vec<i64> = badges.iter().map(|b| b.id).collect();
+            app.badges(viewer, slug, zh)
+                .await?
+                .into_iter()
+                .filter(|b| b.key.is_none() && b.enabled && !held.contains(&b.id))
+                .collect()
+        } else {
+            vec![]
+        };
+        Ok::<_, AppError>((c, p, badges, grantable))
     }
     .await;
-    let (c, p) = or_fail!(page, r);
+    let (c, p, badges, grantable) = or_fail!(page, r);
     let own = viewer.is_some_and(|v| v.id == p.member.id);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    page.render(status, "points/member.html", context! { c, p, own, errors, form })
+    page.render(status, "points/member.html", context! { c, p, own, errors, form, badges, grantable })
 }
 
 async fn member_page(page: Page, Path((slug, username)): Path<(String, String)>) -> Response {

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod automation;
+pub mod badges;
 pub mod calendar;
 pub mod community;
 pub mod content;

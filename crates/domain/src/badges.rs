@@ -1,0 +1,238 @@
+//! Badges: marks a member earns once and keeps. Built-in ones every
+//! community has (first post, essence author …) and custom ones operators
+//! define, each either earned by a rule over a member's counts ("20 posts",
+//! "500 points") or granted by staff. Pure rules; the app's subscriber
+//! counts and grants.
+
+use serde::{Deserialize, Serialize};
+
+use crate::activity::{CommentCreated, Event, Kind, PostCreated, QueueDecision, Subject};
+use crate::error::{invalid, Invalid};
+
+/// What a badge rule counts for a member in a community.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Counter {
+    /// Posts members can see.
+    Posts,
+    /// Comments members can see.
+    Comments,
+    /// Posts picked as essence.
+    Essence,
+    /// The points balance.
+    Points,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 4] = [Counter::Posts, Counter::Comments, Counter::Essence, Counter::Points];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counter::Posts => "posts",
+            Counter::Comments => "comments",
+            Counter::Essence => "essence",
+            Counter::Points => "points",
+        }
+    }
+
+    pub fn parse(field: &'static str, s: &str) -> Invalid<Counter> {
+        Counter::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim())
+            .ok_or_else(|| invalid(field, "invalid_choice", "counter must be one of: posts, comments, essence, points"))
+    }
+}
+
+/// Icons a badge may carry (names in the UI's icon set).
+pub const ICONS: [&str; 10] = [
+    "award",
+    "star",
+    "trophy",
+    "sparkles",
+    "pencil",
+    "message-circle",
+    "party-popper",
+    "thumbs-up",
+    "hand",
+    "megaphone",
+];
+
+/// A built-in badge: the same in every community, named in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Builtin {
+    pub key: &'static str,
+    pub icon: &'static str,
+    pub counter: Counter,
+    pub at_least: i64,
+    pub zh: (&'static str, &'static str),
+    pub en: (&'static str, &'static str),
+}
+
+/// The built-in badges. Streaks, accepted answers and events attended join
+/// with the capabilities that record them.
+pub const BUILTINS: [Builtin; 4] = [
+    Builtin {
+        key: "first_post",
+        icon: "pencil",
+        counter: Counter::Posts,
+        at_least: 1,
+        zh: ("初来乍到", "发了第一篇帖子"),
+        en: ("First post", "Wrote a first post"),
+    },
+    Builtin {
+        key: "prolific",
+        icon: "sparkles",
+        counter: Counter::Posts,
+        at_least: 20,
+        zh: ("笔耕不辍", "发了 20 篇帖子"),
+        en: ("Prolific", "Wrote 20 posts"),
+    },
+    Builtin {
+        key: "conversationalist",
+        icon: "message-circle",
+        counter: Counter::Comments,
+        at_least: 50,
+        zh: ("热心肠", "写了 50 条评论"),
+        en: ("Conversationalist", "Wrote 50 comments"),
+    },
+    Builtin {
+        key: "essence_author",
+        icon: "star",
+        counter: Counter::Essence,
+        at_least: 1,
+        zh: ("精华作者", "有帖子被选为精华"),
+        en: ("Essence author", "Had a post picked as essence"),
+    },
+];
+
+pub fn builtin(key: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.key == key)
+}
+
+/// A custom badge as an operator defines it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadgeInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_icon")]
+    pub icon: String,
+    /// Earned automatically at `at_least` of this count; absent: granted by staff.
+    #[serde(default)]
+    pub counter: Option<String>,
+    #[serde(default)]
+    pub at_least: Option<i64>,
+}
+
+fn default_icon() -> String {
+    "award".into()
+}
+
+/// A checked custom badge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadgeDef {
+    pub name: String,
+    pub description: String,
+    pub icon: String,
+    pub rule: Option<(Counter, i64)>,
+}
+
+impl BadgeInput {
+    pub fn validate(self) -> Invalid<BadgeDef> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 30 {
+            return Err(invalid("name", "invalid_length", "a badge's name is 1-30 characters"));
+        }
+        let description = self.description.trim().to_string();
+        if description.chars().count() > 200 {
+            return Err(invalid("description", "invalid_length", "at most 200 characters"));
+        }
+        let icon = self.icon.trim();
+        if !ICONS.contains(&icon) {
+            return Err(invalid("icon", "invalid_choice", format!("icon must be one of: {}", ICONS.join(", "))));
+        }
+        let rule = match (self.counter.as_deref().map(str::trim).filter(|c| !c.is_empty()), self.at_least) {
+            (None, None) => None,
+            (None, Some(_)) => return Err(invalid("counter", "required", "say what to count")),
+            (Some(c), n) => {
+                let counter = Counter::parse("counter", c)?;
+                match n {
+                    Some(n) if (1..=1_000_000_000).contains(&n) => Some((counter, n)),
+                    _ => return Err(invalid("at_least", "out_of_range", "a number from 1 up")),
+                }
+            }
+        };
+        Ok(BadgeDef { name, description, icon: icon.to_string(), rule })
+    }
+}
+
+/// The counters an event may have moved, and for whom: the actor's posts
+/// or comments, a post author's essence. Points are checked for everyone the
+/// event paid (the app knows whom); `None` here means nothing to count.
+pub fn counted(e: &Event) -> Option<(Counter, Who)> {
+    match e.kind {
+        Kind::PostCreated => {
+            e.payload::<PostCreated>().filter(|p| p.is_visible()).map(|_| (Counter::Posts, Who::Actor))
+        }
+        Kind::CommentCreated => {
+            e.payload::<CommentCreated>().filter(|c| c.is_visible()).map(|_| (Counter::Comments, Who::Actor))
+        }
+        Kind::ContentApproved => {
+            let d = e.payload::<QueueDecision>().filter(|d| d.after == "visible")?;
+            let counter = match e.subject {
+                Subject::Post(_) => Counter::Posts,
+                Subject::Comment(_) => Counter::Comments,
+                _ => return None,
+            };
+            d.author_id.map(|a| (counter, Who::User(a)))
+        }
+        Kind::EssenceSet => Some((Counter::Essence, Who::AuthorOf(e.subject))),
+        _ => None,
+    }
+}
+
+/// Whose count moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Actor,
+    User(i64),
+    AuthorOf(Subject),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(counter: Option<&str>, at_least: Option<i64>) -> BadgeInput {
+        BadgeInput {
+            name: " 读书达人 ".into(),
+            description: String::new(),
+            icon: "star".into(),
+            counter: counter.map(str::to_string),
+            at_least,
+        }
+    }
+
+    #[test]
+    fn custom_badges_are_checked() {
+        let d = input(Some("posts"), Some(10)).validate().unwrap();
+        assert_eq!((d.name.as_str(), d.rule), ("读书达人", Some((Counter::Posts, 10))));
+        assert_eq!(input(None, None).validate().unwrap().rule, None, "granted by staff");
+        let field = |i: BadgeInput| i.validate().unwrap_err().field;
+        assert_eq!(field(input(Some("likes"), Some(3))), "counter");
+        assert_eq!(field(input(Some("posts"), Some(0))), "at_least");
+        assert_eq!(field(input(Some("posts"), None)), "at_least");
+        assert_eq!(field(input(None, Some(3))), "counter");
+        assert_eq!(field(BadgeInput { icon: "skull".into(), ..input(None, None) }), "icon");
+        assert_eq!(field(BadgeInput { name: "  ".into(), ..input(None, None) }), "name");
+    }
+
+    #[test]
+    fn builtins_have_unique_keys_and_known_icons() {
+        for (i, b) in BUILTINS.iter().enumerate() {
+            assert!(ICONS.contains(&b.icon), "{}", b.key);
+            assert!(BUILTINS[i + 1..].iter().all(|o| o.key != b.key));
+            assert_eq!(builtin(b.key).map(|x| x.key), Some(b.key));
+        }
+    }
+}
