@@ -96,6 +96,27 @@ async fn ensure_builtins(conn: &mut Conn, community_id: i64, now: i64) -> AppRes
     Ok(())
 }
 
+/// Gives every rule badge of the community to the members who already meet
+/// it (the points recompute runs this: after an upgrade, an import or a
+/// seeded demo, badges follow the history as points do).
+pub(crate) async fn backfill_all(conn: &mut Conn, community_id: i64, now: i64) -> AppResult<u64> {
+    ensure_builtins(conn, community_id, now).await?;
+    let mut n = 0;
+    for b in repo::list(conn, community_id).await? {
+        n += backfill(conn, &b, now).await?;
+    }
+    Ok(n)
+}
+
+/// Quietly gives an enabled rule badge to every member who already meets it
+/// (no notices: a new rule should not page the whole community).
+async fn backfill(conn: &mut Conn, b: &repo::BadgeRow, now: i64) -> AppResult<u64> {
+    match (b.enabled != 0, b.counter.as_deref(), b.at_least) {
+        (true, Some(counter), Some(n)) => Ok(repo::backfill(conn, b.community_id, b.id, (counter, n), now).await?),
+        _ => Ok(0),
+    }
+}
+
 /// Records the award, tells the member, appends `badge_earned`.
 async fn grant(
     conn: &mut Conn,
@@ -234,7 +255,7 @@ impl App {
     }
 
     /// Defines a custom badge (`id` None) or redefines one (admins). Members
-    /// who already meet a new rule earn it at their next counted activity.
+    /// who already meet its rule hold it at once.
     pub async fn save_badge(
         &self,
         viewer: Viewer,
@@ -269,6 +290,8 @@ impl App {
             }
         };
         let row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("badge"))?;
+        backfill(tx.conn(), &row, now).await?;
+        let row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("badge"))?;
         finish(tx, Event::new(Kind::BadgesUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)), now)
             .await?;
         Ok(view(row, zh))
@@ -283,6 +306,9 @@ impl App {
         ensure_builtins(tx.conn(), ctx.c.id, now).await?;
         repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("badge"))?;
         repo::set_enabled(tx.conn(), id, on).await?;
+        if let Some(b) = repo::get(tx.conn(), ctx.c.id, id).await?.filter(|_| on) {
+            backfill(tx.conn(), &b, now).await?;
+        }
         finish(tx, Event::new(Kind::BadgesUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)), now).await
     }
 

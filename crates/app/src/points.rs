@@ -470,6 +470,8 @@ impl App {
             }
         }
         let rows = repo::count(tx.conn(), ctx.c.id).await?;
+        // Badges follow the rebuilt history too (quietly: no notices).
+        crate::badges::backfill_all(tx.conn(), ctx.c.id, now()).await?;
         tx.commit().await?;
         Ok(rows)
     }

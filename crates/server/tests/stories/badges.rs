@@ -57,6 +57,11 @@ story! {
         assert_error(&owner.post(BADGES, json!({"name": "X", "counter": "posts"})).await, 422, "out_of_range", Some("at_least"));
         let (_, chatty) = owner.post(BADGES, json!({"name": "Chatty", "icon": "message-circle", "counter": "comments", "at_least": 2})).await;
         let (_, century) = owner.post(BADGES, json!({"name": "Century", "counter": "points", "at_least": 100})).await;
+        // A new rule applies at once to members who already meet it.
+        let (_, writer) = owner.post(BADGES, json!({"name": "Writer", "counter": "posts", "at_least": 2})).await;
+        assert_eq!(writer["holders"], 1, "{writer}");
+        assert_eq!(badges_of(&bob, "ann").await, ["Writer", "essence_author", "first_post"]);
+        owner.delete(&format!("{BADGES}/{}", writer["id"])).await;
         let (_, all) = owner.get(BADGES).await;
         assert_eq!(keys(&all), ["first_post", "prolific", "conversationalist", "essence_author", "Host", "Chatty", "Century"]);
 

@@ -195,3 +195,42 @@ pub async fn count(conn: &mut Conn, community_id: i64, user_id: i64, counter: &s
     };
     query_scalar(sql).binds((community_id, user_id)).fetch_one(conn).await
 }
+
+/// Gives the badge to every active member whose count already meets its
+/// rule (a new rule, a badge turned back on, built-ins new to a community),
+/// in one statement per badge. Returns how many members earned it.
+pub async fn backfill(
+    conn: &mut Conn,
+    community_id: i64,
+    badge_id: i64,
+    (counter, at_least): (&str, i64),
+    now: i64,
+) -> crate::Result<u64> {
+    let who = match counter {
+        "posts" => {
+            "SELECT author_id AS uid FROM posts WHERE community_id = $1 AND deleted_at IS NULL AND moderation = 'visible'
+             GROUP BY author_id HAVING COUNT(*) >= $3"
+        }
+        "comments" => {
+            "SELECT author_id AS uid FROM comments WHERE community_id = $1 AND deleted_at IS NULL AND moderation = 'visible'
+             GROUP BY author_id HAVING COUNT(*) >= $3"
+        }
+        "essence" => {
+            "SELECT author_id AS uid FROM posts WHERE community_id = $1 AND deleted_at IS NULL AND essence = 1
+             GROUP BY author_id HAVING COUNT(*) >= $3"
+        }
+        "points" => "SELECT user_id AS uid FROM points_balances WHERE community_id = $1 AND balance >= $3",
+        _ => return Ok(0),
+    };
+    // `WHERE true` lets SQLite read the ON CONFLICT clause after a SELECT.
+    let r = query(&format!(
+        "INSERT INTO member_badges (badge_id, community_id, user_id, reason, earned_at)
+         SELECT $2, $1, x.uid, '', $4 FROM ({who}) x
+         JOIN memberships ms ON ms.community_id = $1 AND ms.user_id = x.uid AND ms.state = 'active'
+         WHERE true ON CONFLICT (badge_id, user_id) DO NOTHING"
+    ))
+    .binds((community_id, badge_id, at_least, now))
+    .execute(conn)
+    .await?;
+    Ok(r.rows_affected())
+}
