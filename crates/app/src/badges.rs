@@ -159,14 +159,14 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
         let id = match w {
             Who::Actor => e.actor_id,
             Who::User(u) => Some(u),
-            Who::AuthorOf(s) => crate::content::author_of(conn, s).await?,
+            Who::AuthorOf(s) => yaji_store::repo::content::author_of(conn, s).await?,
         };
         who.extend(id);
     }
     for c in points_rules::candidates(e) {
         match c.to {
             Recipient::User(u) => who.push(u),
-            Recipient::AuthorOf(s) => who.extend(crate::content::author_of(conn, s).await?),
+            Recipient::AuthorOf(s) => who.extend(yaji_store::repo::content::author_of(conn, s).await?),
         }
     }
     if e.kind == Kind::PointsAdjusted && e.payload::<PointsAdjusted>().is_some() {

@@ -278,7 +278,7 @@ impl App {
         };
         finish(tx, Event::of(Some(ctx.c.id), viewer.id, Subject::Topic(id), &TopicCreated { name: name.clone() }), now)
             .await?;
-        Ok(TopicView { id, name })
+        Ok(TopicView { id, name, access: Default::default() })
     }
 
     pub async fn community_slug(&self, id: i64) -> AppResult<String> {
@@ -290,6 +290,6 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
-        Ok(repo::topics(&mut c, ctx.c.id).await?.into_iter().map(|t| TopicView { id: t.id, name: t.name }).collect())
+        Ok(repo::topics(&mut c, ctx.c.id).await?.into_iter().map(TopicView::of).collect())
     }
 }

@@ -127,6 +127,7 @@ async fn post_ctx(conn: &mut Conn, post_id: i64, viewer: Option<Viewer>) -> AppR
     let p = live_post(conn, post_id).await?;
     let ctx = Ctx::load_id(conn, p.community_id, viewer).await?;
     readable(&p, &ctx, viewer)?;
+    crate::topic_access::allow_read(conn, &ctx, p.topic_id).await?;
     Ok((p, ctx))
 }
 
@@ -168,6 +169,7 @@ impl App {
         ctx.allow(Action::CreatePost)?;
         limits::check(tx.conn(), &self.cfg.limits, Counted::Posts, viewer.id, now).await?;
         check_topic(tx.conn(), ctx.c.id, input.topic_id).await?;
+        crate::topic_access::allow_write(tx.conn(), &ctx, input.topic_id).await?;
         let text = match draft.title.as_deref() {
             Some(t) => format!("{t}\n{}", draft.body),
             None => draft.body.clone(),
@@ -285,8 +287,7 @@ impl App {
         let ctx = self.read_ctx(&mut c, generation, crepo::Key::Slug(slug), viewer).await?;
         let (page, topics) = if ctx.can(Action::ReadContent) {
             let page = feed_page(&mut c, &ctx, feed, cursor, None).await?;
-            let topics =
-                crepo::topics(&mut c, ctx.c.id).await?.into_iter().map(|t| TopicView { id: t.id, name: t.name });
+            let topics = crepo::topics(&mut c, ctx.c.id).await?.into_iter().map(TopicView::of);
             (Some(page), topics.collect())
         } else {
             (None, vec![])
@@ -318,6 +319,7 @@ impl App {
         let p = live_post(&mut c, post_id).await?;
         let ctx = self.read_ctx(&mut c, generation, crepo::Key::Id(p.community_id), viewer).await?;
         readable(&p, &ctx, viewer)?;
+        crate::topic_access::allow_read(&mut c, &ctx, p.topic_id).await?;
         let page = comment_page(&mut c, &p, &ctx, viewer, None, POST_COMMENTS).await?;
         let reactions = reaction_views(repo::reaction_summary(&mut c, p.id, viewer.map(|v| v.id)).await?.into_iter());
         let is_author = viewer.is_some_and(|v| v.id == p.author_id);
@@ -346,6 +348,10 @@ impl App {
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::EditPost { own: p.author_id == viewer.id })?;
         check_topic(tx.conn(), ctx.c.id, input.topic_id).await?;
+        // Moving a post into a gated topic passes its gates, as posting there would.
+        if input.topic_id != p.topic_id {
+            crate::topic_access::allow_write(tx.conn(), &ctx, input.topic_id).await?;
+        }
         repo::insert_revision(tx.conn(), p.id, p.title.as_deref(), &p.body, viewer.id, now).await?;
         let edit = repo::PostEdit {
             title: draft.title.as_deref(),
@@ -447,6 +453,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let (p, ctx) = post_ctx(tx.conn(), post_id, Some(viewer)).await?;
         ctx.allow(Action::Comment)?;
+        crate::topic_access::allow_write(tx.conn(), &ctx, p.topic_id).await?;
         let replied = match reply_to {
             None => None,
             Some(id) => Some(
@@ -645,17 +652,6 @@ pub(crate) async fn assistant_comment(
 }
 
 /// A person's latest visible posts anywhere (their profile keeps those a reader may read).
-/// Who wrote a post or comment (deleted ones too), for subscribers that
-/// credit the author of what an event is about.
-pub(crate) async fn author_of(conn: &mut Conn, s: yaji_domain::activity::Subject) -> AppResult<Option<i64>> {
-    use yaji_domain::activity::Subject;
-    Ok(match s {
-        Subject::Post(id) => repo::post(conn, id).await?.map(|p| p.author_id),
-        Subject::Comment(id) => repo::comment(conn, id).await?.map(|c| c.author_id),
-        _ => None,
-    })
-}
-
 pub(crate) async fn recent_posts_of(conn: &mut Conn, author_id: i64, limit: i64) -> AppResult<Vec<repo::PostRow>> {
     Ok(repo::recent_by_author(conn, author_id, limit).await?)
 }

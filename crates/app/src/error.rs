@@ -52,6 +52,7 @@ impl From<Denial> for AppError {
             Denial::OwnerCannotLeave => "the owner cannot leave their community",
             Denial::Muted => "you are muted in this community",
             Denial::RulesNotAccepted => "the rules changed: read and accept the new version first",
+            Denial::TopicLocked => "this topic opens at a higher level or with a tag",
         };
         AppError::forbidden(d.code(), message)
     }

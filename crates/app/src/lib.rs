@@ -27,6 +27,7 @@ pub mod profiles;
 pub mod segments;
 pub mod staff_work;
 pub mod throttle;
+pub mod topic_access;
 pub mod views;
 pub mod webhooks;
 

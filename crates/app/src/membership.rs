@@ -471,6 +471,11 @@ pub struct TagCount {
     pub members: i64,
 }
 
+/// The tags a member carries in a community.
+pub(crate) async fn tags_of(conn: &mut Conn, community_id: i64, user_id: i64) -> AppResult<Vec<String>> {
+    Ok(repo::tags_of(conn, community_id, user_id).await?)
+}
+
 /// Tags in use in a community and how many members carry each.
 pub(crate) async fn tags_in_use(conn: &mut Conn, community_id: i64) -> AppResult<Vec<TagCount>> {
     Ok(repo::tag_counts(conn, community_id)

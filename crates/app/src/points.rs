@@ -109,7 +109,7 @@ async fn apply(conn: &mut Conn, book: &Book, event_id: i64, e: &Event, at: i64) 
     for c in cands.drain(..) {
         let to = match c.to {
             Recipient::User(u) => Some(u),
-            Recipient::AuthorOf(s) => crate::content::author_of(conn, s).await?,
+            Recipient::AuthorOf(s) => yaji_store::repo::content::author_of(conn, s).await?,
         };
         if let Some(to) = to.filter(|to| Some(*to) != c.from) {
             resolved.push((to, c));
@@ -304,6 +304,12 @@ fn level_view(s: &PointsSettings, i: usize) -> LevelView {
         label: points::level_label(i, &l.name),
         min_points: l.min_points,
     }
+}
+
+/// A member's level, 1-based, by the community's levels.
+pub(crate) async fn level_of(conn: &mut Conn, community_id: i64, user_id: i64) -> AppResult<i64> {
+    let balance = repo::balance(conn, community_id, user_id).await?.map_or(0, |b| b.0);
+    Ok(settings_of(conn, community_id).await?.level(balance) as i64 + 1)
 }
 
 /// The community's levels, lowest first (for choosers such as segments).

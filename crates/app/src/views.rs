@@ -296,6 +296,36 @@ impl From<repo::membership::InviteRow> for InviteView {
 pub struct TopicView {
     pub id: i64,
     pub name: String,
+    /// Who may read and post in it (absent fields: open). In feeds, only the
+    /// read gate is given.
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub access: TopicAccessView,
+}
+
+/// A topic's gates: a level (1-based) or a tag opens each; absent, open.
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct TopicAccessView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_min_level: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_tag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_min_level: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_tag: Option<String>,
+}
+
+impl TopicView {
+    pub(crate) fn of(t: repo::community::TopicRow) -> TopicView {
+        let access = TopicAccessView {
+            read_min_level: t.read_min_level,
+            read_tag: t.read_tag,
+            post_min_level: t.post_min_level,
+            post_tag: t.post_tag,
+        };
+        TopicView { id: t.id, name: t.name, access }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -321,11 +351,17 @@ pub struct PostView {
     pub edited_at: Option<String>,
     /// visible | held (awaiting review) | hidden; only authors and moderators see the last two.
     pub moderation: String,
+    /// In a topic with a read gate: lists leave the excerpt out (the post
+    /// itself shows to whoever passes the gate).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub gated: bool,
 }
 
 impl PostView {
     pub(crate) fn from_row(p: repo::content::PostRow, full: bool) -> Self {
+        let gated = p.topic_read_min_level.is_some() || p.topic_read_tag.is_some();
         PostView {
+            gated,
             id: p.id,
             community_id: p.community_id,
             author: PersonView {
@@ -335,9 +371,17 @@ impl PostView {
                 avatar_url: p.author_avatar_url,
                 level: None,
             },
-            topic: p.topic_id.zip(p.topic_name).map(|(id, name)| TopicView { id, name }),
+            topic: p.topic_id.zip(p.topic_name).map(|(id, name)| TopicView {
+                id,
+                name,
+                access: TopicAccessView {
+                    read_min_level: p.topic_read_min_level,
+                    read_tag: p.topic_read_tag,
+                    ..Default::default()
+                },
+            }),
             title: p.title,
-            excerpt: p.excerpt,
+            excerpt: if gated && !full { String::new() } else { p.excerpt },
             body: full.then_some(p.body),
             body_html: full.then_some(p.body_html),
             pinned: p.pinned == 1,

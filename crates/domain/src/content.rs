@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{invalid, Invalid};
+use crate::permission::Gate;
 use crate::text::{self};
 
 /// The fixed reaction set. Small on purpose: reactions are a signal, not chat.
@@ -15,6 +16,56 @@ pub fn reaction(raw: &str) -> Invalid<String> {
         .find(|r| **r == s)
         .map(|r| r.to_string())
         .ok_or_else(|| invalid("emoji", "invalid_choice", format!("emoji must be one of {}", REACTIONS.join(" "))))
+}
+
+/// Who may read and who may post in a topic: members from a level, with a
+/// tag, or either; empty, everyone who may read or post in the community.
+/// Checked by [`crate::permission::decide`] through the gates it gives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicAccess {
+    #[serde(default)]
+    pub read_min_level: Option<i64>,
+    #[serde(default)]
+    pub read_tag: Option<String>,
+    #[serde(default)]
+    pub post_min_level: Option<i64>,
+    #[serde(default)]
+    pub post_tag: Option<String>,
+}
+
+impl TopicAccess {
+    pub fn validate(self) -> Invalid<TopicAccess> {
+        let level = |field: &'static str, l: Option<i64>| match l {
+            Some(n) if !(1..=crate::points::MAX_LEVELS as i64).contains(&n) => {
+                Err(invalid(field, "out_of_range", "a level from 1 up"))
+            }
+            // Level 1 is everyone: no gate.
+            Some(1) | None => Ok(None),
+            other => Ok(other),
+        };
+        let tag = |field: &'static str, t: Option<String>| match t.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) => crate::automation::tag(t).map(Some).map_err(|e| invalid(field, e.code, e.message)),
+        };
+        Ok(TopicAccess {
+            read_min_level: level("read_min_level", self.read_min_level)?,
+            read_tag: tag("read_tag", self.read_tag)?,
+            post_min_level: level("post_min_level", self.post_min_level)?,
+            post_tag: tag("post_tag", self.post_tag)?,
+        })
+    }
+
+    pub fn read_gate(&self) -> Gate {
+        Gate { min_level: self.read_min_level, tag: self.read_tag.is_some() }
+    }
+
+    pub fn post_gate(&self) -> Gate {
+        Gate { min_level: self.post_min_level, tag: self.post_tag.is_some() }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.read_gate().is_open() && self.post_gate().is_open()
+    }
 }
 
 /// A validated new post.
@@ -77,6 +128,16 @@ mod tests {
         assert_eq!(Cursor::parse(&c.encode()).unwrap(), c);
         assert!(Cursor::parse("x").is_err());
         assert!(Cursor::parse("1_x").is_err());
+    }
+
+    #[test]
+    fn topic_access_is_checked_and_level_one_is_open() {
+        let a = TopicAccess { read_min_level: Some(1), post_tag: Some(" 嘉宾 ".into()), ..Default::default() };
+        let a = a.validate().unwrap();
+        assert_eq!((a.read_min_level, a.post_tag.as_deref()), (None, Some("嘉宾")));
+        assert!(a.read_gate().is_open() && !a.post_gate().is_open() && !a.is_open());
+        let bad = TopicAccess { post_min_level: Some(0), ..Default::default() };
+        assert_eq!(bad.validate().unwrap_err().field, "post_min_level");
     }
 
     #[test]

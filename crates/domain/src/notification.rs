@@ -51,7 +51,7 @@ notification_kinds! {
     RulesChanged => "rules_changed", "社群公约更新了", "The community's rules changed", Daily;
     LevelReached => "level_reached", "你升级了", "You reached a new level", Daily;
     CommunityMessage => "community_message", "社群消息", "A message from a community", Immediate;
-    BadgeEarned => "badge_earned", "你获得了一枚徽章", "You earned a badge", Daily;
+    BadgeEarned => "badge_earned", "你获得了一枚徽章", "You earned a badge", Weekly;
 }
 
 impl NotificationKind {

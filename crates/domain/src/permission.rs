@@ -65,6 +65,31 @@ pub struct Policy {
     pub join_policy: JoinPolicy,
 }
 
+/// A topic's door for reading or for writing: a level or a tag opens it
+/// (either one); an open door has neither. Staff always pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Gate {
+    /// 1-based level, by the community's points levels.
+    pub min_level: Option<i64>,
+    /// The topic names a tag that opens it.
+    pub tag: bool,
+}
+
+impl Gate {
+    pub fn is_open(self) -> bool {
+        self.min_level.is_none() && !self.tag
+    }
+}
+
+/// What a member brings to a topic's gates: their level (1-based; 0 for
+/// visitors) and which of the topic's tags they carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Standing {
+    pub level: i64,
+    pub has_read_tag: bool,
+    pub has_post_tag: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// See content: posts, comments, the member directory.
@@ -128,6 +153,18 @@ pub enum Action {
     },
     EditSettings,
     EditRules,
+    /// Read the posts of a topic behind a gate.
+    ReadTopic {
+        read: Gate,
+        standing: Standing,
+    },
+    /// Post, comment or reply in a topic: its read gate and its post gate
+    /// both open, and everything `CreatePost` asks.
+    WriteInTopic {
+        read: Gate,
+        post: Gate,
+        standing: Standing,
+    },
 }
 
 /// Why an action is refused; each has a stable code for the API and the UI.
@@ -149,6 +186,8 @@ pub enum Denial {
     Muted,
     /// The rules changed and this member has not accepted the new version.
     RulesNotAccepted,
+    /// The topic opens at a level or with a tag this member lacks.
+    TopicLocked,
 }
 
 impl Denial {
@@ -167,6 +206,7 @@ impl Denial {
             Denial::OwnerCannotLeave => "owner_cannot_leave",
             Denial::Muted => "muted",
             Denial::RulesNotAccepted => "rules_acceptance_required",
+            Denial::TopicLocked => "topic_locked",
         }
     }
 }
@@ -203,6 +243,15 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
             return Err(Denial::AlreadyMember);
         }
         Ok(())
+    };
+    // Staff pass every topic gate; others need the level or the tag.
+    let through = |gate: Gate, level: i64, has_tag: bool| {
+        let staff = actor.managing_role().is_some_and(|r| r >= Role::Moderator);
+        if staff || gate.is_open() || gate.min_level.is_some_and(|m| level >= m) || (gate.tag && has_tag) {
+            Ok(())
+        } else {
+            Err(Denial::TopicLocked)
+        }
     };
     // Acting on another member requires a strictly higher role.
     let outrank = |min: Role, target: Role| {
@@ -279,6 +328,15 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
         | ManageAutomation | ViewAnalytics | ManagePoints => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
+        ReadTopic { read, standing } => {
+            decide(actor, ReadContent, policy)?;
+            through(read, standing.level, standing.has_read_tag)
+        }
+        WriteInTopic { read, post, standing } => {
+            decide(actor, CreatePost, policy)?;
+            through(read, standing.level, standing.has_read_tag)?;
+            through(post, standing.level, standing.has_post_tag)
+        }
         ChangeRole { target, to } => {
             outrank(Role::Admin, target)?;
             // Nobody hands out a role equal to or above their own; ownership is not transferable here.
@@ -296,6 +354,9 @@ mod tests {
     use Action::*;
 
     const OPEN_PUBLIC: Policy = Policy { visibility: Visibility::Public, join_policy: JoinPolicy::Open };
+    const LV3: Gate = Gate { min_level: Some(3), tag: true };
+    const TAG: Gate = Gate { min_level: None, tag: true };
+    const LV1: Standing = Standing { level: 1, has_read_tag: false, has_post_tag: false };
 
     /// Columns: anonymous, signed-in non-member, member, moderator, admin, owner.
     /// `Y` allowed, anything else is the first letter(s) of the denial we expect.
@@ -326,6 +387,7 @@ mod tests {
             Err(Denial::OwnerCannotLeave) => "ownerstay",
             Err(Denial::Muted) => "muted",
             Err(Denial::RulesNotAccepted) => "rules",
+            Err(Denial::TopicLocked) => "locked",
         }
     }
 
@@ -381,6 +443,17 @@ mod tests {
             (ChangeRole { target: Role::Moderator, to: Role::Member },    ["signin", "role", "role", "role", "Y", "Y"]),
             (ChangeRole { target: Role::Admin, to: Role::Member },        ["signin", "role", "role", "role", "outranks", "Y"]),
             (ChangeRole { target: Role::Member, to: Role::Owner },        ["signin", "role", "role", "role", "role", "role"]),
+            // Lv3 to read, a tag to post; a Lv1 member without the tag.
+            (ReadTopic { read: LV3, standing: LV1 },                       ["locked", "locked", "locked", "Y", "Y", "Y"]),
+            (ReadTopic { read: Gate::default(), standing: LV1 },           ["Y",      "Y",      "Y",      "Y", "Y", "Y"]),
+            (WriteInTopic { read: LV3, post: TAG, standing: LV1 },         ["signin", "members", "locked", "Y", "Y", "Y"]),
+            (WriteInTopic { read: Gate::default(), post: TAG, standing: LV1 }, ["signin", "members", "locked", "Y", "Y", "Y"]),
+            (WriteInTopic { read: LV3, post: TAG, standing: Standing { level: 3, has_read_tag: false, has_post_tag: false } },
+                                                                           ["signin", "members", "locked", "Y", "Y", "Y"]),
+            (WriteInTopic { read: LV3, post: TAG, standing: Standing { level: 1, has_read_tag: true, has_post_tag: true } },
+                                                                           ["signin", "members", "Y",      "Y", "Y", "Y"]),
+            (WriteInTopic { read: LV3, post: LV3, standing: Standing { level: 4, ..LV1 } },
+                                                                           ["signin", "members", "Y",      "Y", "Y", "Y"]),
         ]
     }
 

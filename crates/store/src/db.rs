@@ -142,6 +142,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (14, "points", include_str!("../migrations/0014_points.sql")),
     (15, "segments", include_str!("../migrations/0015_segments.sql")),
     (16, "badges", include_str!("../migrations/0016_badges.sql")),
+    (17, "topic_access", include_str!("../migrations/0017_topic_access.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -76,6 +76,7 @@ kinds! {
     BadgeEarned => "badge_earned",
     BadgeRevoked => "badge_revoked",
     BadgesUpdated => "badges_updated",
+    TopicAccessChanged => "topic_access_changed",
 }
 
 impl Kind {
@@ -101,6 +102,7 @@ impl Kind {
         Kind::SegmentActed,
         Kind::BadgeRevoked,
         Kind::BadgesUpdated,
+        Kind::TopicAccessChanged,
     ];
 }
 

@@ -178,6 +178,12 @@ payload!(
 );
 
 payload!(
+    /// An admin changed who may read and post in a topic (subject: the topic;
+    /// `access` as domain::content::TopicAccess).
+    TopicAccessChanged => TopicAccessChanged { name: String, access: serde_json::Value }
+);
+
+payload!(
     /// Staff took a badge back (subject: the member).
     BadgeRevoked => BadgeRevoked { badge_id: i64, name: String, reason: String }
 );

@@ -19,6 +19,7 @@ pub mod onboarding;
 pub mod points;
 pub mod profiles;
 pub mod segments;
+pub mod topic_access;
 pub mod webhooks;
 
 use axum::http::{header, StatusCode};
@@ -98,6 +99,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         points::routes,
         badges::routes,
         segments::routes,
+        topic_access::routes,
         jobs::routes,
     ];
     capabilities.iter().fold(OpenApiRouter::with_openapi(ApiDoc::openapi()), |r, routes| routes(r))

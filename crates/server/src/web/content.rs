@@ -43,6 +43,11 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
     let input = PostInput { title: Some(title), body: field(&f, "body"), topic_id };
     match page.state.app.create_post(v, &slug, input).await {
         Ok(p) => with_notice(&format!("/p/{}", p.id), &format!("posted_{}", p.moderation)),
+        // A gated topic is the topic field's problem: the composer keeps the text.
+        Err(AppError::Forbidden { code: "topic_locked", message }) => {
+            let errors = HashMap::from([("topic_id".to_string(), page.error_text("topic_locked", &message))]);
+            community_page(&page, &slug, FeedQuery::default(), f, errors).await
+        }
         Err(e) => match page.field_errors(&e) {
             Some(errors) => community_page(&page, &slug, FeedQuery::default(), f, errors).await,
             None => page.fail(e),

@@ -40,6 +40,7 @@ mod points;
 mod profiles;
 mod repeat;
 mod segments;
+mod topic_access;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -83,6 +84,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: profiles::routes, templates: profiles::TEMPLATES, nav: &[] },
     Capability { routes: points::routes, templates: points::TEMPLATES, nav: points::NAV },
     Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
+    Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },
 ];
 

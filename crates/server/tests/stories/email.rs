@@ -172,7 +172,8 @@ async fn notifications_become_email_with_modes_quiet_hours_digests_and_unsubscri
         let (st, prefs) = alice
             .put(
                 "/api/v1/me/email",
-                json!({"email": "alice@example.com", "quiet_start": 22, "quiet_end": 8, "modes": {"mention": "daily"}}),
+                // Badge notices (a first post earns one) stay in the inbox here: this story counts replies and mentions.
+                json!({"email": "alice@example.com", "quiet_start": 22, "quiet_end": 8, "modes": {"mention": "daily", "badge_earned": "off"}}),
             )
             .await;
         assert_eq!(st, StatusCode::OK, "{prefs}");
@@ -182,7 +183,7 @@ async fn notifications_become_email_with_modes_quiet_hours_digests_and_unsubscri
         carol
             .put(
                 "/api/v1/me/email",
-                json!({"email": "carol@example.com", "quiet_start": 0, "quiet_end": 0, "modes": {}}),
+                json!({"email": "carol@example.com", "quiet_start": 0, "quiet_end": 0, "modes": {"badge_earned": "off"}}),
             )
             .await;
 

@@ -17,4 +17,5 @@ mod points;
 mod points_web;
 mod segments;
 mod segments_web;
+mod topic_access;
 mod web;

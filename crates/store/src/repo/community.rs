@@ -294,6 +294,26 @@ pub struct TopicRow {
     pub community_id: i64,
     pub name: String,
     pub created_at: i64,
+    pub read_min_level: Option<i64>,
+    pub read_tag: Option<String>,
+    pub post_min_level: Option<i64>,
+    pub post_tag: Option<String>,
+}
+
+const TOPIC: &str = "id, community_id, name, created_at, read_min_level, read_tag, post_min_level, post_tag";
+
+/// Sets who may read and post in a topic (NULL: open).
+pub async fn set_topic_access(
+    conn: &mut Conn,
+    id: i64,
+    read: (Option<i64>, Option<&str>),
+    post: (Option<i64>, Option<&str>),
+) -> crate::Result<()> {
+    query("UPDATE topics SET read_min_level = $2, read_tag = $3, post_min_level = $4, post_tag = $5 WHERE id = $1")
+        .binds((id, read.0, read.1, post.0, post.1))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_topic(conn: &mut Conn, community_id: i64, name: &str, now: i64) -> crate::Result<i64> {
@@ -304,14 +324,14 @@ pub async fn insert_topic(conn: &mut Conn, community_id: i64, name: &str, now: i
 }
 
 pub async fn topics(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<TopicRow>> {
-    query_as("SELECT id, community_id, name, created_at FROM topics WHERE community_id = $1 ORDER BY name")
+    query_as(&format!("SELECT {TOPIC} FROM topics WHERE community_id = $1 ORDER BY name"))
         .bind(community_id)
         .fetch_all(conn)
         .await
 }
 
 pub async fn topic(conn: &mut Conn, id: i64) -> crate::Result<Option<TopicRow>> {
-    query_as("SELECT id, community_id, name, created_at FROM topics WHERE id = $1").bind(id).fetch_optional(conn).await
+    query_as(&format!("SELECT {TOPIC} FROM topics WHERE id = $1")).bind(id).fetch_optional(conn).await
 }
 
 /// The id of the community's topic with this name, creating it if missing.

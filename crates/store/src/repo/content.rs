@@ -11,6 +11,11 @@ pub struct PostRow {
     pub author_avatar_url: Option<String>,
     pub topic_id: Option<i64>,
     pub topic_name: Option<String>,
+    /// The topic's read gate (domain::content::TopicAccess).
+    #[serde(default)]
+    pub topic_read_min_level: Option<i64>,
+    #[serde(default)]
+    pub topic_read_tag: Option<String>,
     pub title: Option<String>,
     /// Absent (empty) in list queries, which only need the excerpt.
     #[serde(default)]
@@ -30,7 +35,7 @@ pub struct PostRow {
 }
 
 const POST_SELECT: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
-    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.body, p.body_html, p.excerpt, p.pinned, p.essence,
+    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, t.read_min_level AS topic_read_min_level, t.read_tag AS topic_read_tag, p.title, p.body, p.body_html, p.excerpt, p.pinned, p.essence,
     p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
     FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
 
@@ -57,13 +62,25 @@ pub async fn insert_post(conn: &mut Conn, p: &NewPost<'_>) -> crate::Result<i64>
     q.fetch_one(conn).await
 }
 
+/// Who wrote a post or comment (deleted ones too), for subscribers that
+/// credit the author of what an event is about.
+pub async fn author_of(conn: &mut Conn, s: yaji_domain::activity::Subject) -> crate::Result<Option<i64>> {
+    use yaji_domain::activity::Subject;
+    let sql = match s {
+        Subject::Post(_) => "SELECT author_id FROM posts WHERE id = $1",
+        Subject::Comment(_) => "SELECT author_id FROM comments WHERE id = $1",
+        _ => return Ok(None),
+    };
+    query_scalar(sql).bind(s.id()).fetch_optional(conn).await
+}
+
 pub async fn post(conn: &mut Conn, id: i64) -> crate::Result<Option<PostRow>> {
     query_as(&format!("{POST_SELECT} WHERE p.id = $1")).bind(id).fetch_optional(conn).await
 }
 
 /// Columns for lists: the body is left out (feeds show the excerpt).
 const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
-    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
+    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, t.read_min_level AS topic_read_min_level, t.read_tag AS topic_read_tag, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
     FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
 
 /// The newest visible posts of the communities `user_id` is an active member
