@@ -91,7 +91,8 @@ async fn ensure_builtins(conn: &mut Conn, community_id: i64, now: i64) -> AppRes
         return Ok(());
     }
     for b in badges::BUILTINS {
-        repo::add_builtin(conn, community_id, b.key, b.icon, b.counter.as_str(), b.at_least, now).await?;
+        let rule = b.counter.map(|c| (c.as_str(), b.at_least));
+        repo::add_builtin(conn, community_id, b.key, b.icon, rule, now).await?;
     }
     Ok(())
 }
@@ -199,6 +200,24 @@ pub(crate) async fn on_event(conn: &mut Conn, r: &Recorded<'_>, now: i64) -> App
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// Grants a built-in badge the app decides on (the month's top
+/// contributors), with a notice; no-op if held or turned off.
+pub(crate) async fn grant_builtin(
+    conn: &mut Conn,
+    c: &crepo::CommunityRow,
+    key: &str,
+    user_id: i64,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
+    ensure_builtins(conn, c.id, now).await?;
+    let Some(b) = repo::builtin(conn, c.id, key).await?.filter(|b| b.enabled != 0) else { return Ok(()) };
+    if let Some(ev) = grant(conn, c, &b, user_id, None, reason, now).await? {
+        crate::deliver_derived(conn, &ev, now).await?;
     }
     Ok(())
 }

@@ -330,6 +330,58 @@ fn entry_view(r: repo::EntryRow) -> PointsEntry {
     }
 }
 
+/// A month's top contributors: frozen once the month is over, live before.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MonthlyTop {
+    /// "2026-11"
+    pub month: String,
+    /// The list no longer changes.
+    pub frozen: bool,
+    pub entries: Vec<LeaderboardEntry>,
+}
+
+/// How many members a month's frozen list keeps.
+pub const MONTHLY_TOP_SIZE: i64 = 10;
+
+/// Freezes a finished month's list (once) and gives its top three the
+/// built-in badge. Announcements and reads after the month call this.
+pub(crate) async fn freeze_month(conn: &mut Conn, c: &crepo::CommunityRow, month: &str, now: i64) -> AppResult<()> {
+    if repo::is_frozen(conn, c.id, month).await? {
+        return Ok(());
+    }
+    repo::freeze_month(conn, c.id, month, MONTHLY_TOP_SIZE, now).await?;
+    let top = repo::frozen_month(conn, c.id, month).await?;
+    for (user_id, ..) in top.into_iter().take(yaji_domain::badges::TOP_CONTRIBUTOR_RANKS) {
+        let reason = month.trim_start_matches('m');
+        crate::badges::grant_builtin(conn, c, yaji_domain::badges::TOP_CONTRIBUTOR, user_id, reason, now).await?;
+    }
+    Ok(())
+}
+
+/// Last month's frozen list as lines for an announcement ("1. 陈语嫣 · 120").
+pub(crate) async fn last_month_lines(conn: &mut Conn, c: &crepo::CommunityRow, at: i64) -> AppResult<(String, String)> {
+    let month = points::month_before(at, tz_of(c));
+    freeze_month(conn, c, &month, at).await?;
+    let rows = repo::frozen_month(conn, c.id, &month).await?;
+    let lines: Vec<String> =
+        rows.iter().enumerate().map(|(i, r)| format!("{}. {} (@{}) · {}", i + 1, r.2, r.1, r.4)).collect();
+    Ok((month.trim_start_matches('m').to_string(), lines.join("\n")))
+}
+
+/// Ranked rows as board entries; levels follow the balance, not the period's points.
+fn ranked(rows: Vec<repo::Ranked>, settings: &PointsSettings) -> Vec<LeaderboardEntry> {
+    let entry =
+        |(i, (_, username, display_name, avatar_url, points, balance)): (usize, repo::Ranked)| LeaderboardEntry {
+            rank: i as i64 + 1,
+            username,
+            display_name,
+            avatar_url,
+            points,
+            level: level_view(settings, settings.level(balance)),
+        };
+    rows.into_iter().enumerate().map(entry).collect()
+}
+
 /// Leaderboards return at most this many members.
 pub const LEADERBOARD_SIZE: i64 = 50;
 
@@ -400,20 +452,36 @@ impl App {
             Period::All => None,
         };
         let rows = repo::leaderboard(&mut c, ctx.c.id, key, LEADERBOARD_SIZE).await?;
-        let mut entries = Vec::with_capacity(rows.len());
-        for (i, (_, username, display_name, avatar_url, pts, balance)) in rows.into_iter().enumerate() {
-            // Levels follow the balance, not the period's points.
-            let level = level_view(&settings, settings.level(balance));
-            entries.push(LeaderboardEntry {
-                rank: i as i64 + 1,
-                username,
-                display_name,
-                avatar_url,
-                points: pts,
-                level,
-            });
+        Ok(Leaderboard { period, entries: ranked(rows, &settings) })
+    }
+
+    /// A month's top contributors ("2026-11"; default last month). A past
+    /// month is frozen on first read; the current one is live.
+    pub async fn monthly_top(&self, viewer: Option<Viewer>, slug: &str, month: Option<&str>) -> AppResult<MonthlyTop> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let ctx = Ctx::load(tx.conn(), slug, viewer).await?;
+        ctx.allow(Action::ReadContent)?;
+        let tz = tz_of(&ctx.c);
+        let current = points::periods(now, tz).month;
+        let key = match month.map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => points::month_key(m)?,
+            None => points::month_before(now, tz),
+        };
+        if key > current {
+            return Err(invalid("month", "in_future", "that month has not begun").into());
         }
-        Ok(Leaderboard { period, entries })
+        let frozen = key < current;
+        let rows = if frozen {
+            freeze_month(tx.conn(), &ctx.c, &key, now).await?;
+            repo::frozen_month(tx.conn(), ctx.c.id, &key).await?
+        } else {
+            repo::leaderboard(tx.conn(), ctx.c.id, Some(&key), MONTHLY_TOP_SIZE).await?
+        };
+        let settings = settings_of(tx.conn(), ctx.c.id).await?;
+        tx.commit().await?;
+        let entries = ranked(rows, &settings);
+        Ok(MonthlyTop { month: key.trim_start_matches('m').to_string(), frozen, entries })
     }
 
     pub async fn points_settings(&self, viewer: Viewer, slug: &str) -> AppResult<PointsSettings> {

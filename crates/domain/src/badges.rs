@@ -62,7 +62,8 @@ pub const ICONS: [&str; 10] = [
 pub struct Builtin {
     pub key: &'static str,
     pub icon: &'static str,
-    pub counter: Counter,
+    /// Earned by this count; `None`: granted by the app (the month's top).
+    pub counter: Option<Counter>,
     pub at_least: i64,
     pub zh: (&'static str, &'static str),
     pub en: (&'static str, &'static str),
@@ -70,11 +71,11 @@ pub struct Builtin {
 
 /// The built-in badges. Streaks, accepted answers and events attended join
 /// with the capabilities that record them.
-pub const BUILTINS: [Builtin; 4] = [
+pub const BUILTINS: [Builtin; 5] = [
     Builtin {
         key: "first_post",
         icon: "pencil",
-        counter: Counter::Posts,
+        counter: Some(Counter::Posts),
         at_least: 1,
         zh: ("初来乍到", "发了第一篇帖子"),
         en: ("First post", "Wrote a first post"),
@@ -82,7 +83,7 @@ pub const BUILTINS: [Builtin; 4] = [
     Builtin {
         key: "prolific",
         icon: "sparkles",
-        counter: Counter::Posts,
+        counter: Some(Counter::Posts),
         at_least: 20,
         zh: ("笔耕不辍", "发了 20 篇帖子"),
         en: ("Prolific", "Wrote 20 posts"),
@@ -90,7 +91,7 @@ pub const BUILTINS: [Builtin; 4] = [
     Builtin {
         key: "conversationalist",
         icon: "message-circle",
-        counter: Counter::Comments,
+        counter: Some(Counter::Comments),
         at_least: 50,
         zh: ("热心肠", "写了 50 条评论"),
         en: ("Conversationalist", "Wrote 50 comments"),
@@ -98,12 +99,25 @@ pub const BUILTINS: [Builtin; 4] = [
     Builtin {
         key: "essence_author",
         icon: "star",
-        counter: Counter::Essence,
+        counter: Some(Counter::Essence),
         at_least: 1,
         zh: ("精华作者", "有帖子被选为精华"),
         en: ("Essence author", "Had a post picked as essence"),
     },
+    Builtin {
+        key: TOP_CONTRIBUTOR,
+        icon: "trophy",
+        counter: None,
+        at_least: 0,
+        zh: ("月度贡献之星", "某个月的积分前三名"),
+        en: ("Top contributor", "Among a month's top three by points"),
+    },
 ];
+
+/// The built-in badge the month's top three receive when the month's list is frozen.
+pub const TOP_CONTRIBUTOR: &str = "top_contributor";
+/// How many of a month's top contributors receive it.
+pub const TOP_CONTRIBUTOR_RANKS: usize = 3;
 
 pub fn builtin(key: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.key == key)

@@ -322,11 +322,44 @@ pub fn periods(at_ms: i64, tz: Tz) -> Periods {
     }
 }
 
+/// The period key of the month before the local month of `at_ms` ("m2026-11").
+pub fn month_before(at_ms: i64, tz: Tz) -> String {
+    let local = tz.timestamp_millis_opt(at_ms).single().unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
+    let first = local.date_naive().with_day(1).expect("the 1st exists");
+    let last = first.pred_opt().expect("a day before");
+    format!("m{}-{:02}", last.year(), last.month())
+}
+
+/// A month as people write it ("2026-11") as its period key ("m2026-11").
+pub fn month_key(raw: &str) -> Invalid<String> {
+    let ok = chrono::NaiveDate::parse_from_str(&format!("{}-01", raw.trim()), "%Y-%m-%d").ok();
+    ok.map(|d| format!("m{}-{:02}", d.year(), d.month()))
+        .ok_or_else(|| invalid("month", "invalid_format", "a month is written YYYY-MM"))
+}
+
 /// The start (UTC ms) of the local day `day` (as in [`Periods::day`]).
 pub fn day_start_ms(day: i64, tz: Tz) -> i64 {
     let date = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch") + chrono::Duration::days(day);
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight");
     tz.from_local_datetime(&midnight).earliest().map_or(day * DAY_MS, |t| t.timestamp_millis())
+}
+
+#[cfg(test)]
+mod month_tests {
+    use super::*;
+
+    #[test]
+    fn the_month_before_follows_the_local_calendar() {
+        let sh: Tz = "Asia/Shanghai".parse().unwrap();
+        // 2026-12-01 00:30 in Shanghai is still November in UTC.
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-30T16:30:00Z").unwrap().timestamp_millis();
+        assert_eq!(month_before(at, sh), "m2026-11");
+        assert_eq!(month_before(at, chrono_tz::UTC), "m2026-10");
+        let jan = chrono::DateTime::parse_from_rfc3339("2027-01-15T00:00:00Z").unwrap().timestamp_millis();
+        assert_eq!(month_before(jan, sh), "m2026-12");
+        assert_eq!(month_key(" 2026-11 ").unwrap(), "m2026-11");
+        assert_eq!(month_key("2026-13").unwrap_err().field, "month");
+    }
 }
 
 #[cfg(test)]

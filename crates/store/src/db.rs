@@ -143,6 +143,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (15, "segments", include_str!("../migrations/0015_segments.sql")),
     (16, "badges", include_str!("../migrations/0016_badges.sql")),
     (17, "topic_access", include_str!("../migrations/0017_topic_access.sql")),
+    (18, "monthly_tops", include_str!("../migrations/0018_monthly_tops.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

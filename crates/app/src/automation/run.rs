@@ -152,7 +152,11 @@ impl App {
             event_id: None,
         };
         if !def.trigger.per_member() {
-            let extra = [("date", local_date(at, tz).to_string())];
+            let mut extra = vec![("date", local_date(at, tz).to_string())];
+            if def.uses("top_contributors") || def.uses("last_month") {
+                let (month, lines) = crate::points::last_month_lines(conn, &c, at).await?;
+                extra.extend([("last_month", month), ("top_contributors", lines)]);
+            }
             let outcome = self.fire_for(conn, &firing, None, &extra, now).await?;
             let status = run_status(std::slice::from_ref(&outcome));
             self.record_run(conn, &firing, status, &[outcome], "", now).await?;

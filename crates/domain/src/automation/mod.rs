@@ -340,12 +340,28 @@ impl RuleDef {
         Ok(self)
     }
 
+    /// Whether any of the rule's messages uses `{var}`.
+    pub fn uses(&self, var: &str) -> bool {
+        let needle = format!("{{{var}}}");
+        self.actions.iter().any(|a| match a {
+            Action::Post { title, body, .. } => title.contains(&needle) || body.contains(&needle),
+            Action::Notify { message, translations } => {
+                message.contains(&needle) || translations.values().any(|t| t.contains(&needle))
+            }
+            Action::NotifyModerators { message } => message.contains(&needle),
+            _ => false,
+        })
+    }
+
     /// The template variables this rule's messages may use.
     pub fn variables(&self) -> &'static [&'static str] {
         match self.trigger {
             Trigger::MemberInactive { .. } => &["name", "community", "rules_link", "checklist_link", "days_inactive"],
             Trigger::JoinAnniversary => &["name", "community", "rules_link", "checklist_link", "years"],
-            Trigger::Schedule { .. } | Trigger::Date { .. } => &["community", "rules_link", "checklist_link", "date"],
+            // Timed posts may announce last month's frozen top contributors.
+            Trigger::Schedule { .. } | Trigger::Date { .. } => {
+                &["community", "rules_link", "checklist_link", "date", "last_month", "top_contributors"]
+            }
             _ => &["name", "community", "rules_link", "checklist_link"],
         }
     }

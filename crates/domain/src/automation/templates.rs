@@ -12,6 +12,7 @@ pub const KEYS: &[&str] = &[
     "rules_reminder",
     "weekly_topic",
     "inactivity_nudge",
+    "monthly_top",
     "festival_spring",
     "festival_mid_autumn",
     "festival_new_year",
@@ -77,6 +78,14 @@ pub fn build(key: &str, zh: bool, approval: bool, today: NaiveDate) -> Option<Ru
             t("沉默成员提醒", "Nudge quiet members"),
             Trigger::MemberInactive { days: 14 },
             vec![notify("{name}，已经{days_inactive}天没在{community}见到你了，最近大家聊了不少新话题，回来看看吧！", "{name}, we have not seen you in {community} for {days_inactive} days. There is a lot new to catch up on: come and have a look!")],
+        ),
+        "monthly_top" => (
+            t("月度贡献榜", "Top contributors of the month"),
+            Trigger::Schedule { cron: "0 9 1 * *".into() },
+            vec![post(
+                t("{last_month} 月度贡献榜", "Top contributors · {last_month}"),
+                t("感谢上个月为{community}贡献最多的成员（按积分，榜单已在月末定格，前三名获得“月度贡献之星”徽章）：\n\n{top_contributors}", "Thank you to last month's top contributors to {community} (by points; the list is frozen as of the month's end, and the top three receive the Top contributor badge):\n\n{top_contributors}"),
+            )],
         ),
         "festival_spring" => (
             t("春节祝福", "Spring Festival greetings"),

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::points::{Leaderboard, MemberPoints, Period};
+use yaji_app::points::{Leaderboard, MemberPoints, MonthlyTop, Period};
 use yaji_domain::points::PointsSettings;
 
 use super::{ok, ApiResult, Call, Json, Path, Query};
@@ -15,6 +15,7 @@ use crate::AppState;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(leaderboard))
+        .routes(routes!(monthly))
         .routes(routes!(member_points, adjust_points))
         .routes(routes!(settings, put_settings))
         .routes(routes!(recompute))
@@ -33,6 +34,22 @@ struct PeriodParam {
 async fn leaderboard(c: Call, Path(slug): Path<String>, Query(p): Query<PeriodParam>) -> ApiResult<Response> {
     let period = Period::parse(p.period.as_deref().unwrap_or(""))?;
     ok(c.app.leaderboard(c.viewer(), &slug, period).await?)
+}
+
+#[derive(Deserialize, IntoParams)]
+struct MonthParam {
+    /// YYYY-MM; default: last month (the community's calendar).
+    month: Option<String>,
+}
+
+/// A month's top contributors by points (top 10). A finished month's list is
+/// frozen the first time it is read or announced (its top three receive the
+/// Top contributor badge); the current month's is live.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/leaderboard/monthly", tag = "points",
+    params(("slug" = String, Path), MonthParam),
+    responses((status = 200, body = MonthlyTop), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn monthly(c: Call, Path(slug): Path<String>, Query(p): Query<MonthParam>) -> ApiResult<Response> {
+    ok(c.app.monthly_top(c.viewer(), &slug, p.month.as_deref()).await?)
 }
 
 /// A member's balance and level; the history for themselves and staff.

@@ -41,8 +41,23 @@ pub(super) const NAV: &[Tab] = &[Tab {
 async fn leaderboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
+    let raw = q.get("period").map_or("", String::as_str);
+    // Last month: the frozen list of the month's top contributors.
+    if raw == "last_month" {
+        let r = async {
+            let c = app.community(viewer, &slug).await?;
+            let top = app.monthly_top(viewer, &slug, None).await?;
+            Ok::<_, AppError>((c, top))
+        }
+        .await;
+        let (c, top) = or_fail!(page, r);
+        return page.ok(
+            "points/leaderboard.html",
+            context! { c, board => context! { entries => top.entries }, top, period => raw },
+        );
+    }
     let r = async {
-        let period = Period::parse(q.get("period").map_or("", String::as_str))?;
+        let period = Period::parse(raw)?;
         let c = app.community(viewer, &slug).await?;
         let board = app.leaderboard(viewer, &slug, period).await?;
         // Your own standing, when you are a member but not on the board.

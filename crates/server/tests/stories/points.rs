@@ -238,3 +238,62 @@ story! {
         t.cleanup().await;
     }
 }
+
+story! {
+    /// A month's top contributors: live during the month, frozen once it is
+    /// over (later changes to its totals do not move it), announced by the
+    /// monthly template's post, the top three given the month's badge.
+    async fn monthly_top_contributors_are_frozen_and_announced(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let mut members = vec![];
+        for (name, posts) in [("ann", 3), ("bob", 2), ("cat", 1), ("dan", 0)] {
+            let u = t.user(name).await;
+            u.post("/api/v1/communities/club/join", json!({})).await;
+            for i in 0..posts {
+                u.post("/api/v1/communities/club/posts", json!({"body": format!("{name} note {i}")})).await;
+            }
+            members.push(u);
+        }
+        let ann = &members[0];
+        let names = |v: &Value| -> Vec<(String, i64)> {
+            v["entries"].as_array().unwrap().iter().map(|e| (e["username"].as_str().unwrap().to_string(), e["points"].as_i64().unwrap())).collect()
+        };
+
+        // Last month (default) had nothing; a month not begun is refused.
+        let (s, last) = ann.get("/api/v1/communities/club/leaderboard/monthly").await;
+        assert_eq!((s, last["frozen"].as_bool(), names(&last).len()), (StatusCode::OK, Some(true), 0), "{last}");
+        assert_error(&ann.get("/api/v1/communities/club/leaderboard/monthly?month=2999-01").await, 422, "in_future", Some("month"));
+        assert_error(&ann.get("/api/v1/communities/club/leaderboard/monthly?month=soon").await, 422, "invalid_format", Some("month"));
+
+        // Last month's totals appear (as if earned then): the first read freezes them.
+        let last_key = format!("m{}", last["month"].as_str().unwrap());
+        t.exec(&format!(
+            "INSERT INTO points_periods (community_id, period, user_id, points) VALUES (1, '{last_key}', {}, 40), (1, '{last_key}', {}, 50)",
+            members[0].id, members[1].id
+        ))
+        .await;
+        let (_, frozen) = ann.get("/api/v1/communities/club/leaderboard/monthly").await;
+        assert_eq!(names(&frozen), [("bob".to_string(), 50), ("ann".to_string(), 40)]);
+        t.exec(&format!("UPDATE points_periods SET points = 1 WHERE period = '{last_key}'")).await;
+        let (_, again) = ann.get("/api/v1/communities/club/leaderboard/monthly").await;
+        assert_eq!(names(&again), names(&frozen), "a finished month does not move");
+        let top = "SELECT COUNT(*) FROM member_badges m JOIN badges b ON b.id = m.badge_id WHERE b.builtin = 'top_contributor'";
+        assert_eq!(t.count(top).await, 2);
+
+        // The template posts on the 1st; run its timer now: it announces the month before the timer's date.
+        let (s, _) = owner.post("/api/v1/communities/club/automation/templates/monthly_top?locale=en", json!({})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        t.make_due("automation_timer").await;
+        t.drain().await;
+        let (_, feed) = ann.get("/api/v1/communities/club/posts").await;
+        let post = &feed["posts"][0];
+        assert!(post["title"].as_str().unwrap().starts_with("Top contributors · "), "{post}");
+        let (_, full) = ann.get(&format!("/api/v1/posts/{}", post["id"])).await;
+        let body = full["post"]["body"].as_str().unwrap();
+        assert!(body.contains("1. ann (@ann) · 15") && body.contains("2. bob (@bob) · 10") && body.contains("3. cat (@cat) · 5"), "{body}");
+        assert!(!body.contains("dan"), "no points, not listed");
+        // Ann, Bob (again: once per member) and Cat hold the badge.
+        assert_eq!(t.count(top).await, 3);
+    }
+}

@@ -36,15 +36,14 @@ pub async fn add_builtin(
     community_id: i64,
     key: &str,
     icon: &str,
-    counter: &str,
-    at_least: i64,
+    rule: Option<(&str, i64)>,
     now: i64,
 ) -> crate::Result<()> {
     query(
         "INSERT INTO badges (community_id, builtin, name, icon, counter, at_least, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (community_id, builtin) DO NOTHING",
     )
-    .binds((community_id, key, format!("#{key}"), icon, counter, at_least, now))
+    .binds((community_id, key, format!("#{key}"), icon, rule.map(|r| r.0), rule.map(|r| r.1), now))
     .execute(conn)
     .await?;
     Ok(())
@@ -58,6 +57,13 @@ pub async fn list(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<Badge
     .bind(community_id)
     .fetch_all(conn)
     .await
+}
+
+pub async fn builtin(conn: &mut Conn, community_id: i64, key: &str) -> crate::Result<Option<BadgeRow>> {
+    query_as(&format!("SELECT {BADGE} FROM badges b WHERE b.community_id = $1 AND b.builtin = $2"))
+        .binds((community_id, key))
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn get(conn: &mut Conn, community_id: i64, id: i64) -> crate::Result<Option<BadgeRow>> {

@@ -276,3 +276,43 @@ pub async fn balances_of(conn: &mut Conn, community_id: i64, ids: &[i64]) -> cra
         .fetch_all(conn)
         .await
 }
+
+/// Freezes the month's top `limit` (by the month's points, ties by member
+/// id) unless it is frozen already; racing freezes keep one list.
+pub async fn freeze_month(conn: &mut Conn, community_id: i64, month: &str, limit: i64, now: i64) -> crate::Result<()> {
+    // The outer WHERE also lets SQLite read the ON CONFLICT clause after a SELECT.
+    query(
+        "INSERT INTO points_monthly (community_id, month, rank, user_id, points, frozen_at)
+         SELECT $1, $2, ROW_NUMBER() OVER (ORDER BY t.points DESC, t.user_id), t.user_id, t.points, $4
+         FROM (SELECT user_id, points FROM points_periods WHERE community_id = $1 AND period = $2 AND points > 0
+               ORDER BY points DESC, user_id LIMIT $3) t
+         WHERE NOT EXISTS (SELECT 1 FROM points_monthly m WHERE m.community_id = $1 AND m.month = $2)
+         ON CONFLICT (community_id, month, rank) DO NOTHING",
+    )
+    .binds((community_id, month, limit, now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether the month's list is frozen (a month without points has no list to freeze).
+pub async fn is_frozen(conn: &mut Conn, community_id: i64, month: &str) -> crate::Result<bool> {
+    let n: i64 = query_scalar("SELECT COUNT(*) FROM points_monthly WHERE community_id = $1 AND month = $2")
+        .binds((community_id, month))
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A frozen month's list, by rank, as [`Ranked`] rows (balance as of now).
+pub async fn frozen_month(conn: &mut Conn, community_id: i64, month: &str) -> crate::Result<Vec<Ranked>> {
+    query_as(
+        "SELECT u.id, u.username, u.display_name, u.avatar_url, m.points, COALESCE(b.balance, 0) FROM points_monthly m
+         JOIN users u ON u.id = m.user_id
+         LEFT JOIN points_balances b ON b.community_id = m.community_id AND b.user_id = m.user_id
+         WHERE m.community_id = $1 AND m.month = $2 ORDER BY m.rank",
+    )
+    .binds((community_id, month))
+    .fetch_all(conn)
+    .await
+}
