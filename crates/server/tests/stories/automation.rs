@@ -189,7 +189,7 @@ story! {
         owner.post("/api/v1/communities", community("en-club", "open")).await;
         owner.post("/api/v1/communities", community("zh-club", "approval")).await;
         let (_, list) = owner.get("/api/v1/communities/en-club/automation/templates?locale=en").await;
-        assert_eq!(list.as_array().unwrap().len(), 8);
+        assert_eq!(list.as_array().unwrap().len(), 9);
         assert_eq!(list[0]["name"], "Welcome newcomers");
         assert_eq!(list[0]["enabled"], false);
         let (st, r) = owner.post("/api/v1/communities/en-club/automation/templates/welcome?locale=en", json!({})).await;
