@@ -11,6 +11,7 @@ pub mod platform;
 pub mod accounts;
 pub mod analytics;
 pub mod automation;
+pub mod awards;
 pub mod badges;
 pub mod calendar;
 pub mod communities;

@@ -6,6 +6,7 @@
 pub mod activity;
 pub mod analytics;
 pub mod automation;
+pub mod awards;
 pub mod badges;
 pub mod batch;
 pub mod community;

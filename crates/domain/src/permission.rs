@@ -143,6 +143,10 @@ pub enum Action {
     ManagePoints,
     /// Define member segments and act on them in bulk (tag, message, award).
     ManageSegments,
+    /// Open a member-voted award (nominees, close time).
+    ManageAwards,
+    /// Vote in a member-voted award (muted members too: a vote is not speech).
+    Vote,
     BanMember {
         target: Role,
     },
@@ -324,7 +328,10 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 need_role(Role::Moderator)
             }
         }
-        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints | ManageSegments => need_role(Role::Moderator),
+        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints | ManageSegments | ManageAwards => {
+            need_role(Role::Moderator)
+        }
+        Vote => need_member(),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
         | ManageAutomation | ViewAnalytics | ManagePoints => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
@@ -413,6 +420,8 @@ mod tests {
             (AdjustPoints,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ManagePoints,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
             (ManageSegments,                        ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ManageAwards,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (Vote,                                  ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),

@@ -77,6 +77,8 @@ kinds! {
     BadgeRevoked => "badge_revoked",
     BadgesUpdated => "badges_updated",
     TopicAccessChanged => "topic_access_changed",
+    AwardOpened => "award_opened",
+    AwardVoted => "award_voted",
 }
 
 impl Kind {
@@ -103,6 +105,7 @@ impl Kind {
         Kind::BadgeRevoked,
         Kind::BadgesUpdated,
         Kind::TopicAccessChanged,
+        Kind::AwardOpened,
     ];
 }
 

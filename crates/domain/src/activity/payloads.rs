@@ -184,6 +184,16 @@ payload!(
 );
 
 payload!(
+    /// Staff opened a member-voted award (subject: the community).
+    AwardOpened => AwardOpened { award_id: i64, title: String, nominees: Vec<i64>, closes_at: i64 }
+);
+
+payload!(
+    /// A member voted or changed their vote (subject: the nominee).
+    AwardVoted => AwardVoted { award_id: i64 }
+);
+
+payload!(
     /// Staff took a badge back (subject: the member).
     BadgeRevoked => BadgeRevoked { badge_id: i64, name: String, reason: String }
 );

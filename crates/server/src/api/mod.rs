@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod automation;
+pub mod awards;
 pub mod badges;
 pub mod calendar;
 pub mod communities;
@@ -98,6 +99,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         profiles::routes,
         points::routes,
         badges::routes,
+        awards::routes,
         segments::routes,
         topic_access::routes,
         jobs::routes,

@@ -24,6 +24,7 @@ macro_rules! or_fail {
 mod accounts;
 mod analytics;
 mod automation;
+mod awards;
 mod badges;
 mod calendar;
 mod communities;
@@ -83,6 +84,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: analytics::routes, templates: analytics::TEMPLATES, nav: analytics::NAV },
     Capability { routes: profiles::routes, templates: profiles::TEMPLATES, nav: &[] },
     Capability { routes: points::routes, templates: points::TEMPLATES, nav: points::NAV },
+    Capability { routes: awards::routes, templates: awards::TEMPLATES, nav: &[] },
     Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
     Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },

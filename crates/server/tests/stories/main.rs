@@ -5,6 +5,7 @@ mod accounts;
 mod analytics;
 mod api;
 mod automation;
+mod awards;
 mod badges;
 mod content;
 mod email;

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod automation;
+pub mod awards;
 pub mod badges;
 pub mod calendar;
 pub mod community;
