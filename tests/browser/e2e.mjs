@@ -121,6 +121,8 @@ for (const lang of ['zh-CN', 'en']) {
     await page.fill('#password', 'yaji-demo-2026');
     await page.click('main form button[type=submit]');
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    // The owner's profile says Chinese: follow this run's language instead.
+    await page.goto(`${base}/lang/${lang}?next=/`);
     // Phone navigation: the bottom bar, and the staff menu with its waiting work.
     assert.ok(await page.isVisible('nav.bottom a[href="/notifications"]'), 'bottom bar');
     await page.goto(`${base}/c/tea-house`);
@@ -165,7 +167,7 @@ for (const lang of ['zh-CN', 'en']) {
     // The assistant: templates the demo switched on, a rule's dry run, the
     // content calendar, checklist progress, email settings.
     await page.goto(`${base}/c/tea-house/assistant`);
-    assert.equal(await page.locator('.tpl').count(), 8, 'eight templates');
+    assert.equal(await page.locator('.tpl').count(), 9, 'nine templates');
     await shot('assistant');
     await page.click('.queue-item a >> nth=0');
     await page.waitForURL(/assistant\/rules\/\d+/);
@@ -187,6 +189,43 @@ for (const lang of ['zh-CN', 'en']) {
     assert.ok((await page.locator('table.list tbody tr').count()) >= 10, 'people and topic tables');
     await shot('analytics');
     if (process.env.FULL_PAGE) await page.screenshot({ path: `out/${lang}-analytics-full.png`, fullPage: true });
+
+    // Points (issue 17): leaderboards, a member's points and badges, the badge
+    // settings, a segment previewed and saved, a member vote opened and cast.
+    await page.goto(`${base}/c/tea-house/leaderboard?period=month`);
+    assert.ok((await page.locator('.board .member-row').count()) >= 3, 'a populated leaderboard');
+    await shot('leaderboard');
+    await page.goto(`${base}/c/tea-house/leaderboard?period=last_month`);
+    await shot('leaderboard-last-month');
+    await page.goto(`${base}/c/tea-house/members/chen.yuyan/points`);
+    assert.ok((await page.locator('.badge-list li:not(.empty)').count()) >= 1, 'badges earned');
+    await shot('member-points');
+    await page.goto(`${base}/c/tea-house/settings/badges`);
+    assert.ok((await page.locator('.badge-admin li').count()) >= 5, 'built-in and custom badges');
+    await shot('badge-settings');
+    await page.goto(`${base}/c/tea-house/segments/new`);
+    await page.fill('#name', `${lang} ${lang === 'en' ? 'Active this month' : '本月活跃'}`);
+    await page.fill('#aw', '30');
+    await page.click('button[value=preview]');
+    await page.waitForSelector('#preview');
+    assert.ok((await page.locator('#preview .member-row').count()) >= 1, 'the preview lists members');
+    await shot('segment-preview');
+    await page.click('button[value=save]');
+    await page.waitForURL(/segments\/\d+\?notice=saved/);
+    assert.ok(await page.isVisible('select[name=action]'), 'the bulk action form');
+    await shot('segment');
+    await page.goto(`${base}/c/tea-house/awards`);
+    const close = new Date(Date.now() + 7 * 864e5 + 8 * 36e5).toISOString().slice(0, 16);
+    await page.fill('#atitle', lang === 'en' ? 'Best host of the month' : '本月最佳主持');
+    await page.fill('#anominees', 'yang.xinyi\ndaniel.guo');
+    await page.fill('#acloses', close);
+    await page.click('form[action="/c/tea-house/awards"] button[type=submit]');
+    await page.waitForURL(/awards\/\d+\?notice=award_opened/);
+    await page.check('input[name=nominee][value="daniel.guo"]');
+    await page.click('form[action$="/vote"] button[type=submit]');
+    await page.waitForURL(/notice=voted/);
+    assert.ok(await page.isChecked('input[name=nominee][value="daniel.guo"]'), 'the vote is kept');
+    await shot('award');
 
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
     console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);
