@@ -279,6 +279,30 @@ impl Period {
     }
 }
 
+/// What a leaderboard ranks by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Board {
+    /// Points earned in the period.
+    #[default]
+    Points,
+    /// Members who joined with one's invites in the period.
+    Inviters,
+    /// Replies (others' comments) one's posts received in the period.
+    Helpful,
+}
+
+impl Board {
+    pub fn parse(s: &str) -> AppResult<Board> {
+        match s {
+            "points" | "" => Ok(Board::Points),
+            "inviters" => Ok(Board::Inviters),
+            "helpful" => Ok(Board::Helpful),
+            _ => Err(invalid("board", "invalid_choice", "board is points, inviters or helpful").into()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LeaderboardEntry {
     pub rank: i64,
@@ -292,6 +316,7 @@ pub struct LeaderboardEntry {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Leaderboard {
     pub period: Period,
+    pub board: Board,
     /// Highest first (ties: who got there first by member id).
     pub entries: Vec<LeaderboardEntry>,
 }
@@ -440,7 +465,20 @@ impl App {
     }
 
     /// The highest balances of the week, the month (community calendar) or all time.
+    /// Points leaderboard of the period.
     pub async fn leaderboard(&self, viewer: Option<Viewer>, slug: &str, period: Period) -> AppResult<Leaderboard> {
+        self.leaderboard_by(viewer, slug, period, Board::Points).await
+    }
+
+    /// The period's top members by points, invites accepted or replies
+    /// received (for the last two, `points` holds the count).
+    pub async fn leaderboard_by(
+        &self,
+        viewer: Option<Viewer>,
+        slug: &str,
+        period: Period,
+        board: Board,
+    ) -> AppResult<Leaderboard> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
@@ -451,8 +489,18 @@ impl App {
             Period::Month => Some(p.month.as_str()),
             Period::All => None,
         };
-        let rows = repo::leaderboard(&mut c, ctx.c.id, key, LEADERBOARD_SIZE).await?;
-        Ok(Leaderboard { period, entries: ranked(rows, &settings) })
+        let (week, month) = points::period_starts(now(), tz_of(&ctx.c));
+        let since = match period {
+            Period::Week => week,
+            Period::Month => month,
+            Period::All => 0,
+        };
+        let rows = match board {
+            Board::Points => repo::leaderboard(&mut c, ctx.c.id, key, LEADERBOARD_SIZE).await?,
+            Board::Inviters => repo::top_inviters(&mut c, ctx.c.id, since, LEADERBOARD_SIZE).await?,
+            Board::Helpful => repo::top_helpful(&mut c, ctx.c.id, since, LEADERBOARD_SIZE).await?,
+        };
+        Ok(Leaderboard { period, board, entries: ranked(rows, &settings) })
     }
 
     /// A month's top contributors ("2026-11"; default last month). A past

@@ -235,6 +235,27 @@ impl App {
         page(&mut c, &ctx, &f, cursor, limit).await
     }
 
+    /// Every member of the segment as CSV (username, name, role, joined, points), up to 50,000.
+    pub async fn segment_csv(&self, viewer: Viewer, slug: &str, id: i64) -> AppResult<String> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::ManageSegments)?;
+        let row = repo::get(&mut c, ctx.c.id, id).await?.ok_or(AppError::NotFound("segment"))?;
+        let f = filter(&mut c, &ctx, &parse_rule(&row.rule), now()).await?;
+        let mut out = crate::platform::csv::Csv::new();
+        out.row(["username", "display_name", "role", "joined_at", "points"]);
+        let mut after = 0;
+        for _ in 0..50 {
+            let rows = repo::members(&mut c, ctx.c.id, &f, after, 1000).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.user_id;
+            for m in rows {
+                out.row([m.username, m.display_name, m.role, rfc3339(m.joined_at), m.balance.to_string()]);
+            }
+        }
+        Ok(out.finish())
+    }
+
     /// Saves a new segment (`id` None) or redefines one.
     pub async fn save_segment(
         &self,

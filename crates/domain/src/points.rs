@@ -322,6 +322,16 @@ pub fn periods(at_ms: i64, tz: Tz) -> Periods {
     }
 }
 
+/// When the local week (from Monday) and month of `at_ms` began, UTC ms.
+pub fn period_starts(at_ms: i64, tz: Tz) -> (i64, i64) {
+    let local = tz.timestamp_millis_opt(at_ms).single().unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
+    let date = local.date_naive();
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch");
+    let monday = date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    let first = date.with_day(1).expect("the 1st exists");
+    (day_start_ms((monday - epoch).num_days(), tz), day_start_ms((first - epoch).num_days(), tz))
+}
+
 /// The period key of the month before the local month of `at_ms` ("m2026-11").
 pub fn month_before(at_ms: i64, tz: Tz) -> String {
     let local = tz.timestamp_millis_opt(at_ms).single().unwrap_or_else(|| tz.timestamp_millis_opt(0).unwrap());
@@ -358,6 +368,10 @@ mod month_tests {
         let jan = chrono::DateTime::parse_from_rfc3339("2027-01-15T00:00:00Z").unwrap().timestamp_millis();
         assert_eq!(month_before(jan, sh), "m2026-12");
         assert_eq!(month_key(" 2026-11 ").unwrap(), "m2026-11");
+        // Monday 2026-11-30 and the 1st of December, midnight in Shanghai.
+        let (week, month) = period_starts(at, sh);
+        let ms = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+        assert_eq!((week, month), (ms("2026-11-29T16:00:00Z"), ms("2026-11-30T16:00:00Z")));
         assert_eq!(month_key("2026-13").unwrap_err().field, "month");
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::points::{Leaderboard, MemberPoints, MonthlyTop, Period};
+use yaji_app::points::{Board, Leaderboard, MemberPoints, MonthlyTop, Period};
 use yaji_domain::points::PointsSettings;
 
 use super::{ok, ApiResult, Call, Json, Path, Query};
@@ -25,15 +25,20 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 struct PeriodParam {
     /// week, month (the community's calendar) or all (default).
     period: Option<String>,
+    /// points (default), inviters (members who joined with one's invites) or
+    /// helpful (replies one's posts received); for the last two `points` is the count.
+    board: Option<String>,
 }
 
-/// The members with the most points this week, this month or all time (top 50).
+/// The members with the most points this week, this month or all time (top
+/// 50); with `board`, the top inviters or the most helpful instead.
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/leaderboard", tag = "points",
     params(("slug" = String, Path), PeriodParam),
     responses((status = 200, body = Leaderboard), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn leaderboard(c: Call, Path(slug): Path<String>, Query(p): Query<PeriodParam>) -> ApiResult<Response> {
     let period = Period::parse(p.period.as_deref().unwrap_or(""))?;
-    ok(c.app.leaderboard(c.viewer(), &slug, period).await?)
+    let board = Board::parse(p.board.as_deref().unwrap_or(""))?;
+    ok(c.app.leaderboard_by(c.viewer(), &slug, period, board).await?)
 }
 
 #[derive(Deserialize, IntoParams)]

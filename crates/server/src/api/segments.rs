@@ -28,6 +28,8 @@ struct PageParams {
     cursor: Option<String>,
     /// Members per page, 1-200 (default 50).
     limit: Option<u32>,
+    /// `csv`: every member (up to 50,000) as a download.
+    format: Option<String>,
 }
 
 /// A segment: a name and its conditions, all of which must hold. `rule` has
@@ -81,11 +83,15 @@ async fn delete(c: Call, Path((slug, id)): Path<(String, i64)>) -> ApiResult<Res
     no_content()
 }
 
-/// The segment's members now, by user id, page by page.
+/// The segment's members now, by user id, page by page (or all as CSV).
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/segments/{id}/members", tag = "segments",
     params(("slug" = String, Path), ("id" = i64, Path), PageParams),
     responses((status = 200, body = SegmentMembers), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn members(c: Call, Path((slug, id)): Path<(String, i64)>, Query(p): Query<PageParams>) -> ApiResult<Response> {
+    if p.format.as_deref() == Some("csv") {
+        let body = c.app.segment_csv(c.require()?, &slug, id).await?;
+        return Ok(crate::download::csv(&format!("{slug}-segment-{id}.csv"), body));
+    }
     ok(c.app.segment_members(c.require()?, &slug, id, p.cursor.as_deref(), p.limit).await?)
 }
 

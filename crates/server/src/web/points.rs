@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::context;
 use serde::Serialize;
-use yaji_app::points::Period;
+use yaji_app::points::{Board, Period};
 use yaji_app::AppError;
 use yaji_domain::error::invalid;
 use yaji_domain::points::{Level, PointsSettings, Rule, RuleSetting};
@@ -58,8 +58,9 @@ async fn leaderboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<
     }
     let r = async {
         let period = Period::parse(raw)?;
+        let by = Board::parse(q.get("board").map_or("", String::as_str))?;
         let c = app.community(viewer, &slug).await?;
-        let board = app.leaderboard(viewer, &slug, period).await?;
+        let board = app.leaderboard_by(viewer, &slug, period, by).await?;
         // Your own standing, when you are a member but not on the board.
         let active = c.membership.as_ref().is_some_and(|m| m.state.as_deref() == Some("active"));
         let me = match page.auth.user.as_ref() {

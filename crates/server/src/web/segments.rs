@@ -26,6 +26,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/segments/{id}", get(segment_page))
         .route("/c/{slug}/segments/{id}/edit", get(edit_page).post(update))
         .route("/c/{slug}/segments/{id}/act", post(act))
+        .route("/c/{slug}/segments/{id}/members.csv", get(csv))
         .route("/c/{slug}/segments/{id}/delete", post(delete))
 }
 
@@ -266,6 +267,14 @@ async fn delete(page: Page, Path((slug, id)): Path<(String, i64)>) -> Response {
     let r = async { page.state.app.delete_segment(page.auth.require()?, &slug, id).await }.await;
     match r {
         Ok(()) => with_notice(&format!("/c/{slug}/segments"), "segment_deleted"),
+        Err(e) => page.fail(e),
+    }
+}
+
+async fn csv(page: Page, Path((slug, id)): Path<(String, i64)>) -> Response {
+    let r = async { page.state.app.segment_csv(page.auth.require()?, &slug, id).await }.await;
+    match r {
+        Ok(body) => crate::download::csv(&format!("{slug}-segment-{id}.csv"), body),
         Err(e) => page.fail(e),
     }
 }

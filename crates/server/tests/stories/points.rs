@@ -297,3 +297,35 @@ story! {
         assert_eq!(t.count(top).await, 3);
     }
 }
+
+story! {
+    /// The other boards: top inviters (members who joined with one's invite)
+    /// and the most helpful (replies others wrote on one's posts).
+    async fn inviters_and_helpful_boards(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let ann = t.user("ann").await;
+        ann.post("/api/v1/communities/club/join", json!({})).await;
+        let (_, inv) = ann.post("/api/v1/communities/club/invites", json!({"max_uses": 5})).await;
+        let code = inv["code"].as_str().unwrap().to_string();
+        for n in ["bob", "cat"] {
+            t.user(n).await.post("/api/v1/communities/club/join", json!({"invite_code": code})).await;
+        }
+        let (_, p) = owner.post("/api/v1/communities/club/posts", json!({"body": "who reads poetry?"})).await;
+        for u in [&ann, &owner] {
+            u.post(&format!("/api/v1/posts/{}/comments", p["id"]), json!({"body": "me"})).await;
+        }
+        let board = |v: &Value| -> Vec<(String, i64)> {
+            v["entries"].as_array().unwrap().iter().map(|e| (e["username"].as_str().unwrap().to_string(), e["points"].as_i64().unwrap())).collect()
+        };
+        let (_, inviters) = ann.get("/api/v1/communities/club/leaderboard?period=week&board=inviters").await;
+        assert_eq!((inviters["board"].as_str(), board(&inviters)), (Some("inviters"), vec![("ann".to_string(), 2)]));
+        let (_, helpful) = ann.get("/api/v1/communities/club/leaderboard?board=helpful").await;
+        assert_eq!(board(&helpful), [("owner".to_string(), 1)], "their own comment does not count");
+        assert_error(&ann.get("/api/v1/communities/club/leaderboard?board=likes").await, 422, "invalid_choice", Some("board"));
+        let b = Browser::new(&t);
+        let (s, page) = b.page("/c/club/leaderboard?period=month&board=inviters").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains(r#"<strong class="pts">2</strong>"#), "{page}");
+    }
+}

@@ -71,6 +71,12 @@ story! {
         assert!(html.contains("flash warn") && html.contains("see you friday"), "{html}");
         assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'community_message'").await, 0);
 
+        // Every member as CSV, for a spreadsheet.
+        let (s, csv) = o.page(&format!("{page_url}/members.csv")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(csv.starts_with("\u{feff}username,display_name,role,joined_at,points") && csv.contains("ann,ann,member"), "{csv}");
+        assert_eq!(a.page(&format!("{page_url}/members.csv")).await.0, StatusCode::FORBIDDEN);
+
         // The list shows it with its members; deleting leaves the members alone.
         let (_, list) = o.page("/c/club/segments").await;
         assert!(list.contains("Readers"));

@@ -316,3 +316,38 @@ pub async fn frozen_month(conn: &mut Conn, community_id: i64, month: &str) -> cr
     .fetch_all(conn)
     .await
 }
+
+/// Members ranked by how many active members joined with their invites
+/// since `since`, as [`Ranked`] rows (the count in the points column).
+pub async fn top_inviters(conn: &mut Conn, community_id: i64, since: i64, limit: i64) -> crate::Result<Vec<Ranked>> {
+    query_as(
+        "SELECT u.id, u.username, u.display_name, u.avatar_url, COUNT(*) AS n, COALESCE(MAX(b.balance), 0)
+         FROM memberships m
+         JOIN memberships i ON i.community_id = m.community_id AND i.user_id = m.invited_by AND i.state = 'active'
+         JOIN users u ON u.id = m.invited_by
+         LEFT JOIN points_balances b ON b.community_id = m.community_id AND b.user_id = m.invited_by
+         WHERE m.community_id = $1 AND m.state = 'active' AND m.joined_at >= $2
+         GROUP BY u.id, u.username, u.display_name, u.avatar_url ORDER BY n DESC, u.id LIMIT $3",
+    )
+    .binds((community_id, since, limit))
+    .fetch_all(conn)
+    .await
+}
+
+/// Members ranked by the comments others wrote on their posts since
+/// `since` (replies received), as [`Ranked`] rows.
+pub async fn top_helpful(conn: &mut Conn, community_id: i64, since: i64, limit: i64) -> crate::Result<Vec<Ranked>> {
+    query_as(
+        "SELECT u.id, u.username, u.display_name, u.avatar_url, COUNT(*) AS n, COALESCE(MAX(b.balance), 0)
+         FROM comments c JOIN posts p ON p.id = c.post_id
+         JOIN memberships i ON i.community_id = p.community_id AND i.user_id = p.author_id AND i.state = 'active'
+         JOIN users u ON u.id = p.author_id
+         LEFT JOIN points_balances b ON b.community_id = p.community_id AND b.user_id = p.author_id
+         WHERE c.community_id = $1 AND c.author_id <> p.author_id AND c.created_at >= $2
+           AND c.deleted_at IS NULL AND c.moderation = 'visible' AND p.deleted_at IS NULL
+         GROUP BY u.id, u.username, u.display_name, u.avatar_url ORDER BY n DESC, u.id LIMIT $3",
+    )
+    .binds((community_id, since, limit))
+    .fetch_all(conn)
+    .await
+}
