@@ -4,7 +4,8 @@
 //! the leaderboard use case (this week, this month, all time) against the raw
 //! ranking query it wraps, a member's points page, and staff adjustments (a
 //! ledger row, the balance, the period totals and the audit event in one
-//! transaction) against a bare ledger insert. Prints a Markdown table whose
+//! transaction) against a bare ledger insert, and the month's board read
+//! while a writer awards points without pause. Prints a Markdown table whose
 //! last line is `ratio=<all-time leaderboard p50 / raw query p50>`.
 
 use std::collections::HashMap;
@@ -212,6 +213,27 @@ pub async fn run(url: Option<String>, events: usize, members: usize) -> Result<(
         Ok(())
     })
     .await?;
+    // Reads while awards arrive: one writer awards points without pause
+    // while the month's board is read.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (app, stop) = (app.clone(), stop.clone());
+        tokio::spawn(async move {
+            let (mut n, t) = (0usize, Instant::now());
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                app.adjust_points(owner, "club", &format!("m{}", (n * 104_729) % members), 1, "bench").await?;
+                n += 1;
+            }
+            Ok::<_, anyhow::Error>(n as f64 / t.elapsed().as_secs_f64())
+        })
+    };
+    let during = time("leaderboard use case, this month, while awards arrive", runs, |_| async move {
+        app_ref.leaderboard(Some(viewer), "club", Period::Month).await?;
+        Ok(())
+    })
+    .await?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let awards_per_s = writer.await??;
     {
         let mut c = db.read().await?;
         let sum = repo::ledger_sum(&mut c, 1, 2).await?;
@@ -228,6 +250,13 @@ pub async fn run(url: Option<String>, events: usize, members: usize) -> Result<(
     }
     println!("| {} (baseline) | {:.2} | {:.2} | 1.0 |", bare.name, bare.p50, bare.p99);
     println!("| {} | {:.2} | {:.2} | {:.1} |", adjust.name, adjust.p50, adjust.p99, adjust.p50 / bare.p50);
+    println!("| {} | {:.2} | {:.2} | {:.1} |", during.name, during.p50, during.p99, during.p50 / raw.p50);
+    println!();
+    println!(
+        "Awards per second, one writer: {:.0} staff adjustments (ledger row, balance, periods, audit event) vs {:.0} bare inserts; {awards_per_s:.0}/s while the board was read.",
+        1000.0 / adjust.p50,
+        1000.0 / bare.p50
+    );
     println!();
     println!("ratio={:.2}", rows[0].p50 / raw.p50);
     db.close().await;
