@@ -84,6 +84,29 @@ fn view(r: repo::BadgeRow, zh: bool) -> BadgeView {
     }
 }
 
+/// The badges a member holds in a community, newest first, named in the reader's language.
+pub(crate) async fn earned_by(
+    conn: &mut Conn,
+    community_id: i64,
+    user_id: i64,
+    zh: bool,
+) -> AppResult<Vec<EarnedBadge>> {
+    let view = |r: repo::EarnedRow| {
+        let (name, description) = named(r.builtin.as_deref(), &r.name, &r.description, zh);
+        EarnedBadge {
+            id: r.badge_id,
+            key: r.builtin,
+            name,
+            description,
+            icon: r.icon,
+            earned_at: rfc3339(r.earned_at),
+            granted: r.granted_by.is_some(),
+            reason: r.reason,
+        }
+    };
+    Ok(repo::earned(conn, community_id, user_id).await?.into_iter().map(view).collect())
+}
+
 /// Gives the community the built-in badges it lacks (new built-ins reach
 /// existing communities the same way).
 async fn ensure_builtins(conn: &mut Conn, community_id: i64, now: i64) -> AppResult<()> {
@@ -254,23 +277,7 @@ impl App {
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
         let user = ctx.member_named(&mut c, username).await?;
-        Ok(repo::earned(&mut c, ctx.c.id, user.id)
-            .await?
-            .into_iter()
-            .map(|r| {
-                let (name, description) = named(r.builtin.as_deref(), &r.name, &r.description, zh);
-                EarnedBadge {
-                    id: r.badge_id,
-                    key: r.builtin,
-                    name,
-                    description,
-                    icon: r.icon,
-                    earned_at: rfc3339(r.earned_at),
-                    granted: r.granted_by.is_some(),
-                    reason: r.reason,
-                }
-            })
-            .collect())
+        earned_by(&mut c, ctx.c.id, user.id, zh).await
     }
 
     /// Defines a custom badge (`id` None) or redefines one (admins). Members

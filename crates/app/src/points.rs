@@ -331,6 +331,14 @@ fn level_view(s: &PointsSettings, i: usize) -> LevelView {
     }
 }
 
+/// A member's balance and level label as names show it (from the second level).
+pub(crate) async fn standing(conn: &mut Conn, community_id: i64, user_id: i64) -> AppResult<(i64, Option<String>)> {
+    let balance = repo::balance(conn, community_id, user_id).await?.map_or(0, |b| b.0);
+    let s = settings_of(conn, community_id).await?;
+    let i = s.level(balance);
+    Ok((balance, (s.enabled && i > 0).then(|| points::level_label(i, &s.levels[i].name))))
+}
+
 /// A member's level, 1-based, by the community's levels.
 pub(crate) async fn level_of(conn: &mut Conn, community_id: i64, user_id: i64) -> AppResult<i64> {
     let balance = repo::balance(conn, community_id, user_id).await?.map_or(0, |b| b.0);

@@ -1,6 +1,6 @@
 //! Profiles: a member's public page, as one reader may see it. Reads the
-//! membership and content capabilities through their functions; nothing
-//! imports it.
+//! membership, content, points and badges capabilities through their
+//! functions; nothing imports it.
 
 use yaji_domain::member::MemberState;
 use yaji_domain::permission::Action;
@@ -17,7 +17,7 @@ impl App {
     /// may see (marking those in common), and their latest posts the reader
     /// may read. Each community is judged by the permission core, as its own
     /// pages are.
-    pub async fn profile(&self, viewer: Option<Viewer>, username: &str) -> AppResult<ProfileView> {
+    pub async fn profile(&self, viewer: Option<Viewer>, username: &str, zh: bool) -> AppResult<ProfileView> {
         let name = Username::parse(username).map_err(|_| AppError::NotFound("user"))?;
         let mut c = self.db.read().await?;
         let u = users::by_username(&mut c, name.as_str()).await?.ok_or(AppError::NotFound("user"))?;
@@ -33,12 +33,18 @@ impl App {
             // A private community's member list is its members' business.
             if public || can_read {
                 let in_common = ctx.membership.as_ref().is_some_and(|vm| vm.state == MemberState::Active);
+                let (points, level) = crate::points::standing(&mut c, ctx.c.id, u.id).await?;
+                let badges =
+                    if can_read { crate::badges::earned_by(&mut c, ctx.c.id, u.id, zh).await? } else { vec![] };
                 communities.push(ProfileCommunity {
                     slug: ctx.c.slug.clone(),
                     name: ctx.c.name.clone(),
                     role: m.role.as_str().to_string(),
                     joined_at: rfc3339(m.joined_at),
                     in_common,
+                    level,
+                    points,
+                    badges,
                 });
             }
         }

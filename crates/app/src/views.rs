@@ -74,6 +74,11 @@ pub struct ProfileCommunity {
     pub joined_at: String,
     /// The reader is an active member too.
     pub in_common: bool,
+    /// Their level beside their name there ("Lv3 秀才"), from the second level.
+    pub level: Option<String>,
+    pub points: i64,
+    /// Their badges there, newest first (where the reader may read the community).
+    pub badges: Vec<crate::badges::EarnedBadge>,
 }
 
 /// A post with the community it is in (profiles, the home feed).

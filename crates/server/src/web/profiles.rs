@@ -16,6 +16,6 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 pub(super) const TEMPLATES: &[(&str, &str)] = templates!["profiles/user.html"];
 
 async fn user_page(page: Page, Path(username): Path<String>) -> Response {
-    let p = or_fail!(page, page.state.app.profile(page.auth.viewer(), &username).await);
+    let p = or_fail!(page, page.state.app.profile(page.auth.viewer(), &username, page.lang != "en").await);
     page.ok("profiles/user.html", context! { p })
 }

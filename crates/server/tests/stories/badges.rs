@@ -103,6 +103,14 @@ story! {
         assert_error(&owner.delete(&format!("{BADGES}/{fp}")).await, 422, "builtin", Some("badge"));
         assert_eq!(owner.delete(&format!("{BADGES}/{}", chatty["id"])).await.0, StatusCode::NO_CONTENT);
         assert_eq!(badges_of(&ann, "bob").await, ["Century"]);
+
+        // The profile card shows them, with the level (Bob has 100+ points: Lv2).
+        let (_, profile) = ann.get("/api/v1/users/bob?locale=en").await;
+        let club = &profile["communities"][0];
+        assert_eq!((club["level"].as_str(), club["badges"][0]["name"].as_str()), (Some("Lv2"), Some("Century")), "{profile}");
+        let b = Browser::new(&t);
+        let (_, page) = b.page("/u/bob").await;
+        assert!(page.contains("profile-badges") && page.contains("Century"), "{page}");
     }
 }
 
