@@ -20,6 +20,7 @@ use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::platform::events::{finish, Recorded};
 use crate::platform::notifications::notify;
+pub use crate::views::EarnedBadge;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
 /// What earns a badge automatically.
@@ -43,20 +44,6 @@ pub struct BadgeView {
     pub enabled: bool,
     /// Members who hold it.
     pub holders: i64,
-}
-
-/// A badge a member holds.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EarnedBadge {
-    pub id: i64,
-    pub key: Option<String>,
-    pub name: String,
-    pub description: String,
-    pub icon: String,
-    pub earned_at: String,
-    /// Granted by staff (with `reason`) rather than by its rule.
-    pub granted: bool,
-    pub reason: String,
 }
 
 /// Names and descriptions in the reader's language: built-ins carry both.

@@ -78,7 +78,21 @@ pub struct ProfileCommunity {
     pub level: Option<String>,
     pub points: i64,
     /// Their badges there, newest first (where the reader may read the community).
-    pub badges: Vec<crate::badges::EarnedBadge>,
+    pub badges: Vec<EarnedBadge>,
+}
+
+/// A badge a member holds.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EarnedBadge {
+    pub id: i64,
+    pub key: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub icon: String,
+    pub earned_at: String,
+    /// Granted by staff (with `reason`) rather than by its rule.
+    pub granted: bool,
+    pub reason: String,
 }
 
 /// A post with the community it is in (profiles, the home feed).
