@@ -46,6 +46,10 @@ impl App {
         let Some((c, _)) = crepo::with_membership(conn, crepo::Key::Id(rule.community_id), None).await? else {
             return Ok("skipped: community gone".into());
         };
+        let payload: serde_json::Value = serde_json::from_str(&ev.payload).unwrap_or_default();
+        if !def.trigger.payload_ok(&payload) {
+            return Ok("no match".into());
+        }
         let (member_id, post_id, content) = match self.event_subject(conn, &ev).await? {
             Some(s) => s,
             None => return Ok("skipped: content not visible".into()),

@@ -52,6 +52,14 @@ pub enum Trigger {
     },
     /// A member finished the newcomer checklist.
     ChecklistCompleted,
+    /// A member's points reached a level for the first time (1-based;
+    /// absent: any level).
+    LevelReached {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        level: Option<u32>,
+    },
+    /// A member earned a badge.
+    BadgeEarned,
 }
 
 /// How a trigger is driven.
@@ -76,6 +84,8 @@ impl Trigger {
             Trigger::Schedule { .. } => "schedule",
             Trigger::Date { .. } => "date",
             Trigger::ChecklistCompleted => "checklist_completed",
+            Trigger::LevelReached { .. } => "level_reached",
+            Trigger::BadgeEarned => "badge_earned",
         }
     }
 
@@ -87,6 +97,8 @@ impl Trigger {
             Trigger::CommentCreated => Drive::Events(&["comment_created"]),
             Trigger::KeywordMatched { .. } => Drive::Events(&["post_created", "comment_created"]),
             Trigger::ChecklistCompleted => Drive::Events(&["checklist_completed"]),
+            Trigger::LevelReached { .. } => Drive::Events(&["level_reached"]),
+            Trigger::BadgeEarned => Drive::Events(&["badge_earned"]),
             Trigger::MemberInactive { .. }
             | Trigger::JoinAnniversary
             | Trigger::Schedule { .. }
@@ -237,6 +249,9 @@ impl RuleDef {
                 if keywords.is_empty() {
                     return Err(invalid("trigger.keywords", "required", "list at least one keyword"));
                 }
+            }
+            Trigger::LevelReached { level: Some(l) } if !(2..=crate::points::MAX_LEVELS as u32).contains(l) => {
+                return Err(invalid("trigger.level", "out_of_range", "a level from 2 up (everyone starts at 1)"));
             }
             Trigger::MemberInactive { days } if !(1..=365).contains(days) => {
                 return Err(invalid("trigger.days", "out_of_range", "days must be between 1 and 365"));
@@ -501,6 +516,15 @@ impl Conditions {
 
 impl Trigger {
     /// For keyword triggers: whether the text matches.
+    /// Whether the event's payload is the one the trigger waits for (the level reached).
+    pub fn payload_ok(&self, payload: &serde_json::Value) -> bool {
+        match self {
+            // The event's level is 0-based.
+            Trigger::LevelReached { level: Some(l) } => payload["level"].as_i64() == Some(i64::from(*l) - 1),
+            _ => true,
+        }
+    }
+
     pub fn text_ok(&self, text: &str) -> bool {
         match self {
             Trigger::KeywordMatched { keywords } => keywords.iter().any(|k| contains_folded(text, k)),

@@ -51,6 +51,10 @@ fn form_to_rule(f: &Form) -> Result<Value, AppError> {
     let trigger = match kind {
         "keyword_matched" => json!({"kind": kind, "keywords": lines(field(f, "keywords"))}),
         "member_inactive" => json!({"kind": kind, "days": num(field(f, "days"))}),
+        "level_reached" => match num(field(f, "level")) {
+            Value::Null => json!({"kind": kind}),
+            level => json!({"kind": kind, "level": level}),
+        },
         "schedule" => {
             let cron = super::repeat::read(f, "sched_", "trigger.cron")?.unwrap_or_default();
             json!({"kind": kind, "cron": cron})
@@ -106,6 +110,7 @@ fn rule_to_form(def: &Value, enabled: bool) -> Form {
     f.insert("trigger".into(), s(&t["kind"]));
     f.insert("keywords".into(), join(&t["keywords"], "\n"));
     f.insert("days".into(), s(&t["days"]));
+    f.insert("level".into(), s(&t["level"]));
     super::repeat::fill(&mut f, "sched_", t["cron"].as_str());
     f.insert("at".into(), s(&t["at"]));
     let c = &def["conditions"];

@@ -329,3 +329,32 @@ story! {
         assert!(page.contains(r#"<strong class="pts">2</strong>"#), "{page}");
     }
 }
+
+story! {
+    /// Reaching a level and earning a badge trigger automation: here, Lv2
+    /// tags the member (which could open a tag-gated topic), a first-post
+    /// badge sends a note.
+    async fn levels_and_badges_trigger_automation(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let ann = t.user("ann").await;
+        ann.post("/api/v1/communities/club/join", json!({})).await;
+        let rules = "/api/v1/communities/club/automation/rules";
+        let bad = json!({"name": "Lv1", "trigger": {"kind": "level_reached", "level": 1}, "actions": [{"kind": "add_tag", "tag": "x"}]});
+        assert_error(&owner.post(rules, bad).await, 422, "out_of_range", Some("trigger.level"));
+        for (name, trigger, action) in [
+            ("Regulars", json!({"kind": "level_reached", "level": 2}), json!({"kind": "add_tag", "tag": "regular"})),
+            ("Lv3", json!({"kind": "level_reached", "level": 3}), json!({"kind": "add_tag", "tag": "lv3"})),
+            ("Badge note", json!({"kind": "badge_earned"}), json!({"kind": "notify", "message": "Well done, {name}!"})),
+        ] {
+            let (s, r) = owner.post(rules, json!({"name": name, "trigger": trigger, "actions": [action]})).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+        }
+        ann.post("/api/v1/communities/club/posts", json!({"body": "hello"})).await;
+        owner.post("/api/v1/communities/club/members/ann/points", json!({"amount": 60, "reason": "welcome"})).await;
+        t.drain().await;
+        let tags = "SELECT COUNT(*) FROM member_tags WHERE tag = ";
+        assert_eq!((t.count(&format!("{tags}'regular'")).await, t.count(&format!("{tags}'lv3'")).await), (1, 0));
+        assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'automation'").await, 1, "one badge, one note");
+    }
+}
