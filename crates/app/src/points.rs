@@ -515,8 +515,8 @@ impl App {
     /// month is frozen on first read; the current one is live.
     pub async fn monthly_top(&self, viewer: Option<Viewer>, slug: &str, month: Option<&str>) -> AppResult<MonthlyTop> {
         let now = now();
-        let mut tx = self.db.write().await?;
-        let ctx = Ctx::load(tx.conn(), slug, viewer).await?;
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, viewer).await?;
         ctx.allow(Action::ReadContent)?;
         let tz = tz_of(&ctx.c);
         let current = points::periods(now, tz).month;
@@ -528,14 +528,20 @@ impl App {
             return Err(invalid("month", "in_future", "that month has not begun").into());
         }
         let frozen = key < current;
-        let rows = if frozen {
+        // Only the first read of a finished month writes (the freeze).
+        if frozen && !repo::is_frozen(&mut c, ctx.c.id, &key).await? {
+            drop(c);
+            let mut tx = self.db.write().await?;
             freeze_month(tx.conn(), &ctx.c, &key, now).await?;
-            repo::frozen_month(tx.conn(), ctx.c.id, &key).await?
+            tx.commit().await?;
+            c = self.db.read().await?;
+        }
+        let rows = if frozen {
+            repo::frozen_month(&mut c, ctx.c.id, &key).await?
         } else {
-            repo::leaderboard(tx.conn(), ctx.c.id, Some(&key), MONTHLY_TOP_SIZE).await?
+            repo::leaderboard(&mut c, ctx.c.id, Some(&key), MONTHLY_TOP_SIZE).await?
         };
-        let settings = settings_of(tx.conn(), ctx.c.id).await?;
-        tx.commit().await?;
+        let settings = settings_of(&mut c, ctx.c.id).await?;
         let entries = ranked(rows, &settings);
         Ok(MonthlyTop { month: key.trim_start_matches('m').to_string(), frozen, entries })
     }

@@ -185,12 +185,14 @@ impl BadgeInput {
 /// event paid (the app knows whom); `None` here means nothing to count.
 pub fn counted(e: &Event) -> Option<(Counter, Who)> {
     match e.kind {
+        // The assistant's posts and comments count for no one.
         Kind::PostCreated => {
-            e.payload::<PostCreated>().filter(|p| p.is_visible()).map(|_| (Counter::Posts, Who::Actor))
+            e.payload::<PostCreated>().filter(|p| p.is_visible() && !p.automatic).map(|_| (Counter::Posts, Who::Actor))
         }
-        Kind::CommentCreated => {
-            e.payload::<CommentCreated>().filter(|c| c.is_visible()).map(|_| (Counter::Comments, Who::Actor))
-        }
+        Kind::CommentCreated => e
+            .payload::<CommentCreated>()
+            .filter(|c| c.is_visible() && !c.automatic)
+            .map(|_| (Counter::Comments, Who::Actor)),
         Kind::ContentApproved => {
             let d = e.payload::<QueueDecision>().filter(|d| d.after == "visible")?;
             let counter = match e.subject {
