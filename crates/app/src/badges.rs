@@ -302,9 +302,8 @@ impl App {
                 id
             }
         };
-        let row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("badge"))?;
-        backfill(tx.conn(), &row, now).await?;
-        let row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("badge"))?;
+        let mut row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("badge"))?;
+        row.holders += backfill(tx.conn(), &row, now).await? as i64;
         finish(tx, Event::new(Kind::BadgesUpdated, Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id)), now)
             .await?;
         Ok(view(row, zh))

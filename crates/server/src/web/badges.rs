@@ -14,7 +14,7 @@ use yaji_app::AppError;
 use yaji_domain::badges::{BadgeInput, ICONS};
 use yaji_domain::error::invalid;
 
-use super::form::{field, with_notice, Form};
+use super::form::{field, opt_i64, with_notice, Form};
 use super::{Page, WebForm};
 use crate::AppState;
 
@@ -30,10 +30,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 pub(super) const TEMPLATES: &[(&str, &str)] = templates!["badges/settings.html"];
 
 fn input_of(f: &Form) -> Result<BadgeInput, AppError> {
-    let at_least = match field(f, "at_least").trim() {
-        "" => None,
-        s => Some(s.parse().map_err(|_| invalid("at_least", "invalid_number", "a whole number"))?),
-    };
+    let at_least = opt_i64(f, "at_least")?;
     let counter = Some(field(f, "counter").to_string()).filter(|c| !c.is_empty() && c != "staff");
     Ok(BadgeInput {
         name: field(f, "name").to_string(),

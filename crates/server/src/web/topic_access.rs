@@ -5,11 +5,9 @@ use axum::extract::Path;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
-use yaji_app::AppError;
 use yaji_domain::content::TopicAccess;
-use yaji_domain::error::invalid;
 
-use super::form::{field, to, Form};
+use super::form::{field, opt_i64, to, Form};
 use super::{Page, WebForm};
 use crate::AppState;
 
@@ -17,20 +15,13 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/topics/{id}/access", post(save))
 }
 
-fn level(f: &Form, k: &'static str) -> Result<Option<i64>, AppError> {
-    match field(f, k).trim() {
-        "" => Ok(None),
-        s => s.parse().map(Some).map_err(|_| invalid(k, "invalid_number", "a level is a whole number").into()),
-    }
-}
-
 async fn save(page: Page, Path((slug, id)): Path<(String, i64)>, WebForm(f): WebForm<Form>) -> Response {
     let r = async {
         let v = page.auth.require()?;
         let access = TopicAccess {
-            read_min_level: level(&f, "read_min_level")?,
+            read_min_level: opt_i64(&f, "read_min_level")?,
             read_tag: Some(field(&f, "read_tag").to_string()),
-            post_min_level: level(&f, "post_min_level")?,
+            post_min_level: opt_i64(&f, "post_min_level")?,
             post_tag: Some(field(&f, "post_tag").to_string()),
         };
         page.state.app.set_topic_access(v, &slug, id, access).await
