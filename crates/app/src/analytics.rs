@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::analytics::{
-    self as engine, ActivityLog, At, Cohort, Contributor, Day, Figures, FunnelStep, HeatCell, Point, Response,
+    self as engine, ActivityLog, At, Cohort, Contributor, Day, Figures, FunnelStep, HeatCell, Point, Response, Tier,
     TierPoint,
 };
 use yaji_domain::error::invalid;
@@ -302,6 +302,29 @@ impl App {
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ViewAnalytics)?;
         Ok(std::sync::Arc::unwrap_or_clone(ctx.c))
+    }
+
+    /// The community's members in any of `tiers` today, by its time zone
+    /// (user ids, ascending): what a segment's tier condition selects.
+    pub(crate) async fn members_in_tiers(&self, c: &crepo::CommunityRow, tiers: &[Tier]) -> AppResult<Vec<i64>> {
+        let zone: Tz = c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+        let built = self.engine_for(c.id, &c.time_zone, zone).await?;
+        let b = built.lock_owned().await;
+        let today = engine::local_day(now(), zone);
+        let tiers = tiers.to_vec();
+        let ids = tokio::task::spawn_blocking(move || {
+            let mut ids: Vec<i64> = vec![];
+            for (t, set) in Tier::ALL.iter().zip(b.log.tier_members(today)) {
+                if tiers.contains(t) {
+                    ids.extend(set.iter().map(i64::from));
+                }
+            }
+            ids.sort_unstable();
+            ids
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("analytics: {e}")))?;
+        Ok(ids)
     }
 
     /// The same without a viewer, for the CLI (whoever can read the database may).

@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yaji_domain::activity::{Event, MemberTagged, MemberUntagged, SegmentActed, Subject};
+use yaji_domain::analytics::Tier;
 use yaji_domain::error::invalid;
 use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
@@ -92,8 +93,15 @@ pub struct SegmentOutcome {
     pub skipped: i64,
 }
 
-/// The storage filter for a rule, as of `now`, with the community's levels.
-async fn filter(conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64) -> AppResult<repo::Filter> {
+/// The storage filter for a rule, as of `now`, with the community's levels
+/// and, for a tier condition, the members analytics puts in those tiers.
+async fn filter(app: &App, conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64) -> AppResult<repo::Filter> {
+    let only = if r.tiers.is_empty() {
+        None
+    } else {
+        let tiers: Vec<Tier> = r.tiers.iter().filter_map(|t| Tier::parse(t)).collect();
+        Some(app.members_in_tiers(&ctx.c, &tiers).await?)
+    };
     let level_points = match r.min_level {
         Some(l) => {
             let s = crate::points::settings_of(conn, ctx.c.id).await?;
@@ -112,6 +120,7 @@ async fn filter(conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64) -> AppRes
         active_after: r.active_within_days.map(|d| now - d * DAY),
         inactive_since: r.inactive_days.map(|d| now - d * DAY),
         unless_off: None,
+        only,
     })
 }
 
@@ -182,7 +191,7 @@ impl App {
         let mut out = vec![];
         for row in repo::list(&mut c, ctx.c.id).await? {
             let rule = parse_rule(&row.rule);
-            let f = filter(&mut c, &ctx, &rule, now).await?;
+            let f = filter(self, &mut c, &ctx, &rule, now).await?;
             let members = repo::count(&mut c, ctx.c.id, &f).await?;
             out.push(SegmentView { id: row.id, name: row.name, rule, members, updated_at: rfc3339(row.updated_at) });
         }
@@ -195,7 +204,7 @@ impl App {
         ctx.allow(Action::ManageSegments)?;
         let row = repo::get(&mut c, ctx.c.id, id).await?.ok_or(AppError::NotFound("segment"))?;
         let rule = parse_rule(&row.rule);
-        let f = filter(&mut c, &ctx, &rule, now()).await?;
+        let f = filter(self, &mut c, &ctx, &rule, now()).await?;
         let members = repo::count(&mut c, ctx.c.id, &f).await?;
         Ok(SegmentView { id: row.id, name: row.name, rule, members, updated_at: rfc3339(row.updated_at) })
     }
@@ -214,7 +223,7 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ManageSegments)?;
-        let f = filter(&mut c, &ctx, &rule, now()).await?;
+        let f = filter(self, &mut c, &ctx, &rule, now()).await?;
         page(&mut c, &ctx, &f, cursor, limit).await
     }
 
@@ -231,7 +240,7 @@ impl App {
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ManageSegments)?;
         let row = repo::get(&mut c, ctx.c.id, id).await?.ok_or(AppError::NotFound("segment"))?;
-        let f = filter(&mut c, &ctx, &parse_rule(&row.rule), now()).await?;
+        let f = filter(self, &mut c, &ctx, &parse_rule(&row.rule), now()).await?;
         page(&mut c, &ctx, &f, cursor, limit).await
     }
 
@@ -241,7 +250,7 @@ impl App {
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ManageSegments)?;
         let row = repo::get(&mut c, ctx.c.id, id).await?.ok_or(AppError::NotFound("segment"))?;
-        let f = filter(&mut c, &ctx, &parse_rule(&row.rule), now()).await?;
+        let f = filter(self, &mut c, &ctx, &parse_rule(&row.rule), now()).await?;
         let mut out = crate::platform::csv::Csv::new();
         out.row(["username", "display_name", "role", "joined_at", "points"]);
         let mut after = 0;
@@ -330,7 +339,7 @@ impl App {
             ctx.allow(Action::AdjustPoints)?;
         }
         let row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("segment"))?;
-        let mut f = filter(tx.conn(), &ctx, &parse_rule(&row.rule), now).await?;
+        let mut f = filter(self, tx.conn(), &ctx, &parse_rule(&row.rule), now).await?;
         let matched = repo::count(tx.conn(), ctx.c.id, &f).await?;
         if expected.is_some_and(|e| e != matched) {
             return Err(AppError::conflict(

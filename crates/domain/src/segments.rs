@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::Tier;
 use crate::error::{invalid, Invalid};
 use crate::member::Role;
 
@@ -42,6 +43,10 @@ pub struct SegmentRule {
     /// Did none of that in the last N days (the ones to win back).
     #[serde(default)]
     pub inactive_days: Option<i64>,
+    /// In one of these analytics tiers today (`new`, `active`, `core`,
+    /// `silent`, `churned`; docs/analytics.md); empty: any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tiers: Vec<String>,
 }
 
 fn tags(field: &'static str, raw: Vec<String>) -> Invalid<Vec<String>> {
@@ -91,8 +96,18 @@ impl SegmentRule {
         if self.min_points.is_some_and(|p| p < 0) {
             return Err(invalid("min_points", "out_of_range", "points are 0 or more"));
         }
+        let mut tiers: Vec<String> = vec![];
+        for t in self.tiers {
+            let tier = Tier::parse(t.trim()).ok_or_else(|| {
+                invalid("tiers", "unknown_tier", format!("'{t}' is not one of new, active, core, silent, churned"))
+            })?;
+            if !tiers.iter().any(|x| x == tier.as_str()) {
+                tiers.push(tier.as_str().to_string());
+            }
+        }
         let rule = SegmentRule {
             tags_any,
+            tiers,
             tags_none,
             roles,
             joined_within_days: days("joined_within_days", self.joined_within_days)?,
@@ -164,6 +179,9 @@ mod tests {
             "tags_any"
         );
         assert!(SegmentRule::default().validate().is_ok(), "no conditions: everyone");
+        assert_eq!(bad(SegmentRule { tiers: vec!["sleepy".into()], ..Default::default() }), "tiers");
+        let t = SegmentRule { tiers: vec![" silent".into(), "silent".into(), "churned".into()], ..Default::default() };
+        assert_eq!(t.validate().unwrap().tiers, ["silent", "churned"]);
         assert_eq!(name("  ").unwrap_err().field, "name");
     }
 }

@@ -144,6 +144,35 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
+/// The five member tiers (docs/analytics.md, "Member tiers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    New,
+    Active,
+    Core,
+    Silent,
+    Churned,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 5] = [Tier::New, Tier::Active, Tier::Core, Tier::Silent, Tier::Churned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::New => "new",
+            Tier::Active => "active",
+            Tier::Core => "core",
+            Tier::Silent => "silent",
+            Tier::Churned => "churned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
 impl ActivityLog {
     /// Tier counts for each day of `[from, to]`, and the members silent on
     /// `to` (most active first, at most `silent_limit`). One walk over the
@@ -152,6 +181,29 @@ impl ActivityLog {
     pub fn tiers(&self, from: Day, to: Day, silent_limit: usize) -> (Vec<TierPoint>, Vec<SilentMember>) {
         let (tiers, silent, _, _) = self.walk(from, to, silent_limit, None);
         (tiers, silent)
+    }
+
+    /// The members in each tier on `day`, in [`Tier::ALL`]'s order: the same
+    /// rules as the walk, read straight from the day bitmaps for one day (what
+    /// segments ask: "who is silent today").
+    pub fn tier_members(&self, day: Day) -> [RoaringBitmap; 5] {
+        let seen: RoaringBitmap = self.cohorts.range(..=day).fold(RoaringBitmap::new(), |acc, (_, b)| acc | b);
+        let new: RoaringBitmap =
+            self.cohorts.range(day - (NEW_DAYS - 1)..=day).fold(RoaringBitmap::new(), |acc, (_, b)| acc | b);
+        let recent = self.active_between(day - (SILENT_DAYS - 1), day);
+        let month = self.active_between(day - (CHURNED_DAYS - 1), day);
+        let churned = &seen - &month - &new;
+        let silent = &month - &recent - &new;
+        let mut days_active: FxHashMap<u32, u8> = FxHashMap::default();
+        for (_, b) in self.days.range(day - (CHURNED_DAYS - 1)..=day) {
+            for m in b.iter().filter(|m| recent.contains(*m) && !new.contains(*m)) {
+                *days_active.entry(m).or_default() += 1;
+            }
+        }
+        let core: RoaringBitmap =
+            days_active.into_iter().filter(|(_, n)| *n >= CORE_ACTIVE_DAYS).map(|(m, _)| m).collect();
+        let active = &recent - &new - &core;
+        [new, active, core, silent, churned]
     }
 
     /// [`ActivityLog::tiers`], with the WAU and MAU series the same walk gives,

@@ -11,7 +11,7 @@ mod members;
 use std::collections::{BTreeMap, HashMap};
 
 pub use content::{page_rank, Contributor, HeatCell, KolRanking, Response, TopicStat, KOL_KEPT, KOL_REUSE_GROWTH};
-pub use members::{FunnelStep, Inviter, Referral, SilentMember, TierPoint, WalkCheckpoint};
+pub use members::{FunnelStep, Inviter, Referral, SilentMember, Tier, TierPoint, WalkCheckpoint};
 use rustc_hash::FxHashMap;
 
 use chrono::{NaiveDate, TimeZone};

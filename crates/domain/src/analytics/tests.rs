@@ -429,3 +429,23 @@ fn a_resumed_tier_walk_gives_the_figures_of_a_fresh_one() {
     assert!(!std::sync::Arc::ptr_eq(other.reuse.walk.as_ref().unwrap(), again.walk.as_ref().unwrap()));
     assert_eq!(other.tiers, a.tiers(from + 1, to, 40).0);
 }
+
+#[test]
+fn tier_members_agree_with_the_walk_and_split_everyone() {
+    for seed in 1..5 {
+        let log = random_log(seed, 400, 90, 6_000);
+        let mut a = ActivityLog::new();
+        for (u, d) in &log {
+            a.record(*u, *d);
+        }
+        let (from, to) = (20_000, 20_100);
+        let (tiers, _) = a.tiers(from, to, 0);
+        for p in tiers.iter().step_by(7) {
+            let sets = a.tier_members(p.day);
+            let counts: Vec<u64> = sets.iter().map(|b| b.len()).collect();
+            assert_eq!(counts, [p.new, p.active, p.core, p.silent, p.churned], "seed {seed} day {}", p.day);
+            let all = sets.iter().fold(roaring::RoaringBitmap::new(), |acc, b| acc | b);
+            assert_eq!(all.len(), counts.iter().sum::<u64>(), "each member in one tier");
+        }
+    }
+}

@@ -13,6 +13,7 @@ use minijinja::context;
 use serde::Serialize;
 use yaji_app::segments::{SegmentAction, SegmentMembers};
 use yaji_app::AppError;
+use yaji_domain::analytics::Tier;
 use yaji_domain::error::invalid;
 use yaji_domain::segments::SegmentRule;
 
@@ -49,6 +50,7 @@ struct RuleForm {
     joined_before_days: String,
     active_within_days: String,
     inactive_days: String,
+    tiers: Vec<String>,
 }
 
 fn opt(n: Option<i64>) -> String {
@@ -68,6 +70,7 @@ impl RuleForm {
             joined_before_days: opt(r.joined_before_days),
             active_within_days: opt(r.active_within_days),
             inactive_days: opt(r.inactive_days),
+            tiers: r.tiers.clone(),
         }
     }
 
@@ -85,6 +88,7 @@ impl RuleForm {
             joined_before_days: one("joined_before_days"),
             active_within_days: one("active_within_days"),
             inactive_days: one("inactive_days"),
+            tiers: list("tiers"),
         }
     }
 
@@ -109,6 +113,7 @@ impl RuleForm {
             joined_before_days: num(&self.joined_before_days, "joined_before_days")?,
             active_within_days: num(&self.active_within_days, "active_within_days")?,
             inactive_days: num(&self.inactive_days, "inactive_days")?,
+            tiers: self.tiers.clone(),
         })
     }
 }
@@ -146,7 +151,8 @@ async fn builder(
     let (c, choices) = or_fail!(page, r);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let roles = ["member", "moderator", "admin", "owner"];
-    page.render(status, "segments/edit.html", context! { c, id, form, preview, errors, choices, roles })
+    let tiers = Tier::ALL.map(Tier::as_str);
+    page.render(status, "segments/edit.html", context! { c, id, form, preview, errors, choices, roles, tiers })
 }
 
 async fn new_page(page: Page, Path(slug): Path<String>) -> Response {

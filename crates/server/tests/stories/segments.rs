@@ -113,3 +113,67 @@ story! {
         assert_error(&owner.get(&format!("{SEGS}/{id}")).await, 404, "not_found", None);
     }
 }
+
+story! {
+    async fn segments_pick_members_by_analytics_tier(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        for n in ["ann", "bob", "cat", "dan"] {
+            t.user(n).await.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        let cid = t.count("SELECT id FROM communities WHERE slug = 'club'").await;
+        let id = |n: &str| format!("(SELECT id FROM users WHERE username = '{n}')");
+        const DAY: i64 = 86_400_000;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+        // Everyone's real events (joins) go 100 days back: churned unless more follows.
+        t.exec(&format!("UPDATE activity_events SET occurred_at = {} WHERE community_id = {cid}", now - 100 * DAY)).await;
+        let at = |who: &str, days_ago: i64| {
+            format!(
+                "INSERT INTO activity_events (kind, community_id, actor_id, subject_kind, subject_id, occurred_at, payload)
+                 VALUES ('post_created', {cid}, {}, 'post', 0, {}, '{{}}')",
+                id(who),
+                now - days_ago * DAY
+            )
+        };
+        // ann: 13 of the last 30 days → core; bob: last seen 20 days ago → silent;
+        // cat: nothing since → churned; dan: first seen 2 days ago → new.
+        let mut sql: Vec<String> = (0..13).map(|k| at("ann", k)).collect();
+        sql.push(at("bob", 20));
+        t.exec(&format!("DELETE FROM activity_events WHERE actor_id = {}", id("dan"))).await;
+        sql.push(at("dan", 2));
+        for s in sql {
+            t.exec(&s).await;
+        }
+        let preview = |tiers: Value| {
+            let owner = &owner;
+            async move { owner.post(&format!("{SEGS}/preview"), json!({"tiers": tiers})).await }
+        };
+        let (s, core) = preview(json!(["core"])).await;
+        assert_eq!((s, names(&core)), (StatusCode::OK, vec!["ann".to_string()]), "{core}");
+        let (_, quiet) = preview(json!(["silent", "churned"])).await;
+        let mut q = names(&quiet);
+        q.sort();
+        assert_eq!(q, ["bob", "cat", "owner"]);
+        assert_eq!(names(&preview(json!(["new"])).await.1), ["dan"]);
+        assert_eq!(preview(json!(["active"])).await.1["count"], 0);
+        assert_error(&preview(json!(["sleepy"])).await, 422, "unknown_tier", Some("tiers"));
+
+        // The same split as the analytics dashboard's tiers today.
+        let (_, d) = owner.get("/api/v1/communities/club/analytics").await;
+        let last = d["tiers"].as_array().unwrap().last().unwrap().clone();
+        for tier in ["new", "active", "core", "silent", "churned"] {
+            let (_, p) = preview(json!([tier])).await;
+            assert_eq!(p["count"], last[tier], "{tier}: {last}");
+        }
+
+        // A saved segment keeps the condition and acts on today's members of the tier.
+        let (s, seg) = owner.post(SEGS, json!({"name": "Quiet", "rule": {"tiers": ["silent"]}})).await;
+        assert_eq!((s, seg["members"].as_i64()), (StatusCode::CREATED, Some(1)), "{seg}");
+        let sid = seg["id"].as_i64().unwrap();
+        let (s, out) = owner
+            .post(&format!("{SEGS}/{sid}/actions"), json!({"action": "tag", "tag": "winback", "expected": 1}))
+            .await;
+        assert_eq!((s, out["done"].as_i64()), (StatusCode::OK, Some(1)), "{out}");
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM member_tags WHERE tag = 'winback' AND user_id = {}", id("bob"))).await, 1);
+    }
+}

@@ -84,6 +84,8 @@ pub struct Filter {
     pub inactive_since: Option<i64>,
     /// Leave out members who turned this notification kind off.
     pub unless_off: Option<String>,
+    /// Only these users (what the analytics tiers picked), when set.
+    pub only: Option<Vec<i64>>,
 }
 
 /// What counts as activity for segments (and the automation's last-active).
@@ -95,7 +97,7 @@ enum Arg {
 }
 
 /// The WHERE clause over `memberships m` and its arguments from `$2` on.
-fn clause(f: &Filter) -> (String, Vec<Arg>) {
+fn clause(f: &Filter, sqlite: bool) -> (String, Vec<Arg>) {
     let mut sql = String::from("m.community_id = $1 AND m.state = 'active'");
     let mut args: Vec<Arg> = vec![];
     let mut next = |args: &mut Vec<Arg>, a: Arg| {
@@ -144,6 +146,16 @@ fn clause(f: &Filter) -> (String, Vec<Arg>) {
         let a = next(&mut args, Arg::Text(kind.clone()));
         sql += &format!(" AND NOT EXISTS (SELECT 1 FROM email_preferences p WHERE p.user_id = m.user_id AND p.kind = {a} AND p.mode = 'off')");
     }
+    if let Some(ids) = &f.only {
+        // One JSON array parameter, however many ids: no statement grows with the list.
+        let json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+        let a = next(&mut args, Arg::Text(json));
+        sql += &if sqlite {
+            format!(" AND m.user_id IN (SELECT value FROM json_each({a}))")
+        } else {
+            format!(" AND m.user_id IN (SELECT jsonb_array_elements_text({a}::jsonb)::bigint)")
+        };
+    }
     (sql, args)
 }
 
@@ -160,7 +172,7 @@ fn bound<'q, O>(mut q: crate::sql::Query<'q, O>, community_id: i64, args: Vec<Ar
 
 /// How many active members match.
 pub async fn count(conn: &mut Conn, community_id: i64, f: &Filter) -> crate::Result<i64> {
-    let (w, args) = clause(f);
+    let (w, args) = clause(f, conn.is_sqlite());
     bound(query_scalar(&format!("SELECT COUNT(*) FROM memberships m WHERE {w}")), community_id, args)
         .fetch_one(conn)
         .await
@@ -185,7 +197,7 @@ pub async fn members(
     after: i64,
     limit: i64,
 ) -> crate::Result<Vec<SegmentMemberRow>> {
-    let (w, mut args) = clause(f);
+    let (w, mut args) = clause(f, conn.is_sqlite());
     let (a, l) = (args.len() + 2, args.len() + 3);
     args.push(Arg::Int(after));
     args.push(Arg::Int(limit));
