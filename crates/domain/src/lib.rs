@@ -9,6 +9,7 @@ pub mod automation;
 pub mod awards;
 pub mod badges;
 pub mod batch;
+pub mod challenges;
 pub mod community;
 pub mod content;
 pub mod email;
