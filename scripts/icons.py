@@ -20,7 +20,7 @@ ICONS = [
     "bell", "house", "users", "circle-plus", "user", "log-out", "bot", "volume-x", "sparkles", "check",
     "party-popper", "lock", "pin", "message-circle", "flag", "triangle-alert", "circle-check", "thumbs-up",
     "thumbs-down", "circle-help", "hand", "settings", "megaphone", "chevron-down", "languages", "reply",
-    "smile-plus", "at-sign", "shield", "inbox", "repeat", "circle", "plus", "trophy", "award", "star", "tag", "eye", "pencil", "trash-2", "filter",
+    "smile-plus", "at-sign", "shield", "inbox", "repeat", "circle", "plus", "trophy", "award", "star", "tag", "eye", "pencil", "trash-2", "filter", "flame", "calendar-check", "gift",
 ]
 OUT = pathlib.Path(__file__).resolve().parent.parent / "crates/server/static/icons.svg"
 

@@ -122,6 +122,15 @@ async fn comment_page(
     Ok(CommentPage { comments, next_cursor })
 }
 
+/// A post written by [`App::write_post`], for its caller to publish.
+pub(crate) struct Written {
+    pub event: Event,
+    pub row: repo::PostRow,
+    /// Title and body as screened.
+    pub text: String,
+    pub excerpt: String,
+}
+
 /// Loads a live post and its community context, refusing readers who may not see it.
 async fn post_ctx(conn: &mut Conn, post_id: i64, viewer: Option<Viewer>) -> AppResult<(repo::PostRow, Ctx)> {
     let p = live_post(conn, post_id).await?;
@@ -160,21 +169,46 @@ async fn check_topic(conn: &mut Conn, community_id: i64, topic_id: Option<i64>) 
 
 impl App {
     pub async fn create_post(&self, viewer: Viewer, slug: &str, input: PostInput<'_>) -> AppResult<PostView> {
-        let draft = PostDraft::parse(input.title, input.body)?;
-        let html = text::markdown_to_html(&draft.body);
-        let excerpt = text::excerpt(&draft.body, 160);
         let now = now();
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
+        let w = self.write_post(tx.conn(), &ctx, viewer, input, false, now).await?;
+        let facts = Facts {
+            ctx: Some(&ctx),
+            text: Some(&w.text),
+            excerpt: Some(&w.excerpt),
+            by: Some(&w.row.author_display_name),
+        };
+        finish_with(tx, w.event, facts, now).await?;
+        // Rules listening to posts may have been queued with the event.
+        self.wake_workers_if_queued();
+        Ok(PostView::from_row(w.row, true))
+    }
+
+    /// Writes a member's post inside the caller's transaction: permission,
+    /// rate limit, topic gates, screening and its sanctions. The caller
+    /// publishes the returned event (a check-in's proof is a post too).
+    pub(crate) async fn write_post(
+        &self,
+        conn: &mut Conn,
+        ctx: &Ctx,
+        viewer: Viewer,
+        input: PostInput<'_>,
+        checkin: bool,
+        now: i64,
+    ) -> AppResult<Written> {
+        let draft = PostDraft::parse(input.title, input.body)?;
+        let html = text::markdown_to_html(&draft.body);
+        let excerpt = text::excerpt(&draft.body, 160);
         ctx.allow(Action::CreatePost)?;
-        limits::check(tx.conn(), &self.cfg.limits, Counted::Posts, viewer.id, now).await?;
-        check_topic(tx.conn(), ctx.c.id, input.topic_id).await?;
-        crate::topic_access::allow_write(tx.conn(), &ctx, input.topic_id).await?;
+        limits::check(conn, &self.cfg.limits, Counted::Posts, viewer.id, now).await?;
+        check_topic(conn, ctx.c.id, input.topic_id).await?;
+        crate::topic_access::allow_write(conn, ctx, input.topic_id).await?;
         let text = match draft.title.as_deref() {
             Some(t) => format!("{t}\n{}", draft.body),
             None => draft.body.clone(),
         };
-        let screening = self.screen(tx.conn(), &ctx, viewer, &text, None, now).await?;
+        let screening = self.screen(conn, ctx, viewer, &text, None, now).await?;
         let new = repo::NewPost {
             community_id: ctx.c.id,
             author_id: viewer.id,
@@ -186,23 +220,19 @@ impl App {
             created_at: now,
             moderation: screening.state,
         };
-        let id = repo::insert_post(tx.conn(), &new).await?;
-        crepo::add_post_count(tx.conn(), ctx.c.id, 1).await?;
-        self.enforce(tx.conn(), &ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
+        let id = repo::insert_post(conn, &new).await?;
+        crepo::add_post_count(conn, ctx.c.id, 1).await?;
+        self.enforce(conn, ctx, viewer.id, Target::Post(id), &text, &screening, now).await?;
         let payload = PostCreated {
             topic_id: input.topic_id,
             moderation: screening.state.as_str().to_string(),
-            question: yaji_domain::faq::is_question(&text),
+            question: !checkin && yaji_domain::faq::is_question(&text),
             automatic: false,
+            checkin,
         };
-        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Post(id), &payload);
-        let row = repo::post(tx.conn(), id).await?.ok_or(AppError::NotFound("post"))?;
-        let facts =
-            Facts { ctx: Some(&ctx), text: Some(&text), excerpt: Some(&excerpt), by: Some(&row.author_display_name) };
-        finish_with(tx, ev, facts, now).await?;
-        // Rules listening to posts may have been queued with the event.
-        self.wake_workers_if_queued();
-        Ok(PostView::from_row(row, true))
+        let event = Event::of(Some(ctx.c.id), viewer.id, Subject::Post(id), &payload);
+        let row = repo::post(conn, id).await?.ok_or(AppError::NotFound("post"))?;
+        Ok(Written { event, row, text, excerpt })
     }
 
     /// One page of a community feed, newest first, as the JSON of a [`FeedPage`].
@@ -617,6 +647,7 @@ pub(crate) async fn publish_post(
         moderation: "visible".into(),
         question: yaji_domain::faq::is_question(&format!("{title}\n{body}")),
         automatic: true,
+        checkin: false,
     };
     record_event(conn, &Event::of(Some(community_id), author_id, Subject::Post(id), &payload), now).await?;
     Ok(id)

@@ -14,6 +14,7 @@ pub mod automation;
 pub mod awards;
 pub mod badges;
 pub mod calendar;
+pub mod challenges;
 pub mod communities;
 pub mod content;
 pub mod demo;

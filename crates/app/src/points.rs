@@ -10,7 +10,7 @@
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, Kind, LevelReached, PointsAdjusted, Subject};
+use yaji_domain::activity::{CheckinMade, Event, Kind, LevelReached, LotteryEntered, PointsAdjusted, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_domain::points::{self, Candidate, PointsSettings, Recipient, Rule, Undo};
@@ -600,7 +600,13 @@ impl App {
                     if let (Some(p), Subject::User(u)) = (e.payload::<PointsAdjusted>(), subject) {
                         manual(tx.conn(), &book, u, p.amount, &p.reason, row.actor_id, row.occurred_at).await?;
                     }
-                } else if book.settings.enabled {
+                    continue;
+                }
+                // What members bought stays bought, as it was paid.
+                if let (Some((price, rule)), Some(u)) = (spent(&e), row.actor_id) {
+                    spend_in(tx.conn(), &book, u, price, rule, false, row.occurred_at).await?;
+                }
+                if book.settings.enabled {
                     apply(tx.conn(), &book, row.id, &e, row.occurred_at).await?;
                 }
             }
@@ -611,6 +617,71 @@ impl App {
         tx.commit().await?;
         Ok(rows)
     }
+}
+
+/// The points an event says a member spent, and on what (the ledger's rule).
+fn spent(e: &Event) -> Option<(i64, &'static str)> {
+    match e.kind {
+        Kind::CheckinMade => e.payload::<CheckinMade>().map(|c| (c.price, SPEND_MAKEUP)),
+        Kind::LotteryEntered => e.payload::<LotteryEntered>().map(|l| (l.cost, SPEND_LOTTERY)),
+        _ => None,
+    }
+    .filter(|(n, _)| *n > 0)
+}
+
+/// Ledger rules of what members spend.
+pub(crate) const SPEND_MAKEUP: &str = "makeup";
+pub(crate) const SPEND_LOTTERY: &str = "lottery_entry";
+
+/// Takes `amount` points from a member for something they buy (a make-up
+/// card, a lottery entry) inside the caller's transaction, under the lock on
+/// their balance: 409 `insufficient_points` rather than below zero. The
+/// caller's event carries the amount, so a recompute spends it again.
+/// Spending lowers the balance, not what the week or month earned.
+pub(crate) async fn spend(
+    conn: &mut Conn,
+    c: &crepo::CommunityRow,
+    user_id: i64,
+    amount: i64,
+    rule: &'static str,
+    at: i64,
+) -> AppResult<i64> {
+    let book = Book::of(c, settings_of(conn, c.id).await?, false);
+    spend_in(conn, &book, user_id, amount, rule, true, at).await
+}
+
+async fn spend_in(
+    conn: &mut Conn,
+    book: &Book,
+    user_id: i64,
+    amount: i64,
+    rule: &'static str,
+    check: bool,
+    at: i64,
+) -> AppResult<i64> {
+    let (balance, _) = repo::lock_balance(conn, book.community_id, user_id).await?;
+    if check && balance < amount {
+        return Err(AppError::conflict(
+            "insufficient_points",
+            None,
+            format!("this costs {amount} points and you have {balance}"),
+        ));
+    }
+    let entry = repo::NewEntry {
+        community_id: book.community_id,
+        user_id,
+        amount: -amount,
+        rule,
+        event_id: None,
+        subject: None,
+        from_user_id: None,
+        reason: "",
+        reverses_id: None,
+        day: points::periods(at, book.tz).day,
+        created_at: at,
+    };
+    repo::insert(conn, &entry).await?;
+    Ok(repo::add_to_totals(conn, book.community_id, user_id, -amount, &[]).await?)
 }
 
 /// Staff award or deduct points for `user_id` inside the caller's

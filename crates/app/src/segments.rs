@@ -124,6 +124,36 @@ async fn filter(app: &App, conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64
     })
 }
 
+/// Which of `candidates` (everyone when `None`) a saved segment holds now:
+/// how other capabilities use a segment as a rule (who may join a
+/// challenge, who may win a lottery). 404 for a segment of another community.
+pub(crate) async fn members_of(
+    app: &App,
+    conn: &mut Conn,
+    ctx: &Ctx,
+    segment_id: i64,
+    candidates: Option<&[i64]>,
+) -> AppResult<Vec<i64>> {
+    let row = repo::get(conn, ctx.c.id, segment_id).await?.ok_or(AppError::NotFound("segment"))?;
+    let mut f = filter(app, conn, ctx, &parse_rule(&row.rule), now()).await?;
+    if let Some(c) = candidates {
+        f.only = Some(match f.only.take() {
+            Some(o) => c.iter().copied().filter(|x| o.contains(x)).collect(),
+            None => c.to_vec(),
+        });
+    }
+    let (mut out, mut after) = (vec![], 0);
+    loop {
+        let rows = repo::members(conn, ctx.c.id, &f, after, 1000).await?;
+        out.extend(rows.iter().map(|r| r.user_id));
+        match rows.last() {
+            Some(last) if rows.len() == 1000 => after = last.user_id,
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
 fn member_view(r: repo::SegmentMemberRow) -> SegmentMember {
     SegmentMember {
         user: PersonView {

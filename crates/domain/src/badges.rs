@@ -44,7 +44,7 @@ impl Counter {
 }
 
 /// Icons a badge may carry (names in the UI's icon set).
-pub const ICONS: [&str; 10] = [
+pub const ICONS: [&str; 12] = [
     "award",
     "star",
     "trophy",
@@ -55,6 +55,8 @@ pub const ICONS: [&str; 10] = [
     "thumbs-up",
     "hand",
     "megaphone",
+    "flame",
+    "gift",
 ];
 
 /// A built-in badge: the same in every community, named in both languages.
@@ -69,9 +71,9 @@ pub struct Builtin {
     pub en: (&'static str, &'static str),
 }
 
-/// The built-in badges. Streaks, accepted answers and events attended join
-/// with the capabilities that record them.
-pub const BUILTINS: [Builtin; 5] = [
+/// The built-in badges. Accepted answers and events attended join with the
+/// capabilities that record them.
+pub const BUILTINS: [Builtin; 8] = [
     Builtin {
         key: "first_post",
         icon: "pencil",
@@ -112,7 +114,41 @@ pub const BUILTINS: [Builtin; 5] = [
         zh: ("月度贡献之星", "某个月的积分前三名"),
         en: ("Top contributor", "Among a month's top three by points"),
     },
+    Builtin {
+        key: "streak_7",
+        icon: "flame",
+        counter: None,
+        at_least: 0,
+        zh: ("七日之约", "在打卡挑战中连续打卡 7 天"),
+        en: ("7-day streak", "Checked in 7 days in a row in a challenge"),
+    },
+    Builtin {
+        key: "streak_21",
+        icon: "flame",
+        counter: None,
+        at_least: 0,
+        zh: ("习惯养成", "在打卡挑战中连续打卡 21 天"),
+        en: ("21-day streak", "Checked in 21 days in a row in a challenge"),
+    },
+    Builtin {
+        key: "streak_100",
+        icon: "flame",
+        counter: None,
+        at_least: 0,
+        zh: ("百日筑基", "在打卡挑战中连续打卡 100 天"),
+        en: ("100-day streak", "Checked in 100 days in a row in a challenge"),
+    },
 ];
+
+/// The built-in badge a streak of `days` earns, if one does.
+pub fn streak_badge(days: i64) -> Option<&'static str> {
+    match days {
+        7 => Some("streak_7"),
+        21 => Some("streak_21"),
+        100 => Some("streak_100"),
+        _ => None,
+    }
+}
 
 /// The built-in badge the month's top three receive when the month's list is frozen.
 pub const TOP_CONTRIBUTOR: &str = "top_contributor";

@@ -128,6 +128,44 @@ pub fn local(ms: i64, tz: Tz) -> (NaiveDate, u32) {
     (t.date(), t.hour() * 60 + t.minute())
 }
 
+/// The instant (ms) local `day` at `minute` begins in `tz`; in a DST gap,
+/// the first instant after it.
+pub fn instant(day: NaiveDate, minute: u32, tz: Tz) -> i64 {
+    let mut t = day.and_hms_opt(minute / 60 % 24, minute % 60, 0).unwrap_or_default();
+    for _ in 0..4 {
+        if let Some(x) = tz.from_local_datetime(&t).earliest() {
+            return x.timestamp_millis();
+        }
+        t += chrono::Duration::minutes(30);
+    }
+    tz.from_utc_datetime(&t).timestamp_millis()
+}
+
+/// The next day a reminder at local `minute` is due, from local `today` at
+/// `now_minute`: today when it runs, the minute is still ahead and today is
+/// not done; else the next scheduled day.
+pub fn next_reminder(
+    s: &Schedule,
+    today: NaiveDate,
+    now_minute: u32,
+    minute: u32,
+    done_today: bool,
+) -> Option<NaiveDate> {
+    if s.runs_on(today) && now_minute < minute && !done_today {
+        return Some(today);
+    }
+    s.next_after(today)
+}
+
+/// Reads a reminder time ("07:30") as a local minute of the day.
+pub fn remind_minute(s: &str) -> Invalid<u32> {
+    let m = minute("remind_at", s)?;
+    if m >= 24 * 60 {
+        return Err(invalid("remind_at", "invalid_time", "remind_at is a time like 07:30"));
+    }
+    Ok(m)
+}
+
 /// What a check-in must carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -52,11 +52,16 @@ notification_kinds! {
     LevelReached => "level_reached", "你升级了", "You reached a new level", Daily;
     CommunityMessage => "community_message", "社群消息", "A message from a community", Immediate;
     BadgeEarned => "badge_earned", "你获得了一枚徽章", "You earned a badge", Weekly;
+    CheckinReminder => "checkin_reminder", "今天还没打卡", "You have not checked in today", Immediate;
+    StreakReached => "streak_reached", "连续打卡里程碑", "A streak milestone", Daily;
+    LotteryWon => "lottery_won", "你中奖了", "You won a lottery prize", Immediate;
+    LotteryDrawn => "lottery_drawn", "抽奖已开奖", "A lottery was drawn", Daily;
 }
 
 impl NotificationKind {
-    /// Where the notification leads, from its stored detail: the post (and
-    /// comment) it is about, the community's rules for a welcome, else none.
+    /// Where the notification leads, from its stored detail: the community's rules for a
+    /// welcome, the page a detail names (`link`), the post (and comment) it is
+    /// about, else none.
     pub fn link(self, detail: &serde_json::Value) -> Option<String> {
         let to_rules = matches!(self, NotificationKind::Welcome | NotificationKind::RulesChanged);
         if let Some(link) = detail["rules_link"].as_str().filter(|_| to_rules) {
@@ -64,7 +69,7 @@ impl NotificationKind {
         }
         if let Some(link) = detail["link"]
             .as_str()
-            .filter(|_| matches!(self, NotificationKind::LevelReached | NotificationKind::BadgeEarned))
+            .filter(|_| !matches!(self, NotificationKind::Welcome | NotificationKind::RulesChanged))
         {
             return Some(link.to_string());
         }

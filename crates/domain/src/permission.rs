@@ -147,6 +147,13 @@ pub enum Action {
     ManageAwards,
     /// Vote in a member-voted award (muted members too: a vote is not speech).
     Vote,
+    /// Create and change check-in challenges; see their statistics.
+    ManageChallenges,
+    /// Create lotteries, preview who is eligible, draw, mark prizes delivered.
+    ManageLotteries,
+    /// Join a challenge, check in without a note, enter a lottery (muted
+    /// members too; a note is a post and needs `CreatePost`).
+    TakePart,
     BanMember {
         target: Role,
     },
@@ -328,10 +335,9 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
                 need_role(Role::Moderator)
             }
         }
-        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints | ManageSegments | ManageAwards => {
-            need_role(Role::Moderator)
-        }
-        Vote => need_member(),
+        PinPost | SetEssence | Moderate | ScheduleContent | AdjustPoints | ManageSegments | ManageAwards
+        | ManageChallenges | ManageLotteries => need_role(Role::Moderator),
+        Vote | TakePart => need_member(),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
         | ManageAutomation | ViewAnalytics | ManagePoints => need_role(Role::Admin),
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
@@ -422,6 +428,9 @@ mod tests {
             (ManageSegments,                        ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ManageAwards,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (Vote,                                  ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (ManageChallenges,                      ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ManageLotteries,                       ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (TakePart,                              ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),

@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{
-    CommentCreated, CommentReaction, Event, Kind, MemberJoined, PostCreated, QueueDecision, ReactionAdded, ReportFiled,
-    Subject,
+    CheckinMade, CommentCreated, CommentReaction, Event, Kind, MemberJoined, PostCreated, QueueDecision, ReactionAdded,
+    ReportFiled, Subject,
 };
 use crate::error::{invalid, Invalid};
 use crate::DAY_MS;
@@ -32,11 +32,20 @@ pub enum Rule {
     Essence,
     /// Someone joined through your invite.
     InviteAccepted,
+    /// A check-in in a challenge (made-up days too).
+    CheckIn,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 6] =
-        [Rule::Post, Rule::Comment, Rule::ReplyReceived, Rule::ReactionReceived, Rule::Essence, Rule::InviteAccepted];
+    pub const ALL: [Rule; 7] = [
+        Rule::Post,
+        Rule::Comment,
+        Rule::ReplyReceived,
+        Rule::ReactionReceived,
+        Rule::Essence,
+        Rule::InviteAccepted,
+        Rule::CheckIn,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,6 +55,7 @@ impl Rule {
             Rule::ReactionReceived => "reaction_received",
             Rule::Essence => "essence",
             Rule::InviteAccepted => "invite_accepted",
+            Rule::CheckIn => "check_in",
         }
     }
 
@@ -104,6 +114,7 @@ impl Default for PointsSettings {
             (Rule::ReactionReceived, rule(1, 20, 0)),
             (Rule::Essence, rule(20, 0, 0)),
             (Rule::InviteAccepted, rule(10, 50, 0)),
+            (Rule::CheckIn, rule(2, 10, 0)),
         ]);
         let levels =
             [0, 50, 200, 500, 1000, 3000].iter().map(|p| Level { name: String::new(), min_points: *p }).collect();
@@ -197,7 +208,7 @@ pub fn candidates(e: &Event) -> Vec<Candidate> {
     let own = |to: Recipient, rule, subject| Candidate { to, rule, subject, from: None };
     match e.kind {
         Kind::PostCreated => match (e.payload::<PostCreated>(), actor) {
-            (Some(p), Some(a)) if p.is_visible() && !p.automatic => {
+            (Some(p), Some(a)) if p.is_visible() && !p.automatic && !p.checkin => {
                 vec![own(Recipient::User(a), Rule::Post, e.subject)]
             }
             _ => vec![],
@@ -248,6 +259,15 @@ pub fn candidates(e: &Event) -> Vec<Candidate> {
             _ => vec![],
         },
         Kind::EssenceSet => vec![own(Recipient::AuthorOf(e.subject), Rule::Essence, e.subject)],
+        // Earned with the proof post when there is one, so removing the
+        // proof takes the points back (the day itself stays done).
+        Kind::CheckinMade => match (e.payload::<CheckinMade>(), actor) {
+            (Some(c), Some(a)) => {
+                let subject = c.post_id.map(Subject::Post).unwrap_or(e.subject);
+                vec![own(Recipient::User(a), Rule::CheckIn, subject)]
+            }
+            _ => vec![],
+        },
         Kind::MemberJoined => match (e.payload::<MemberJoined>().and_then(|j| j.invited_by), actor) {
             (Some(inviter), Some(a)) if inviter != a => vec![Candidate {
                 to: Recipient::User(inviter),

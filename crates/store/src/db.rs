@@ -145,6 +145,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "topic_access", include_str!("../migrations/0017_topic_access.sql")),
     (18, "monthly_tops", include_str!("../migrations/0018_monthly_tops.sql")),
     (19, "awards", include_str!("../migrations/0019_awards.sql")),
+    (20, "challenges", include_str!("../migrations/0020_challenges.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -396,6 +396,7 @@ impl App {
                                 moderation: "visible".into(),
                                 question: yaji_domain::faq::is_question(&format!("{title}\n{body}")),
                                 automatic: false,
+                                checkin: false,
                             },
                         ),
                         at,

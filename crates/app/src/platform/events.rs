@@ -65,6 +65,12 @@ pub(crate) async fn record_event(conn: &mut Conn, e: &Event, now: i64) -> AppRes
     publish(conn, e, Facts::default(), now).await
 }
 
+/// [`record_event`] with what the content subscribers need, for a use case
+/// that publishes more than one event (a check-in and its proof post).
+pub(crate) async fn record_with(conn: &mut Conn, e: &Event, facts: Facts<'_>, now: i64) -> AppResult<i64> {
+    publish(conn, e, facts, now).await
+}
+
 async fn publish(conn: &mut Conn, e: &Event, facts: Facts<'_>, now: i64) -> AppResult<i64> {
     let id = activity::record(conn, e, now).await?;
     crate::deliver(conn, &Recorded { id, event: e, facts }, now).await?;

@@ -103,6 +103,9 @@ pub(crate) enum Job {
         #[serde(default)]
         publisher: i64,
     },
+    /// Remind a challenge's participant who has not checked in on `day`
+    /// (local) at their `minute`; re-arms for the next day (challenges).
+    CheckinReminder { community_id: i64, challenge_id: i64, user_id: i64, day: String, minute: i64, at: i64 },
     /// One pass of the mailer (notifications, external effect; re-arms itself).
     EmailSweep {
         #[serde(default)]
@@ -180,6 +183,9 @@ impl Job {
             }
             Job::RulesNotice { community_id, version, .. } => {
                 (format!("rules_notice:{community_id}:{version}"), now, Some(*community_id), 8)
+            }
+            Job::CheckinReminder { community_id, challenge_id, user_id, day, minute, at } => {
+                (format!("checkin_reminder:{challenge_id}:{user_id}:{day}:{minute}"), *at, Some(*community_id), 8)
             }
             Job::EmailSweep { at } => (format!("email_sweep:{at}"), *at, None, 3),
         }
@@ -391,6 +397,9 @@ impl App {
             }
             Job::ChecklistCheck { community_id, user_id, .. } => self.checklist_job(conn, community_id, user_id).await,
             Job::PublishScheduled { id, version, at, .. } => self.publish_scheduled_job(conn, id, version, at).await,
+            Job::CheckinReminder { challenge_id, user_id, day, minute, .. } => {
+                self.checkin_reminder_job(conn, challenge_id, user_id, &day, minute).await
+            }
             Job::RulesNotice { community_id, version, publisher } => {
                 crate::notifications::rules_notice_job(conn, community_id, version, publisher).await
             }

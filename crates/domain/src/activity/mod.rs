@@ -79,6 +79,15 @@ kinds! {
     TopicAccessChanged => "topic_access_changed",
     AwardOpened => "award_opened",
     AwardVoted => "award_voted",
+    ChallengeCreated => "challenge_created",
+    ChallengeUpdated => "challenge_updated",
+    ChallengeJoined => "challenge_joined",
+    CheckinMade => "checkin_made",
+    StreakReached => "streak_reached",
+    LotteryCreated => "lottery_created",
+    LotteryEntered => "lottery_entered",
+    LotteryDrawn => "lottery_drawn",
+    PrizeDelivered => "prize_delivered",
 }
 
 impl Kind {
@@ -106,6 +115,11 @@ impl Kind {
         Kind::BadgesUpdated,
         Kind::TopicAccessChanged,
         Kind::AwardOpened,
+        Kind::ChallengeCreated,
+        Kind::ChallengeUpdated,
+        Kind::LotteryCreated,
+        Kind::LotteryDrawn,
+        Kind::PrizeDelivered,
     ];
 }
 
@@ -121,6 +135,8 @@ pub enum Subject {
     Invite(i64),
     Topic(i64),
     Token(i64),
+    Challenge(i64),
+    Lottery(i64),
 }
 
 impl Subject {
@@ -135,6 +151,8 @@ impl Subject {
             "invite" => Subject::Invite(id),
             "topic" => Subject::Topic(id),
             "token" => Subject::Token(id),
+            "challenge" => Subject::Challenge(id),
+            "lottery" => Subject::Lottery(id),
             _ => return None,
         })
     }
@@ -149,6 +167,8 @@ impl Subject {
             Subject::Invite(_) => "invite",
             Subject::Topic(_) => "topic",
             Subject::Token(_) => "token",
+            Subject::Challenge(_) => "challenge",
+            Subject::Lottery(_) => "lottery",
         }
     }
     pub fn id(self) -> i64 {
@@ -160,7 +180,9 @@ impl Subject {
             | Subject::JoinRequest(i)
             | Subject::Invite(i)
             | Subject::Topic(i)
-            | Subject::Token(i) => i,
+            | Subject::Token(i)
+            | Subject::Challenge(i)
+            | Subject::Lottery(i) => i,
         }
     }
 }

@@ -97,6 +97,9 @@ payload!(
         /// Written by the assistant, not typed by the member.
         #[serde(skip_serializing_if = "is_false")]
         automatic: bool,
+        /// A check-in's proof (the check-in earns its own points, not a post's).
+        #[serde(skip_serializing_if = "is_false")]
+        checkin: bool,
     }
 );
 
@@ -456,7 +459,13 @@ mod tests {
 
     #[test]
     fn payloads_round_trip_through_the_event() {
-        let p = PostCreated { topic_id: Some(3), moderation: "visible".into(), question: true, automatic: false };
+        let p = PostCreated {
+            topic_id: Some(3),
+            moderation: "visible".into(),
+            question: true,
+            automatic: false,
+            checkin: false,
+        };
         let e = Event::of(Some(1), 2, Subject::Post(9), &p);
         assert_eq!(e.kind, Kind::PostCreated);
         // The stored JSON keeps the names readers and webhook receivers know.
@@ -496,3 +505,58 @@ mod tests {
         Event::of_kind(Kind::PostCreated, None, 1, Subject::User(1), &Sanctioned::default());
     }
 }
+
+payload!(
+    /// Staff created a check-in challenge (subject: the challenge).
+    ChallengeCreated => ChallengeCreated { title: String }
+);
+
+payload!(
+    /// Staff changed a challenge (subject: the challenge).
+    ChallengeUpdated => ChallengeUpdated { title: String }
+);
+
+payload!(
+    /// A member joined a challenge (subject: the challenge).
+    ChallengeJoined => ChallengeJoined { title: String }
+);
+
+payload!(
+    /// A member checked in (subject: the challenge). `day` is the local day it
+    /// counts for; `price` the points a make-up card cost (replayed when the
+    /// ledger is recomputed); `streak` the current streak after it.
+    CheckinMade => CheckinMade {
+        day: String,
+        made_up: bool,
+        number: Option<f64>,
+        post_id: Option<i64>,
+        price: i64,
+        streak: i64,
+    }
+);
+
+payload!(
+    /// A member's streak in a challenge reached a milestone (subject: the member).
+    StreakReached => StreakReached { challenge_id: i64, title: String, days: i64 }
+);
+
+payload!(
+    /// Staff created a lottery (subject: the lottery); `commitment` is the
+    /// published hash of the secret.
+    LotteryCreated => LotteryCreated { title: String, commitment: String }
+);
+
+payload!(
+    /// A member entered a lottery (subject: the lottery); `cost` the points it took.
+    LotteryEntered => LotteryEntered { cost: i64 }
+);
+
+payload!(
+    /// A lottery was drawn (subject: the lottery).
+    LotteryDrawn => LotteryDrawn { title: String, winners: Vec<i64> }
+);
+
+payload!(
+    /// Staff marked a winner's prize delivered (subject: the winner).
+    PrizeDelivered => PrizeDelivered { lottery_id: i64, prize: String }
+);

@@ -64,7 +64,8 @@ fn streaks_match_a_day_by_day_reference_across_zones_and_dst() {
                     1 => 23 * 60 + 59,
                     _ => r.random_range(0..1440),
                 };
-                let local_t = NaiveDateTime::new(day, chrono::NaiveTime::from_hms_opt(minute / 60, minute % 60, 30).unwrap());
+                let local_t =
+                    NaiveDateTime::new(day, chrono::NaiveTime::from_hms_opt(minute / 60, minute % 60, 30).unwrap());
                 if let Some(t) = tz.from_local_datetime(&local_t).earliest() {
                     instants.push(t.timestamp_millis());
                 }
@@ -100,7 +101,10 @@ fn a_check_in_at_23_59_counts_for_that_day_and_dst_nights_do_not_break_streaks()
     let s = Schedule { starts_on: d("2026-03-03"), ends_on: None, days: EVERY_DAY };
     let dates: Vec<NaiveDate> = (0..10)
         .map(|k| {
-            let t = NaiveDateTime::new(d("2026-03-03") + Duration::days(k), chrono::NaiveTime::from_hms_opt(23, 30, 0).unwrap());
+            let t = NaiveDateTime::new(
+                d("2026-03-03") + Duration::days(k),
+                chrono::NaiveTime::from_hms_opt(23, 30, 0).unwrap(),
+            );
             local(ny.from_local_datetime(&t).unwrap().timestamp_millis(), ny).0
         })
         .collect();
@@ -166,7 +170,10 @@ fn a_challenge_is_checked_field_by_field() {
     assert_eq!(w("05:00", "09:00").validate().unwrap().window, Some(Window { start: 300, end: 540 }));
     assert_eq!(bad(ChallengeInput { proof: Some("photo".into()), ..input() }).field, "proof");
     assert_eq!(bad(ChallengeInput { makeup_cards: Some(-1), ..input() }).field, "makeup_cards");
-    assert_eq!(bad(ChallengeInput { goal_days: Some(30), ends_on: Some("2026-12-21".into()), ..input() }).field, "goal_days");
+    assert_eq!(
+        bad(ChallengeInput { goal_days: Some(30), ends_on: Some("2026-12-21".into()), ..input() }).field,
+        "goal_days"
+    );
     let m = ChallengeInput { milestones: Some(vec![Milestone { days: 0, tag: None }]), ..input() };
     assert_eq!(bad(m).field, "milestones");
 }
@@ -225,4 +232,23 @@ fn milestones_fire_once_when_crossed_and_calendars_mark_each_day() {
         [DayState::Done, DayState::MadeUp, DayState::Missed, DayState::Today, DayState::Off, DayState::Upcoming]
     );
     assert_eq!(day_number(&s, d("2026-12-07")), 5);
+}
+
+#[test]
+fn reminders_fall_on_the_next_scheduled_day_at_the_local_minute() {
+    let s = Schedule { starts_on: d("2026-03-02"), ends_on: Some(d("2026-03-31")), days: WEEKDAYS };
+    // Friday 06:00, reminder at 07:30, not done: today.
+    assert_eq!(next_reminder(&s, d("2026-03-06"), 360, 450, false), Some(d("2026-03-06")));
+    // Already done, or past the minute: the next weekday (Monday).
+    assert_eq!(next_reminder(&s, d("2026-03-06"), 360, 450, true), Some(d("2026-03-09")));
+    assert_eq!(next_reminder(&s, d("2026-03-06"), 460, 450, false), Some(d("2026-03-09")));
+    assert_eq!(next_reminder(&s, d("2026-03-31"), 460, 450, false), None);
+    // 07:30 in Shanghai is 23:30 UTC the day before.
+    let sh: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
+    assert_eq!(instant(d("2026-03-06"), 450, sh), 1_772_753_400_000);
+    // 02:30 does not exist in New York on 2026-03-08: the reminder comes at 03:00 EDT.
+    let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
+    assert_eq!(instant(d("2026-03-08"), 150, ny), instant(d("2026-03-08"), 180, ny));
+    assert_eq!(remind_minute("07:30").unwrap(), 450);
+    assert!(remind_minute("24:00").is_err() && remind_minute("7h").is_err());
 }

@@ -8,6 +8,7 @@ pub mod automation;
 pub mod awards;
 pub mod badges;
 pub mod calendar;
+pub mod challenges;
 pub mod communities;
 pub mod content;
 mod extract;
@@ -100,6 +101,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         points::routes,
         badges::routes,
         awards::routes,
+        challenges::routes,
         segments::routes,
         topic_access::routes,
         jobs::routes,

@@ -7,6 +7,7 @@ mod api;
 mod automation;
 mod awards;
 mod badges;
+mod challenges;
 mod content;
 mod email;
 mod jobs;

@@ -62,6 +62,12 @@ pub async fn insert_post(conn: &mut Conn, p: &NewPost<'_>) -> crate::Result<i64>
     q.fetch_one(conn).await
 }
 
+/// Keeps a post out of feeds (a check-in's proof, shown in its challenge).
+pub async fn set_unlisted(conn: &mut Conn, id: i64) -> crate::Result<()> {
+    query("UPDATE posts SET unlisted = 1 WHERE id = $1").bind(id).execute(conn).await?;
+    Ok(())
+}
+
 /// Who wrote a post or comment (deleted ones too), for subscribers that
 /// credit the author of what an event is about.
 pub async fn author_of(conn: &mut Conn, s: yaji_domain::activity::Subject) -> crate::Result<Option<i64>> {
@@ -88,7 +94,7 @@ const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS
 pub async fn home_feed(conn: &mut Conn, user_id: i64, at: i64, id: i64, limit: i64) -> crate::Result<Vec<PostRow>> {
     query_as(&format!(
         "{POST_LIST} JOIN memberships m ON m.community_id = p.community_id AND m.user_id = $1 AND m.state = 'active'
-         WHERE p.deleted_at IS NULL AND p.moderation = 'visible' AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3))
+         WHERE p.deleted_at IS NULL AND p.moderation = 'visible' AND p.unlisted = 0 AND (p.created_at < $2 OR (p.created_at = $2 AND p.id < $3))
          ORDER BY p.created_at DESC, p.id DESC LIMIT $4"
     ))
     .binds((user_id, at, id, limit))
@@ -100,7 +106,7 @@ pub async fn home_feed(conn: &mut Conn, user_id: i64, at: i64, id: i64, limit: i
 /// keeps those the reader may see).
 pub async fn recent_by_author(conn: &mut Conn, author_id: i64, limit: i64) -> crate::Result<Vec<PostRow>> {
     query_as(&format!(
-        "{POST_LIST} WHERE p.author_id = $1 AND p.deleted_at IS NULL AND p.moderation = 'visible'
+        "{POST_LIST} WHERE p.author_id = $1 AND p.deleted_at IS NULL AND p.moderation = 'visible' AND p.unlisted = 0
          ORDER BY p.created_at DESC, p.id DESC LIMIT $2"
     ))
     .binds((author_id, limit))
@@ -134,7 +140,7 @@ pub fn feed_sql(feed: &Feed) -> String {
     // A plain SELECT: measured twice as fast as folding the pinned posts into
     // the same statement with UNION ALL (docs/benchmarks.md).
     format!(
-        "{POST_LIST} WHERE {filter} AND ($2 IS NULL OR $2 IS NOT NULL) AND p.deleted_at IS NULL AND p.moderation = 'visible'
+        "{POST_LIST} WHERE {filter} AND ($2 IS NULL OR $2 IS NOT NULL) AND p.deleted_at IS NULL AND p.moderation = 'visible' AND p.unlisted = 0
            AND (p.created_at < $3 OR (p.created_at = $3 AND p.id < $4))
          ORDER BY p.created_at DESC, p.id DESC LIMIT $5"
     )

@@ -6,6 +6,7 @@ pub mod automation;
 pub mod awards;
 pub mod badges;
 pub mod calendar;
+pub mod challenges;
 pub mod community;
 pub mod content;
 pub mod faq;
