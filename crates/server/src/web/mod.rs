@@ -27,6 +27,7 @@ mod automation;
 mod awards;
 mod badges;
 mod calendar;
+mod challenges;
 mod communities;
 mod content;
 mod faq;
@@ -85,6 +86,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: profiles::routes, templates: profiles::TEMPLATES, nav: &[] },
     Capability { routes: points::routes, templates: points::TEMPLATES, nav: points::NAV },
     Capability { routes: awards::routes, templates: awards::TEMPLATES, nav: &[] },
+    Capability { routes: challenges::routes, templates: challenges::TEMPLATES, nav: challenges::NAV },
     Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
     Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },
