@@ -57,6 +57,8 @@ pub struct ChallengeView {
     pub makeup_price: i64,
     /// Streak milestones in days.
     pub milestones: Vec<i64>,
+    /// The tag each milestone gives, where it gives one: `[[21, "习惯达人"]]`.
+    pub milestone_tags: Vec<(i64, String)>,
     /// Check-ins that finish the challenge (none for an open-ended one without a goal).
     pub goal_days: Option<i64>,
     pub share_to_feed: bool,
@@ -348,6 +350,7 @@ fn view(
         makeup_cards: def.makeup_cards,
         makeup_price: def.makeup_price,
         milestones: def.milestones.iter().map(|m| m.days).collect(),
+        milestone_tags: def.milestones.iter().filter_map(|m| m.tag.clone().map(|t| (m.days, t))).collect(),
         goal_days: def.goal_days,
         share_to_feed: def.share_to_feed,
         join: def.join.clone(),
@@ -406,6 +409,37 @@ async fn arm_reminder(
         enqueue(conn, job, now).await?;
     }
     Ok(())
+}
+
+/// Recomputes a member's standing from all their check-ins and writes it
+/// back (under the caller's lock on their row); returns the streak and when
+/// they finished, if they have.
+async fn restand(
+    conn: &mut Conn,
+    def: &ChallengeDef,
+    id: i64,
+    user_id: i64,
+    today: NaiveDate,
+    finished_at: Option<i64>,
+    now: i64,
+) -> AppResult<(domain::Streak, Option<i64>)> {
+    let days = repo::days_of(conn, id, user_id).await?;
+    let done: Vec<NaiveDate> = days.iter().filter_map(|(s, _)| day(s)).collect();
+    let streak = domain::streak(&def.schedule, &done, today);
+    let checkins = days.len() as i64;
+    let finished_at = finished_at.or((def.goal_days.is_some_and(|g| checkins >= g)).then_some(now));
+    let last = done.last().map(|d| d.to_string());
+    let st = repo::Standing {
+        checkins,
+        number_sum: repo::number_sum(conn, id, user_id).await?,
+        current_streak: streak.current,
+        longest_streak: streak.longest,
+        last_day: last.as_deref(),
+        makeups_used: days.iter().filter(|(_, made_up)| *made_up != 0).count() as i64,
+        finished_at,
+    };
+    repo::set_standing(conn, id, user_id, &st).await?;
+    Ok((streak, finished_at))
 }
 
 /// Reads a reminder time as a minute of the day ("" or none: no reminder).
@@ -605,23 +639,7 @@ impl App {
             }
             None => None,
         };
-        // The standing, recomputed from every check-in.
-        let days = repo::days_of(tx.conn(), id, viewer.id).await?;
-        let done: Vec<NaiveDate> = days.iter().filter_map(|(s, _)| day(s)).collect();
-        let streak = domain::streak(&def.schedule, &done, today);
-        let checkins = days.len() as i64;
-        let finished_at = m.finished_at.or((def.goal_days.is_some_and(|g| checkins >= g)).then_some(now));
-        let last = done.last().map(|d| d.to_string());
-        let st = repo::Standing {
-            checkins,
-            number_sum: repo::number_sum(tx.conn(), id, viewer.id).await?,
-            current_streak: streak.current,
-            longest_streak: streak.longest,
-            last_day: last.as_deref(),
-            makeups_used: days.iter().filter(|(_, made_up)| *made_up != 0).count() as i64,
-            finished_at,
-        };
-        repo::set_standing(tx.conn(), id, viewer.id, &st).await?;
+        let (streak, finished_at) = restand(tx.conn(), &def, id, viewer.id, today, m.finished_at, now).await?;
         let reached: Vec<domain::Milestone> =
             domain::crossed(&def.milestones, m.longest_streak, streak.longest).into_iter().cloned().collect();
         for ms in &reached {
@@ -889,6 +907,44 @@ impl App {
             starts_on: def.schedule.starts_on.to_string(),
             finished_on: finished_on.to_string(),
         })
+    }
+
+    /// Records a participant's earlier check-ins as they were kept elsewhere
+    /// (a group's spreadsheet, the demo): `(day, number)` pairs on scheduled
+    /// days up to today, without notes, points or milestones; days already
+    /// done are skipped. Returns how many were added.
+    pub(crate) async fn import_checkins(
+        &self,
+        id: i64,
+        user_id: i64,
+        days: &[(NaiveDate, Option<f64>)],
+    ) -> AppResult<usize> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let (_, def, ctx) = load(tx.conn(), id, Some(Viewer { id: user_id, site_admin: false })).await?;
+        let (today, _) = domain::local(now, tz_of(&ctx));
+        let Some(m) = repo::lock_member(tx.conn(), id, user_id).await? else {
+            return Err(AppError::conflict("not_joined", None, "not a participant"));
+        };
+        let mut added = 0;
+        for (d, number) in days.iter().filter(|(d, _)| *d <= today && def.schedule.runs_on(*d)) {
+            let day = d.to_string();
+            let new = repo::NewCheckin {
+                challenge_id: id,
+                user_id,
+                day: &day,
+                made_up: false,
+                number: *number,
+                created_at: now,
+            };
+            added += usize::from(repo::insert_checkin(tx.conn(), &new).await?.is_some());
+        }
+        if let Some(first) = days.iter().map(|(d, _)| *d).min() {
+            repo::joined_by(tx.conn(), id, user_id, domain::instant(first, 0, tz_of(&ctx))).await?;
+        }
+        restand(tx.conn(), &def, id, user_id, today, m.finished_at, now).await?;
+        tx.commit().await?;
+        Ok(added)
     }
 
     /// The reminder job: tells a member who has not checked in on `day`,

@@ -21,6 +21,7 @@ use crate::{App, AppError, AppResult, HashCost};
 mod automation;
 mod calendar;
 mod cast;
+mod challenges;
 mod data;
 mod faq;
 mod moderation;
@@ -522,6 +523,18 @@ impl App {
         }
         let owners: Vec<(&str, i64)> = COMMUNITIES.iter().enumerate().map(|(ci, c)| (c.slug, uid[ci])).collect();
         points::seed(self, &owners, cast.as_ref()).await?;
+        // The reading circle's running challenge, with its regulars taking part.
+        if let Some(ci) = COMMUNITIES.iter().position(|c| c.slug == "deep-reading") {
+            let regulars: Vec<i64> =
+                members[ci].iter().filter(|(m, t)| *m >= 12 && *t < now - 20 * DAY).map(|(m, _)| uid[*m]).collect();
+            challenges::seed(
+                self,
+                COMMUNITIES[ci].slug,
+                crate::accounts::Viewer { id: uid[ci], site_admin: false },
+                &regulars,
+            )
+            .await?;
+        }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");
         }

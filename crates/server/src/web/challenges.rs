@@ -86,7 +86,14 @@ fn input_of(f: &Pairs) -> Result<ChallengeInput, AppError> {
 
 /// The form's fields from a saved challenge (the edit page starts from them).
 fn form_of(c: &yaji_app::challenges::ChallengeView) -> Form {
-    let milestones: Vec<String> = c.milestones.iter().map(|d| d.to_string()).collect();
+    let milestones: Vec<String> = c
+        .milestones
+        .iter()
+        .map(|d| match c.milestone_tags.iter().find(|(m, _)| m == d) {
+            Some((_, tag)) => format!("{d}={tag}"),
+            None => d.to_string(),
+        })
+        .collect();
     let mut f = Form::from([
         ("title".into(), c.title.clone()),
         ("description".into(), c.description.clone()),
@@ -202,7 +209,11 @@ async fn detail_view(page: &Page, id: i64, by: &str, problem: Option<(StatusCode
     let (ch, c, board, feed, month, by) = or_fail!(page, r);
     let (status, problem) = problem.map_or((StatusCode::OK, None), |(s, m)| (s, Some(m)));
     let by = serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    page.render(status, "challenges/challenge.html", context! { ch, c, board, feed, month, by, problem, form, sub => "challenges" })
+    page.render(
+        status,
+        "challenges/challenge.html",
+        context! { ch, c, board, feed, month, by, problem, form, sub => "challenges" },
+    )
 }
 
 async fn detail_page(page: Page, Path(id): Path<i64>, Query(q): Query<DetailQuery>) -> Response {
@@ -244,7 +255,8 @@ async fn check_in(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) ->
         },
         None => None,
     };
-    let input = CheckinInput { body: f.get("body").cloned(), number, makeup: f.get("makeup").is_some_and(|m| m == "1") };
+    let input =
+        CheckinInput { body: f.get("body").cloned(), number, makeup: f.get("makeup").is_some_and(|m| m == "1") };
     let r = async { page.state.app.check_in(page.auth.require()?, id, input).await }.await;
     match r {
         Ok(k) if !k.milestones.is_empty() => with_notice(&format!("/challenges/{id}"), "streak_milestone"),

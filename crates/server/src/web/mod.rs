@@ -248,6 +248,15 @@ impl Web {
         env.add_filter("date", |state: &State, v: &str| -> String {
             chrono::DateTime::parse_from_rfc3339(v).map(|t| local_date(state, &t)).unwrap_or_else(|_| v.to_string())
         });
+        // A measured amount as people write it: 341, 3.5 (never 341.0).
+        env.add_filter("num", |v: f64| -> String {
+            let r = (v * 100.0).round() / 100.0;
+            if r.fract() == 0.0 {
+                format!("{r:.0}")
+            } else {
+                format!("{r}")
+            }
+        });
         env.add_filter("initial", |v: &str| -> String {
             v.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()
         });

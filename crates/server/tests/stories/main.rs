@@ -8,6 +8,7 @@ mod automation;
 mod awards;
 mod badges;
 mod challenges;
+mod challenges_web;
 mod content;
 mod email;
 mod jobs;

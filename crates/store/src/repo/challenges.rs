@@ -127,6 +127,15 @@ pub async fn lock_member(conn: &mut Conn, id: i64, user_id: i64) -> crate::Resul
     .await
 }
 
+/// Moves the joining back to `at` when earlier (history imported from before).
+pub async fn joined_by(conn: &mut Conn, id: i64, user_id: i64, at: i64) -> crate::Result<()> {
+    query("UPDATE challenge_members SET joined_at = $3 WHERE challenge_id = $1 AND user_id = $2 AND joined_at > $3")
+        .binds((id, user_id, at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_reminder(conn: &mut Conn, id: i64, user_id: i64, minute: Option<i64>) -> crate::Result<()> {
     query("UPDATE challenge_members SET remind_minute = $3 WHERE challenge_id = $1 AND user_id = $2")
         .binds((id, user_id, minute))
