@@ -442,6 +442,17 @@ async fn restand(
     Ok((streak, finished_at))
 }
 
+/// A member's longest streak in a challenge (0 if they never took part):
+/// what other capabilities' rules read (a lottery open to 7-day streaks).
+pub(crate) async fn longest_streak(conn: &mut Conn, id: i64, user_id: i64) -> AppResult<i64> {
+    Ok(repo::member(conn, id, user_id).await?.map_or(0, |m| m.longest_streak))
+}
+
+/// The community a challenge belongs to.
+pub(crate) async fn community_of(conn: &mut Conn, id: i64) -> AppResult<Option<i64>> {
+    Ok(repo::community_of(conn, id).await?)
+}
+
 /// Reads a reminder time as a minute of the day ("" or none: no reminder).
 fn reminder(remind_at: Option<&str>) -> AppResult<Option<i64>> {
     match remind_at.map(str::trim).filter(|s| !s.is_empty()) {

@@ -20,6 +20,7 @@ pub mod content;
 pub mod demo;
 pub mod faq;
 pub mod import;
+pub mod lotteries;
 pub mod membership;
 pub mod moderation;
 pub mod notifications;

@@ -15,6 +15,7 @@ pub mod content;
 pub mod email;
 pub mod error;
 pub mod faq;
+pub mod lotteries;
 pub mod member;
 pub mod moderation;
 pub mod net;

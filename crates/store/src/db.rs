@@ -146,6 +146,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (18, "monthly_tops", include_str!("../migrations/0018_monthly_tops.sql")),
     (19, "awards", include_str!("../migrations/0019_awards.sql")),
     (20, "challenges", include_str!("../migrations/0020_challenges.sql")),
+    (21, "lotteries", include_str!("../migrations/0021_lotteries.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -14,6 +14,7 @@ pub mod content;
 mod extract;
 pub mod faq;
 pub mod jobs;
+pub mod lotteries;
 pub mod membership;
 pub mod moderation;
 pub mod notifications;
@@ -102,6 +103,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         badges::routes,
         awards::routes,
         challenges::routes,
+        lotteries::routes,
         segments::routes,
         topic_access::routes,
         jobs::routes,

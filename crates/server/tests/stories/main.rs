@@ -12,6 +12,7 @@ mod challenges_web;
 mod content;
 mod email;
 mod jobs;
+mod lotteries;
 mod membership;
 mod moderation;
 mod onboarding;

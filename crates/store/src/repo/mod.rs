@@ -13,6 +13,7 @@ pub mod faq;
 pub mod import;
 pub mod jobs;
 pub mod limits;
+pub mod lotteries;
 pub mod membership;
 pub mod moderation;
 pub mod notifications;
