@@ -62,6 +62,9 @@ enum Command {
     /// Import data from elsewhere
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Lottery tools
+    #[command(subcommand)]
+    Lottery(LotteryCommand),
     /// Print a community's analytics (DAU/WAU/MAU, stickiness, retention cohorts) as JSON
     Analytics {
         /// The community's slug
@@ -79,6 +82,19 @@ enum Command {
         /// Print JSON (the only format today)
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LotteryCommand {
+    /// Recompute a drawn lottery from its published result and check every
+    /// step: the secret against the commitment, the entries hash, the seed and
+    /// the winners (algorithm yaji-lottery-v1, see docs/challenges.md). Needs
+    /// no database. Exits 1 if anything differs.
+    Verify {
+        /// The result: a file of the JSON from `GET /api/v1/lotteries/{id}/result`,
+        /// `-` for stdin, or that URL itself (http or https)
+        source: String,
     },
 }
 
@@ -202,6 +218,33 @@ async fn open(settings: &Settings) -> Result<App> {
     ))
 }
 
+/// `yaji lottery verify`: reads a published result and recomputes it.
+async fn verify_lottery(source: &str) -> Result<()> {
+    let text = if source.starts_with("http://") || source.starts_with("https://") {
+        let r = reqwest::get(source).await.with_context(|| format!("fetching {source}"))?;
+        anyhow::ensure!(r.status().is_success(), "fetching {source}: HTTP {}", r.status());
+        r.text().await?
+    } else if source == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(source).with_context(|| format!("reading {source}"))?
+    };
+    let published: yaji_domain::lotteries::Published =
+        serde_json::from_str(&text).context("not a lottery result (GET /api/v1/lotteries/{id}/result)")?;
+    let v = yaji_domain::lotteries::verify(&published).map_err(|e| anyhow::anyhow!(e))?;
+    let mark = |ok: bool| if ok { "ok  " } else { "FAIL" };
+    println!("{} secret matches the commitment {}", mark(v.commitment_ok), published.commitment);
+    println!("{} entries hash over {} entries", mark(v.entries_hash_ok), published.entries.len());
+    println!("{} seed = sha256(secret, entries hash, {:?})", mark(v.seed_ok), published.operator_value);
+    println!("{} winners as published:", mark(v.winners_ok));
+    for (ticket, prize) in &v.winners {
+        println!("       {prize}: ticket {ticket}");
+    }
+    anyhow::ensure!(v.ok(), "the published result does not verify");
+    println!("verified");
+    Ok(())
+}
+
 fn app_err(e: AppError) -> anyhow::Error {
     match e {
         AppError::Invalid(f) => anyhow::anyhow!("{}: {}", f.field, f.message),
@@ -293,6 +336,7 @@ async fn run(cmd: Command, settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Import(ImportCommand::Activity { file }) => import_activity(&settings, &file).await,
+        Command::Lottery(LotteryCommand::Verify { source }) => verify_lottery(&source).await,
         Command::Analytics { community, from, to, tz, json: _ } => {
             let app = open(&settings).await?;
             let d =
