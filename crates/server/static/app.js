@@ -89,3 +89,53 @@ document.addEventListener('change', function (e) { if (e.target.form) yajiWhen(e
     if (e.key === 'Escape' && e.target.matches && e.target.matches('textarea[data-mention]')) close(e.target);
   });
 })();
+// A lottery's verify page: recompute the draw here, in the reader's browser,
+// from the published result (algorithm yaji-lottery-v1, docs/challenges.md),
+// and mark each check. Needs WebCrypto (https or localhost); else the page
+// points to `yaji lottery verify`.
+(function () {
+  var box = document.querySelector('[data-verify-lottery]');
+  if (!box || !(window.crypto && crypto.subtle && window.TextEncoder && window.BigInt)) return;
+  var enc = new TextEncoder();
+  function hex(buf) { return Array.from(new Uint8Array(buf)).map(function (b) { return b.toString(16).padStart(2, '0'); }).join(''); }
+  function sha(bytes) { return crypto.subtle.digest('SHA-256', bytes); }
+  function mark(name, ok) {
+    var el = box.querySelector('[data-check="' + name + '"]');
+    if (el) { el.textContent = ok ? '✓' : '✗'; el.className = ok ? 'ok-mark' : 'bad-mark'; }
+    return ok;
+  }
+  fetch(box.getAttribute('data-verify-lottery'), { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(async function (r) {
+    if (!r.secret) return;
+    var okC = mark('commitment', hex(await sha(enc.encode(r.secret))) === r.commitment);
+    var hash = hex(await sha(enc.encode(r.entries.map(function (e) { return e.ticket; }).join('\n'))));
+    var okH = mark('entries_hash', hash === r.entries_hash);
+    var seedHex = hex(await sha(enc.encode(r.secret + '\n' + hash + '\n' + r.operator_value)));
+    var okS = mark('seed', seedHex === r.seed);
+    var seed = new Uint8Array(seedHex.match(/../g).map(function (h) { return parseInt(h, 16); }));
+    var counter = 0n, two64 = 1n << 64n;
+    async function below(n) {
+      var N = BigInt(n), bound = two64 - (two64 % N);
+      for (;;) {
+        var input = new Uint8Array(seed.length + 8);
+        input.set(seed);
+        new DataView(input.buffer).setBigUint64(seed.length, counter);
+        counter += 1n;
+        var x = new DataView(await sha(input)).getBigUint64(0);
+        if (x < bound) return Number(x % N);
+      }
+    }
+    var pool = r.entries.filter(function (e) { return e.eligible; });
+    var mine = [];
+    for (var p of r.prizes) {
+      for (var i = 0; i < p.quantity && pool.length; i++) {
+        var w = pool[await below(pool.length)];
+        pool = pool.filter(function (e) { return e.holder !== w.holder; });
+        mine.push(w.ticket + ' ' + p.name);
+      }
+    }
+    var published = r.winners.map(function (w) { return w.ticket + ' ' + w.prize; });
+    var okW = mark('winners', JSON.stringify(mine) === JSON.stringify(published));
+    var all = box.querySelector('[data-check-all]');
+    if (all) { all.hidden = false; all.textContent = all.getAttribute(okC && okH && okS && okW ? 'data-ok' : 'data-bad'); all.className = 'flash ' + (okC && okH && okS && okW ? 'ok' : 'err'); }
+  });
+})();

@@ -1,4 +1,5 @@
-//! A running reading challenge in the reading circle: members joined with
+//! A running reading challenge in the tea house (《茶经》, a chapter at a
+//! time): members joined with
 //! streaks of different lengths (their earlier days imported, as from the
 //! group's old spreadsheet), several checked in today with a note and the
 //! pages they read, two have a daily reminder.
@@ -12,24 +13,25 @@ use crate::challenges::CheckinInput;
 use crate::{App, AppResult};
 
 const NOTES: &[&str] = &[
-    "读到第二十七回，黛玉葬花。“侬今葬花人笑痴，他年葬侬知是谁”，读了三遍。",
-    "Finished chapter 30 on the train. Baoyu and Daiyu quarrel again; Jia Mu's line about 'not enemies, not a family' made me laugh.",
-    "今天只读了十页，但把人物关系图补完了，贾府四大家族终于理清。",
-    "晚饭后读了一小时，刘姥姥二进大观园，太热闹了。",
-    "Read the poetry club chapter. Trying to memorise Tanchun's crab-apple poem.",
-    "打卡！今天在读脂批，注释比正文还长。",
+    "读完《一之源》：“茶者，南方之嘉木也。”原来陆羽开篇先讲树，再讲人。",
+    "Read 'The Tools' today. Lu Yu lists twenty-four implements; I own three of them.",
+    "《五之煮》讲水：山水上，江水中，井水下。周末想试试用山泉水泡一次。",
+    "晚上对照注释读《七之事》，历代茶事的典故比想象中多。",
+    "Finished the chapter on brewing. 'The first boil is like fish eyes' — watched my kettle with new eyes.",
+    "打卡！今天在读宋代的注本，注释比正文还长。",
 ];
 
 /// `owner` runs the reading circle `slug`; `people` are its members (user ids).
-pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -> AppResult<()> {
+/// Returns the challenge's id.
+pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -> AppResult<i64> {
     let c = app.community(Some(owner), slug).await?;
     let tz = c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     let (today, _) = yaji_domain::challenges::local(crate::now(), tz);
     let input = ChallengeInput {
-        title: "30 天共读《红楼梦》".into(),
+        title: "30 天共读《茶经》".into(),
         description: Some(
-            "每天读至少 10 页，打卡写一句心得、记下页数。漏了一天可以用补卡（每人 2 张）。\n\n\
-             Read at least 10 pages a day; check in with a line and the pages read. Two make-up cards each."
+            "每天读至少 10 页（原文或注本都算），打卡写一句心得、记下页数。漏了一天可以用补卡（每人 2 张）。\n\n\
+             Read at least 10 pages of The Classic of Tea a day; check in with a line and the pages read. Two make-up cards each."
                 .into(),
         ),
         starts_on: (today - Duration::days(19)).to_string(),
@@ -67,5 +69,5 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
             app.check_in(v, ch.id, input).await?;
         }
     }
-    Ok(())
+    Ok(ch.id)
 }

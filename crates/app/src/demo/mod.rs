@@ -24,6 +24,7 @@ mod cast;
 mod challenges;
 mod data;
 mod faq;
+mod lotteries;
 mod moderation;
 mod points;
 mod rng;
@@ -523,17 +524,14 @@ impl App {
         }
         let owners: Vec<(&str, i64)> = COMMUNITIES.iter().enumerate().map(|(ci, c)| (c.slug, uid[ci])).collect();
         points::seed(self, &owners, cast.as_ref()).await?;
-        // The reading circle's running challenge, with its regulars taking part.
-        if let Some(ci) = COMMUNITIES.iter().position(|c| c.slug == "deep-reading") {
+        // The tea house's running reading challenge and its lotteries, with its regulars taking part
+        // (a public community: anyone can verify the draw).
+        if let Some(ci) = COMMUNITIES.iter().position(|c| c.slug == "tea-house") {
             let regulars: Vec<i64> =
                 members[ci].iter().filter(|(m, t)| *m >= 12 && *t < now - 20 * DAY).map(|(m, _)| uid[*m]).collect();
-            challenges::seed(
-                self,
-                COMMUNITIES[ci].slug,
-                crate::accounts::Viewer { id: uid[ci], site_admin: false },
-                &regulars,
-            )
-            .await?;
+            let owner = crate::accounts::Viewer { id: uid[ci], site_admin: false };
+            let challenge = challenges::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
+            lotteries::seed(self, COMMUNITIES[ci].slug, owner, &regulars, Some(challenge)).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");

@@ -33,6 +33,7 @@ mod content;
 mod faq;
 mod form;
 mod i18n;
+mod lotteries;
 mod membership;
 mod moderation;
 mod moderation_form;
@@ -87,6 +88,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: points::routes, templates: points::TEMPLATES, nav: points::NAV },
     Capability { routes: awards::routes, templates: awards::TEMPLATES, nav: &[] },
     Capability { routes: challenges::routes, templates: challenges::TEMPLATES, nav: challenges::NAV },
+    Capability { routes: lotteries::routes, templates: lotteries::TEMPLATES, nav: &[] },
     Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
     Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },

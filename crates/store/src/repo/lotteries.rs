@@ -70,6 +70,15 @@ pub async fn list(conn: &mut Conn, community_id: i64, limit: i64) -> crate::Resu
         .await
 }
 
+/// Moves the entry window (the demo's finished lottery closed a week ago).
+pub async fn set_window(conn: &mut Conn, id: i64, opens_at: i64, closes_at: i64) -> crate::Result<()> {
+    query("UPDATE lotteries SET opens_at = $2, closes_at = $3 WHERE id = $1")
+        .binds((id, opens_at, closes_at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_operator_value(conn: &mut Conn, id: i64, value: &str) -> crate::Result<()> {
     query("UPDATE lotteries SET operator_value = $2 WHERE id = $1").binds((id, value)).execute(conn).await?;
     Ok(())
