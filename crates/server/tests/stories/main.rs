@@ -13,6 +13,7 @@ mod content;
 mod email;
 mod jobs;
 mod lotteries;
+mod lotteries_web;
 mod membership;
 mod moderation;
 mod onboarding;
