@@ -74,6 +74,8 @@ pub struct ChallengeView {
     pub total_days: Option<i64>,
     pub time_zone: String,
     pub members: i64,
+    /// Members who checked in today.
+    pub checked_in_today: i64,
     /// The viewer's standing, once they joined.
     pub me: Option<MyStanding>,
     /// Whether the viewer may change it and see its statistics.
@@ -325,17 +327,19 @@ fn standing(def: &ChallengeDef, m: &repo::MemberRow, tz: Tz, today: NaiveDate, m
     }
 }
 
-fn view(
+async fn view(
+    conn: &mut Conn,
     row: &repo::ChallengeRow,
     def: &ChallengeDef,
     ctx: &Ctx,
     me: Option<&repo::MemberRow>,
     now: i64,
-) -> ChallengeView {
+) -> AppResult<ChallengeView> {
     let tz = tz_of(ctx);
     let (today, minute) = domain::local(now, tz);
+    let checked_in_today = repo::count_on(conn, row.id, &today.to_string()).await?;
     let s = &def.schedule;
-    ChallengeView {
+    Ok(ChallengeView {
         id: row.id,
         community_slug: ctx.c.slug.clone(),
         title: row.title.clone(),
@@ -360,9 +364,10 @@ fn view(
         total_days: s.total_days(),
         time_zone: ctx.c.time_zone.clone(),
         members: row.members,
+        checked_in_today,
         me: me.map(|m| standing(def, m, tz, today, minute)),
         can_manage: ctx.can(Action::ManageChallenges),
-    }
+    })
 }
 
 fn person(id: i64, username: String, display_name: String, avatar_url: Option<String>) -> PersonView {
@@ -517,7 +522,7 @@ impl App {
                 Some(v) => repo::member(&mut c, row.id, v.id).await?,
                 None => None,
             };
-            out.push(view(&row, &def, &ctx, me.as_ref(), now));
+            out.push(view(&mut c, &row, &def, &ctx, me.as_ref(), now).await?);
         }
         Ok(out)
     }
@@ -529,7 +534,7 @@ impl App {
             Some(v) => repo::member(&mut c, id, v.id).await?,
             None => None,
         };
-        Ok(view(&row, &def, &ctx, me.as_ref(), now()))
+        view(&mut c, &row, &def, &ctx, me.as_ref(), now()).await
     }
 
     /// Joins a challenge (members the join rule lets in), optionally with a

@@ -253,11 +253,14 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
         let (pf, pt) = previous(&d);
         // The previous period only feeds the headline changes: its activity series suffice.
         let before = app.analytics_activity(v, &slug, Some(&pf), Some(&pt)).await?;
-        Ok::<_, AppError>((c, d, before))
+        // Challenge participation: the running and upcoming ones.
+        let challenges: Vec<_> =
+            app.challenges(Some(v), &slug).await?.into_iter().filter(|ch| ch.status != "ended").collect();
+        Ok::<_, AppError>((c, d, before, challenges))
     }
     .await;
     match r {
-        Ok((c, d, before)) => {
+        Ok((c, d, before, challenges)) => {
             let heads = headlines(&d, &before);
             let chart = chart(&d);
             let daily = heat(&d.retention_daily, &DAILY_COLUMNS, usize::MAX);
@@ -268,7 +271,7 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
             let tiers_now = d.tiers.last();
             page.ok(
                 "analytics/analytics.html",
-                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour,
+                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour, challenges,
                 daily_columns => DAILY_COLUMNS, weekly_columns => WEEKLY_COLUMNS },
             )
         }

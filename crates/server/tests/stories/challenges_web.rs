@@ -81,5 +81,8 @@ story! {
         assert_eq!(s, StatusCode::OK);
         assert!(edit.contains(r#"value="7, 21=习惯达人""#) && edit.contains(r#"value="页""#), "{edit}");
         assert_eq!(a.page(&format!("/challenges/{id}/edit")).await.0, StatusCode::FORBIDDEN);
+        // The analytics dashboard shows participation.
+        let (_, dash) = o.page("/c/club/analytics").await;
+        assert!(dash.contains(&format!("/challenges/{id}/stats")) && dash.contains("晨读"), "{dash}");
     }
 }

@@ -259,6 +259,14 @@ pub async fn per_day(conn: &mut Conn, id: i64) -> crate::Result<Vec<(String, i64
         .await
 }
 
+/// Members who checked in on `day`.
+pub async fn count_on(conn: &mut Conn, id: i64, day: &str) -> crate::Result<i64> {
+    query_scalar("SELECT COUNT(*) FROM checkins WHERE challenge_id = $1 AND day = $2")
+        .binds((id, day))
+        .fetch_one(conn)
+        .await
+}
+
 /// Each participant's last day done (NULL: none yet).
 pub async fn last_days(conn: &mut Conn, id: i64) -> crate::Result<Vec<Option<String>>> {
     query_scalar("SELECT last_day FROM challenge_members WHERE challenge_id = $1").bind(id).fetch_all(conn).await
