@@ -453,6 +453,38 @@ pub(crate) async fn longest_streak(conn: &mut Conn, id: i64, user_id: i64) -> Ap
     Ok(repo::member(conn, id, user_id).await?.map_or(0, |m| m.longest_streak))
 }
 
+/// The members of a community's challenge whose current streak is at least
+/// `days` (every participant with none): what a segment's streak condition
+/// reads. Empty for a challenge of another community.
+pub(crate) async fn streak_holders(
+    conn: &mut Conn,
+    community_id: i64,
+    id: i64,
+    days: Option<i64>,
+) -> AppResult<Vec<i64>> {
+    let Some(row) = repo::get(conn, id).await?.filter(|r| r.community_id == community_id) else { return Ok(vec![]) };
+    let def = def_of(&row)?;
+    let tz: Tz = yaji_store::repo::community::by_id(conn, community_id)
+        .await?
+        .and_then(|c| c.time_zone.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let (today, minute) = domain::local(now(), tz);
+    let mut out = vec![];
+    for r in repo::ranked(conn, id, repo::Order::Streak, i64::MAX).await? {
+        let m = repo::member(conn, id, r.user_id).await?;
+        let current = m.map_or(0, |m| standing(&def, &m, tz, today, minute).current);
+        if days.is_none_or(|d| current >= d) {
+            out.push(r.user_id);
+        }
+    }
+    Ok(out)
+}
+
+/// A community's challenges, (id, title), for choosers (segments, lotteries).
+pub(crate) async fn titles(conn: &mut Conn, community_id: i64) -> AppResult<Vec<(i64, String)>> {
+    Ok(repo::list(conn, community_id, "9999-12-31").await?.into_iter().map(|r| (r.id, r.title)).collect())
+}
+
 /// The community a challenge belongs to.
 pub(crate) async fn community_of(conn: &mut Conn, id: i64) -> AppResult<Option<i64>> {
     Ok(repo::community_of(conn, id).await?)

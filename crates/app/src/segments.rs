@@ -83,6 +83,8 @@ pub enum SegmentAction {
 pub struct SegmentChoices {
     pub tags: Vec<TagCount>,
     pub levels: Vec<LevelView>,
+    /// The community's check-in challenges, (id, title).
+    pub challenges: Vec<(i64, String)>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -96,12 +98,19 @@ pub struct SegmentOutcome {
 /// The storage filter for a rule, as of `now`, with the community's levels
 /// and, for a tier condition, the members analytics puts in those tiers.
 async fn filter(app: &App, conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64) -> AppResult<repo::Filter> {
-    let only = if r.tiers.is_empty() {
+    let mut only = if r.tiers.is_empty() {
         None
     } else {
         let tiers: Vec<Tier> = r.tiers.iter().filter_map(|t| Tier::parse(t)).collect();
         Some(app.members_in_tiers(&ctx.c, &tiers).await?)
     };
+    if let Some(ch) = r.challenge_id {
+        let holders = crate::challenges::streak_holders(conn, ctx.c.id, ch, r.streak_days).await?;
+        only = Some(match only {
+            Some(o) => holders.into_iter().filter(|u| o.contains(u)).collect(),
+            None => holders,
+        });
+    }
     let level_points = match r.min_level {
         Some(l) => {
             let s = crate::points::settings_of(conn, ctx.c.id).await?;
@@ -210,7 +219,8 @@ impl App {
         ctx.allow(Action::ManageSegments)?;
         let tags = tags_in_use(&mut c, ctx.c.id).await?;
         let levels = crate::points::levels_of(&mut c, ctx.c.id).await?;
-        Ok(SegmentChoices { tags, levels })
+        let challenges = crate::challenges::titles(&mut c, ctx.c.id).await?;
+        Ok(SegmentChoices { tags, levels, challenges })
     }
 
     pub async fn segments(&self, viewer: Viewer, slug: &str) -> AppResult<Vec<SegmentView>> {

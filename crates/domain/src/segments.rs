@@ -47,6 +47,12 @@ pub struct SegmentRule {
     /// `silent`, `churned`; docs/analytics.md); empty: any.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tiers: Vec<String>,
+    /// Taking part in this check-in challenge…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_id: Option<i64>,
+    /// …with a current streak of at least this many days (none: any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streak_days: Option<i64>,
 }
 
 fn tags(field: &'static str, raw: Vec<String>) -> Invalid<Vec<String>> {
@@ -104,6 +110,12 @@ impl SegmentRule {
             if !tiers.iter().any(|x| x == tier.as_str()) {
                 tiers.push(tier.as_str().to_string());
             }
+        }
+        if self.streak_days.is_some() && self.challenge_id.is_none() {
+            return Err(invalid("challenge_id", "required", "a streak is counted in a challenge: pick one"));
+        }
+        if self.streak_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            return Err(invalid("streak_days", "out_of_range", "a streak of 1 to 3650 days"));
         }
         let rule = SegmentRule {
             tags_any,
@@ -180,6 +192,11 @@ mod tests {
         );
         assert!(SegmentRule::default().validate().is_ok(), "no conditions: everyone");
         assert_eq!(bad(SegmentRule { tiers: vec!["sleepy".into()], ..Default::default() }), "tiers");
+        assert_eq!(bad(SegmentRule { streak_days: Some(7), ..Default::default() }), "challenge_id");
+        assert_eq!(
+            bad(SegmentRule { challenge_id: Some(1), streak_days: Some(0), ..Default::default() }),
+            "streak_days"
+        );
         let t = SegmentRule { tiers: vec![" silent".into(), "silent".into(), "churned".into()], ..Default::default() };
         assert_eq!(t.validate().unwrap().tiers, ["silent", "churned"]);
         assert_eq!(name("  ").unwrap_err().field, "name");

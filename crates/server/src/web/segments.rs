@@ -51,6 +51,8 @@ struct RuleForm {
     active_within_days: String,
     inactive_days: String,
     tiers: Vec<String>,
+    challenge_id: String,
+    streak_days: String,
 }
 
 fn opt(n: Option<i64>) -> String {
@@ -71,6 +73,8 @@ impl RuleForm {
             active_within_days: opt(r.active_within_days),
             inactive_days: opt(r.inactive_days),
             tiers: r.tiers.clone(),
+            challenge_id: opt(r.challenge_id),
+            streak_days: opt(r.streak_days),
         }
     }
 
@@ -89,6 +93,8 @@ impl RuleForm {
             active_within_days: one("active_within_days"),
             inactive_days: one("inactive_days"),
             tiers: list("tiers"),
+            challenge_id: one("challenge_id"),
+            streak_days: one("streak_days"),
         }
     }
 
@@ -114,6 +120,8 @@ impl RuleForm {
             active_within_days: num(&self.active_within_days, "active_within_days")?,
             inactive_days: num(&self.inactive_days, "inactive_days")?,
             tiers: self.tiers.clone(),
+            challenge_id: num(&self.challenge_id, "challenge_id")?,
+            streak_days: num(&self.streak_days, "streak_days")?,
         })
     }
 }

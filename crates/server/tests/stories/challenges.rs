@@ -259,3 +259,39 @@ story! {
         assert_eq!(t.count(&reminded(a.id)).await, 1);
     }
 }
+
+story! {
+    async fn segments_pick_members_by_their_current_streak(t: TestApp) {
+        let (owner, members) = setup(&t, 4).await;
+        let id = create(&owner, json!({"title": "晨跑", "starts_on": local(-10), "ends_on": null})).await;
+        for m in &members[..3] {
+            m.post(&format!("/api/v1/challenges/{id}/join"), json!({})).await;
+        }
+        // m00: four days before today, then today; m01: five days that ended three days ago, stored as
+        // the app left them then (current 5), broken since; m02: today only.
+        history(&t, id, members[0].id, &[4, 3, 2, 1]).await;
+        members[0].post(&format!("/api/v1/challenges/{id}/checkins"), json!({})).await;
+        history(&t, id, members[1].id, &[7, 6, 5, 4, 3]).await;
+        t.exec(&format!(
+            "UPDATE challenge_members SET current_streak = 5, longest_streak = 5, checkins = 5, last_day = '{}' WHERE user_id = {}",
+            local(-3),
+            members[1].id
+        ))
+        .await;
+        members[2].post(&format!("/api/v1/challenges/{id}/checkins"), json!({})).await;
+        let preview = |rule: serde_json::Value| owner.post("/api/v1/communities/club/segments/preview", rule);
+        let names = |v: &serde_json::Value| {
+            let mut n: Vec<String> = v["members"].as_array().unwrap().iter().map(|m| m["user"]["username"].as_str().unwrap().to_string()).collect();
+            n.sort();
+            n
+        };
+        let (s, all) = preview(json!({"challenge_id": id})).await;
+        assert_eq!(s, StatusCode::OK, "{all}");
+        assert_eq!(names(&all), ["m00", "m01", "m02"]);
+        let (_, two) = preview(json!({"challenge_id": id, "streak_days": 2})).await;
+        assert_eq!(names(&two), ["m00"], "m01's five days broke three days ago");
+        let (_, one) = preview(json!({"challenge_id": id, "streak_days": 1})).await;
+        assert_eq!(names(&one), ["m00", "m02"]);
+        assert_error(&preview(json!({"streak_days": 3})).await, 422, "required", Some("challenge_id"));
+    }
+}
