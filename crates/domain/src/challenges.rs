@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate, TimeZone, Timelike};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{invalid, Invalid};
+use crate::error::{bounded, invalid, Invalid};
 
 /// Every day of the week (bit 0: Monday … bit 6: Sunday).
 pub const EVERY_DAY: u8 = 0b111_1111;
@@ -377,14 +377,8 @@ impl ChallengeInput {
         if number_label.as_ref().is_some_and(|l| l.chars().count() > 20) {
             return Err(invalid("number_label", "invalid_length", "at most 20 characters"));
         }
-        let makeup_cards = self.makeup_cards.unwrap_or(1);
-        if !(0..=MAX_MAKEUP_CARDS).contains(&makeup_cards) {
-            return Err(invalid("makeup_cards", "out_of_range", format!("0 to {MAX_MAKEUP_CARDS} cards")));
-        }
-        let makeup_price = self.makeup_price.unwrap_or(0);
-        if !(0..=MAX_MAKEUP_PRICE).contains(&makeup_price) {
-            return Err(invalid("makeup_price", "out_of_range", format!("0 to {MAX_MAKEUP_PRICE} points")));
-        }
+        let makeup_cards = bounded("makeup_cards", self.makeup_cards, 1, 0..=MAX_MAKEUP_CARDS, "cards")?;
+        let makeup_price = bounded("makeup_price", self.makeup_price, 0, 0..=MAX_MAKEUP_PRICE, "points")?;
         let mut milestones = match self.milestones {
             Some(m) => m,
             None => DEFAULT_MILESTONES.iter().map(|&days| Milestone { days, tag: None }).collect(),

@@ -29,7 +29,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{invalid, Invalid};
+use crate::error::{bounded, invalid, Invalid};
 
 pub const ALGORITHM: &str = "yaji-lottery-v1";
 pub const MAX_PRIZES: usize = 20;
@@ -153,14 +153,8 @@ impl LotteryInput {
         if closes_at - now > 366 * crate::DAY_MS {
             return Err(invalid("entries_close_at", "out_of_range", "entries close within a year"));
         }
-        let cost = self.cost.unwrap_or(0);
-        if !(0..=MAX_COST).contains(&cost) {
-            return Err(invalid("cost", "out_of_range", format!("0 to {MAX_COST} points")));
-        }
-        let max_entries = self.max_entries.unwrap_or(1);
-        if !(1..=MAX_ENTRIES_PER_MEMBER).contains(&max_entries) {
-            return Err(invalid("max_entries", "out_of_range", format!("1 to {MAX_ENTRIES_PER_MEMBER} entries")));
-        }
+        let cost = bounded("cost", self.cost, 0, 0..=MAX_COST, "points")?;
+        let max_entries = bounded("max_entries", self.max_entries, 1, 1..=MAX_ENTRIES_PER_MEMBER, "entries")?;
         let e = self.eligibility.unwrap_or_default();
         if e.min_level.is_some_and(|l| !(1..=crate::points::MAX_LEVELS as i64).contains(&l)) {
             return Err(invalid("eligibility.min_level", "out_of_range", "a level from 1 up"));

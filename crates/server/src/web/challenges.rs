@@ -236,12 +236,10 @@ async fn leave(page: Page, Path(id): Path<i64>) -> Response {
 
 /// A refusal shown on the challenge's page with what was typed kept.
 async fn refused(page: &Page, id: i64, e: AppError, form: Form) -> Response {
-    if !matches!(e, AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. }) {
-        return page.fail(e);
+    match page.refusal(e) {
+        Ok(problem) => detail_view(page, id, "", Some(problem), form).await,
+        Err(e) => page.fail(e),
     }
-    let api = crate::error::ApiError::from(e);
-    let msg = page.error_text(&api.code, &api.message);
-    detail_view(page, id, "", Some((api.status, msg)), form).await
 }
 
 async fn check_in(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {

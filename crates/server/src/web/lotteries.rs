@@ -125,12 +125,10 @@ async fn lottery_page(page: Page, Path(id): Path<i64>) -> Response {
 
 /// A refusal shown on the lottery's page.
 async fn refused(page: &Page, id: i64, e: AppError) -> Response {
-    if !matches!(e, AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. }) {
-        return page.fail(e);
+    match page.refusal(e) {
+        Ok(problem) => lottery_view(page, id, Some(problem)).await,
+        Err(e) => page.fail(e),
     }
-    let api = crate::error::ApiError::from(e);
-    let msg = page.error_text(&api.code, &api.message);
-    lottery_view(page, id, Some((api.status, msg))).await
 }
 
 async fn enter(page: Page, Path(id): Path<i64>) -> Response {

@@ -402,6 +402,17 @@ impl Page {
         }
     }
 
+    /// A refusal a page shows in place (a state conflict, bad input, not
+    /// allowed) as its status and message; other errors come back for
+    /// [`Page::fail`].
+    pub fn refusal(&self, e: AppError) -> Result<(StatusCode, String), AppError> {
+        if !matches!(e, AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. }) {
+            return Err(e);
+        }
+        let api = crate::error::ApiError::from(e);
+        Ok((api.status, self.error_text(&api.code, &api.message)))
+    }
+
     /// Field errors for re-rendering a form: field name → message.
     pub fn field_errors(&self, e: &AppError) -> Option<HashMap<String, String>> {
         match e {
