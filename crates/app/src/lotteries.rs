@@ -191,7 +191,7 @@ async fn eligible(app: &App, conn: &mut Conn, ctx: &Ctx, def: &LotteryDef, entra
             }
         }
         if let (Some(ch), Some(days)) = (e.challenge_id, e.streak_days) {
-            if crate::challenges::longest_streak(conn, ch, u).await? < days {
+            if crate::challenges::standing::longest_streak(conn, ch, u).await? < days {
                 continue;
             }
         }
@@ -214,7 +214,7 @@ impl App {
             })?;
         }
         if let Some(ch) = def.eligibility.challenge_id {
-            if crate::challenges::community_of(tx.conn(), ch).await? != Some(ctx.c.id) {
+            if crate::challenges::standing::community_of(tx.conn(), ch).await? != Some(ctx.c.id) {
                 return Err(yaji_domain::error::invalid(
                     "eligibility.challenge_id",
                     "unknown_challenge",

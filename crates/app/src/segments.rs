@@ -105,7 +105,7 @@ async fn filter(app: &App, conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64
         Some(app.members_in_tiers(&ctx.c, &tiers).await?)
     };
     if let Some(ch) = r.challenge_id {
-        let holders = crate::challenges::streak_holders(conn, ctx.c.id, ch, r.streak_days).await?;
+        let holders = crate::challenges::standing::streak_holders(conn, ctx.c.id, ch, r.streak_days).await?;
         only = Some(match only {
             Some(o) => holders.into_iter().filter(|u| o.contains(u)).collect(),
             None => holders,
@@ -219,7 +219,7 @@ impl App {
         ctx.allow(Action::ManageSegments)?;
         let tags = tags_in_use(&mut c, ctx.c.id).await?;
         let levels = crate::points::levels_of(&mut c, ctx.c.id).await?;
-        let challenges = crate::challenges::titles(&mut c, ctx.c.id).await?;
+        let challenges = crate::challenges::standing::titles(&mut c, ctx.c.id).await?;
         Ok(SegmentChoices { tags, levels, challenges })
     }
 

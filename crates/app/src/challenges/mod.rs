@@ -9,16 +9,14 @@
 //! one per day whatever races; the member's standing (streaks, totals) is
 //! recomputed from their check-ins in the same transaction.
 
-use std::collections::BTreeMap;
-
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yaji_domain::activity::{
     ChallengeCreated, ChallengeJoined, ChallengeUpdated, CheckinMade, Event, MemberTagged, StreakReached, Subject,
 };
-use yaji_domain::challenges::{self as domain, ChallengeDef, ChallengeInput, DayState, Refusal};
+use yaji_domain::challenges::{self as domain, ChallengeDef, ChallengeInput, Refusal};
 use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_store::repo::challenges as repo;
@@ -31,7 +29,14 @@ use crate::platform::events::{finish, record_with, Facts};
 use crate::platform::jobs::{enqueue, Job};
 use crate::platform::notifications::notify;
 use crate::views::PersonView;
-use crate::{now, rfc3339, App, AppError, AppResult};
+use crate::{now, App, AppError, AppResult};
+
+mod boards;
+pub(crate) mod standing;
+
+pub use boards::{Board, CalendarDay, CalendarView, Certificate, ChallengeStats, DayStat, FeedItem, RankEntry};
+use standing::{day, def_of, restand, standing};
+pub use standing::{MyStanding, StreakView};
 
 /// A challenge as members and staff read it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -83,35 +88,6 @@ pub struct ChallengeView {
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MyStanding {
-    pub current: i64,
-    pub longest: i64,
-    pub checkins: i64,
-    pub number_sum: f64,
-    pub done_today: bool,
-    /// Whether today is a day one can check in now (scheduled, in the window).
-    pub can_check_in: bool,
-    /// Why not, when not: `not_started`, `ended`, `day_off`, `outside_window`.
-    pub refusal: Option<String>,
-    /// The missed day a make-up card would cover, if one is left and that day is open.
-    pub makeup_day: Option<String>,
-    pub makeups_left: i64,
-    /// The reminder time, "07:30", if set.
-    pub remind_at: Option<String>,
-    pub finished: bool,
-}
-
-/// The stable streak answer: `{"current","longest"}` and a little more.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct StreakView {
-    pub current: i64,
-    pub longest: i64,
-    pub checkins: i64,
-    /// The last day done, local.
-    pub last_day: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CheckinView {
     pub id: i64,
     /// The local day it counts for.
@@ -144,121 +120,8 @@ pub struct CheckinInput {
     pub makeup: bool,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct RankEntry {
-    pub rank: i64,
-    pub member: PersonView,
-    pub current: i64,
-    pub longest: i64,
-    pub checkins: i64,
-    pub number_sum: f64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CalendarDay {
-    pub date: String,
-    pub day: u32,
-    /// `done`, `made_up`, `missed`, `today`, `upcoming` or `off`.
-    pub state: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CalendarView {
-    pub member: PersonView,
-    /// "2026-12".
-    pub month: String,
-    pub prev: Option<String>,
-    pub next: Option<String>,
-    /// Blank cells before the 1st in a Monday-first week.
-    pub lead: u32,
-    pub days: Vec<CalendarDay>,
-    pub streak: StreakView,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DayStat {
-    pub day: String,
-    pub day_number: i64,
-    /// Members who checked in that day.
-    pub checked_in: i64,
-    /// Share of participants who checked in that day.
-    pub rate: f64,
-    /// Share of participants still going that day (their last check-in is on or after it).
-    pub still_going: f64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ChallengeStats {
-    pub participants: i64,
-    pub finished: i64,
-    /// Finishers over participants, when the challenge has a goal.
-    pub completion_rate: Option<f64>,
-    pub checkins: i64,
-    /// Scheduled days up to today (or the end), first to last.
-    pub days: Vec<DayStat>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FeedItem {
-    pub member: PersonView,
-    pub day: String,
-    pub day_number: i64,
-    pub made_up: bool,
-    pub number: Option<f64>,
-    pub post_id: Option<i64>,
-    pub body_html: String,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Certificate {
-    pub member: PersonView,
-    pub challenge_id: i64,
-    pub title: String,
-    pub community_name: String,
-    pub checkins: i64,
-    pub longest: i64,
-    pub number_sum: f64,
-    pub number_label: Option<String>,
-    pub starts_on: String,
-    pub finished_on: String,
-}
-
-/// Leaderboards' order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Board {
-    #[default]
-    Streak,
-    Total,
-    Number,
-}
-
-impl Board {
-    pub fn parse(s: &str) -> AppResult<Board> {
-        match s {
-            "" | "streak" => Ok(Board::Streak),
-            "total" => Ok(Board::Total),
-            "number" => Ok(Board::Number),
-            _ => Err(yaji_domain::error::invalid("by", "invalid_choice", "by is streak, total or number").into()),
-        }
-    }
-}
-
-fn tz_of(ctx: &Ctx) -> Tz {
+pub(crate) fn tz_of(ctx: &Ctx) -> Tz {
     ctx.c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
-fn def_of(row: &repo::ChallengeRow) -> AppResult<ChallengeDef> {
-    serde_json::from_str(&row.def).map_err(|e| AppError::Internal(format!("challenge {}: {e}", row.id)))
-}
-
-fn day(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
-fn hhmm(m: i64) -> String {
-    format!("{:02}:{:02}", m / 60, m % 60)
 }
 
 fn refusal(r: Refusal, def: &ChallengeDef) -> AppError {
@@ -276,7 +139,11 @@ fn refusal(r: Refusal, def: &ChallengeDef) -> AppError {
 
 /// Loads a challenge and its community's context for `viewer`; 404 for
 /// those who may not read the community.
-async fn load(conn: &mut Conn, id: i64, viewer: Option<Viewer>) -> AppResult<(repo::ChallengeRow, ChallengeDef, Ctx)> {
+pub(crate) async fn load(
+    conn: &mut Conn,
+    id: i64,
+    viewer: Option<Viewer>,
+) -> AppResult<(repo::ChallengeRow, ChallengeDef, Ctx)> {
     let row = repo::get(conn, id).await?.ok_or(AppError::NotFound("challenge"))?;
     let ctx = Ctx::load_id(conn, row.community_id, viewer).await?;
     if !ctx.can(Action::ReadContent) {
@@ -293,37 +160,6 @@ fn status(def: &ChallengeDef, today: NaiveDate) -> &'static str {
         "ended"
     } else {
         "running"
-    }
-}
-
-fn standing(def: &ChallengeDef, m: &repo::MemberRow, tz: Tz, today: NaiveDate, minute: u32) -> MyStanding {
-    let done_today = m.last_day.as_deref().and_then(day) == Some(today);
-    let (can, why) = match domain::day_for(def, today, minute, false) {
-        Ok(_) => (!done_today, None),
-        Err(r) => (false, Some(r.code().to_string())),
-    };
-    let makeups_left = (def.makeup_cards - m.makeups_used).max(0);
-    let makeup_day = domain::day_for(def, today, minute, true)
-        .ok()
-        .filter(|d| makeups_left > 0 && *d >= domain::local(m.joined_at, tz).0)
-        .map(|d| d.to_string());
-    // The stored streak is as of the last check-in; a missed day since ends it.
-    let current = match m.last_day.as_deref().and_then(day) {
-        Some(last) if def.schedule.next_after(last).is_none_or(|n| n >= today) => m.current_streak,
-        _ => 0,
-    };
-    MyStanding {
-        current,
-        longest: m.longest_streak,
-        checkins: m.checkins,
-        number_sum: m.number_sum,
-        done_today,
-        can_check_in: can,
-        refusal: why,
-        makeup_day,
-        makeups_left,
-        remind_at: m.remind_minute.map(hhmm),
-        finished: m.finished_at.is_some(),
     }
 }
 
@@ -370,7 +206,7 @@ async fn view(
     })
 }
 
-fn person(id: i64, username: String, display_name: String, avatar_url: Option<String>) -> PersonView {
+pub(crate) fn person(id: i64, username: String, display_name: String, avatar_url: Option<String>) -> PersonView {
     PersonView { id, username, display_name, avatar_url, level: None }
 }
 
@@ -414,80 +250,6 @@ async fn arm_reminder(
         enqueue(conn, job, now).await?;
     }
     Ok(())
-}
-
-/// Recomputes a member's standing from all their check-ins and writes it
-/// back (under the caller's lock on their row); returns the streak and when
-/// they finished, if they have.
-async fn restand(
-    conn: &mut Conn,
-    def: &ChallengeDef,
-    id: i64,
-    user_id: i64,
-    today: NaiveDate,
-    finished_at: Option<i64>,
-    now: i64,
-) -> AppResult<(domain::Streak, Option<i64>)> {
-    let days = repo::days_of(conn, id, user_id).await?;
-    let done: Vec<NaiveDate> = days.iter().filter_map(|(s, _)| day(s)).collect();
-    let streak = domain::streak(&def.schedule, &done, today);
-    let checkins = days.len() as i64;
-    let finished_at = finished_at.or((def.goal_days.is_some_and(|g| checkins >= g)).then_some(now));
-    let last = done.last().map(|d| d.to_string());
-    let st = repo::Standing {
-        checkins,
-        number_sum: repo::number_sum(conn, id, user_id).await?,
-        current_streak: streak.current,
-        longest_streak: streak.longest,
-        last_day: last.as_deref(),
-        makeups_used: days.iter().filter(|(_, made_up)| *made_up != 0).count() as i64,
-        finished_at,
-    };
-    repo::set_standing(conn, id, user_id, &st).await?;
-    Ok((streak, finished_at))
-}
-
-/// A member's longest streak in a challenge (0 if they never took part):
-/// what other capabilities' rules read (a lottery open to 7-day streaks).
-pub(crate) async fn longest_streak(conn: &mut Conn, id: i64, user_id: i64) -> AppResult<i64> {
-    Ok(repo::member(conn, id, user_id).await?.map_or(0, |m| m.longest_streak))
-}
-
-/// The members of a community's challenge whose current streak is at least
-/// `days` (every participant with none): what a segment's streak condition
-/// reads. Empty for a challenge of another community.
-pub(crate) async fn streak_holders(
-    conn: &mut Conn,
-    community_id: i64,
-    id: i64,
-    days: Option<i64>,
-) -> AppResult<Vec<i64>> {
-    let Some(row) = repo::get(conn, id).await?.filter(|r| r.community_id == community_id) else { return Ok(vec![]) };
-    let def = def_of(&row)?;
-    let tz: Tz = yaji_store::repo::community::by_id(conn, community_id)
-        .await?
-        .and_then(|c| c.time_zone.parse().ok())
-        .unwrap_or(chrono_tz::Asia::Shanghai);
-    let (today, minute) = domain::local(now(), tz);
-    let mut out = vec![];
-    for r in repo::ranked(conn, id, repo::Order::Streak, i64::MAX).await? {
-        let m = repo::member(conn, id, r.user_id).await?;
-        let current = m.map_or(0, |m| standing(&def, &m, tz, today, minute).current);
-        if days.is_none_or(|d| current >= d) {
-            out.push(r.user_id);
-        }
-    }
-    Ok(out)
-}
-
-/// A community's challenges, (id, title), for choosers (segments, lotteries).
-pub(crate) async fn titles(conn: &mut Conn, community_id: i64) -> AppResult<Vec<(i64, String)>> {
-    Ok(repo::list(conn, community_id, "9999-12-31").await?.into_iter().map(|r| (r.id, r.title)).collect())
-}
-
-/// The community a challenge belongs to.
-pub(crate) async fn community_of(conn: &mut Conn, id: i64) -> AppResult<Option<i64>> {
-    Ok(repo::community_of(conn, id).await?)
 }
 
 /// Reads a reminder time as a minute of the day ("" or none: no reminder).
@@ -749,212 +511,6 @@ impl App {
             }
         }
         Ok(())
-    }
-
-    /// A member's streak in a challenge (stable: `{"current","longest"}`).
-    pub async fn challenge_streak(&self, viewer: Option<Viewer>, id: i64, username: &str) -> AppResult<StreakView> {
-        let mut c = self.db.read().await?;
-        let (_, def, ctx) = load(&mut c, id, viewer).await?;
-        let u = ctx.member_named(&mut c, username).await?;
-        let m = repo::member(&mut c, id, u.id).await?.ok_or(AppError::NotFound("participant"))?;
-        let (today, minute) = domain::local(now(), tz_of(&ctx));
-        let s = standing(&def, &m, tz_of(&ctx), today, minute);
-        Ok(StreakView { current: s.current, longest: m.longest_streak, checkins: m.checkins, last_day: m.last_day })
-    }
-
-    /// A member's month: done, made up, missed days. `month` is "2026-12" (default: this month).
-    pub async fn challenge_calendar(
-        &self,
-        viewer: Option<Viewer>,
-        id: i64,
-        username: &str,
-        month: Option<&str>,
-    ) -> AppResult<CalendarView> {
-        let mut c = self.db.read().await?;
-        let (_, def, ctx) = load(&mut c, id, viewer).await?;
-        let u = ctx.member_named(&mut c, username).await?;
-        let m = repo::member(&mut c, id, u.id).await?.ok_or(AppError::NotFound("participant"))?;
-        let (today, minute) = domain::local(now(), tz_of(&ctx));
-        let first = match month.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => day(&format!("{s}-01"))
-                .ok_or_else(|| yaji_domain::error::invalid("month", "invalid_month", "month is like 2026-12"))?,
-            None => today.with_day(1).unwrap_or(today),
-        };
-        let done: BTreeMap<NaiveDate, bool> = repo::days_of(&mut c, id, u.id)
-            .await?
-            .into_iter()
-            .filter_map(|(s, made_up)| day(&s).map(|d| (d, made_up != 0)))
-            .collect();
-        let days = domain::month_calendar(&def.schedule, &done, today, first.year(), first.month())
-            .into_iter()
-            .map(|(d, st)| CalendarDay {
-                date: d.to_string(),
-                day: d.day(),
-                state: match st {
-                    DayState::Done => "done",
-                    DayState::MadeUp => "made_up",
-                    DayState::Missed => "missed",
-                    DayState::Today => "today",
-                    DayState::Upcoming => "upcoming",
-                    DayState::Off => "off",
-                }
-                .to_string(),
-            })
-            .collect();
-        let prev_month = first.pred_opt().map(|d| d.with_day(1).unwrap_or(d));
-        let next_month = first.checked_add_months(chrono::Months::new(1));
-        let s = &def.schedule;
-        let prev = prev_month.filter(|p| p.checked_add_months(chrono::Months::new(1)).is_some_and(|e| e > s.starts_on));
-        let next = next_month.filter(|n| *n <= today.max(s.starts_on) && s.ends_on.is_none_or(|e| *n <= e));
-        let st = standing(&def, &m, tz_of(&ctx), today, minute);
-        Ok(CalendarView {
-            member: person(u.id, u.username, u.display_name, u.avatar_url),
-            month: first.format("%Y-%m").to_string(),
-            prev: prev.map(|p| p.format("%Y-%m").to_string()),
-            next: next.map(|n| n.format("%Y-%m").to_string()),
-            lead: first.weekday().num_days_from_monday(),
-            days,
-            streak: StreakView {
-                current: st.current,
-                longest: m.longest_streak,
-                checkins: m.checkins,
-                last_day: m.last_day,
-            },
-        })
-    }
-
-    /// The challenge's leaderboard: by current streak, total check-ins or the summed number.
-    pub async fn challenge_leaderboard(&self, viewer: Option<Viewer>, id: i64, by: Board) -> AppResult<Vec<RankEntry>> {
-        let mut c = self.db.read().await?;
-        let (_, def, ctx) = load(&mut c, id, viewer).await?;
-        let order = match by {
-            Board::Streak => repo::Order::Streak,
-            Board::Total => repo::Order::Total,
-            Board::Number => repo::Order::Number,
-        };
-        let (today, _) = domain::local(now(), tz_of(&ctx));
-        let mut rows = repo::ranked(&mut c, id, order, 200).await?;
-        // A streak broken since the last check-in counts as 0.
-        for r in &mut rows {
-            let alive = r
-                .last_day
-                .as_deref()
-                .and_then(day)
-                .is_some_and(|l| def.schedule.next_after(l).is_none_or(|n| n >= today));
-            if !alive {
-                r.current_streak = 0;
-            }
-        }
-        if by == Board::Streak {
-            rows.sort_by_key(|r| std::cmp::Reverse((r.current_streak, r.longest_streak)));
-        }
-        let mut out: Vec<RankEntry> = rows
-            .into_iter()
-            .take(50)
-            .enumerate()
-            .map(|(i, r)| RankEntry {
-                rank: i as i64 + 1,
-                member: person(r.user_id, r.username, r.display_name, r.avatar_url),
-                current: r.current_streak,
-                longest: r.longest_streak,
-                checkins: r.checkins,
-                number_sum: r.number_sum,
-            })
-            .collect();
-        crate::points::label_levels(&mut c, ctx.c.id, out.iter_mut().map(|e| &mut e.member)).await?;
-        Ok(out)
-    }
-
-    /// Organizer statistics (moderators and up): participants per day,
-    /// completion rate, and how many are still going by day (drop-off).
-    pub async fn challenge_stats(&self, viewer: Viewer, id: i64) -> AppResult<ChallengeStats> {
-        let mut c = self.db.read().await?;
-        let (row, def, ctx) = load(&mut c, id, Some(viewer)).await?;
-        ctx.allow(Action::ManageChallenges)?;
-        let (today, _) = domain::local(now(), tz_of(&ctx));
-        let per_day: BTreeMap<String, i64> = repo::per_day(&mut c, id).await?.into_iter().collect();
-        let lasts: Vec<NaiveDate> =
-            repo::last_days(&mut c, id).await?.iter().filter_map(|l| l.as_deref().and_then(day)).collect();
-        let participants = row.members;
-        let share = |n: i64| if participants > 0 { n as f64 / participants as f64 } else { 0.0 };
-        let s = &def.schedule;
-        let end = s.ends_on.map_or(today, |e| e.min(today));
-        let mut days = vec![];
-        let mut d = if s.runs_on(s.starts_on) { Some(s.starts_on) } else { s.next_after(s.starts_on) };
-        while let Some(x) = d.filter(|x| *x <= end) {
-            let n = per_day.get(&x.to_string()).copied().unwrap_or(0);
-            let going = lasts.iter().filter(|l| **l >= x).count() as i64;
-            days.push(DayStat {
-                day: x.to_string(),
-                day_number: domain::day_number(s, x),
-                checked_in: n,
-                rate: share(n),
-                still_going: share(going),
-            });
-            d = s.next_after(x);
-        }
-        let finished = repo::finishers(&mut c, id).await?;
-        Ok(ChallengeStats {
-            participants,
-            finished,
-            completion_rate: def.goal_days.map(|_| share(finished)),
-            checkins: per_day.values().sum(),
-            days,
-        })
-    }
-
-    /// The newest check-ins with a note members can see, before check-in `before`.
-    pub async fn challenge_feed(
-        &self,
-        viewer: Option<Viewer>,
-        id: i64,
-        before: Option<i64>,
-    ) -> AppResult<Vec<FeedItem>> {
-        let mut c = self.db.read().await?;
-        let (_, def, ctx) = load(&mut c, id, viewer).await?;
-        let rows = repo::feed(&mut c, id, before.unwrap_or(i64::MAX), 30).await?;
-        let mut out: Vec<FeedItem> = rows
-            .into_iter()
-            .map(|r| FeedItem {
-                day_number: day(&r.day).map_or(0, |d| domain::day_number(&def.schedule, d)),
-                member: person(r.user_id, r.username, r.display_name, r.avatar_url),
-                day: r.day,
-                made_up: r.made_up != 0,
-                number: r.number,
-                post_id: r.post_id,
-                body_html: r.body_html.unwrap_or_default(),
-                created_at: rfc3339(r.created_at),
-            })
-            .collect();
-        crate::points::label_levels(&mut c, ctx.c.id, out.iter_mut().map(|e| &mut e.member)).await?;
-        Ok(out)
-    }
-
-    /// The completion certificate of a member who finished; 404 before.
-    pub async fn challenge_certificate(
-        &self,
-        viewer: Option<Viewer>,
-        id: i64,
-        username: &str,
-    ) -> AppResult<Certificate> {
-        let mut c = self.db.read().await?;
-        let (row, def, ctx) = load(&mut c, id, viewer).await?;
-        let u = ctx.member_named(&mut c, username).await?;
-        let m = repo::member(&mut c, id, u.id).await?.ok_or(AppError::NotFound("certificate"))?;
-        let Some(at) = m.finished_at else { return Err(AppError::NotFound("certificate")) };
-        let (finished_on, _) = domain::local(at, tz_of(&ctx));
-        Ok(Certificate {
-            member: person(u.id, u.username, u.display_name, u.avatar_url),
-            challenge_id: id,
-            title: row.title,
-            community_name: ctx.c.name.clone(),
-            checkins: m.checkins,
-            longest: m.longest_streak,
-            number_sum: m.number_sum,
-            number_label: def.number_label,
-            starts_on: def.schedule.starts_on.to_string(),
-            finished_on: finished_on.to_string(),
-        })
     }
 
     /// Records a participant's earlier check-ins as they were kept elsewhere
