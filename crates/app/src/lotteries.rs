@@ -416,7 +416,10 @@ impl App {
         if names.is_empty() {
             body.push_str("—\n");
         }
-        body.push_str(&format!("\n验证 · Verify: /lotteries/{id}/verify\n\ncommitment `{}`\n", row.commitment));
+        body.push_str(&format!(
+            "\n[验证开奖 · Verify the draw](/lotteries/{id}/verify) · commitment `{}`\n",
+            row.commitment
+        ));
         let title = format!("🎁 {} · 开奖 / Drawn", row.title);
         let post = crate::content::publish_post(tx.conn(), ctx.c.id, viewer.id, &title, &body, None, now).await?;
         repo::set_result_post(tx.conn(), id, post).await?;

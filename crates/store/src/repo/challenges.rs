@@ -251,20 +251,29 @@ pub async fn ranked(conn: &mut Conn, id: i64, order: Order, limit: i64) -> crate
     .await
 }
 
-/// (day, members who checked in that day), ascending.
+/// (day, participants who checked in that day), ascending.
 pub async fn per_day(conn: &mut Conn, id: i64) -> crate::Result<Vec<(String, i64)>> {
-    query_as("SELECT day, COUNT(*) AS n FROM checkins WHERE challenge_id = $1 GROUP BY day ORDER BY day")
-        .bind(id)
-        .fetch_all(conn)
-        .await
+    // Participants only: a member who left takes their days out of the rates.
+    query_as(
+        "SELECT k.day, COUNT(*) AS n FROM checkins k
+         JOIN challenge_members m ON m.challenge_id = k.challenge_id AND m.user_id = k.user_id
+         WHERE k.challenge_id = $1 GROUP BY k.day ORDER BY k.day",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
 }
 
-/// Members who checked in on `day`.
+/// Participants who checked in on `day`.
 pub async fn count_on(conn: &mut Conn, id: i64, day: &str) -> crate::Result<i64> {
-    query_scalar("SELECT COUNT(*) FROM checkins WHERE challenge_id = $1 AND day = $2")
-        .binds((id, day))
-        .fetch_one(conn)
-        .await
+    query_scalar(
+        "SELECT COUNT(*) FROM checkins k
+         JOIN challenge_members m ON m.challenge_id = k.challenge_id AND m.user_id = k.user_id
+         WHERE k.challenge_id = $1 AND k.day = $2",
+    )
+    .binds((id, day))
+    .fetch_one(conn)
+    .await
 }
 
 /// Each participant's last day done (NULL: none yet).
