@@ -227,6 +227,44 @@ for (const lang of ['zh-CN', 'en']) {
     assert.ok(await page.isChecked('input[name=nominee][value="daniel.guo"]'), 'the vote is kept');
     await shot('award');
 
+    // Challenges and lotteries (issue 18): join the demo's reading challenge and
+    // check in with two taps (the second language finds today done), the
+    // organizer's chart, a lottery entered, and the drawn one verified by this
+    // browser from its published result.
+    await page.goto(`${base}/c/tea-house/challenges`);
+    await shot('challenges');
+    await page.click('.seg-list a.ink >> nth=0');
+    await page.waitForURL(/\/challenges\/\d+$/);
+    if (await page.isVisible('form[action$="/join"] button')) {
+      await page.click('form[action$="/join"] button');
+      await page.waitForURL(/notice=challenge_joined/);
+    }
+    if (await page.isVisible('form.checkin-form button[type=submit]')) {
+      await page.fill('#cbody', lang === 'en' ? 'Read the chapter on water.' : '读了《五之煮》。');
+      await page.click('form.checkin-form button[type=submit]');
+      await page.waitForURL(/notice=(checked_in|streak_milestone)/);
+    }
+    assert.ok(await page.isVisible('.done-today'), "today's check-in is done");
+    assert.ok((await page.locator('.chal-cal .st-done').count()) >= 1, 'the month shows the day');
+    await shot('challenge');
+    await page.click('a[href$="/stats"]');
+    assert.ok((await page.locator('svg.chart rect.bar-checked').count()) >= 10, 'a bar per challenge day');
+    await shot('challenge-stats');
+    await page.goto(`${base}/c/tea-house/lotteries`);
+    await shot('lotteries');
+    await page.goto(`${base}/lotteries/2`);
+    if (await page.isVisible('form[action$="/enter"] button')) {
+      await page.click('form[action$="/enter"] button');
+      await page.waitForURL(/notice=lottery_entered/);
+    }
+    assert.ok((await page.locator('.badge.mono').count()) >= 1, 'my ticket is shown');
+    await shot('lottery');
+    await page.goto(`${base}/lotteries/1/verify`);
+    await page.waitForSelector('[data-check-all]:not([hidden])');
+    assert.ok((await page.getAttribute('[data-check-all]', 'class')).includes('ok'), 'the draw verifies in the browser');
+    assert.equal(await page.locator('.ok-mark').count(), 4, 'commitment, entries hash, seed and winners check out');
+    await shot('lottery-verify');
+
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
     console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);
   } catch (e) {
