@@ -111,6 +111,12 @@ async fn apply(conn: &mut Conn, book: &Book, event_id: i64, e: &Event, at: i64) 
             Recipient::User(u) => Some(u),
             Recipient::AuthorOf(s) => yaji_store::repo::content::author_of(conn, s).await?,
         };
+        // A check-in's note earns the check-in rule, also when it is approved later.
+        if let (Rule::Post, Subject::Post(p)) = (c.rule, c.subject) {
+            if e.kind == Kind::ContentApproved && crate::challenges::standing::is_note(conn, p).await? {
+                continue;
+            }
+        }
         if let Some(to) = to.filter(|to| Some(*to) != c.from) {
             resolved.push((to, c));
         }

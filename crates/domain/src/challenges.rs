@@ -430,16 +430,40 @@ impl ChallengeInput {
     }
 }
 
-/// A check-in's note and number, checked against what the challenge asks.
-pub fn proof(def: &ChallengeDef, body: Option<&str>, number: Option<f64>) -> Invalid<(Option<String>, Option<f64>)> {
-    let body = body.map(str::trim).filter(|b| !b.is_empty()).map(str::to_string);
+/// What a member sends with a check-in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ProofInput<'a> {
+    pub body: Option<&'a str>,
+    /// An image by its https address, shown under the note.
+    pub image_url: Option<&'a str>,
+    pub number: Option<f64>,
+}
+
+/// A check-in's note (with its image) and number, checked against what the
+/// challenge asks. A challenge without notes drops the text it is sent.
+pub fn proof(def: &ChallengeDef, p: ProofInput<'_>) -> Invalid<(Option<String>, Option<f64>)> {
+    let body = p.body.map(str::trim).filter(|b| !b.is_empty()).map(str::to_string);
     if body.as_ref().is_some_and(|b| b.chars().count() > 2000) {
         return Err(invalid("body", "too_long", "a check-in note is at most 2000 characters"));
     }
-    if def.proof == Proof::Required && body.is_none() {
+    let image = match p.image_url.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(_) if def.proof == Proof::None => {
+            return Err(invalid("image_url", "not_counted", "this challenge takes no notes or images"))
+        }
+        Some(u)
+            if u.starts_with("https://")
+                && u.len() <= 500
+                && !u.contains(|c: char| c.is_whitespace() || "()<>\"'".contains(c)) =>
+        {
+            Some(u)
+        }
+        Some(_) => return Err(invalid("image_url", "invalid_url", "an image is an https:// address")),
+        None => None,
+    };
+    if def.proof == Proof::Required && body.is_none() && image.is_none() {
         return Err(invalid("body", "required", "this challenge asks for a note with each check-in"));
     }
-    let number = match (number, &def.number_label) {
+    let number = match (p.number, &def.number_label) {
         (Some(n), Some(_)) if !n.is_finite() || !(0.0..=1_000_000.0).contains(&n) => {
             return Err(invalid("number", "out_of_range", "a number from 0 to 1,000,000"))
         }
@@ -447,7 +471,13 @@ pub fn proof(def: &ChallengeDef, body: Option<&str>, number: Option<f64>) -> Inv
         (Some(_), None) => return Err(invalid("number", "not_counted", "this challenge counts no number")),
         (None, _) => None,
     };
-    Ok((if def.proof == Proof::None { None } else { body }, number))
+    let note = match (body, image) {
+        _ if def.proof == Proof::None => None,
+        (Some(b), Some(i)) => Some(format!("{b}\n\n![]({i})")),
+        (None, Some(i)) => Some(format!("![]({i})")),
+        (b, None) => b,
+    };
+    Ok((note, number))
 }
 
 /// Why a check-in cannot be made now.

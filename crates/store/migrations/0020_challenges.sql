@@ -47,6 +47,7 @@ CREATE TABLE checkins (
 );
 CREATE UNIQUE INDEX checkins_once ON checkins(challenge_id, user_id, day);
 CREATE INDEX checkins_day ON checkins(challenge_id, day);
+CREATE INDEX checkins_post ON checkins(post_id);
 
 -- One reminder per member, challenge and local day.
 CREATE TABLE checkin_reminders (

@@ -112,6 +112,9 @@ pub struct CheckinInput {
     /// The note (Markdown), when the challenge asks for or allows one.
     #[serde(default)]
     pub body: Option<String>,
+    /// An image for the note, by its https address.
+    #[serde(default)]
+    pub image_url: Option<String>,
     /// The number counted (pages, km), when the challenge counts one.
     #[serde(default)]
     pub number: Option<f64>,
@@ -412,7 +415,12 @@ impl App {
         if input.makeup && d < domain::local(m.joined_at, tz).0 {
             return Err(AppError::conflict("before_joined", None, "that day was before you joined"));
         }
-        let (note, number) = domain::proof(&def, input.body.as_deref(), input.number)?;
+        let p = domain::ProofInput {
+            body: input.body.as_deref(),
+            image_url: input.image_url.as_deref(),
+            number: input.number,
+        };
+        let (note, number) = domain::proof(&def, p)?;
         let new = repo::NewCheckin {
             challenge_id: id,
             user_id: viewer.id,

@@ -154,6 +154,11 @@ pub(crate) async fn titles(conn: &mut Conn, community_id: i64) -> AppResult<Vec<
     Ok(repo::list(conn, community_id, "9999-12-31").await?.into_iter().map(|r| (r.id, r.title)).collect())
 }
 
+/// Whether a post is a check-in's note (which earns the check-in rule, not the post rule).
+pub(crate) async fn is_note(conn: &mut Conn, post_id: i64) -> AppResult<bool> {
+    Ok(repo::is_note(conn, post_id).await?)
+}
+
 /// The community a challenge belongs to.
 pub(crate) async fn community_of(conn: &mut Conn, id: i64) -> AppResult<Option<i64>> {
     Ok(repo::community_of(conn, id).await?)

@@ -65,7 +65,7 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
         app.import_checkins(ch.id, user, &days).await?;
         if k % 3 != 2 {
             let body = (k % 2 == 0).then(|| NOTES[k % NOTES.len()].to_string());
-            let input = CheckinInput { body, number: Some((12 + rng.below(25)) as f64), makeup: false };
+            let input = CheckinInput { body, number: Some((12 + rng.below(25)) as f64), ..Default::default() };
             app.check_in(v, ch.id, input).await?;
         }
     }

@@ -207,12 +207,27 @@ fn proof_follows_the_challenge() {
     let required = ChallengeInput { proof: Some("required".into()), number_label: Some("公里".into()), ..input() }
         .validate()
         .unwrap();
-    assert_eq!(proof(&required, Some("  "), None).unwrap_err().field, "body");
-    assert_eq!(proof(&required, Some("5 km"), Some(5.256)).unwrap(), (Some("5 km".into()), Some(5.26)));
-    assert_eq!(proof(&required, Some("x"), Some(-1.0)).unwrap_err().field, "number");
+    let p = |body, number| ProofInput { body, image_url: None, number };
+    assert_eq!(proof(&required, p(Some("  "), None)).unwrap_err().field, "body");
+    assert_eq!(proof(&required, p(Some("5 km"), Some(5.256))).unwrap(), (Some("5 km".into()), Some(5.26)));
+    assert_eq!(proof(&required, p(Some("x"), Some(-1.0))).unwrap_err().field, "number");
+    // An image counts as the note; only https addresses, nothing that breaks out of the Markdown.
+    let img = |body, url| ProofInput { body, image_url: Some(url), number: None };
+    assert_eq!(
+        proof(&required, img(None, "https://x.cn/a.jpg")).unwrap().0.as_deref(),
+        Some("![](https://x.cn/a.jpg)")
+    );
+    assert_eq!(
+        proof(&required, img(Some("run"), "https://x.cn/a.jpg")).unwrap().0.as_deref(),
+        Some("run\n\n![](https://x.cn/a.jpg)")
+    );
+    for bad in ["http://x.cn/a.jpg", "https://x.cn/a b.jpg", "https://x.cn/a).jpg", "javascript:alert(1)"] {
+        assert_eq!(proof(&required, img(None, bad)).unwrap_err().field, "image_url", "{bad}");
+    }
     let tap = input().validate().unwrap();
-    assert_eq!(proof(&tap, Some("ignored"), None).unwrap(), (None, None));
-    assert_eq!(proof(&tap, None, Some(3.0)).unwrap_err().code, "not_counted");
+    assert_eq!(proof(&tap, p(Some("ignored"), None)).unwrap(), (None, None));
+    assert_eq!(proof(&tap, p(None, Some(3.0))).unwrap_err().code, "not_counted");
+    assert_eq!(proof(&tap, img(None, "https://x.cn/a.jpg")).unwrap_err().code, "not_counted");
 }
 
 #[test]

@@ -253,8 +253,12 @@ async fn check_in(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) ->
         },
         None => None,
     };
-    let input =
-        CheckinInput { body: f.get("body").cloned(), number, makeup: f.get("makeup").is_some_and(|m| m == "1") };
+    let input = CheckinInput {
+        body: f.get("body").cloned(),
+        image_url: f.get("image_url").cloned(),
+        number,
+        makeup: f.get("makeup").is_some_and(|m| m == "1"),
+    };
     let r = async { page.state.app.check_in(page.auth.require()?, id, input).await }.await;
     match r {
         Ok(k) if !k.milestones.is_empty() => with_notice(&format!("/challenges/{id}"), "streak_milestone"),

@@ -153,7 +153,16 @@ story! {
         assert_error(&members[0].post(&checkins, json!({"body": "ok", "number": -3})).await, 422, "out_of_range", Some("number"));
         let (s, a) = members[0].post(&checkins, json!({"body": "**5 公里**，配速 6 分", "number": 5.2})).await;
         assert_eq!(s, StatusCode::CREATED, "{a}");
-        members[1].post(&checkins, json!({"body": "3k easy", "number": 3})).await;
+        assert_error(&members[1].post(&checkins, json!({"body": "3k", "image_url": "javascript:alert(1)"})).await, 422, "invalid_url", Some("image_url"));
+        let (s, b) = members[1].post(&checkins, json!({"body": "3k easy", "image_url": "https://img.example.cn/run.jpg", "number": 3})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        // A new member's link is held for review, as any post's would be; the challenge's feed waits for it.
+        let held = t.count(&format!("SELECT COUNT(*) FROM posts WHERE id = {} AND moderation = 'held'", b["post_id"])).await;
+        assert_eq!(held, 1);
+        assert_eq!(owner.get(&format!("/api/v1/challenges/{id}/feed")).await.1.as_array().unwrap().len(), 1);
+        let approve = json!({"targets": [{"kind": "post", "id": b["post_id"]}], "decision": "approve"});
+        let (s, r) = owner.post("/api/v1/communities/club/moderation/queue/resolve", approve).await;
+        assert_eq!(s, StatusCode::OK, "{r}");
         let post_id = a["post_id"].as_i64().unwrap();
         // The note is a post, but not in the community feed (the challenge's feed has it).
         let (_, feed) = owner.get("/api/v1/communities/club/posts").await;
@@ -161,6 +170,7 @@ story! {
         let (_, cf) = owner.get(&format!("/api/v1/challenges/{id}/feed")).await;
         assert_eq!(cf.as_array().unwrap().len(), 2);
         assert!(cf[1]["body_html"].as_str().unwrap().contains("<strong>5 公里</strong>"), "{cf}");
+        assert!(cf[0]["body_html"].as_str().unwrap().contains(r#"<img src="https://img.example.cn/run.jpg""#), "{cf}");
         // No post points for the proof: the check-in rule pays instead.
         assert_eq!(t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'post'").await, 0);
         let (_, board) = owner.get(&format!("/api/v1/challenges/{id}/leaderboard?by=number")).await;

@@ -169,6 +169,12 @@ pub async fn set_proof_post(conn: &mut Conn, checkin_id: i64, post_id: i64) -> c
     Ok(())
 }
 
+/// Whether a post is a check-in's note.
+pub async fn is_note(conn: &mut Conn, post_id: i64) -> crate::Result<bool> {
+    let n: i64 = query_scalar("SELECT COUNT(*) FROM checkins WHERE post_id = $1").bind(post_id).fetch_one(conn).await?;
+    Ok(n > 0)
+}
+
 /// The member's days done ('YYYY-MM-DD', ascending) with whether each was made up.
 pub async fn days_of(conn: &mut Conn, id: i64, user_id: i64) -> crate::Result<Vec<(String, i64)>> {
     query_as("SELECT day, made_up FROM checkins WHERE challenge_id = $1 AND user_id = $2 ORDER BY day")
