@@ -507,11 +507,15 @@ impl Refusal {
 
 /// The day a check-in made at local `today`/`minute` counts for: today, or
 /// with `makeup`, the last scheduled day before today (补卡 covers only that
-/// one day, and ignores the window).
+/// one day, the day just gone, and ignores the window).
 pub fn day_for(def: &ChallengeDef, today: NaiveDate, minute: u32, makeup: bool) -> Result<NaiveDate, Refusal> {
     let s = &def.schedule;
     if makeup {
-        return s.previous_before(today).ok_or(Refusal::NothingToMakeUp);
+        let missed = s.previous_before(today).ok_or(Refusal::NothingToMakeUp)?;
+        // Only while it is the day just gone: no scheduled day since, and
+        // after the end, only the day after it.
+        let until = s.next_after(missed).unwrap_or(missed + chrono::Duration::days(1));
+        return if today <= until { Ok(missed) } else { Err(Refusal::NothingToMakeUp) };
     }
     if today < s.starts_on {
         return Err(Refusal::NotStarted);

@@ -200,6 +200,9 @@ fn check_ins_land_on_today_or_with_a_card_on_the_day_before() {
     assert_eq!(day_for(&def, d("2026-12-01"), 0, true), Err(Refusal::NothingToMakeUp));
     // After the end, the last day can still be made up the next day.
     assert_eq!(day_for(&def, d("2027-01-01"), 0, true), Ok(d("2026-12-31")));
+    // …but not weeks later; on Saturday, Friday is still the day just gone.
+    assert_eq!(day_for(&def, d("2027-01-05"), 0, true), Err(Refusal::NothingToMakeUp));
+    assert_eq!(day_for(&def, d("2026-12-12"), 0, true), Ok(d("2026-12-11")));
 }
 
 #[test]
