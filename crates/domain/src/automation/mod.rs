@@ -60,6 +60,12 @@ pub enum Trigger {
     },
     /// A member earned a badge.
     BadgeEarned,
+    /// A member's streak in a check-in challenge reached a milestone (in
+    /// days; absent: any milestone).
+    StreakReached {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        days: Option<u32>,
+    },
 }
 
 /// How a trigger is driven.
@@ -86,6 +92,7 @@ impl Trigger {
             Trigger::ChecklistCompleted => "checklist_completed",
             Trigger::LevelReached { .. } => "level_reached",
             Trigger::BadgeEarned => "badge_earned",
+            Trigger::StreakReached { .. } => "streak_reached",
         }
     }
 
@@ -99,6 +106,7 @@ impl Trigger {
             Trigger::ChecklistCompleted => Drive::Events(&["checklist_completed"]),
             Trigger::LevelReached { .. } => Drive::Events(&["level_reached"]),
             Trigger::BadgeEarned => Drive::Events(&["badge_earned"]),
+            Trigger::StreakReached { .. } => Drive::Events(&["streak_reached"]),
             Trigger::MemberInactive { .. }
             | Trigger::JoinAnniversary
             | Trigger::Schedule { .. }
@@ -252,6 +260,9 @@ impl RuleDef {
             }
             Trigger::LevelReached { level: Some(l) } if !(2..=crate::points::MAX_LEVELS as u32).contains(l) => {
                 return Err(invalid("trigger.level", "out_of_range", "a level from 2 up (everyone starts at 1)"));
+            }
+            Trigger::StreakReached { days: Some(d) } if !(1..=3650).contains(d) => {
+                return Err(invalid("trigger.days", "out_of_range", "a streak of 1 to 3650 days"));
             }
             Trigger::MemberInactive { days } if !(1..=365).contains(days) => {
                 return Err(invalid("trigger.days", "out_of_range", "days must be between 1 and 365"));
@@ -516,11 +527,13 @@ impl Conditions {
 
 impl Trigger {
     /// For keyword triggers: whether the text matches.
-    /// Whether the event's payload is the one the trigger waits for (the level reached).
+    /// Whether the event's payload is the one the trigger waits for (the
+    /// level reached, the streak's days).
     pub fn payload_ok(&self, payload: &serde_json::Value) -> bool {
         match self {
             // The event's level is 0-based.
             Trigger::LevelReached { level: Some(l) } => payload["level"].as_i64() == Some(i64::from(*l) - 1),
+            Trigger::StreakReached { days: Some(d) } => payload["days"].as_i64() == Some(i64::from(*d)),
             _ => true,
         }
     }

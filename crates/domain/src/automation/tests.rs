@@ -169,3 +169,12 @@ fn rules_round_trip_as_json() {
     assert_eq!(r.trigger.drive(), Drive::Timer);
     assert_eq!(Trigger::KeywordMatched { keywords: vec![] }.event_list(), ",post_created,comment_created,");
 }
+
+#[test]
+fn milestone_triggers_wait_for_their_days() {
+    let week = Trigger::StreakReached { days: Some(7) };
+    assert!(week.payload_ok(&serde_json::json!({"days": 7})));
+    assert!(!week.payload_ok(&serde_json::json!({"days": 3})));
+    assert!(Trigger::StreakReached { days: None }.payload_ok(&serde_json::json!({"days": 100})));
+    assert_eq!(week.event_list(), ",streak_reached,");
+}

@@ -55,6 +55,10 @@ fn form_to_rule(f: &Form) -> Result<Value, AppError> {
             Value::Null => json!({"kind": kind}),
             level => json!({"kind": kind, "level": level}),
         },
+        "streak_reached" => match num(field(f, "streak_days")) {
+            Value::Null => json!({"kind": kind}),
+            days => json!({"kind": kind, "days": days}),
+        },
         "schedule" => {
             let cron = super::repeat::read(f, "sched_", "trigger.cron")?.unwrap_or_default();
             json!({"kind": kind, "cron": cron})
@@ -111,6 +115,9 @@ fn rule_to_form(def: &Value, enabled: bool) -> Form {
     f.insert("keywords".into(), join(&t["keywords"], "\n"));
     f.insert("days".into(), s(&t["days"]));
     f.insert("level".into(), s(&t["level"]));
+    if t["kind"] == "streak_reached" {
+        f.insert("streak_days".into(), s(&t["days"]));
+    }
     super::repeat::fill(&mut f, "sched_", t["cron"].as_str());
     f.insert("at".into(), s(&t["at"]));
     let c = &def["conditions"];

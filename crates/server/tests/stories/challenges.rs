@@ -194,6 +194,14 @@ story! {
         }))
         .await;
         let m = &members[0];
+        // Automation listens: a rule for 7-day streaks, one for any milestone.
+        let rules = "/api/v1/communities/club/automation/rules";
+        let bad = json!({"name": "x", "trigger": {"kind": "streak_reached", "days": 0}, "actions": [{"kind": "add_tag", "tag": "x"}]});
+        assert_error(&owner.post(rules, bad).await, 422, "out_of_range", Some("trigger.days"));
+        for (name, trigger, tag) in [("week", json!({"kind": "streak_reached", "days": 7}), "一周坚持"), ("any", json!({"kind": "streak_reached"}), "打卡达人")] {
+            let (s, r) = owner.post(rules, json!({"name": name, "trigger": trigger, "actions": [{"kind": "add_tag", "tag": tag}]})).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+        }
         m.post(&format!("/api/v1/challenges/{id}/join"), json!({})).await;
         assert_eq!(m.get(&format!("/api/v1/challenges/{id}/members/m00/certificate")).await.0, StatusCode::NOT_FOUND);
         history(&t, id, m.id, &[6, 5, 4, 3, 2, 1]).await;
@@ -206,6 +214,9 @@ story! {
         assert!(badges.to_string().contains("streak_7"), "{badges}");
         assert_eq!(t.count(&format!("SELECT COUNT(*) FROM member_tags WHERE user_id = {} AND tag = '七日达人'", m.id)).await, 1);
         assert_eq!(t.count(&format!("SELECT COUNT(*) FROM notifications WHERE user_id = {} AND kind = 'streak_reached'", m.id)).await, 2);
+        t.drain().await;
+        let tagged = |tag: &str| format!("SELECT COUNT(*) FROM member_tags WHERE user_id = {} AND tag = '{tag}'", m.id);
+        assert_eq!((t.count(&tagged("一周坚持")).await, t.count(&tagged("打卡达人")).await), (1, 1));
         let (s, cert) = owner.get(&format!("/api/v1/challenges/{id}/members/m00/certificate")).await;
         assert_eq!((s, cert["checkins"].as_i64(), cert["longest"].as_i64()), (StatusCode::OK, Some(7), Some(7)));
         let (_, stats) = owner.get(&format!("/api/v1/challenges/{id}/stats")).await;
