@@ -11,7 +11,7 @@ use yaji_domain::challenges::{self as domain, DayState};
 use yaji_domain::permission::Action;
 use yaji_store::repo::challenges as repo;
 
-use super::standing::{day, standing, StreakView};
+use super::standing::{current, day, standing, StreakView};
 use super::{load, person, tz_of};
 use crate::accounts::Viewer;
 use crate::views::PersonView;
@@ -204,14 +204,7 @@ impl App {
         let mut rows = repo::ranked(&mut c, id, order, 200).await?;
         // A streak broken since the last check-in counts as 0.
         for r in &mut rows {
-            let alive = r
-                .last_day
-                .as_deref()
-                .and_then(day)
-                .is_some_and(|l| def.schedule.next_after(l).is_none_or(|n| n >= today));
-            if !alive {
-                r.current_streak = 0;
-            }
+            r.current_streak = current(&def, r.last_day.as_deref(), r.current_streak, today);
         }
         if by == Board::Streak {
             rows.sort_by_key(|r| std::cmp::Reverse((r.current_streak, r.longest_streak)));

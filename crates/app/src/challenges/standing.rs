@@ -54,6 +54,15 @@ pub(super) fn hhmm(m: i64) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+/// The current streak as of `today` from a stored one: it is stored as of
+/// the last check-in, and a scheduled day missed since ends it.
+pub(super) fn current(def: &ChallengeDef, last_day: Option<&str>, stored: i64, today: NaiveDate) -> i64 {
+    match last_day.and_then(day) {
+        Some(last) if def.schedule.next_after(last).is_none_or(|n| n >= today) => stored,
+        _ => 0,
+    }
+}
+
 pub(super) fn standing(def: &ChallengeDef, m: &repo::MemberRow, tz: Tz, today: NaiveDate, minute: u32) -> MyStanding {
     let done_today = m.last_day.as_deref().and_then(day) == Some(today);
     let (can, why) = match domain::day_for(def, today, minute, false) {
@@ -65,13 +74,8 @@ pub(super) fn standing(def: &ChallengeDef, m: &repo::MemberRow, tz: Tz, today: N
         .ok()
         .filter(|d| makeups_left > 0 && *d >= domain::local(m.joined_at, tz).0)
         .map(|d| d.to_string());
-    // The stored streak is as of the last check-in; a missed day since ends it.
-    let current = match m.last_day.as_deref().and_then(day) {
-        Some(last) if def.schedule.next_after(last).is_none_or(|n| n >= today) => m.current_streak,
-        _ => 0,
-    };
     MyStanding {
-        current,
+        current: current(def, m.last_day.as_deref(), m.current_streak, today),
         longest: m.longest_streak,
         checkins: m.checkins,
         number_sum: m.number_sum,
@@ -137,16 +141,13 @@ pub(crate) async fn streak_holders(
         .await?
         .and_then(|c| c.time_zone.parse().ok())
         .unwrap_or(chrono_tz::Asia::Shanghai);
-    let (today, minute) = domain::local(now(), tz);
-    let mut out = vec![];
-    for r in repo::ranked(conn, id, repo::Order::Streak, i64::MAX).await? {
-        let m = repo::member(conn, id, r.user_id).await?;
-        let current = m.map_or(0, |m| standing(&def, &m, tz, today, minute).current);
-        if days.is_none_or(|d| current >= d) {
-            out.push(r.user_id);
-        }
-    }
-    Ok(out)
+    let (today, _) = domain::local(now(), tz);
+    let rows = repo::ranked(conn, id, repo::Order::Streak, i64::MAX).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| days.is_none_or(|d| current(&def, r.last_day.as_deref(), r.current_streak, today) >= d))
+        .map(|r| r.user_id)
+        .collect())
 }
 
 /// A community's challenges, (id, title), for choosers (segments, lotteries).

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use minijinja::context;
 use serde::Deserialize;
-use yaji_app::challenges::{Board, CheckinInput};
+use yaji_app::challenges::{Board, CheckinInput, CheckinView};
 use yaji_app::AppError;
 use yaji_domain::challenges::{ChallengeInput, DaysInput, JoinRule, Milestone};
 use yaji_domain::error::invalid;
@@ -223,15 +223,20 @@ async fn detail_page(page: Page, Path(id): Path<i64>, Query(q): Query<DetailQuer
 async fn join(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
     let remind = f.get("remind_at").cloned();
     let r = async { page.state.app.join_challenge(page.auth.require()?, id, remind.as_deref()).await }.await;
-    match r {
-        Ok(_) => with_notice(&format!("/challenges/{id}"), "challenge_joined"),
-        Err(e) => refused(&page, id, e, f).await,
-    }
+    back(&page, id, r.map(|_| "challenge_joined"), f).await
 }
 
 async fn leave(page: Page, Path(id): Path<i64>) -> Response {
     let r = async { page.state.app.leave_challenge(page.auth.require()?, id).await }.await;
     page.done(r, |_| format!("/challenges/{id}"), "challenge_left")
+}
+
+/// Back to the challenge's page with the notice, or the refusal shown there.
+async fn back(page: &Page, id: i64, r: Result<&str, AppError>, form: Form) -> Response {
+    match r {
+        Ok(notice) => with_notice(&format!("/challenges/{id}"), notice),
+        Err(e) => refused(page, id, e, form).await,
+    }
 }
 
 /// A refusal shown on the challenge's page with what was typed kept.
@@ -260,21 +265,18 @@ async fn check_in(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) ->
         makeup: f.get("makeup").is_some_and(|m| m == "1"),
     };
     let r = async { page.state.app.check_in(page.auth.require()?, id, input).await }.await;
-    match r {
-        Ok(k) if !k.milestones.is_empty() => with_notice(&format!("/challenges/{id}"), "streak_milestone"),
-        Ok(k) if k.made_up => with_notice(&format!("/challenges/{id}"), "made_up"),
-        Ok(_) => with_notice(&format!("/challenges/{id}"), "checked_in"),
-        Err(e) => refused(&page, id, e, f).await,
-    }
+    let notice = |k: CheckinView| match k {
+        k if !k.milestones.is_empty() => "streak_milestone",
+        k if k.made_up => "made_up",
+        _ => "checked_in",
+    };
+    back(&page, id, r.map(notice), f).await
 }
 
 async fn reminder(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
     let remind = f.get("remind_at").cloned();
     let r = async { page.state.app.set_challenge_reminder(page.auth.require()?, id, remind.as_deref()).await }.await;
-    match r {
-        Ok(_) => with_notice(&format!("/challenges/{id}"), "reminder_saved"),
-        Err(e) => refused(&page, id, e, f).await,
-    }
+    back(&page, id, r.map(|_| "reminder_saved"), f).await
 }
 
 async fn edit_view(page: &Page, id: i64, form: Option<Form>, errors: HashMap<String, String>) -> Response {
