@@ -15,6 +15,7 @@ pub mod content;
 pub mod email;
 pub mod error;
 pub mod faq;
+pub mod gatherings;
 pub mod lotteries;
 pub mod member;
 pub mod moderation;
@@ -25,7 +26,9 @@ pub mod points;
 pub mod segments;
 pub mod setup;
 pub mod text;
+pub mod time;
 pub mod user;
+pub mod venues;
 
 pub use error::{FieldError, Invalid};
 

@@ -24,7 +24,6 @@
 //!   pool's length, the winner is `pool[j]`, then remove every entry of that
 //!   member from the pool (one prize per member), keeping the order.
 
-use chrono::{NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -100,20 +99,7 @@ pub struct LotteryDef {
     pub staff_can_win: bool,
 }
 
-/// Reads a local date-time in `tz` or an RFC 3339 instant, as ms.
-pub fn instant(field: &'static str, s: &str, tz: Tz) -> Invalid<i64> {
-    let s = s.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        return Ok(t.timestamp_millis());
-    }
-    let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M"))
-        .map_err(|_| invalid(field, "invalid_datetime", format!("{field} is a time like 2026-12-31T20:00")))?;
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.timestamp_millis())
-        .ok_or_else(|| invalid(field, "invalid_datetime", "that local time does not exist (a clock change)"))
-}
+pub use crate::time::instant;
 
 impl LotteryInput {
     pub fn validate(self, tz: Tz, now: i64) -> Invalid<LotteryDef> {
