@@ -3,6 +3,7 @@
 //! community's settings. Handlers and services never compare roles themselves.
 
 use crate::community::{JoinPolicy, Visibility};
+pub use crate::gatherings::Audience;
 use crate::member::{MemberState, Role};
 
 /// The person asking, as far as one community is concerned.
@@ -154,6 +155,35 @@ pub enum Action {
     /// Join a challenge, check in without a note, enter a lottery (muted
     /// members too; a note is a post and needs `CreatePost`).
     TakePart,
+    /// Create and change gatherings; see registrations with answers and
+    /// contact details; approve, promote, move and add people; export.
+    ManageEvents,
+    /// See a gathering (its page, who is going when shown).
+    SeeEvent {
+        audience: Audience,
+        /// The person carries one of a tagged event's tags.
+        has_tag: bool,
+    },
+    /// Register for a gathering: anyone signed in who may see it and is not
+    /// banned here (visitors too, for public gatherings; muted members too).
+    RegisterForEvent {
+        audience: Audience,
+        has_tag: bool,
+    },
+    /// Check people in at the door: staff, or someone given the door for
+    /// this event (its hosts, door staff).
+    CheckInAttendees {
+        door_staff: bool,
+    },
+    /// Create venues and rooms, set hours and booking rules.
+    ManageVenues,
+    /// Approve, decline and cancel anyone's bookings; book under no rule.
+    ManageBookings,
+    /// Book a room: staff, or someone a room's booking rule lets in.
+    BookRoom {
+        /// A booking rule of the room matches the person.
+        rule: bool,
+    },
     BanMember {
         target: Role,
     },
@@ -199,6 +229,8 @@ pub enum Denial {
     RulesNotAccepted,
     /// The topic opens at a level or with a tag this member lacks.
     TopicLocked,
+    /// A gathering or a room is for members with a tag (or a role) this person lacks.
+    NotEligible,
 }
 
 impl Denial {
@@ -218,6 +250,7 @@ impl Denial {
             Denial::Muted => "muted",
             Denial::RulesNotAccepted => "rules_acceptance_required",
             Denial::TopicLocked => "topic_locked",
+            Denial::NotEligible => "not_eligible",
         }
     }
 }
@@ -339,7 +372,49 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
         | ManageChallenges | ManageLotteries => need_role(Role::Moderator),
         Vote | TakePart => need_member(),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
-        | ManageAutomation | ViewAnalytics | ManagePoints => need_role(Role::Admin),
+        | ManageAutomation | ViewAnalytics | ManagePoints | ManageVenues => need_role(Role::Admin),
+        ManageEvents | ManageBookings => need_role(Role::Moderator),
+        SeeEvent { audience, has_tag } => {
+            let staff = actor.managing_role().is_some_and(|r| r >= Role::Moderator);
+            match audience {
+                _ if staff => Ok(()),
+                Audience::Public if actor.is_banned() => Err(Denial::Banned),
+                Audience::Public => Ok(()),
+                Audience::Members => need_member(),
+                Audience::Tagged => {
+                    need_member()?;
+                    if has_tag {
+                        Ok(())
+                    } else {
+                        Err(Denial::NotEligible)
+                    }
+                }
+            }
+        }
+        RegisterForEvent { audience, has_tag } => {
+            need_sign_in()?;
+            decide(actor, SeeEvent { audience, has_tag }, policy)
+        }
+        CheckInAttendees { door_staff } => {
+            if door_staff && actor.signed_in && !actor.is_banned() {
+                Ok(())
+            } else {
+                need_role(Role::Moderator)
+            }
+        }
+        BookRoom { rule } => {
+            need_sign_in()?;
+            if actor.is_banned() {
+                return Err(Denial::Banned);
+            }
+            if actor.managing_role().is_some_and(|r| r >= Role::Moderator) || rule {
+                Ok(())
+            } else if actor.active_role().is_none() {
+                Err(Denial::MembersOnly)
+            } else {
+                Err(Denial::NotEligible)
+            }
+        }
         RemoveMember { target } | BanMember { target } | MuteMember { target } => outrank(Role::Moderator, target),
         ReadTopic { read, standing } => {
             decide(actor, ReadContent, policy)?;
@@ -401,6 +476,7 @@ mod tests {
             Err(Denial::Muted) => "muted",
             Err(Denial::RulesNotAccepted) => "rules",
             Err(Denial::TopicLocked) => "locked",
+            Err(Denial::NotEligible) => "noteligible",
         }
     }
 
@@ -431,6 +507,20 @@ mod tests {
             (ManageChallenges,                      ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ManageLotteries,                       ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (TakePart,                              ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (ManageEvents,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ManageBookings,                        ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (ManageVenues,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (SeeEvent { audience: Audience::Public, has_tag: false },  ["Y", "Y", "Y", "Y", "Y", "Y"]),
+            (SeeEvent { audience: Audience::Members, has_tag: false }, ["signin", "members", "Y", "Y", "Y", "Y"]),
+            (SeeEvent { audience: Audience::Tagged, has_tag: false },  ["signin", "members", "noteligible", "Y", "Y", "Y"]),
+            (SeeEvent { audience: Audience::Tagged, has_tag: true },   ["signin", "members", "Y", "Y", "Y", "Y"]),
+            (RegisterForEvent { audience: Audience::Public, has_tag: false },  ["signin", "Y", "Y", "Y", "Y", "Y"]),
+            (RegisterForEvent { audience: Audience::Members, has_tag: false }, ["signin", "members", "Y", "Y", "Y", "Y"]),
+            (RegisterForEvent { audience: Audience::Tagged, has_tag: false },  ["signin", "members", "noteligible", "Y", "Y", "Y"]),
+            (CheckInAttendees { door_staff: false }, ["signin", "role",   "role",    "Y",       "Y",       "Y"]),
+            (CheckInAttendees { door_staff: true },  ["signin", "Y",      "Y",       "Y",       "Y",       "Y"]),
+            (BookRoom { rule: false },              ["signin", "members", "noteligible", "Y",   "Y",       "Y"]),
+            (BookRoom { rule: true },               ["signin", "Y",       "Y",       "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Member },      ["signin", "role", "role",    "Y",       "Y",       "Y"]),
             (MuteMember { target: Role::Moderator },   ["signin", "role", "role",    "outranks","Y",       "Y"]),
             (MuteMember { target: Role::Admin },       ["signin", "role", "role",    "outranks","outranks","Y"]),
@@ -526,8 +616,17 @@ mod tests {
             muted: false,
             rules_pending: false,
         };
-        for a in [Join, JoinWithInvite, CreatePost] {
-            assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(Denial::Banned), "{a:?}");
+        let public = Audience::Public;
+        for a in [
+            Join,
+            JoinWithInvite,
+            CreatePost,
+            RegisterForEvent { audience: public, has_tag: false },
+            BookRoom { rule: true },
+            CheckInAttendees { door_staff: true },
+        ] {
+            let want = if matches!(a, CheckInAttendees { .. }) { Denial::InsufficientRole } else { Denial::Banned };
+            assert_eq!(decide(banned, a, OPEN_PUBLIC), Err(want), "{a:?}");
         }
         assert_eq!(decide(left, Join, OPEN_PUBLIC), Ok(()));
         // A former moderator keeps no powers.

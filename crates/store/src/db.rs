@@ -40,6 +40,39 @@ impl DbError {
             _ => false,
         }
     }
+
+    /// True when the statement broke the constraint `name`: on PostgreSQL the
+    /// named constraint (an exclusion constraint, say), on SQLite a trigger
+    /// that aborted with `RAISE(ABORT, 'name')`.
+    pub fn is_constraint(&self, name: &str) -> bool {
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, Some(msg))) => {
+                e.code == rusqlite::ErrorCode::ConstraintViolation && msg == name
+            }
+            DbError::Pg(sqlx::Error::Database(e)) => e.constraint() == Some(name),
+            _ => false,
+        }
+    }
+}
+
+/// The part of a migration for one database: lines after `-- @postgres`
+/// or `-- @sqlite` belong to that database only, until `-- @both`.
+fn dialect(sql: &str, backend: Backend) -> String {
+    let mut keep = true;
+    let mut out = String::with_capacity(sql.len());
+    for line in sql.lines() {
+        match line.trim() {
+            "-- @postgres" => keep = backend == Backend::Postgres,
+            "-- @sqlite" => keep = backend == Backend::Sqlite,
+            "-- @both" => keep = true,
+            _ if keep => {
+                out.push_str(line);
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +180,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "awards", include_str!("../migrations/0019_awards.sql")),
     (20, "challenges", include_str!("../migrations/0020_challenges.sql")),
     (21, "lotteries", include_str!("../migrations/0021_lotteries.sql")),
+    (22, "gatherings", include_str!("../migrations/0022_gatherings.sql")),
+    (23, "venues", include_str!("../migrations/0023_venues.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more
@@ -237,7 +272,7 @@ impl Db {
                 tx.rollback().await?;
                 continue;
             }
-            let sql = sql.replace("@ID@", id_type);
+            let sql = dialect(sql, self.backend()).replace("@ID@", id_type);
             let wrap = |source| DbError::Migration { version: *version, source: Box::new(source) };
             tx.conn().execute_batch(&sql).await.map_err(wrap)?;
             crate::sql::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
@@ -637,6 +672,13 @@ mod tests {
             assert!(started.elapsed() < Duration::from_secs(10), "the WAL was never checkpointed");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    #[test]
+    fn migrations_keep_the_lines_for_their_database() {
+        let sql = "A;\n-- @postgres\nP;\n-- @sqlite\nS;\n-- @both\nB;\n";
+        assert_eq!(dialect(sql, Backend::Postgres), "A;\nP;\nB;\n");
+        assert_eq!(dialect(sql, Backend::Sqlite), "A;\nS;\nB;\n");
     }
 
     #[test]

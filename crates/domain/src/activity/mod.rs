@@ -88,6 +88,20 @@ kinds! {
     LotteryEntered => "lottery_entered",
     LotteryDrawn => "lottery_drawn",
     PrizeDelivered => "prize_delivered",
+    EventCreated => "event_created",
+    EventUpdated => "event_updated",
+    EventCanceled => "event_canceled",
+    RegistrationCreated => "registration_created",
+    RegistrationCancelled => "registration_cancelled",
+    RegistrationPromoted => "registration_promoted",
+    RegistrationChanged => "registration_changed",
+    CheckedIn => "checked_in",
+    NoShow => "no_show",
+    FeedbackGiven => "feedback_given",
+    VenueChanged => "venue_changed",
+    BookingCreated => "booking_created",
+    BookingCancelled => "booking_cancelled",
+    BookingDecided => "booking_decided",
 }
 
 impl Kind {
@@ -120,6 +134,12 @@ impl Kind {
         Kind::LotteryCreated,
         Kind::LotteryDrawn,
         Kind::PrizeDelivered,
+        Kind::EventCreated,
+        Kind::EventUpdated,
+        Kind::EventCanceled,
+        Kind::RegistrationChanged,
+        Kind::VenueChanged,
+        Kind::BookingDecided,
     ];
 }
 
@@ -137,6 +157,10 @@ pub enum Subject {
     Token(i64),
     Challenge(i64),
     Lottery(i64),
+    /// A gathering (event).
+    Gathering(i64),
+    Room(i64),
+    Booking(i64),
 }
 
 impl Subject {
@@ -153,6 +177,9 @@ impl Subject {
             "token" => Subject::Token(id),
             "challenge" => Subject::Challenge(id),
             "lottery" => Subject::Lottery(id),
+            "gathering" => Subject::Gathering(id),
+            "room" => Subject::Room(id),
+            "booking" => Subject::Booking(id),
             _ => return None,
         })
     }
@@ -169,6 +196,9 @@ impl Subject {
             Subject::Token(_) => "token",
             Subject::Challenge(_) => "challenge",
             Subject::Lottery(_) => "lottery",
+            Subject::Gathering(_) => "gathering",
+            Subject::Room(_) => "room",
+            Subject::Booking(_) => "booking",
         }
     }
     pub fn id(self) -> i64 {
@@ -182,7 +212,10 @@ impl Subject {
             | Subject::Topic(i)
             | Subject::Token(i)
             | Subject::Challenge(i)
-            | Subject::Lottery(i) => i,
+            | Subject::Lottery(i)
+            | Subject::Gathering(i)
+            | Subject::Room(i)
+            | Subject::Booking(i) => i,
         }
     }
 }

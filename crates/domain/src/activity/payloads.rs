@@ -560,3 +560,64 @@ payload!(
     /// Staff marked a winner's prize delivered (subject: the winner).
     PrizeDelivered => PrizeDelivered { lottery_id: i64, prize: String }
 );
+
+payload!(
+    /// Staff created a gathering (subject: the gathering); `series_id` names
+    /// the first occurrence of a recurring one.
+    EventCreated => EventCreated { title: String, starts_at: i64, series_id: Option<i64>, template_id: Option<i64> }
+);
+
+payload!(
+    /// Staff changed or cancelled a gathering (subject: the gathering).
+    EventChanged => EventUpdated | EventCanceled { title: String }
+);
+
+payload!(
+    /// Someone registered (subject: the gathering). `status` is where they
+    /// landed; `source` is `self`, `staff` (added by hand) or `door` (walk-in);
+    /// `via` the attribution a shared link carried.
+    RegistrationCreated => RegistrationCreated {
+        registration_id: i64,
+        user_id: i64,
+        status: String,
+        guests: i64,
+        source: String,
+        via: Option<String>,
+    }
+);
+
+payload!(
+    /// A registration moved (subject: the gathering): cancelled (by the
+    /// person or staff), promoted from the waitlist, approved, declined or
+    /// moved by staff, checked in, or marked no-show. `status` is the new one.
+    RegistrationMoved => RegistrationCancelled | RegistrationPromoted | RegistrationChanged | CheckedIn | NoShow {
+        registration_id: i64,
+        user_id: i64,
+        status: String,
+        guests: i64,
+        /// Staff acted (not the person themself).
+        by_staff: bool,
+    }
+);
+
+payload!(
+    /// An attendee rated a gathering (subject: the gathering).
+    FeedbackGiven => FeedbackGiven { rating: i64 }
+);
+
+payload!(
+    /// Admins created or changed a venue or room (subject: the room, or the community).
+    VenueChanged => VenueChanged { venue_id: i64, name: String }
+);
+
+payload!(
+    /// A room was booked, a booking cancelled, or staff approved or declined
+    /// one (subject: the booking). Times are ms; `status` the booking's new one.
+    BookingChanged => BookingCreated | BookingCancelled | BookingDecided {
+        room_id: i64,
+        starts_at: i64,
+        ends_at: i64,
+        status: String,
+        user_id: i64,
+    }
+);
