@@ -17,6 +17,9 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{message}")]
     Conflict { code: &'static str, field: Option<&'static str>, message: String },
+    /// A time range is taken (a room's booking): which ranges, as RFC 3339 pairs.
+    #[error("{message}")]
+    Taken { message: String, ranges: Vec<(String, String)> },
     #[error("too many attempts; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -53,6 +56,7 @@ impl From<Denial> for AppError {
             Denial::Muted => "you are muted in this community",
             Denial::RulesNotAccepted => "the rules changed: read and accept the new version first",
             Denial::TopicLocked => "this topic opens at a higher level or with a tag",
+            Denial::NotEligible => "this is open to members with a given tag or role",
         };
         AppError::forbidden(d.code(), message)
     }

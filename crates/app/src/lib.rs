@@ -19,6 +19,7 @@ pub mod communities;
 pub mod content;
 pub mod demo;
 pub mod faq;
+pub mod gatherings;
 pub mod import;
 pub mod lotteries;
 pub mod membership;
@@ -31,6 +32,7 @@ pub mod segments;
 pub mod staff_work;
 pub mod throttle;
 pub mod topic_access;
+pub mod venues;
 pub mod views;
 pub mod webhooks;
 

@@ -56,6 +56,12 @@ notification_kinds! {
     StreakReached => "streak_reached", "连续打卡里程碑", "A streak milestone", Daily;
     LotteryWon => "lottery_won", "你中奖了", "You won a lottery prize", Immediate;
     LotteryDrawn => "lottery_drawn", "抽奖已开奖", "A lottery was drawn", Daily;
+    RegistrationPromoted => "registration_promoted", "你已从候补转为报名成功", "You have a seat now", Immediate;
+    RegistrationChanged => "registration_changed", "你的报名状态有变化", "Your registration changed", Immediate;
+    EventReminder => "event_reminder", "活动即将开始", "A gathering starts soon", Immediate;
+    EventCanceled => "event_canceled", "活动已取消", "A gathering was cancelled", Immediate;
+    EventFeedback => "event_feedback", "来评价一下这次活动", "How was the gathering?", Daily;
+    BookingDecided => "booking_decided", "你的场地预约有结果了", "Your room booking was decided", Immediate;
 }
 
 impl NotificationKind {

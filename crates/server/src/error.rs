@@ -15,6 +15,14 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub retry_after: Option<u64>,
+    pub conflicts: Option<Vec<TakenRange>>,
+}
+
+/// A range that is taken (a booking's conflict).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TakenRange {
+    pub starts_at: String,
+    pub ends_at: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -30,11 +38,14 @@ pub struct ErrorDetail {
     pub message: String,
     /// The input field at fault, when there is one.
     pub field: Option<String>,
+    /// For `booking_conflict`: the ranges already taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicts: Option<Vec<TakenRange>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, code: code.into(), message: message.into(), field: None, retry_after: None }
+        ApiError { status, code: code.into(), message: message.into(), field: None, retry_after: None, conflicts: None }
     }
     pub fn field(mut self, f: impl Into<String>) -> Self {
         self.field = Some(f.into());
@@ -64,6 +75,10 @@ impl From<AppError> for ApiError {
                     None => e,
                 }
             }
+            AppError::Taken { message, ranges } => ApiError {
+                conflicts: Some(ranges.into_iter().map(|(starts_at, ends_at)| TakenRange { starts_at, ends_at }).collect()),
+                ..ApiError::new(StatusCode::CONFLICT, "booking_conflict", message).field("starts_at")
+            },
             AppError::RateLimited { retry_after_secs } => ApiError {
                 retry_after: Some(retry_after_secs),
                 ..ApiError::new(
@@ -82,7 +97,9 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.code, message: self.message, field: self.field, conflicts: self.conflicts },
+        };
         let mut res = (self.status, axum::Json(body)).into_response();
         if let Some(s) = self.retry_after {
             res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(s));

@@ -106,6 +106,11 @@ pub(crate) enum Job {
     /// Remind a challenge's participant who has not checked in on `day`
     /// (local) at their `minute`; re-arms for the next day (challenges).
     CheckinReminder { community_id: i64, challenge_id: i64, user_id: i64, day: String, minute: i64, at: i64 },
+    /// Remind everyone registered for a gathering `minutes` before its start
+    /// (once per registration); stale when the gathering moved (gatherings).
+    EventReminder { community_id: i64, event_id: i64, minutes: i64, starts_at: i64, at: i64 },
+    /// After a gathering: mark the no-shows and ask attendees for feedback (gatherings).
+    EventClose { community_id: i64, event_id: i64, at: i64 },
     /// One pass of the mailer (notifications, external effect; re-arms itself).
     EmailSweep {
         #[serde(default)]
@@ -186,6 +191,12 @@ impl Job {
             }
             Job::CheckinReminder { community_id, challenge_id, user_id, day, minute, at } => {
                 (format!("checkin_reminder:{challenge_id}:{user_id}:{day}:{minute}"), *at, Some(*community_id), 8)
+            }
+            Job::EventReminder { community_id, event_id, minutes, starts_at, at } => {
+                (format!("event_reminder:{event_id}:{minutes}:{starts_at}"), *at, Some(*community_id), 8)
+            }
+            Job::EventClose { community_id, event_id, at } => {
+                (format!("event_close:{event_id}:{at}"), *at, Some(*community_id), 8)
             }
             Job::EmailSweep { at } => (format!("email_sweep:{at}"), *at, None, 3),
         }
@@ -400,6 +411,10 @@ impl App {
             Job::CheckinReminder { challenge_id, user_id, day, minute, .. } => {
                 self.checkin_reminder_job(conn, challenge_id, user_id, &day, minute).await
             }
+            Job::EventReminder { event_id, minutes, starts_at, .. } => {
+                self.event_reminder_job(conn, event_id, minutes, starts_at).await
+            }
+            Job::EventClose { event_id, .. } => self.event_close_job(conn, event_id).await,
             Job::RulesNotice { community_id, version, publisher } => {
                 crate::notifications::rules_notice_job(conn, community_id, version, publisher).await
             }

@@ -406,7 +406,7 @@ impl Page {
     /// allowed) as its status and message; other errors come back for
     /// [`Page::fail`].
     pub fn refusal(&self, e: AppError) -> Result<(StatusCode, String), AppError> {
-        if !matches!(e, AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. }) {
+        if !matches!(e, AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. } | AppError::Taken { .. }) {
             return Err(e);
         }
         let api = crate::error::ApiError::from(e);
@@ -424,6 +424,9 @@ impl Page {
             AppError::Invalid(f) => Some(HashMap::from([(f.field.to_string(), self.error_text(f.code, &f.message))])),
             AppError::Conflict { field: Some(field), code, message } => {
                 Some(HashMap::from([(field.to_string(), self.error_text(code, message))]))
+            }
+            AppError::Taken { message, .. } => {
+                Some(HashMap::from([("starts_at".to_string(), self.error_text("booking_conflict", message))]))
             }
             _ => None,
         }

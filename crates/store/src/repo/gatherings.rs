@@ -435,3 +435,31 @@ pub async fn attendances(conn: &mut Conn, community_id: i64) -> crate::Result<Ve
     .fetch_all(conn)
     .await
 }
+
+/// People who registered for a community's gatherings: how many, how many
+/// registrations came through a shared link, and each person's first registration.
+pub async fn registrants(conn: &mut Conn, community_id: i64) -> crate::Result<(i64, i64, Vec<(i64, i64)>)> {
+    let firsts: Vec<(i64, i64)> = query_as(
+        "SELECT r.user_id, MIN(r.created_at) FROM event_registrations r JOIN events e ON e.id = r.event_id
+         WHERE e.community_id = $1 GROUP BY r.user_id",
+    )
+    .bind(community_id)
+    .fetch_all(conn)
+    .await?;
+    let via: i64 = query_scalar(
+        "SELECT COUNT(*) FROM event_registrations r JOIN events e ON e.id = r.event_id
+         WHERE e.community_id = $1 AND r.via IS NOT NULL",
+    )
+    .bind(community_id)
+    .fetch_one(conn)
+    .await?;
+    Ok((firsts.len() as i64, via, firsts))
+}
+
+/// When someone joined the community, if they are an active member.
+pub async fn member_since(conn: &mut Conn, community_id: i64, user_id: i64) -> crate::Result<Option<i64>> {
+    query_scalar("SELECT joined_at FROM memberships WHERE community_id = $1 AND user_id = $2 AND state = 'active'")
+        .binds((community_id, user_id))
+        .fetch_optional(conn)
+        .await
+}
