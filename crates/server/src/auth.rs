@@ -41,6 +41,9 @@ pub struct Auth {
     pub secure: bool,
     /// The `yaji_lang` cookie, if set.
     pub lang_cookie: Option<String>,
+    /// The site's address as the client reached it (`https://host`), for
+    /// absolute links in calendar files.
+    pub origin: String,
 }
 
 impl Auth {
@@ -147,6 +150,11 @@ pub async fn authenticate(State(s): State<AppState>, req: Request, next: Next) -
         client_ip: ip,
         secure,
         lang_cookie: cookie(&parts.headers, LANG_COOKIE).map(str::to_string),
+        origin: format!(
+            "{}://{}",
+            if secure { "https" } else { "http" },
+            forwarded_host(&parts.headers, from_proxy).unwrap_or("localhost")
+        ),
     };
     let bearer = parts
         .headers

@@ -13,6 +13,7 @@ pub mod communities;
 pub mod content;
 mod extract;
 pub mod faq;
+pub mod gatherings;
 pub mod jobs;
 pub mod lotteries;
 pub mod membership;
@@ -23,6 +24,7 @@ pub mod points;
 pub mod profiles;
 pub mod segments;
 pub mod topic_access;
+pub mod venues;
 pub mod webhooks;
 
 use axum::http::{header, StatusCode};
@@ -104,6 +106,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         awards::routes,
         challenges::routes,
         lotteries::routes,
+        gatherings::routes,
+        venues::routes,
         segments::routes,
         topic_access::routes,
         jobs::routes,

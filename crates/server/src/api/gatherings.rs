@@ -1,0 +1,242 @@
+//! Gatherings (雅集). Stable for scripts: creating one
+//! (`{"title","description","starts_at","ends_at","capacity"}`), listing,
+//! reading, registering (`{"status","ticket_code"}`), cancelling one's own
+//! registration, the staff list (each with `"status"`), door check-in
+//! (`{"code"}`) and the event's `.ics`.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use yaji_app::gatherings::{DoorView, EventView, FunnelView, HostView, RegisterInput, RegistrationView, StaffAction};
+use yaji_domain::gatherings::EventInput;
+
+use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
+use crate::error::ErrorBody;
+use crate::AppState;
+
+pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    r.routes(routes!(list, create))
+        .routes(routes!(get_one, update))
+        .routes(routes!(cancel))
+        .routes(routes!(register, registrations))
+        .routes(routes!(mine, unregister))
+        .routes(routes!(act))
+        .routes(routes!(add))
+        .routes(routes!(export))
+        .routes(routes!(check_in))
+        .routes(routes!(self_check_in))
+        .routes(routes!(ics))
+        .routes(routes!(community_ics))
+        .routes(routes!(staff))
+        .routes(routes!(feedback))
+        .routes(routes!(funnel))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct ListParam {
+    /// `true`: past gatherings, latest first. Default: upcoming, soonest first.
+    past: Option<bool>,
+}
+
+/// A community's gatherings the viewer may see.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/events", tag = "gatherings", params(("slug" = String, Path), ListParam),
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = ErrorBody)))]
+async fn list(c: Call, Path(slug): Path<String>, Query(p): Query<ListParam>) -> ApiResult<Response> {
+    ok(c.app.events(c.viewer(), &slug, p.past.unwrap_or(false)).await?)
+}
+
+/// Create a gathering (moderators and up). Stable: `title`, `description`,
+/// `starts_at`, `ends_at` (RFC 3339, or local `2026-12-10T19:00` in the
+/// community's time zone), `capacity` (none or 0: unlimited). Optional:
+/// `cover_url`, `online_url` (shown to registered people only), `location`,
+/// `room_id`, `audience` (`public` default, `members`, `tagged` with
+/// `audience_tags`), `opens_at`, `closes_at`, `approval`, `max_guests`,
+/// `questions` (`[{"label","kind":"text|single|multiple","options","required"}]`),
+/// `reminders` (minutes before; default `[1440, 60]`), `self_checkin`,
+/// `show_attendees`, `repeat` (`{"every":"weekly|monthly","count"|"until","except":[dates]}`:
+/// one event per occurrence; the first is returned).
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/events", tag = "gatherings", params(("slug" = String, Path)), request_body = Object,
+    responses((status = 201, body = EventView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create(c: Call, Path(slug): Path<String>, Json(b): Json<EventInput>) -> ApiResult<Response> {
+    created(c.app.create_event(c.require()?, &slug, b).await?)
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = EventView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_one(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.event(c.viewer(), id).await?)
+}
+
+/// Change a gathering (moderators and up): the whole definition, as when
+/// creating. 422 `below_registered` (field `capacity`) when capacity drops
+/// under the seats taken; a raised capacity promotes the waitlist.
+#[utoipa::path(put, path = "/api/v1/events/{id}", tag = "gatherings", params(("id" = i64, Path)), request_body = Object,
+    responses((status = 200, body = EventView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update(c: Call, Path(id): Path<i64>, Json(b): Json<EventInput>) -> ApiResult<Response> {
+    ok(c.app.update_event(c.require()?, id, b).await?)
+}
+
+/// Cancel a gathering (moderators and up); everyone registered is told.
+#[utoipa::path(post, path = "/api/v1/events/{id}/cancel", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = EventView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn cancel(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.cancel_event(c.require()?, id).await?)
+}
+
+/// Register (201). The body is optional: `answers` by question index,
+/// `guests`, `via`. The answer's `status` is `registered`, `waitlisted` or
+/// `pending`, with the ticket's `ticket_code`. 409: `registration_not_open`,
+/// `registration_closed`, `event_over`, `event_canceled`; 422 `too_many_guests`,
+/// `required` / `invalid_answer` (field `answers`).
+#[utoipa::path(post, path = "/api/v1/events/{id}/registrations", tag = "gatherings", params(("id" = i64, Path)), request_body = RegisterInput,
+    responses((status = 201, body = RegistrationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register(c: Call, Path(id): Path<i64>, b: Option<Json<RegisterInput>>) -> ApiResult<Response> {
+    let b = b.map(|Json(b)| b).unwrap_or_default();
+    created(c.app.register_for_event(c.require()?, id, b).await?)
+}
+
+/// Registrations with answers and contact (staff); door staff see names and statuses.
+#[utoipa::path(get, path = "/api/v1/events/{id}/registrations", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<RegistrationView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn registrations(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.registrations(c.require()?, id).await?)
+}
+
+/// The viewer's registration and ticket.
+#[utoipa::path(get, path = "/api/v1/events/{id}/registrations/mine", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = RegistrationView), (status = 404, body = ErrorBody)))]
+async fn mine(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.my_registration(c.require()?, id).await?)
+}
+
+/// Cancel the viewer's registration; the seat goes to the first on the waitlist who fits.
+#[utoipa::path(delete, path = "/api/v1/events/{id}/registrations/mine", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = RegistrationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn unregister(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.cancel_registration(c.require()?, id).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct ActBody {
+    /// approve, decline, promote, waitlist, cancel, attended, no_show
+    action: StaffAction,
+}
+
+/// Move one registration by hand (staff). 409 `invalid_transition`.
+#[utoipa::path(post, path = "/api/v1/events/{id}/registrations/{registration_id}/actions", tag = "gatherings",
+    params(("id" = i64, Path), ("registration_id" = i64, Path)), request_body = ActBody,
+    responses((status = 200, body = RegistrationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn act(c: Call, Path((id, reg)): Path<(i64, i64)>, Json(b): Json<ActBody>) -> ApiResult<Response> {
+    ok(c.app.act_on_registration(c.require()?, id, reg, b.action).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct AddBody {
+    username: String,
+    #[serde(default)]
+    guests: i64,
+}
+
+/// Add someone who registered offline or walked in (staff), by username.
+#[utoipa::path(post, path = "/api/v1/events/{id}/registrations/add", tag = "gatherings", params(("id" = i64, Path)), request_body = AddBody,
+    responses((status = 201, body = RegistrationView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add(c: Call, Path(id): Path<i64>, Json(b): Json<AddBody>) -> ApiResult<Response> {
+    created(c.app.add_registration(c.require()?, id, &b.username, b.guests).await?)
+}
+
+/// The attendee list as CSV (staff), answers included.
+#[utoipa::path(get, path = "/api/v1/events/{id}/registrations/export", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = ErrorBody)))]
+async fn export(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    let body = c.app.registrations_csv(c.require()?, id).await?;
+    Ok(crate::download::csv(&format!("event-{id}-attendees.csv"), body))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct CodeBody {
+    /// The ticket's code (or what the camera read from its QR code).
+    code: String,
+}
+
+/// Check a ticket in at the door (staff, hosts, door staff). 200 with the
+/// outcome: `checked_in`, `already_checked_in`, `not_admitted`,
+/// `wrong_event`, `unknown_code`.
+#[utoipa::path(post, path = "/api/v1/events/{id}/check-ins", tag = "gatherings", params(("id" = i64, Path)), request_body = CodeBody,
+    responses((status = 200, body = DoorView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn check_in(c: Call, Path(id): Path<i64>, Json(b): Json<CodeBody>) -> ApiResult<Response> {
+    ok(c.app.door_check_in(c.require()?, id, &b.code).await?)
+}
+
+/// Check oneself in with the code shown at the venue (when the organizer enabled it).
+#[utoipa::path(post, path = "/api/v1/events/{id}/self-check-in", tag = "gatherings", params(("id" = i64, Path)), request_body = CodeBody,
+    responses((status = 200, body = DoorView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn self_check_in(c: Call, Path(id): Path<i64>, Json(b): Json<CodeBody>) -> ApiResult<Response> {
+    ok(c.app.self_check_in(c.require()?, id, &b.code).await?)
+}
+
+pub(crate) fn calendar_response(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{name}\"")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The gathering as an iCalendar file (RFC 5545).
+#[utoipa::path(get, path = "/api/v1/events/{id}/ics", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
+async fn ics(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    let body = c.app.event_ics(c.viewer(), id, &c.auth.origin).await?;
+    Ok(calendar_response(&format!("event-{id}.ics"), body))
+}
+
+/// A community's public gatherings as a calendar to subscribe to.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/events.ics", tag = "gatherings", params(("slug" = String, Path)),
+    responses((status = 200, content_type = "text/calendar", body = String), (status = 404, body = ErrorBody)))]
+async fn community_ics(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    let body = c.app.community_ics(&slug, &c.auth.origin).await?;
+    Ok(calendar_response(&format!("{slug}.ics"), body))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct StaffBody {
+    username: String,
+    /// host, cohost, door; null removes them.
+    role: Option<String>,
+}
+
+/// Name a host, co-host or door staff of the gathering (staff).
+#[utoipa::path(put, path = "/api/v1/events/{id}/staff", tag = "gatherings", params(("id" = i64, Path)), request_body = StaffBody,
+    responses((status = 200, body = Vec<HostView>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn staff(c: Call, Path(id): Path<i64>, Json(b): Json<StaffBody>) -> ApiResult<Response> {
+    ok(c.app.set_event_staff(c.require()?, id, &b.username, b.role.as_deref()).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct FeedbackBody {
+    /// 1 to 5.
+    rating: i64,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Rate a gathering one attended.
+#[utoipa::path(post, path = "/api/v1/events/{id}/feedback", tag = "gatherings", params(("id" = i64, Path)), request_body = FeedbackBody,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn feedback(c: Call, Path(id): Path<i64>, Json(b): Json<FeedbackBody>) -> ApiResult<Response> {
+    c.app.give_feedback(c.require()?, id, b.rating, &b.comment).await?;
+    no_content()
+}
+
+/// Visitor → registered → attended → came back → joined (admins).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/events/funnel", tag = "gatherings", params(("slug" = String, Path)),
+    responses((status = 200, body = FunnelView), (status = 403, body = ErrorBody)))]
+async fn funnel(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.gathering_funnel(c.require()?, &slug).await?)
+}
