@@ -27,6 +27,10 @@ pub const FAILED_LOGIN_PER_IP: Limit = Limit { max: 100, window: Duration::from_
 /// Wrong current passwords when changing a password (the caller is signed in).
 pub const FAILED_PASSWORD_CHECK: Limit = Limit { max: 10, window: Duration::from_secs(900) };
 pub const SIGNUP_PER_IP: Limit = Limit { max: 20, window: Duration::from_secs(3600) };
+/// Sign-ups through one gathering's door pass (a crowd on the venue's Wi-Fi),
+/// whatever the address: enough for a full hall, and a leaked pass lets a
+/// script make at most this many.
+pub const SIGNUP_PER_EVENT: Limit = Limit { max: 300, window: Duration::from_secs(3600) };
 
 #[derive(Default)]
 pub struct LoginThrottle {
@@ -43,6 +47,28 @@ impl LoginThrottle {
             Some((limit.window - elapsed).as_secs().max(1))
         } else {
             None
+        }
+    }
+
+    /// Takes one hit of `key`'s budget, or says how long to wait: the check
+    /// and the count under one lock, so racing requests cannot all slip in.
+    pub fn take(&self, key: &str, limit: &Limit, now: Instant) -> Result<(), u64> {
+        let mut map = self.windows.lock();
+        let e = map.entry(key.to_string()).or_insert((now, 0));
+        let elapsed = now.saturating_duration_since(e.0);
+        if elapsed >= limit.window {
+            *e = (now, 0);
+        } else if e.1 >= limit.max {
+            return Err((limit.window - elapsed).as_secs().max(1));
+        }
+        e.1 += 1;
+        Ok(())
+    }
+
+    /// Returns a hit taken for an attempt that did not happen (bad input).
+    pub fn give_back(&self, key: &str) {
+        if let Some(e) = self.windows.lock().get_mut(key) {
+            e.1 = e.1.saturating_sub(1);
         }
     }
 
@@ -128,6 +154,18 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn taking_counts_and_refuses_in_one_step_and_gives_back() {
+        let t = LoginThrottle::default();
+        let l = Limit { max: 2, window: Duration::from_secs(60) };
+        let t0 = Instant::now();
+        assert_eq!((t.take("k", &l, t0), t.take("k", &l, t0)), (Ok(()), Ok(())));
+        assert!(t.take("k", &l, t0).is_err());
+        t.give_back("k");
+        assert_eq!(t.take("k", &l, t0), Ok(()));
+        assert_eq!(t.take("k", &l, t0 + Duration::from_secs(61)), Ok(()), "a new window");
+    }
 
     #[test]
     fn blocks_after_budget_and_reopens_after_window() {

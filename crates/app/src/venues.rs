@@ -474,9 +474,15 @@ impl App {
                 Ok(bid) => bid,
                 Err(err) if err.is_constraint(repo::OVERLAP) => {
                     // Someone took it between our look and our write: the database said no.
-                    drop(tx);
-                    let mut c = self.db.read().await?;
-                    let now_taken = repo::conflicts(&mut c, id, b.block).await?;
+                    // SQLite's transaction goes on (read the winner in it); PostgreSQL's is over.
+                    let now_taken = match repo::conflicts(tx.conn(), id, b.block).await {
+                        Ok(t) => t,
+                        Err(_) => {
+                            tx.rollback().await.ok();
+                            let mut c = self.db.read().await?;
+                            repo::conflicts(&mut c, id, b.block).await?
+                        }
+                    };
                     return Err(taken(&now_taken));
                 }
                 Err(err) => return Err(err.into()),
@@ -591,7 +597,7 @@ impl App {
             return Err(AppError::conflict("not_confirmed", None, "only a confirmed booking becomes a gathering"));
         }
         if let Some(e) = b.event_id {
-            drop(tx);
+            tx.commit().await?;
             return self.event(Some(viewer), e).await;
         }
         let tz = tz_of(&l.ctx);

@@ -336,9 +336,11 @@ pub fn occurrences(start: i64, repeat: &Repeat, tz: Tz) -> Invalid<Vec<i64>> {
         (None, Some(_)) => MAX_OCCURRENCES,
         (None, None) => return Err(invalid("repeat.count", "required", "say how many times, or until when")),
     };
+    // Like RFC 5545's COUNT, the count includes the dates later excepted.
     let mut out = vec![];
+    let mut candidates = 0;
     let mut step = 0u32;
-    while out.len() < count && step < 400 {
+    while candidates < count && step < 400 {
         let date: Option<NaiveDate> = if monthly {
             first.date().checked_add_months(Months::new(step))
         } else {
@@ -352,6 +354,7 @@ pub fn occurrences(start: i64, repeat: &Repeat, tz: Tz) -> Invalid<Vec<i64>> {
         if repeat.until.is_some_and(|u| date > u) {
             break;
         }
+        candidates += 1;
         if repeat.except.contains(&date) {
             continue;
         }

@@ -19,6 +19,8 @@ CREATE TABLE events (
     def TEXT NOT NULL,
     -- The code shown at the venue for self check-in (NULL: off).
     self_code TEXT,
+    -- The organizer's sign-up link for newcomers at the door (see accounts).
+    signup_code TEXT,
     canceled BIGINT NOT NULL DEFAULT 0,
     -- When no-shows were marked (the event is closed).
     closed_at BIGINT,

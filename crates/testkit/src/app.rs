@@ -96,10 +96,16 @@ impl TestApp {
 
     /// Registers over HTTP, logs in, and creates a bearer token over HTTP.
     pub async fn user(&self, username: &str) -> User {
+        self.user_with(username, None).await
+    }
+
+    /// [`TestApp::user`] signing up with a gathering's door pass (more than
+    /// 20 sign-ups from one address need one).
+    pub async fn user_with(&self, username: &str, event_pass: Option<&str>) -> User {
         let client = Client::builder().cookie_store(true).build().unwrap();
         let r = client
             .post(self.url("/api/v1/auth/register"))
-            .json(&json!({"username": username, "password": crate::PASSWORD, "display_name": username}))
+            .json(&json!({"username": username, "password": crate::PASSWORD, "display_name": username, "event_pass": event_pass}))
             .send()
             .await
             .unwrap();

@@ -97,6 +97,11 @@ pub struct EventView {
     pub attendance: Option<Attendance>,
     /// "Add to Google Calendar".
     pub google_calendar_url: String,
+    /// Staff: the sign-up pass for newcomers at the door (`/signup?pass=…`),
+    /// which lets a crowd sign up from one venue Wi-Fi.
+    pub signup_pass: Option<String>,
+    /// Staff and door staff: the code shown at the venue for self check-in.
+    pub self_checkin_code: Option<String>,
 }
 
 /// What someone sends to register. All optional.
@@ -262,6 +267,8 @@ async fn view(conn: &mut Conn, l: &Loaded, viewer: Option<Viewer>, now: i64) -> 
         going,
         attendance,
         google_calendar_url: yaji_domain::gatherings::ics::google_link(&ics),
+        signup_pass: row.signup_code.as_ref().filter(|_| can_manage).map(|c| format!("{}-{c}", row.id)),
+        self_checkin_code: row.self_code.clone().filter(|_| can_door),
     })
 }
 
@@ -371,6 +378,7 @@ impl App {
                     capacity: d.capacity,
                     def: &json,
                     self_code: code.as_deref(),
+                    signup_code: Some(&domain::ticket_code(rand::random())),
                     by: viewer.id,
                     now,
                 },
@@ -420,6 +428,7 @@ impl App {
             capacity: def.capacity,
             def: &json,
             self_code: code.as_deref(),
+            signup_code: None,
             by: viewer.id,
             now,
         };
@@ -445,7 +454,7 @@ impl App {
         let l = load(tx.conn(), id, Some(viewer)).await?;
         l.ctx.allow(Action::ManageEvents)?;
         if l.row.canceled {
-            drop(tx);
+            tx.commit().await?;
             return self.event(Some(viewer), id).await;
         }
         repo::lock(tx.conn(), id).await?;
@@ -502,7 +511,7 @@ impl App {
         let existing = repo::reg_of(tx.conn(), id, viewer.id).await?;
         if let Some(r) = &existing {
             if RegStatus::parse("status", &r.status).is_ok_and(|s| s.active()) {
-                drop(tx);
+                tx.commit().await?;
                 return self.my_registration(viewer, id).await;
             }
         }
@@ -560,7 +569,7 @@ impl App {
         let r = repo::reg_of(tx.conn(), id, viewer.id).await?.ok_or(AppError::NotFound("registration"))?;
         let status = RegStatus::parse("status", &r.status)?;
         if !status.active() {
-            drop(tx);
+            tx.commit().await?;
             return self.my_registration(viewer, id).await;
         }
         if status == RegStatus::Attended || now >= row.ends_at {
@@ -613,6 +622,15 @@ pub(crate) async fn promote(conn: &mut Conn, row: &repo::EventRow, def: &EventDe
             .await?;
     }
     Ok(())
+}
+
+/// The gathering an organizer's sign-up pass (`ID-CODE`) opens, while it
+/// has not ended more than a day ago (accounts: sign-ups at the door).
+pub(crate) async fn signup_pass(conn: &mut Conn, pass: &str, now: i64) -> AppResult<Option<i64>> {
+    let Some((id, code)) = pass.trim().split_once('-') else { return Ok(None) };
+    let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+    let ends = repo::by_signup_code(conn, id, &domain::normalize_code(code)).await?;
+    Ok(ends.filter(|e| *e + yaji_domain::DAY_MS > now).map(|_| id))
 }
 
 fn refusal(r: domain::Refusal, def: &EventDef) -> AppError {

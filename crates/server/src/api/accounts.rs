@@ -38,6 +38,10 @@ struct RegisterBody {
     /// IANA time zone, e.g. Asia/Shanghai
     #[serde(default)]
     time_zone: String,
+    /// A gathering's door pass (`ID-CODE`) from the organizer's sign-up link:
+    /// sign-ups through it are not limited per address.
+    #[serde(default)]
+    event_pass: Option<String>,
 }
 
 /// Create an account. The first account of a site becomes its administrator.
@@ -51,7 +55,7 @@ async fn register(c: Call, Json(b): Json<RegisterBody>) -> ApiResult<Response> {
         locale: &b.locale,
         time_zone: &b.time_zone,
     };
-    created(c.app.register(r, &c.auth.client_ip).await?)
+    created(c.app.register_with_pass(r, &c.auth.client_ip, b.event_pass.as_deref()).await?)
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -18,6 +18,7 @@ pub struct EventRow {
     pub taken: i64,
     pub def: String,
     pub self_code: Option<String>,
+    pub signup_code: Option<String>,
     pub canceled: bool,
     pub closed_at: Option<i64>,
     pub created_by: i64,
@@ -28,7 +29,7 @@ pub struct EventRow {
 }
 
 const EVENT: &str = "e.id, e.community_id, e.series_id, e.template_id, e.room_id, e.booking_id, e.title, \
-    e.starts_at, e.ends_at, e.capacity, e.taken, e.def, e.self_code, e.canceled, e.closed_at, e.created_by, \
+    e.starts_at, e.ends_at, e.capacity, e.taken, e.def, e.self_code, e.signup_code, e.canceled, e.closed_at, e.created_by, \
     e.created_at, e.updated_at, \
     (SELECT CAST(COALESCE(SUM(1 + r.guests), 0) AS BIGINT) FROM event_registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted') AS waiting";
 
@@ -45,6 +46,7 @@ pub struct NewEvent<'a> {
     pub capacity: Option<i64>,
     pub def: &'a str,
     pub self_code: Option<&'a str>,
+    pub signup_code: Option<&'a str>,
     pub by: i64,
     pub now: i64,
 }
@@ -52,8 +54,8 @@ pub struct NewEvent<'a> {
 pub async fn insert(conn: &mut Conn, e: NewEvent<'_>) -> crate::Result<i64> {
     let id: i64 = query_scalar(
         "INSERT INTO events (community_id, series_id, template_id, room_id, booking_id, title, starts_at, ends_at,
-            capacity, def, self_code, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+            capacity, def, self_code, signup_code, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
     )
     .binds((
         e.community_id,
@@ -67,6 +69,7 @@ pub async fn insert(conn: &mut Conn, e: NewEvent<'_>) -> crate::Result<i64> {
         e.capacity,
         e.def,
         e.self_code,
+        e.signup_code,
         e.by,
         e.now,
     ))
@@ -77,6 +80,14 @@ pub async fn insert(conn: &mut Conn, e: NewEvent<'_>) -> crate::Result<i64> {
         .execute(conn)
         .await?;
     Ok(id)
+}
+
+/// The event whose sign-up code this is, while it is not long over: (id, ends_at).
+pub async fn by_signup_code(conn: &mut Conn, id: i64, code: &str) -> crate::Result<Option<i64>> {
+    query_scalar("SELECT ends_at FROM events WHERE id = $1 AND signup_code = $2 AND canceled = 0")
+        .binds((id, code))
+        .fetch_optional(conn)
+        .await
 }
 
 /// Sets a recurring event's series to its first occurrence.
