@@ -21,6 +21,7 @@ ICONS = [
     "party-popper", "lock", "pin", "message-circle", "flag", "triangle-alert", "circle-check", "thumbs-up",
     "thumbs-down", "circle-help", "hand", "settings", "megaphone", "chevron-down", "languages", "reply",
     "smile-plus", "at-sign", "shield", "inbox", "repeat", "circle", "plus", "trophy", "award", "star", "tag", "eye", "pencil", "trash-2", "filter", "flame", "calendar-check", "gift",
+    "calendar-days", "building-2", "clock", "map-pin", "ticket", "scan-line",
 ]
 OUT = pathlib.Path(__file__).resolve().parent.parent / "crates/server/static/icons.svg"
 

@@ -116,6 +116,8 @@ pub struct BookingInput {
 pub struct DayView {
     pub room_id: i64,
     pub date: String,
+    /// 0 (Monday) to 6.
+    pub weekday: u32,
     #[schema(value_type = Vec<Object>)]
     pub slots: Vec<Slot>,
     pub free: i64,
@@ -409,7 +411,7 @@ impl App {
             .collect();
         let slots = domain::day_slots(&l.def, tz, day, &blocks, now);
         let free = slots.iter().filter(|s| !s.taken && !s.past).count() as i64;
-        Ok(DayView { room_id: id, date: day.to_string(), slots, free })
+        Ok(DayView { room_id: id, date: day.to_string(), weekday: day.weekday().num_days_from_monday(), slots, free })
     }
 
     /// Books a room: the range must fit the room (hours, grid, lengths) and

@@ -139,3 +139,79 @@ document.addEventListener('change', function (e) { if (e.target.form) yajiWhen(e
     if (all) { all.hidden = false; all.textContent = all.getAttribute(okC && okH && okS && okW ? 'data-ok' : 'data-bad'); all.className = 'flash ' + (okC && okH && okS && okW ? 'ok' : 'err'); }
   });
 })();
+
+// The door: check tickets in without reloading, and read QR codes with the
+// camera where the browser has a barcode reader (the form works without either).
+(function () {
+  var box = document.querySelector('[data-door]');
+  if (!box) return;
+  var form = box.querySelector('.door-form');
+  var input = form.querySelector('[name=code]');
+  var csrf = form.querySelector('[name=_csrf]').value;
+  var out = box.querySelector('#door-result');
+  var count = box.querySelector('#door-count');
+  var busy = false;
+  function say(key, fill) {
+    var s = box.getAttribute('data-t-' + key) || key;
+    for (var k in fill || {}) s = s.replace('{' + k + '}', fill[k]);
+    return s;
+  }
+  function show(d) {
+    out.className = 'door-result ' + (d.admit ? 'ok' : 'bad');
+    out.textContent = '';
+    var p = document.createElement('p');
+    p.className = 'verdict-line';
+    p.textContent = say(d.outcome);
+    out.appendChild(p);
+    if (d.display_name) {
+      var w = document.createElement('p');
+      w.className = 'who-line';
+      var b = document.createElement('strong');
+      b.textContent = d.display_name;
+      w.appendChild(b);
+      w.appendChild(document.createTextNode(' @' + d.username + (d.guests ? ' · ' + say('guests', { n: d.guests }) : '')));
+      out.appendChild(w);
+    }
+    if (d.other_event) {
+      var o = document.createElement('p');
+      o.className = 'small';
+      o.textContent = '→ ' + d.other_event;
+      out.appendChild(o);
+    }
+    count.textContent = say('arrived', { a: d.arrived, b: d.expected });
+    if (navigator.vibrate) navigator.vibrate(d.admit ? 60 : [60, 60, 60]);
+  }
+  function check(code) {
+    if (busy || !code.trim()) return;
+    busy = true;
+    fetch('/api/v1/events/' + box.getAttribute('data-door') + '/check-ins', {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ code: code })
+    }).then(function (r) { return r.json(); }).then(function (d) {
+      if (d.error) { out.className = 'door-result bad'; out.textContent = d.error.message || say('error'); } else { show(d); }
+    }).catch(function () { out.className = 'door-result bad'; out.textContent = say('error'); })
+      .finally(function () { busy = false; input.value = ''; input.focus(); });
+  }
+  form.addEventListener('submit', function (e) { e.preventDefault(); check(input.value); });
+  if (!('BarcodeDetector' in window) || !navigator.mediaDevices) return;
+  var scan = box.querySelector('.scan');
+  var video = box.querySelector('#door-video');
+  scan.hidden = false;
+  box.querySelector('#door-scan').addEventListener('click', function () {
+    var detector = new window.BarcodeDetector({ formats: ['qr_code'] });
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (stream) {
+      video.srcObject = stream;
+      video.hidden = false;
+      video.play();
+      var last = '', lastAt = 0;
+      (function tick() {
+        detector.detect(video).then(function (codes) {
+          var c = codes[0] && codes[0].rawValue;
+          // The same ticket held up for a while is one check-in.
+          if (c && (c !== last || Date.now() - lastAt > 3000)) { last = c; lastAt = Date.now(); check(c); }
+        }).catch(function () {}).finally(function () { setTimeout(tick, 250); });
+      })();
+    }).catch(function () { scan.hidden = true; });
+  });
+})();

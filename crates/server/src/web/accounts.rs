@@ -13,7 +13,7 @@ use yaji_app::accounts::Registration;
 use yaji_app::AppError;
 use yaji_domain::user::{registration_problems, ProfileInput};
 
-use super::form::{field, to, with_notice, Form};
+use super::form::{field, safe_next, to, with_notice, Form};
 use super::{Page, WebForm};
 use crate::auth::{set_cookie, Via, LANG_COOKIE, SESSION_COOKIE};
 use crate::AppState;
@@ -35,19 +35,6 @@ pub(super) const TEMPLATES: &[(&str, &str)] =
     templates!["accounts/auth.html", "accounts/profile.html", "accounts/tokens.html"];
 
 /// Only local paths are followed after login, never another site.
-/// Where to go after logging in or switching language: a path on this site,
-/// else `/`. The target is parsed as a browser would read it (tabs and
-/// newlines dropped, `\\` as `/`, control characters escaped) against a
-/// placeholder origin, and kept only if it stays on that origin.
-fn safe_next(next: Option<&str>) -> String {
-    let Some(next) = next.filter(|n| n.starts_with('/')) else { return "/".into() };
-    let base = url::Url::parse("http://yaji.invalid/").expect("a valid base");
-    match base.join(next) {
-        Ok(u) if u.origin() == base.origin() => u[url::Position::BeforePath..].to_string(),
-        _ => "/".into(),
-    }
-}
-
 async fn switch_lang(page: Page, Path(code): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
     let lang = super::i18n::normalize(&code).unwrap_or("zh-CN");
     let mut res = to(&safe_next(q.get("next").map(String::as_str)));
@@ -145,7 +132,8 @@ async fn register_and_login(page: Page, q: Form, f: Form, mode: &str) -> Respons
             Err(e) => Err(e),
         }
     } else {
-        app.register(r, &page.auth.client_ip).await
+        let pass = Some(field(&f, "event_pass")).filter(|p| !p.is_empty());
+        app.register_with_pass(r, &page.auth.client_ip, pass).await
     };
     if let Err(e) = created {
         return match page.field_errors(&e) {

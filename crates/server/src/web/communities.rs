@@ -197,11 +197,15 @@ pub(super) async fn community_page(
         Some(v) if c.abilities.manage => app.setup_guide(v, slug).await.ok().flatten(),
         _ => None,
     };
+    // The next gatherings, beside the feed.
+    let mut upcoming = app.events(page.auth.viewer(), slug, false).await.unwrap_or_default();
+    upcoming.retain(|e| e.status != "canceled");
+    upcoming.truncate(3);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
         "communities/community.html",
-        context! { c, feed, topics, tab, topic_id => q.topic, cursor => q.cursor, form, errors, setup },
+        context! { c, feed, topics, tab, topic_id => q.topic, cursor => q.cursor, form, errors, setup, upcoming },
     )
 }
 

@@ -52,3 +52,16 @@ pub(super) fn lines(s: &str) -> Vec<String> {
 pub(super) fn commas(s: &str) -> Vec<String> {
     s.split([',', '，']).map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
+
+/// Where to go after logging in or switching language: a path on this site,
+/// else `/`. The target is parsed as a browser would read it (tabs and
+/// newlines dropped, `\\` as `/`, control characters escaped) against a
+/// placeholder origin, and kept only if it stays on that origin.
+pub(super) fn safe_next(next: Option<&str>) -> String {
+    let Some(next) = next.filter(|n| n.starts_with('/')) else { return "/".into() };
+    let base = url::Url::parse("http://yaji.invalid/").expect("a valid base");
+    match base.join(next) {
+        Ok(u) if u.origin() == base.origin() => u[url::Position::BeforePath..].to_string(),
+        _ => "/".into(),
+    }
+}

@@ -31,6 +31,7 @@ mod challenges;
 mod communities;
 mod content;
 mod faq;
+mod gatherings;
 mod form;
 mod i18n;
 mod lotteries;
@@ -44,6 +45,7 @@ mod profiles;
 mod repeat;
 mod segments;
 mod topic_access;
+mod venues;
 mod webhooks;
 
 use std::collections::HashMap;
@@ -89,6 +91,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: awards::routes, templates: awards::TEMPLATES, nav: &[] },
     Capability { routes: challenges::routes, templates: challenges::TEMPLATES, nav: challenges::NAV },
     Capability { routes: lotteries::routes, templates: lotteries::TEMPLATES, nav: &[] },
+    Capability { routes: gatherings::routes, templates: gatherings::TEMPLATES, nav: gatherings::NAV },
+    Capability { routes: venues::routes, templates: venues::TEMPLATES, nav: &[] },
     Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
     Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },
