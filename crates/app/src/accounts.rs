@@ -100,11 +100,16 @@ impl App {
     /// organizer's sign-up link) the sign-up counts against that gathering's
     /// budget instead of the address's, so fifty newcomers on one venue
     /// Wi-Fi get in while scripts without a pass stay at 20 an hour.
-    pub async fn register_with_pass(&self, r: Registration<'_>, client: &str, pass: Option<&str>) -> AppResult<UserView> {
+    pub async fn register_with_pass(
+        &self,
+        r: Registration<'_>,
+        client: &str,
+        pass: Option<&str>,
+    ) -> AppResult<UserView> {
         let (key, limit) = match pass.map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => {
                 let mut c = self.db.read().await?;
-                let event = crate::gatherings::signup_pass(&mut c, p, now()).await?.ok_or_else(|| {
+                let event = crate::gatherings::pass::signup_pass(&mut c, p, now()).await?.ok_or_else(|| {
                     invalid("event_pass", "invalid_pass", "this sign-up link is not valid any more; ask the organizer")
                 })?;
                 (format!("signup-event:{event}"), &SIGNUP_PER_EVENT)

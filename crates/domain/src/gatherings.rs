@@ -216,8 +216,7 @@ fn questions(qs: Vec<Question>) -> Invalid<Vec<Question>> {
         if label.is_empty() || label.chars().count() > 200 {
             return Err(invalid("questions", "invalid_length", "a question is 1-200 characters"));
         }
-        let options: Vec<String> =
-            q.options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
+        let options: Vec<String> = q.options.iter().map(|o| o.trim().to_string()).filter(|o| !o.is_empty()).collect();
         if q.kind != QuestionKind::Text && (options.len() < 2 || options.len() > 20) {
             return Err(invalid("questions", "invalid_options", "a choice question has 2-20 options"));
         }
@@ -360,8 +359,8 @@ pub fn occurrences(start: i64, repeat: &Repeat, tz: Tz) -> Invalid<Vec<i64>> {
         }
         // A time the clock skips moves to the first minute that exists.
         let at = NaiveDateTime::new(date, first.time());
-        let ms = at_local("starts_at", at, tz)
-            .or_else(|_| at_local("starts_at", at + chrono::Duration::hours(1), tz))?;
+        let ms =
+            at_local("starts_at", at, tz).or_else(|_| at_local("starts_at", at + chrono::Duration::hours(1), tz))?;
         out.push(ms);
     }
     if repeat.until.is_some() && out.len() > MAX_OCCURRENCES {

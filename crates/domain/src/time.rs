@@ -10,7 +10,9 @@ use crate::error::{invalid, Invalid};
 pub fn instant(field: &'static str, s: &str, tz: Tz) -> Invalid<i64> {
     let s = s.trim();
     // RFC 3339, and the same without seconds ("2026-12-10T19:00+08:00").
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s).or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z")) {
+    if let Ok(t) =
+        chrono::DateTime::parse_from_rfc3339(s).or_else(|_| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M%:z"))
+    {
         return Ok(t.timestamp_millis());
     }
     let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")

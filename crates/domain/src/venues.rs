@@ -166,7 +166,9 @@ impl RoomInput {
                 }
                 h
             }
-            Some(_) => return Err(invalid("hours", "invalid_hours", "one entry for every day, or seven (Monday first)")),
+            Some(_) => {
+                return Err(invalid("hours", "invalid_hours", "one entry for every day, or seven (Monday first)"))
+            }
         };
         let slot = bounded("slot_minutes", self.slot_minutes, 30, 5..=240, "minutes")?;
         if 1440 % slot != 0 {
@@ -401,7 +403,8 @@ mod tests {
         assert_eq!(code("2026-12-10T09:10", "2026-12-10T10:10").code, "off_slot");
         assert_eq!(code("2026-12-10T09:00", "2026-12-10T14:00").code, "too_long");
         assert_eq!(code("2026-11-10T09:00", "2026-11-10T10:00").code, "in_the_past");
-        let closed = RoomInput { name: "x".into(), blackout: vec!["2026-12-10".parse().unwrap()], ..Default::default() };
+        let closed =
+            RoomInput { name: "x".into(), blackout: vec!["2026-12-10".parse().unwrap()], ..Default::default() };
         let closed = closed.validate().unwrap().1;
         assert_eq!(
             check_range(&closed, Shanghai, at("2026-12-10T09:00"), at("2026-12-10T10:00"), now).unwrap_err().code,

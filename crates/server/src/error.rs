@@ -76,7 +76,9 @@ impl From<AppError> for ApiError {
                 }
             }
             AppError::Taken { message, ranges } => ApiError {
-                conflicts: Some(ranges.into_iter().map(|(starts_at, ends_at)| TakenRange { starts_at, ends_at }).collect()),
+                conflicts: Some(
+                    ranges.into_iter().map(|(starts_at, ends_at)| TakenRange { starts_at, ends_at }).collect(),
+                ),
                 ..ApiError::new(StatusCode::CONFLICT, "booking_conflict", message).field("starts_at")
             },
             AppError::RateLimited { retry_after_secs } => ApiError {

@@ -24,6 +24,7 @@ mod cast;
 mod challenges;
 mod data;
 mod faq;
+mod gatherings;
 mod lotteries;
 mod moderation;
 mod points;
@@ -532,6 +533,7 @@ impl App {
             let owner = crate::accounts::Viewer { id: uid[ci], site_admin: false };
             let challenge = challenges::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
             lotteries::seed(self, COMMUNITIES[ci].slug, owner, &regulars, Some(challenge)).await?;
+            gatherings::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");

@@ -119,10 +119,19 @@ impl App {
         let l = load(&mut c, id, Some(viewer)).await?;
         l.ctx.allow(Action::ManageEvents)?;
         let mut csv = Csv::new();
-        let mut head = vec!["username", "display_name", "email", "status", "guests", "ticket_code", "registered_at", "checked_in_at"]
-            .into_iter()
-            .map(String::from)
-            .collect::<Vec<_>>();
+        let mut head = vec![
+            "username",
+            "display_name",
+            "email",
+            "status",
+            "guests",
+            "ticket_code",
+            "registered_at",
+            "checked_in_at",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
         head.extend(l.def.questions.iter().map(|q| q.label.clone()));
         csv.row(&head);
         for r in repo::regs(&mut c, id).await? {
@@ -156,10 +165,19 @@ impl App {
         let l = load(tx.conn(), id, Some(viewer)).await?;
         l.ctx.allow(Action::ManageEvents)?;
         let row = repo::lock(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
-        let r = repo::reg(tx.conn(), reg_id).await?.filter(|r| r.event_id == id).ok_or(AppError::NotFound("registration"))?;
+        let r = repo::reg(tx.conn(), reg_id)
+            .await?
+            .filter(|r| r.event_id == id)
+            .ok_or(AppError::NotFound("registration"))?;
         let from = RegStatus::parse("status", &r.status)?;
         let seats = domain::seats(r.guests);
-        let wrong = || AppError::conflict("invalid_transition", None, format!("a {} registration cannot be moved that way", from.as_str()));
+        let wrong = || {
+            AppError::conflict(
+                "invalid_transition",
+                None,
+                format!("a {} registration cannot be moved that way", from.as_str()),
+            )
+        };
         let (to, kind) = match action {
             StaffAction::Approve if from == RegStatus::Pending => {
                 (domain::place(row.capacity, row.taken, seats, false), Kind::RegistrationChanged)
@@ -170,12 +188,16 @@ impl App {
             StaffAction::Promote if matches!(from, RegStatus::Waitlisted | RegStatus::Pending) => {
                 (RegStatus::Registered, Kind::RegistrationPromoted)
             }
-            StaffAction::Waitlist if from == RegStatus::Registered => (RegStatus::Waitlisted, Kind::RegistrationChanged),
+            StaffAction::Waitlist if from == RegStatus::Registered => {
+                (RegStatus::Waitlisted, Kind::RegistrationChanged)
+            }
             StaffAction::Cancel if from.active() => (RegStatus::Cancelled, Kind::RegistrationCancelled),
             StaffAction::Attended if matches!(from, RegStatus::Registered | RegStatus::NoShow) => {
                 (RegStatus::Attended, Kind::CheckedIn)
             }
-            StaffAction::NoShow if matches!(from, RegStatus::Registered | RegStatus::Attended) && now >= row.starts_at => {
+            StaffAction::NoShow
+                if matches!(from, RegStatus::Registered | RegStatus::Attended) && now >= row.starts_at =>
+            {
                 (RegStatus::NoShow, Kind::NoShow)
             }
             _ => return Err(wrong()),
@@ -196,8 +218,12 @@ impl App {
             }
             to => {
                 repo::set_status(tx.conn(), r.id, to.as_str(), now).await?;
-                repo::add_taken(tx.conn(), id, i64::from(to.holds_seats()) * seats - i64::from(from.holds_seats()) * seats)
-                    .await?;
+                repo::add_taken(
+                    tx.conn(),
+                    id,
+                    i64::from(to.holds_seats()) * seats - i64::from(from.holds_seats()) * seats,
+                )
+                .await?;
                 if from.holds_seats() && !to.holds_seats() {
                     let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
                     promote(tx.conn(), &row, &l.def, now).await?;
@@ -206,11 +232,14 @@ impl App {
         }
         let notice = match to {
             RegStatus::Registered => Some(NotificationKind::RegistrationPromoted),
-            RegStatus::Declined | RegStatus::Waitlisted | RegStatus::Cancelled => Some(NotificationKind::RegistrationChanged),
+            RegStatus::Declined | RegStatus::Waitlisted | RegStatus::Cancelled => {
+                Some(NotificationKind::RegistrationChanged)
+            }
             _ => None,
         };
         if let Some(k) = notice {
-            let detail = serde_json::json!({"title": row.title, "status": to.as_str(), "link": format!("/events/{id}")});
+            let detail =
+                serde_json::json!({"title": row.title, "status": to.as_str(), "link": format!("/events/{id}")});
             notify(tx.conn(), r.user_id, Some(row.community_id), k, &detail, now).await?;
         }
         finish(tx, moved(kind, &row, viewer.id, &r, to, true), now).await?;
@@ -220,7 +249,13 @@ impl App {
 
     /// Staff add someone who registered offline (or walked in), by username;
     /// registered even beyond capacity, since they are already there.
-    pub async fn add_registration(&self, viewer: Viewer, id: i64, username: &str, guests: i64) -> AppResult<RegistrationView> {
+    pub async fn add_registration(
+        &self,
+        viewer: Viewer,
+        id: i64,
+        username: &str,
+        guests: i64,
+    ) -> AppResult<RegistrationView> {
         let now = now();
         let mut tx = self.db.write().await?;
         let l = load(tx.conn(), id, Some(viewer)).await?;
@@ -290,7 +325,9 @@ impl App {
             return Err(AppError::forbidden("self_checkin_off", "this gathering checks people in at the door"));
         };
         if domain::normalize_code(venue_code) != domain::normalize_code(expected) {
-            return Err(yaji_domain::error::invalid("code", "wrong_code", "that is not the code shown at the venue").into());
+            return Err(
+                yaji_domain::error::invalid("code", "wrong_code", "that is not the code shown at the venue").into()
+            );
         }
         let r = repo::reg_of(tx.conn(), id, viewer.id).await?.ok_or(AppError::NotFound("registration"))?;
         let code = r.ticket_code.clone();
@@ -337,7 +374,8 @@ impl App {
         if r.event_id != id {
             // Say which gathering, but only when the viewer may see that one too.
             view.outcome = "wrong_event".into();
-            view.other_event = repo::get(tx.conn(), r.event_id).await?.filter(|e| e.community_id == row.community_id).map(|e| e.title);
+            view.other_event =
+                repo::get(tx.conn(), r.event_id).await?.filter(|e| e.community_id == row.community_id).map(|e| e.title);
             (view.arrived, view.expected) = counts(&repo::counts(tx.conn(), id).await?);
             return Ok(view);
         }

@@ -115,6 +115,42 @@ pub(crate) async fn funnel(conn: &mut Conn, ctx: &Ctx, now: i64) -> AppResult<Fu
     })
 }
 
+/// One gathering's numbers in the analytics table.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventNumbers {
+    pub id: i64,
+    pub title: String,
+    pub starts_at: String,
+    pub registrations: i64,
+    pub attended: i64,
+    pub no_show: i64,
+    pub attendance_rate: Option<i64>,
+}
+
+/// Gatherings in a period: attendance, no-shows, registrations per event,
+/// the path to membership, and room use by hour of the week.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GatheringStats {
+    pub from: String,
+    pub to: String,
+    pub events: Vec<EventNumbers>,
+    pub registrations: i64,
+    pub attended: i64,
+    pub no_show: i64,
+    /// Percent of those expected (attended + no-show) who came.
+    pub attendance_rate: Option<i64>,
+    pub no_show_rate: Option<i64>,
+    pub registrations_per_event: Option<f64>,
+    pub funnel: FunnelView,
+    pub rooms: i64,
+    /// 168 cells, Monday 00h first: minutes booked (confirmed) in that local hour over the period.
+    pub room_minutes: Vec<i64>,
+}
+
+fn rate(part: i64, whole: i64) -> Option<i64> {
+    (whole > 0).then(|| part * 100 / whole)
+}
+
 fn ics_of(l: &Loaded, base: &str) -> String {
     ics::calendar(&[ics_event(&l.row, &l.def, base)], tz_of(&l.ctx), None, now())
 }
@@ -142,6 +178,64 @@ impl App {
             events.push(ics_event(&row, &def, base));
         }
         Ok(ics::calendar(&events, tz_of(&ctx), Some(&ctx.c.name), now))
+    }
+
+    /// Gatherings over `[from, to]` (local dates; default the last 90 days), for those who see analytics.
+    pub async fn gathering_stats(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> AppResult<GatheringStats> {
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::ViewAnalytics)?;
+        let tz = tz_of(&ctx);
+        let now = now();
+        let today = yaji_domain::time::local(now, tz).date();
+        let day = |field: &'static str, v: Option<&str>, default: chrono::NaiveDate| match v
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| yaji_domain::error::invalid(field, "invalid_date", "a date like 2026-12-31")),
+            None => Ok(default),
+        };
+        let (f, t) = (day("from", from, today - chrono::Days::new(89))?, day("to", to, today)?);
+        let start = yaji_domain::time::at_local("from", f.and_hms_opt(0, 0, 0).unwrap_or_default(), tz)?;
+        let end =
+            yaji_domain::time::at_local("to", (t + chrono::Days::new(1)).and_hms_opt(0, 0, 0).unwrap_or_default(), tz)?;
+        let rows = repo::attendance(&mut c, ctx.c.id, start, end).await?;
+        let (registrations, attended, no_show) =
+            rows.iter().fold((0, 0, 0), |(r, a, n), e| (r + e.registrations, a + e.attended, n + e.no_show));
+        let events = rows
+            .into_iter()
+            .map(|e| EventNumbers {
+                id: e.id,
+                title: e.title,
+                starts_at: crate::rfc3339(e.starts_at),
+                registrations: e.registrations,
+                attended: e.attended,
+                no_show: e.no_show,
+                attendance_rate: rate(e.attended, e.attended + e.no_show),
+            })
+            .collect::<Vec<_>>();
+        let (rooms, room_minutes) = crate::venues::rooms::utilization(&mut c, &ctx, start, end).await?;
+        Ok(GatheringStats {
+            from: f.to_string(),
+            to: t.to_string(),
+            registrations_per_event: (!events.is_empty()).then(|| registrations as f64 / events.len() as f64),
+            events,
+            registrations,
+            attended,
+            no_show,
+            attendance_rate: rate(attended, attended + no_show),
+            no_show_rate: rate(no_show, attended + no_show),
+            funnel: funnel(&mut c, &ctx, now).await?,
+            rooms,
+            room_minutes,
+        })
     }
 
     /// The visitor → attendee → regular → member path (staff with analytics).

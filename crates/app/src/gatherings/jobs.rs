@@ -68,17 +68,39 @@ impl App {
                 "registered" => {
                     repo::set_status(conn, r.id, RegStatus::NoShow.as_str(), now).await?;
                     repo::add_taken(conn, id, -yaji_domain::gatherings::seats(r.guests)).await?;
-                    record_event(conn, &moved(Kind::NoShow, &row, r.user_id, &r, RegStatus::NoShow, false), now).await?;
+                    record_event(conn, &moved(Kind::NoShow, &row, r.user_id, &r, RegStatus::NoShow, false), now)
+                        .await?;
                     no_shows += 1;
                 }
                 "attended" => {
                     let detail = serde_json::json!({"title": row.title, "link": format!("/events/{id}#feedback")});
-                    notify(conn, r.user_id, Some(row.community_id), NotificationKind::EventFeedback, &detail, now).await?;
+                    notify(conn, r.user_id, Some(row.community_id), NotificationKind::EventFeedback, &detail, now)
+                        .await?;
                 }
                 _ => {}
             }
         }
         Ok(format!("closed: {no_shows} no-shows"))
+    }
+
+    /// Moves a gathering `by` ms earlier (its window and reminders with it)
+    /// and, once over, closes it as the end job would: the demo's past
+    /// gatherings, registered and checked in while they were upcoming.
+    pub(crate) async fn backdate_event(&self, id: i64, by: i64) -> AppResult<()> {
+        let mut tx = self.db.write().await?;
+        let row = repo::lock(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
+        let mut def = super::def_of(&row)?;
+        def.starts_at -= by;
+        def.ends_at -= by;
+        def.opens_at = def.opens_at.map(|t| t - by);
+        def.closes_at = def.closes_at.map(|t| t - by);
+        let json = serde_json::to_string(&def).map_err(|e| AppError::Internal(e.to_string()))?;
+        repo::backdate(tx.conn(), id, by, &json).await?;
+        if now() > def.ends_at {
+            self.event_close_job(tx.conn(), id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// An attendee rates a gathering (1–5) with an optional comment; rating again replaces it.

@@ -30,10 +30,11 @@ use crate::{now, rfc3339, App, AppError, AppResult};
 mod door;
 mod feeds;
 mod jobs;
+pub(crate) mod pass;
 mod people;
 
 pub use door::{DoorView, RegistrationView, StaffAction};
-pub use feeds::{Attendance, FunnelView};
+pub use feeds::{Attendance, EventNumbers, FunnelView, GatheringStats};
 pub use people::HostView;
 
 /// A gathering as people read it.
@@ -163,10 +164,9 @@ pub(crate) async fn load(conn: &mut Conn, id: i64, viewer: Option<Viewer>) -> Ap
     let ctx = Ctx::load_id(conn, row.community_id, viewer).await?;
     let def = def_of(&row)?;
     let has_tag = match viewer {
-        Some(v) if def.audience == Audience::Tagged => crate::membership::tags_of(conn, ctx.c.id, v.id)
-            .await?
-            .iter()
-            .any(|t| def.audience_tags.contains(t)),
+        Some(v) if def.audience == Audience::Tagged => {
+            crate::membership::tags_of(conn, ctx.c.id, v.id).await?.iter().any(|t| def.audience_tags.contains(t))
+        }
         _ => false,
     };
     let staff_role = match viewer {
@@ -180,7 +180,9 @@ pub(crate) async fn load(conn: &mut Conn, id: i64, viewer: Option<Viewer>) -> Ap
             Err(AppError::Forbidden { code: "not_eligible", message }) => {
                 return Err(AppError::Forbidden { code: "not_eligible", message })
             }
-            Err(AppError::Unauthenticated) if def.audience != Audience::Public => return Err(AppError::Unauthenticated),
+            Err(AppError::Unauthenticated) if def.audience != Audience::Public => {
+                return Err(AppError::Unauthenticated)
+            }
             Err(_) => return Err(AppError::NotFound("event")),
         }
     }
@@ -217,12 +219,9 @@ async fn view(conn: &mut Conn, l: &Loaded, viewer: Option<Viewer>, now: i64) -> 
     let registered = me.as_ref().is_some_and(|m| matches!(m.status.as_str(), "registered" | "attended"));
     let can_manage = l.can_manage();
     let can_door = l.ctx.can(Action::CheckInAttendees { door_staff: l.door_staff() });
-    let going = if def.show_attendees || can_manage {
-        people::going(conn, row.id).await?
-    } else {
-        vec![]
-    };
-    let attendance = if now >= row.ends_at || can_manage { Some(feeds::attendance_of(conn, row.id).await?) } else { None };
+    let going = if def.show_attendees || can_manage { people::going(conn, row.id).await? } else { vec![] };
+    let attendance =
+        if now >= row.ends_at || can_manage { Some(feeds::attendance_of(conn, row.id).await?) } else { None };
     let ics = ics_event(row, def, "");
     Ok(EventView {
         id: row.id,
@@ -293,8 +292,12 @@ async fn arm(conn: &mut Conn, community_id: i64, id: i64, def: &EventDef, now: i
     for &m in &def.reminders {
         let at = def.starts_at - m * yaji_domain::MINUTE_MS;
         if at > now {
-            enqueue(conn, Job::EventReminder { community_id, event_id: id, minutes: m, starts_at: def.starts_at, at }, now)
-                .await?;
+            enqueue(
+                conn,
+                Job::EventReminder { community_id, event_id: id, minutes: m, starts_at: def.starts_at, at },
+                now,
+            )
+            .await?;
         }
     }
     let at = def.ends_at + domain::NO_SHOW_AFTER;
@@ -309,7 +312,7 @@ fn self_code(def: &EventDef) -> Option<String> {
 /// Checks that a room belongs to the community.
 async fn check_room(conn: &mut Conn, ctx: &Ctx, room_id: Option<i64>) -> AppResult<()> {
     if let Some(r) = room_id {
-        if !crate::venues::room_in(conn, ctx.c.id, r).await? {
+        if !crate::venues::rooms::room_in(conn, ctx.c.id, r).await? {
             return Err(yaji_domain::error::invalid("room_id", "unknown_room", "no such room in this community").into());
         }
     }
@@ -390,7 +393,8 @@ impl App {
             let first_id = *first.get_or_insert(id);
             arm(conn, ctx.c.id, id, &d, now).await?;
             let series_id = (starts.len() > 1).then_some(first_id);
-            let payload = EventCreated { title: d.title.clone(), starts_at: d.starts_at, series_id, template_id: d.template_id };
+            let payload =
+                EventCreated { title: d.title.clone(), starts_at: d.starts_at, series_id, template_id: d.template_id };
             record_event(conn, &Event::of(Some(ctx.c.id), viewer.id, Subject::Gathering(id), &payload), now).await?;
         }
         first.ok_or_else(|| yaji_domain::error::invalid("repeat", "no_occurrences", "no occurrence is left").into())
@@ -438,9 +442,13 @@ impl App {
         }
         let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
         promote(tx.conn(), &row, &def, now).await?;
-        let ev = Event::of_kind(Kind::EventUpdated, Some(row.community_id), viewer.id, Subject::Gathering(id), &EventChanged {
-            title: def.title,
-        });
+        let ev = Event::of_kind(
+            Kind::EventUpdated,
+            Some(row.community_id),
+            viewer.id,
+            Subject::Gathering(id),
+            &EventChanged { title: def.title },
+        );
         finish(tx, ev, now).await?;
         self.wake_workers();
         self.event(Some(viewer), id).await
@@ -465,9 +473,13 @@ impl App {
                 notify(tx.conn(), r.user_id, Some(l.ctx.c.id), NotificationKind::EventCanceled, &detail, now).await?;
             }
         }
-        let ev = Event::of_kind(Kind::EventCanceled, Some(l.ctx.c.id), viewer.id, Subject::Gathering(id), &EventChanged {
-            title: l.row.title.clone(),
-        });
+        let ev = Event::of_kind(
+            Kind::EventCanceled,
+            Some(l.ctx.c.id),
+            viewer.id,
+            Subject::Gathering(id),
+            &EventChanged { title: l.row.title.clone() },
+        );
         finish(tx, ev, now).await?;
         self.event(Some(viewer), id).await
     }
@@ -497,7 +509,12 @@ impl App {
     /// Registers the viewer: registered while seats last (guests count),
     /// then waitlisted; pending where staff approve. Registering again
     /// while registered changes nothing; after cancelling, it registers anew.
-    pub async fn register_for_event(&self, viewer: Viewer, id: i64, input: RegisterInput) -> AppResult<RegistrationView> {
+    pub async fn register_for_event(
+        &self,
+        viewer: Viewer,
+        id: i64,
+        input: RegisterInput,
+    ) -> AppResult<RegistrationView> {
         let now = now();
         let mut tx = self.db.write().await?;
         let l = load(tx.conn(), id, Some(viewer)).await?;
@@ -506,7 +523,9 @@ impl App {
         domain::may_register(&l.def, l.row.canceled, guests, now).map_err(|r| refusal(r, &l.def))?;
         let answers = domain::answers(&l.def.questions, &input.answers)?;
         let answers = serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.to_string()))?;
-        let via = input.via.map(|v| v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(40).collect::<String>());
+        let via = input.via.map(|v| {
+            v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(40).collect::<String>()
+        });
         let row = repo::lock(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
         let existing = repo::reg_of(tx.conn(), id, viewer.id).await?;
         if let Some(r) = &existing {
@@ -582,8 +601,21 @@ impl App {
 }
 
 /// The activity event of a registration's move.
-pub(crate) fn moved(kind: Kind, row: &repo::EventRow, actor: i64, r: &repo::RegRow, to: RegStatus, by_staff: bool) -> Event {
-    let p = RegistrationMoved { registration_id: r.id, user_id: r.user_id, status: to.as_str().into(), guests: r.guests, by_staff };
+pub(crate) fn moved(
+    kind: Kind,
+    row: &repo::EventRow,
+    actor: i64,
+    r: &repo::RegRow,
+    to: RegStatus,
+    by_staff: bool,
+) -> Event {
+    let p = RegistrationMoved {
+        registration_id: r.id,
+        user_id: r.user_id,
+        status: to.as_str().into(),
+        guests: r.guests,
+        by_staff,
+    };
     Event::of_kind(kind, Some(row.community_id), actor, Subject::Gathering(row.id), &p)
 }
 
@@ -622,15 +654,6 @@ pub(crate) async fn promote(conn: &mut Conn, row: &repo::EventRow, def: &EventDe
             .await?;
     }
     Ok(())
-}
-
-/// The gathering an organizer's sign-up pass (`ID-CODE`) opens, while it
-/// has not ended more than a day ago (accounts: sign-ups at the door).
-pub(crate) async fn signup_pass(conn: &mut Conn, pass: &str, now: i64) -> AppResult<Option<i64>> {
-    let Some((id, code)) = pass.trim().split_once('-') else { return Ok(None) };
-    let Ok(id) = id.parse::<i64>() else { return Ok(None) };
-    let ends = repo::by_signup_code(conn, id, &domain::normalize_code(code)).await?;
-    Ok(ends.filter(|e| *e + yaji_domain::DAY_MS > now).map(|_| id))
 }
 
 fn refusal(r: domain::Refusal, def: &EventDef) -> AppError {

@@ -24,15 +24,22 @@ fn bad_events_name_the_field() {
     assert_eq!(err(input("2026-12-10T19:00", "2026-12-10T18:00")).field, "ends_at");
     assert_eq!(err(input("2026-12-10T19:00", "2026-12-10T18:00")).code, "end_before_start");
     assert_eq!(err(input("tomorrow", "2026-12-10T18:00")).field, "starts_at");
-    assert_eq!(err(EventInput { capacity: Some(-1), ..input("2026-12-10T19:00", "2026-12-10T20:00") }).field, "capacity");
+    assert_eq!(
+        err(EventInput { capacity: Some(-1), ..input("2026-12-10T19:00", "2026-12-10T20:00") }).field,
+        "capacity"
+    );
     assert_eq!(err(EventInput { title: " ".into(), ..input("2026-12-10T19:00", "2026-12-10T20:00") }).field, "title");
     let tagged = EventInput { audience: Some("tagged".into()), ..input("2026-12-10T19:00", "2026-12-10T20:00") };
     assert_eq!(err(tagged).field, "audience_tags");
-    let late = EventInput { closes_at: Some("2026-12-11T10:00".into()), ..input("2026-12-10T19:00", "2026-12-10T20:00") };
+    let late =
+        EventInput { closes_at: Some("2026-12-11T10:00".into()), ..input("2026-12-10T19:00", "2026-12-10T20:00") };
     assert_eq!(err(late).code, "after_end");
     let paid = EventInput { price: Some(100), ..input("2026-12-10T19:00", "2026-12-10T20:00") };
     assert_eq!(err(paid).field, "price");
-    let q = Question { label: "口味".into(), kind: QuestionKind::Single, options: vec!["绿茶".into()], required: false };
+    let q =
+        Question {
+            label: "口味".into(), kind: QuestionKind::Single, options: vec!["绿茶".into()], required: false
+        };
     let one_option = EventInput { questions: vec![q], ..input("2026-12-10T19:00", "2026-12-10T20:00") };
     assert_eq!(err(one_option).code, "invalid_options");
 }
@@ -67,8 +74,11 @@ fn monthly_occurrences_skip_short_months_and_exceptions() {
         until: Some("2027-08-31".parse().unwrap()),
         except: vec!["2027-05-31".parse().unwrap()],
     };
-    let days: Vec<String> =
-        occurrences(start, &r, Shanghai).unwrap().iter().map(|o| local(*o, Shanghai).format("%m-%d").to_string()).collect();
+    let days: Vec<String> = occurrences(start, &r, Shanghai)
+        .unwrap()
+        .iter()
+        .map(|o| local(*o, Shanghai).format("%m-%d").to_string())
+        .collect();
     assert_eq!(days, ["01-31", "03-31", "07-31", "08-31"]);
     let bad = Repeat { every: "daily".into(), count: Some(3), ..Default::default() };
     assert_eq!(occurrences(start, &bad, Shanghai).unwrap_err().field, "repeat.every");
@@ -111,8 +121,18 @@ fn the_registration_window_and_guests_are_checked() {
 fn answers_are_checked_against_the_questions() {
     let qs = vec![
         Question { label: "称呼".into(), kind: QuestionKind::Text, options: vec![], required: true },
-        Question { label: "茶".into(), kind: QuestionKind::Single, options: vec!["绿".into(), "红".into()], required: false },
-        Question { label: "时段".into(), kind: QuestionKind::Multiple, options: vec!["早".into(), "晚".into()], required: false },
+        Question {
+            label: "茶".into(),
+            kind: QuestionKind::Single,
+            options: vec!["绿".into(), "红".into()],
+            required: false,
+        },
+        Question {
+            label: "时段".into(),
+            kind: QuestionKind::Multiple,
+            options: vec!["早".into(), "晚".into()],
+            required: false,
+        },
     ];
     let raw = |v: serde_json::Value| serde_json::from_value::<BTreeMap<String, serde_json::Value>>(v).unwrap();
     let ok = answers(&qs, &raw(json!({"0": "小林", "1": "红", "2": ["早", "晚"]}))).unwrap();
@@ -173,7 +193,13 @@ fn ics_lists_the_clock_changes_of_a_zone_with_daylight_saving() {
     let s = instant("t", "2026-10-30T19:00", tz).unwrap();
     let out = calendar(&[ev(s, s + HOUR_MS)], tz, Some("Club"), s);
     // 2026: summer time from 29 March 02:00 (+0100 → +0200), back on 25 October 03:00.
-    assert!(out.contains("BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200"), "{out}");
-    assert!(out.contains("BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100"), "{out}");
+    assert!(
+        out.contains("BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200"),
+        "{out}"
+    );
+    assert!(
+        out.contains("BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100"),
+        "{out}"
+    );
     assert!(out.contains("X-WR-CALNAME:Club"));
 }

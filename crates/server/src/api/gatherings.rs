@@ -10,7 +10,9 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use yaji_app::gatherings::{DoorView, EventView, FunnelView, HostView, RegisterInput, RegistrationView, StaffAction};
+use yaji_app::gatherings::{
+    DoorView, EventView, FunnelView, GatheringStats, HostView, RegisterInput, RegistrationView, StaffAction,
+};
 use yaji_domain::gatherings::EventInput;
 
 use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
@@ -33,6 +35,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(staff))
         .routes(routes!(feedback))
         .routes(routes!(funnel))
+        .routes(routes!(stats))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -239,4 +242,20 @@ async fn feedback(c: Call, Path(id): Path<i64>, Json(b): Json<FeedbackBody>) -> 
     responses((status = 200, body = FunnelView), (status = 403, body = ErrorBody)))]
 async fn funnel(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
     ok(c.app.gathering_funnel(c.require()?, &slug).await?)
+}
+
+#[derive(Deserialize, IntoParams)]
+struct PeriodParam {
+    /// First local date (default 90 days ago).
+    from: Option<String>,
+    /// Last local date (default today).
+    to: Option<String>,
+}
+
+/// Attendance rate, no-show rate, registrations per gathering, the return
+/// funnel and room use by hour of the week over a period (admins).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/events/stats", tag = "gatherings", params(("slug" = String, Path), PeriodParam),
+    responses((status = 200, body = GatheringStats), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn stats(c: Call, Path(slug): Path<String>, Query(p): Query<PeriodParam>) -> ApiResult<Response> {
+    ok(c.app.gathering_stats(c.require()?, &slug, p.from.as_deref(), p.to.as_deref()).await?)
 }

@@ -162,6 +162,23 @@ fn hour_heat(d: &Dashboard) -> (Vec<HourCell>, Option<(u8, u8)>) {
     (cells, best.map(|c| (c.weekday, c.hour)))
 }
 
+/// Room use by hour of the week as heat cells (minutes booked, shaded against the busiest hour).
+fn room_heat(minutes: &[i64]) -> Vec<HourCell> {
+    let top = minutes.iter().copied().max().unwrap_or(0);
+    minutes
+        .iter()
+        .enumerate()
+        .map(|(i, &m)| HourCell {
+            x: (i % 24) as u32 * 24,
+            y: (i / 24) as u32 * 24,
+            bucket: if m == 0 || top == 0 { 0 } else { ((m as f64 / top as f64 * 10.0).round() as u32).clamp(1, 10) },
+            posts: m as u64,
+            average: format!("{:.1}", m as f64 / 60.0),
+            hour: (i % 24) as u8,
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct Headline {
     key: &'static str,
@@ -256,11 +273,13 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
         // Challenge participation: the running and upcoming ones.
         let challenges: Vec<_> =
             app.challenges(Some(v), &slug).await?.into_iter().filter(|ch| ch.status != "ended").collect();
-        Ok::<_, AppError>((c, d, before, challenges))
+        let gatherings = app.gathering_stats(v, &slug, Some(&d.from), Some(&d.to)).await?;
+        Ok::<_, AppError>((c, d, before, challenges, gatherings))
     }
     .await;
     match r {
-        Ok((c, d, before, challenges)) => {
+        Ok((c, d, before, challenges, gatherings)) => {
+            let room_hours = room_heat(&gatherings.room_minutes);
             let heads = headlines(&d, &before);
             let chart = chart(&d);
             let daily = heat(&d.retention_daily, &DAILY_COLUMNS, usize::MAX);
@@ -271,7 +290,7 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
             let tiers_now = d.tiers.last();
             page.ok(
                 "analytics/analytics.html",
-                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour, challenges,
+                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour, challenges, gatherings, room_hours,
                 daily_columns => DAILY_COLUMNS, weekly_columns => WEEKLY_COLUMNS },
             )
         }

@@ -93,16 +93,15 @@ fn questions_text(qs: &[Question]) -> String {
 fn input_of(f: &Pairs) -> Result<EventInput, AppError> {
     let form: Form = f.iter().cloned().collect();
     let opt = |k: &str| Some(first(f, k).trim().to_string()).filter(|s| !s.is_empty());
-    let reminders = match opt("reminders") {
-        Some(r) => Some(
-            commas(&r)
-                .iter()
-                .map(|m| m.parse::<i64>())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| yaji_domain::error::invalid("reminders", "invalid_number", "minutes, comma-separated"))?,
-        ),
-        None => Some(vec![]),
-    };
+    let reminders =
+        match opt("reminders") {
+            Some(r) => {
+                Some(commas(&r).iter().map(|m| m.parse::<i64>()).collect::<Result<Vec<_>, _>>().map_err(|_| {
+                    yaji_domain::error::invalid("reminders", "invalid_number", "minutes, comma-separated")
+                })?)
+            }
+            None => Some(vec![]),
+        };
     let repeat = match first(f, "repeat_every") {
         every @ ("weekly" | "monthly") => Some(Repeat {
             every: every.to_string(),
@@ -183,9 +182,17 @@ async fn event_view(page: &Page, id: i64, problem: Option<(StatusCode, String)>,
     let (e, c) = or_fail!(page, r);
     let (status, problem) = problem.map_or((StatusCode::OK, None), |(s, m)| (s, Some(m)));
     let via = page.path.split_once("via=").map(|(_, v)| v.split('&').next().unwrap_or("").to_string());
-    let share = format!("{}/events/{id}?via={}", page.auth.origin, page.auth.user.as_ref().map(|u| u.username.as_str()).unwrap_or("share"));
+    let share = format!(
+        "{}/events/{id}?via={}",
+        page.auth.origin,
+        page.auth.user.as_ref().map(|u| u.username.as_str()).unwrap_or("share")
+    );
     let origin = &page.auth.origin;
-    page.render(status, "gatherings/event.html", context! { e, c, problem, answers, via, share, origin, sub => "events" })
+    page.render(
+        status,
+        "gatherings/event.html",
+        context! { e, c, problem, answers, via, share, origin, sub => "events" },
+    )
 }
 
 async fn event_page(page: Page, Path(id): Path<i64>) -> Response {
@@ -273,7 +280,11 @@ async fn edit_view(page: &Page, id: i64, form: Option<Form>, errors: HashMap<Str
         ])
     });
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    page.render(status, "gatherings/form.html", context! { e, c, venues, form, errors, editing => true, sub => "events" })
+    page.render(
+        status,
+        "gatherings/form.html",
+        context! { e, c, venues, form, errors, editing => true, sub => "events" },
+    )
 }
 
 async fn edit_page(page: Page, Path(id): Path<i64>) -> Response {

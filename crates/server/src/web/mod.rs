@@ -31,8 +31,8 @@ mod challenges;
 mod communities;
 mod content;
 mod faq;
-mod gatherings;
 mod form;
+mod gatherings;
 mod i18n;
 mod lotteries;
 mod membership;
@@ -410,7 +410,10 @@ impl Page {
     /// allowed) as its status and message; other errors come back for
     /// [`Page::fail`].
     pub fn refusal(&self, e: AppError) -> Result<(StatusCode, String), AppError> {
-        if !matches!(e, AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. } | AppError::Taken { .. }) {
+        if !matches!(
+            e,
+            AppError::Conflict { .. } | AppError::Invalid(_) | AppError::Forbidden { .. } | AppError::Taken { .. }
+        ) {
             return Err(e);
         }
         let api = crate::error::ApiError::from(e);

@@ -12,7 +12,7 @@ use axum::Router;
 use chrono::NaiveDate;
 use minijinja::context;
 use serde::Serialize;
-use yaji_app::venues::{monday_of, BookingInput, DayView, VenueInput};
+use yaji_app::venues::{BookingInput, DayView, VenueInput};
 use yaji_app::AppError;
 use yaji_domain::member::Role;
 use yaji_domain::venues::{BookingRule, RoomInput, Who};
@@ -100,7 +100,9 @@ fn room_input(f: &Form) -> Result<RoomInput, AppError> {
         buffer_minutes: opt_i64(f, "buffer_minutes")?,
         blackout: commas(field(f, "blackout"))
             .iter()
-            .map(|d| d.parse().map_err(|_| yaji_domain::error::invalid("blackout", "invalid_date", "dates like 2026-12-31")))
+            .map(|d| {
+                d.parse().map_err(|_| yaji_domain::error::invalid("blackout", "invalid_date", "dates like 2026-12-31"))
+            })
             .collect::<Result<_, _>>()?,
         cancel_hours: opt_i64(f, "cancel_hours")?,
         rules: rules_of(field(f, "rules"))?,
@@ -119,7 +121,8 @@ struct WeekRow {
 async fn venues_view(page: &Page, slug: &str, form: Form, errors: HashMap<String, String>) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
-    let start: Option<NaiveDate> = page.path.split_once("start=").and_then(|(_, s)| s.get(..10)).and_then(|s| s.parse().ok());
+    let start: Option<NaiveDate> =
+        page.path.split_once("start=").and_then(|(_, s)| s.get(..10)).and_then(|s| s.parse().ok());
     let r = async {
         let c = app.community(viewer, slug).await?;
         let venues = app.venues(viewer, slug).await?;
@@ -195,9 +198,17 @@ async fn create_room(page: Page, Path(venue): Path<i64>, WebForm(f): WebForm<For
 #[derive(serde::Deserialize)]
 struct DayQuery {
     date: Option<String>,
+    /// A free slot tapped on the grid ("14:00"), chosen in the form.
+    start: Option<String>,
 }
 
-async fn room_view(page: &Page, id: i64, date: Option<&str>, form: Option<Form>, errors: HashMap<String, String>) -> Response {
+async fn room_view(
+    page: &Page,
+    id: i64,
+    (date, start): (Option<&str>, Option<&str>),
+    form: Option<Form>,
+    errors: HashMap<String, String>,
+) -> Response {
     let app = &page.state.app;
     let viewer = page.auth.viewer();
     let r = async {
@@ -211,11 +222,10 @@ async fn room_view(page: &Page, id: i64, date: Option<&str>, form: Option<Form>,
         let from = format!("{}T00:00", day.date);
         let to = format!("{}T00:00", d + chrono::Days::new(1));
         let bookings = app.room_bookings(viewer, id, Some(&from), Some(&to)).await?;
-        let week_start = monday_of(d).to_string();
-        Ok::<_, AppError>((room, c, day, nav, bookings, week_start))
+        Ok::<_, AppError>((room, c, day, nav, bookings))
     }
     .await;
-    let (room, c, day, nav, bookings, week_start) = or_fail!(page, r);
+    let (room, c, day, nav, bookings) = or_fail!(page, r);
     let form = form.unwrap_or_else(|| {
         Form::from([
             ("name".into(), room.name.clone()),
@@ -238,12 +248,12 @@ async fn room_view(page: &Page, id: i64, date: Option<&str>, form: Option<Form>,
         .take(16)
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let ctx = context! { room, c, day, nav, bookings, week_start, lengths, form, errors, sub => "venues" };
+    let ctx = context! { room, c, day, nav, bookings, lengths, form, errors, start, sub => "venues" };
     page.render(status, "venues/room.html", ctx)
 }
 
 async fn room_page(page: Page, Path(id): Path<i64>, Query(q): Query<DayQuery>) -> Response {
-    room_view(&page, id, q.date.as_deref(), None, HashMap::new()).await
+    room_view(&page, id, (q.date.as_deref(), q.start.as_deref()), None, HashMap::new()).await
 }
 
 async fn update_room(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
@@ -251,7 +261,7 @@ async fn update_room(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>)
     match r {
         Ok(_) => with_notice(&format!("/rooms/{id}"), "room_saved"),
         Err(e) => match page.field_errors(&e) {
-            Some(errors) => room_view(&page, id, None, Some(f), errors).await,
+            Some(errors) => room_view(&page, id, (None, None), Some(f), errors).await,
             None => page.fail(e),
         },
     }
@@ -267,22 +277,32 @@ async fn book(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Res
             .map_err(|_| yaji_domain::error::invalid("starts_at", "invalid_datetime", "choose a start time"))?;
         let end = (start_local + chrono::Duration::minutes(minutes)).format("%Y-%m-%dT%H:%M").to_string();
         let repeat = opt_i64(&f, "repeat_weeks")?;
-        let input = BookingInput { starts_at: start, ends_at: end, purpose: Some(field(&f, "purpose").to_string()), repeat_weeks: repeat };
+        let input = BookingInput {
+            starts_at: start,
+            ends_at: end,
+            purpose: Some(field(&f, "purpose").to_string()),
+            repeat_weeks: repeat,
+        };
         page.state.app.book_room(page.auth.require()?, id, input).await
     }
     .await;
     match r {
-        Ok(b) => with_notice(&format!("/rooms/{id}?date={date}"), if b[0].status == "pending" { "booking_pending" } else { "booking_made" }),
+        Ok(b) => with_notice(
+            &format!("/rooms/{id}?date={date}"),
+            if b[0].status == "pending" { "booking_pending" } else { "booking_made" },
+        ),
         Err(e) => match page.field_errors(&e) {
             Some(mut errors) => {
                 if let Some(m) = errors.remove("ends_at") {
                     errors.insert("starts_at".into(), m);
                 }
                 let d = Some(date.clone()).filter(|d| !d.is_empty());
-                room_view(&page, id, d.as_deref(), None, errors).await
+                room_view(&page, id, (d.as_deref(), None), None, errors).await
             }
             None => match page.refusal(e) {
-                Ok((_, msg)) => room_view(&page, id, Some(&date), None, HashMap::from([("starts_at".into(), msg)])).await,
+                Ok((_, msg)) => {
+                    room_view(&page, id, (Some(&date), None), None, HashMap::from([("starts_at".into(), msg)])).await
+                }
                 Err(e) => page.fail(e),
             },
         },

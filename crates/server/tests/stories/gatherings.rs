@@ -21,7 +21,12 @@ async fn setup(t: &TestApp, members: usize) -> (User, Vec<User>) {
     owner.post("/api/v1/communities", community("club", "open")).await;
     // A crowd signs up at the door with the organizer's pass (one address, no per-address limit).
     let pass = if members > 15 {
-        let (_, e) = owner.post("/api/v1/communities/club/events", json!({"title": "开放日", "starts_at": at(40, "10:00"), "ends_at": at(40, "12:00")})).await;
+        let (_, e) = owner
+            .post(
+                "/api/v1/communities/club/events",
+                json!({"title": "开放日", "starts_at": at(40, "10:00"), "ends_at": at(40, "12:00")}),
+            )
+            .await;
         e["signup_pass"].as_str().map(str::to_string)
     } else {
         None

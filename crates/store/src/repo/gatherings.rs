@@ -96,11 +96,7 @@ pub async fn set_series(conn: &mut Conn, id: i64, series_id: i64) -> crate::Resu
     Ok(())
 }
 
-pub async fn update(
-    conn: &mut Conn,
-    id: i64,
-    e: &NewEvent<'_>,
-) -> crate::Result<()> {
+pub async fn update(conn: &mut Conn, id: i64, e: &NewEvent<'_>) -> crate::Result<()> {
     query(
         "UPDATE events SET room_id = $2, title = $3, starts_at = $4, ends_at = $5, capacity = $6, def = $7,
             self_code = $8, updated_at = $9 WHERE id = $1",
@@ -108,6 +104,19 @@ pub async fn update(
     .binds((id, e.room_id, e.title, e.starts_at, e.ends_at, e.capacity, e.def, e.self_code, e.now))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Moves an event's times `by` ms earlier, with its definition (the demo's past gatherings).
+pub async fn backdate(conn: &mut Conn, id: i64, by: i64, def: &str) -> crate::Result<()> {
+    query("UPDATE events SET starts_at = starts_at - $2, ends_at = ends_at - $2, def = $3 WHERE id = $1")
+        .binds((id, by, def))
+        .execute(conn)
+        .await?;
+    query("UPDATE event_registrations SET created_at = created_at - $2, queued_at = queued_at - $2, updated_at = updated_at - $2, checked_in_at = checked_in_at - $2 WHERE event_id = $1")
+        .binds((id, by))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -133,7 +142,13 @@ pub async fn add_taken(conn: &mut Conn, id: i64, seats: i64) -> crate::Result<()
 }
 
 /// A community's events: upcoming (soonest first) or past (latest first).
-pub async fn list(conn: &mut Conn, community_id: i64, now: i64, past: bool, limit: i64) -> crate::Result<Vec<EventRow>> {
+pub async fn list(
+    conn: &mut Conn,
+    community_id: i64,
+    now: i64,
+    past: bool,
+    limit: i64,
+) -> crate::Result<Vec<EventRow>> {
     let sql = if past {
         format!("SELECT {EVENT} FROM events e WHERE e.community_id = $1 AND e.ends_at <= $2 ORDER BY e.starts_at DESC, e.id DESC LIMIT $3")
     } else {
@@ -357,7 +372,10 @@ pub async fn set_staff(conn: &mut Conn, event_id: i64, user_id: i64, role: &str)
 }
 
 pub async fn remove_staff(conn: &mut Conn, event_id: i64, user_id: i64) -> crate::Result<()> {
-    query("DELETE FROM event_staff WHERE event_id = $1 AND user_id = $2").binds((event_id, user_id)).execute(conn).await?;
+    query("DELETE FROM event_staff WHERE event_id = $1 AND user_id = $2")
+        .binds((event_id, user_id))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

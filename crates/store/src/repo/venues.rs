@@ -34,7 +34,11 @@ pub async fn insert_venue(
     .await
 }
 
-pub async fn update_venue(conn: &mut Conn, id: i64, (name, address, description): (&str, &str, &str)) -> crate::Result<()> {
+pub async fn update_venue(
+    conn: &mut Conn,
+    id: i64,
+    (name, address, description): (&str, &str, &str),
+) -> crate::Result<()> {
     query("UPDATE venues SET name = $2, address = $3, description = $4 WHERE id = $1")
         .binds((id, name, address, description))
         .execute(conn)

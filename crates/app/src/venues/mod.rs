@@ -27,6 +27,8 @@ use crate::platform::events::{finish, record_event};
 use crate::platform::notifications::notify;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
+pub(crate) mod rooms;
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct VenueInput {
     pub name: String,
@@ -135,19 +137,6 @@ fn label(ms: i64, tz: Tz) -> String {
     yaji_domain::time::local(ms, tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// Whether a room is in the community (gatherings held in a room).
-pub(crate) async fn room_in(conn: &mut Conn, community_id: i64, room_id: i64) -> AppResult<bool> {
-    Ok(repo::room(conn, room_id).await?.is_some_and(|r| r.community_id == community_id))
-}
-
-/// Booked minutes per hour of the week over a period (analytics).
-pub(crate) async fn utilization(conn: &mut Conn, ctx: &Ctx, from: i64, to: i64) -> AppResult<(i64, Vec<i64>)> {
-    let booked = repo::booked(conn, ctx.c.id, (from, to)).await?;
-    let rooms = repo::community_rooms(conn, ctx.c.id).await?.len() as i64;
-    let ranges: Vec<(i64, i64)> = booked.iter().map(|&(_, s, e)| (s.max(from), e.min(to))).collect();
-    Ok((rooms, domain::hour_of_week(&ranges, tz_of(ctx)).to_vec()))
-}
-
 /// A room with its community, for `viewer`; 404 when they may not see it.
 struct LoadedRoom {
     row: repo::RoomRow,
@@ -210,11 +199,19 @@ fn room_view(l: &LoadedRoom) -> RoomView {
     }
 }
 
-fn booking_view(b: repo::BookingRow, viewer: Option<Viewer>, staff: bool, def: &RoomDef, tz: Tz, now: i64) -> BookingView {
+fn booking_view(
+    b: repo::BookingRow,
+    viewer: Option<Viewer>,
+    staff: bool,
+    def: &RoomDef,
+    tz: Tz,
+    now: i64,
+) -> BookingView {
     let mine = viewer.is_some_and(|v| v.id == b.user_id);
     let show = mine || staff;
     let holding = matches!(b.status.as_str(), "pending" | "confirmed");
-    let can_cancel = holding && (staff || (mine && b.starts_at - now >= def.cancel_hours * 3_600_000 && b.starts_at > now));
+    let can_cancel =
+        holding && (staff || (mine && b.starts_at - now >= def.cancel_hours * 3_600_000 && b.starts_at > now));
     BookingView {
         id: b.id,
         room_id: b.room_id,
@@ -263,7 +260,8 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::ManageVenues)?;
         let id = repo::insert_venue(tx.conn(), ctx.c.id, (&name, &address, &description), now).await?;
-        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &VenueChanged { venue_id: id, name });
+        let ev =
+            Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &VenueChanged { venue_id: id, name });
         finish(tx, ev, now).await?;
         self.venue(Some(viewer), id).await
     }
@@ -276,7 +274,8 @@ impl App {
         let ctx = Ctx::load_id(tx.conn(), v.community_id, Some(viewer)).await?;
         ctx.allow(Action::ManageVenues)?;
         repo::update_venue(tx.conn(), id, (&name, &address, &description)).await?;
-        let ev = Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &VenueChanged { venue_id: id, name });
+        let ev =
+            Event::of(Some(ctx.c.id), viewer.id, Subject::Community(ctx.c.id), &VenueChanged { venue_id: id, name });
         finish(tx, ev, now).await?;
         self.venue(Some(viewer), id).await
     }
@@ -350,7 +349,8 @@ impl App {
         l.ctx.allow(Action::ManageVenues)?;
         let json = serde_json::to_string(&def).map_err(|e| AppError::Internal(e.to_string()))?;
         repo::update_room(tx.conn(), id, (&name, def.capacity, &json)).await?;
-        let ev = Event::of(Some(l.ctx.c.id), viewer.id, Subject::Room(id), &VenueChanged { venue_id: l.row.venue_id, name });
+        let ev =
+            Event::of(Some(l.ctx.c.id), viewer.id, Subject::Room(id), &VenueChanged { venue_id: l.row.venue_id, name });
         finish(tx, ev, now).await?;
         self.room(Some(viewer), id).await
     }
@@ -447,8 +447,15 @@ impl App {
             for &(s, e) in &ranges {
                 let week = domain::week_of(s, tz);
                 let held = repo::minutes_held(tx.conn(), id, viewer.id, week).await?;
-                let same_week = ranges.iter().filter(|r| r.0 >= week.0 && r.0 < s).map(|r| (r.1 - r.0) / MINUTE_MS).sum::<i64>();
-                domain::check_rule(rule, s, now, (held + same_week) / 60, (e - s) / MINUTE_MS + (held + same_week) % 60)?;
+                let same_week =
+                    ranges.iter().filter(|r| r.0 >= week.0 && r.0 < s).map(|r| (r.1 - r.0) / MINUTE_MS).sum::<i64>();
+                domain::check_rule(
+                    rule,
+                    s,
+                    now,
+                    (held + same_week) / 60,
+                    (e - s) / MINUTE_MS + (held + same_week) % 60,
+                )?;
             }
         }
         let status = if !staff && rule.as_ref().is_some_and(|r| r.approval) { "pending" } else { "confirmed" };
@@ -494,8 +501,12 @@ impl App {
             }
             ids.push(bid);
             let p = BookingChanged { room_id: id, starts_at: s, ends_at: e, status: status.into(), user_id: viewer.id };
-            record_event(tx.conn(), &Event::of_kind(Kind::BookingCreated, Some(l.ctx.c.id), viewer.id, Subject::Booking(bid), &p), now)
-                .await?;
+            record_event(
+                tx.conn(),
+                &Event::of_kind(Kind::BookingCreated, Some(l.ctx.c.id), viewer.id, Subject::Booking(bid), &p),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         let mut c = self.db.read().await?;
@@ -507,7 +518,12 @@ impl App {
         Ok(out)
     }
 
-    async fn load_booking(&self, conn: &mut Conn, id: i64, viewer: Viewer) -> AppResult<(repo::BookingRow, LoadedRoom)> {
+    async fn load_booking(
+        &self,
+        conn: &mut Conn,
+        id: i64,
+        viewer: Viewer,
+    ) -> AppResult<(repo::BookingRow, LoadedRoom)> {
         let b = repo::booking(conn, id).await?.ok_or(AppError::NotFound("booking"))?;
         let l = load_room(conn, b.room_id, Some(viewer)).await?;
         if b.user_id != viewer.id && !l.staff() {
@@ -534,8 +550,15 @@ impl App {
             ));
         }
         repo::set_booking_status(tx.conn(), id, "cancelled", now).await?;
-        let p = BookingChanged { room_id: b.room_id, starts_at: b.starts_at, ends_at: b.ends_at, status: "cancelled".into(), user_id: b.user_id };
-        finish(tx, Event::of_kind(Kind::BookingCancelled, Some(l.ctx.c.id), viewer.id, Subject::Booking(id), &p), now).await?;
+        let p = BookingChanged {
+            room_id: b.room_id,
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+            status: "cancelled".into(),
+            user_id: b.user_id,
+        };
+        finish(tx, Event::of_kind(Kind::BookingCancelled, Some(l.ctx.c.id), viewer.id, Subject::Booking(id), &p), now)
+            .await?;
         let mut c = self.db.read().await?;
         let b = repo::booking(&mut c, id).await?.ok_or(AppError::NotFound("booking"))?;
         Ok(booking_view(b, Some(viewer), l.staff(), &l.def, tz, now))
@@ -553,9 +576,24 @@ impl App {
         let status = if approve { "confirmed" } else { "declined" };
         repo::set_booking_status(tx.conn(), id, status, now).await?;
         let detail = serde_json::json!({"room": b.room_name, "status": status, "starts": label(b.starts_at, tz_of(&l.ctx)), "link": format!("/rooms/{}", b.room_id)});
-        notify(tx.conn(), b.user_id, Some(l.ctx.c.id), yaji_domain::notification::NotificationKind::BookingDecided, &detail, now).await?;
-        let p = BookingChanged { room_id: b.room_id, starts_at: b.starts_at, ends_at: b.ends_at, status: status.into(), user_id: b.user_id };
-        finish(tx, Event::of_kind(Kind::BookingDecided, Some(l.ctx.c.id), viewer.id, Subject::Booking(id), &p), now).await?;
+        notify(
+            tx.conn(),
+            b.user_id,
+            Some(l.ctx.c.id),
+            yaji_domain::notification::NotificationKind::BookingDecided,
+            &detail,
+            now,
+        )
+        .await?;
+        let p = BookingChanged {
+            room_id: b.room_id,
+            starts_at: b.starts_at,
+            ends_at: b.ends_at,
+            status: status.into(),
+            user_id: b.user_id,
+        };
+        finish(tx, Event::of_kind(Kind::BookingDecided, Some(l.ctx.c.id), viewer.id, Subject::Booking(id), &p), now)
+            .await?;
         let mut c = self.db.read().await?;
         let b = repo::booking(&mut c, id).await?.ok_or(AppError::NotFound("booking"))?;
         Ok(booking_view(b, Some(viewer), true, &l.def, tz_of(&l.ctx), now))
@@ -603,7 +641,11 @@ impl App {
             return self.event(Some(viewer), e).await;
         }
         let tz = tz_of(&l.ctx);
-        let title = title.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(if b.purpose.is_empty() { &l.row.name } else { &b.purpose });
+        let title = title.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(if b.purpose.is_empty() {
+            &l.row.name
+        } else {
+            &b.purpose
+        });
         let input = yaji_domain::gatherings::EventInput {
             title: title.to_string(),
             starts_at: rfc3339(b.starts_at),
@@ -620,14 +662,4 @@ impl App {
         self.wake_workers();
         self.event(Some(viewer), event_id).await
     }
-}
-
-/// The local date of an instant in a community's zone (grids start there).
-pub fn local_date(ms: i64, tz: Tz) -> NaiveDate {
-    yaji_domain::time::local(ms, tz).date()
-}
-
-/// Monday of the week a date falls in.
-pub fn monday_of(d: NaiveDate) -> NaiveDate {
-    d - chrono::Days::new(u64::from(d.weekday().num_days_from_monday()))
 }
