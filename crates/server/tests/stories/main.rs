@@ -12,6 +12,7 @@ mod challenges_web;
 mod content;
 mod email;
 mod gatherings;
+mod gatherings_web;
 mod jobs;
 mod lotteries;
 mod lotteries_web;

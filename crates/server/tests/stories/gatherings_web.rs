@@ -1,0 +1,151 @@
+//! Gathering and venue pages: staff create a gathering from the form (bad
+//! times named on the form), a member registers in two taps with an answer
+//! and sees the ticket with its QR code, the door page checks the ticket in
+//! (and says so the second time), a room's day shows free slots and books
+//! one, the community page lists what is coming, and the sign-up link lets a
+//! newcomer in.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use yaji_testkit::*;
+
+fn local(days: i64, hm: &str) -> String {
+    let d = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() + chrono::Duration::days(days);
+    format!("{d}T{hm}")
+}
+
+fn soon(hours: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::hours(hours))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+story! {
+    async fn create_register_show_the_ticket_and_check_it_in_at_the_door(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        t.user("ann").await.post("/api/v1/communities/club/join", json!({})).await;
+        let o = Browser::new(&t);
+        o.log_in("owner").await;
+        let (s, list) = o.page("/c/club/events").await;
+        assert_eq!(s, StatusCode::OK);
+        let csrf = csrf_of(&list);
+        let (start, end) = (soon(1), soon(3));
+        let bad = o.post_form(&csrf, "/c/club/events", &[("title", "围炉夜话"), ("starts_at", &end), ("ends_at", &start)]).await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().await.unwrap().contains("has-error"));
+        let fields = [("title", "围炉夜话"), ("starts_at", start.as_str()), ("ends_at", end.as_str()), ("capacity", "8"),
+            ("questions", "*怎么称呼你\n茶: 绿茶, 红茶"), ("reminders", "60"), ("show_attendees", "1")];
+        let r = o.post_form(&csrf, "/c/club/events", &fields).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let at = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let id: i64 = at.trim_start_matches("/events/").parse().unwrap();
+        let (_, e) = owner.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(e["questions"][1], json!({"label": "茶", "kind": "single", "options": ["绿茶", "红茶"], "required": false}));
+
+        // The member: the page offers the form; a missing required answer is named; then registered.
+        let a = Browser::new(&t);
+        a.log_in("ann").await;
+        let (_, page) = a.page(&format!("/events/{id}")).await;
+        assert!(page.contains("围炉夜话") && page.contains("name=\"q0\""));
+        let csrf = csrf_of(&page);
+        let r = a.post_form(&csrf, &format!("/events/{id}/register"), &[("q1", "红茶")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = a.post_form(&csrf, &format!("/events/{id}/register"), &[("q0", "小安"), ("q1", "红茶")]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/events/{id}?notice=registration_registered"));
+        let (_, page) = a.page(&format!("/events/{id}")).await;
+        assert!(page.contains(&format!("/events/{id}/ticket.svg")));
+        let (s, qr) = a.page(&format!("/events/{id}/ticket.svg")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(qr.starts_with("<?xml") && qr.contains("<svg"), "{}", &qr[..qr.len().min(80)]);
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM event_registrations WHERE event_id = {id}")).await, 1);
+        let (_, regs) = owner.get(&format!("/api/v1/events/{id}/registrations")).await;
+        let ticket = regs[0]["ticket_code"].as_str().unwrap().to_string();
+        assert_eq!(regs[0]["answers"], json!({"0": ["小安"], "1": ["红茶"]}));
+
+        // The door, without script: the form posts the code, the page answers.
+        let (s, door) = o.page(&format!("/events/{id}/door")).await;
+        assert_eq!(s, StatusCode::OK);
+        let csrf = csrf_of(&door);
+        let r = o.post_form(&csrf, &format!("/events/{id}/door"), &[("code", &ticket.to_lowercase())]).await;
+        let html = r.text().await.unwrap();
+        assert!(html.contains("door-result ok") && html.contains("ann"), "checked in");
+        let r = o.post_form(&csrf, &format!("/events/{id}/door"), &[("code", &ticket)]).await;
+        let html = r.text().await.unwrap();
+        assert!(html.contains("door-result ok") && (html.contains("已经签到过") || html.contains("Already checked in")));
+        // Members may not open the door page.
+        let (s, _) = a.page(&format!("/events/{id}/door")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // The attendee list shows her as attended; the CSV downloads.
+        let (_, list) = o.page(&format!("/events/{id}/registrations")).await;
+        assert!(list.contains("小安"));
+        let (s, csv) = o.page(&format!("/events/{id}/registrations.csv")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(csv.contains("attended"));
+        // The community page lists the gathering.
+        let (_, home) = a.page("/c/club").await;
+        assert!(home.contains(&format!("/events/{id}")));
+        // The calendar file for the event.
+        let (s, ics) = a.page(&format!("/events/{id}/event.ics")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(ics.contains("BEGIN:VEVENT"));
+    }
+}
+
+story! {
+    async fn a_room_day_shows_free_slots_and_books_one(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        t.user("ann").await.post("/api/v1/communities/club/join", json!({})).await;
+        let o = Browser::new(&t);
+        o.log_in("owner").await;
+        let (_, page) = o.page("/c/club/venues").await;
+        let csrf = csrf_of(&page);
+        let r = o.post_form(&csrf, "/c/club/venues", &[("venue_name", "茶空间")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, v) = owner.get("/api/v1/communities/club/venues").await;
+        let venue = v[0]["id"].as_i64().unwrap();
+        let bad = o.post_form(&csrf, &format!("/venues/{venue}/rooms"), &[("name", "茶室"), ("hours", "22:00-08:00")]).await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = o.post_form(&csrf, &format!("/venues/{venue}/rooms"), &[("name", "茶室"), ("capacity", "10"), ("rules", "members 14 2h")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let room: i64 = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().trim_start_matches("/rooms/").parse().unwrap();
+
+        let a = Browser::new(&t);
+        a.log_in("ann").await;
+        let date = &local(2, "00:00")[..10];
+        let (_, day) = a.page(&format!("/rooms/{room}?date={date}")).await;
+        assert!(day.contains("slot free") && day.contains("name=\"start\""));
+        let csrf = csrf_of(&day);
+        let r = a.post_form(&csrf, &format!("/rooms/{room}/book"), &[("date", date), ("start", "10:00"), ("minutes", "60"), ("purpose", "练琴")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, day) = a.page(&format!("/rooms/{room}?date={date}")).await;
+        assert!(day.contains("slot taken") && day.contains("练琴"));
+        // The same slot again: refused on the page, naming the conflict.
+        let r = a.post_form(&csrf, &format!("/rooms/{room}/book"), &[("date", date), ("start", "10:30"), ("minutes", "60")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("has-error"));
+        // My bookings lists it; the week grid counts the free slots.
+        let (_, mine) = a.page("/c/club/bookings").await;
+        assert!(mine.contains("茶室") && mine.contains("练琴"));
+        let (_, week) = a.page("/c/club/venues").await;
+        assert!(week.contains("free-n some"));
+    }
+}
+
+story! {
+    async fn the_sign_up_link_lets_newcomers_in_from_the_door(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (_, e) = owner.post("/api/v1/communities/club/events", json!({"title": "开放日", "starts_at": local(1, "10:00"), "ends_at": local(1, "12:00")})).await;
+        let pass = e["signup_pass"].as_str().unwrap().to_string();
+        let b = Browser::new(&t);
+        let (s, page) = b.page(&format!("/signup?pass={pass}&next=/events/{}", e["id"])).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains(&format!("value=\"{pass}\"")));
+        let csrf = csrf_of(&page);
+        let r = b.post_form(&csrf, &format!("/signup?next=/events/{}", e["id"]), &[("username", "newbie"), ("password", PASSWORD), ("event_pass", &pass)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
+    }
+}
