@@ -183,7 +183,8 @@ for (const lang of ['zh-CN', 'en']) {
     await shot('email-settings');
     await page.goto(`${base}/c/tea-house/analytics`);
     assert.equal(await page.locator('svg.chart polyline').count(), 3, 'DAU, WAU, MAU lines');
-    assert.equal(await page.locator('svg.hours rect').count(), 168, 'an hour-of-week heatmap');
+    assert.equal(await page.locator('svg.hours:not(.rooms) rect').count(), 168, 'an hour-of-week heatmap');
+    assert.equal(await page.locator('svg.hours.rooms rect').count(), 168, 'room use by hour of the week');
     assert.equal(await page.locator('svg.funnel rect:not(.track)').count(), 4, 'four funnel steps');
     assert.ok((await page.locator('svg.chart rect.tier-core').count()) >= 28, 'a tier column per day');
     assert.ok((await page.locator('table.list tbody tr').count()) >= 10, 'people and topic tables');
@@ -264,6 +265,47 @@ for (const lang of ['zh-CN', 'en']) {
     assert.ok((await page.getAttribute('[data-check-all]', 'class')).includes('ok'), 'the draw verifies in the browser');
     assert.equal(await page.locator('.ok-mark').count(), 4, 'commitment, entries hash, seed and winners check out');
     await shot('lottery-verify');
+
+    // Gatherings (issue 19): a newcomer signs up and registers for the demo's
+    // gathering that starts soon and sees the ticket; the organizer (this
+    // page's account by now) checks it in on the door page, which answers in
+    // place at phone width.
+    await page.goto(`${base}/c/tea-house/events`);
+    await shot('events');
+    const guest = await browser.newContext({ viewport: { width: 375, height: 812 }, locale: lang, extraHTTPHeaders: { 'Accept-Language': lang } });
+    const g = await guest.newPage();
+    g.on('pageerror', (e) => errors.push(String(e)));
+    await g.goto(base + '/signup');
+    await g.fill('#username', `gat_${lang === 'en' ? 'en' : 'zh'}_${Date.now() % 100000}`);
+    await g.fill('#password', 'browser-test-password');
+    await g.click('main form button[type=submit]');
+    await g.waitForURL(/notice=welcome/);
+    await g.goto(`${base}/c/tea-house/events`);
+    await g.click('.event-item a.ink:has-text("午后茶叙")');
+    await g.waitForURL(/\/events\/\d+$/);
+    const eventPath = new URL(g.url()).pathname;
+    await g.click('form[action$="/register"] button[type=submit]');
+    await g.waitForURL(/notice=registration_registered/);
+    const code = (await g.textContent('.ticket-code')).replace(/\s/g, '');
+    assert.equal(code.length, 8, 'an eight-character ticket code');
+    assert.ok(await g.isVisible('.ticket img[src$="/ticket.svg"]'), 'the QR code is shown');
+    await g.screenshot({ path: `out/${lang}-ticket.png`, fullPage: true });
+    await guest.close();
+    await page.goto(`${base}${eventPath}/door`);
+    await page.fill('#door-code', code.toLowerCase().slice(0, 4) + ' ' + code.slice(4));
+    await page.click('.door-form button[type=submit]');
+    await page.waitForSelector('#door-result.ok');
+    assert.ok((await page.textContent('#door-result')).includes(lang === 'en' ? 'Checked in' : '签到成功'));
+    assert.ok(page.url().endsWith('/door'), 'answered in place, without a reload');
+    await shot('door');
+    await page.fill('#door-code', code);
+    await page.click('.door-form button[type=submit]');
+    await page.waitForFunction(() => /already|已经/i.test(document.querySelector('#door-result').textContent));
+    await page.goto(`${base}/c/tea-house/venues`);
+    await shot('venues');
+    await page.click('.week-grid a.free-n.some >> nth=0');
+    await page.waitForURL(/\/rooms\/\d+\?date=/);
+    await shot('room');
 
     assert.deepEqual(errors, [], 'no script errors or CSP violations');
     console.log(`ok - ${lang}: signed up, created /c/${slug}, posted, saw the post in the feed, moderated the demo`);

@@ -197,6 +197,25 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
         ..Default::default()
     };
     app.create_event(owner, slug, online).await?;
+    // Something happening soon, so the door can be tried right away.
+    let now = crate::now();
+    let half_hour = 30 * yaji_domain::MINUTE_MS;
+    let start = (now / half_hour + 2) * half_hour;
+    let soon = EventInput {
+        title: "午后茶叙 · 新人见面".into(),
+        description: Some("新朋友来认识一下大家：喝茶、聊天、参观场地。Newcomers' tea: meet the circle.".into()),
+        starts_at: crate::rfc3339(start),
+        ends_at: crate::rfc3339(start + 4 * half_hour),
+        capacity: Some(20),
+        room_id: Some(garden.id),
+        location: Some("雅集茶空间 · 庭院".into()),
+        self_checkin: true,
+        ..Default::default()
+    };
+    let e = app.create_event(owner, slug, soon).await?;
+    for i in 0..8.min(people.len()) {
+        app.register_for_event(v(i + 30), e.id, RegisterInput::default()).await?;
+    }
     Ok(())
 }
 
