@@ -6,6 +6,8 @@
 #   assistant   welcome jobs for members joining in a burst; scheduler precision
 #   analytics   the analytics engine vs DuckDB over the same 10M generated events
 #   points      leaderboards and points pages over a 10M-row ledger and 1M members vs the raw query
+#   gatherings  10,000 members registering at once for 1,000 seats, and booking contended rooms,
+#               on SQLite and on PostgreSQL, vs bare inserts; overbookings and double bookings (must be 0)
 # Extra arguments go to the workload, e.g. `bench/run.sh api --posts 100000`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,11 +45,24 @@ case "$workload" in
     if [ "$#" -eq 0 ]; then set -- --posts 10000000 --members 1000000; fi
     exec target/release/yaji-bench points "$@"
     ;;
+  gatherings)
+    # --members N (default 10,000). SQLite, then PostgreSQL in a fresh database when
+    # one is reachable (PGHOST/PGUSER, default 127.0.0.1 / postgres), unless --database-url names one.
+    cargo build --release --quiet -p yaji-bench
+    if [ "$#" -eq 0 ]; then set -- --members 10000; fi
+    target/release/yaji-bench gatherings "$@"
+    if [[ " $* " != *" --database-url "* ]] && command -v psql >/dev/null; then
+      export PGHOST="${PGHOST:-127.0.0.1}" PGUSER="${PGUSER:-postgres}"
+      psql -qc 'DROP DATABASE IF EXISTS yaji_bench_gatherings' >/dev/null && psql -qc 'CREATE DATABASE yaji_bench_gatherings' >/dev/null
+      target/release/yaji-bench gatherings "$@" --database-url "postgres://$PGUSER@$PGHOST/yaji_bench_gatherings"
+      psql -qc 'DROP DATABASE IF EXISTS yaji_bench_gatherings' >/dev/null
+    fi
+    ;;
   -h|--help|help)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
-    echo "usage: bench/run.sh api|moderation|assistant|analytics|points [options]" >&2
+    echo "usage: bench/run.sh api|moderation|assistant|analytics|points|gatherings [options]" >&2
     exit 2
     ;;
 esac

@@ -7,6 +7,7 @@
 
 mod analytics;
 mod assistant;
+mod gatherings;
 mod load;
 mod moderation;
 mod points;
@@ -76,8 +77,9 @@ fn main() -> Result<()> {
         "assistant" => rt.block_on(assistant::run(a.database_url.clone(), a.members, a.secs, a.conns.min(64))),
         "analytics" => analytics::run(a.posts, a.members as u32, a.secs as i32),
         "points" => rt.block_on(points::run(a.database_url.clone(), a.posts, a.members)),
+        "gatherings" => rt.block_on(gatherings::run(a.database_url.clone(), a.members)),
         "probe" => rt.block_on(probe(a.database_url.as_deref().context("probe needs --database-url")?)),
-        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | moderation [--posts N] | assistant [--members N] [--secs WINDOW] [--conns WORKERS] [--database-url URL] | points [--posts LEDGER_ROWS] [--members N] [--database-url URL] | probe --database-url URL"),
+        _ => bail!("usage: yaji-bench api [--yaji PATH] [--members N] [--posts N] [--secs S] [--conns C] [--database-url URL] | bare --listen ADDR | moderation [--posts N] | assistant [--members N] [--secs WINDOW] [--conns WORKERS] [--database-url URL] | points [--posts LEDGER_ROWS] [--members N] [--database-url URL] | gatherings [--members N] [--database-url URL] | probe --database-url URL"),
     }
 }
 

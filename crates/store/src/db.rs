@@ -41,6 +41,13 @@ impl DbError {
         }
     }
 
+    /// True when PostgreSQL broke a deadlock by failing this transaction
+    /// (SQLSTATE 40P01): two inserts that an exclusion constraint keeps apart
+    /// can each wait for the other. Running the use case again decides it.
+    pub fn is_deadlock(&self) -> bool {
+        matches!(self, DbError::Pg(sqlx::Error::Database(e)) if e.code().as_deref() == Some("40P01"))
+    }
+
     /// True when the statement broke the constraint `name`: on PostgreSQL the
     /// named constraint (an exclusion constraint, say), on SQLite a trigger
     /// that aborted with `RAISE(ABORT, 'name')`.

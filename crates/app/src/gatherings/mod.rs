@@ -244,7 +244,7 @@ async fn view(conn: &mut Conn, l: &Loaded, viewer: Option<Viewer>, now: i64) -> 
         audience_tags: def.audience_tags.clone(),
         capacity: row.capacity,
         taken: row.taken,
-        waiting: row.waiting,
+        waiting: repo::waiting(conn, row.id).await?,
         spots_left: row.capacity.map(|c| (c - row.taken).max(0)),
         opens_at: def.opens_at.map(rfc3339),
         closes_at: def.closes_at.map(rfc3339),
@@ -566,8 +566,9 @@ impl App {
             source: "self".into(),
             via,
         };
+        let mine = repo::reg(tx.conn(), reg_id).await?.ok_or(AppError::NotFound("registration"))?;
         finish(tx, Event::of(Some(row.community_id), viewer.id, Subject::Gathering(id), &payload), now).await?;
-        self.my_registration(viewer, id).await
+        Ok(door::reg_view(mine, false))
     }
 
     /// The viewer's registration with its ticket.

@@ -244,6 +244,18 @@ fn venue_input(v: VenueInput) -> AppResult<(String, String, String)> {
     Ok((name, address, description))
 }
 
+/// How one try at booking ends badly: refused, or caught in a deadlock to run again.
+enum Booking {
+    App(AppError),
+    Deadlock,
+}
+
+impl<E: Into<AppError>> From<E> for Booking {
+    fn from(e: E) -> Booking {
+        Booking::App(e.into())
+    }
+}
+
 fn taken(ranges: &[repo::BookingRow]) -> AppError {
     AppError::Taken {
         message: "that time is taken".into(),
@@ -419,6 +431,22 @@ impl App {
     /// `booking_conflict` with the taken ranges when it overlaps; a weekly
     /// repeat writes nothing unless every week is free.
     pub async fn book_room(&self, viewer: Viewer, id: i64, input: BookingInput) -> AppResult<Vec<BookingView>> {
+        // PostgreSQL may fail one of two racing overlapping inserts as a
+        // deadlock (each waits on the other's index entry); a second run sees
+        // the winner and answers 409, or finds the range free after all.
+        let mut tries = 0;
+        loop {
+            match self.book_room_once(viewer, id, &input).await {
+                Err(Booking::Deadlock) if tries < 4 => tries += 1,
+                Err(Booking::Deadlock) => return Err(AppError::Internal("booking: repeated deadlocks".into())),
+                Err(Booking::App(e)) => return Err(e),
+                Ok(v) => return Ok(v),
+            }
+        }
+    }
+
+    async fn book_room_once(&self, viewer: Viewer, id: i64, input: &BookingInput) -> Result<Vec<BookingView>, Booking> {
+        let input = input.clone();
         let now = now();
         let purpose = input.purpose.unwrap_or_default().trim().to_string();
         if purpose.chars().count() > 200 {
@@ -465,7 +493,7 @@ impl App {
             conflicts.extend(repo::conflicts(tx.conn(), id, domain::block(&l.def, s, e)).await?);
         }
         if !conflicts.is_empty() {
-            return Err(taken(&conflicts));
+            return Err(taken(&conflicts).into());
         }
         let mut ids = vec![];
         for &(s, e) in &ranges {
@@ -481,6 +509,7 @@ impl App {
             };
             let bid = match repo::insert_booking(tx.conn(), &b).await {
                 Ok(bid) => bid,
+                Err(err) if err.is_deadlock() => return Err(Booking::Deadlock),
                 Err(err) if err.is_constraint(repo::OVERLAP) => {
                     // Someone took it between our look and our write: the database said no.
                     // SQLite's transaction goes on (read the winner in it); PostgreSQL's is over.
@@ -492,9 +521,9 @@ impl App {
                             repo::conflicts(&mut c, id, b.block).await?
                         }
                     };
-                    return Err(taken(&now_taken));
+                    return Err(taken(&now_taken).into());
                 }
-                Err(err) => return Err(err.into()),
+                Err(err) => return Err(AppError::from(err).into()),
             };
             if ranges.len() > 1 && ids.is_empty() {
                 repo::set_booking_series(tx.conn(), bid, bid).await?;

@@ -24,14 +24,11 @@ pub struct EventRow {
     pub created_by: i64,
     pub created_at: i64,
     pub updated_at: i64,
-    /// Seats held by waitlisted registrations.
-    pub waiting: i64,
 }
 
 const EVENT: &str = "e.id, e.community_id, e.series_id, e.template_id, e.room_id, e.booking_id, e.title, \
     e.starts_at, e.ends_at, e.capacity, e.taken, e.def, e.self_code, e.signup_code, e.canceled, e.closed_at, e.created_by, \
-    e.created_at, e.updated_at, \
-    (SELECT CAST(COALESCE(SUM(1 + r.guests), 0) AS BIGINT) FROM event_registrations r WHERE r.event_id = e.id AND r.status = 'waitlisted') AS waiting";
+    e.created_at, e.updated_at";
 
 /// What an event row holds besides its definition.
 pub struct NewEvent<'a> {
@@ -134,6 +131,16 @@ pub async fn get(conn: &mut Conn, id: i64) -> crate::Result<Option<EventRow>> {
 pub async fn lock(conn: &mut Conn, id: i64) -> crate::Result<Option<EventRow>> {
     query("UPDATE events SET taken = taken WHERE id = $1").bind(id).execute(conn).await?;
     get(conn, id).await
+}
+
+/// Seats asked for on the waitlist (views only: it reads the whole waitlist).
+pub async fn waiting(conn: &mut Conn, id: i64) -> crate::Result<i64> {
+    query_scalar(
+        "SELECT CAST(COALESCE(SUM(1 + guests), 0) AS BIGINT) FROM event_registrations WHERE event_id = $1 AND status = 'waitlisted'",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
 }
 
 pub async fn add_taken(conn: &mut Conn, id: i64, seats: i64) -> crate::Result<()> {
