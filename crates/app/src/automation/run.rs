@@ -25,7 +25,9 @@ use crate::{now, App, AppError, AppResult};
 
 use super::*;
 use crate::content::{assistant_comment, publish_post};
-use yaji_domain::activity::{JoinApproved, MemberTagged, MemberUntagged, Payload};
+use yaji_domain::activity::{
+    JoinApproved, MemberTagged, MemberUntagged, Payload, RegistrationCreated, RegistrationMoved,
+};
 
 impl App {
     /// Job: an event reached a rule listening to it.
@@ -123,6 +125,9 @@ impl App {
                 Some((cm.author_id, Some(cm.post_id), Some((cm.body, topic))))
             }
             "join_approved" => Some((JoinApproved::decode(&ev.payload).user_id, None, None)),
+            // About a gathering; the person is in the payload.
+            "registration_created" => Some((RegistrationCreated::decode(&ev.payload).user_id, None, None)),
+            "checked_in" | "no_show" => Some((RegistrationMoved::decode(&ev.payload).user_id, None, None)),
             _ => Some((ev.subject_id, None, None)),
         })
     }

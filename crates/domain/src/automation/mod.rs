@@ -66,6 +66,12 @@ pub enum Trigger {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         days: Option<u32>,
     },
+    /// Someone registered for a gathering (registered, waitlisted or pending).
+    RegistrationCreated,
+    /// Someone was checked in at a gathering.
+    CheckedIn,
+    /// Someone registered did not come (marked after the gathering).
+    NoShow,
 }
 
 /// How a trigger is driven.
@@ -93,6 +99,9 @@ impl Trigger {
             Trigger::LevelReached { .. } => "level_reached",
             Trigger::BadgeEarned => "badge_earned",
             Trigger::StreakReached { .. } => "streak_reached",
+            Trigger::RegistrationCreated => "registration_created",
+            Trigger::CheckedIn => "checked_in",
+            Trigger::NoShow => "no_show",
         }
     }
 
@@ -107,6 +116,9 @@ impl Trigger {
             Trigger::LevelReached { .. } => Drive::Events(&["level_reached"]),
             Trigger::BadgeEarned => Drive::Events(&["badge_earned"]),
             Trigger::StreakReached { .. } => Drive::Events(&["streak_reached"]),
+            Trigger::RegistrationCreated => Drive::Events(&["registration_created"]),
+            Trigger::CheckedIn => Drive::Events(&["checked_in"]),
+            Trigger::NoShow => Drive::Events(&["no_show"]),
             Trigger::MemberInactive { .. }
             | Trigger::JoinAnniversary
             | Trigger::Schedule { .. }

@@ -165,6 +165,12 @@ story! {
     async fn the_door_admits_each_ticket_once_and_only_at_its_own_event(t: TestApp) {
         let (owner, members) = setup(&t, 4).await;
         let soon = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+        // Automation listens: whoever is checked in at a gathering gets a tag; whoever registers, another.
+        let rules = "/api/v1/communities/club/automation/rules";
+        for (kind, tag) in [("checked_in", "到场过"), ("registration_created", "报过名")] {
+            let (s, r) = owner.post(rules, json!({"name": kind, "trigger": {"kind": kind}, "actions": [{"kind": "add_tag", "tag": tag}]})).await;
+            assert_eq!(s, StatusCode::CREATED, "{r}");
+        }
         let id = create(&owner, json!({"title": "读书会", "starts_at": soon(1), "ends_at": soon(3), "capacity": 2, "self_checkin": true})).await;
         let other = create(&owner, json!({"title": "另一场", "starts_at": soon(1), "ends_at": soon(3)})).await;
         let reg = format!("/api/v1/events/{id}/registrations");
@@ -206,6 +212,9 @@ story! {
         let (s, d) = members[1].post(&selfc, json!({"code": code})).await;
         assert_eq!((s, d["outcome"].as_str()), (StatusCode::OK, Some("checked_in")));
         assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'checked_in'").await, 2);
+        t.drain().await;
+        let tagged = |tag: &str| format!("SELECT COUNT(*) FROM member_tags WHERE tag = '{tag}'");
+        assert_eq!((t.count(&tagged("到场过")).await, t.count(&tagged("报过名")).await), (2, 4));
     }
 }
 
