@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activity::{
     CheckinMade, CommentCreated, CommentReaction, Event, Kind, MemberJoined, PostCreated, QueueDecision, ReactionAdded,
-    ReportFiled, Subject,
+    RegistrationMoved, ReportFiled, Subject,
 };
 use crate::error::{invalid, Invalid};
 use crate::DAY_MS;
@@ -34,10 +34,12 @@ pub enum Rule {
     InviteAccepted,
     /// A check-in in a challenge (made-up days too).
     CheckIn,
+    /// Checked in at a gathering (雅集), by the door or oneself.
+    EventAttended,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 7] = [
+    pub const ALL: [Rule; 8] = [
         Rule::Post,
         Rule::Comment,
         Rule::ReplyReceived,
@@ -45,6 +47,7 @@ impl Rule {
         Rule::Essence,
         Rule::InviteAccepted,
         Rule::CheckIn,
+        Rule::EventAttended,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Rule {
             Rule::Essence => "essence",
             Rule::InviteAccepted => "invite_accepted",
             Rule::CheckIn => "check_in",
+            Rule::EventAttended => "event_attended",
         }
     }
 
@@ -115,6 +119,7 @@ impl Default for PointsSettings {
             (Rule::Essence, rule(20, 0, 0)),
             (Rule::InviteAccepted, rule(10, 50, 0)),
             (Rule::CheckIn, rule(2, 10, 0)),
+            (Rule::EventAttended, rule(10, 30, 0)),
         ]);
         let levels =
             [0, 50, 200, 500, 1000, 3000].iter().map(|p| Level { name: String::new(), min_points: *p }).collect();
@@ -267,6 +272,11 @@ pub fn candidates(e: &Event) -> Vec<Candidate> {
                 vec![own(Recipient::User(a), Rule::CheckIn, subject)]
             }
             _ => vec![],
+        },
+        // The person checked in earns, whoever scanned the ticket.
+        Kind::CheckedIn => match e.payload::<RegistrationMoved>() {
+            Some(r) => vec![own(Recipient::User(r.user_id), Rule::EventAttended, e.subject)],
+            None => vec![],
         },
         Kind::MemberJoined => match (e.payload::<MemberJoined>().and_then(|j| j.invited_by), actor) {
             (Some(inviter), Some(a)) if inviter != a => vec![Candidate {

@@ -215,6 +215,9 @@ story! {
         t.drain().await;
         let tagged = |tag: &str| format!("SELECT COUNT(*) FROM member_tags WHERE tag = '{tag}'");
         assert_eq!((t.count(&tagged("到场过")).await, t.count(&tagged("报过名")).await), (2, 4));
+        // Points for coming, to the person checked in (not the door staff).
+        let paid = t.pairs("SELECT user_id, amount FROM points_ledger WHERE rule = 'event_attended' ORDER BY user_id").await;
+        assert_eq!(paid, vec![(members[0].id, 10), (members[1].id, 10)]);
     }
 }
 
