@@ -683,6 +683,11 @@ pub(crate) async fn assistant_comment(
 }
 
 /// A person's latest visible posts anywhere (their profile keeps those a reader may read).
+/// Whether a post exists in a community and is not deleted (a gathering's recap).
+pub(crate) async fn post_in(conn: &mut Conn, community_id: i64, post_id: i64) -> AppResult<bool> {
+    Ok(repo::post(conn, post_id).await?.is_some_and(|p| p.community_id == community_id && p.deleted_at.is_none()))
+}
+
 pub(crate) async fn recent_posts_of(conn: &mut Conn, author_id: i64, limit: i64) -> AppResult<Vec<repo::PostRow>> {
     Ok(repo::recent_by_author(conn, author_id, limit).await?)
 }

@@ -315,6 +315,104 @@ impl EventInput {
     }
 }
 
+/// A gathering template: a format the community runs again and again (a
+/// tea ceremony, a chapter reading), from which an event is made in one step.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TemplateInput {
+    pub title: String,
+    /// Theme and agenda (Markdown).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// What to prepare or bring.
+    #[serde(default)]
+    pub materials: Option<String>,
+    /// How the room is set up.
+    #[serde(default)]
+    pub setup: Option<String>,
+    /// The usual host, by username.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    /// How long it lasts (default 120 minutes).
+    #[serde(default)]
+    pub duration_minutes: Option<i64>,
+    #[serde(default)]
+    pub room_id: Option<i64>,
+    #[serde(default)]
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateDef {
+    pub title: String,
+    pub description: String,
+    pub materials: String,
+    pub setup: String,
+    pub host: Option<String>,
+    pub capacity: Option<i64>,
+    pub duration_minutes: i64,
+    pub room_id: Option<i64>,
+    pub questions: Vec<Question>,
+}
+
+impl TemplateInput {
+    pub fn validate(self) -> Invalid<TemplateDef> {
+        let title = self.title.trim().to_string();
+        if title.is_empty() || title.chars().count() > 120 {
+            return Err(invalid("title", "invalid_length", "a title is 1-120 characters"));
+        }
+        let text = |f: &'static str, v: Option<String>| -> Invalid<String> {
+            let v = v.unwrap_or_default().trim().to_string();
+            if v.chars().count() > 5000 {
+                return Err(invalid(f, "too_long", "at most 5000 characters"));
+            }
+            Ok(v)
+        };
+        let capacity = match self.capacity {
+            None | Some(0) => None,
+            Some(c) if (1..=100_000).contains(&c) => Some(c),
+            Some(_) => return Err(invalid("capacity", "out_of_range", "capacity is 1 to 100000 seats (0: unlimited)")),
+        };
+        Ok(TemplateDef {
+            title,
+            description: text("description", self.description)?,
+            materials: text("materials", self.materials)?,
+            setup: text("setup", self.setup)?,
+            host: self.host.map(|h| h.trim().to_string()).filter(|h| !h.is_empty()),
+            capacity,
+            duration_minutes: bounded("duration_minutes", self.duration_minutes, 120, 15..=24 * 60, "minutes")?,
+            room_id: self.room_id,
+            questions: questions(self.questions)?,
+        })
+    }
+}
+
+impl TemplateDef {
+    /// The event this template makes, starting at `starts_at` (ms): its
+    /// description carries the agenda, the materials and the room setup.
+    pub fn event(&self, id: i64, starts_at: i64) -> EventInput {
+        let mut description = self.description.clone();
+        for (head, body) in [("Materials · 物料", &self.materials), ("Room setup · 场地布置", &self.setup)] {
+            if !body.is_empty() {
+                description.push_str(&format!("\n\n**{head}**\n\n{body}"));
+            }
+        }
+        let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339();
+        EventInput {
+            title: self.title.clone(),
+            description: Some(description.trim().to_string()),
+            starts_at: at(starts_at),
+            ends_at: at(starts_at + self.duration_minutes * MINUTE_MS),
+            capacity: self.capacity,
+            room_id: self.room_id,
+            questions: self.questions.clone(),
+            template_id: Some(id),
+            ..Default::default()
+        }
+    }
+}
+
 /// The starts of a recurring event's occurrences (the first included), at
 /// the same local wall-clock time in `tz` whatever clock changes fall between.
 pub fn occurrences(start: i64, repeat: &Repeat, tz: Tz) -> Invalid<Vec<i64>> {

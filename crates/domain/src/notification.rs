@@ -62,6 +62,7 @@ notification_kinds! {
     EventCanceled => "event_canceled", "活动已取消", "A gathering was cancelled", Immediate;
     EventFeedback => "event_feedback", "来评价一下这次活动", "How was the gathering?", Daily;
     BookingDecided => "booking_decided", "你的场地预约有结果了", "Your room booking was decided", Immediate;
+    ProposalApproved => "proposal_approved", "你提议的活动通过了", "Your gathering proposal was approved", Immediate;
 }
 
 impl NotificationKind {

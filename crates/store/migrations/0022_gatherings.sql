@@ -22,6 +22,11 @@ CREATE TABLE events (
     -- The organizer's sign-up link for newcomers at the door (see accounts).
     signup_code TEXT,
     canceled BIGINT NOT NULL DEFAULT 0,
+    -- A member's proposal waits for staff: seen by them and the proposer only.
+    proposed_by BIGINT REFERENCES users(id),
+    proposal_open BIGINT NOT NULL DEFAULT 0,
+    -- The recap post of a past gathering.
+    recap_post_id BIGINT,
     -- When no-shows were marked (the event is closed).
     closed_at BIGINT,
     created_by BIGINT NOT NULL REFERENCES users(id),
@@ -84,3 +89,18 @@ CREATE TABLE event_reminders (
     sent_at BIGINT NOT NULL,
     PRIMARY KEY (registration_id, minutes_before)
 );
+
+-- Gathering templates (the community's formats: a tea ceremony, a reading):
+-- theme, agenda, materials, room setup, host, capacity and questions, from
+-- which an event is made in one step.
+CREATE TABLE event_templates (
+    id @ID@,
+    community_id BIGINT NOT NULL REFERENCES communities(id),
+    title TEXT NOT NULL,
+    -- domain::gatherings::TemplateDef as JSON.
+    def TEXT NOT NULL,
+    created_by BIGINT NOT NULL REFERENCES users(id),
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX event_templates_community ON event_templates(community_id);
+CREATE INDEX events_template ON events(template_id, starts_at);

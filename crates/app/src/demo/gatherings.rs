@@ -197,6 +197,33 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
         ..Default::default()
     };
     app.create_event(owner, slug, online).await?;
+    // The community's formats, one already used again, and a member's proposal waiting for staff.
+    let tasting = app
+        .create_template(
+            owner,
+            slug,
+            yaji_domain::gatherings::TemplateInput {
+                title: "品茶会 · 一席六泡".into(),
+                description: Some("一款茶冲六泡，每泡之间分享一句感受。\n\nOne tea, six infusions, a word between each.".into()),
+                materials: Some("盖碗 6 套、公道杯、品茗杯每人一只、茶样 50 克".into()),
+                setup: Some("长案居中，主泡位朝窗；椅子两侧各六把".into()),
+                capacity: Some(12),
+                duration_minutes: Some(90),
+                room_id: Some(tea_room.id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    app.event_from_template(owner, tasting.id, &at(10, "15:00")).await?;
+    let proposal = EventInput {
+        title: "提议：周末城市徒步 · 寻访老茶馆".into(),
+        description: Some("走一条静安到黄浦的老茶馆路线，边走边喝。".into()),
+        starts_at: at(12, "09:00"),
+        ends_at: at(12, "12:00"),
+        capacity: Some(15),
+        ..Default::default()
+    };
+    app.propose_event(v(5), slug, proposal).await?;
     // Something happening soon, so the door can be tried right away.
     let now = crate::now();
     let half_hour = 30 * yaji_domain::MINUTE_MS;

@@ -32,10 +32,12 @@ mod feeds;
 mod jobs;
 pub(crate) mod pass;
 mod people;
+mod templates;
 
 pub use door::{DoorView, RegistrationView, StaffAction};
 pub use feeds::{Attendance, EventNumbers, FunnelView, GatheringStats};
 pub use people::HostView;
+pub use templates::{PastGathering, TemplateView};
 
 /// A gathering as people read it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -103,6 +105,10 @@ pub struct EventView {
     pub signup_pass: Option<String>,
     /// Staff and door staff: the code shown at the venue for self check-in.
     pub self_checkin_code: Option<String>,
+    /// A member's proposal that staff have not approved yet.
+    pub proposal: bool,
+    /// The recap post of a past gathering.
+    pub recap_post_id: Option<i64>,
 }
 
 /// What someone sends to register. All optional.
@@ -173,6 +179,10 @@ pub(crate) async fn load(conn: &mut Conn, id: i64, viewer: Option<Viewer>) -> Ap
         Some(v) => repo::staff_role(conn, id, v.id).await?,
         None => None,
     };
+    // A member's proposal: for staff and its proposer until approved.
+    if row.proposal_open && !ctx.can(Action::ManageEvents) && row.proposed_by != viewer.map(|v| v.id) {
+        return Err(AppError::NotFound("event"));
+    }
     // Hosts and door staff see their event whatever its audience.
     if staff_role.is_none() {
         match ctx.allow(Action::SeeEvent { audience: def.audience, has_tag }) {
@@ -268,6 +278,8 @@ async fn view(conn: &mut Conn, l: &Loaded, viewer: Option<Viewer>, now: i64) -> 
         google_calendar_url: yaji_domain::gatherings::ics::google_link(&ics),
         signup_pass: row.signup_code.as_ref().filter(|_| can_manage).map(|c| format!("{}-{c}", row.id)),
         self_checkin_code: row.self_code.clone().filter(|_| can_door),
+        proposal: row.proposal_open,
+        recap_post_id: row.recap_post_id,
     })
 }
 
@@ -335,7 +347,7 @@ impl App {
             Some(r) => domain::occurrences(def.starts_at, r, tz)?,
             None => vec![def.starts_at],
         };
-        let first = self.insert_events(tx.conn(), &ctx, viewer, &def, &starts, None, now).await?;
+        let first = self.insert_events(tx.conn(), &ctx, viewer, &def, &starts, (None, None), now).await?;
         tx.commit().await?;
         self.wake_workers();
         self.event(Some(viewer), first).await
@@ -351,7 +363,7 @@ impl App {
         viewer: Viewer,
         def: &EventDef,
         starts: &[i64],
-        booking_id: Option<i64>,
+        (booking_id, proposed_by): (Option<i64>, Option<i64>),
         now: i64,
     ) -> AppResult<i64> {
         let length = def.ends_at - def.starts_at;
@@ -382,6 +394,7 @@ impl App {
                     def: &json,
                     self_code: code.as_deref(),
                     signup_code: Some(&domain::ticket_code(rand::random())),
+                    proposed_by,
                     by: viewer.id,
                     now,
                 },
@@ -433,6 +446,7 @@ impl App {
             def: &json,
             self_code: code.as_deref(),
             signup_code: None,
+            proposed_by: row.proposed_by,
             by: viewer.id,
             now,
         };
@@ -520,6 +534,13 @@ impl App {
         let l = load(tx.conn(), id, Some(viewer)).await?;
         l.ctx.allow(Action::RegisterForEvent { audience: l.def.audience, has_tag: l.has_tag })?;
         let guests = input.guests.unwrap_or(0);
+        if l.row.proposal_open {
+            return Err(AppError::conflict(
+                "not_approved",
+                None,
+                "the gathering is a proposal staff have not approved yet",
+            ));
+        }
         domain::may_register(&l.def, l.row.canceled, guests, now).map_err(|r| refusal(r, &l.def))?;
         let answers = domain::answers(&l.def.questions, &input.answers)?;
         let answers = serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.to_string()))?;

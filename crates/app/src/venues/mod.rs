@@ -685,7 +685,8 @@ impl App {
             ..Default::default()
         };
         let def = input.validate(tz)?;
-        let event_id = self.insert_events(tx.conn(), &l.ctx, viewer, &def, &[def.starts_at], Some(id), now).await?;
+        let event_id =
+            self.insert_events(tx.conn(), &l.ctx, viewer, &def, &[def.starts_at], (Some(id), None), now).await?;
         repo::set_booking_event(tx.conn(), id, event_id).await?;
         tx.commit().await?;
         self.wake_workers();

@@ -203,3 +203,28 @@ fn ics_lists_the_clock_changes_of_a_zone_with_daylight_saving() {
     );
     assert!(out.contains("X-WR-CALNAME:Club"));
 }
+
+#[test]
+fn a_template_makes_an_event_with_its_agenda_materials_and_setup() {
+    let t = TemplateInput {
+        title: "茶会".into(),
+        description: Some("流程：温杯、投茶、分享".into()),
+        materials: Some("茶具一套".into()),
+        duration_minutes: Some(90),
+        capacity: Some(12),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    let start = instant("t", "2026-12-10T19:00", Shanghai).unwrap();
+    let e = t.event(7, start).validate(Shanghai).unwrap();
+    assert_eq!((e.ends_at - e.starts_at, e.capacity, e.template_id), (90 * MINUTE_MS, Some(12), Some(7)));
+    assert!(e.description.contains("茶具一套") && !e.description.contains("场地布置"));
+    assert_eq!(
+        TemplateInput { title: "x".into(), duration_minutes: Some(5), ..Default::default() }
+            .validate()
+            .unwrap_err()
+            .field,
+        "duration_minutes"
+    );
+}

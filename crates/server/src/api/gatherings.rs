@@ -12,8 +12,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use yaji_app::gatherings::{
     DoorView, EventView, FunnelView, GatheringStats, HostView, RegisterInput, RegistrationView, StaffAction,
+    TemplateView,
 };
-use yaji_domain::gatherings::EventInput;
+use yaji_domain::gatherings::{EventInput, TemplateInput};
 
 use super::{created, no_content, ok, ApiResult, Call, Json, Path, Query};
 use crate::error::ErrorBody;
@@ -36,6 +37,12 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(feedback))
         .routes(routes!(funnel))
         .routes(routes!(stats))
+        .routes(routes!(templates, create_template))
+        .routes(routes!(template))
+        .routes(routes!(from_template))
+        .routes(routes!(propose, proposals))
+        .routes(routes!(approve))
+        .routes(routes!(recap))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -258,4 +265,74 @@ struct PeriodParam {
     responses((status = 200, body = GatheringStats), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn stats(c: Call, Path(slug): Path<String>, Query(p): Query<PeriodParam>) -> ApiResult<Response> {
     ok(c.app.gathering_stats(c.require()?, &slug, p.from.as_deref(), p.to.as_deref()).await?)
+}
+
+/// A community's gathering templates (staff).
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/event-templates", tag = "gatherings", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<TemplateView>), (status = 403, body = ErrorBody)))]
+async fn templates(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.templates(c.require()?, &slug).await?)
+}
+
+/// Save a gathering template (staff): `title`; optional `description`
+/// (theme and agenda), `materials`, `setup`, `host` (username), `capacity`,
+/// `duration_minutes` (120), `room_id`, `questions`.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/event-templates", tag = "gatherings", params(("slug" = String, Path)), request_body = Object,
+    responses((status = 201, body = TemplateView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_template(c: Call, Path(slug): Path<String>, Json(b): Json<TemplateInput>) -> ApiResult<Response> {
+    created(c.app.create_template(c.require()?, &slug, b).await?)
+}
+
+/// A template with the gatherings made from it, their recaps and how many came back.
+#[utoipa::path(get, path = "/api/v1/event-templates/{id}", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = TemplateView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn template(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.template(c.require()?, id).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct StartBody {
+    starts_at: String,
+}
+
+/// Make a gathering from a template, starting at `starts_at` (staff).
+#[utoipa::path(post, path = "/api/v1/event-templates/{id}/events", tag = "gatherings", params(("id" = i64, Path)), request_body = StartBody,
+    responses((status = 201, body = EventView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn from_template(c: Call, Path(id): Path<i64>, Json(b): Json<StartBody>) -> ApiResult<Response> {
+    created(c.app.event_from_template(c.require()?, id, &b.starts_at).await?)
+}
+
+/// A member proposes a gathering (the same fields as creating one); it is
+/// seen by staff and the proposer only until staff approve it.
+#[utoipa::path(post, path = "/api/v1/communities/{slug}/events/proposals", tag = "gatherings", params(("slug" = String, Path)), request_body = Object,
+    responses((status = 201, body = EventView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn propose(c: Call, Path(slug): Path<String>, Json(b): Json<EventInput>) -> ApiResult<Response> {
+    created(c.app.propose_event(c.require()?, &slug, b).await?)
+}
+
+/// Proposals waiting for staff.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/events/proposals", tag = "gatherings", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<EventView>), (status = 403, body = ErrorBody)))]
+async fn proposals(c: Call, Path(slug): Path<String>) -> ApiResult<Response> {
+    ok(c.app.proposals(c.require()?, &slug).await?)
+}
+
+/// Approve a member's proposal (staff): it opens and its proposer hosts it. To decline, cancel it.
+#[utoipa::path(post, path = "/api/v1/events/{id}/approve", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = EventView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.approve_proposal(c.require()?, id).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct RecapBody {
+    /// A post of the community; null unlinks.
+    post_id: Option<i64>,
+}
+
+/// Link a gathering to its recap post (staff).
+#[utoipa::path(put, path = "/api/v1/events/{id}/recap", tag = "gatherings", params(("id" = i64, Path)), request_body = RecapBody,
+    responses((status = 200, body = EventView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn recap(c: Call, Path(id): Path<i64>, Json(b): Json<RecapBody>) -> ApiResult<Response> {
+    ok(c.app.set_recap(c.require()?, id, b.post_id).await?)
 }

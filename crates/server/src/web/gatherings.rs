@@ -41,6 +41,12 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/events/{id}/door", get(door_page).post(door))
         .route("/events/{id}/self-check-in", post(self_check_in))
         .route("/events/{id}/feedback", post(feedback))
+        .route("/c/{slug}/events/propose", post(propose))
+        .route("/events/{id}/approve", post(approve))
+        .route("/events/{id}/recap", post(recap))
+        .route("/c/{slug}/events/templates", get(templates_page).post(create_template))
+        .route("/events/templates/{id}", get(template_page))
+        .route("/events/templates/{id}/use", post(use_template))
 }
 
 pub(super) const TEMPLATES: &[(&str, &str)] = templates![
@@ -50,6 +56,8 @@ pub(super) const TEMPLATES: &[(&str, &str)] = templates![
     "gatherings/registrations.html",
     "gatherings/door.html",
     "gatherings/fields.html",
+    "gatherings/templates.html",
+    "gatherings/template.html",
     "gatherings_tabs.html"
 ];
 
@@ -145,12 +153,16 @@ async fn list_view(page: &Page, slug: &str, form: Form, errors: HashMap<String, 
         let c = app.community(viewer, slug).await?;
         let events = app.events(viewer, slug, past).await?;
         let rooms = if c.abilities.moderate { app.venues(viewer, slug).await? } else { vec![] };
-        Ok::<_, AppError>((c, events, rooms))
+        let proposals = match viewer {
+            Some(v) if c.abilities.moderate => app.proposals(v, slug).await?,
+            _ => vec![],
+        };
+        Ok::<_, AppError>((c, events, rooms, proposals))
     }
     .await;
-    let (c, events, venues) = or_fail!(page, r);
+    let (c, events, venues, proposals) = or_fail!(page, r);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let ctx = context! { c, events, venues, past, form, errors, sub => "events" };
+    let ctx = context! { c, events, venues, proposals, past, form, errors, sub => "events" };
     page.render(status, "gatherings/list.html", ctx)
 }
 
@@ -451,5 +463,124 @@ async fn feedback(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) ->
     match r {
         Ok(()) => with_notice(&format!("/events/{id}"), "feedback_saved"),
         Err(e) => refused(&page, id, e, Form::new()).await,
+    }
+}
+
+async fn propose(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Pairs>) -> Response {
+    let r = async { page.state.app.propose_event(page.auth.require()?, &slug, input_of(&f)?).await }.await;
+    match r {
+        Ok(e) => with_notice(&format!("/events/{}", e.id), "event_proposed"),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => list_view(&page, &slug, f.into_iter().collect(), errors).await,
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn approve(page: Page, Path(id): Path<i64>) -> Response {
+    let r = async { page.state.app.approve_proposal(page.auth.require()?, id).await }.await;
+    page.done(r, |_| format!("/events/{id}"), "proposal_approved")
+}
+
+async fn recap(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let r = async {
+        let post = f
+            .get("post")
+            .map(|p| p.trim().trim_start_matches("/p/").trim_start_matches('#').to_string())
+            .unwrap_or_default();
+        let post_id = if post.is_empty() {
+            None
+        } else {
+            Some(
+                post.parse::<i64>()
+                    .map_err(|_| yaji_domain::error::invalid("post_id", "invalid_number", "a post number"))?,
+            )
+        };
+        page.state.app.set_recap(page.auth.require()?, id, post_id).await
+    }
+    .await;
+    match r {
+        Ok(_) => with_notice(&format!("/events/{id}"), "recap_saved"),
+        Err(e) => refused(&page, id, e, Form::new()).await,
+    }
+}
+
+async fn templates_view(page: &Page, slug: &str, form: Form, errors: HashMap<String, String>) -> Response {
+    let app = &page.state.app;
+    let viewer = page.auth.viewer();
+    let r = async {
+        let v = page.auth.require()?;
+        let c = app.community(viewer, slug).await?;
+        let templates = app.templates(v, slug).await?;
+        let venues = app.venues(viewer, slug).await?;
+        Ok::<_, AppError>((c, templates, venues))
+    }
+    .await;
+    let (c, templates, venues) = or_fail!(page, r);
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(
+        status,
+        "gatherings/templates.html",
+        context! { c, templates, venues, form, errors, sub => "templates" },
+    )
+}
+
+async fn templates_page(page: Page, Path(slug): Path<String>) -> Response {
+    templates_view(&page, &slug, Form::new(), HashMap::new()).await
+}
+
+async fn create_template(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<Pairs>) -> Response {
+    let form: Form = f.iter().cloned().collect();
+    let r = async {
+        let opt = |k: &str| Some(first(&f, k).trim().to_string()).filter(|s| !s.is_empty());
+        let input = yaji_domain::gatherings::TemplateInput {
+            title: first(&f, "title").to_string(),
+            description: opt("description"),
+            materials: opt("materials"),
+            setup: opt("setup"),
+            host: opt("host"),
+            capacity: opt_i64(&form, "capacity")?,
+            duration_minutes: opt_i64(&form, "duration_minutes")?,
+            room_id: opt_i64(&form, "room_id")?,
+            questions: questions_of(first(&f, "questions")),
+        };
+        page.state.app.create_template(page.auth.require()?, &slug, input).await
+    }
+    .await;
+    match r {
+        Ok(t) => with_notice(&format!("/events/templates/{}", t.id), "template_created"),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => templates_view(&page, &slug, form, errors).await,
+            None => page.fail(e),
+        },
+    }
+}
+
+async fn template_view(page: &Page, id: i64, errors: HashMap<String, String>) -> Response {
+    let app = &page.state.app;
+    let viewer = page.auth.viewer();
+    let r = async {
+        let tpl = app.template(page.auth.require()?, id).await?;
+        let c = app.community(viewer, &tpl.community_slug).await?;
+        Ok::<_, AppError>((tpl, c))
+    }
+    .await;
+    let (tpl, c) = or_fail!(page, r);
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    page.render(status, "gatherings/template.html", context! { tpl, c, errors, sub => "templates" })
+}
+
+async fn template_page(page: Page, Path(id): Path<i64>) -> Response {
+    template_view(&page, id, HashMap::new()).await
+}
+
+async fn use_template(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let starts = f.get("starts_at").cloned().unwrap_or_default();
+    match async { page.state.app.event_from_template(page.auth.require()?, id, &starts).await }.await {
+        Ok(e) => with_notice(&format!("/events/{}", e.id), "event_created"),
+        Err(e) => match page.field_errors(&e) {
+            Some(errors) => template_view(&page, id, errors).await,
+            None => page.fail(e),
+        },
     }
 }

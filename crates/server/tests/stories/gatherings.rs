@@ -421,3 +421,52 @@ story! {
         assert_error(&decode(fake).await, 422, "invalid_pass", Some("event_pass"));
     }
 }
+
+story! {
+    async fn formats_make_gatherings_and_members_propose_what_staff_approve(t: TestApp) {
+        let (owner, members) = setup(&t, 2).await;
+        // A format: agenda, materials, usual host; a gathering from it in one step.
+        let url = "/api/v1/communities/club/event-templates";
+        assert_error(&members[0].post(url, json!({"title": "品茶会"})).await, 403, "insufficient_role", None);
+        assert_error(&owner.post(url, json!({"title": "品茶会", "duration_minutes": 5})).await, 422, "out_of_range", Some("duration_minutes"));
+        let (s, tpl) = owner.post(url, json!({"title": "品茶会", "description": "温杯、投茶、分享", "materials": "茶具一套",
+            "host": "m000", "capacity": 8, "duration_minutes": 90})).await;
+        assert_eq!(s, StatusCode::CREATED, "{tpl}");
+        let tid = tpl["id"].as_i64().unwrap();
+        let (s, e) = owner.post(&format!("/api/v1/event-templates/{tid}/events"), json!({"starts_at": at(6, "15:00")})).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
+        assert_eq!((e["capacity"].as_i64(), e["template_id"].as_i64(), e["hosts"][0]["username"].as_str()), (Some(8), Some(tid), Some("m000")));
+        assert!(e["description"].as_str().unwrap().contains("茶具一套"));
+        assert_eq!(e["local_end"].as_str().unwrap(), at(6, "16:30").replace('T', " "));
+        let (_, tpl) = owner.get(&format!("/api/v1/event-templates/{tid}")).await;
+        assert_eq!(tpl["gatherings"].as_array().unwrap().len(), 1);
+        // A recap post links back, from the gathering and from the format.
+        let (_, post) = owner.post("/api/v1/communities/club/posts", json!({"title": "回顾", "body": "那天的茶"})).await;
+        let eid = e["id"].as_i64().unwrap();
+        assert_error(&owner.put(&format!("/api/v1/events/{eid}/recap"), json!({"post_id": 999_999})).await, 422, "unknown_post", Some("post_id"));
+        let (s, e) = owner.put(&format!("/api/v1/events/{eid}/recap"), json!({"post_id": post["id"]})).await;
+        assert_eq!((s, e["recap_post_id"].clone()), (StatusCode::OK, post["id"].clone()));
+        let (_, tpl) = owner.get(&format!("/api/v1/event-templates/{tid}")).await;
+        assert_eq!(tpl["gatherings"][0]["recap_post_id"], post["id"]);
+
+        // A member proposes; others cannot see it or register until staff approve; the proposer hosts it.
+        let (s, p) = members[0].post("/api/v1/communities/club/events/proposals", json!({"title": "夜读会", "starts_at": at(9, "19:00"), "ends_at": at(9, "21:00")})).await;
+        assert_eq!((s, p["proposal"].as_bool()), (StatusCode::CREATED, Some(true)), "{p}");
+        let pid = p["id"].as_i64().unwrap();
+        assert_eq!(members[1].get(&format!("/api/v1/events/{pid}")).await.0, StatusCode::NOT_FOUND);
+        assert!(!members[1].get("/api/v1/communities/club/events").await.1.to_string().contains("夜读会"));
+        assert_error(&members[0].post(&format!("/api/v1/events/{pid}/registrations"), json!({})).await, 409, "not_approved", None);
+        let (_, waiting) = owner.get("/api/v1/communities/club/events/proposals").await;
+        assert_eq!(waiting.as_array().unwrap().len(), 1);
+        assert_error(&members[0].post(&format!("/api/v1/events/{pid}/approve"), json!({})).await, 403, "insufficient_role", None);
+        let (s, e) = owner.post(&format!("/api/v1/events/{pid}/approve"), json!({})).await;
+        assert_eq!((s, e["proposal"].as_bool(), e["hosts"][0]["username"].as_str()), (StatusCode::OK, Some(false), Some("m000")));
+        assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'proposal_approved'").await, 1);
+        let (s, _) = members[1].post(&format!("/api/v1/events/{pid}/registrations"), json!({})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        // The host has the door for it.
+        let (_, e) = members[0].get(&format!("/api/v1/events/{pid}")).await;
+        assert_eq!(e["can_door"].as_bool(), Some(true));
+        assert_error(&owner.post(&format!("/api/v1/events/{pid}/approve"), json!({})).await, 409, "not_a_proposal", None);
+    }
+}

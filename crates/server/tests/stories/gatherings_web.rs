@@ -149,3 +149,38 @@ story! {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{:?}", r.text().await);
     }
 }
+
+story! {
+    async fn formats_and_proposals_from_the_pages(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        t.user("ann").await.post("/api/v1/communities/club/join", json!({})).await;
+        let o = Browser::new(&t);
+        o.log_in("owner").await;
+        let (s, page) = o.page("/c/club/events/templates").await;
+        assert_eq!(s, StatusCode::OK);
+        let csrf = csrf_of(&page);
+        let r = o.post_form(&csrf, "/c/club/events/templates", &[("title", "品茶会"), ("duration_minutes", "90"), ("materials", "茶具")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let at = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_string();
+        let (s, tpl) = o.page(&at).await;
+        assert!(s == StatusCode::OK && tpl.contains("茶具"));
+        let start = local(4, "15:00");
+        let r = o.post_form(&csrf, &format!("{at}/use"), &[("starts_at", &start)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert!(r.headers()["location"].to_str().unwrap().contains("notice=event_created"));
+        // A member proposes from the list page; staff see it waiting and approve it.
+        let a = Browser::new(&t);
+        a.log_in("ann").await;
+        let (_, list) = a.page("/c/club/events").await;
+        assert!(list.contains("/c/club/events/propose"));
+        let (s, e) = (local(6, "19:00"), local(6, "21:00"));
+        let r = a.post_form(&csrf_of(&list), "/c/club/events/propose", &[("title", "夜读会"), ("starts_at", &s), ("ends_at", &e)]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let id: i64 = r.headers()["location"].to_str().unwrap().split('?').next().unwrap().trim_start_matches("/events/").parse().unwrap();
+        let (_, list) = o.page("/c/club/events").await;
+        assert!(list.contains("夜读会") && list.contains(&format!("/events/{id}/approve")));
+        let r = o.post_form(&csrf, &format!("/events/{id}/approve"), &[]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/events/{id}?notice=proposal_approved"));
+    }
+}

@@ -20,6 +20,9 @@ pub struct EventRow {
     pub self_code: Option<String>,
     pub signup_code: Option<String>,
     pub canceled: bool,
+    pub proposed_by: Option<i64>,
+    pub proposal_open: bool,
+    pub recap_post_id: Option<i64>,
     pub closed_at: Option<i64>,
     pub created_by: i64,
     pub created_at: i64,
@@ -27,7 +30,7 @@ pub struct EventRow {
 }
 
 const EVENT: &str = "e.id, e.community_id, e.series_id, e.template_id, e.room_id, e.booking_id, e.title, \
-    e.starts_at, e.ends_at, e.capacity, e.taken, e.def, e.self_code, e.signup_code, e.canceled, e.closed_at, e.created_by, \
+    e.starts_at, e.ends_at, e.capacity, e.taken, e.def, e.self_code, e.signup_code, e.canceled, e.proposed_by, e.proposal_open, e.recap_post_id, e.closed_at, e.created_by, \
     e.created_at, e.updated_at";
 
 /// What an event row holds besides its definition.
@@ -44,6 +47,8 @@ pub struct NewEvent<'a> {
     pub def: &'a str,
     pub self_code: Option<&'a str>,
     pub signup_code: Option<&'a str>,
+    /// A member's proposal, waiting for staff.
+    pub proposed_by: Option<i64>,
     pub by: i64,
     pub now: i64,
 }
@@ -51,8 +56,8 @@ pub struct NewEvent<'a> {
 pub async fn insert(conn: &mut Conn, e: NewEvent<'_>) -> crate::Result<i64> {
     let id: i64 = query_scalar(
         "INSERT INTO events (community_id, series_id, template_id, room_id, booking_id, title, starts_at, ends_at,
-            capacity, def, self_code, signup_code, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+            capacity, def, self_code, signup_code, created_by, created_at, updated_at, proposed_by, proposal_open)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16) RETURNING id",
     )
     .binds((
         e.community_id,
@@ -69,6 +74,8 @@ pub async fn insert(conn: &mut Conn, e: NewEvent<'_>) -> crate::Result<i64> {
         e.signup_code,
         e.by,
         e.now,
+        e.proposed_by,
+        i64::from(e.proposed_by.is_some()),
     ))
     .fetch_one(conn)
     .await?;
@@ -498,4 +505,83 @@ pub async fn member_since(conn: &mut Conn, community_id: i64, user_id: i64) -> c
         .binds((community_id, user_id))
         .fetch_optional(conn)
         .await
+}
+
+/// Staff approved a member's proposal.
+pub async fn approve(conn: &mut Conn, id: i64, now: i64) -> crate::Result<()> {
+    query("UPDATE events SET proposal_open = 0, updated_at = $2 WHERE id = $1").binds((id, now)).execute(conn).await?;
+    Ok(())
+}
+
+/// Proposals waiting for staff in a community.
+pub async fn proposals(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<EventRow>> {
+    query_as(&format!(
+        "SELECT {EVENT} FROM events e WHERE e.community_id = $1 AND e.proposal_open = 1 AND e.canceled = 0 ORDER BY e.starts_at"
+    ))
+    .bind(community_id)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn set_recap(conn: &mut Conn, id: i64, post_id: Option<i64>) -> crate::Result<()> {
+    query("UPDATE events SET recap_post_id = $2 WHERE id = $1").binds((id, post_id)).execute(conn).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TemplateRow {
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub def: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_template(
+    conn: &mut Conn,
+    community_id: i64,
+    title: &str,
+    def: &str,
+    by: i64,
+    now: i64,
+) -> crate::Result<i64> {
+    query_scalar(
+        "INSERT INTO event_templates (community_id, title, def, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .binds((community_id, title, def, by, now))
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn template(conn: &mut Conn, id: i64) -> crate::Result<Option<TemplateRow>> {
+    query_as("SELECT id, community_id, title, def, created_at FROM event_templates WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn templates(conn: &mut Conn, community_id: i64) -> crate::Result<Vec<TemplateRow>> {
+    query_as("SELECT id, community_id, title, def, created_at FROM event_templates WHERE community_id = $1 ORDER BY id")
+        .bind(community_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// The gatherings made from a template, latest first.
+pub async fn of_template(conn: &mut Conn, template_id: i64) -> crate::Result<Vec<EventRow>> {
+    query_as(&format!("SELECT {EVENT} FROM events e WHERE e.template_id = $1 ORDER BY e.starts_at DESC LIMIT 200"))
+        .bind(template_id)
+        .fetch_all(conn)
+        .await
+}
+
+/// Who attended which of a template's gatherings: (user, event).
+pub async fn template_attendance(conn: &mut Conn, template_id: i64) -> crate::Result<Vec<(i64, i64)>> {
+    query_as(
+        "SELECT r.user_id, r.event_id FROM event_registrations r JOIN events e ON e.id = r.event_id
+         WHERE e.template_id = $1 AND r.status = 'attended'",
+    )
+    .bind(template_id)
+    .fetch_all(conn)
+    .await
 }
