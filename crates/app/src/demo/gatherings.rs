@@ -204,7 +204,9 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
             slug,
             yaji_domain::gatherings::TemplateInput {
                 title: "品茶会 · 一席六泡".into(),
-                description: Some("一款茶冲六泡，每泡之间分享一句感受。\n\nOne tea, six infusions, a word between each.".into()),
+                description: Some(
+                    "一款茶冲六泡，每泡之间分享一句感受。\n\nOne tea, six infusions, a word between each.".into(),
+                ),
                 materials: Some("盖碗 6 套、公道杯、品茗杯每人一只、茶样 50 克".into()),
                 setup: Some("长案居中，主泡位朝窗；椅子两侧各六把".into()),
                 capacity: Some(12),

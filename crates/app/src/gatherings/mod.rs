@@ -456,13 +456,7 @@ impl App {
         }
         let row = repo::get(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
         promote(tx.conn(), &row, &def, now).await?;
-        let ev = Event::of_kind(
-            Kind::EventUpdated,
-            Some(row.community_id),
-            viewer.id,
-            Subject::Gathering(id),
-            &EventChanged { title: def.title },
-        );
+        let ev = changed(Kind::EventUpdated, row.community_id, viewer.id, id, &def.title);
         finish(tx, ev, now).await?;
         self.wake_workers();
         self.event(Some(viewer), id).await
@@ -487,13 +481,7 @@ impl App {
                 notify(tx.conn(), r.user_id, Some(l.ctx.c.id), NotificationKind::EventCanceled, &detail, now).await?;
             }
         }
-        let ev = Event::of_kind(
-            Kind::EventCanceled,
-            Some(l.ctx.c.id),
-            viewer.id,
-            Subject::Gathering(id),
-            &EventChanged { title: l.row.title.clone() },
-        );
+        let ev = changed(Kind::EventCanceled, l.ctx.c.id, viewer.id, id, &l.row.title);
         finish(tx, ev, now).await?;
         self.event(Some(viewer), id).await
     }
@@ -639,6 +627,11 @@ pub(crate) fn moved(
         by_staff,
     };
     Event::of_kind(kind, Some(row.community_id), actor, Subject::Gathering(row.id), &p)
+}
+
+/// The activity event of a change to a gathering (`event_updated`, `event_canceled`).
+pub(crate) fn changed(kind: Kind, community_id: i64, actor: i64, id: i64, title: &str) -> Event {
+    Event::of_kind(kind, Some(community_id), actor, Subject::Gathering(id), &EventChanged { title: title.to_string() })
 }
 
 /// Cancels a registration under the event's lock, freeing its seats for the waitlist.

@@ -4,14 +4,14 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, EventChanged, Kind, Subject};
+use yaji_domain::activity::Kind;
 use yaji_domain::gatherings::EventInput;
 use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
 use yaji_store::repo::gatherings as repo;
 use yaji_store::Conn;
 
-use super::{load, tz_of, EventView};
+use super::{changed, load, tz_of, EventView};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::platform::events::finish;
@@ -97,13 +97,7 @@ impl App {
         repo::set_staff(tx.conn(), id, proposer, "host").await?;
         let detail = serde_json::json!({"title": l.row.title, "status": "approved", "link": format!("/events/{id}")});
         notify(tx.conn(), proposer, Some(l.ctx.c.id), NotificationKind::ProposalApproved, &detail, now).await?;
-        let ev = Event::of_kind(
-            Kind::EventUpdated,
-            Some(l.ctx.c.id),
-            viewer.id,
-            Subject::Gathering(id),
-            &EventChanged { title: l.row.title.clone() },
-        );
+        let ev = changed(Kind::EventUpdated, l.ctx.c.id, viewer.id, id, &l.row.title);
         finish(tx, ev, now).await?;
         self.event(Some(viewer), id).await
     }
@@ -147,13 +141,7 @@ impl App {
             }
             None => repo::remove_staff(tx.conn(), id, user.id).await?,
         }
-        let ev = Event::of_kind(
-            Kind::EventUpdated,
-            Some(l.ctx.c.id),
-            viewer.id,
-            Subject::Gathering(id),
-            &EventChanged { title: l.row.title.clone() },
-        );
+        let ev = changed(Kind::EventUpdated, l.ctx.c.id, viewer.id, id, &l.row.title);
         finish(tx, ev, now).await?;
         let mut c = self.db.read().await?;
         repo::get(&mut c, id).await?.ok_or(AppError::NotFound("event"))?;

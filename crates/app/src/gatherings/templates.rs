@@ -12,7 +12,7 @@ use yaji_domain::gatherings::{Question, TemplateDef, TemplateInput};
 use yaji_domain::permission::Action;
 use yaji_store::repo::gatherings as repo;
 
-use super::{load, tz_of, EventView};
+use super::{changed, load, tz_of, EventView};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::platform::events::finish;
@@ -176,13 +176,7 @@ impl App {
             }
         }
         repo::set_recap(tx.conn(), id, post_id).await?;
-        let ev = Event::of_kind(
-            Kind::EventUpdated,
-            Some(l.ctx.c.id),
-            viewer.id,
-            Subject::Gathering(id),
-            &EventChanged { title: l.row.title.clone() },
-        );
+        let ev = changed(Kind::EventUpdated, l.ctx.c.id, viewer.id, id, &l.row.title);
         finish(tx, ev, now).await?;
         self.event(Some(viewer), id).await
     }
