@@ -151,3 +151,76 @@ story! {
         assert_eq!(e["starts_at"], mine[0]["starts_at"]);
     }
 }
+
+/// Calls as `who`, or anonymously with none.
+async fn call(t: &TestApp, who: Option<&User>, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new().request(method.parse().unwrap(), t.url(path));
+    if let Some(u) = who {
+        req = req.bearer_auth(&u.token);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    decode(req.send().await.unwrap()).await
+}
+
+// Every venue endpoint by who calls it: anonymous, a signed-in outsider, a
+// member, a moderator, an admin.
+story! {
+    async fn every_venue_endpoint_answers_each_kind_of_caller(t: TestApp) {
+        let (owner, members, room) = setup(&t, 3, json!({"name": "茶室", "capacity": 8})).await;
+        for (who, role) in [("m01", "moderator"), ("m02", "admin")] {
+            let (s, _) = owner.put(&format!("/api/v1/communities/club/members/{who}/role"), json!({"role": role})).await;
+            assert!(s.is_success());
+        }
+        let outsider = t.user("outsider").await;
+        let (_, v) = owner.get("/api/v1/communities/club/venues").await;
+        let venue = v[0]["id"].as_i64().unwrap();
+        let slot = |h: u32| json!({"starts_at": at(3, &format!("{h:02}:00")), "ends_at": at(3, &format!("{:02}:00", h + 1))});
+        // A booking of the member's, for the cancel and decision rows.
+        let (_, b) = members[0].post(&format!("/api/v1/rooms/{room}/bookings"), slot(8)).await;
+        let bid = b["id"].as_i64().unwrap();
+        // (method, path, body, [anon, outsider, member, moderator, admin])
+        let table: Vec<(&str, String, Value, [u16; 5])> = vec![
+            ("GET", "/api/v1/communities/club/venues".into(), json!(null), [200, 200, 200, 200, 200]),
+            ("POST", "/api/v1/communities/club/venues".into(), json!({"name": "新馆"}), [401, 403, 403, 403, 201]),
+            ("GET", format!("/api/v1/venues/{venue}"), json!(null), [200, 200, 200, 200, 200]),
+            ("PUT", format!("/api/v1/venues/{venue}"), json!({"name": "馆"}), [401, 403, 403, 403, 200]),
+            ("POST", format!("/api/v1/venues/{venue}/rooms"), json!({"name": "琴房", "capacity": 4}), [401, 403, 403, 403, 201]),
+            ("GET", format!("/api/v1/rooms/{room}"), json!(null), [200, 200, 200, 200, 200]),
+            ("PUT", format!("/api/v1/rooms/{room}"), json!({"name": "茶室", "capacity": 8}), [401, 403, 403, 403, 200]),
+            ("GET", format!("/api/v1/rooms/{room}/bookings"), json!(null), [200, 200, 200, 200, 200]),
+            ("GET", format!("/api/v1/rooms/{room}/day"), json!(null), [200, 200, 200, 200, 200]),
+            ("GET", "/api/v1/communities/club/bookings/mine".into(), json!(null), [401, 200, 200, 200, 200]),
+            ("GET", "/api/v1/communities/club/bookings/pending".into(), json!(null), [401, 403, 403, 200, 200]),
+            ("POST", format!("/api/v1/bookings/{bid}/decision"), json!({"approve": true}), [401, 404, 403, 409, 409]),
+            ("POST", format!("/api/v1/bookings/{bid}/event"), json!({}), [401, 404, 403, 201, 201]),
+        ];
+        let callers: [Option<&User>; 5] = [None, Some(&outsider), Some(&members[0]), Some(&members[1]), Some(&members[2])];
+        let mut failures = vec![];
+        for (method, path, body, want) in &table {
+            for (who, (caller, want)) in callers.iter().zip(want).enumerate() {
+                let body = if body.is_null() { None } else { Some(body.clone()) };
+                let (s, v) = call(&t, *caller, method, path, body).await;
+                if s.as_u16() != *want {
+                    failures.push(format!("{method} {path} as caller {who}: want {want}, got {s} {v}"));
+                }
+            }
+        }
+        // Booking: members and staff by the default rule; outsiders not; anonymous must sign in.
+        for (who, (caller, want)) in callers.iter().zip([401u16, 403, 201, 201, 201]).enumerate() {
+            let (s, v) = call(&t, *caller, "POST", &format!("/api/v1/rooms/{room}/bookings"), Some(slot(10 + 2 * who as u32))).await;
+            if s.as_u16() != want {
+                failures.push(format!("POST bookings as caller {who}: want {want}, got {s} {v}"));
+            }
+        }
+        // Cancelling: only the booker (and staff); others do not see it.
+        for (who, (caller, want)) in callers.iter().zip([401u16, 404, 200, 200, 200]).enumerate() {
+            let (s, v) = call(&t, *caller, "DELETE", &format!("/api/v1/bookings/{bid}"), None).await;
+            if s.as_u16() != want {
+                failures.push(format!("DELETE booking as caller {who}: want {want}, got {s} {v}"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}
