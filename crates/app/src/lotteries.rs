@@ -195,6 +195,11 @@ async fn eligible(app: &App, conn: &mut Conn, ctx: &Ctx, def: &LotteryDef, entra
                 continue;
             }
         }
+        if let Some(ev) = e.event_id {
+            if !crate::gatherings::roll::took_part(conn, ev, u, e.event_attended).await? {
+                continue;
+            }
+        }
         out.push(u);
     }
     Ok(out)
@@ -221,6 +226,13 @@ impl App {
                     "no such challenge",
                 )
                 .into());
+            }
+        }
+        if let Some(ev) = def.eligibility.event_id {
+            if crate::gatherings::roll::community_of(tx.conn(), ev).await? != Some(ctx.c.id) {
+                return Err(
+                    yaji_domain::error::invalid("eligibility.event_id", "unknown_event", "no such gathering").into()
+                );
             }
         }
         let secret = hex::encode(rand::random::<[u8; 32]>());

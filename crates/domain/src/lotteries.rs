@@ -59,6 +59,12 @@ pub struct Eligibility {
     /// Members who joined the community before this local date ("2026-12-01").
     #[serde(default)]
     pub joined_before: Option<String>,
+    /// People registered for gathering `event_id` (registered or attended),
+    /// or with `event_attended` only those who came.
+    #[serde(default)]
+    pub event_id: Option<i64>,
+    #[serde(default)]
+    pub event_attended: bool,
 }
 
 /// A lottery as staff send it.
@@ -150,6 +156,9 @@ impl LotteryInput {
         }
         if e.challenge_id.is_some() != e.streak_days.is_some() {
             return Err(invalid("eligibility.streak_days", "required", "a streak names a challenge and its days"));
+        }
+        if e.event_attended && e.event_id.is_none() {
+            return Err(invalid("eligibility.event_id", "required", "name the gathering people came to"));
         }
         if e.streak_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             return Err(invalid("eligibility.streak_days", "out_of_range", "1 to 3650 days"));

@@ -347,7 +347,7 @@ impl App {
             return Err(AppError::conflict("ended", None, "the challenge has ended"));
         }
         if repo::member(tx.conn(), id, viewer.id).await?.is_some() {
-            drop(tx);
+            tx.commit().await?;
             return self.challenge(Some(viewer), id).await;
         }
         eligible(self, tx.conn(), &ctx, &def, viewer.id).await?;

@@ -32,6 +32,7 @@ mod feeds;
 mod jobs;
 pub(crate) mod pass;
 mod people;
+pub(crate) mod roll;
 mod templates;
 
 pub use door::{DoorView, RegistrationView, StaffAction};

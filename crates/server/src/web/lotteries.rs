@@ -57,6 +57,8 @@ fn input_of(f: &Pairs) -> Result<LotteryInput, AppError> {
             challenge_id: opt_i64(&form, "challenge_id")?,
             streak_days: opt_i64(&form, "streak_days")?,
             joined_before: opt("joined_before"),
+            event_id: opt_i64(&form, "event_id")?,
+            event_attended: first(f, "event_attended") == "1",
         }),
         cost: opt_i64(&form, "cost")?,
         max_entries: opt_i64(&form, "max_entries")?,
@@ -70,19 +72,24 @@ async fn list_view(page: &Page, slug: &str, form: Form, errors: HashMap<String, 
     let r = async {
         let c = app.community(viewer, slug).await?;
         let lotteries = app.lotteries(viewer, slug).await?;
-        let (segments, challenges) = match viewer {
-            Some(v) if c.abilities.moderate => (
-                app.segments(v, slug).await.unwrap_or_default(),
-                app.challenges(viewer, slug).await.unwrap_or_default(),
-            ),
-            _ => (vec![], vec![]),
+        let (segments, challenges, events) = match viewer {
+            Some(v) if c.abilities.moderate => {
+                let mut events = app.events(viewer, slug, true).await.unwrap_or_default();
+                events.extend(app.events(viewer, slug, false).await.unwrap_or_default());
+                (
+                    app.segments(v, slug).await.unwrap_or_default(),
+                    app.challenges(viewer, slug).await.unwrap_or_default(),
+                    events,
+                )
+            }
+            _ => (vec![], vec![], vec![]),
         };
-        Ok::<_, AppError>((c, lotteries, segments, challenges))
+        Ok::<_, AppError>((c, lotteries, segments, challenges, events))
     }
     .await;
-    let (c, lotteries, segments, challenges) = or_fail!(page, r);
+    let (c, lotteries, segments, challenges, events) = or_fail!(page, r);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let ctx = context! { c, lotteries, segments, challenges, form, errors, sub => "lotteries" };
+    let ctx = context! { c, lotteries, segments, challenges, events, form, errors, sub => "lotteries" };
     page.render(status, "lotteries/list.html", ctx)
 }
 

@@ -470,3 +470,31 @@ story! {
         assert_error(&owner.post(&format!("/api/v1/events/{pid}/approve"), json!({})).await, 409, "not_a_proposal", None);
     }
 }
+
+story! {
+    async fn a_lottery_for_those_who_came_to_a_gathering(t: TestApp) {
+        let (owner, members) = setup(&t, 3).await;
+        let soon = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+        let id = create(&owner, json!({"title": "茶会", "starts_at": soon(1), "ends_at": soon(2)})).await;
+        let mut codes = vec![];
+        for m in &members {
+            let (_, r) = m.post(&format!("/api/v1/events/{id}/registrations"), json!({})).await;
+            codes.push(r["ticket_code"].as_str().unwrap().to_string());
+        }
+        owner.post(&format!("/api/v1/events/{id}/check-ins"), json!({"code": codes[0]})).await;
+        let url = "/api/v1/communities/club/lotteries";
+        let lottery = |attended: bool, event: i64| json!({"title": "到场抽奖", "prizes": [{"name": "茶饼", "quantity": 1}],
+            "entries_close_at": soon(3), "eligibility": {"event_id": event, "event_attended": attended}});
+        assert_error(&owner.post(url, lottery(true, 999)).await, 422, "unknown_event", Some("eligibility.event_id"));
+        for (attended, want) in [(true, 1), (false, 3)] {
+            let (s, l) = owner.post(url, lottery(attended, id)).await;
+            assert_eq!(s, StatusCode::CREATED, "{l}");
+            let lid = l["id"].as_i64().unwrap();
+            for m in &members {
+                m.post(&format!("/api/v1/lotteries/{lid}/entries"), json!({})).await;
+            }
+            let (_, e) = owner.get(&format!("/api/v1/lotteries/{lid}/eligible")).await;
+            assert_eq!((e["count"].as_i64(), e["entrants"].as_i64()), (Some(want), Some(3)), "{e}");
+        }
+    }
+}
