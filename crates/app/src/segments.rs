@@ -111,6 +111,14 @@ async fn filter(app: &App, conn: &mut Conn, ctx: &Ctx, r: &SegmentRule, now: i64
             None => holders,
         });
     }
+    if let Some(n) = r.attended_events {
+        let since = r.attended_within_days.map_or(0, |d| now - d * DAY);
+        let came = crate::gatherings::roll::regulars(conn, ctx.c.id, n, since).await?;
+        only = Some(match only {
+            Some(o) => came.into_iter().filter(|u| o.contains(u)).collect(),
+            None => came,
+        });
+    }
     let level_points = match r.min_level {
         Some(l) => {
             let s = crate::points::settings_of(conn, ctx.c.id).await?;

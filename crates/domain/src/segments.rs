@@ -53,6 +53,12 @@ pub struct SegmentRule {
     /// …with a current streak of at least this many days (none: any).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub streak_days: Option<i64>,
+    /// Came to at least this many of the community's gatherings…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attended_events: Option<i64>,
+    /// …in the last N days (none: ever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attended_within_days: Option<i64>,
 }
 
 fn tags(field: &'static str, raw: Vec<String>) -> Invalid<Vec<String>> {
@@ -117,6 +123,12 @@ impl SegmentRule {
         if self.streak_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             return Err(invalid("streak_days", "out_of_range", "a streak of 1 to 3650 days"));
         }
+        if self.attended_events.is_some_and(|n| !(1..=1000).contains(&n)) {
+            return Err(invalid("attended_events", "out_of_range", "came to 1 to 1000 gatherings"));
+        }
+        if self.attended_within_days.is_some() && self.attended_events.is_none() {
+            return Err(invalid("attended_events", "required", "say how many gatherings they came to"));
+        }
         let rule = SegmentRule {
             tags_any,
             tiers,
@@ -126,6 +138,7 @@ impl SegmentRule {
             joined_before_days: days("joined_before_days", self.joined_before_days)?,
             active_within_days: days("active_within_days", self.active_within_days)?,
             inactive_days: days("inactive_days", self.inactive_days)?,
+            attended_within_days: days("attended_within_days", self.attended_within_days)?,
             ..self
         };
         if let (Some(w), Some(b)) = (rule.joined_within_days, rule.joined_before_days) {

@@ -19,3 +19,17 @@ pub(crate) async fn took_part(conn: &mut Conn, event_id: i64, user_id: i64, atte
 pub(crate) async fn community_of(conn: &mut Conn, event_id: i64) -> AppResult<Option<i64>> {
     Ok(repo::get(conn, event_id).await?.map(|e| e.community_id))
 }
+
+/// The people who came to at least `n` of a community's gatherings starting
+/// at or after `since` (a segment's condition).
+pub(crate) async fn regulars(conn: &mut Conn, community_id: i64, n: i64, since: i64) -> AppResult<Vec<i64>> {
+    let mut times: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for (user, _, at) in repo::attendances(conn, community_id).await? {
+        if at >= since {
+            *times.entry(user).or_default() += 1;
+        }
+    }
+    let mut out: Vec<i64> = times.into_iter().filter(|(_, c)| *c >= n).map(|(u, _)| u).collect();
+    out.sort_unstable();
+    Ok(out)
+}

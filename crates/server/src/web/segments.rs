@@ -53,6 +53,8 @@ struct RuleForm {
     tiers: Vec<String>,
     challenge_id: String,
     streak_days: String,
+    attended_events: String,
+    attended_within_days: String,
 }
 
 fn opt(n: Option<i64>) -> String {
@@ -75,6 +77,8 @@ impl RuleForm {
             tiers: r.tiers.clone(),
             challenge_id: opt(r.challenge_id),
             streak_days: opt(r.streak_days),
+            attended_events: opt(r.attended_events),
+            attended_within_days: opt(r.attended_within_days),
         }
     }
 
@@ -95,6 +99,8 @@ impl RuleForm {
             tiers: list("tiers"),
             challenge_id: one("challenge_id"),
             streak_days: one("streak_days"),
+            attended_events: one("attended_events"),
+            attended_within_days: one("attended_within_days"),
         }
     }
 
@@ -122,6 +128,8 @@ impl RuleForm {
             tiers: self.tiers.clone(),
             challenge_id: num(&self.challenge_id, "challenge_id")?,
             streak_days: num(&self.streak_days, "streak_days")?,
+            attended_events: num(&self.attended_events, "attended_events")?,
+            attended_within_days: num(&self.attended_within_days, "attended_within_days")?,
         })
     }
 }

@@ -482,6 +482,13 @@ story! {
             codes.push(r["ticket_code"].as_str().unwrap().to_string());
         }
         owner.post(&format!("/api/v1/events/{id}/check-ins"), json!({"code": codes[0]})).await;
+        // A segment of those who came (the regulars to invite, thank, reward).
+        let preview = "/api/v1/communities/club/segments/preview";
+        let (s, seg) = owner.post(preview, json!({"attended_events": 1, "attended_within_days": 30})).await;
+        assert_eq!((s, seg["count"].as_i64()), (StatusCode::OK, Some(1)), "{seg}");
+        assert_eq!(seg["members"][0]["user"]["username"], "m000");
+        assert_eq!(owner.post(preview, json!({"attended_events": 2})).await.1["count"].as_i64(), Some(0));
+        assert_error(&owner.post(preview, json!({"attended_within_days": 30})).await, 422, "required", Some("attended_events"));
         let url = "/api/v1/communities/club/lotteries";
         let lottery = |attended: bool, event: i64| json!({"title": "到场抽奖", "prizes": [{"name": "茶饼", "quantity": 1}],
             "entries_close_at": soon(3), "eligibility": {"event_id": event, "event_attended": attended}});
