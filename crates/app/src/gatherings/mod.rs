@@ -489,11 +489,34 @@ impl App {
 
     /// A community's gatherings the viewer may see: upcoming (soonest first) or past.
     pub async fn events(&self, viewer: Option<Viewer>, slug: &str, past: bool) -> AppResult<Vec<EventView>> {
+        self.some_events(viewer, slug, past, (100, false)).await
+    }
+
+    /// The first `n` gatherings the viewer may see that are not cancelled
+    /// (the community page shows the next few).
+    pub async fn next_events(&self, viewer: Option<Viewer>, slug: &str, n: usize) -> AppResult<Vec<EventView>> {
+        self.some_events(viewer, slug, false, (n, true)).await
+    }
+
+    /// Up to `n` gatherings the viewer may see, leaving out cancelled ones where asked.
+    async fn some_events(
+        &self,
+        viewer: Option<Viewer>,
+        slug: &str,
+        past: bool,
+        (n, skip_canceled): (usize, bool),
+    ) -> AppResult<Vec<EventView>> {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, viewer).await?;
         let now = now();
         let mut out = vec![];
         for row in repo::list(&mut c, ctx.c.id, now, past, 100).await? {
+            if out.len() >= n {
+                break;
+            }
+            if skip_canceled && row.canceled {
+                continue;
+            }
             match load(&mut c, row.id, viewer).await {
                 Ok(l) => out.push(view(&mut c, &l, viewer, now).await?),
                 Err(AppError::NotFound(_) | AppError::Forbidden { .. } | AppError::Unauthenticated) => {}

@@ -198,9 +198,7 @@ pub(super) async fn community_page(
         _ => None,
     };
     // The next gatherings, beside the feed.
-    let mut upcoming = app.events(page.auth.viewer(), slug, false).await.unwrap_or_default();
-    upcoming.retain(|e| e.status != "canceled");
-    upcoming.truncate(3);
+    let upcoming = app.next_events(page.auth.viewer(), slug, 3).await.unwrap_or_default();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     page.render(
         status,
