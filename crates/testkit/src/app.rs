@@ -99,6 +99,25 @@ impl TestApp {
         self.user_with(username, None).await
     }
 
+    /// Calls the API as `who` (its bearer token), or anonymously with none:
+    /// the permission matrices try one call as several kinds of caller.
+    pub async fn call_as(
+        &self,
+        who: Option<&User>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = Client::new().request(method.parse().expect("an HTTP method"), self.url(path));
+        if let Some(u) = who {
+            req = req.bearer_auth(&u.token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        decode(req.send().await.unwrap()).await
+    }
+
     /// [`TestApp::user`] signing up with a gathering's door pass (more than
     /// 20 sign-ups from one address need one).
     pub async fn user_with(&self, username: &str, event_pass: Option<&str>) -> User {

@@ -12,7 +12,7 @@ use yaji_domain::DAY_MS;
 use yaji_store::repo::gatherings as repo;
 use yaji_store::Conn;
 
-use super::{def_of, ics_event, load, tz_of, Loaded};
+use super::{def_of, ics_event, load, Loaded};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::{now, App, AppResult};
@@ -152,7 +152,7 @@ fn rate(part: i64, whole: i64) -> Option<i64> {
 }
 
 fn ics_of(l: &Loaded, base: &str) -> String {
-    ics::calendar(&[ics_event(&l.row, &l.def, base)], tz_of(&l.ctx), None, now())
+    ics::calendar(&[ics_event(&l.row, &l.def, base)], l.ctx.tz(), None, now())
 }
 
 impl App {
@@ -177,7 +177,7 @@ impl App {
             }
             events.push(ics_event(&row, &def, base));
         }
-        Ok(ics::calendar(&events, tz_of(&ctx), Some(&ctx.c.name), now))
+        Ok(ics::calendar(&events, ctx.tz(), Some(&ctx.c.name), now))
     }
 
     /// Gatherings over `[from, to]` (local dates; default the last 90 days), for those who see analytics.
@@ -191,7 +191,7 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ViewAnalytics)?;
-        let tz = tz_of(&ctx);
+        let tz = ctx.tz();
         let now = now();
         let today = yaji_domain::time::local(now, tz).date();
         let day = |field: &'static str, v: Option<&str>, default: chrono::NaiveDate| match v

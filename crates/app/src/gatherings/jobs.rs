@@ -9,7 +9,7 @@ use yaji_domain::notification::NotificationKind;
 use yaji_store::repo::gatherings as repo;
 use yaji_store::Conn;
 
-use super::{load, local_label, moved, tz_of};
+use super::{load, local_label, moved};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::platform::events::{finish, record_event};
@@ -44,7 +44,7 @@ impl App {
             if repo::claim_reminder(conn, r.id, minutes, now).await? {
                 let detail = serde_json::json!({
                     "title": row.title, "community": ctx.c.name,
-                    "starts": local_label(row.starts_at, tz_of(&ctx)), "link": format!("/events/{id}"),
+                    "starts": local_label(row.starts_at, ctx.tz()), "link": format!("/events/{id}"),
                 });
                 notify(conn, r.user_id, Some(row.community_id), NotificationKind::EventReminder, &detail, now).await?;
                 sent += 1;

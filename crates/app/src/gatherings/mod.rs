@@ -126,10 +126,6 @@ pub struct RegisterInput {
     pub via: Option<String>,
 }
 
-pub(crate) fn tz_of(ctx: &Ctx) -> Tz {
-    ctx.c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
 pub(crate) fn def_of(row: &repo::EventRow) -> AppResult<EventDef> {
     serde_json::from_str(&row.def).map_err(|e| AppError::Internal(format!("event {}: {e}", row.id)))
 }
@@ -151,7 +147,7 @@ pub(crate) struct Loaded {
 
 impl Loaded {
     pub fn tz(&self) -> Tz {
-        tz_of(&self.ctx)
+        self.ctx.tz()
     }
     pub fn can_manage(&self) -> bool {
         self.ctx.can(Action::ManageEvents)
@@ -168,6 +164,12 @@ impl Loaded {
 /// event says 403 `not_eligible` to members without the tag).
 pub(crate) async fn load(conn: &mut Conn, id: i64, viewer: Option<Viewer>) -> AppResult<Loaded> {
     let row = repo::get(conn, id).await?.ok_or(AppError::NotFound("event"))?;
+    loaded(conn, row, viewer).await
+}
+
+/// [`load`] for a row already read (lists).
+async fn loaded(conn: &mut Conn, row: repo::EventRow, viewer: Option<Viewer>) -> AppResult<Loaded> {
+    let id = row.id;
     let ctx = Ctx::load_id(conn, row.community_id, viewer).await?;
     let def = def_of(&row)?;
     let has_tag = match viewer {
@@ -341,7 +343,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         ctx.allow(Action::ManageEvents)?;
-        let tz = tz_of(&ctx);
+        let tz = ctx.tz();
         let def = input.validate(tz)?;
         check_room(tx.conn(), &ctx, def.room_id).await?;
         let starts = match &repeat {
@@ -517,7 +519,7 @@ impl App {
             if skip_canceled && row.canceled {
                 continue;
             }
-            match load(&mut c, row.id, viewer).await {
+            match loaded(&mut c, row, viewer).await {
                 Ok(l) => out.push(view(&mut c, &l, viewer, now).await?),
                 Err(AppError::NotFound(_) | AppError::Forbidden { .. } | AppError::Unauthenticated) => {}
                 Err(e) => return Err(e),

@@ -11,7 +11,7 @@ use yaji_domain::permission::Action;
 use yaji_store::repo::gatherings as repo;
 use yaji_store::Conn;
 
-use super::{changed, load, tz_of, EventView};
+use super::{changed, load, EventView};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::platform::events::finish;
@@ -68,7 +68,7 @@ impl App {
         ctx.allow(Action::TakePart)?;
         let mut input = input;
         input.repeat = None;
-        let def = input.validate(tz_of(&ctx))?;
+        let def = input.validate(ctx.tz())?;
         if def.starts_at <= now {
             return Err(yaji_domain::error::invalid(
                 "starts_at",

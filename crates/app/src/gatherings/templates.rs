@@ -12,7 +12,7 @@ use yaji_domain::gatherings::{Question, TemplateDef, TemplateInput};
 use yaji_domain::permission::Action;
 use yaji_store::repo::gatherings as repo;
 
-use super::{changed, load, tz_of, EventView};
+use super::{changed, load, EventView};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
 use crate::platform::events::finish;
@@ -148,8 +148,8 @@ impl App {
         let ctx = Ctx::load_id(tx.conn(), row.community_id, Some(viewer)).await?;
         ctx.allow(Action::ManageEvents)?;
         let def = def_of(&row)?;
-        let start = yaji_domain::time::instant("starts_at", starts_at, tz_of(&ctx))?;
-        let event = def.event(id, start).validate(tz_of(&ctx))?;
+        let start = yaji_domain::time::instant("starts_at", starts_at, ctx.tz())?;
+        let event = def.event(id, start).validate(ctx.tz())?;
         let event_id =
             self.insert_events(tx.conn(), &ctx, viewer, &event, &[event.starts_at], (None, None), now).await?;
         if let Some(host) = &def.host {

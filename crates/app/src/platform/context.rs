@@ -149,6 +149,11 @@ impl Ctx {
         Ok(user)
     }
 
+    /// The community's time zone (Asia/Shanghai where the stored name is unknown).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
+    }
+
     pub fn allow(&self, action: Action) -> AppResult<()> {
         decide(self.actor, action, self.policy).map_err(|d| match d {
             // A muted member is told when they may speak again.

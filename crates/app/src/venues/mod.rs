@@ -125,10 +125,6 @@ pub struct DayView {
     pub free: i64,
 }
 
-fn tz_of(ctx: &Ctx) -> Tz {
-    ctx.c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
-
 fn def_of(row: &repo::RoomRow) -> AppResult<RoomDef> {
     serde_json::from_str(&row.def).map_err(|e| AppError::Internal(format!("room {}: {e}", row.id)))
 }
@@ -382,7 +378,7 @@ impl App {
     ) -> AppResult<Vec<BookingView>> {
         let mut c = self.db.read().await?;
         let l = load_room(&mut c, id, viewer).await?;
-        let tz = tz_of(&l.ctx);
+        let tz = l.ctx.tz();
         let now = now();
         let from = match from.filter(|s| !s.trim().is_empty()) {
             Some(s) => yaji_domain::time::instant("from", s, tz)?,
@@ -407,7 +403,7 @@ impl App {
     pub async fn room_day(&self, viewer: Option<Viewer>, id: i64, date: Option<&str>) -> AppResult<DayView> {
         let mut c = self.db.read().await?;
         let l = load_room(&mut c, id, viewer).await?;
-        let tz = tz_of(&l.ctx);
+        let tz = l.ctx.tz();
         let now = now();
         let day = match date.filter(|s| !s.trim().is_empty()) {
             Some(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -456,7 +452,7 @@ impl App {
         let l = load_room(tx.conn(), id, Some(viewer)).await?;
         let rule = l.rule().cloned();
         l.ctx.allow(Action::BookRoom { rule: rule.is_some() })?;
-        let tz = tz_of(&l.ctx);
+        let tz = l.ctx.tz();
         let start = yaji_domain::time::instant("starts_at", &input.starts_at, tz)?;
         let end = yaji_domain::time::instant("ends_at", &input.ends_at, tz)?;
         let ranges = match input.repeat_weeks {
@@ -566,7 +562,7 @@ impl App {
         let now = now();
         let mut tx = self.db.write().await?;
         let (b, l) = self.load_booking(tx.conn(), id, viewer).await?;
-        let tz = tz_of(&l.ctx);
+        let tz = l.ctx.tz();
         let view = booking_view(b.clone(), Some(viewer), l.staff(), &l.def, tz, now);
         if !matches!(b.status.as_str(), "pending" | "confirmed") {
             return Ok(view);
@@ -604,7 +600,7 @@ impl App {
         }
         let status = if approve { "confirmed" } else { "declined" };
         repo::set_booking_status(tx.conn(), id, status, now).await?;
-        let detail = serde_json::json!({"room": b.room_name, "status": status, "starts": label(b.starts_at, tz_of(&l.ctx)), "link": format!("/rooms/{}", b.room_id)});
+        let detail = serde_json::json!({"room": b.room_name, "status": status, "starts": label(b.starts_at, l.ctx.tz()), "link": format!("/rooms/{}", b.room_id)});
         notify(
             tx.conn(),
             b.user_id,
@@ -625,7 +621,7 @@ impl App {
             .await?;
         let mut c = self.db.read().await?;
         let b = repo::booking(&mut c, id).await?.ok_or(AppError::NotFound("booking"))?;
-        Ok(booking_view(b, Some(viewer), true, &l.def, tz_of(&l.ctx), now))
+        Ok(booking_view(b, Some(viewer), true, &l.def, l.ctx.tz(), now))
     }
 
     /// The viewer's bookings in a community, from today on.
@@ -636,7 +632,7 @@ impl App {
         let mut out = vec![];
         for b in repo::mine(&mut c, viewer.id, ctx.c.id, now - DAY_MS).await? {
             let room = repo::room(&mut c, b.room_id).await?.ok_or(AppError::NotFound("room"))?;
-            out.push(booking_view(b, Some(viewer), false, &def_of(&room)?, tz_of(&ctx), now));
+            out.push(booking_view(b, Some(viewer), false, &def_of(&room)?, ctx.tz(), now));
         }
         Ok(out)
     }
@@ -650,7 +646,7 @@ impl App {
         let mut out = vec![];
         for b in repo::pending(&mut c, ctx.c.id).await? {
             let room = repo::room(&mut c, b.room_id).await?.ok_or(AppError::NotFound("room"))?;
-            out.push(booking_view(b, Some(viewer), true, &def_of(&room)?, tz_of(&ctx), now));
+            out.push(booking_view(b, Some(viewer), true, &def_of(&room)?, ctx.tz(), now));
         }
         Ok(out)
     }
@@ -669,7 +665,7 @@ impl App {
             tx.commit().await?;
             return self.event(Some(viewer), e).await;
         }
-        let tz = tz_of(&l.ctx);
+        let tz = l.ctx.tz();
         let title = title.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(if b.purpose.is_empty() {
             &l.row.name
         } else {

@@ -3,17 +3,12 @@
 //! (analytics). Kept apart so that gatherings can ask without importing the
 //! booking use cases, which themselves turn bookings into gatherings.
 
-use chrono_tz::Tz;
 use yaji_domain::venues as domain;
 use yaji_store::repo::venues as repo;
 use yaji_store::Conn;
 
 use crate::platform::context::Ctx;
 use crate::AppResult;
-
-fn tz_of(ctx: &Ctx) -> Tz {
-    ctx.c.time_zone.parse().unwrap_or(chrono_tz::Asia::Shanghai)
-}
 
 /// Whether a room is in the community (gatherings held in a room).
 pub(crate) async fn room_in(conn: &mut Conn, community_id: i64, room_id: i64) -> AppResult<bool> {
@@ -25,5 +20,5 @@ pub(crate) async fn utilization(conn: &mut Conn, ctx: &Ctx, from: i64, to: i64) 
     let booked = repo::booked(conn, ctx.c.id, (from, to)).await?;
     let rooms = repo::community_rooms(conn, ctx.c.id).await?.len() as i64;
     let ranges: Vec<(i64, i64)> = booked.iter().map(|&(_, s, e)| (s.max(from), e.min(to))).collect();
-    Ok((rooms, domain::hour_of_week(&ranges, tz_of(ctx)).to_vec()))
+    Ok((rooms, domain::hour_of_week(&ranges, ctx.tz()).to_vec()))
 }

@@ -46,18 +46,6 @@ async fn create(owner: &User, body: Value) -> i64 {
     e["id"].as_i64().unwrap()
 }
 
-/// Calls as `who` (a bearer token), or anonymously with none.
-async fn call(t: &TestApp, who: Option<&User>, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().request(method.parse().unwrap(), t.url(path));
-    if let Some(u) = who {
-        req = req.bearer_auth(&u.token);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    decode(req.send().await.unwrap()).await
-}
-
 fn statuses(regs: &Value) -> Vec<String> {
     regs.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap().to_string()).collect()
 }
@@ -292,7 +280,7 @@ story! {
         assert_eq!((s, r["status"].as_str()), (StatusCode::CREATED, Some("waitlisted")));
         let members_only = create(&owner, json!({"title": "会员专场", "starts_at": at(3, "19:00"), "ends_at": at(3, "20:00"), "audience": "members"})).await;
         assert_error(&visitor.post(&format!("/api/v1/events/{members_only}/registrations"), json!({})).await, 404, "not_found", None);
-        assert_error(&call(&t, None, "GET", &format!("/api/v1/events/{members_only}"), None).await, 401, "unauthenticated", None);
+        assert_error(&t.call_as(None, "GET", &format!("/api/v1/events/{members_only}"), None).await, 401, "unauthenticated", None);
         let tagged = create(&owner, json!({"title": "导师局", "starts_at": at(3, "19:00"), "ends_at": at(3, "20:00"), "audience": "tagged", "audience_tags": ["导师"]})).await;
         assert_error(&members[1].post(&format!("/api/v1/events/{tagged}/registrations"), json!({})).await, 403, "not_eligible", None);
         let (s, _) = owner.put("/api/v1/communities/club/members/m001/tags/%E5%AF%BC%E5%B8%88", json!({})).await;
@@ -300,9 +288,9 @@ story! {
         let (s, _) = members[1].post(&format!("/api/v1/events/{tagged}/registrations"), json!({})).await;
         assert_eq!(s, StatusCode::CREATED);
         // Anonymous people see public gatherings and cannot register.
-        let (s, _) = call(&t, None, "GET", &format!("/api/v1/events/{}", series[0].0), None).await;
+        let (s, _) = t.call_as(None, "GET", &format!("/api/v1/events/{}", series[0].0), None).await;
         assert_eq!(s, StatusCode::OK);
-        let r = call(&t, None, "POST", &format!("/api/v1/events/{}/registrations", series[0].0), Some(json!({}))).await;
+        let r = t.call_as(None, "POST", &format!("/api/v1/events/{}/registrations", series[0].0), Some(json!({}))).await;
         assert_error(&r, 401, "unauthenticated", None);
     }
 }
@@ -376,7 +364,7 @@ story! {
         for (method, path, body, want) in &table {
             for (who, (caller, want)) in callers.iter().zip(want).enumerate() {
                 let body = if body.is_null() { None } else { Some(body.clone()) };
-                let (s, v) = call(&t, *caller, method, path, body).await;
+                let (s, v) = t.call_as(*caller, method, path, body).await;
                 if s.as_u16() != *want {
                     failures.push(format!("{method} {path} as caller {who}: want {want}, got {s} {v}"));
                 }

@@ -152,18 +152,6 @@ story! {
     }
 }
 
-/// Calls as `who`, or anonymously with none.
-async fn call(t: &TestApp, who: Option<&User>, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = reqwest::Client::new().request(method.parse().unwrap(), t.url(path));
-    if let Some(u) = who {
-        req = req.bearer_auth(&u.token);
-    }
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    decode(req.send().await.unwrap()).await
-}
-
 // Every venue endpoint by who calls it: anonymous, a signed-in outsider, a
 // member, a moderator, an admin.
 story! {
@@ -201,7 +189,7 @@ story! {
         for (method, path, body, want) in &table {
             for (who, (caller, want)) in callers.iter().zip(want).enumerate() {
                 let body = if body.is_null() { None } else { Some(body.clone()) };
-                let (s, v) = call(&t, *caller, method, path, body).await;
+                let (s, v) = t.call_as(*caller, method, path, body).await;
                 if s.as_u16() != *want {
                     failures.push(format!("{method} {path} as caller {who}: want {want}, got {s} {v}"));
                 }
@@ -209,14 +197,14 @@ story! {
         }
         // Booking: members and staff by the default rule; outsiders not; anonymous must sign in.
         for (who, (caller, want)) in callers.iter().zip([401u16, 403, 201, 201, 201]).enumerate() {
-            let (s, v) = call(&t, *caller, "POST", &format!("/api/v1/rooms/{room}/bookings"), Some(slot(10 + 2 * who as u32))).await;
+            let (s, v) = t.call_as(*caller, "POST", &format!("/api/v1/rooms/{room}/bookings"), Some(slot(10 + 2 * who as u32))).await;
             if s.as_u16() != want {
                 failures.push(format!("POST bookings as caller {who}: want {want}, got {s} {v}"));
             }
         }
         // Cancelling: only the booker (and staff); others do not see it.
         for (who, (caller, want)) in callers.iter().zip([401u16, 404, 200, 200, 200]).enumerate() {
-            let (s, v) = call(&t, *caller, "DELETE", &format!("/api/v1/bookings/{bid}"), None).await;
+            let (s, v) = t.call_as(*caller, "DELETE", &format!("/api/v1/bookings/{bid}"), None).await;
             if s.as_u16() != want {
                 failures.push(format!("DELETE booking as caller {who}: want {want}, got {s} {v}"));
             }
