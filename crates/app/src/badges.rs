@@ -26,7 +26,7 @@ use crate::{now, rfc3339, App, AppError, AppResult};
 /// What earns a badge automatically.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BadgeRule {
-    /// posts, comments, essence or points.
+    /// posts, comments, essence, points or events (gatherings attended).
     pub counter: String,
     pub at_least: i64,
 }

@@ -1,6 +1,7 @@
 //! Segments: saved groups of members (tags, level or points, role, when
 //! they joined, whether they are active), previewed before saving, listed,
-//! and acted on in bulk — tag, untag, award points, send a message — in one
+//! and acted on in bulk — tag, untag, award points, send a message, invite
+//! to a gathering — in one
 //! transaction, audited, leaving out members who turned community messages
 //! off. Staff (moderators and up) only.
 
@@ -76,6 +77,13 @@ pub enum SegmentAction {
     Message {
         text: String,
     },
+    /// An invitation to a gathering (with an optional note), to each member
+    /// who can see it and has not registered yet.
+    Invite {
+        event_id: i64,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// What a segment's conditions can name in this community.
@@ -91,7 +99,8 @@ pub struct SegmentChoices {
 pub struct SegmentOutcome {
     /// Members acted on.
     pub done: i64,
-    /// Members left out: they turned community messages off, or the tag was already so.
+    /// Members left out: they turned these notices off, the tag was already
+    /// so, or (invitations) they registered already or the gathering's audience leaves them out.
     pub skipped: i64,
 }
 
@@ -378,6 +387,7 @@ impl App {
                 }
                 SegmentAction::Message { text }
             }
+            invite @ SegmentAction::Invite { .. } => invite,
         };
         let now = now();
         let mut tx = self.db.write().await?;
@@ -387,6 +397,12 @@ impl App {
             ctx.allow(Action::AdjustPoints)?;
         }
         let row = repo::get(tx.conn(), ctx.c.id, id).await?.ok_or(AppError::NotFound("segment"))?;
+        let invitation = match &action {
+            SegmentAction::Invite { event_id, note } => {
+                Some(crate::gatherings::invite::invitation(tx.conn(), &ctx, *event_id, note, now).await?)
+            }
+            _ => None,
+        };
         let mut f = filter(self, tx.conn(), &ctx, &parse_rule(&row.rule), now).await?;
         let matched = repo::count(tx.conn(), ctx.c.id, &f).await?;
         if expected.is_some_and(|e| e != matched) {
@@ -404,8 +420,10 @@ impl App {
             )
             .into());
         }
-        if matches!(action, SegmentAction::Message { .. }) {
-            f.unless_off = Some(NotificationKind::CommunityMessage.as_str().to_string());
+        match action {
+            SegmentAction::Message { .. } => f.unless_off = Some(NotificationKind::CommunityMessage.as_str().into()),
+            SegmentAction::Invite { .. } => f.unless_off = Some(NotificationKind::EventInvitation.as_str().into()),
+            _ => {}
         }
         let members = repo::members(tx.conn(), ctx.c.id, &f, 0, MAX_ACTION).await?;
         let mut done = 0;
@@ -433,6 +451,13 @@ impl App {
                         .await?;
                     None
                 }
+                SegmentAction::Invite { .. } => {
+                    let inv = invitation.as_ref().expect("checked above");
+                    if !crate::gatherings::invite::invite(tx.conn(), &ctx, inv, m.user_id, now).await? {
+                        continue;
+                    }
+                    None
+                }
             };
             if let Some(ev) = ev {
                 record_event(tx.conn(), &ev, now).await?;
@@ -444,6 +469,9 @@ impl App {
             SegmentAction::Untag { tag } => ("untag", tag.clone()),
             SegmentAction::Award { amount, reason } => ("award", format!("{amount} · {reason}")),
             SegmentAction::Message { text } => ("message", text.chars().take(200).collect()),
+            SegmentAction::Invite { event_id, .. } => {
+                ("invite", format!("#{event_id} {}", invitation.as_ref().map_or("", |i| i.title.as_str())))
+            }
         };
         let skipped = matched - done;
         let payload = SegmentActed {

@@ -21,10 +21,13 @@ pub enum Counter {
     Essence,
     /// The points balance.
     Points,
+    /// Gatherings attended (checked in at the door or marked by staff).
+    Events,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 4] = [Counter::Posts, Counter::Comments, Counter::Essence, Counter::Points];
+    pub const ALL: [Counter; 5] =
+        [Counter::Posts, Counter::Comments, Counter::Essence, Counter::Points, Counter::Events];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,14 +35,14 @@ impl Counter {
             Counter::Comments => "comments",
             Counter::Essence => "essence",
             Counter::Points => "points",
+            Counter::Events => "events",
         }
     }
 
     pub fn parse(field: &'static str, s: &str) -> Invalid<Counter> {
-        Counter::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s.trim())
-            .ok_or_else(|| invalid(field, "invalid_choice", "counter must be one of: posts, comments, essence, points"))
+        Counter::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
+            invalid(field, "invalid_choice", "counter must be one of: posts, comments, essence, points, events")
+        })
     }
 }
 
@@ -71,9 +74,9 @@ pub struct Builtin {
     pub en: (&'static str, &'static str),
 }
 
-/// The built-in badges. Accepted answers and events attended join with the
-/// capabilities that record them.
-pub const BUILTINS: [Builtin; 8] = [
+/// The built-in badges. Accepted answers join with the capability that
+/// records them.
+pub const BUILTINS: [Builtin; 9] = [
     Builtin {
         key: "first_post",
         icon: "pencil",
@@ -137,6 +140,14 @@ pub const BUILTINS: [Builtin; 8] = [
         at_least: 0,
         zh: ("百日筑基", "在打卡挑战中连续打卡 100 天"),
         en: ("100-day streak", "Checked in 100 days in a row in a challenge"),
+    },
+    Builtin {
+        key: "event_regular",
+        icon: "party-popper",
+        counter: Some(Counter::Events),
+        at_least: 3,
+        zh: ("雅集常客", "参加了 3 场雅集"),
+        en: ("Regular", "Came to 3 gatherings"),
     },
 ];
 

@@ -29,6 +29,7 @@ use crate::{now, rfc3339, App, AppError, AppResult};
 
 mod door;
 mod feeds;
+pub(crate) mod invite;
 mod jobs;
 pub(crate) mod pass;
 mod people;

@@ -109,8 +109,11 @@ async fn preview(
 }
 
 /// A bulk action: `{"action": "tag"|"untag", "tag"}`, `{"action": "award",
-/// "amount", "reason"}` or `{"action": "message", "text"}` (members
-/// who turned community messages off are skipped), with `expected`: the count
+/// "amount", "reason"}`, `{"action": "message", "text"}` (members
+/// who turned community messages off are skipped) or `{"action": "invite",
+/// "event_id", "note"}` (an invitation to a gathering; members already
+/// registered, outside its audience or with invitations off are skipped),
+/// with `expected`: the count
 /// the operator saw; if the segment holds a different number now, nothing is
 /// done and the answer is 409 `segment_changed`.
 #[derive(Deserialize, ToSchema)]

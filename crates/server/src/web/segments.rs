@@ -228,12 +228,19 @@ async fn segment_view(
         let s = app.segment(v, slug, id).await?;
         let members = app.segment_members(v, slug, id, cursor, None).await?;
         let c = app.community(Some(v), slug).await?;
-        Ok::<_, AppError>((c, s, members))
+        // Gatherings to invite the segment to: those staff can still fill.
+        let events: Vec<_> = app
+            .next_events(Some(v), slug, 30)
+            .await?
+            .into_iter()
+            .filter(|e| e.can_manage && e.status == "upcoming")
+            .collect();
+        Ok::<_, AppError>((c, s, members, events))
     }
     .await;
-    let (c, s, members) = or_fail!(page, r);
+    let (c, s, members, events) = or_fail!(page, r);
     let form: HashMap<String, String> = form.into_iter().collect();
-    page.render(status, "segments/segment.html", context! { c, s, members, form, errors, cursor })
+    page.render(status, "segments/segment.html", context! { c, s, members, form, errors, cursor, events })
 }
 
 async fn segment_page(
@@ -259,6 +266,13 @@ fn action_of(f: &Pairs) -> Result<SegmentAction, AppError> {
             SegmentAction::Award { amount: sign * n.abs(), reason: text("reason") }
         }
         "message" => SegmentAction::Message { text: text("text") },
+        "invite" => SegmentAction::Invite {
+            event_id: first(f, "event_id")
+                .trim()
+                .parse()
+                .map_err(|_| invalid("event_id", "required", "choose a gathering"))?,
+            note: text("note"),
+        },
         _ => return Err(invalid("action", "invalid_choice", "choose what to do").into()),
     })
 }

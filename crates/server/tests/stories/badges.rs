@@ -138,3 +138,34 @@ story! {
         assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'badge_earned'").await, 5);
     }
 }
+
+story! {
+    async fn coming_to_three_gatherings_makes_a_regular(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let ann = t.user("ann").await;
+        ann.post("/api/v1/communities/club/join", json!({})).await;
+        // A custom rule over the same count: two gatherings.
+        let (s, b) = owner.post(BADGES, json!({"name": "Two evenings", "icon": "party-popper", "counter": "events", "at_least": 2})).await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        let soon = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+        for i in 0..3 {
+            let (_, e) = owner
+                .post("/api/v1/communities/club/events", json!({"title": format!("读书会 {i}"), "starts_at": soon(1), "ends_at": soon(2)}))
+                .await;
+            let id = e["id"].as_i64().unwrap();
+            let (_, r) = ann.post(&format!("/api/v1/events/{id}/registrations"), json!({})).await;
+            let (s, d) = owner.post(&format!("/api/v1/events/{id}/check-ins"), json!({"code": r["ticket_code"]})).await;
+            assert_eq!((s, d["outcome"].as_str()), (StatusCode::OK, Some("checked_in")), "{d}");
+            t.drain().await;
+            let held = badges_of(&ann, "ann").await;
+            let expect: &[&str] = match i {
+                0 => &[],
+                1 => &["Two evenings"],
+                _ => &["Two evenings", "event_regular"],
+            };
+            assert_eq!(held, expect, "after gathering {i}");
+        }
+        assert_error(&owner.post(BADGES, json!({"name": "x", "counter": "tickets", "at_least": 2})).await, 422, "invalid_choice", Some("counter"));
+    }
+}

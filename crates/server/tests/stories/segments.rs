@@ -177,3 +177,54 @@ story! {
         assert_eq!(t.count(&format!("SELECT COUNT(*) FROM member_tags WHERE tag = 'winback' AND user_id = {}", id("bob"))).await, 1);
     }
 }
+
+story! {
+    async fn a_segment_is_invited_to_a_gathering(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        owner.post("/api/v1/communities", community("other", "open")).await;
+        let mut users = vec![];
+        for n in ["ann", "bob", "cat", "dan"] {
+            let u = t.user(n).await;
+            u.post("/api/v1/communities/club/join", json!({})).await;
+            users.push(u);
+        }
+        let (ann, bob, cat) = (&users[0], &users[1], &users[2]);
+        for n in ["ann", "bob", "cat"] {
+            owner.put(&format!("/api/v1/communities/club/members/{n}/tags/reader"), json!({})).await;
+        }
+        let (_, seg) = owner.post(SEGS, json!({"name": "Readers", "rule": {"tags_any": ["reader"]}})).await;
+        let url = format!("{SEGS}/{}/actions", seg["id"]);
+        let at = |d: i64| (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
+        let event = |c: &'static str, title: &'static str| {
+            let owner = &owner;
+            async move {
+                let body = json!({"title": title, "starts_at": at(3), "ends_at": at(4)});
+                owner.post(&format!("/api/v1/communities/{c}/events"), body).await.1["id"].as_i64().unwrap()
+            }
+        };
+        let id = event("club", "读书会").await;
+        // Ann registered already; Cat turned invitations off: only Bob is invited.
+        ann.post(&format!("/api/v1/events/{id}/registrations"), json!({})).await;
+        cat.put("/api/v1/me/email", json!({"quiet_start": 0, "quiet_end": 0, "modes": {"event_invitation": "off"}})).await;
+        let (s, out) = owner.post(&url, json!({"action": "invite", "event_id": id, "note": "周五见", "expected": 3})).await;
+        assert_eq!((s, out), (StatusCode::OK, json!({"done": 1, "skipped": 2})));
+        let sent = t.count("SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.kind = 'event_invitation' AND u.username = 'bob'").await;
+        assert_eq!((sent, t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'event_invitation'").await), (1, 1));
+        // The invitation links with attribution; registering through it counts in the funnel.
+        let (_, inbox) = bob.get("/api/v1/me/notifications").await;
+        let link = inbox.to_string();
+        assert!(link.contains(&format!("/events/{id}?via=invite")), "{inbox}");
+        bob.post(&format!("/api/v1/events/{id}/registrations"), json!({"via": "invite"})).await;
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM event_registrations WHERE event_id = {id} AND via = 'invite'")).await, 1);
+        // Another community's gathering, a cancelled one, a missing one: named, nothing sent.
+        let elsewhere = event("other", "别处").await;
+        assert_error(&owner.post(&url, json!({"action": "invite", "event_id": elsewhere})).await, 422, "not_found", Some("event_id"));
+        let gone = event("club", "取消了").await;
+        owner.post(&format!("/api/v1/events/{gone}/cancel"), json!({})).await;
+        assert_error(&owner.post(&url, json!({"action": "invite", "event_id": gone})).await, 422, "closed", Some("event_id"));
+        assert_eq!(t.count("SELECT COUNT(*) FROM notifications WHERE kind = 'event_invitation'").await, 1);
+        let acted = t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'segment_acted'").await;
+        assert_eq!(acted, 1);
+    }
+}

@@ -63,6 +63,19 @@ story! {
         let (_, p) = owner.get("/api/v1/communities/club/members/ann/points").await;
         assert_eq!(p["balance"], 7);
 
+        // With a gathering coming up, the segment can be invited to it; a missing choice is named.
+        let at = |d: i64| (chrono::Utc::now() + chrono::Duration::days(d)).to_rfc3339();
+        let (_, e) = owner.post("/api/v1/communities/club/events", json!({"title": "茶会", "starts_at": at(2), "ends_at": at(3)})).await;
+        let (_, seg) = o.page(&page_url).await;
+        assert!(seg.contains(r#"<option value="invite""#) && seg.contains("茶会"), "{seg}");
+        let r = o.post_form(&csrf, &act, &[("action", "invite"), ("event_id", ""), ("expected", "1")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let eid = e["id"].to_string();
+        let r = o.post_form(&csrf, &act, &[("action", "invite"), ("event_id", &eid), ("note", "带上书"), ("expected", "1")]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("{page_url}?n=1&notice=segment_acted"));
+        let (_, inbox) = a.page("/notifications").await;
+        assert!(inbox.contains("茶会") && inbox.contains("带上书") && inbox.contains("?via=invite"), "{inbox}");
+
         // Bob is tagged meanwhile: the old count is refused, nothing is sent, the page says to look again.
         owner.put("/api/v1/communities/club/members/bob/tags/reader", json!({})).await;
         let r = o.post_form(&csrf, &act, &[("action", "message"), ("text", "see you friday"), ("expected", "1")]).await;

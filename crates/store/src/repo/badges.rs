@@ -197,6 +197,10 @@ pub async fn count(conn: &mut Conn, community_id: i64, user_id: i64, counter: &s
         "points" => {
             "SELECT COALESCE(MAX(balance), 0) FROM points_balances WHERE community_id = $1 AND user_id = $2"
         }
+        "events" => {
+            "SELECT COUNT(*) FROM event_registrations r JOIN events e ON e.id = r.event_id
+             WHERE e.community_id = $1 AND r.user_id = $2 AND r.status = 'attended'"
+        }
         _ => return Ok(0),
     };
     query_scalar(sql).binds((community_id, user_id)).fetch_one(conn).await
@@ -226,6 +230,10 @@ pub async fn backfill(
              GROUP BY author_id HAVING COUNT(*) >= $3"
         }
         "points" => "SELECT user_id AS uid FROM points_balances WHERE community_id = $1 AND balance >= $3",
+        "events" => {
+            "SELECT r.user_id AS uid FROM event_registrations r JOIN events e ON e.id = r.event_id
+             WHERE e.community_id = $1 AND r.status = 'attended' GROUP BY r.user_id HAVING COUNT(*) >= $3"
+        }
         _ => return Ok(0),
     };
     // `WHERE true` lets SQLite read the ON CONFLICT clause after a SELECT.
