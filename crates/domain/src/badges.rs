@@ -76,7 +76,7 @@ pub struct Builtin {
 
 /// The built-in badges. Accepted answers join with the capability that
 /// records them.
-pub const BUILTINS: [Builtin; 9] = [
+pub const BUILTINS: [Builtin; 10] = [
     Builtin {
         key: "first_post",
         icon: "pencil",
@@ -134,6 +134,14 @@ pub const BUILTINS: [Builtin; 9] = [
         en: ("21-day streak", "Checked in 21 days in a row in a challenge"),
     },
     Builtin {
+        key: "streak_30",
+        icon: "flame",
+        counter: None,
+        at_least: 0,
+        zh: ("月度坚持", "在打卡挑战中连续打卡 30 天"),
+        en: ("30-day streak", "Checked in 30 days in a row in a challenge"),
+    },
+    Builtin {
         key: "streak_100",
         icon: "flame",
         counter: None,
@@ -151,11 +159,14 @@ pub const BUILTINS: [Builtin; 9] = [
     },
 ];
 
-/// The built-in badge a streak of `days` earns, if one does.
+/// The built-in badge a streak of `days` earns, if one does (when the
+/// challenge has a milestone of that length: 7, 21 and 100 by default, 30
+/// when the organizer adds it).
 pub fn streak_badge(days: i64) -> Option<&'static str> {
     match days {
         7 => Some("streak_7"),
         21 => Some("streak_21"),
+        30 => Some("streak_30"),
         100 => Some("streak_100"),
         _ => None,
     }
