@@ -31,6 +31,12 @@ pub const SIGNUP_PER_IP: Limit = Limit { max: 20, window: Duration::from_secs(36
 /// whatever the address: enough for a full hall, and a leaked pass lets a
 /// script make at most this many.
 pub const SIGNUP_PER_EVENT: Limit = Limit { max: 300, window: Duration::from_secs(3600) };
+/// Light accounts (name and email, at a public gathering or room) from one
+/// address: a venue's Wi-Fi fits a full room of newcomers in an hour; a
+/// gathering's own budget (`SIGNUP_PER_EVENT`) caps them per gathering too.
+pub const LIGHT_PER_IP: Limit = Limit { max: 60, window: Duration::from_secs(3600) };
+/// Sign-in links asked for from one address.
+pub const SIGN_IN_LINKS_PER_IP: Limit = Limit { max: 10, window: Duration::from_secs(3600) };
 
 #[derive(Default)]
 pub struct LoginThrottle {

@@ -19,6 +19,8 @@ pub struct UserView {
     pub time_zone: String,
     pub is_site_admin: bool,
     pub created_at: String,
+    /// A light account (a visitor's name and email, no password yet).
+    pub light: bool,
 }
 
 impl From<repo::user::UserRow> for UserView {
@@ -33,6 +35,7 @@ impl From<repo::user::UserRow> for UserView {
             time_zone: u.time_zone,
             is_site_admin: u.is_site_admin == 1,
             created_at: rfc3339(u.created_at),
+            light: u.light == 1,
         }
     }
 }

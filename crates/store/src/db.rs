@@ -189,6 +189,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (21, "lotteries", include_str!("../migrations/0021_lotteries.sql")),
     (22, "gatherings", include_str!("../migrations/0022_gatherings.sql")),
     (23, "venues", include_str!("../migrations/0023_venues.sql")),
+    (24, "light_accounts", include_str!("../migrations/0024_light_accounts.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -19,11 +19,12 @@ use yaji_domain::permission::Action;
 use yaji_store::repo::gatherings as repo;
 use yaji_store::Conn;
 
-use crate::accounts::Viewer;
+use crate::accounts::{insert_light, LightInput, Session, Viewer};
 use crate::platform::context::Ctx;
 use crate::platform::events::{finish, record_event};
 use crate::platform::jobs::{enqueue, Job};
 use crate::platform::notifications::notify;
+use crate::throttle::{LIGHT_PER_IP, SIGNUP_PER_EVENT};
 use crate::views::PersonView;
 use crate::{now, rfc3339, App, AppError, AppResult};
 
@@ -546,65 +547,53 @@ impl App {
     ) -> AppResult<RegistrationView> {
         let now = now();
         let mut tx = self.db.write().await?;
-        let l = load(tx.conn(), id, Some(viewer)).await?;
-        l.ctx.allow(Action::RegisterForEvent { audience: l.def.audience, has_tag: l.has_tag })?;
-        let guests = input.guests.unwrap_or(0);
-        if l.row.proposal_open {
-            return Err(AppError::conflict(
-                "not_approved",
-                None,
-                "the gathering is a proposal staff have not approved yet",
-            ));
-        }
-        domain::may_register(&l.def, l.row.canceled, guests, now).map_err(|r| refusal(r, &l.def))?;
-        let answers = domain::answers(&l.def.questions, &input.answers)?;
-        let answers = serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.to_string()))?;
-        let via = input.via.map(|v| {
-            v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(40).collect::<String>()
-        });
-        let row = repo::lock(tx.conn(), id).await?.ok_or(AppError::NotFound("event"))?;
-        let existing = repo::reg_of(tx.conn(), id, viewer.id).await?;
-        if let Some(r) = &existing {
-            if RegStatus::parse("status", &r.status).is_ok_and(|s| s.active()) {
+        match register_in(tx.conn(), id, viewer, input, now).await? {
+            (Some(ev), mine) => {
+                finish(tx, ev, now).await?;
+                Ok(door::reg_view(mine, false))
+            }
+            (None, _) => {
                 tx.commit().await?;
-                return self.my_registration(viewer, id).await;
+                self.my_registration(viewer, id).await
             }
         }
-        let seats = domain::seats(guests);
-        let status = domain::place(row.capacity, row.taken, seats, l.def.approval && !l.can_manage());
-        let code = domain::ticket_code(rand::random());
-        let reg = repo::NewReg {
-            event_id: id,
-            user_id: viewer.id,
-            status: status.as_str(),
-            guests,
-            answers: &answers,
-            ticket_code: &code,
-            source: "self",
-            via: via.as_deref().filter(|v| !v.is_empty()),
-            now,
-        };
-        let reg_id = match &existing {
-            Some(r) => {
-                repo::renew_reg(tx.conn(), r.id, &reg).await?;
-                r.id
+    }
+
+    /// A visitor registers for a public gathering with a name and an email:
+    /// a light account, its session and the registration, in one
+    /// transaction (a refused registration leaves no account behind). The
+    /// crowd at the door shares the gathering's budget, not the address's.
+    pub async fn register_visitor(
+        &self,
+        id: i64,
+        who: LightInput<'_>,
+        input: RegisterInput,
+        client: &str,
+    ) -> AppResult<(Session, RegistrationView)> {
+        let budgets = [(format!("light:{client}"), &LIGHT_PER_IP), (format!("light-event:{id}"), &SIGNUP_PER_EVENT)];
+        self.take_budgets(&budgets)?;
+        let r = async {
+            let now = now();
+            let mut tx = self.db.write().await?;
+            let l = load(tx.conn(), id, None).await?;
+            if l.def.audience != Audience::Public {
+                return Err(AppError::Unauthenticated);
             }
-            None => repo::insert_reg(tx.conn(), reg).await?,
-        };
-        if status.holds_seats() {
-            repo::add_taken(tx.conn(), id, seats).await?;
+            let user = insert_light(tx.conn(), &who, now).await?;
+            let viewer = user.viewer();
+            let (ev, mine) = register_in(tx.conn(), id, viewer, input, now).await?;
+            let session = self.session_in(tx.conn(), user, now).await?;
+            match ev {
+                Some(ev) => finish(tx, ev, now).await?,
+                None => tx.commit().await?,
+            }
+            Ok((session, door::reg_view(mine, false)))
         }
-        let payload = RegistrationCreated {
-            registration_id: reg_id,
-            user_id: viewer.id,
-            status: status.as_str().to_string(),
-            guests,
-            source: "self".into(),
-            via,
-        };
-        let mine = repo::reg(tx.conn(), reg_id).await?.ok_or(AppError::NotFound("registration"))?;
-        finish(tx, Event::of(Some(row.community_id), viewer.id, Subject::Gathering(id), &payload), now).await?;
-        Ok(door::reg_view(mine, false))
+        .await;
+        if r.is_err() {
+            self.give_back_budgets(&budgets);
+        }
+        r
     }
 
     /// The viewer's registration with its ticket.
@@ -659,6 +648,75 @@ pub(crate) fn moved(
 /// The activity event of a change to a gathering (`event_updated`, `event_canceled`).
 pub(crate) fn changed(kind: Kind, community_id: i64, actor: i64, id: i64, title: &str) -> Event {
     Event::of_kind(kind, Some(community_id), actor, Subject::Gathering(id), &EventChanged { title: title.to_string() })
+}
+
+/// The registration itself, in the caller's transaction: the event to
+/// append (none when the viewer holds an active registration already) and
+/// the viewer's registration as it stands.
+async fn register_in(
+    conn: &mut Conn,
+    id: i64,
+    viewer: Viewer,
+    input: RegisterInput,
+    now: i64,
+) -> AppResult<(Option<Event>, repo::RegRow)> {
+    let l = load(conn, id, Some(viewer)).await?;
+    l.ctx.allow(Action::RegisterForEvent { audience: l.def.audience, has_tag: l.has_tag })?;
+    let guests = input.guests.unwrap_or(0);
+    if l.row.proposal_open {
+        return Err(AppError::conflict(
+            "not_approved",
+            None,
+            "the gathering is a proposal staff have not approved yet",
+        ));
+    }
+    domain::may_register(&l.def, l.row.canceled, guests, now).map_err(|r| refusal(r, &l.def))?;
+    let answers = domain::answers(&l.def.questions, &input.answers)?;
+    let answers = serde_json::to_string(&answers).map_err(|e| AppError::Internal(e.to_string()))?;
+    let via = input.via.map(|v| {
+        v.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').take(40).collect::<String>()
+    });
+    let row = repo::lock(conn, id).await?.ok_or(AppError::NotFound("event"))?;
+    let existing = repo::reg_of(conn, id, viewer.id).await?;
+    if let Some(r) = existing.clone() {
+        if RegStatus::parse("status", &r.status).is_ok_and(|s| s.active()) {
+            return Ok((None, r));
+        }
+    }
+    let seats = domain::seats(guests);
+    let status = domain::place(row.capacity, row.taken, seats, l.def.approval && !l.can_manage());
+    let code = domain::ticket_code(rand::random());
+    let reg = repo::NewReg {
+        event_id: id,
+        user_id: viewer.id,
+        status: status.as_str(),
+        guests,
+        answers: &answers,
+        ticket_code: &code,
+        source: "self",
+        via: via.as_deref().filter(|v| !v.is_empty()),
+        now,
+    };
+    let reg_id = match &existing {
+        Some(r) => {
+            repo::renew_reg(conn, r.id, &reg).await?;
+            r.id
+        }
+        None => repo::insert_reg(conn, reg).await?,
+    };
+    if status.holds_seats() {
+        repo::add_taken(conn, id, seats).await?;
+    }
+    let payload = RegistrationCreated {
+        registration_id: reg_id,
+        user_id: viewer.id,
+        status: status.as_str().to_string(),
+        guests,
+        source: "self".into(),
+        via,
+    };
+    let mine = repo::reg(conn, reg_id).await?.ok_or(AppError::NotFound("registration"))?;
+    Ok((Some(Event::of(Some(row.community_id), viewer.id, Subject::Gathering(id), &payload)), mine))
 }
 
 /// Cancels a registration under the event's lock, freeing its seats for the waitlist.

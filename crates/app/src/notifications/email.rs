@@ -220,16 +220,46 @@ impl App {
         crate::platform::jobs::enqueue(conn, Job::EmailSweep { at }, now()).await
     }
 
-    /// One pass of the mailer at time `now`: decide, send, record.
-    pub async fn run_mail_sweep(&self, now: i64) -> AppResult<SweepReport> {
-        let Some(cfg) = self.cfg.mail.clone() else {
-            return Err(AppError::Internal("email is not configured".into()));
-        };
+    /// The SMTP transport and sender of the configured mail.
+    fn transport(cfg: &MailConfig) -> AppResult<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)
             .map_err(|e| AppError::Internal(format!("smtp url: {e}")))?
             .timeout(Some(std::time::Duration::from_secs(20)))
             .build();
         let from: Mailbox = cfg.from.parse().map_err(|e| AppError::Internal(format!("mail from: {e}")))?;
+        Ok((transport, from))
+    }
+
+    /// Sends one plain-text message now, outside the notification pipeline
+    /// (sign-in links: they must not wait for quiet hours or sit in an inbox).
+    pub(crate) async fn send_now(&self, to: &str, subject: &str, body: String) -> AppResult<()> {
+        let Some(cfg) = self.cfg.mail.clone() else {
+            return Err(AppError::conflict("mail_not_configured", None, "this site does not send email"));
+        };
+        let (transport, from) = Self::transport(&cfg)?;
+        let to: Mailbox = to.parse().map_err(|_| invalid("email", "invalid_email", "not a deliverable address"))?;
+        let msg = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| AppError::Internal(format!("mail: {e}")))?;
+        transport.send(msg).await.map_err(|e| AppError::Internal(format!("smtp: {e}")))?;
+        Ok(())
+    }
+
+    /// The public base URL links in email point to.
+    pub(crate) fn public_url(&self) -> Option<String> {
+        self.cfg.mail.as_ref().map(|m| m.public_url.trim_end_matches('/').to_string())
+    }
+
+    /// One pass of the mailer at time `now`: decide, send, record.
+    pub async fn run_mail_sweep(&self, now: i64) -> AppResult<SweepReport> {
+        let Some(cfg) = self.cfg.mail.clone() else {
+            return Err(AppError::Internal("email is not configured".into()));
+        };
+        let (transport, from) = Self::transport(&cfg)?;
         let key = {
             let mut tx = self.db.write().await?;
             let key = self.unsubscribe_key(tx.conn()).await?;

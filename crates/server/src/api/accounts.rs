@@ -24,6 +24,85 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_token))
         .routes(routes!(change_password))
         .routes(routes!(sessions, end_other_sessions))
+        .routes(routes!(light))
+        .routes(routes!(sign_in_link))
+        .routes(routes!(use_sign_in_link))
+        .routes(routes!(finish_account))
+}
+
+/// A session as the API answers it: the user and the CSRF token, with the cookie set.
+fn session_response(c: &Call, sess: yaji_app::accounts::Session, status: StatusCode) -> Response {
+    let mut res = (status, axum::Json(LoginResponse { user: sess.user, csrf_token: sess.csrf })).into_response();
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, c.auth.secure));
+    res
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LightBody {
+    display_name: String,
+    email: String,
+    #[serde(default)]
+    locale: String,
+}
+
+/// A light account: a name and an email, no password; signed in at once
+/// (sets the `yaji_session` cookie). 409 `email_has_account` when the
+/// address has an account already.
+#[utoipa::path(post, path = "/api/v1/auth/light", tag = "accounts", request_body = LightBody,
+    responses((status = 201, body = LoginResponse), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn light(c: Call, Json(b): Json<LightBody>) -> ApiResult<Response> {
+    let who = yaji_app::accounts::LightInput { display_name: &b.display_name, email: &b.email, locale: &b.locale };
+    let sess = c.app.light_sign_up(who, &c.auth.client_ip).await?;
+    Ok(session_response(&c, sess, StatusCode::CREATED))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct LinkBody {
+    email: String,
+    /// A local path the link leads to after signing in.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Mails a one-time sign-in link (30 minutes) to the account with this
+/// address, if there is one; the answer is 202 either way.
+#[utoipa::path(post, path = "/api/v1/auth/sign-in-link", tag = "accounts", request_body = LinkBody,
+    responses((status = 202), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn sign_in_link(c: Call, Json(b): Json<LinkBody>) -> ApiResult<Response> {
+    c.app.send_sign_in_link(&b.email, b.next.as_deref(), &c.auth.client_ip).await?;
+    Ok(StatusCode::ACCEPTED.into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+struct UseLinkBody {
+    /// The secret from the link's path.
+    token: String,
+}
+
+/// Signs in with a sign-in link's secret (once; 409 `link_expired` after).
+#[utoipa::path(post, path = "/api/v1/auth/sign-in-link/use", tag = "accounts", request_body = UseLinkBody,
+    responses((status = 200, body = LoginResponse), (status = 409, body = ErrorBody)))]
+async fn use_sign_in_link(c: Call, Json(b): Json<UseLinkBody>) -> ApiResult<Response> {
+    let sess = c.app.sign_in_with_link(&b.token).await?;
+    Ok(session_response(&c, sess, StatusCode::OK))
+}
+
+#[derive(Deserialize, ToSchema)]
+struct FinishBody {
+    username: String,
+    password: String,
+}
+
+/// A light account chooses its username and password; every other session ends.
+#[utoipa::path(post, path = "/api/v1/me/finish", tag = "accounts", request_body = FinishBody,
+    responses((status = 200, body = UserView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn finish_account(c: Call, Json(b): Json<FinishBody>) -> ApiResult<Response> {
+    let keep = match &c.auth.via {
+        Via::Session { token } => Some(token.clone()),
+        _ => None,
+    };
+    ok(c.app.complete_account(c.require()?, &b.username, &b.password, keep.as_deref()).await?)
 }
 
 #[derive(Deserialize, ToSchema)]

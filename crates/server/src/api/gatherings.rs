@@ -25,6 +25,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, update))
         .routes(routes!(cancel))
         .routes(routes!(register, registrations))
+        .routes(routes!(register_visitor))
         .routes(routes!(mine, unregister))
         .routes(routes!(act))
         .routes(routes!(add))
@@ -106,6 +107,43 @@ async fn cancel(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
 async fn register(c: Call, Path(id): Path<i64>, b: Option<Json<RegisterInput>>) -> ApiResult<Response> {
     let b = b.map(|Json(b)| b).unwrap_or_default();
     created(c.app.register_for_event(c.require()?, id, b).await?)
+}
+
+#[derive(Deserialize, ToSchema)]
+struct VisitorBody {
+    display_name: String,
+    email: String,
+    #[serde(default)]
+    locale: String,
+    #[serde(flatten)]
+    #[schema(inline)]
+    registration: RegisterInput,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+struct VisitorRegistered {
+    registration: RegistrationView,
+    /// Send as `X-CSRF-Token` on writes with the session cookie this sets.
+    csrf_token: String,
+}
+
+/// A visitor without an account registers for a public gathering with a
+/// name and an email: a light account (no password), its session (the
+/// `yaji_session` cookie) and the registration, in one step. 409
+/// `email_has_account` when the address has an account (sign in first);
+/// 401 for gatherings that are not public.
+#[utoipa::path(post, path = "/api/v1/events/{id}/visitor-registrations", tag = "gatherings", params(("id" = i64, Path)), request_body = VisitorBody,
+    responses((status = 201, body = VisitorRegistered), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn register_visitor(c: Call, Path(id): Path<i64>, Json(b): Json<VisitorBody>) -> ApiResult<Response> {
+    let who = yaji_app::accounts::LightInput { display_name: &b.display_name, email: &b.email, locale: &b.locale };
+    let (sess, registration) = c.app.register_visitor(id, who, b.registration, &c.auth.client_ip).await?;
+    let body = VisitorRegistered { registration, csrf_token: sess.csrf };
+    let mut res = (axum::http::StatusCode::CREATED, axum::Json(body)).into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        crate::auth::set_cookie(crate::auth::SESSION_COOKIE, &sess.token, sess.max_age_secs, true, c.auth.secure),
+    );
+    Ok(res)
 }
 
 /// Registrations with answers and contact (staff); door staff see names and statuses.

@@ -12,12 +12,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use minijinja::context;
+use yaji_app::accounts::LightInput;
 use yaji_app::gatherings::{RegisterInput, StaffAction};
 use yaji_app::AppError;
 use yaji_domain::gatherings::{EventInput, Question, QuestionKind, Repeat};
 
 use super::form::{all, commas, first, opt_i64, with_notice, Form, Pairs};
 use super::{Page, Tab, WebForm};
+use crate::auth::{set_cookie, SESSION_COOKIE};
 use crate::AppState;
 
 pub(super) const NAV: &[Tab] =
@@ -28,6 +30,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/c/{slug}/events.ics", get(community_ics))
         .route("/events/{id}", get(event_page))
         .route("/events/{id}/register", post(register))
+        .route("/events/{id}/register-visitor", post(register_visitor))
         .route("/events/{id}/unregister", post(unregister))
         .route("/events/{id}/edit", get(edit_page).post(edit))
         .route("/events/{id}/cancel", post(cancel))
@@ -218,28 +221,56 @@ async fn refused(page: &Page, id: i64, e: AppError, answers: Form) -> Response {
     }
 }
 
-async fn register(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Pairs>) -> Response {
-    // Answers come as q0, q1 …; a multiple choice repeats its name.
+/// The registration form's answers (q0, q1 …; a multiple choice repeats its name), guests and link attribution.
+fn registration_of(f: &Pairs, form: &Form) -> Result<RegisterInput, AppError> {
     let mut answers = BTreeMap::new();
-    for (k, _) in &f {
+    for (k, _) in f {
         if let Some(i) = k.strip_prefix('q') {
-            let vals: Vec<serde_json::Value> = all(&f, k).map(|v| serde_json::Value::from(v.to_string())).collect();
+            let vals: Vec<serde_json::Value> = all(f, k).map(|v| serde_json::Value::from(v.to_string())).collect();
             answers.insert(i.to_string(), serde_json::Value::Array(vals));
         }
     }
+    Ok(RegisterInput {
+        answers,
+        guests: opt_i64(form, "guests")?,
+        via: Some(first(f, "via").to_string()).filter(|v| !v.is_empty()),
+    })
+}
+
+async fn register(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Pairs>) -> Response {
     let form: Form = f.iter().cloned().collect();
-    let r = async {
-        let input = RegisterInput {
-            answers,
-            guests: opt_i64(&form, "guests")?,
-            via: Some(first(&f, "via").to_string()).filter(|v| !v.is_empty()),
-        };
-        page.state.app.register_for_event(page.auth.require()?, id, input).await
-    }
-    .await;
+    let r =
+        async { page.state.app.register_for_event(page.auth.require()?, id, registration_of(&f, &form)?).await }.await;
     match r {
         Ok(reg) => with_notice(&format!("/events/{id}"), &format!("registration_{}", reg.status)),
         Err(e) => refused(&page, id, e, form).await,
+    }
+}
+
+/// A visitor registers with a name and an email (a light account), and is signed in.
+async fn register_visitor(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Pairs>) -> Response {
+    let mut form: Form = f.iter().cloned().collect();
+    let r = async {
+        let who = LightInput { display_name: first(&f, "display_name"), email: first(&f, "email"), locale: page.lang };
+        page.state.app.register_visitor(id, who, registration_of(&f, &form)?, &page.auth.client_ip).await
+    }
+    .await;
+    match r {
+        Ok((sess, reg)) => {
+            let mut res = with_notice(&format!("/events/{id}"), &format!("registration_{}", reg.status));
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, &sess.token, sess.max_age_secs, true, page.auth.secure),
+            );
+            res
+        }
+        Err(e) => {
+            // Someone who has an account already: offer a sign-in link to that address.
+            if matches!(e, AppError::Conflict { code: "email_has_account", .. }) {
+                form.insert("signin_link".into(), "1".into());
+            }
+            refused(&page, id, e, form).await
+        }
     }
 }
 

@@ -34,6 +34,7 @@ mod faq;
 mod form;
 mod gatherings;
 mod i18n;
+mod light;
 mod lotteries;
 mod membership;
 mod moderation;
@@ -75,6 +76,7 @@ struct Capability {
 
 const CAPABILITIES: &[Capability] = &[
     Capability { routes: accounts::routes, templates: accounts::TEMPLATES, nav: &[] },
+    Capability { routes: light::routes, templates: light::TEMPLATES, nav: &[] },
     Capability { routes: communities::routes, templates: communities::TEMPLATES, nav: communities::NAV },
     Capability { routes: membership::routes, templates: membership::TEMPLATES, nav: membership::NAV },
     Capability { routes: content::routes, templates: content::TEMPLATES, nav: &[] },

@@ -271,3 +271,86 @@ async fn notifications_become_email_with_modes_quiet_hours_digests_and_unsubscri
         t.cleanup().await;
     }
 }
+
+/// A visitor who registered with a name and an email comes back by a
+/// one-time sign-in link: mailed at once, opened as a page with a button
+/// (a mail scanner that opens it signs no one in), used once.
+#[tokio::test]
+async fn light_accounts_come_back_by_a_sign_in_link() {
+    let smtp = Smtp::start();
+    for b in Backend::ALL {
+        let before = smtp.messages().len();
+        let mail = MailConfig {
+            smtp_url: format!("smtp://127.0.0.1:{}", smtp.port),
+            from: "Yaji <noreply@yaji.test>".into(),
+            public_url: "http://yaji.test".into(),
+        };
+        let t = TestApp::spawn_cfg(b, Default::default(), Some(mail)).await;
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let soon = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+        let (_, e) = owner
+            .post(
+                "/api/v1/communities/club/events",
+                json!({"title": "茶会", "starts_at": soon(30), "ends_at": soon(32)}),
+            )
+            .await;
+        let id = e["id"].as_i64().unwrap();
+        let visitor = Browser::new(&t);
+        let r = visitor
+            .post(t.url(&format!("/api/v1/events/{id}/visitor-registrations")))
+            .json(&json!({"display_name": "小王", "email": "Wang@Example.com"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+
+        // An address nobody has: the same answer, nothing sent.
+        let ask = |email: &str| {
+            reqwest::Client::new()
+                .post(t.url("/api/v1/auth/sign-in-link"))
+                .json(&json!({"email": email, "next": format!("/events/{id}")}))
+                .send()
+        };
+        assert_eq!(ask("nobody@example.com").await.unwrap().status(), StatusCode::ACCEPTED);
+        assert_eq!(smtp.messages().len(), before);
+        assert_eq!(ask("wang@example.com").await.unwrap().status(), StatusCode::ACCEPTED);
+        let msgs = smtp.messages();
+        assert_eq!(msgs.len(), before + 1, "{b:?}");
+        let msg = decoded(&msgs[before]);
+        assert!(msg.contains("To: wang@example.com") && msg.contains("小王"), "{msg}");
+        let link = msg.lines().find(|l| l.starts_with("http://yaji.test/login/link/")).unwrap().to_string();
+        let token = link.trim_start_matches("http://yaji.test/login/link/").split('?').next().unwrap().to_string();
+        assert!(link.ends_with(&format!("?next=%2Fevents%2F{id}")), "{link}");
+        // The secret is stored only as its hash.
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM sign_in_links WHERE token_hash = '{token}'")).await, 0);
+
+        // Opening the link shows a button; only pressing it signs in, once.
+        let phone = Browser::new(&t);
+        let path = link.trim_start_matches("http://yaji.test");
+        let (s, html) = phone.page(path).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            t.count("SELECT COUNT(*) FROM sign_in_links WHERE used_at IS NOT NULL").await,
+            0,
+            "a GET uses nothing"
+        );
+        let r = phone.post_form(&csrf_of(&html), path, &[]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/events/{id}?notice=signed_in"));
+        let (_, page) = phone.page(&format!("/events/{id}")).await;
+        assert!(page.contains("ticket-code"), "signed in as the visitor, the ticket shows");
+        let again = reqwest::Client::new()
+            .post(t.url("/api/v1/auth/sign-in-link/use"))
+            .json(&json!({"token": token}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::CONFLICT);
+        // Five links an hour per account at most; asking more answers the same and sends nothing.
+        for _ in 0..6 {
+            ask("wang@example.com").await.unwrap();
+        }
+        assert_eq!(smtp.messages().len(), before + 5);
+        t.cleanup().await;
+    }
+}

@@ -493,3 +493,78 @@ story! {
         }
     }
 }
+
+story! {
+    async fn a_visitor_registers_with_a_name_and_an_email(t: TestApp) {
+        let (owner, members) = setup(&t, 1).await;
+        let soon = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+        let body = json!({"title": "开放茶会", "starts_at": soon(30), "ends_at": soon(32), "capacity": 40,
+            "questions": [{"label": "怎么知道的", "kind": "single", "options": ["朋友", "海报"], "required": true}]});
+        let id = create(&owner, body).await;
+        let members_only = create(&owner, json!({"title": "会员日", "starts_at": soon(30), "ends_at": soon(32), "audience": "members"})).await;
+        let url = format!("/api/v1/events/{id}/visitor-registrations");
+        let visit = |path: String, body: Value| {
+            let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+            let u = t.url(&path);
+            async move {
+                let r = client.post(u).json(&body).send().await.unwrap();
+                (client, decode(r).await)
+            }
+        };
+        let light = "SELECT COUNT(*) FROM users WHERE light = 1";
+        // A missing answer, a bad address, no name: named, and no account is left behind.
+        let (_, got) = visit(url.clone(), json!({"display_name": "小王", "email": "wang@example.com"})).await;
+        assert_error(&got, 422, "required", Some("answers"));
+        let (_, got) = visit(url.clone(), json!({"display_name": "小王", "email": "wang", "answers": {"0": ["朋友"]}})).await;
+        assert_error(&got, 422, "invalid_email", Some("email"));
+        let (_, got) = visit(url.clone(), json!({"display_name": " ", "email": "wang@example.com", "answers": {"0": ["朋友"]}})).await;
+        assert_error(&got, 422, "required", Some("display_name"));
+        assert_eq!(t.count(light).await, 0);
+        // Members-only gatherings want an account.
+        let (_, got) = visit(format!("/api/v1/events/{members_only}/visitor-registrations"), json!({"display_name": "小王", "email": "wang@example.com"})).await;
+        assert_error(&got, 401, "unauthenticated", None);
+
+        // Registered and signed in, in one step.
+        let (wang, (s, r)) = visit(url.clone(), json!({"display_name": "小王", "email": "Wang@Example.com", "answers": {"0": ["朋友"]}, "via": "poster"})).await;
+        assert_eq!((s, r["registration"]["status"].as_str()), (StatusCode::CREATED, Some("registered")), "{r}");
+        assert_eq!(r["registration"]["ticket_code"].as_str().map(str::len), Some(8));
+        let me: Value = wang.get(t.url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        assert_eq!((me["light"].as_bool(), me["display_name"].as_str()), (Some(true), Some("小王")));
+        let mine = wang.get(t.url(&format!("/api/v1/events/{id}/registrations/mine"))).send().await.unwrap();
+        assert_eq!(mine.status(), StatusCode::OK);
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM event_registrations WHERE event_id = {id} AND via = 'poster'")).await, 1);
+        // The same address again, or a member's: sign in instead.
+        let (_, got) = visit(url.clone(), json!({"display_name": "冒名", "email": "wang@EXAMPLE.com", "answers": {"0": ["朋友"]}})).await;
+        assert_error(&got, 409, "email_has_account", Some("email"));
+        members[0].put("/api/v1/me/email", json!({"email": "m0@example.com", "quiet_start": 22, "quiet_end": 8, "modes": {}})).await;
+        let (_, got) = visit(url.clone(), json!({"display_name": "m", "email": "m0@example.com", "answers": {"0": ["朋友"]}})).await;
+        assert_error(&got, 409, "email_has_account", Some("email"));
+        // No password: the generated name signs in with nothing.
+        let login = json!({"username": me["username"], "password": "anything at all"});
+        assert_eq!(reqwest::Client::new().post(t.url("/api/v1/auth/login")).json(&login).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        // Sign-in links need mail, which this site has not configured.
+        let (_, got) = visit("/api/v1/auth/sign-in-link".into(), json!({"email": "wang@example.com"})).await;
+        assert_error(&got, 409, "mail_not_configured", Some("email"));
+
+        // Finishing the account: a name and a password of their own.
+        let csrf = r["csrf_token"].as_str().unwrap();
+        let finish = |body: Value| wang.post(t.url("/api/v1/me/finish")).header("x-csrf-token", csrf).json(&body).send();
+        assert_error(&decode(finish(json!({"username": "owner", "password": "tea and books 123"})).await.unwrap()).await, 409, "username_taken", Some("username"));
+        let done = decode(finish(json!({"username": "xiaowang", "password": "tea and books 123"})).await.unwrap()).await;
+        assert_eq!((done.0, done.1["light"].as_bool(), done.1["username"].as_str()), (StatusCode::OK, Some(false), Some("xiaowang")));
+        assert_error(&decode(finish(json!({"username": "xiaowang2", "password": "tea and books 123"})).await.unwrap()).await, 409, "not_light", None);
+        let login = json!({"username": "xiaowang", "password": "tea and books 123"});
+        assert_eq!(reqwest::Client::new().post(t.url("/api/v1/auth/login")).json(&login).send().await.unwrap().status(), StatusCode::OK);
+
+        // A hall of newcomers on one Wi-Fi: sixty an hour from one address, then a pause.
+        let open = create(&owner, json!({"title": "市集", "starts_at": soon(30), "ends_at": soon(32)})).await;
+        let url = format!("/api/v1/events/{open}/visitor-registrations");
+        for i in 0..59 {
+            let (_, got) = visit(url.clone(), json!({"display_name": format!("客{i}"), "email": format!("g{i}@example.com")})).await;
+            assert_eq!(got.0, StatusCode::CREATED, "{i}: {got:?}");
+        }
+        let (_, got) = visit(url.clone(), json!({"display_name": "多一个", "email": "g99@example.com"})).await;
+        assert_error(&got, 429, "rate_limited", None);
+        assert_eq!(t.count(light).await, 59, "xiaowang finished; 59 visitors");
+    }
+}

@@ -12,12 +12,14 @@ pub struct UserRow {
     pub time_zone: String,
     pub is_site_admin: i64,
     pub created_at: i64,
+    /// A light account: no password yet, signs in by emailed links.
+    pub light: i64,
 }
 
-const USER_COLS_U: &str = "u.id, u.username, u.display_name, u.password_hash, u.avatar_url, u.bio, u.locale, u.time_zone, u.is_site_admin, u.created_at";
+const USER_COLS_U: &str = "u.id, u.username, u.display_name, u.password_hash, u.avatar_url, u.bio, u.locale, u.time_zone, u.is_site_admin, u.created_at, u.light";
 
 const USER_COLS: &str =
-    "id, username, display_name, password_hash, avatar_url, bio, locale, time_zone, is_site_admin, created_at";
+    "id, username, display_name, password_hash, avatar_url, bio, locale, time_zone, is_site_admin, created_at, light";
 
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -229,4 +231,75 @@ pub async fn revoke_token(conn: &mut Conn, user_id: i64, id: i64, now: i64) -> c
         .execute(conn)
         .await?;
     Ok(r.rows_affected() == 1)
+}
+
+// ---- Light accounts and sign-in links ----
+
+/// A light account: a visitor's name and email, no password.
+pub async fn insert_light(
+    conn: &mut Conn,
+    (username, display_name, email): (&str, &str, &str),
+    locale: &str,
+    now: i64,
+) -> crate::Result<i64> {
+    query_scalar(
+        "INSERT INTO users (username, display_name, password_hash, locale, email, light, created_at)
+         VALUES ($1, $2, '!', $3, $4, 1, $5) RETURNING id",
+    )
+    .binds((username, display_name, locale, email))
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+/// The account that has `email` (compared without case), oldest first.
+pub async fn by_email(conn: &mut Conn, email: &str) -> crate::Result<Option<UserRow>> {
+    query_as(&format!("SELECT {USER_COLS} FROM users WHERE LOWER(email) = $1 ORDER BY id LIMIT 1"))
+        .bind(email.to_lowercase())
+        .fetch_optional(conn)
+        .await
+}
+
+/// Turns a light account into a full one: its chosen name and password.
+pub async fn complete_light(conn: &mut Conn, id: i64, username: &str, password_hash: &str) -> crate::Result<u64> {
+    let q = query("UPDATE users SET username = $1, password_hash = $2, light = 0 WHERE id = $3 AND light = 1").binds((
+        username,
+        password_hash,
+        id,
+    ));
+    Ok(q.execute(conn).await?.rows_affected())
+}
+
+pub async fn insert_sign_in_link(
+    conn: &mut Conn,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> crate::Result<()> {
+    query("INSERT INTO sign_in_links (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+        .binds((token_hash, user_id, now, expires_at))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Uses a sign-in link once: the user it signs in, if it is live and unused
+/// (a second use, racing or late, gets nothing).
+pub async fn use_sign_in_link(conn: &mut Conn, token_hash: &str, now: i64) -> crate::Result<Option<i64>> {
+    query_scalar(
+        "UPDATE sign_in_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
+         RETURNING user_id",
+    )
+    .binds((token_hash, now))
+    .fetch_optional(conn)
+    .await
+}
+
+/// Sign-in links sent to a user since `since` (a per-account limit).
+pub async fn sign_in_links_since(conn: &mut Conn, user_id: i64, since: i64) -> crate::Result<i64> {
+    query_scalar("SELECT COUNT(*) FROM sign_in_links WHERE user_id = $1 AND created_at >= $2")
+        .binds((user_id, since))
+        .fetch_one(conn)
+        .await
 }

@@ -1,4 +1,9 @@
-//! Accounts: registration, login sessions, API tokens, profiles.
+//! Accounts: registration, login sessions, API tokens, profiles; light
+//! accounts (a visitor's name and email) in `light`.
+
+mod light;
+pub(crate) use light::insert_light;
+pub use light::LightInput;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -230,8 +235,9 @@ impl App {
             }
             Err(_) => None,
         };
-        let hash = match &row {
+        let hash = match row.as_ref().filter(|u| u.light == 0) {
             Some(u) => u.password_hash.clone(),
+            // Nobody, or a light account (no password): the same work, then no.
             None => match DUMMY_HASH.get() {
                 Some(h) => h.clone(),
                 None => {
@@ -241,23 +247,28 @@ impl App {
             },
         };
         let ok = verify_password(password.to_string(), hash).await;
-        let Some(user) = row.filter(|_| ok) else {
+        let Some(user) = row.filter(|u| ok && u.light == 0) else {
             self.throttle.hit(&ip_key, &FAILED_LOGIN_PER_IP, now_i);
             self.backoff.fail(&pair_key, &LOGIN_BACKOFF, now_i);
             return Err(AppError::BadCredentials);
         };
         self.backoff.clear(&pair_key);
-        let token = random_token(32);
-        let csrf = random_token(24);
-        let now = now();
-        let max_age_secs = self.cfg.session_days * 86_400;
         // Sessions are not community activity; they are written without an event.
         let mut tx = self.db.write().await?;
-        users::insert_session(tx.conn(), &token_hash(&token), user.id, &csrf, now, now + max_age_secs * 1000).await?;
-        // Logins are rare next to reads: a good moment to drop expired sessions (indexed).
-        users::delete_expired_sessions(tx.conn(), now).await?;
+        let s = self.session_in(tx.conn(), user.into(), now()).await?;
         tx.commit().await?;
-        Ok(Session { user: user.into(), token, csrf, max_age_secs })
+        Ok(s)
+    }
+
+    /// Opens a session for `user` in the caller's transaction.
+    pub(crate) async fn session_in(&self, conn: &mut yaji_store::Conn, user: UserView, now: i64) -> AppResult<Session> {
+        let token = random_token(32);
+        let csrf = random_token(24);
+        let max_age_secs = self.cfg.session_days * 86_400;
+        users::insert_session(conn, &token_hash(&token), user.id, &csrf, now, now + max_age_secs * 1000).await?;
+        // Sign-ins are rare next to reads: a good moment to drop expired sessions (indexed).
+        users::delete_expired_sessions(conn, now).await?;
+        Ok(Session { user, token, csrf, max_age_secs })
     }
 
     pub async fn logout(&self, session_token: &str) -> AppResult<()> {
