@@ -565,11 +565,15 @@ impl App {
     /// crowd at the door shares the gathering's budget, not the address's.
     pub async fn register_visitor(
         &self,
+        signed_in: Option<Viewer>,
         id: i64,
         who: LightInput<'_>,
         input: RegisterInput,
         client: &str,
     ) -> AppResult<(Session, RegistrationView)> {
+        if signed_in.is_some() {
+            return Err(AppError::conflict("signed_in", None, "you are signed in: register as yourself"));
+        }
         let budgets = [(format!("light:{client}"), &LIGHT_PER_IP), (format!("light-event:{id}"), &SIGNUP_PER_EVENT)];
         self.take_budgets(&budgets)?;
         let r = async {

@@ -131,12 +131,14 @@ struct VisitorRegistered {
 /// name and an email: a light account (no password), its session (the
 /// `yaji_session` cookie) and the registration, in one step. 409
 /// `email_has_account` when the address has an account (sign in first);
-/// 401 for gatherings that are not public.
+/// 401 for gatherings that are not public; 409 `signed_in` for callers
+/// who are signed in (they register as themselves).
 #[utoipa::path(post, path = "/api/v1/events/{id}/visitor-registrations", tag = "gatherings", params(("id" = i64, Path)), request_body = VisitorBody,
     responses((status = 201, body = VisitorRegistered), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn register_visitor(c: Call, Path(id): Path<i64>, Json(b): Json<VisitorBody>) -> ApiResult<Response> {
     let who = yaji_app::accounts::LightInput { display_name: &b.display_name, email: &b.email, locale: &b.locale };
-    let (sess, registration) = c.app.register_visitor(id, who, b.registration, &c.auth.client_ip).await?;
+    let (sess, registration) =
+        c.app.register_visitor(c.auth.viewer(), id, who, b.registration, &c.auth.client_ip).await?;
     let body = VisitorRegistered { registration, csrf_token: sess.csrf };
     let mut res = (axum::http::StatusCode::CREATED, axum::Json(body)).into_response();
     res.headers_mut().append(

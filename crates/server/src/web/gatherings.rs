@@ -252,7 +252,10 @@ async fn register_visitor(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<P
     let mut form: Form = f.iter().cloned().collect();
     let r = async {
         let who = LightInput { display_name: first(&f, "display_name"), email: first(&f, "email"), locale: page.lang };
-        page.state.app.register_visitor(id, who, registration_of(&f, &form)?, &page.auth.client_ip).await
+        page.state
+            .app
+            .register_visitor(page.auth.viewer(), id, who, registration_of(&f, &form)?, &page.auth.client_ip)
+            .await
     }
     .await;
     match r {

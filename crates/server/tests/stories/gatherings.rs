@@ -354,6 +354,7 @@ story! {
             ("GET", format!("/api/v1/events/{id}/ics"), json!(null), [200, 200, 200, 200, 200]),
             ("GET", "/api/v1/communities/club/events/funnel".into(), json!(null), [401, 403, 403, 403, 403]),
             ("POST", format!("/api/v1/events/{id}/registrations"), json!({}), [401, 201, 201, 201, 201]),
+            ("POST", format!("/api/v1/events/{id}/visitor-registrations"), json!({"display_name": "访客", "email": "v@example.com"}), [201, 409, 409, 409, 409]),
             ("GET", format!("/api/v1/events/{id}/registrations/mine"), json!(null), [401, 200, 200, 200, 200]),
             ("DELETE", format!("/api/v1/events/{id}/registrations/mine"), json!(null), [401, 200, 200, 200, 200]),
             ("POST", format!("/api/v1/events/{id}/feedback"), json!({"rating": 5}), [401, 403, 403, 403, 403]),

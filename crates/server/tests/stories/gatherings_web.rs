@@ -184,3 +184,60 @@ story! {
         assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/events/{id}?notice=proposal_approved"));
     }
 }
+
+story! {
+    async fn a_visitor_registers_with_name_and_email_and_finishes_the_account_later(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (_, e) = owner
+            .post("/api/v1/communities/club/events", json!({"title": "开放茶会", "starts_at": format!("{}:00+08:00", soon(30)), "ends_at": format!("{}:00+08:00", soon(32))}))
+            .await;
+        let id = e["id"].as_i64().unwrap();
+        let v = Browser::new(&t);
+        let (s, page) = v.page(&format!("/events/{id}?via=poster")).await;
+        assert_eq!(s, StatusCode::OK);
+        let action = format!("/events/{id}/register-visitor");
+        assert!(page.contains(&action) && page.contains(r#"name="email""#), "{page}");
+        let csrf = csrf_of(&page);
+        // A bad address comes back on the page with what was typed.
+        let r = v.post_form(&csrf, &action, &[("display_name", "小王"), ("email", "wang"), ("via", "poster")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("flash err") && html.contains(r#"value="小王""#), "{html}");
+        let r = v.post_form(&csrf, &action, &[("display_name", "小王"), ("email", "wang@example.com"), ("via", "poster")]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/events/{id}?notice=registration_registered"));
+        let (_, page) = v.page(&format!("/events/{id}")).await;
+        assert!(page.contains("ticket-code") && page.contains("/settings/profile#finish"), "{page}");
+
+        // Someone else with that address is offered a sign-in link instead.
+        let other = Browser::new(&t);
+        let (_, page) = other.page(&format!("/events/{id}")).await;
+        let r = other.post_form(&csrf_of(&page), &action, &[("display_name", "小王"), ("email", "WANG@example.com")]).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert!(r.text().await.unwrap().contains(r#"action="/login/link""#));
+
+        // The profile offers to finish the account; then the password works.
+        let (_, profile) = v.page("/settings/profile").await;
+        assert!(profile.contains(r#"action="/settings/finish""#) && !profile.contains(r#"action="/settings/password""#), "{profile}");
+        let csrf = csrf_of(&profile);
+        let r = v.post_form(&csrf, "/settings/finish", &[("username", "x"), ("password", "tea and books 123")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = v.post_form(&csrf, "/settings/finish", &[("username", "xiaowang"), ("password", "tea and books 123")]).await;
+        assert_eq!(r.headers()["location"], "/settings/profile?notice=account_finished");
+        let (_, profile) = v.page("/settings/profile").await;
+        assert!(profile.contains("@xiaowang") && profile.contains(r#"action="/settings/password""#));
+
+        // Before booking a room: continue with a name and an email from the login page.
+        let (_, login) = Browser::new(&t).page("/login?next=/c/club").await;
+        assert!(login.contains("/login/light?next=&#x2f;c&#x2f;club") && login.contains("/login/link?next=&#x2f;c&#x2f;club"), "{login}");
+        let w = Browser::new(&t);
+        let (_, page) = w.page("/login/light?next=/c/club").await;
+        let r = w.post_form(&csrf_of(&page), "/login/light", &[("display_name", "阿梅"), ("email", "mei@example.com"), ("next", "/c/club")]).await;
+        assert_eq!(r.headers()["location"], "/c/club?notice=welcome");
+        assert_eq!(t.count("SELECT COUNT(*) FROM users WHERE light = 1").await, 1);
+        // Without mail set up, asking for a link says so on the form.
+        let (_, page) = w.page("/login/link").await;
+        let r = w.post_form(&csrf_of(&page), "/login/link", &[("email", "mei@example.com")]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
