@@ -190,6 +190,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (22, "gatherings", include_str!("../migrations/0022_gatherings.sql")),
     (23, "venues", include_str!("../migrations/0023_venues.sql")),
     (24, "light_accounts", include_str!("../migrations/0024_light_accounts.sql")),
+    (25, "gathering_funnel", include_str!("../migrations/0025_gathering_funnel.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -2,16 +2,15 @@
 //! subscribable feed of its public gatherings), attendance figures, and the
 //! path from visitor to returning attendee to member.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use utoipa::ToSchema;
 use yaji_domain::gatherings::{ics, Audience};
 use yaji_domain::permission::Action;
 use yaji_domain::DAY_MS;
-use yaji_store::repo::gatherings as repo;
+use yaji_store::repo::gatherings::{self as repo, Scope};
 use yaji_store::Conn;
 
+use super::funnel::{self, FunnelView};
 use super::{def_of, ics_event, load, Loaded};
 use crate::accounts::Viewer;
 use crate::platform::context::Ctx;
@@ -54,65 +53,6 @@ pub(crate) async fn attendance_of(conn: &mut Conn, id: i64) -> AppResult<Attenda
     a.ratings = ratings.len() as i64;
     a.average_rating = (!ratings.is_empty()).then(|| ratings.iter().sum::<i64>() as f64 / ratings.len() as f64);
     Ok(a)
-}
-
-/// The path from visitor to regular, over a community's gatherings.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
-pub struct FunnelView {
-    /// People who registered for any gathering.
-    pub registered: i64,
-    pub attended: i64,
-    /// Attended a second, a third gathering.
-    pub came_back: i64,
-    pub third_time: i64,
-    /// Attendees who were not members at their first gathering and are members now.
-    pub joined: i64,
-    /// Of attendees whose first gathering is at least 30 (90) days ago,
-    /// the percent who attended another within 30 (90) days.
-    pub returned_30: Option<i64>,
-    pub returned_90: Option<i64>,
-    /// Registrations that came through a shared link.
-    pub via_links: i64,
-}
-
-/// Return rate within `days` of a first attendance, for those whose first is old enough.
-fn returned(firsts: &HashMap<i64, Vec<i64>>, days: i64, now: i64) -> Option<i64> {
-    let window = days * DAY_MS;
-    let eligible: Vec<&Vec<i64>> = firsts.values().filter(|v| v[0] + window <= now).collect();
-    if eligible.is_empty() {
-        return None;
-    }
-    let back = eligible.iter().filter(|v| v.get(1).is_some_and(|t| *t - v[0] <= window)).count();
-    Some(back as i64 * 100 / eligible.len() as i64)
-}
-
-pub(crate) async fn funnel(conn: &mut Conn, ctx: &Ctx, now: i64) -> AppResult<FunnelView> {
-    let mut by_user: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (user, _, at) in repo::attendances(conn, ctx.c.id).await? {
-        by_user.entry(user).or_default().push(at);
-    }
-    let (registered, via_links, first_seen) = repo::registrants(conn, ctx.c.id).await?;
-    let mut joined = 0;
-    for (user, first) in first_seen {
-        if !by_user.contains_key(&user) {
-            continue;
-        }
-        if let Some(since) = repo::member_since(conn, ctx.c.id, user).await? {
-            if since > first {
-                joined += 1;
-            }
-        }
-    }
-    Ok(FunnelView {
-        registered,
-        attended: by_user.len() as i64,
-        came_back: by_user.values().filter(|v| v.len() >= 2).count() as i64,
-        third_time: by_user.values().filter(|v| v.len() >= 3).count() as i64,
-        joined,
-        returned_30: returned(&by_user, 30, now),
-        returned_90: returned(&by_user, 90, now),
-        via_links,
-    })
 }
 
 /// One gathering's numbers in the analytics table.
@@ -232,7 +172,7 @@ impl App {
             no_show,
             attendance_rate: rate(attended, attended + no_show),
             no_show_rate: rate(no_show, attended + no_show),
-            funnel: funnel(&mut c, &ctx, now).await?,
+            funnel: funnel::funnel(&mut c, ctx.c.id, Scope::Community(ctx.c.id), now).await?,
             rooms,
             room_minutes,
         })
@@ -243,6 +183,6 @@ impl App {
         let mut c = self.db.read().await?;
         let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
         ctx.allow(Action::ViewAnalytics)?;
-        funnel(&mut c, &ctx, now()).await
+        funnel::funnel(&mut c, ctx.c.id, Scope::Community(ctx.c.id), now()).await
     }
 }

@@ -30,6 +30,7 @@ use crate::{now, rfc3339, App, AppError, AppResult};
 
 mod door;
 mod feeds;
+mod funnel;
 pub(crate) mod invite;
 mod jobs;
 pub(crate) mod pass;
@@ -38,7 +39,8 @@ pub(crate) mod roll;
 mod templates;
 
 pub use door::{DoorView, RegistrationView, StaffAction};
-pub use feeds::{Attendance, EventNumbers, FunnelView, GatheringStats};
+pub use feeds::{Attendance, EventNumbers, GatheringStats};
+pub use funnel::{FunnelView, ViaCount};
 pub use people::HostView;
 pub use templates::{PastGathering, TemplateView};
 
@@ -93,6 +95,8 @@ pub struct EventView {
     pub hosts: Vec<HostView>,
     /// The viewer's registration.
     pub me: Option<RegistrationView>,
+    /// The viewer saved it.
+    pub bookmarked: bool,
     /// Whether the viewer may change it and see who registered.
     pub can_manage: bool,
     /// Whether the viewer may check people in.
@@ -232,6 +236,10 @@ async fn view(conn: &mut Conn, l: &Loaded, viewer: Option<Viewer>, now: i64) -> 
         None => None,
     };
     let registered = me.as_ref().is_some_and(|m| matches!(m.status.as_str(), "registered" | "attended"));
+    let bookmarked = match viewer {
+        Some(v) => repo::bookmarked(conn, row.id, v.id).await?,
+        None => false,
+    };
     let can_manage = l.can_manage();
     let can_door = l.ctx.can(Action::CheckInAttendees { door_staff: l.door_staff() });
     let going = if def.show_attendees || can_manage { people::going(conn, row.id).await? } else { vec![] };
@@ -277,6 +285,7 @@ async fn view(conn: &mut Conn, l: &Loaded, viewer: Option<Viewer>, now: i64) -> 
         hosts: people::hosts(conn, row.id).await?,
         me,
         can_manage,
+        bookmarked,
         can_door,
         going,
         attendance,

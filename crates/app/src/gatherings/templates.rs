@@ -48,6 +48,8 @@ pub struct TemplateView {
     /// People who came to any of them, and who came to two or more.
     pub attendees: i64,
     pub came_back: i64,
+    /// Visitor → registered → came → came back → joined, over its gatherings.
+    pub funnel: super::FunnelView,
     pub can_manage: bool,
 }
 
@@ -135,6 +137,8 @@ impl App {
             gatherings,
             attendees: times.len() as i64,
             came_back: times.values().filter(|n| **n >= 2).count() as i64,
+            funnel: super::funnel::funnel(&mut c, ctx.c.id, yaji_store::repo::gatherings::Scope::Template(id), now())
+                .await?,
             can_manage: true,
         })
     }

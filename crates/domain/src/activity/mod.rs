@@ -98,6 +98,7 @@ kinds! {
     CheckedIn => "checked_in",
     NoShow => "no_show",
     FeedbackGiven => "feedback_given",
+    EventBookmarked => "event_bookmarked",
     VenueChanged => "venue_changed",
     BookingCreated => "booking_created",
     BookingCancelled => "booking_cancelled",

@@ -606,6 +606,11 @@ payload!(
 );
 
 payload!(
+    /// A member saved a gathering for later, or un-saved it (subject: the gathering).
+    EventBookmarked => EventBookmarked { saved: bool }
+);
+
+payload!(
     /// Admins created or changed a venue or room (subject: the room, or the community).
     VenueChanged => VenueChanged { venue_id: i64, name: String }
 );

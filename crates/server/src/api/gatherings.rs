@@ -37,6 +37,9 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(staff))
         .routes(routes!(feedback))
         .routes(routes!(funnel))
+        .routes(routes!(event_funnel))
+        .routes(routes!(bookmark, unbookmark))
+        .routes(routes!(saved))
         .routes(routes!(stats))
         .routes(routes!(templates, create_template))
         .routes(routes!(template))
@@ -44,6 +47,36 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(propose, proposals))
         .routes(routes!(approve))
         .routes(routes!(recap))
+}
+
+/// One gathering's funnel: visitors (who opened its page), saves,
+/// registrations, attendance, who came back to another gathering and who
+/// joined, with registrations by link attribution (staff).
+#[utoipa::path(get, path = "/api/v1/events/{id}/funnel", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = FunnelView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn event_funnel(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.event_funnel(c.require()?, id).await?)
+}
+
+/// Save a gathering for later (anyone who may see it); idempotent.
+#[utoipa::path(put, path = "/api/v1/events/{id}/bookmark", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = EventView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn bookmark(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.bookmark_event(c.require()?, id, true).await?)
+}
+
+/// Un-save a gathering; idempotent.
+#[utoipa::path(delete, path = "/api/v1/events/{id}/bookmark", tag = "gatherings", params(("id" = i64, Path)),
+    responses((status = 200, body = EventView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn unbookmark(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.bookmark_event(c.require()?, id, false).await?)
+}
+
+/// The caller's saved gatherings that have not ended, soonest first.
+#[utoipa::path(get, path = "/api/v1/me/saved-events", tag = "gatherings",
+    responses((status = 200, body = Vec<EventView>), (status = 401, body = ErrorBody)))]
+async fn saved(c: Call) -> ApiResult<Response> {
+    ok(c.app.saved_events(c.require()?).await?)
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -29,6 +29,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/c/{slug}/events", get(list_page).post(create))
         .route("/c/{slug}/events.ics", get(community_ics))
         .route("/events/{id}", get(event_page))
+        .route("/events/{id}/bookmark", post(bookmark))
+        .route("/events/saved", get(saved_page))
         .route("/events/{id}/register", post(register))
         .route("/events/{id}/register-visitor", post(register_visitor))
         .route("/events/{id}/unregister", post(unregister))
@@ -59,6 +61,8 @@ pub(super) const TEMPLATES: &[(&str, &str)] = templates![
     "gatherings/registrations.html",
     "gatherings/door.html",
     "gatherings/fields.html",
+    "gatherings/funnel.html",
+    "gatherings/saved.html",
     "gatherings/templates.html",
     "gatherings/template.html",
     "gatherings_tabs.html"
@@ -191,10 +195,15 @@ async fn event_view(page: &Page, id: i64, problem: Option<(StatusCode, String)>,
     let r = async {
         let e = app.event(viewer, id).await?;
         let c = app.community(viewer, &e.community_slug).await?;
-        Ok::<_, AppError>((e, c))
+        // Staff see where this gathering's people came from and went.
+        let funnel = match viewer {
+            Some(v) if e.can_manage => Some(app.event_funnel(v, id).await?),
+            _ => None,
+        };
+        Ok::<_, AppError>((e, c, funnel))
     }
     .await;
-    let (e, c) = or_fail!(page, r);
+    let (e, c, funnel) = or_fail!(page, r);
     let (status, problem) = problem.map_or((StatusCode::OK, None), |(s, m)| (s, Some(m)));
     let via = page.path.split_once("via=").map(|(_, v)| v.split('&').next().unwrap_or("").to_string());
     let share = format!(
@@ -206,12 +215,45 @@ async fn event_view(page: &Page, id: i64, problem: Option<(StatusCode, String)>,
     page.render(
         status,
         "gatherings/event.html",
-        context! { e, c, problem, answers, via, share, origin, sub => "events" },
+        context! { e, c, problem, answers, via, share, origin, funnel, sub => "events" },
     )
 }
 
-async fn event_page(page: Page, Path(id): Path<i64>) -> Response {
-    event_view(&page, id, None, Form::new()).await
+/// The browser's random visitor id, so a gathering's visitors are counted once each.
+const VISITOR_COOKIE: &str = "yaji_vid";
+
+async fn event_page(page: Page, Path(id): Path<i64>, headers: axum::http::HeaderMap) -> Response {
+    let cookie = crate::auth::cookie(&headers, VISITOR_COOKIE).map(str::to_string);
+    let fresh = (cookie.is_none() && page.auth.user.is_none()).then(yaji_app::accounts::random_csrf);
+    let via = page.path.split_once("via=").map(|(_, v)| v.split('&').next().unwrap_or("").to_string());
+    let visitor = cookie.or_else(|| fresh.clone());
+    // Counting is a side matter: a failure to count never fails the page.
+    if let Err(e) = page.state.app.count_visit(page.auth.viewer(), visitor.as_deref(), id, via.as_deref()).await {
+        if !matches!(e, AppError::NotFound(_) | AppError::Forbidden { .. } | AppError::Unauthenticated) {
+            tracing::warn!(event = id, error = %e, "could not count a visit");
+        }
+    }
+    let mut res = event_view(&page, id, None, Form::new()).await;
+    if let Some(v) = fresh.filter(|_| res.status() == StatusCode::OK) {
+        res.headers_mut()
+            .append(header::SET_COOKIE, set_cookie(VISITOR_COOKIE, &v, 86_400 * 365, true, page.auth.secure));
+    }
+    res
+}
+
+/// Saves or un-saves a gathering, back to where the button was.
+async fn bookmark(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Form>) -> Response {
+    let saved = f.get("saved").is_some_and(|v| v == "1");
+    let r = async { page.state.app.bookmark_event(page.auth.require()?, id, saved).await }.await;
+    let back = super::form::safe_next(f.get("next").map(String::as_str).or(Some(&format!("/events/{id}"))));
+    page.done(r, |_| back, if saved { "event_saved" } else { "event_unsaved" })
+}
+
+/// The viewer's saved gatherings.
+async fn saved_page(page: Page) -> Response {
+    let r = async { page.state.app.saved_events(page.auth.require()?).await }.await;
+    let events = or_fail!(page, r);
+    page.render(StatusCode::OK, "gatherings/saved.html", context! { events })
 }
 
 async fn refused(page: &Page, id: i64, e: AppError, answers: Form) -> Response {

@@ -569,3 +569,77 @@ story! {
         assert_eq!(t.count(light).await, 59, "xiaowang finished; 59 visitors");
     }
 }
+
+story! {
+    async fn bookmarks_visits_and_the_funnel_of_a_gathering_and_its_format(t: TestApp) {
+        let (owner, members) = setup(&t, 3).await;
+        let soon = |m: i64| (chrono::Utc::now() + chrono::Duration::minutes(m)).to_rfc3339();
+        let (_, tpl) = owner.post("/api/v1/communities/club/event-templates", json!({"title": "品茶会", "duration_minutes": 60})).await;
+        let tid = tpl["id"].as_i64().unwrap();
+        let (_, a) = owner.post(&format!("/api/v1/event-templates/{tid}/events"), json!({"starts_at": soon(60)})).await;
+        let a = a["id"].as_i64().unwrap();
+        let b = create(&owner, json!({"title": "读书会", "starts_at": soon(120), "ends_at": soon(180)})).await;
+
+        // Visitors are counted once each, with the first link's attribution; staff previews are not.
+        let anon = Browser::new(&t);
+        for _ in 0..2 {
+            assert_eq!(anon.page(&format!("/events/{a}?via=poster")).await.0, StatusCode::OK);
+        }
+        let m0 = Browser::new(&t);
+        m0.log_in("m000").await;
+        m0.page(&format!("/events/{a}")).await;
+        let o = Browser::new(&t);
+        o.log_in("owner").await;
+        o.page(&format!("/events/{a}")).await;
+        assert_eq!(t.count(&format!("SELECT COUNT(*) FROM event_visits WHERE event_id = {a} AND via = 'poster'")).await, 1);
+
+        // Saving: idempotent, undoable, listed for the member, each change in the activity log.
+        let mark = format!("/api/v1/events/{a}/bookmark");
+        let (s, e) = members[0].put(&mark, json!({})).await;
+        assert_eq!((s, e["bookmarked"].as_bool()), (StatusCode::OK, Some(true)));
+        members[0].put(&mark, json!({})).await;
+        members[1].put(&mark, json!({})).await;
+        let (_, e) = members[1].delete(&mark).await;
+        assert_eq!(e["bookmarked"].as_bool(), Some(false));
+        let (_, saved) = members[0].get("/api/v1/me/saved-events").await;
+        assert_eq!(saved.as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()).collect::<Vec<_>>(), [a]);
+        assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'event_bookmarked'").await, 3);
+        assert_error(&t.call_as(None, "PUT", &mark, None).await, 401, "unauthenticated", None);
+
+        // Two come to the format's gathering (one through the poster); one of them comes again to another.
+        let mut codes = vec![];
+        for (m, via) in [(&members[0], None), (&members[1], Some("poster"))] {
+            let (_, r) = m.post(&format!("/api/v1/events/{a}/registrations"), json!({"via": via})).await;
+            codes.push(r["ticket_code"].clone());
+        }
+        for c in &codes {
+            owner.post(&format!("/api/v1/events/{a}/check-ins"), json!({"code": c})).await;
+        }
+        let (_, r) = members[0].post(&format!("/api/v1/events/{b}/registrations"), json!({})).await;
+        owner.post(&format!("/api/v1/events/{b}/check-ins"), json!({"code": r["ticket_code"]})).await;
+
+        let (s, f) = owner.get(&format!("/api/v1/events/{a}/funnel")).await;
+        assert_eq!(s, StatusCode::OK, "{f}");
+        let steps: Vec<i64> = ["visitors", "bookmarked", "registered", "attended", "came_back", "third_time"]
+            .iter()
+            .map(|k| f[k].as_i64().unwrap())
+            .collect();
+        assert_eq!(steps, [2, 1, 2, 2, 1, 0], "{f}");
+        assert_eq!(f["via"], json!([{"via": "poster", "registrations": 1}]));
+        // The second gathering's own funnel: one came, nobody after.
+        let (_, fb) = owner.get(&format!("/api/v1/events/{b}/funnel")).await;
+        assert_eq!((fb["attended"].as_i64(), fb["came_back"].as_i64(), fb["visitors"].as_i64()), (Some(1), Some(0), Some(0)));
+        // The format's funnel is its gatherings'.
+        let (_, tpl) = owner.get(&format!("/api/v1/event-templates/{tid}")).await;
+        assert_eq!((tpl["funnel"]["registered"].as_i64(), tpl["funnel"]["came_back"].as_i64()), (Some(2), Some(1)), "{tpl}");
+        // Members do not read funnels.
+        assert_error(&members[2].get(&format!("/api/v1/events/{a}/funnel")).await, 403, "insufficient_role", None);
+        // The pages: staff see the funnel on the gathering; the member's saved list.
+        let (_, page) = o.page(&format!("/events/{a}")).await;
+        assert!(page.contains(r#"id="funnel""#) && page.contains("poster · 1"), "{page}");
+        let (_, page) = m0.page(&format!("/events/{a}")).await;
+        assert!(!page.contains(r#"id="funnel""#) && page.contains(r#"aria-pressed="true""#));
+        let (_, saved) = m0.page("/events/saved").await;
+        assert!(saved.contains(&format!("/events/{a}")) && saved.contains("品茶会"), "{saved}");
+    }
+}

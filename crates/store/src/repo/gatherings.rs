@@ -585,3 +585,129 @@ pub async fn template_attendance(conn: &mut Conn, template_id: i64) -> crate::Re
     .fetch_all(conn)
     .await
 }
+
+// ---- Bookmarks, visits and funnels by scope ----
+
+/// Which gatherings a funnel counts: a community's, one, or a format's.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Community(i64),
+    Event(i64),
+    Template(i64),
+}
+
+impl Scope {
+    /// The condition on `events e`, with the scope's id as `$1`.
+    fn on(self) -> (&'static str, i64) {
+        match self {
+            Scope::Community(id) => ("e.community_id = $1", id),
+            Scope::Event(id) => ("e.id = $1", id),
+            Scope::Template(id) => ("e.template_id = $1", id),
+        }
+    }
+}
+
+/// Saves (or un-saves) a gathering for a member; whether anything changed.
+pub async fn set_bookmark(conn: &mut Conn, event_id: i64, user_id: i64, on: bool, now: i64) -> crate::Result<bool> {
+    let q = if on {
+        query("INSERT INTO event_bookmarks (event_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .binds((event_id, user_id, now))
+    } else {
+        query("DELETE FROM event_bookmarks WHERE event_id = $1 AND user_id = $2").binds((event_id, user_id))
+    };
+    Ok(q.execute(conn).await?.rows_affected() > 0)
+}
+
+pub async fn bookmarked(conn: &mut Conn, event_id: i64, user_id: i64) -> crate::Result<bool> {
+    let n: i64 = query_scalar("SELECT COUNT(*) FROM event_bookmarks WHERE event_id = $1 AND user_id = $2")
+        .binds((event_id, user_id))
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// A member's saved gatherings that have not ended, soonest first.
+pub async fn bookmarks_of(conn: &mut Conn, user_id: i64, now: i64, limit: i64) -> crate::Result<Vec<EventRow>> {
+    query_as(&format!(
+        "SELECT {EVENT} FROM events e JOIN event_bookmarks b ON b.event_id = e.id
+         WHERE b.user_id = $1 AND e.ends_at > $2 ORDER BY e.starts_at LIMIT $3"
+    ))
+    .binds((user_id, now, limit))
+    .fetch_all(conn)
+    .await
+}
+
+/// Whether this visitor has been counted on this gathering's page.
+pub async fn visited(conn: &mut Conn, event_id: i64, visitor: &str) -> crate::Result<bool> {
+    let n: i64 = query_scalar("SELECT COUNT(*) FROM event_visits WHERE event_id = $1 AND visitor = $2")
+        .binds((event_id, visitor))
+        .fetch_one(conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Counts a visitor once per gathering (the first visit's attribution stays).
+pub async fn add_visit(
+    conn: &mut Conn,
+    event_id: i64,
+    (visitor, user_id, via): (&str, Option<i64>, Option<&str>),
+    now: i64,
+) -> crate::Result<()> {
+    query(
+        "INSERT INTO event_visits (event_id, visitor, user_id, via, first_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING",
+    )
+    .binds((event_id, visitor, user_id, via))
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The ends of a scope's funnel: distinct visitors and people who saved one of its gatherings.
+pub async fn visitors_and_bookmarks(conn: &mut Conn, scope: Scope) -> crate::Result<(i64, i64)> {
+    let (on, id) = scope.on();
+    let visitors: i64 = query_scalar(&format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT v.visitor FROM event_visits v JOIN events e ON e.id = v.event_id WHERE {on}) x"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    let saved: i64 = query_scalar(&format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT b.user_id FROM event_bookmarks b JOIN events e ON e.id = b.event_id WHERE {on}) x"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    Ok((visitors, saved))
+}
+
+/// Each person who registered in the scope, with their first registration time.
+pub async fn scope_registrants(conn: &mut Conn, scope: Scope) -> crate::Result<Vec<(i64, i64)>> {
+    let (on, id) = scope.on();
+    query_as(&format!(
+        "SELECT r.user_id, MIN(r.created_at) FROM event_registrations r JOIN events e ON e.id = r.event_id
+         WHERE {on} GROUP BY r.user_id"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Registrations in the scope by the attribution their link carried, most first.
+pub async fn scope_via(conn: &mut Conn, scope: Scope) -> crate::Result<Vec<(String, i64)>> {
+    let (on, id) = scope.on();
+    query_as(&format!(
+        "SELECT r.via, COUNT(*) AS n FROM event_registrations r JOIN events e ON e.id = r.event_id
+         WHERE {on} AND r.via IS NOT NULL GROUP BY r.via ORDER BY n DESC, r.via LIMIT 10"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+/// The gatherings in a scope.
+pub async fn scope_events(conn: &mut Conn, scope: Scope) -> crate::Result<Vec<i64>> {
+    let (on, id) = scope.on();
+    query_scalar(&format!("SELECT e.id FROM events e WHERE {on}")).bind(id).fetch_all(conn).await
+}
