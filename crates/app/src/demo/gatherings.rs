@@ -160,11 +160,22 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
         ..Default::default()
     };
     let e = app.create_event(owner, slug, fireside).await?;
+    // Its page was opened through the WeChat group and a poster; some saved it.
+    for i in 0..24.min(people.len()) {
+        let via = if i % 3 == 0 { "poster" } else { "wechat" };
+        app.count_visit(Some(v(i)), None, e.id, Some(via)).await?;
+    }
+    for i in 0..12 {
+        app.count_visit(None, Some(&format!("demo-visitor-cookie-{i:04}")), e.id, Some("poster")).await?;
+    }
+    for i in 18..22.min(people.len()) {
+        app.bookmark_event(v(i), e.id, true).await?;
+    }
     for i in 0..16.min(people.len()) {
         let answers =
             [("0".to_string(), serde_json::json!(format!("茶友{}", i + 1))), ("1".into(), serde_json::json!("老白茶"))];
-        let input =
-            RegisterInput { answers: answers.into_iter().collect(), guests: Some((i % 5 == 0) as i64), via: None };
+        let via = Some(if i % 3 == 0 { "poster" } else { "wechat" }.to_string());
+        let input = RegisterInput { answers: answers.into_iter().collect(), guests: Some((i % 5 == 0) as i64), via };
         app.register_for_event(v(i + 3), e.id, input).await?;
     }
     let host = app.registrations(owner, e.id).await?.into_iter().next().map(|r| r.username);
