@@ -169,10 +169,28 @@ async fn check_topic(conn: &mut Conn, community_id: i64, topic_id: Option<i64>) 
 
 impl App {
     pub async fn create_post(&self, viewer: Viewer, slug: &str, input: PostInput<'_>) -> AppResult<PostView> {
+        self.create_post_or_question(viewer, slug, input, None).await
+    }
+
+    /// A post, or with `question` a question (Q&A) whose bounty is held
+    /// from the asker in the same transaction.
+    pub async fn create_post_or_question(
+        &self,
+        viewer: Viewer,
+        slug: &str,
+        input: PostInput<'_>,
+        question: Option<&yaji_domain::qa::QuestionInput>,
+    ) -> AppResult<PostView> {
         let now = now();
+        let question = question.map(|q| q.validate(now)).transpose()?;
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
-        let w = self.write_post(tx.conn(), &ctx, viewer, input, false, now).await?;
+        let mut w = self.write_post(tx.conn(), &ctx, viewer, input, false, now).await?;
+        if let Some(def) = question {
+            let ev = crate::qa::ask_in(tx.conn(), &ctx, viewer, w.row.id, def, now).await?;
+            record_event(tx.conn(), &ev, now).await?;
+            w.row = repo::post(tx.conn(), w.row.id).await?.ok_or(AppError::NotFound("post"))?;
+        }
         let facts = Facts {
             ctx: Some(&ctx),
             text: Some(&w.text),

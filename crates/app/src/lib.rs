@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod points;
 pub mod profiles;
+pub mod qa;
 pub mod segments;
 pub mod staff_work;
 pub mod throttle;
@@ -157,6 +158,7 @@ pub(crate) async fn deliver(
     crate::onboarding::on_event(conn, r, now).await?;
     crate::notifications::on_event(conn, r, now).await?;
     crate::points::on_event(conn, r, now).await?;
+    crate::qa::on_event(conn, r, now).await?;
     // After points: a points badge sees the balance this event paid.
     crate::badges::on_event(conn, r, now).await?;
     // The outbox: one job per rule and webhook listening to this kind.

@@ -10,7 +10,10 @@
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yaji_domain::activity::{CheckinMade, Event, Kind, LevelReached, LotteryEntered, PointsAdjusted, Subject};
+use yaji_domain::activity::{
+    AnswerDecision, BountySettled, CheckinMade, Event, Kind, LevelReached, LotteryEntered, PointsAdjusted,
+    QuestionAsked, Subject,
+};
 use yaji_domain::error::invalid;
 use yaji_domain::permission::Action;
 use yaji_domain::points::{self, Candidate, PointsSettings, Recipient, Rule, Undo};
@@ -612,6 +615,14 @@ impl App {
                 if let (Some((price, rule)), Some(u)) = (spent(&e), row.actor_id) {
                     spend_in(tx.conn(), &book, u, price, rule, false, row.occurred_at).await?;
                 }
+                // Bounties move as they moved.
+                for (u, amount, rule) in moved(&e, row.actor_id) {
+                    if amount < 0 {
+                        spend_in(tx.conn(), &book, u, -amount, rule, false, row.occurred_at).await?;
+                    } else {
+                        credit_in(tx.conn(), &book, u, amount, rule, row.occurred_at).await?;
+                    }
+                }
                 if book.settings.enabled {
                     apply(tx.conn(), &book, row.id, &e, row.occurred_at).await?;
                 }
@@ -633,6 +644,89 @@ fn spent(e: &Event) -> Option<(i64, &'static str)> {
         _ => None,
     }
     .filter(|(n, _)| *n > 0)
+}
+
+/// Points an event moved between members outside the rules (a bounty held,
+/// paid, returned or taken back), as (member, amount, ledger rule).
+fn moved(e: &Event, actor: Option<i64>) -> Vec<(i64, i64, &'static str)> {
+    let mut out = vec![];
+    match e.kind {
+        Kind::QuestionAsked => {
+            if let (Some(q), Some(a)) = (e.payload::<QuestionAsked>(), actor) {
+                out.push((a, -q.bounty, BOUNTY_HOLD));
+            }
+        }
+        Kind::AnswerAccepted => {
+            if let Some(d) = e.payload::<AnswerDecision>() {
+                let rule = if d.bounty_to == d.answerer_id { BOUNTY_PAID } else { BOUNTY_RETURNED };
+                out.push((d.bounty_to, d.bounty, rule));
+            }
+        }
+        Kind::AnswerUnaccepted => {
+            if let Some(d) = e.payload::<AnswerDecision>() {
+                out.push((d.bounty_to, -d.bounty, BOUNTY_REVERSED));
+            }
+        }
+        Kind::BountySettled => {
+            if let Some(s) = e.payload::<BountySettled>() {
+                let rule = if s.comment_id.is_some() { BOUNTY_PAID } else { BOUNTY_RETURNED };
+                out.push((s.to_user_id, s.amount, rule));
+            }
+        }
+        _ => {}
+    }
+    out.retain(|(_, n, _)| *n != 0);
+    out
+}
+
+/// Ledger rules of bounty movements.
+pub(crate) const BOUNTY_HOLD: &str = "bounty_hold";
+pub(crate) const BOUNTY_PAID: &str = "bounty_paid";
+pub(crate) const BOUNTY_RETURNED: &str = "bounty_returned";
+pub(crate) const BOUNTY_REVERSED: &str = "bounty_reversed";
+
+/// Gives `amount` points to a member outside the rules (a bounty paid or
+/// returned) inside the caller's transaction; the caller's event carries
+/// the movement, so a recompute makes it again. Not counted in the week's
+/// or month's earnings (it was earned once, by whoever put it up).
+pub(crate) async fn credit(
+    conn: &mut Conn,
+    c: &crepo::CommunityRow,
+    user_id: i64,
+    amount: i64,
+    rule: &'static str,
+    at: i64,
+) -> AppResult<i64> {
+    let book = Book::of(c, settings_of(conn, c.id).await?, false);
+    credit_in(conn, &book, user_id, amount, rule, at).await
+}
+
+async fn credit_in(
+    conn: &mut Conn,
+    book: &Book,
+    user_id: i64,
+    amount: i64,
+    rule: &'static str,
+    at: i64,
+) -> AppResult<i64> {
+    let (_, top_level) = repo::lock_balance(conn, book.community_id, user_id).await?;
+    let entry = repo::NewEntry {
+        community_id: book.community_id,
+        user_id,
+        amount,
+        rule,
+        event_id: None,
+        subject: None,
+        from_user_id: None,
+        reason: "",
+        reverses_id: None,
+        day: points::periods(at, book.tz).day,
+        created_at: at,
+    };
+    repo::insert(conn, &entry).await?;
+    let balance = repo::add_to_totals(conn, book.community_id, user_id, amount, &[]).await?;
+    reached(conn, book, user_id, balance, top_level, at).await?;
+    Ok(balance)
 }
 
 /// Ledger rules of what members spend.

@@ -377,6 +377,12 @@ pub struct PostView {
     /// itself shows to whoever passes the gate).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub gated: bool,
+    /// `post`, or `question` (Q&A).
+    pub kind: String,
+    /// A question's accepted answer (a comment id), once one is accepted.
+    pub accepted_comment_id: Option<i64>,
+    /// A question's bounty in points (0 for none); absent for other posts.
+    pub bounty: Option<i64>,
 }
 
 impl PostView {
@@ -413,6 +419,9 @@ impl PostView {
             created_at: rfc3339(p.created_at),
             edited_at: p.edited_at.map(rfc3339),
             moderation: p.moderation.as_str().to_string(),
+            kind: if p.question == 1 { "question" } else { "post" }.to_string(),
+            accepted_comment_id: p.accepted_comment_id,
+            bounty: p.bounty,
         }
     }
 }

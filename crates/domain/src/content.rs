@@ -87,6 +87,32 @@ pub enum Feed {
     Latest,
     Essence,
     Topic(i64),
+    /// Posts asked as questions (Q&A).
+    Questions(Answered),
+}
+
+/// Which questions a Q&A feed lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Answered {
+    All,
+    /// No answer accepted yet.
+    Unanswered,
+    Answered,
+}
+
+impl Feed {
+    /// A feed by its name in links and the API: `latest`, `essence`,
+    /// `questions`, `unanswered`, `answered`.
+    pub fn named(name: &str) -> Option<Feed> {
+        Some(match name {
+            "" | "latest" => Feed::Latest,
+            "essence" => Feed::Essence,
+            "questions" => Feed::Questions(Answered::All),
+            "unanswered" => Feed::Questions(Answered::Unanswered),
+            "answered" => Feed::Questions(Answered::Answered),
+            _ => return None,
+        })
+    }
 }
 
 /// Opaque cursor for keyset pagination: the (created_at, id) of the last item seen.

@@ -63,6 +63,8 @@ notification_kinds! {
     EventFeedback => "event_feedback", "来评价一下这次活动", "How was the gathering?", Daily;
     BookingDecided => "booking_decided", "你的场地预约有结果了", "Your room booking was decided", Immediate;
     ProposalApproved => "proposal_approved", "你提议的活动通过了", "Your gathering proposal was approved", Immediate;
+    AnswerAccepted => "answer_accepted", "你的回答被采纳了", "Your answer was accepted", Immediate;
+    BountySettled => "bounty_settled", "悬赏已结算", "A bounty was settled", Immediate;
     EventInvitation => "event_invitation", "邀请你参加一场活动", "You are invited to a gathering", Immediate;
 }
 

@@ -175,6 +175,13 @@ pub enum Action {
     CheckInAttendees {
         door_staff: bool,
     },
+    /// Accept a comment as the answer to a question: its asker (a member
+    /// here; muted members too, accepting is not speech), or staff.
+    AcceptAnswer {
+        asker: bool,
+    },
+    /// Take back an accepted answer (and move its bounty back into escrow).
+    UndoAcceptedAnswer,
     /// Create venues and rooms, set hours and booking rules.
     ManageVenues,
     /// Approve, decline and cancel anyone's bookings; book under no rule.
@@ -373,7 +380,14 @@ pub fn decide(actor: Actor, action: Action, policy: Policy) -> Decision {
         Vote | TakePart => need_member(),
         ManageTopics | ReviewJoinRequests | EditSettings | EditRules | UnbanMember | EditModeration
         | ManageAutomation | ViewAnalytics | ManagePoints | ManageVenues => need_role(Role::Admin),
-        ManageEvents | ManageBookings => need_role(Role::Moderator),
+        ManageEvents | ManageBookings | UndoAcceptedAnswer => need_role(Role::Moderator),
+        AcceptAnswer { asker } => {
+            if asker {
+                need_member()
+            } else {
+                need_role(Role::Moderator)
+            }
+        }
         SeeEvent { audience, has_tag } => {
             let staff = actor.managing_role().is_some_and(|r| r >= Role::Moderator);
             match audience {
@@ -510,6 +524,9 @@ mod tests {
             (ManageEvents,                          ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ManageBookings,                        ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (ManageVenues,                          ["signin", "role",    "role",    "role",    "Y",       "Y"]),
+            (AcceptAnswer { asker: true },          ["signin", "members", "Y",       "Y",       "Y",       "Y"]),
+            (AcceptAnswer { asker: false },         ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
+            (UndoAcceptedAnswer,                    ["signin", "role",    "role",    "Y",       "Y",       "Y"]),
             (SeeEvent { audience: Audience::Public, has_tag: false },  ["Y", "Y", "Y", "Y", "Y", "Y"]),
             (SeeEvent { audience: Audience::Members, has_tag: false }, ["signin", "members", "Y", "Y", "Y", "Y"]),
             (SeeEvent { audience: Audience::Tagged, has_tag: false },  ["signin", "members", "noteligible", "Y", "Y", "Y"]),

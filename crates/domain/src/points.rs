@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::{
-    CheckinMade, CommentCreated, CommentReaction, Event, Kind, MemberJoined, PostCreated, QueueDecision, ReactionAdded,
-    RegistrationMoved, ReportFiled, Subject,
+    AnswerDecision, CheckinMade, CommentCreated, CommentReaction, Event, Kind, MemberJoined, PostCreated,
+    QueueDecision, ReactionAdded, RegistrationMoved, ReportFiled, Subject,
 };
 use crate::error::{invalid, Invalid};
 use crate::DAY_MS;
@@ -36,10 +36,12 @@ pub enum Rule {
     CheckIn,
     /// Checked in at a gathering (雅集), by the door or oneself.
     EventAttended,
+    /// Your comment was accepted as the answer to a question.
+    AnswerAccepted,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 8] = [
+    pub const ALL: [Rule; 9] = [
         Rule::Post,
         Rule::Comment,
         Rule::ReplyReceived,
@@ -48,6 +50,7 @@ impl Rule {
         Rule::InviteAccepted,
         Rule::CheckIn,
         Rule::EventAttended,
+        Rule::AnswerAccepted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Rule {
             Rule::InviteAccepted => "invite_accepted",
             Rule::CheckIn => "check_in",
             Rule::EventAttended => "event_attended",
+            Rule::AnswerAccepted => "answer_accepted",
         }
     }
 
@@ -120,6 +124,7 @@ impl Default for PointsSettings {
             (Rule::InviteAccepted, rule(10, 50, 0)),
             (Rule::CheckIn, rule(2, 10, 0)),
             (Rule::EventAttended, rule(10, 30, 0)),
+            (Rule::AnswerAccepted, rule(15, 60, 0)),
         ]);
         let levels =
             [0, 50, 200, 500, 1000, 3000].iter().map(|p| Level { name: String::new(), min_points: *p }).collect();
@@ -278,6 +283,11 @@ pub fn candidates(e: &Event) -> Vec<Candidate> {
             Some(r) => vec![own(Recipient::User(r.user_id), Rule::EventAttended, e.subject)],
             None => vec![],
         },
+        // The answer's author earns, whoever accepted it; the assistant's answers earn no one.
+        Kind::AnswerAccepted => match e.payload::<AnswerDecision>() {
+            Some(a) if !a.automatic => vec![own(Recipient::User(a.answerer_id), Rule::AnswerAccepted, e.subject)],
+            _ => vec![],
+        },
         Kind::MemberJoined => match (e.payload::<MemberJoined>().and_then(|j| j.invited_by), actor) {
             (Some(inviter), Some(a)) if inviter != a => vec![Candidate {
                 to: Recipient::User(inviter),
@@ -308,6 +318,7 @@ pub fn undo(e: &Event) -> Option<Undo> {
             Some(Undo::Given { rule: Rule::ReactionReceived, subject: e.subject, from: e.actor_id })
         }
         Kind::EssenceUnset => Some(Undo::Given { rule: Rule::Essence, subject: e.subject, from: None }),
+        Kind::AnswerUnaccepted => Some(Undo::Given { rule: Rule::AnswerAccepted, subject: e.subject, from: None }),
         _ => None,
     }
 }

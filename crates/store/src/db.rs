@@ -191,6 +191,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (23, "venues", include_str!("../migrations/0023_venues.sql")),
     (24, "light_accounts", include_str!("../migrations/0024_light_accounts.sql")),
     (25, "gathering_funnel", include_str!("../migrations/0025_gathering_funnel.sql")),
+    (26, "qa", include_str!("../migrations/0026_qa.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

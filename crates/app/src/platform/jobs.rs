@@ -111,6 +111,8 @@ pub(crate) enum Job {
     EventReminder { community_id: i64, event_id: i64, minutes: i64, starts_at: i64, at: i64 },
     /// After a gathering: mark the no-shows and ask attendees for feedback (gatherings).
     EventClose { community_id: i64, event_id: i64, at: i64 },
+    /// At a bounty's deadline: settle what its escrow still holds (Q&A).
+    BountyExpiry { community_id: i64, post_id: i64, at: i64 },
     /// One pass of the mailer (notifications, external effect; re-arms itself).
     EmailSweep {
         #[serde(default)]
@@ -197,6 +199,9 @@ impl Job {
             }
             Job::EventClose { community_id, event_id, at } => {
                 (format!("event_close:{event_id}:{at}"), *at, Some(*community_id), 8)
+            }
+            Job::BountyExpiry { community_id, post_id, at } => {
+                (format!("bounty_expiry:{post_id}:{at}"), *at, Some(*community_id), 8)
             }
             Job::EmailSweep { at } => (format!("email_sweep:{at}"), *at, None, 3),
         }
@@ -415,6 +420,7 @@ impl App {
                 self.event_reminder_job(conn, event_id, minutes, starts_at).await
             }
             Job::EventClose { event_id, .. } => self.event_close_job(conn, event_id).await,
+            Job::BountyExpiry { post_id, .. } => self.bounty_expiry_job(conn, post_id).await,
             Job::RulesNotice { community_id, version, publisher } => {
                 crate::notifications::rules_notice_job(conn, community_id, version, publisher).await
             }

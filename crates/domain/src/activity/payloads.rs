@@ -611,6 +611,36 @@ payload!(
 );
 
 payload!(
+    /// A post was asked as a question (subject: the post), with the bounty
+    /// held from the asker (0 for none), its deadline and where it goes if
+    /// nothing is accepted.
+    QuestionAsked => QuestionAsked { bounty: i64, deadline: Option<i64>, fallback: String }
+);
+
+payload!(
+    /// A comment was accepted as the answer (subject: the comment), or
+    /// staff took that back; `bounty` moved to (or back from) `answerer_id`.
+    AnswerDecision => AnswerAccepted | AnswerUnaccepted {
+        post_id: i64,
+        answerer_id: i64,
+        bounty: i64,
+        /// Staff acted, not the asker.
+        by_staff: bool,
+        /// The assistant's answer: no points, the bounty goes back to the asker.
+        automatic: bool,
+        /// Who the bounty went to (or, undone, was taken back from).
+        bounty_to: i64,
+    }
+);
+
+payload!(
+    /// A question's bounty expired unaccepted (subject: the post): `amount`
+    /// went to `to_user_id` — the asker, or the best-rated answer's author
+    /// (`comment_id`).
+    BountySettled => BountySettled { to_user_id: i64, amount: i64, comment_id: Option<i64> }
+);
+
+payload!(
     /// Admins created or changed a venue or room (subject: the room, or the community).
     VenueChanged => VenueChanged { venue_id: i64, name: String }
 );

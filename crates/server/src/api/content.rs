@@ -29,7 +29,7 @@ pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 struct FeedParams {
-    /// latest (default) or essence
+    /// latest (default), essence, or the Q&A feeds: questions, unanswered, answered
     feed: Option<String>,
     /// A topic id: the topic's feed.
     topic: Option<i64>,
@@ -43,15 +43,14 @@ struct FeedParams {
 #[utoipa::path(get, path = "/api/v1/communities/{slug}/posts", tag = "content", params(("slug" = String, Path), FeedParams),
     responses((status = 200, body = FeedPage), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn feed(c: Call, Path(slug): Path<String>, Query(p): Query<FeedParams>) -> ApiResult<Response> {
-    let feed = match (p.topic, p.feed.as_deref()) {
+    let feed = match (p.topic, Feed::named(p.feed.as_deref().unwrap_or(""))) {
         (Some(t), _) => Feed::Topic(t),
-        (None, None | Some("latest") | Some("")) => Feed::Latest,
-        (None, Some("essence")) => Feed::Essence,
-        (None, Some(_)) => {
+        (None, Some(f)) => f,
+        (None, None) => {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_choice",
-                "feed must be latest or essence",
+                "feed must be latest, essence, questions, unanswered or answered",
             )
             .field("feed"))
         }
@@ -65,14 +64,43 @@ struct PostBody {
     /// Markdown, at most 100 KB
     body: String,
     topic_id: Option<i64>,
+    /// `post` (default) or `question` (Q&A; creating only).
+    #[serde(default)]
+    kind: Option<String>,
+    /// A question's bounty in points, held from the asker until an answer is accepted.
+    #[serde(default)]
+    bounty: Option<i64>,
+    /// Days the bounty runs (1-60, default 7).
+    #[serde(default)]
+    bounty_days: Option<i64>,
+    /// Where an unaccepted bounty goes at its deadline: `return` (default) or `best_answer`.
+    #[serde(default)]
+    bounty_fallback: Option<String>,
 }
 
-/// Create a post (members).
+/// Create a post (members); `"kind": "question"` asks a question, with an
+/// optional `bounty` held from the asker's points (409 `insufficient_points`).
 #[utoipa::path(post, path = "/api/v1/communities/{slug}/posts", tag = "content", params(("slug" = String, Path)), request_body = PostBody,
     responses((status = 201, body = PostView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_post(c: Call, Path(slug): Path<String>, Json(b): Json<PostBody>) -> ApiResult<Response> {
     let input = PostInput { title: b.title.as_deref(), body: &b.body, topic_id: b.topic_id };
-    created(c.app.create_post(c.require()?, &slug, input).await?)
+    let question = match b.kind.as_deref().unwrap_or("post") {
+        "post" | "" => None,
+        "question" => Some(yaji_domain::qa::QuestionInput {
+            bounty: b.bounty,
+            bounty_days: b.bounty_days,
+            bounty_fallback: b.bounty_fallback.clone(),
+        }),
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_choice",
+                "kind must be post or question",
+            )
+            .field("kind"))
+        }
+    };
+    created(c.app.create_post_or_question(c.require()?, &slug, input, question.as_ref()).await?)
 }
 
 /// A post with its comments and reactions.

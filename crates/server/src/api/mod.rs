@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod onboarding;
 pub mod points;
 pub mod profiles;
+pub mod qa;
 pub mod segments;
 pub mod topic_access;
 pub mod venues;
@@ -108,6 +109,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         lotteries::routes,
         gatherings::routes,
         venues::routes,
+        qa::routes,
         segments::routes,
         topic_access::routes,
         jobs::routes,

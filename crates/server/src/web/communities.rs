@@ -185,10 +185,16 @@ pub(super) async fn community_page(
     form: Form,
     errors: HashMap<String, String>,
 ) -> Response {
-    let (tab, feed) = match (q.topic, q.feed.as_deref()) {
+    let (tab, feed) = match (q.topic, q.feed.as_deref().and_then(Feed::named)) {
         (Some(t), _) => ("topic", Feed::Topic(t)),
-        (None, Some("essence")) => ("essence", Feed::Essence),
+        (None, Some(Feed::Essence)) => ("essence", Feed::Essence),
+        (None, Some(f @ Feed::Questions(_))) => ("questions", f),
         _ => ("latest", Feed::Latest),
+    };
+    let qa = match &feed {
+        Feed::Questions(yaji_domain::content::Answered::Unanswered) => "unanswered",
+        Feed::Questions(yaji_domain::content::Answered::Answered) => "answered",
+        _ => "questions",
     };
     let app = &page.state.app;
     let (c, feed, topics) =
@@ -203,7 +209,7 @@ pub(super) async fn community_page(
     page.render(
         status,
         "communities/community.html",
-        context! { c, feed, topics, tab, topic_id => q.topic, cursor => q.cursor, form, errors, setup, upcoming },
+        context! { c, feed, topics, tab, qa, topic_id => q.topic, cursor => q.cursor, form, errors, setup, upcoming },
     )
 }
 

@@ -1,5 +1,5 @@
 use crate::sql::{query, query_as, query_scalar, Conn};
-use yaji_domain::content::{ContentState, Cursor, Feed};
+use yaji_domain::content::{Answered, ContentState, Cursor, Feed};
 
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct PostRow {
@@ -32,12 +32,21 @@ pub struct PostRow {
     pub deleted_at: Option<i64>,
     /// visible | held | hidden
     pub moderation: ContentState,
+    /// Asked as a question (Q&A), with its accepted answer and bounty.
+    #[serde(default)]
+    pub question: i64,
+    #[serde(default)]
+    pub accepted_comment_id: Option<i64>,
+    #[serde(default)]
+    pub bounty: Option<i64>,
 }
 
 const POST_SELECT: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
     u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, t.read_min_level AS topic_read_min_level, t.read_tag AS topic_read_tag, p.title, p.body, p.body_html, p.excerpt, p.pinned, p.essence,
-    p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
-    FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
+    p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation,
+    CAST(CASE WHEN q.post_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS question, q.accepted_comment_id, q.bounty
+    FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id
+    LEFT JOIN questions q ON q.post_id = p.id";
 
 pub struct NewPost<'a> {
     pub community_id: i64,
@@ -86,8 +95,10 @@ pub async fn post(conn: &mut Conn, id: i64) -> crate::Result<Option<PostRow>> {
 
 /// Columns for lists: the body is left out (feeds show the excerpt).
 const POST_LIST: &str = "SELECT p.id, p.community_id, p.author_id, u.username AS author_username, u.display_name AS author_display_name,
-    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, t.read_min_level AS topic_read_min_level, t.read_tag AS topic_read_tag, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation
-    FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id";
+    u.avatar_url AS author_avatar_url, p.topic_id, t.name AS topic_name, t.read_min_level AS topic_read_min_level, t.read_tag AS topic_read_tag, p.title, p.excerpt, p.pinned, p.essence, p.comment_count, p.reaction_count, p.created_at, p.edited_at, p.deleted_at, p.moderation,
+    CAST(CASE WHEN q.post_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS question, q.accepted_comment_id, q.bounty
+    FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN topics t ON t.id = p.topic_id
+    LEFT JOIN questions q ON q.post_id = p.id";
 
 /// The newest visible posts of the communities `user_id` is an active member
 /// of, before the cursor (`at`, `id`), newest first.
@@ -136,6 +147,11 @@ pub fn feed_sql(feed: &Feed) -> String {
         Feed::Latest => "p.community_id = $1",
         Feed::Essence => "p.community_id = $1 AND p.essence = 1",
         Feed::Topic(_) => "p.community_id = $1 AND p.topic_id = $2",
+        Feed::Questions(Answered::All) => "p.community_id = $1 AND q.post_id IS NOT NULL",
+        Feed::Questions(Answered::Unanswered) => {
+            "p.community_id = $1 AND q.post_id IS NOT NULL AND q.accepted_comment_id IS NULL"
+        }
+        Feed::Questions(Answered::Answered) => "p.community_id = $1 AND q.accepted_comment_id IS NOT NULL",
     };
     // A plain SELECT: measured twice as fast as folding the pinned posts into
     // the same statement with UNION ALL (docs/benchmarks.md).

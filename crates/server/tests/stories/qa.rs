@@ -1,0 +1,139 @@
+//! Q&A (JSON API): questions through the stable posts path with a bounty
+//! held from the asker, the Q&A feeds, who may accept what, racing accepts
+//! that pay once, staff undoing an acceptance, bounties settling at their
+//! deadline (back, or to the best-rated answer), and the ledger equal to
+//! the balances — and to a recompute — afterwards.
+
+use futures::future::join_all;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use yaji_testkit::*;
+
+const POSTS: &str = "/api/v1/communities/club/posts";
+
+async fn balance(u: &User, name: &str) -> i64 {
+    let (_, p) = u.get(&format!("/api/v1/communities/club/members/{name}/points")).await;
+    p["balance"].as_i64().unwrap()
+}
+
+fn ids(feed: &Value) -> Vec<i64> {
+    feed["posts"].as_array().unwrap().iter().map(|p| p["id"].as_i64().unwrap()).collect()
+}
+
+async fn ledger_matches(t: &TestApp) {
+    let off = t
+        .count(
+            "SELECT COUNT(*) FROM points_balances b WHERE b.balance <> \
+             (SELECT COALESCE(SUM(l.amount), 0) FROM points_ledger l WHERE l.community_id = b.community_id AND l.user_id = b.user_id)",
+        )
+        .await;
+    assert_eq!(off, 0, "every balance is the sum of its ledger");
+    assert_eq!(t.count("SELECT COUNT(*) FROM points_balances WHERE balance < 0").await, 0);
+}
+
+story! {
+    async fn questions_bounties_and_accepted_answers(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let mut people = vec![];
+        for n in ["ann", "bob", "cat"] {
+            let u = t.user(n).await;
+            u.post("/api/v1/communities/club/join", json!({})).await;
+            people.push(u);
+        }
+        let (ann, bob, cat) = (&people[0], &people[1], &people[2]);
+        owner.post("/api/v1/communities/club/members/ann/points", json!({"amount": 100, "reason": "welcome"})).await;
+
+        // A bounty beyond the balance is refused, naming the field; nothing is written.
+        let ask = json!({"kind": "question", "title": "哪里买好茶？", "body": "想找靠谱的老白茶", "bounty": 150});
+        assert_error(&ann.post(POSTS, ask).await, 409, "insufficient_points", Some("bounty"));
+        assert_eq!(t.count("SELECT COUNT(*) FROM posts").await, 0);
+        assert_error(&ann.post(POSTS, json!({"kind": "poem", "body": "x"})).await, 422, "invalid_choice", Some("kind"));
+        assert_error(&ann.post(POSTS, json!({"kind": "question", "body": "x", "bounty": 5, "bounty_days": 0})).await, 422, "out_of_range", Some("bounty_days"));
+
+        let before = balance(ann, "ann").await;
+        let (s, q) = ann.post(POSTS, json!({"kind": "question", "title": "哪里买好茶？", "body": "想找靠谱的老白茶", "bounty": 60})).await;
+        assert_eq!(s, StatusCode::CREATED, "{q}");
+        assert_eq!((q["kind"].as_str(), q["bounty"].as_i64(), q["accepted_comment_id"].clone()), (Some("question"), Some(60), Value::Null));
+        let qid = q["id"].as_i64().unwrap();
+        t.drain().await;
+        // Held from the balance (the post itself earns its usual points).
+        let post_points = t.count("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM points_ledger WHERE rule = 'post'").await;
+        assert_eq!(balance(ann, "ann").await, before - 60 + post_points);
+
+        let mut comments = vec![];
+        for (u, text) in [(bob, "茶博会"), (cat, "老茶馆"), (ann, "谢谢")] {
+            let (_, c) = u.post(&format!("/api/v1/posts/{qid}/comments"), json!({"body": text})).await;
+            comments.push(c["id"].as_i64().unwrap());
+        }
+        let (_, plain) = bob.post(POSTS, json!({"body": "今天的茶会很好"})).await;
+        let plain = plain["id"].as_i64().unwrap();
+        let (_, open) = ann.get(&format!("{POSTS}?feed=unanswered")).await;
+        assert_eq!(ids(&open), [qid]);
+        assert_error(&ann.get(&format!("{POSTS}?feed=puzzles")).await, 422, "invalid_choice", Some("feed"));
+
+        // Who accepts what.
+        assert_error(&cat.post(&format!("/api/v1/comments/{}/accept", comments[0]), json!({})).await, 403, "insufficient_role", None);
+        assert_error(&ann.post(&format!("/api/v1/comments/{}/accept", comments[2]), json!({})).await, 422, "own_answer", Some("comment"));
+        let (_, pc) = bob.post(&format!("/api/v1/posts/{plain}/comments"), json!({"body": "是的"})).await;
+        assert_error(&bob.post(&format!("/api/v1/comments/{}/accept", pc["id"]), json!({})).await, 409, "not_a_question", None);
+
+        // Racing accepts of two answers: one wins, the bounty is paid once.
+        let urls: Vec<String> = (0..20).map(|i| format!("/api/v1/comments/{}/accept", comments[i % 2])).collect();
+        let outs = join_all(urls.iter().map(|u| ann.post(u, json!({})))).await;
+        let won: Vec<_> = outs.iter().filter(|(s, _)| *s == StatusCode::OK).collect();
+        assert_eq!(won.len(), 1, "{outs:?}");
+        assert!(outs.iter().all(|(s, v)| *s == StatusCode::OK || v["error"]["code"] == "already_accepted"), "{outs:?}");
+        let accepted = won[0].1["accepted_comment_id"].as_i64().unwrap();
+        let (_, post) = ann.get(&format!("/api/v1/posts/{qid}")).await;
+        assert_eq!(post["post"]["accepted_comment_id"].as_i64(), Some(accepted));
+        assert_eq!(t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'bounty_paid' AND amount = 60").await, 1);
+        t.drain().await;
+        assert_eq!(t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'answer_accepted'").await, 1);
+        let (_, done) = ann.get(&format!("{POSTS}?feed=answered")).await;
+        assert_eq!(ids(&done), [qid]);
+        ledger_matches(&t).await;
+
+        // Staff undo it: points and bounty go back; then the other answer is accepted.
+        let winner = if accepted == comments[0] { ("bob", bob) } else { ("cat", cat) };
+        let had = balance(winner.1, winner.0).await;
+        assert_error(&ann.delete(&format!("/api/v1/comments/{accepted}/accept")).await, 403, "insufficient_role", None);
+        let (s, p) = owner.delete(&format!("/api/v1/comments/{accepted}/accept")).await;
+        assert_eq!((s, p["accepted_comment_id"].clone()), (StatusCode::OK, Value::Null), "{p}");
+        t.drain().await;
+        assert_eq!(balance(winner.1, winner.0).await, had - 60 - 15);
+        let other = if accepted == comments[0] { comments[1] } else { comments[0] };
+        let (s, _) = ann.post(&format!("/api/v1/comments/{other}/accept"), json!({})).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'bounty_paid' AND amount = 60").await, 2);
+        assert_eq!(t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'bounty_reversed' AND amount = -60").await, 1);
+
+        // Bounties at their deadline: to the best-rated answer, or back to the asker.
+        let (_, best) = ann.post(POSTS, json!({"kind": "question", "body": "推荐一本茶书？", "bounty": 10, "bounty_fallback": "best_answer"})).await;
+        let (_, back) = ann.post(POSTS, json!({"kind": "question", "body": "周末有人喝茶吗？", "bounty": 5})).await;
+        let (_, answer) = cat.post(&format!("/api/v1/posts/{}/comments", best["id"]), json!({"body": "《茶经》"})).await;
+        bob.post(&format!("/api/v1/comments/{}/reactions", answer["id"]), json!({"emoji": "👍"})).await;
+        let cat_had = balance(cat, "cat").await;
+        let ann_had = balance(ann, "ann").await;
+        t.exec("UPDATE questions SET deadline = 1 WHERE held > 0").await;
+        t.make_due("bounty_expiry").await;
+        t.drain().await;
+        assert_eq!(balance(cat, "cat").await, cat_had + 10);
+        assert_eq!(balance(ann, "ann").await, ann_had + 5);
+        assert_eq!(t.count("SELECT COUNT(*) FROM questions WHERE held > 0").await, 0);
+        assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'bounty_settled'").await, 2);
+        // Settled once: running the jobs again moves nothing.
+        t.make_due("bounty_expiry").await;
+        t.drain().await;
+        assert_eq!(balance(cat, "cat").await, cat_had + 10);
+        ledger_matches(&t).await;
+
+        // The ledger rebuilt from the activity log gives the same balances.
+        let all = "SELECT user_id, balance FROM points_balances ORDER BY user_id";
+        let live = t.pairs(all).await;
+        let (s, _) = owner.post("/api/v1/communities/club/points/recompute", json!({})).await;
+        assert!(s.is_success());
+        assert_eq!(t.pairs(all).await, live);
+        let _ = back;
+    }
+}
