@@ -41,7 +41,16 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
     let topic_id = or_fail!(page, opt_i64(&f, "topic_id"));
     let title = field(&f, "title");
     let input = PostInput { title: Some(title), body: field(&f, "body"), topic_id };
-    match page.state.app.create_post(v, &slug, input).await {
+    // "Ask as a question", with an optional bounty.
+    let question = match f.get("kind").map(String::as_str) {
+        Some("question") => Some(yaji_domain::qa::QuestionInput {
+            bounty: or_fail!(page, opt_i64(&f, "bounty")),
+            bounty_days: or_fail!(page, opt_i64(&f, "bounty_days")),
+            bounty_fallback: f.get("bounty_fallback").cloned(),
+        }),
+        _ => None,
+    };
+    match page.state.app.create_post_or_question(v, &slug, input, question.as_ref()).await {
         Ok(p) => with_notice(&format!("/p/{}", p.id), &format!("posted_{}", p.moderation)),
         // A gated topic is the topic field's problem: the composer keeps the text.
         Err(AppError::Forbidden { code: "topic_locked", message }) => {

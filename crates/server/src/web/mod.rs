@@ -43,6 +43,7 @@ mod notifications;
 mod onboarding;
 mod points;
 mod profiles;
+mod qa;
 mod repeat;
 mod segments;
 mod topic_access;
@@ -98,6 +99,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: badges::routes, templates: badges::TEMPLATES, nav: &[] },
     Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },
+    Capability { routes: qa::routes, templates: &[], nav: &[] },
 ];
 
 /// Templates every page shares: the layout, macros, the error page and the
@@ -444,8 +446,10 @@ impl Page {
 
 /// Where to go after a POST, with the key of the notice to show there.
 pub fn notice_url(path: &str, notice: &str) -> String {
+    // The query goes before a fragment (`/p/1#c2` → `/p/1?notice=…#c2`).
+    let (path, fragment) = path.split_once('#').map_or((path, String::new()), |(p, f)| (p, format!("#{f}")));
     let sep = if path.contains('?') { '&' } else { '?' };
-    format!("{path}{sep}notice={notice}")
+    format!("{path}{sep}notice={notice}{fragment}")
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -137,3 +137,55 @@ story! {
         let _ = back;
     }
 }
+
+story! {
+    async fn ask_accept_and_undo_from_the_pages(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        for n in ["ann", "bob"] {
+            t.user(n).await.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        owner.post("/api/v1/communities/club/members/ann/points", json!({"amount": 50, "reason": "welcome"})).await;
+        let a = Browser::new(&t);
+        a.log_in("ann").await;
+        let (_, page) = a.page("/c/club").await;
+        assert!(page.contains(r#"name="kind" value="question""#) && page.contains("?feed=questions"), "{page}");
+        let csrf = csrf_of(&page);
+        // Too big a bounty: the composer comes back with the text and the field named.
+        let ask = [("title", "去哪里喝茶"), ("body", "周末想找个安静的茶馆"), ("kind", "question"), ("bounty", "500"), ("bounty_days", "3")];
+        let r = a.post_form(&csrf, "/c/club/posts", &ask).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("周末想找个安静的茶馆") && html.contains(r#"class="has-error""#), "{html}");
+        let ask = [("title", "去哪里喝茶"), ("body", "周末想找个安静的茶馆"), ("kind", "question"), ("bounty", "20"), ("bounty_days", "3")];
+        let r = a.post_form(&csrf, "/c/club/posts", &ask).await;
+        let at = r.headers()["location"].to_str().unwrap().to_string();
+        let post = at.trim_start_matches("/p/").split('?').next().unwrap().parse::<i64>().unwrap();
+        let b = Browser::new(&t);
+        b.log_in("bob").await;
+        let (_, page) = b.page(&format!("/p/{post}")).await;
+        assert!(page.contains("badge open-q") && page.contains("badge bounty"), "{page}");
+        let r = b.post_form(&csrf_of(&page), &format!("/p/{post}/comments"), &[("body", "试试城南的老茶馆")]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // Bob sees no accept button; Ann does, and accepting puts the answer first.
+        let (_, page) = b.page(&format!("/p/{post}")).await;
+        assert!(!page.contains("/accept\""), "{page}");
+        let (_, page) = a.page(&format!("/p/{post}")).await;
+        let i = page.find("/accept\"").expect("an accept button");
+        let comment: i64 = page[..i].rsplit("/comments/").next().unwrap().parse().unwrap();
+        let r = a.post_form(&csrf_of(&page), &format!("/comments/{comment}/accept"), &[]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/p/{post}?notice=answer_accepted#c{comment}"));
+        let (_, page) = b.page(&format!("/p/{post}")).await;
+        assert!(page.contains("comment accepted") && page.contains("badge answered"), "{page}");
+        let (_, feed) = b.page("/c/club?feed=answered").await;
+        assert!(feed.contains(&format!("/p/{post}")), "{feed}");
+        // Staff take it back from the page.
+        let o = Browser::new(&t);
+        o.log_in("owner").await;
+        let (_, page) = o.page(&format!("/p/{post}")).await;
+        let r = o.post_form(&csrf_of(&page), &format!("/comments/{comment}/unaccept"), &[]).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let (_, feed) = b.page("/c/club?feed=unanswered").await;
+        assert!(feed.contains(&format!("/p/{post}")), "{feed}");
+    }
+}
