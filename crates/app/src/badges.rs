@@ -26,7 +26,7 @@ use crate::{now, rfc3339, App, AppError, AppResult};
 /// What earns a badge automatically.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct BadgeRule {
-    /// posts, comments, essence, points or events (gatherings attended).
+    /// posts, comments, essence, points, events (gatherings attended) or answers (accepted).
     pub counter: String,
     pub at_least: i64,
 }

@@ -23,6 +23,8 @@ pub enum Counter {
     Points,
     /// Gatherings attended (checked in at the door or marked by staff).
     Events,
+    /// Comments accepted as the answer to a question.
+    Answers,
 }
 
 impl Counter {
@@ -36,12 +38,17 @@ impl Counter {
             Counter::Essence => "essence",
             Counter::Points => "points",
             Counter::Events => "events",
+            Counter::Answers => "answers",
         }
     }
 
     pub fn parse(field: &'static str, s: &str) -> Invalid<Counter> {
         Counter::ALL.into_iter().find(|c| c.as_str() == s.trim()).ok_or_else(|| {
-            invalid(field, "invalid_choice", "counter must be one of: posts, comments, essence, points, events")
+            invalid(
+                field,
+                "invalid_choice",
+                "counter must be one of: posts, comments, essence, points, events, answers",
+            )
         })
     }
 }
@@ -74,9 +81,8 @@ pub struct Builtin {
     pub en: (&'static str, &'static str),
 }
 
-/// The built-in badges. Accepted answers join with the capability that
-/// records them.
-pub const BUILTINS: [Builtin; 10] = [
+/// The built-in badges.
+pub const BUILTINS: [Builtin; 11] = [
     Builtin {
         key: "first_post",
         icon: "pencil",
@@ -156,6 +162,14 @@ pub const BUILTINS: [Builtin; 10] = [
         at_least: 3,
         zh: ("雅集常客", "参加了 3 场雅集"),
         en: ("Regular", "Came to 3 gatherings"),
+    },
+    Builtin {
+        key: "first_answer",
+        icon: "thumbs-up",
+        counter: Some(Counter::Answers),
+        at_least: 1,
+        zh: ("解惑者", "第一次有回答被采纳"),
+        en: ("Problem solver", "Had a first answer accepted"),
     },
 ];
 

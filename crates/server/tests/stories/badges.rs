@@ -63,7 +63,7 @@ story! {
         assert_eq!(badges_of(&bob, "ann").await, ["Writer", "essence_author", "first_post"]);
         owner.delete(&format!("{BADGES}/{}", writer["id"])).await;
         let (_, all) = owner.get(BADGES).await;
-        assert_eq!(keys(&all), ["first_post", "prolific", "conversationalist", "essence_author", "top_contributor", "streak_7", "streak_21", "streak_30", "streak_100", "event_regular", "Host", "Chatty", "Century"]);
+        assert_eq!(keys(&all), ["first_post", "prolific", "conversationalist", "essence_author", "top_contributor", "streak_7", "streak_21", "streak_30", "streak_100", "event_regular", "first_answer", "Host", "Chatty", "Century"]);
 
         // A rule over counts: the second comment earns it.
         let pid = p["id"].as_i64().unwrap();

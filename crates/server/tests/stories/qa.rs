@@ -93,6 +93,12 @@ story! {
         let (_, done) = ann.get(&format!("{POSTS}?feed=answered")).await;
         assert_eq!(ids(&done), [qid]);
         ledger_matches(&t).await;
+        // The answerer earns the first-answer badge and leads "most helpful" (an accepted answer counts five replies).
+        let winner_name = if accepted == comments[0] { "bob" } else { "cat" };
+        let (_, badges) = ann.get(&format!("/api/v1/communities/club/members/{winner_name}/badges")).await;
+        assert!(badges.to_string().contains("first_answer"), "{badges}");
+        let (_, board) = ann.get("/api/v1/communities/club/leaderboard?period=all&board=helpful").await;
+        assert_eq!(board["entries"][0]["username"].as_str(), Some(winner_name), "{board}");
 
         // Staff undo it: points and bounty go back; then the other answer is accepted.
         let winner = if accepted == comments[0] { ("bob", bob) } else { ("cat", cat) };

@@ -201,6 +201,10 @@ pub async fn count(conn: &mut Conn, community_id: i64, user_id: i64, counter: &s
             "SELECT COUNT(*) FROM event_registrations r JOIN events e ON e.id = r.event_id
              WHERE e.community_id = $1 AND r.user_id = $2 AND r.status = 'attended'"
         }
+        "answers" => {
+            "SELECT COUNT(*) FROM questions q JOIN comments c ON c.id = q.accepted_comment_id
+             WHERE q.community_id = $1 AND c.author_id = $2 AND c.deleted_at IS NULL"
+        }
         _ => return Ok(0),
     };
     query_scalar(sql).binds((community_id, user_id)).fetch_one(conn).await
@@ -233,6 +237,10 @@ pub async fn backfill(
         "events" => {
             "SELECT r.user_id AS uid FROM event_registrations r JOIN events e ON e.id = r.event_id
              WHERE e.community_id = $1 AND r.status = 'attended' GROUP BY r.user_id HAVING COUNT(*) >= $3"
+        }
+        "answers" => {
+            "SELECT c.author_id AS uid FROM questions q JOIN comments c ON c.id = q.accepted_comment_id
+             WHERE q.community_id = $1 AND c.deleted_at IS NULL GROUP BY c.author_id HAVING COUNT(*) >= $3"
         }
         _ => return Ok(0),
     };

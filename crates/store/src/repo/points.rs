@@ -337,17 +337,23 @@ pub async fn top_inviters(conn: &mut Conn, community_id: i64, since: i64, limit:
     .await
 }
 
-/// Members ranked by the comments others wrote on their posts since
-/// `since` (replies received), as [`Ranked`] rows.
+/// Members ranked by how they helped since `since`: the comments others
+/// wrote on their posts (replies received) plus five for each of their
+/// comments accepted as the answer to someone's question, as [`Ranked`] rows.
 pub async fn top_helpful(conn: &mut Conn, community_id: i64, since: i64, limit: i64) -> crate::Result<Vec<Ranked>> {
     query_as(&format!(
-        "SELECT u.id, u.username, u.display_name, u.avatar_url, COUNT(*) AS n, COALESCE(MAX(b.balance), 0)
-         FROM comments c JOIN posts p ON p.id = c.post_id
-         JOIN memberships i ON i.community_id = p.community_id AND i.user_id = p.author_id AND i.state = 'active'
-         JOIN users u ON u.id = p.author_id
-         LEFT JOIN points_balances b ON b.community_id = p.community_id AND b.user_id = p.author_id
-         WHERE c.community_id = $1 AND c.author_id <> p.author_id AND c.created_at >= $2
-           AND c.deleted_at IS NULL AND c.moderation = 'visible' AND p.deleted_at IS NULL
+        "SELECT u.id, u.username, u.display_name, u.avatar_url, CAST(SUM(h.w) AS BIGINT) AS n, COALESCE(MAX(b.balance), 0)
+         FROM (
+           SELECT p.author_id AS uid, 1 AS w FROM comments c JOIN posts p ON p.id = c.post_id
+           WHERE c.community_id = $1 AND c.author_id <> p.author_id AND c.created_at >= $2
+             AND c.deleted_at IS NULL AND c.moderation = 'visible' AND p.deleted_at IS NULL
+           UNION ALL
+           SELECT c.author_id AS uid, 5 AS w FROM questions q JOIN comments c ON c.id = q.accepted_comment_id
+           WHERE q.community_id = $1 AND q.accepted_at >= $2 AND c.deleted_at IS NULL
+         ) h
+         JOIN memberships i ON i.community_id = $1 AND i.user_id = h.uid AND i.state = 'active'
+         JOIN users u ON u.id = h.uid
+         LEFT JOIN points_balances b ON b.community_id = $1 AND b.user_id = h.uid
          GROUP BY u.id, u.username, u.display_name, u.avatar_url ORDER BY n DESC, u.id LIMIT {limit}"
     ))
     .binds((community_id, since))
