@@ -11,6 +11,8 @@
 //! ledger moves it again. Each question's changes happen under a lock on
 //! its row: racing accepts pay once.
 
+use serde::Serialize;
+use utoipa::ToSchema;
 use yaji_domain::activity::{AnswerDecision, BountySettled, Event, Kind, QuestionAsked, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::notification::NotificationKind;
@@ -22,6 +24,7 @@ use yaji_store::repo::user::ASSISTANT_USERNAME;
 use yaji_store::Conn;
 
 use crate::accounts::Viewer;
+use crate::faq::{FaqEntryView, FaqInput};
 use crate::platform::context::Ctx;
 use crate::platform::events::{finish, record_event, Recorded};
 use crate::platform::jobs::{enqueue, Job};
@@ -29,6 +32,43 @@ use crate::platform::notifications::notify;
 use crate::points::{BOUNTY_HOLD, BOUNTY_PAID, BOUNTY_RETURNED, BOUNTY_REVERSED};
 use crate::views::PostView;
 use crate::{now, App, AppError, AppResult};
+
+/// Questions asked in one week (Monday, the community's time zone).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QaWeek {
+    /// The week's Monday, `YYYY-MM-DD`.
+    pub week: String,
+    pub asked: i64,
+    /// Of those, with an accepted answer now.
+    pub answered: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TopAnswerer {
+    pub username: String,
+    pub display_name: String,
+    pub accepted: i64,
+}
+
+/// Q&A figures over the last `weeks` weeks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QaStats {
+    pub weeks: Vec<QaWeek>,
+    pub asked: i64,
+    pub answered: i64,
+    /// Answered / asked, in percent; none before any question.
+    pub answered_rate: Option<i64>,
+    /// Median minutes from asking to the first answer by someone else, and to the accepted one.
+    pub median_first_answer_minutes: Option<i64>,
+    pub median_accepted_minutes: Option<i64>,
+    pub top_answerers: Vec<TopAnswerer>,
+}
+
+/// The median of some minutes (the lower middle for an even count).
+fn median(mut v: Vec<i64>) -> Option<i64> {
+    v.sort_unstable();
+    (!v.is_empty()).then(|| v[(v.len() - 1) / 2])
+}
 
 /// Makes a just-written post a question, in the caller's transaction:
 /// holds the bounty, schedules its deadline; returns the event to record.
@@ -102,6 +142,73 @@ async fn load(
 }
 
 impl App {
+    /// Q&A over the last `weeks` weeks (1-52, default 12), for those who read analytics.
+    pub async fn qa_stats(&self, viewer: Viewer, slug: &str, weeks: Option<i64>) -> AppResult<QaStats> {
+        let weeks = weeks.unwrap_or(12);
+        if !(1..=52).contains(&weeks) {
+            return Err(invalid("weeks", "out_of_range", "1 to 52 weeks").into());
+        }
+        let mut c = self.db.read().await?;
+        let ctx = Ctx::load(&mut c, slug, Some(viewer)).await?;
+        ctx.allow(Action::ViewAnalytics)?;
+        let tz = ctx.tz();
+        let now = now();
+        let today = yaji_domain::time::local(now, tz).date();
+        let monday = today - chrono::Days::new(u64::from(chrono::Datelike::weekday(&today).num_days_from_monday()));
+        let first = monday - chrono::Days::new(7 * (weeks as u64 - 1));
+        let since = yaji_domain::time::at_local("weeks", first.and_hms_opt(0, 0, 0).unwrap_or_default(), tz)?;
+        let rows = repo::timings(&mut c, ctx.c.id, since).await?;
+        let mut out: Vec<QaWeek> = (0..weeks)
+            .map(|i| QaWeek { week: (first + chrono::Days::new(7 * i as u64)).to_string(), asked: 0, answered: 0 })
+            .collect();
+        let (mut first_answers, mut accepts) = (vec![], vec![]);
+        for (asked_at, first_at, accepted_at) in &rows {
+            let day = yaji_domain::time::local(*asked_at, tz).date();
+            let i = ((day - first).num_days() / 7).clamp(0, weeks - 1) as usize;
+            out[i].asked += 1;
+            if accepted_at.is_some() {
+                out[i].answered += 1;
+            }
+            first_answers.extend(first_at.map(|t| (t - asked_at) / 60_000));
+            accepts.extend(accepted_at.map(|t| (t - asked_at) / 60_000));
+        }
+        let (asked, answered) = (rows.len() as i64, accepts.len() as i64);
+        let top_answerers = repo::top_answerers(&mut c, ctx.c.id, since, 10)
+            .await?
+            .into_iter()
+            .map(|(username, display_name, accepted)| TopAnswerer { username, display_name, accepted })
+            .collect();
+        Ok(QaStats {
+            weeks: out,
+            asked,
+            answered,
+            answered_rate: (asked > 0).then(|| answered * 100 / asked),
+            median_first_answer_minutes: median(first_answers),
+            median_accepted_minutes: median(accepts),
+            top_answerers,
+        })
+    }
+
+    /// Turns a question and its accepted answer into an FAQ entry (the
+    /// assistant answers it from then on); admins, as for any FAQ entry.
+    pub async fn faq_from_answer(&self, viewer: Viewer, post_id: i64) -> AppResult<FaqEntryView> {
+        let (slug, input) = {
+            let mut c = self.db.read().await?;
+            let q = repo::get(&mut c, post_id)
+                .await?
+                .ok_or_else(|| AppError::conflict("not_a_question", None, "this post is not a question"))?;
+            let accepted = q
+                .accepted_comment_id
+                .ok_or_else(|| AppError::conflict("not_answered", None, "accept an answer first"))?;
+            let post = content_repo::post(&mut c, post_id).await?.ok_or(AppError::NotFound("post"))?;
+            let answer = content_repo::comment(&mut c, accepted).await?.ok_or(AppError::NotFound("comment"))?;
+            let ctx = Ctx::load_id(&mut c, post.community_id, Some(viewer)).await?;
+            let question = post.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or(post.excerpt.clone());
+            (ctx.c.slug.clone(), FaqInput { questions: vec![question], answer: answer.body })
+        };
+        self.create_faq_entry(viewer, &slug, &input).await
+    }
+
     /// Accepts a comment as the answer to its question (the asker, or
     /// staff). Pays what the bounty still holds to the answer's author.
     pub async fn accept_answer(&self, viewer: Viewer, comment_id: i64) -> AppResult<PostView> {

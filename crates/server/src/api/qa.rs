@@ -2,16 +2,42 @@
 //! Questions are asked through the posts endpoint (`"kind": "question"`).
 
 use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use yaji_app::faq::FaqEntryView;
+use yaji_app::qa::QaStats;
 use yaji_app::views::PostView;
 
-use super::{ok, ApiResult, Call, Path};
+use super::{created, ok, ApiResult, Call, Path, Query};
 use crate::error::ErrorBody;
 use crate::AppState;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(accept, unaccept))
+    r.routes(routes!(accept, unaccept)).routes(routes!(stats)).routes(routes!(faq_entry))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct StatsParams {
+    /// 1-52, default 12
+    weeks: Option<i64>,
+}
+
+/// Q&A figures (those who read analytics): questions per week, the
+/// answered rate, median minutes to the first and to the accepted answer,
+/// top answerers.
+#[utoipa::path(get, path = "/api/v1/communities/{slug}/qa/stats", tag = "qa", params(("slug" = String, Path), StatsParams),
+    responses((status = 200, body = QaStats), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn stats(c: Call, Path(slug): Path<String>, Query(p): Query<StatsParams>) -> ApiResult<Response> {
+    ok(c.app.qa_stats(c.require()?, &slug, p.weeks).await?)
+}
+
+/// Turn a question and its accepted answer into an FAQ entry (admins).
+#[utoipa::path(post, path = "/api/v1/posts/{id}/faq-entry", tag = "qa", params(("id" = i64, Path)),
+    responses((status = 201, body = FaqEntryView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn faq_entry(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    created(c.app.faq_from_answer(c.require()?, id).await?)
 }
 
 /// Accept this comment as the answer to its question (the asker, or

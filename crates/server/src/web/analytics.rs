@@ -274,11 +274,12 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
         let challenges: Vec<_> =
             app.challenges(Some(v), &slug).await?.into_iter().filter(|ch| ch.status != "ended").collect();
         let gatherings = app.gathering_stats(v, &slug, Some(&d.from), Some(&d.to)).await?;
-        Ok::<_, AppError>((c, d, before, challenges, gatherings))
+        let qa = app.qa_stats(v, &slug, None).await?;
+        Ok::<_, AppError>((c, d, before, challenges, gatherings, qa))
     }
     .await;
     match r {
-        Ok((c, d, before, challenges, gatherings)) => {
+        Ok((c, d, before, challenges, gatherings, qa)) => {
             let room_hours = room_heat(&gatherings.room_minutes);
             let heads = headlines(&d, &before);
             let chart = chart(&d);
@@ -290,7 +291,7 @@ async fn dashboard_page(page: Page, Path(slug): Path<String>, Query(q): Query<Ha
             let tiers_now = d.tiers.last();
             page.ok(
                 "analytics/analytics.html",
-                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour, challenges, gatherings, room_hours,
+                context! { c, d, heads, chart, daily, weekly, tiers, tiers_now, funnel, hours, best_hour, challenges, gatherings, room_hours, qa,
                 daily_columns => DAILY_COLUMNS, weekly_columns => WEEKLY_COLUMNS },
             )
         }

@@ -11,7 +11,14 @@ use super::{Page, WebForm};
 use crate::AppState;
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
-    r.route("/comments/{id}/accept", post(accept)).route("/comments/{id}/unaccept", post(unaccept))
+    r.route("/comments/{id}/accept", post(accept))
+        .route("/comments/{id}/unaccept", post(unaccept))
+        .route("/p/{id}/faq-entry", post(faq_entry))
+}
+
+async fn faq_entry(page: Page, Path(id): Path<i64>, WebForm(_): WebForm<super::form::Form>) -> Response {
+    let r = async { page.state.app.faq_from_answer(page.auth.require()?, id).await }.await;
+    page.done(r, |_| format!("/p/{id}"), "faq_created_from_answer")
 }
 
 async fn accept(page: Page, Path(id): Path<i64>, WebForm(_): WebForm<super::form::Form>) -> Response {

@@ -140,7 +140,22 @@ story! {
         let (s, _) = owner.post("/api/v1/communities/club/points/recompute", json!({})).await;
         assert!(s.is_success());
         assert_eq!(t.pairs(all).await, live);
-        let _ = back;
+
+        // The figures: three asked, one answered, who answered.
+        let (s, st) = owner.get("/api/v1/communities/club/qa/stats").await;
+        assert_eq!(s, StatusCode::OK, "{st}");
+        assert_eq!((st["asked"].as_i64(), st["answered"].as_i64(), st["answered_rate"].as_i64()), (Some(3), Some(1), Some(33)));
+        assert_eq!(st["median_first_answer_minutes"].as_i64(), Some(0));
+        assert_eq!(st["weeks"].as_array().unwrap().len(), 12);
+        let second = if accepted == comments[0] { "cat" } else { "bob" };
+        assert_eq!(st["top_answerers"][0]["username"].as_str(), Some(second), "{st}");
+        assert_error(&ann.get("/api/v1/communities/club/qa/stats").await, 403, "insufficient_role", None);
+        // An answered question becomes an FAQ entry in one step (admins).
+        assert_error(&ann.post(&format!("/api/v1/posts/{qid}/faq-entry"), json!({})).await, 403, "insufficient_role", None);
+        assert_error(&owner.post(&format!("/api/v1/posts/{}/faq-entry", back["id"]), json!({})).await, 409, "not_answered", None);
+        let (s, entry) = owner.post(&format!("/api/v1/posts/{qid}/faq-entry"), json!({})).await;
+        assert_eq!(s, StatusCode::CREATED, "{entry}");
+        assert!(entry.to_string().contains("哪里买好茶"), "{entry}");
     }
 }
 

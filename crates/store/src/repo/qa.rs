@@ -135,3 +135,21 @@ pub async fn timings(
     .fetch_all(conn)
     .await
 }
+
+/// Members whose answers were accepted most since `since`: (username, display name, count).
+pub async fn top_answerers(
+    conn: &mut Conn,
+    community_id: i64,
+    since: i64,
+    limit: i64,
+) -> crate::Result<Vec<(String, String, i64)>> {
+    query_as(
+        "SELECT u.username, u.display_name, COUNT(*) AS n FROM questions q
+         JOIN comments c ON c.id = q.accepted_comment_id JOIN users u ON u.id = c.author_id
+         WHERE q.community_id = $1 AND q.accepted_at >= $2 AND c.deleted_at IS NULL AND u.username <> 'yaji:assistant'
+         GROUP BY u.username, u.display_name ORDER BY n DESC, u.username LIMIT $3",
+    )
+    .binds((community_id, since, limit))
+    .fetch_all(conn)
+    .await
+}
