@@ -28,6 +28,7 @@ mod gatherings;
 mod lotteries;
 mod moderation;
 mod points;
+mod qa;
 mod rng;
 
 use cast::Cast;
@@ -534,6 +535,7 @@ impl App {
             let challenge = challenges::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
             lotteries::seed(self, COMMUNITIES[ci].slug, owner, &regulars, Some(challenge)).await?;
             gatherings::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
+            qa::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");
