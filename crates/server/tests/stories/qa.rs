@@ -210,3 +210,36 @@ story! {
         assert!(feed.contains(&format!("/p/{post}")), "{feed}");
     }
 }
+
+story! {
+    async fn accepts_racing_the_deadline_move_each_bounty_once(t: TestApp) {
+        let owner = t.user("owner").await;
+        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (ann, bob) = (t.user("ann").await, t.user("bob").await);
+        for u in [&ann, &bob] {
+            u.post("/api/v1/communities/club/join", json!({})).await;
+        }
+        owner.post("/api/v1/communities/club/members/ann/points", json!({"amount": 100, "reason": "welcome"})).await;
+        let mut answers = vec![];
+        let asks = ["老白茶怎么存放？", "紫砂壶要开壶吗？", "Which grinder for matcha?", "普洱生茶多久能喝？", "How hot for green tea?"];
+        for (i, body) in asks.iter().enumerate() {
+            let (_, q) = ann.post(POSTS, json!({"kind": "question", "body": body, "bounty": 5})).await;
+            let (_, c) = bob.post(&format!("/api/v1/posts/{}/comments", q["id"]), json!({"body": format!("第 {i} 个问题的回答：先温杯再投茶，水温九十度左右")})).await;
+            answers.push(c["id"].as_i64().unwrap_or_else(|| panic!("{q} {c}")));
+        }
+        t.drain().await;
+        // Every deadline has passed: the settling jobs and the asker's accepts race.
+        t.exec("UPDATE questions SET deadline = 1").await;
+        t.make_due("bounty_expiry").await;
+        let urls: Vec<String> = answers.iter().map(|c| format!("/api/v1/comments/{c}/accept")).collect();
+        let accepts = join_all(urls.iter().map(|u| ann.post(u, json!({}))));
+        let (outs, _) = futures::join!(accepts, t.drain());
+        assert!(outs.iter().all(|(s, _)| *s == StatusCode::OK), "{outs:?}");
+        t.drain().await;
+        let paid = t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'bounty_paid'").await;
+        let back = t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'bounty_returned'").await;
+        assert_eq!(paid + back, 5, "each bounty moved once: {paid} paid, {back} returned");
+        assert_eq!(t.count("SELECT COUNT(*) FROM questions WHERE held <> 0").await, 0);
+        ledger_matches(&t).await;
+    }
+}
