@@ -187,7 +187,7 @@ impl App {
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let mut w = self.write_post(tx.conn(), &ctx, viewer, input, false, now).await?;
         if let Some(def) = question {
-            let ev = crate::qa::ask_in(tx.conn(), &ctx, viewer, w.row.id, def, now).await?;
+            let ev = crate::qa::ask::ask_in(tx.conn(), &ctx, viewer, w.row.id, def, now).await?;
             record_event(tx.conn(), &ev, now).await?;
             w.row = repo::post(tx.conn(), w.row.id).await?.ok_or(AppError::NotFound("post"))?;
         }

@@ -13,11 +13,11 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yaji_domain::activity::{AnswerDecision, BountySettled, Event, Kind, QuestionAsked, Subject};
+use yaji_domain::activity::{AnswerDecision, BountySettled, Event, Kind, Subject};
 use yaji_domain::error::invalid;
 use yaji_domain::notification::NotificationKind;
 use yaji_domain::permission::Action;
-use yaji_domain::qa::{self as domain, Acceptance, Fallback, QuestionDef, Refusal};
+use yaji_domain::qa::{self as domain, Acceptance, Fallback, Refusal};
 use yaji_store::repo::content as content_repo;
 use yaji_store::repo::qa as repo;
 use yaji_store::repo::user::ASSISTANT_USERNAME;
@@ -29,8 +29,10 @@ use crate::platform::context::Ctx;
 use crate::platform::events::{finish, record_event, Recorded};
 use crate::platform::jobs::{enqueue, Job};
 use crate::platform::notifications::notify;
-use crate::points::{BOUNTY_HOLD, BOUNTY_PAID, BOUNTY_RETURNED, BOUNTY_REVERSED};
+use crate::points::{BOUNTY_PAID, BOUNTY_RETURNED, BOUNTY_REVERSED};
 use crate::views::PostView;
+
+pub(crate) mod ask;
 use crate::{now, App, AppError, AppResult};
 
 /// Questions asked in one week (Monday, the community's time zone).
@@ -68,32 +70,6 @@ pub struct QaStats {
 fn median(mut v: Vec<i64>) -> Option<i64> {
     v.sort_unstable();
     (!v.is_empty()).then(|| v[(v.len() - 1) / 2])
-}
-
-/// Makes a just-written post a question, in the caller's transaction:
-/// holds the bounty, schedules its deadline; returns the event to record.
-pub(crate) async fn ask_in(
-    conn: &mut Conn,
-    ctx: &Ctx,
-    asker: Viewer,
-    post_id: i64,
-    def: QuestionDef,
-    now: i64,
-) -> AppResult<Event> {
-    if def.bounty > 0 {
-        crate::points::spend(conn, &ctx.c, asker.id, def.bounty, BOUNTY_HOLD, now).await.map_err(|e| match e {
-            AppError::Conflict { code: "insufficient_points", message, .. } => {
-                AppError::Conflict { code: "insufficient_points", field: Some("bounty"), message }
-            }
-            e => e,
-        })?;
-    }
-    repo::insert(conn, (post_id, ctx.c.id, asker.id), (def.bounty, def.deadline, def.fallback.as_str()), now).await?;
-    if let Some(at) = def.deadline {
-        enqueue(conn, Job::BountyExpiry { community_id: ctx.c.id, post_id, at }, now).await?;
-    }
-    let payload = QuestionAsked { bounty: def.bounty, deadline: def.deadline, fallback: def.fallback.as_str().into() };
-    Ok(Event::of(Some(ctx.c.id), asker.id, Subject::Post(post_id), &payload))
 }
 
 /// The subscriber: notes when a question got its first answer from someone
