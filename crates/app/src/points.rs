@@ -710,6 +710,21 @@ async fn credit_in(
     at: i64,
 ) -> AppResult<i64> {
     let (_, top_level) = repo::lock_balance(conn, book.community_id, user_id).await?;
+    let balance = transfer_row(conn, book, user_id, amount, rule, at).await?;
+    reached(conn, book, user_id, balance, top_level, at).await?;
+    Ok(balance)
+}
+
+/// A ledger row outside the rules (spent, or a bounty moved) and the new
+/// balance; the week's and month's earnings stay as they were.
+async fn transfer_row(
+    conn: &mut Conn,
+    book: &Book,
+    user_id: i64,
+    amount: i64,
+    rule: &'static str,
+    at: i64,
+) -> AppResult<i64> {
     let entry = repo::NewEntry {
         community_id: book.community_id,
         user_id,
@@ -724,9 +739,7 @@ async fn credit_in(
         created_at: at,
     };
     repo::insert(conn, &entry).await?;
-    let balance = repo::add_to_totals(conn, book.community_id, user_id, amount, &[]).await?;
-    reached(conn, book, user_id, balance, top_level, at).await?;
-    Ok(balance)
+    Ok(repo::add_to_totals(conn, book.community_id, user_id, amount, &[]).await?)
 }
 
 /// Ledger rules of what members spend.
@@ -767,21 +780,7 @@ async fn spend_in(
             format!("this costs {amount} points and you have {balance}"),
         ));
     }
-    let entry = repo::NewEntry {
-        community_id: book.community_id,
-        user_id,
-        amount: -amount,
-        rule,
-        event_id: None,
-        subject: None,
-        from_user_id: None,
-        reason: "",
-        reverses_id: None,
-        day: points::periods(at, book.tz).day,
-        created_at: at,
-    };
-    repo::insert(conn, &entry).await?;
-    Ok(repo::add_to_totals(conn, book.community_id, user_id, -amount, &[]).await?)
+    transfer_row(conn, book, user_id, -amount, rule, at).await
 }
 
 /// Staff award or deduct points for `user_id` inside the caller's

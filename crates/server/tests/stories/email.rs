@@ -136,19 +136,25 @@ fn at(rfc3339: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap().timestamp_millis()
 }
 
+/// An app that mails through `smtp`, with an owner and the community `club`.
+async fn mail_app(b: Backend, smtp: &Smtp) -> (TestApp, User) {
+    let mail = MailConfig {
+        smtp_url: format!("smtp://127.0.0.1:{}", smtp.port),
+        from: "Yaji <noreply@yaji.test>".into(),
+        public_url: "http://yaji.test".into(),
+    };
+    let t = TestApp::spawn_cfg(b, Default::default(), Some(mail)).await;
+    let owner = t.user("owner").await;
+    owner.post("/api/v1/communities", community("club", "open")).await;
+    (t, owner)
+}
+
 #[tokio::test]
 async fn notifications_become_email_with_modes_quiet_hours_digests_and_unsubscribe() {
     let smtp = Smtp::start();
     for b in Backend::ALL {
         let before = smtp.messages().len();
-        let mail = MailConfig {
-            smtp_url: format!("smtp://127.0.0.1:{}", smtp.port),
-            from: "Yaji <noreply@yaji.test>".into(),
-            public_url: "http://yaji.test".into(),
-        };
-        let t = TestApp::spawn_cfg(b, Default::default(), Some(mail)).await;
-        let owner = t.user("owner").await;
-        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (t, owner) = mail_app(b, &smtp).await;
         let (alice, bob, carol) = (t.user("alice").await, t.user("bob").await, t.user("carol").await);
         for u in [&alice, &bob, &carol] {
             u.post("/api/v1/communities/club/join", json!({})).await;
@@ -280,14 +286,7 @@ async fn light_accounts_come_back_by_a_sign_in_link() {
     let smtp = Smtp::start();
     for b in Backend::ALL {
         let before = smtp.messages().len();
-        let mail = MailConfig {
-            smtp_url: format!("smtp://127.0.0.1:{}", smtp.port),
-            from: "Yaji <noreply@yaji.test>".into(),
-            public_url: "http://yaji.test".into(),
-        };
-        let t = TestApp::spawn_cfg(b, Default::default(), Some(mail)).await;
-        let owner = t.user("owner").await;
-        owner.post("/api/v1/communities", community("club", "open")).await;
+        let (t, owner) = mail_app(b, &smtp).await;
         let soon = |h: i64| (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
         let (_, e) = owner
             .post(
