@@ -23,6 +23,7 @@ pub mod net;
 pub mod notification;
 pub mod permission;
 pub mod points;
+pub mod polls;
 pub mod qa;
 pub mod segments;
 pub mod setup;
