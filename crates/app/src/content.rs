@@ -30,6 +30,16 @@ pub struct PostInput<'a> {
     pub topic_id: Option<i64>,
 }
 
+/// What may come with a new post.
+#[derive(Debug, Clone, Default)]
+pub struct PostExtras {
+    /// Ask it as a question (Q&A), with an optional bounty.
+    pub question: Option<yaji_domain::qa::QuestionInput>,
+    /// A poll inside it, closing at `poll_closes_at` (RFC 3339 or local time).
+    pub poll: Option<yaji_domain::polls::PollInput>,
+    pub poll_closes_at: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Curation {
     Pin,
@@ -169,20 +179,24 @@ async fn check_topic(conn: &mut Conn, community_id: i64, topic_id: Option<i64>) 
 
 impl App {
     pub async fn create_post(&self, viewer: Viewer, slug: &str, input: PostInput<'_>) -> AppResult<PostView> {
-        self.create_post_or_question(viewer, slug, input, None).await
+        self.create_post_with(viewer, slug, input, &PostExtras::default()).await
     }
 
-    /// A post, or with `question` a question (Q&A) whose bounty is held
-    /// from the asker in the same transaction.
-    pub async fn create_post_or_question(
+    /// A post with what may come with it: asked as a question (Q&A, its
+    /// bounty held from the asker) and/or carrying a poll — all in one
+    /// transaction.
+    pub async fn create_post_with(
         &self,
         viewer: Viewer,
         slug: &str,
         input: PostInput<'_>,
-        question: Option<&yaji_domain::qa::QuestionInput>,
+        extras: &PostExtras,
     ) -> AppResult<PostView> {
         let now = now();
-        let question = question.map(|q| q.validate(now)).transpose()?;
+        let question = extras.question.as_ref().map(|q| q.validate(now)).transpose()?;
+        if let Some(p) = &extras.poll {
+            p.validate()?;
+        }
         let mut tx = self.db.write().await?;
         let ctx = Ctx::load(tx.conn(), slug, Some(viewer)).await?;
         let mut w = self.write_post(tx.conn(), &ctx, viewer, input, false, now).await?;
@@ -190,6 +204,10 @@ impl App {
             let ev = crate::qa::ask::ask_in(tx.conn(), &ctx, viewer, w.row.id, def, now).await?;
             record_event(tx.conn(), &ev, now).await?;
             w.row = repo::post(tx.conn(), w.row.id).await?.ok_or(AppError::NotFound("post"))?;
+        }
+        if let Some(poll) = &extras.poll {
+            let closes = extras.poll_closes_at.as_deref();
+            crate::polls::create::create_in(tx.conn(), &ctx, w.row.id, poll, closes, now).await?;
         }
         let facts = Facts {
             ctx: Some(&ctx),

@@ -27,6 +27,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
 pub mod points;
+pub mod polls;
 pub mod profiles;
 pub mod qa;
 pub mod segments;

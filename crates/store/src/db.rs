@@ -192,6 +192,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (24, "light_accounts", include_str!("../migrations/0024_light_accounts.sql")),
     (25, "gathering_funnel", include_str!("../migrations/0025_gathering_funnel.sql")),
     (26, "qa", include_str!("../migrations/0026_qa.sql")),
+    (27, "polls", include_str!("../migrations/0027_polls.sql")),
 ];
 
 /// Readers per process: SQLite statements run on the calling thread, so more

@@ -5,7 +5,7 @@
 use yaji_domain::qa::QuestionInput;
 
 use crate::accounts::Viewer;
-use crate::content::PostInput;
+use crate::content::{PostExtras, PostInput};
 use crate::{App, AppResult};
 
 pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -> AppResult<()> {
@@ -18,11 +18,11 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
     let ask = |title: &'static str, body: &'static str| PostInput { title: Some(title), body, topic_id: None };
     let paid = QuestionInput { bounty: Some(30), bounty_days: Some(7), bounty_fallback: None };
     let q = app
-        .create_post_or_question(
+        .create_post_with(
             v(0),
             slug,
             ask("煮老白茶用什么壶？", "想在家煮老白茶，陶壶、银壶还是玻璃壶好？预算五百以内。"),
-            Some(&paid),
+            &PostExtras { question: Some(paid.clone()), ..Default::default() },
         )
         .await?;
     let mut answers = vec![];
@@ -38,19 +38,19 @@ pub(super) async fn seed(app: &App, slug: &str, owner: Viewer, people: &[i64]) -
 
     let open = QuestionInput { bounty: Some(20), bounty_days: Some(5), bounty_fallback: Some("best_answer".into()) };
     let q = app
-        .create_post_or_question(
+        .create_post_with(
             v(1),
             slug,
             ask("有没有适合读书会的茶书推荐？", "下个月读书会想读一本和茶有关的书，求推荐，最好有中英文版本。"),
-            Some(&open),
+            &PostExtras { question: Some(open.clone()), ..Default::default() },
         )
         .await?;
     app.comment(v(2), q.id, "《茶经》当然是首选，英文有 Francis Ross Carpenter 的译本。", None).await?;
-    app.create_post_or_question(
+    app.create_post_with(
         v(3),
         slug,
         ask("周六茶会可以带朋友吗？", "朋友第一次来，需要先注册账号吗？"),
-        Some(&QuestionInput::default()),
+        &PostExtras { question: Some(QuestionInput::default()), ..Default::default() },
     )
     .await?;
     Ok(())

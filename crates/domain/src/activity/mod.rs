@@ -99,6 +99,7 @@ kinds! {
     NoShow => "no_show",
     FeedbackGiven => "feedback_given",
     EventBookmarked => "event_bookmarked",
+    PollVoted => "poll_voted",
     QuestionAsked => "question_asked",
     AnswerAccepted => "answer_accepted",
     AnswerUnaccepted => "answer_unaccepted",

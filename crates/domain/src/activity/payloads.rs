@@ -656,3 +656,9 @@ payload!(
         user_id: i64,
     }
 );
+
+payload!(
+    /// A member voted in a post's poll, or changed their vote (subject: the
+    /// post). Anonymous polls record no actor: the log does not name voters.
+    PollVoted => PollVoted { changed: bool }
+);

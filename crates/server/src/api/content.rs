@@ -76,6 +76,21 @@ struct PostBody {
     /// Where an unaccepted bounty goes at its deadline: `return` (default) or `best_answer`.
     #[serde(default)]
     bounty_fallback: Option<String>,
+    /// A poll inside the post (creating only): `{"question", "kind":
+    /// "single"|"multiple"|"ranked"|"scale", "options": [...], "max_choices",
+    /// "scale_min", "scale_max", "anonymous" (default true), "results":
+    /// "always"|"after_vote"|"after_close", "closes_at"}`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    poll: Option<PollBody>,
+}
+
+#[derive(Deserialize)]
+struct PollBody {
+    #[serde(flatten)]
+    poll: yaji_domain::polls::PollInput,
+    #[serde(default)]
+    closes_at: Option<String>,
 }
 
 /// Create a post (members); `"kind": "question"` asks a question, with an
@@ -100,7 +115,12 @@ async fn create_post(c: Call, Path(slug): Path<String>, Json(b): Json<PostBody>)
             .field("kind"))
         }
     };
-    created(c.app.create_post_or_question(c.require()?, &slug, input, question.as_ref()).await?)
+    let extras = yaji_app::content::PostExtras {
+        question,
+        poll: b.poll.as_ref().map(|p| p.poll.clone()),
+        poll_closes_at: b.poll.as_ref().and_then(|p| p.closes_at.clone()),
+    };
+    created(c.app.create_post_with(c.require()?, &slug, input, &extras).await?)
 }
 
 /// A post with its comments and reactions.

@@ -21,6 +21,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
 pub mod points;
+pub mod polls;
 pub mod profiles;
 pub mod qa;
 pub mod segments;
@@ -110,6 +111,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         gatherings::routes,
         venues::routes,
         qa::routes,
+        polls::routes,
         segments::routes,
         topic_access::routes,
         jobs::routes,

@@ -50,7 +50,31 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
         }),
         _ => None,
     };
-    match page.state.app.create_post_or_question(v, &slug, input, question.as_ref()).await {
+    // A poll: its question and one option per line.
+    let poll = match f.get("poll_question").map(|q| q.trim()).filter(|q| !q.is_empty()) {
+        Some(q) => Some(yaji_domain::polls::PollInput {
+            question: q.to_string(),
+            kind: field(&f, "poll_kind").to_string(),
+            options: field(&f, "poll_options")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
+            max_choices: or_fail!(page, opt_i64(&f, "poll_max")),
+            scale_min: None,
+            scale_max: None,
+            anonymous: Some(f.get("poll_public").is_none()),
+            results: field(&f, "poll_results").to_string(),
+        }),
+        None => None,
+    };
+    let extras = yaji_app::content::PostExtras {
+        question,
+        poll,
+        poll_closes_at: f.get("poll_closes_at").cloned().filter(|s| !s.trim().is_empty()),
+    };
+    match page.state.app.create_post_with(v, &slug, input, &extras).await {
         Ok(p) => with_notice(&format!("/p/{}", p.id), &format!("posted_{}", p.moderation)),
         // A gated topic is the topic field's problem: the composer keeps the text.
         Err(AppError::Forbidden { code: "topic_locked", message }) => {
@@ -84,8 +108,14 @@ async fn post_view_from(
     }
     let reaction_map: HashMap<String, ReactionView> =
         d.reactions.iter().map(|r| (r.emoji.clone(), r.clone())).collect();
+    // Its poll, if it has one.
+    let poll = match page.state.app.poll(page.auth.viewer(), id).await {
+        Ok(p) => Some(p),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return page.fail(e),
+    };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    page.render(status, "content/post.html", context! { d, emojis => REACTIONS, reaction_map, form, errors })
+    page.render(status, "content/post.html", context! { d, poll, emojis => REACTIONS, reaction_map, form, errors })
 }
 
 #[derive(serde::Deserialize)]

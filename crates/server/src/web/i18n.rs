@@ -47,9 +47,9 @@ macro_rules! locale_files {
 type Files = &'static [(&'static str, &'static str)];
 
 const EN: Files = locale_files!("en": "platform", "accounts", "communities", "membership", "content", "moderation",
-    "notifications", "automation", "onboarding", "calendar", "webhooks", "faq", "analytics", "profiles", "points", "segments", "badges", "topics", "awards", "challenges", "lotteries", "gatherings", "venues", "qa");
+    "notifications", "automation", "onboarding", "calendar", "webhooks", "faq", "analytics", "profiles", "points", "segments", "badges", "topics", "awards", "challenges", "lotteries", "gatherings", "venues", "qa", "polls");
 const ZH_CN: Files = locale_files!("zh-CN": "platform", "accounts", "communities", "membership", "content", "moderation",
-    "notifications", "automation", "onboarding", "calendar", "webhooks", "faq", "analytics", "profiles", "points", "segments", "badges", "topics", "awards", "challenges", "lotteries", "gatherings", "venues", "qa");
+    "notifications", "automation", "onboarding", "calendar", "webhooks", "faq", "analytics", "profiles", "points", "segments", "badges", "topics", "awards", "challenges", "lotteries", "gatherings", "venues", "qa", "polls");
 
 fn merge(files: Files) -> Table {
     let mut all = Table::new();

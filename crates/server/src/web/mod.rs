@@ -42,6 +42,7 @@ mod moderation_form;
 mod notifications;
 mod onboarding;
 mod points;
+mod polls;
 mod profiles;
 mod qa;
 mod repeat;
@@ -100,6 +101,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability { routes: topic_access::routes, templates: &[], nav: &[] },
     Capability { routes: segments::routes, templates: segments::TEMPLATES, nav: &[] },
     Capability { routes: qa::routes, templates: &[], nav: &[] },
+    Capability { routes: polls::routes, templates: polls::TEMPLATES, nav: &[] },
 ];
 
 /// Templates every page shares: the layout, macros, the error page and the

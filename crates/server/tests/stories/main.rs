@@ -22,6 +22,7 @@ mod onboarding;
 mod platform;
 mod points;
 mod points_web;
+mod polls;
 mod qa;
 mod segments;
 mod segments_web;

@@ -20,6 +20,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod onboarding;
 pub mod points;
+pub mod polls;
 pub mod qa;
 pub mod segments;
 pub mod user;
