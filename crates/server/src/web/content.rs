@@ -64,7 +64,7 @@ async fn create_post(page: Page, Path(slug): Path<String>, WebForm(f): WebForm<F
             max_choices: or_fail!(page, opt_i64(&f, "poll_max")),
             scale_min: None,
             scale_max: None,
-            anonymous: Some(f.get("poll_public").is_none()),
+            anonymous: Some(!f.contains_key("poll_public")),
             results: field(&f, "poll_results").to_string(),
         }),
         None => None,
