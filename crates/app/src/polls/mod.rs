@@ -29,6 +29,8 @@ pub struct PollOption {
     pub votes: Option<i64>,
     /// Public polls, results visible: who picked it.
     pub voters: Vec<String>,
+    /// Where the viewer's ballot has it: 1 for their first pick; absent if not picked.
+    pub my_rank: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -115,6 +117,7 @@ async fn view(
             } else {
                 vec![]
             },
+            my_rank: mine.as_ref().and_then(|m| m.iter().position(|p| *p == i)).map(|r| r as i64 + 1),
         })
         .collect();
     Ok(PollView {

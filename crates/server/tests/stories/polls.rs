@@ -95,5 +95,13 @@ story! {
         assert_eq!(p["rounds"][0]["counts"], json!([3, 2, 2]));
         assert_eq!(p["rounds"][0]["eliminated"], 2);
         assert_eq!(p["winner"], 1, "{p}");
+
+        // Ranking from the page: the selects' numbers order the ballot.
+        let (_, html) = b.page(&format!("/p/{rid}")).await;
+        assert!(html.contains("rank_0"), "{html}");
+        let r = b.post_form(&csrf_of(&html), &format!("/p/{rid}/poll"), &[("rank_2", "1"), ("rank_0", "2"), ("rank_1", "")]).await;
+        assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/p/{rid}?notice=poll_voted#poll"));
+        let (_, p) = members[2].get(&format!("/api/v1/posts/{rid}/poll")).await;
+        assert_eq!(p["my_vote"], json!([2, 0]));
     }
 }
