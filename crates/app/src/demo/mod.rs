@@ -28,6 +28,7 @@ mod gatherings;
 mod lotteries;
 mod moderation;
 mod points;
+mod polls;
 mod qa;
 mod rng;
 
@@ -536,6 +537,7 @@ impl App {
             lotteries::seed(self, COMMUNITIES[ci].slug, owner, &regulars, Some(challenge)).await?;
             gatherings::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
             qa::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
+            polls::seed(self, COMMUNITIES[ci].slug, owner, &regulars).await?;
         }
         if let Some(b) = bar {
             b.finish_with_message("demo seeded");

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 use utoipa::ToSchema;
-use yaji_domain::activity::{Event, PollVoted, Subject};
+use yaji_domain::activity::{Event, Kind, PollVoted, Subject};
 use yaji_domain::permission::Action;
 use yaji_domain::polls::{self as domain, PollDef, PollKind};
 use yaji_store::repo::content as content_repo;
@@ -143,6 +143,25 @@ async fn view(
 }
 
 impl App {
+    /// Closes a poll now (its author or staff): no more votes, results for everyone.
+    pub async fn close_poll_now(&self, viewer: Viewer, post_id: i64) -> AppResult<PollView> {
+        let now = now();
+        let mut tx = self.db.write().await?;
+        let (row, def, ctx, author) = load(tx.conn(), post_id, Some(viewer)).await?;
+        if viewer.id != author {
+            ctx.allow(Action::Moderate)?;
+        }
+        if row.closes_at.is_none_or(|c| c > now) {
+            repo::close(tx.conn(), post_id, now).await?;
+            finish(tx, Event::new(Kind::PollClosed, Some(ctx.c.id), viewer.id, Subject::Post(post_id)), now).await?;
+        } else {
+            tx.commit().await?;
+        }
+        let row = repo::PollRow { closes_at: Some(row.closes_at.map_or(now, |c| c.min(now))), ..row };
+        let mut c = self.db.read().await?;
+        view(&mut c, (&row, &def, &ctx, author), Some(viewer), now).await
+    }
+
     /// A post's poll as `viewer` may see it (counts only when visible to them).
     pub async fn poll(&self, viewer: Option<Viewer>, post_id: i64) -> AppResult<PollView> {
         let mut c = self.db.read().await?;

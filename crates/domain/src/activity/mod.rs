@@ -100,6 +100,7 @@ kinds! {
     FeedbackGiven => "feedback_given",
     EventBookmarked => "event_bookmarked",
     PollVoted => "poll_voted",
+    PollClosed => "poll_closed",
     QuestionAsked => "question_asked",
     AnswerAccepted => "answer_accepted",
     AnswerUnaccepted => "answer_unaccepted",

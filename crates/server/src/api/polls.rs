@@ -13,7 +13,7 @@ use crate::error::ErrorBody;
 use crate::AppState;
 
 pub fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(poll)).routes(routes!(vote))
+    r.routes(routes!(poll)).routes(routes!(vote)).routes(routes!(close))
 }
 
 /// A post's poll: `{"options": [{"id", "text", "votes"}], "voters"}` with the
@@ -38,4 +38,11 @@ struct VoteBody {
     responses((status = 200, body = PollView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn vote(c: Call, Path(id): Path<i64>, Json(b): Json<VoteBody>) -> ApiResult<Response> {
     ok(c.app.vote_in_poll(c.require()?, id, &b.option_ids).await?)
+}
+
+/// Close the poll now (its author or staff): no more votes, results for everyone.
+#[utoipa::path(post, path = "/api/v1/posts/{id}/poll/close", tag = "polls", params(("id" = i64, Path)),
+    responses((status = 200, body = PollView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn close(c: Call, Path(id): Path<i64>) -> ApiResult<Response> {
+    ok(c.app.close_poll_now(c.require()?, id).await?)
 }

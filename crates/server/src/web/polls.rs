@@ -11,7 +11,7 @@ use super::{Page, WebForm};
 use crate::AppState;
 
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
-    r.route("/p/{id}/poll", post(vote))
+    r.route("/p/{id}/poll", post(vote)).route("/p/{id}/poll/close", post(close))
 }
 
 pub(super) const TEMPLATES: &[(&str, &str)] = templates!["polls/poll.html"];
@@ -34,4 +34,9 @@ async fn vote(page: Page, Path(id): Path<i64>, WebForm(f): WebForm<Pairs>) -> Re
         Ok(_) => with_notice(&format!("/p/{id}#poll"), "poll_voted"),
         Err(e) => page.fail(e),
     }
+}
+
+async fn close(page: Page, Path(id): Path<i64>, WebForm(_): WebForm<Pairs>) -> Response {
+    let r = async { page.state.app.close_poll_now(page.auth.require()?, id).await }.await;
+    page.done(r, |_| format!("/p/{id}#poll"), "poll_closed_now")
 }

@@ -103,5 +103,11 @@ story! {
         assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/p/{rid}?notice=poll_voted#poll"));
         let (_, p) = members[2].get(&format!("/api/v1/posts/{rid}/poll")).await;
         assert_eq!(p["my_vote"], json!([2, 0]));
+        // Its author closes it early; others may not.
+        assert_error(&members[3].post(&format!("/api/v1/posts/{rid}/poll/close"), json!({})).await, 403, "insufficient_role", None);
+        let (s, p) = members[0].post(&format!("/api/v1/posts/{rid}/poll/close"), json!({})).await;
+        assert_eq!((s, p["closed"].as_bool()), (StatusCode::OK, Some(true)));
+        assert_error(&members[3].post(&format!("/api/v1/posts/{rid}/poll/votes"), json!({"option_ids": [0]})).await, 409, "poll_closed", None);
+        assert_eq!(t.count("SELECT COUNT(*) FROM activity_events WHERE kind = 'poll_closed'").await, 1);
     }
 }

@@ -63,3 +63,9 @@ pub async fn ballots(conn: &mut Conn, post_id: i64) -> crate::Result<Vec<(i64, S
     .fetch_all(conn)
     .await
 }
+
+/// Closes a poll at `at` (its author or staff closing it early).
+pub async fn close(conn: &mut Conn, post_id: i64, at: i64) -> crate::Result<()> {
+    query("UPDATE polls SET closes_at = $2 WHERE post_id = $1").binds((post_id, at)).execute(conn).await?;
+    Ok(())
+}
