@@ -113,7 +113,10 @@ async fn view(
             text: text.clone(),
             votes: visible.then_some(counts[i]),
             voters: if visible && !def.anonymous {
-                ballots.iter().filter(|b| picks_of(&b.3).contains(&i)).map(|b| b.1.clone()).collect()
+                // A ranked ballot names its voter under its first preference only.
+                let counts_for =
+                    |p: &[usize]| if def.kind == PollKind::Ranked { p.first() == Some(&i) } else { p.contains(&i) };
+                ballots.iter().filter(|b| counts_for(&picks_of(&b.3))).map(|b| b.1.clone()).collect()
             } else {
                 vec![]
             },
