@@ -191,6 +191,16 @@ impl TestApp {
     }
 
     /// Rows of two integers.
+    /// Points balances that differ from the sum of their member's ledger
+    /// rows (0 when the books hold).
+    pub async fn balances_off_ledger(&self) -> i64 {
+        self.count(
+            "SELECT COUNT(*) FROM points_balances b WHERE b.balance <> \
+             (SELECT COALESCE(SUM(l.amount), 0) FROM points_ledger l WHERE l.community_id = b.community_id AND l.user_id = b.user_id)",
+        )
+        .await
+    }
+
     pub async fn pairs(&self, sql: &str) -> Vec<(i64, i64)> {
         let mut c = self.db.read().await.unwrap();
         yaji_store::sql::query_as(sql).fetch_all(&mut c).await.unwrap()

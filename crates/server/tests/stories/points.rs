@@ -16,12 +16,7 @@ async fn balance(u: &User, slug: &str, name: &str) -> i64 {
 /// Every balance equals the sum of its member's ledger rows, and each
 /// period's total the sum of the rows it holds.
 async fn assert_ledger_matches(t: &TestApp) {
-    let off = t
-        .count(
-            "SELECT COUNT(*) FROM points_balances b WHERE b.balance <> \
-             (SELECT COALESCE(SUM(l.amount), 0) FROM points_ledger l WHERE l.community_id = b.community_id AND l.user_id = b.user_id)",
-        )
-        .await;
+    let off = t.balances_off_ledger().await;
     assert_eq!(off, 0, "balances that differ from their ledger");
     let missing = t
         .count(

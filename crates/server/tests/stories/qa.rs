@@ -21,12 +21,7 @@ fn ids(feed: &Value) -> Vec<i64> {
 }
 
 async fn ledger_matches(t: &TestApp) {
-    let off = t
-        .count(
-            "SELECT COUNT(*) FROM points_balances b WHERE b.balance <> \
-             (SELECT COALESCE(SUM(l.amount), 0) FROM points_ledger l WHERE l.community_id = b.community_id AND l.user_id = b.user_id)",
-        )
-        .await;
+    let off = t.balances_off_ledger().await;
     assert_eq!(off, 0, "every balance is the sum of its ledger");
     assert_eq!(t.count("SELECT COUNT(*) FROM points_balances WHERE balance < 0").await, 0);
 }

@@ -92,12 +92,7 @@ story! {
         assert!(outs.iter().all(|(s, o)| *s == StatusCode::OK && o["done"] == 3), "{outs:?}");
         let paid = t.count("SELECT COUNT(*) FROM points_ledger WHERE rule = 'manual' AND amount = 3").await;
         assert_eq!(paid, 120);
-        let off = t
-            .count(
-                "SELECT COUNT(*) FROM points_balances b WHERE b.balance <> \
-                 (SELECT COALESCE(SUM(l.amount), 0) FROM points_ledger l WHERE l.community_id = b.community_id AND l.user_id = b.user_id)",
-            )
-            .await;
+        let off = t.balances_off_ledger().await;
         assert_eq!(off, 0);
 
         // Every action is in the audit log, with its counts.
